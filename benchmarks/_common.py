@@ -1,0 +1,136 @@
+"""Shared helpers for the benchmarks: isolated timing, peak memory, table + JSON output.
+
+Every contender runs in its own fresh subprocess (``spawn``), so its peak resident
+memory (``ru_maxrss``) is its own and imports/caches of one contender cannot help
+another. Contenders are interleaved round by round (A, B, A, B, ...) so that noise
+from other jobs on this shared machine hits all of them alike; we report medians and
+ratios of medians.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import multiprocessing as mp
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def _child(target: str, kwargs: dict[str, Any], queue: mp.Queue) -> None:
+    """Run ``module:function(**kwargs)`` and report elapsed seconds, peak RSS and result."""
+    try:
+        mod_name, func_name = target.split(":")
+        func = getattr(importlib.import_module(mod_name), func_name)
+        t0 = time.perf_counter()
+        out = func(**kwargs)
+        elapsed = time.perf_counter() - t0
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        queue.put(("ok", elapsed, peak_mb, out))
+    except BaseException as exc:  # report, never hang the parent
+        import traceback
+
+        queue.put(("error", 0.0, 0.0, traceback.format_exc(limit=5) + repr(exc)))
+
+
+def run_isolated(target: str, kwargs: dict[str, Any] | None = None, timeout: float = 3600):
+    """Run ``"module:function"`` in a fresh spawned process.
+
+    Returns ``(elapsed_seconds, peak_rss_mb, result)``; the timed span excludes
+    process start-up and imports done at module import time. ``result`` must be
+    picklable (keep it small: a summary, not the data).
+    """
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(target, kwargs or {}, queue))
+    proc.start()
+    try:
+        status, elapsed, peak, out = queue.get(timeout=timeout)
+    finally:
+        proc.join(timeout=30)
+        if proc.is_alive():
+            proc.kill()
+    if status != "ok":
+        raise RuntimeError(f"{target} failed in its subprocess:\n{out}")
+    return elapsed, peak, out
+
+
+@dataclass
+class Contender:
+    """One implementation being timed: a label and a ``"module:function"`` target."""
+
+    label: str
+    target: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    times: list[float] = field(default_factory=list)
+    peaks_mb: list[float] = field(default_factory=list)
+    results: list[Any] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times) if self.times else float("nan")
+
+
+def compare(contenders: Sequence[Contender], repeats: int = 3, log: Callable[[str], None] = print):
+    """Time every contender ``repeats`` times, interleaved, each run in a fresh process."""
+    for r in range(repeats):
+        for c in contenders:
+            elapsed, peak, out = run_isolated(c.target, c.kwargs)
+            c.times.append(elapsed)
+            c.peaks_mb.append(peak)
+            c.results.append(out)
+            log(f"  round {r + 1}/{repeats}  {c.label:<40s} {elapsed:9.3f} s  peak {peak:8.1f} MB")
+    return contenders
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """Render rows as a fixed-width text table."""
+    def fmt(v: Any) -> str:
+        if isinstance(v, float):
+            return f"{v:,.3f}" if abs(v) < 1000 else f"{v:,.0f}"
+        return str(v)
+
+    cells = [[fmt(r.get(c, "")) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c)
+              for i, c in enumerate(columns)]
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths))
+    sep = "  ".join("-" * w for w in widths)
+    body = ["  ".join(v.rjust(w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join([line, sep, *body])
+
+
+def machine_info() -> dict[str, Any]:
+    """Describe the machine and software versions the benchmark ran on."""
+    import os
+
+    info: dict[str, Any] = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    for name in ("numpy", "pandas", "duckdb", "scipy", "statsmodels", "papermill", "nbconvert"):
+        try:
+            info[name] = importlib.import_module(name).__version__
+        except Exception:  # noqa: BLE001 - optional
+            pass
+    return info
+
+
+def write_results(name: str, payload: dict[str, Any]) -> Path:
+    """Write ``benchmarks/results/<name>.json`` (with machine info) and return its path."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    payload = {"benchmark": name, "machine": machine_info(), **payload}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+    tmp.replace(path)
+    return path
