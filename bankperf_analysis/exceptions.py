@@ -60,7 +60,8 @@ class ValidationIssue:
     file : str
         File the row came from (or ``""`` for a database table).
     row : int or None
-        1-based data row number within the file (header excluded), or None when
+        1-based data row number within the file (header excluded; for CSV and Excel
+        the message also gives the line, counting the header as line 1), or None when
         the problem concerns the whole file or column.
     column : str
         Column name, or ``""`` for a whole-table problem.
@@ -82,6 +83,9 @@ class ValidationIssue:
         where = f"{self.table} ({self.file})" if self.file else self.table
         if self.row is not None:
             where += f" row {self.row}"
+            if self.file.lower().endswith((".csv", ".xlsx")):
+                # Spreadsheet users see the header as line 1.
+                where += f" (line {self.row + 1})"
         if self.column:
             where += f", column '{self.column}'"
         got = f": got {self.value!s}" if self.value != "" else ""
