@@ -1,0 +1,41 @@
+# Two commands do all set-up on a fresh machine with Python 3.11 and pip:
+#   make demo   - create .venv if needed, generate the demo bank if missing, run the main job
+#   make test   - create .venv if needed, run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   ?= data/demo
+QUARTER ?= 2026Q4
+LANG_  ?= en
+JOBS   ?=
+
+.PHONY: demo test lab bench setup clean-outputs
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name bankperf --display-name "bankperf (.venv)" >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+$(DEMO)/truth.json: | $(STAMP)
+	$(BIN)/bankperf demo-data $(DEMO) --quiet
+
+demo: $(STAMP) $(DEMO)/truth.json
+	$(BIN)/bankperf validate $(DEMO)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP) $(DEMO)/truth.json
+	BANKPERF_DATA=$(abspath $(DEMO)) $(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python -m benchmarks.run
+
+clean-outputs:
+	find outputs -mindepth 1 ! -name .gitkeep ! -name README.md -delete

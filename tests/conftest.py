@@ -1,0 +1,62 @@
+"""Shared fixtures: a seeded tiny demo bank, RNG guard, figure closing."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def tiny_bank(tmp_path_factory) -> Path:
+    """A tiny demo bank (4 branches, 8 quarters), generated once per session. Do not modify."""
+    from bankperf_analysis.demo import make_demo_bank
+
+    folder = tmp_path_factory.mktemp("tiny_bank")
+    make_demo_bank(folder, scale="tiny", seed=1)
+    return folder
+
+
+@pytest.fixture
+def bank_copy(tiny_bank, tmp_path) -> Path:
+    """A private copy of the tiny bank that a test may break."""
+    dst = tmp_path / "bank"
+    shutil.copytree(tiny_bank, dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def default_bank(tmp_path_factory) -> Path:
+    """The default demo bank (12 branches, 8 quarters), generated once per session."""
+    from bankperf_analysis.demo import make_demo_bank
+
+    folder = tmp_path_factory.mktemp("default_bank")
+    make_demo_bank(folder, scale="default", seed=20261)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _rng_guard():
+    """Tests must seed their own generators: fail if one changes the global RNG state."""
+    state = np.random.get_state()[1].copy()
+    py_state = random.getstate()
+    yield
+    assert np.array_equal(np.random.get_state()[1], state), "a test used the global numpy RNG"
+    assert random.getstate() == py_state, "a test used the global random module"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
