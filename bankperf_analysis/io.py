@@ -179,8 +179,29 @@ def _lit(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def _typed_expr(c: Column, raw: str) -> str:
-    """SQL that converts the raw value of column ``c`` to its contract type (NULL if it cannot)."""
+#: Source types that already are the contract type (Parquet / DuckDB columns): passed through
+#: untouched, so typed views over 50M-row Parquet cost nothing beyond the scan.
+_NATIVE: dict[str, tuple[str, ...]] = {
+    "string": ("VARCHAR",),
+    "int": ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT",
+            "UTINYINT"),
+    "float": ("DOUBLE", "FLOAT"),
+    "bool": ("BOOLEAN",),
+    "date": ("DATE",),
+    "timestamp": ("TIMESTAMP", "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMP_S"),
+}
+
+
+def _typed_expr(c: Column, raw: str, src_type: str | None = None) -> str:
+    """SQL that converts the raw value of column ``c`` to its contract type (NULL if it cannot).
+
+    ``src_type`` is the DuckDB type of the source column; when it already is the contract
+    type the column passes through (widened with a cheap numeric cast if needed).
+    """
+    if src_type is not None and src_type.upper() in _NATIVE[c.dtype]:
+        if src_type.upper() == c.duckdb_type:
+            return raw
+        return f"CAST({raw} AS {c.duckdb_type})"
     if c.dtype == "string":
         return f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
     if c.dtype == "bool":
@@ -379,8 +400,9 @@ def _register_frame(con, raw: str, df: pd.DataFrame, file_label: str) -> None:
     con.unregister("_frame_tmp")
 
 
-def _raw_columns(con, table: str) -> list[str]:
-    return [r[0] for r in con.execute(f"DESCRIBE {_q('raw_' + table)}").fetchall()]
+def _raw_types(con, table: str) -> dict[str, str]:
+    """Column name -> DuckDB type of the raw source of ``table``."""
+    return {r[0]: r[1] for r in con.execute(f"DESCRIBE {_q('raw_' + table)}").fetchall()}
 
 
 class _Collector:
@@ -410,19 +432,22 @@ def _validate_table(con, t: Table, src: TableSource, present: dict[str, TableSou
                     window: tuple[dt.date, dt.date] | None, out: _Collector) -> bool:
     """Check one table; create its typed view. Returns False if it is unusable."""
     raw = _q(f"raw_{t.name}")
-    cols = set(_raw_columns(con, t.name))
+    types = _raw_types(con, t.name)
+    cols = set(types)
     missing = [c.name for c in t.columns if c.name not in cols]
     for m in missing:
         out.add(ValidationIssue(t.name, src.label, None, m, "(missing column)",
                                 f"a column '{m}': {t.column(m).expected_text()}"))
     if missing:
         return False
-    typed_cols = ", ".join(f"{_typed_expr(c, _q(c.name))} AS {_q(c.name)}" for c in t.columns)
+    typed_cols = ", ".join(f"{_typed_expr(c, _q(c.name), types[c.name])} AS {_q(c.name)}"
+                           for c in t.columns)
     con.execute(f"CREATE VIEW {_q('typed_' + t.name)} AS SELECT {typed_cols}, _row, _file "
                 f"FROM {raw}")
     typed = _q("typed_" + t.name)
     # One view with raw and typed values side by side ("t:<col>"), scanned once.
-    both = ", ".join(f"{_typed_expr(c, _q(c.name))} AS {_q('t:' + c.name)}" for c in t.columns)
+    both = ", ".join(f"{_typed_expr(c, _q(c.name), types[c.name])} AS {_q('t:' + c.name)}"
+                     for c in t.columns)
     con.execute(f"CREATE VIEW {_q('check_' + t.name)} AS SELECT *, {both} FROM {raw}")
     source = f"FROM {_q('check_' + t.name)}"
 
@@ -496,6 +521,31 @@ def _validate_table(con, t: Table, src: TableSource, present: dict[str, TableSou
     return True
 
 
+def _create_final(con, t: Table, src: TableSource) -> None:
+    """Create the typed table/view ``<table>`` that the KPI engine queries.
+
+    CSV and Excel become in-memory tables (small; cast once). Parquet and DuckDB sources
+    become views straight over the source without row numbers, so DuckDB keeps projection
+    and filter pushdown and its parallel scan.
+    """
+    name = _q(t.name)
+    raw = _q(f"raw_{t.name}")
+    types = _raw_types(con, t.name)
+    typed = ", ".join(f"{_typed_expr(c, _q(c.name), types[c.name])} AS {_q(c.name)}"
+                      for c in t.columns)
+    if src.kind in ("csv", "xlsx"):
+        con.execute(f"CREATE TABLE {name} AS SELECT {typed} FROM {raw}")
+    elif src.kind == "parquet":
+        files = "[" + ", ".join(_lit(str(p)) for p in src.paths) + "]"
+        con.execute(f"CREATE VIEW {name} AS SELECT {typed} FROM read_parquet({files})")
+    else:
+        con.execute(f"CREATE VIEW {name} AS SELECT {typed} FROM src.{_q(t.name)}")
+    for obj, kind in ((f"check_{t.name}", "VIEW"), (f"typed_{t.name}", "VIEW")):
+        con.execute(f"DROP {kind} IF EXISTS {_q(obj)}")
+    if src.kind in ("csv", "xlsx"):
+        con.execute(f"DROP TABLE IF EXISTS {raw}")
+
+
 def _qualify(cond: str, col: str) -> str:
     """Point a column name in a row-rule condition at its typed value."""
     return re.sub(rf"(?<![\w.\"]){re.escape(col)}(?![\w\"])", _q("t:" + col), cond)
@@ -560,21 +610,12 @@ def load_dataset(path: str | Path, *, periods: tuple[str, str] | None = None,
                 if _validate_table(con, t, usable[name], ok, window, collector):
                     ok[name] = usable[name]
             else:
-                typed_cols = ", ".join(f"{_typed_expr(c, _q(c.name))} AS {_q(c.name)}"
-                                       for c in t.columns)
-                con.execute(f"CREATE VIEW {_q('typed_' + name)} AS SELECT {typed_cols}, _row, "
-                            f"_file FROM {_q('raw_' + name)}")
                 ok[name] = usable[name]
         issues.extend(collector.issues)
         if issues:
             raise DataValidationError(issues)
         for name, src in ok.items():
-            cols = ", ".join(_q(c) for c in CONTRACT[name].column_names)
-            kind = "TABLE" if src.kind in ("csv", "xlsx") else "VIEW"
-            con.execute(f"CREATE {kind} {_q(name)} AS SELECT {cols} FROM {_q('typed_' + name)}")
-            if kind == "TABLE":
-                con.execute(f"DROP VIEW {_q('typed_' + name)}")
-                con.execute(f"DROP TABLE {_q('raw_' + name)}")
+            _create_final(con, CONTRACT[name], src)
         return Dataset(con=con, root=root, sources=ok, meta=meta)
     except BaseException:
         con.close()

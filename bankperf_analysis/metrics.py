@@ -236,9 +236,18 @@ def _window(period: str | Period | None) -> tuple[str, str]:
     return f"TIMESTAMP '{p.start}'", f"TIMESTAMP '{p.end}'"
 
 
-def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str) -> list[str]:
-    """SQL producing base rows (kpi, branch_id, staff_id, m, num, den, n) per source table."""
+def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str, grain: str = "month"
+                  ) -> list[str]:
+    """SQL producing base rows (kpi, branch_id, staff_id, m, num, den, n) per source table.
+
+    ``m`` is the start of the row's ``grain`` period (month, quarter or year): the finest
+    period reported, so a quarter-only scorecard aggregates straight to quarters.
+    """
     q: list[str] = []
+
+    def trunc(col: str) -> str:
+        return f"CAST(date_trunc('{grain}', {col}) AS TIMESTAMP)"
+
     thr = float(o.satisfied_threshold)
     sl = float(o.service_level_seconds)
     dl = float(o.complaint_deadline_hours) * 3600.0
@@ -253,21 +262,19 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str) -> list[str]:
         return " UNION ALL ".join(parts)
 
     if ds.has("contacts"):
-        wait = "(epoch(answer_ts) - epoch(arrival_ts))"
+        # The wait is computed once per row; conditional aggregates use FILTER.
         q.append(f"""
-        WITH a AS (
-          SELECT branch_id, staff_id, date_trunc('month', arrival_ts) AS m,
-            count(*) AS offered,
-            count(answer_ts) AS answered,
-            sum({wait}) AS wait_sum,
-            count_if(answer_ts IS NOT NULL AND {wait} <= {sl}) AS in_sl,
-            count_if(abandoned) AS aband,
-            count(resolved) AS res_den,
-            count_if(resolved) AS res_num,
-            count_if(channel = 'counter' AND answer_ts IS NOT NULL) AS ctr_n,
-            sum(CASE WHEN channel = 'counter' THEN {wait} END) AS ctr_wait
-          FROM contacts WHERE {within('arrival_ts')}
-          GROUP BY ALL)
+        WITH c AS (
+          SELECT branch_id, staff_id, {trunc('arrival_ts')} AS m,
+                 epoch(answer_ts) - epoch(arrival_ts) AS w, channel = 'counter' AS ctr,
+                 resolved, abandoned
+          FROM contacts WHERE {within('arrival_ts')}),
+        a AS (
+          SELECT branch_id, staff_id, m, count(*) AS offered, count(w) AS answered,
+            sum(w) AS wait_sum, count_if(w <= {sl}) AS in_sl, count_if(abandoned) AS aband,
+            count(resolved) AS res_den, count_if(resolved) AS res_num,
+            count(w) FILTER (WHERE ctr) AS ctr_n, sum(w) FILTER (WHERE ctr) AS ctr_wait
+          FROM c GROUP BY ALL)
         {unpivot('a', [
             ('response_time_seconds', 'wait_sum', 'answered', 'answered'),
             ('service_level', 'in_sl', 'CASE WHEN staff_id IS NULL THEN offered ELSE answered END',
@@ -279,7 +286,7 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str) -> list[str]:
     if ds.has("surveys"):
         q.append(f"""
         WITH a AS (
-          SELECT branch_id, staff_id, date_trunc('month', survey_date) AS m,
+          SELECT branch_id, staff_id, {trunc('survey_date')} AS m,
             count(*) AS n_all, count_if(score >= {thr}) AS sat,
             sum(CASE WHEN channel = 'on_site' THEN score END) AS os_sum,
             count_if(channel = 'on_site') AS os_n,
@@ -294,7 +301,7 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str) -> list[str]:
     if ds.has("complaints"):
         q.append(f"""
         WITH a AS (
-          SELECT branch_id, staff_id, date_trunc('month', opened_ts) AS m,
+          SELECT branch_id, staff_id, {trunc('opened_ts')} AS m,
             count(*) AS k,
             count_if(closed_ts IS NOT NULL AND epoch(closed_ts) - epoch(opened_ts) <= {dl}) AS on_time,
             sum(resolution_score) AS rs_sum, count(resolution_score) AS rs_n
@@ -308,17 +315,18 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str) -> list[str]:
         base = float(o.volume_baseline_per_month)
         q.append(f"""
         WITH a AS (
-          SELECT branch_id, staff_id, date_trunc('month', work_date) AS m,
+          SELECT branch_id, staff_id, {trunc('work_date')} AS m,
             sum(cash_error_yuan) AS ce, sum(cash_handled_yuan) AS ch, count(*) AS days,
             sum(ledger_errors) AS le, sum(ledger_entries) AS lt,
             sum(handling_seconds) / 60.0 AS hm, sum(n_transactions) AS tx
           FROM teller_transactions WHERE {within('work_date')} GROUP BY ALL),
-        months AS (SELECT branch_id, staff_id, m FROM _staff_months WHERE role = 'teller'),
+        months AS (SELECT branch_id, staff_id, {trunc('m')} AS m, count(*) AS k
+                   FROM _staff_months WHERE role = 'teller' GROUP BY ALL),
         -- Every month a teller was employed carries the baseline, worked or not.
         v AS (SELECT coalesce(a.branch_id, months.branch_id) AS branch_id,
                      coalesce(a.staff_id, months.staff_id) AS staff_id, coalesce(a.m, months.m) AS m,
                      coalesce(a.tx, 0) AS tx,
-                     CASE WHEN months.staff_id IS NULL THEN 0 ELSE {base} END AS bl,
+                     {base} * coalesce(months.k, 0) AS bl,
                      coalesce(a.days, 0) AS days
               FROM a FULL OUTER JOIN months ON a.staff_id = months.staff_id AND a.m = months.m)
         {unpivot('a', [
@@ -330,19 +338,20 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str) -> list[str]:
         roles = ", ".join(f"'{r}'" for r in o.sales_roles)
         q.append(f"""
         WITH s AS (
-          SELECT staff_id, date_trunc('month', sale_date) AS m, sum(quantity) AS qty, count(*) AS k
+          SELECT staff_id, {trunc('sale_date')} AS m, sum(quantity) AS qty, count(*) AS k
           FROM sales WHERE {within('sale_date')} GROUP BY ALL),
-        sm AS (SELECT branch_id, staff_id, m FROM _staff_months WHERE role IN ({roles})),
+        sm AS (SELECT branch_id, staff_id, {trunc('m')} AS m, count(*) AS k
+               FROM _staff_months WHERE role IN ({roles}) GROUP BY ALL),
         a AS (SELECT coalesce(sm.branch_id, st.branch_id) AS branch_id,
                      coalesce(sm.staff_id, s.staff_id) AS staff_id, coalesce(sm.m, s.m) AS m,
-                     coalesce(s.qty, 0) AS qty, CASE WHEN sm.staff_id IS NULL THEN 0 ELSE 1 END AS den
+                     coalesce(s.qty, 0) AS qty, coalesce(sm.k, 0) AS den
               FROM sm FULL OUTER JOIN s ON sm.staff_id = s.staff_id AND sm.m = s.m
               LEFT JOIN staff st ON st.staff_id = s.staff_id)
         {unpivot('a', [('cross_sales_per_month', 'qty', 'den', 'den')])}""")
     if ds.has("inspections"):
         q.append(f"""
         WITH a AS (
-          SELECT branch_id, staff_id, date_trunc('month', inspection_date) AS m,
+          SELECT branch_id, staff_id, {trunc('inspection_date')} AS m,
             sum(CASE WHEN aspect = 'dress' THEN score END) AS d_sum, count_if(aspect = 'dress') AS d_n,
             sum(CASE WHEN aspect = 'manner' THEN score END) AS m_sum, count_if(aspect = 'manner') AS m_n
           FROM inspections WHERE {within('inspection_date')} GROUP BY ALL)
@@ -351,7 +360,7 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str) -> list[str]:
     if ds.has("training"):
         q.append(f"""
         WITH a AS (
-          SELECT st.branch_id, t.staff_id, date_trunc('month', t.session_date) AS m,
+          SELECT st.branch_id, t.staff_id, {trunc('t.session_date')} AS m,
             count(*) AS held, count_if(t.attended) AS att,
             sum(t.exam_score) AS ex_sum, count(t.exam_score) AS ex_n
           FROM training t JOIN staff st USING (staff_id)
@@ -360,12 +369,12 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str) -> list[str]:
                        ('training_exam_score', 'ex_sum', 'ex_n', 'ex_n')])}""")
     if ds.has("new_customers"):
         q.append(f"""
-        WITH a AS (SELECT branch_id, staff_id, date_trunc('month', acquired_date) AS m, count(*) AS k
+        WITH a AS (SELECT branch_id, staff_id, {trunc('acquired_date')} AS m, count(*) AS k
                    FROM new_customers WHERE {within('acquired_date')} GROUP BY ALL)
         {unpivot('a', [('new_customers', 'k', 'NULL', 'k')])}""")
     if ds.has("risk_incidents"):
         q.append(f"""
-        WITH a AS (SELECT branch_id, staff_id, date_trunc('month', incident_date) AS m,
+        WITH a AS (SELECT branch_id, staff_id, {trunc('incident_date')} AS m,
                           count(*) AS k, sum(loss_yuan) AS loss
                    FROM risk_incidents WHERE {within('incident_date')} GROUP BY ALL)
         {unpivot('a', [('risk_incidents', 'k', 'NULL', 'k'),
@@ -373,7 +382,7 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str) -> list[str]:
     if ds.has("roster"):
         hours = "(epoch(shift_end) - epoch(shift_start)) / 3600.0"
         q.append(f"""
-        WITH a AS (SELECT branch_id, staff_id, date_trunc('month', shift_start) AS m,
+        WITH a AS (SELECT branch_id, staff_id, {trunc('shift_start')} AS m,
                           sum(CASE WHEN present THEN {hours} ELSE 0 END) AS on_h,
                           sum({hours}) AS all_h, count(*) AS k
                    FROM roster WHERE {within('shift_start')} GROUP BY ALL)
@@ -381,7 +390,7 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str) -> list[str]:
     if ds.has("qualitative_ratings"):
         q.append(f"""
         WITH a AS (
-          SELECT st.branch_id, q.staff_id, date_trunc('month', q.rating_date) AS m,
+          SELECT st.branch_id, q.staff_id, {trunc('q.rating_date')} AS m,
             sum(CASE WHEN dimension = 'service_quality' THEN score END) AS sq_sum,
             count_if(dimension = 'service_quality') AS sq_n,
             sum(CASE WHEN dimension = 'teamwork' THEN score END) AS tw_sum,
@@ -393,7 +402,7 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str) -> list[str]:
     if ds.has("mystery_shopper"):
         q.append(f"""
         WITH a AS (
-          SELECT branch_id, CAST(NULL AS VARCHAR) AS staff_id, date_trunc('month', check_date) AS m,
+          SELECT branch_id, CAST(NULL AS VARCHAR) AS staff_id, {trunc('check_date')} AS m,
             sum(CASE WHEN method = 'on_site' THEN score END) AS os_sum, count_if(method = 'on_site') AS os_n,
             sum(CASE WHEN method = 'video' THEN score END) AS v_sum, count_if(method = 'video') AS v_n
           FROM mystery_shopper WHERE {within('check_date')} GROUP BY ALL)
@@ -519,7 +528,8 @@ def compute_kpis(
         lo, hi = _window(period)
     con = ds.con
     con.execute(_staff_months_sql(lo, hi))
-    parts = _base_queries(ds, o, lo, hi)
+    grain = next(pt for pt in PERIOD_TYPES if pt in period_types) if period_types else "month"
+    parts = _base_queries(ds, o, lo, hi, grain)
     if not parts:
         return _empty()
     con.execute("CREATE OR REPLACE TEMP TABLE _kpi_base AS " + " UNION ALL ".join(

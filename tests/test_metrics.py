@@ -261,3 +261,15 @@ def test_kpi_table_wide(demo):
     wide = kpi_table(k, level="branch", period="2026Q3")
     assert list(wide.index) == ["B01", "B02", "B03", "B04"]
     assert "satisfaction_rate" in wide.columns
+
+
+def test_quarter_grain_equals_month_grain(demo):
+    """Aggregating straight to quarters gives the same quarter values as via months."""
+    ds, k = demo
+    q = compute_kpis(ds, period="2026Q2", period_types=("quarter",))
+    full = k[(k.period == "2026Q2")]
+    cols = ["level", "entity_id", "kpi"]
+    a = q.set_index(cols).sort_index()
+    b = full.set_index(cols).sort_index()
+    assert a.index.equals(b.index)
+    assert np.allclose(a.value.to_numpy(), b.value.to_numpy(), equal_nan=True, rtol=1e-12)
