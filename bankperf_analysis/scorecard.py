@@ -1,0 +1,1428 @@
+"""Scorecards: KPI values against the scheme's targets -> scores, grades, bonus, cuts.
+
+Three entry points, all vectorised over staff and branches:
+
+- :func:`score_staff` — per person per quarter: each KPI's score, status and
+  (re-)weight, the composite score, grade, bonus and training needs.
+- :func:`score_branches` — per branch per quarter: branch KPIs against branch
+  targets, mystery-shopper and video-check results with rank, reward, pay cut,
+  heavier pay cut and re-check flags and the reason in words.
+- :func:`annual_summary` — the four quarters of a year: quarterly grades, annual
+  composite and grade, total bonus, promotion candidates, excellent branches.
+
+Scoring rules (all numbers come from the :class:`~bankperf_analysis.params.Scheme`):
+
+- **KPI score.** ``linear``: ``100 * (value - floor) / (target - floor)`` clipped to
+  [0, 100] (the same formula serves lower-is-better KPIs, whose floor lies above the
+  target); ``pass_fail``: 100 if the target is met, else 0. A value that meets its
+  target (``>=`` target, or ``<=`` for lower-is-better) scores exactly 100, status
+  ``"met"``; otherwise ``"below target"``.
+- **Minimum sample.** A value on fewer than ``min_n`` observations is reported with
+  status ``"insufficient data"`` and not scored; a missing value is ``"no data"``.
+  The composite re-weights over the scored KPIs (``effective_weight = weight / sum
+  of scored weights``); ``reweighted`` says so and ``excluded_kpis`` lists them.
+  If less than ``scoring.min_scorable_weight_share`` of the weight is scored, the
+  person gets no composite, no grade and no bonus ("insufficient data to grade").
+- **Grade.** The composite (rounded to ``scoring.composite_decimals``) falls in one
+  ``[low, high)`` band: exactly 90 is excellent, 89.999 is good.
+- **Band edges.** Comparisons with targets and check thresholds allow a tolerance
+  of 1e-9 (relative to the threshold's size) so that floating-point noise from the
+  KPI computation (0.8999999999999999 for 0.9) cannot decide a grade or a pay cut.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from bankperf_analysis.params import load_scheme
+>>> scheme = load_scheme()
+>>> kpis = pd.DataFrame({
+...     "level": "staff", "entity_id": "S1", "branch_id": "B1", "region": "North",
+...     "role": "customer_service_rep", "period_type": "quarter", "period": "2026Q3",
+...     "kpi": ["satisfaction_rate", "response_time_seconds", "service_level",
+...             "resolution_rate", "complaint_closed_on_time_rate", "cross_sales_per_month"],
+...     "value": [0.90, 180.0, 0.95, 0.95, 1.0, 5.0],
+...     "numerator": float("nan"), "denominator": float("nan"), "n": 100})
+>>> card = score_staff(kpis, scheme, "2026Q3")
+>>> card.people[["staff_id", "composite_score", "grade", "bonus_yuan"]]
+  staff_id  composite_score      grade  bonus_yuan
+0       S1            100.0  excellent      2000.0
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bankperf_analysis.exceptions import (
+    BankPerfWarning,
+    DataValidationError,
+    ParamsError,
+    ValidationIssue,
+)
+from bankperf_analysis.params import KNOWN_KPIS, BranchCheck, Scheme
+from bankperf_analysis.periods import Period
+
+__all__ = [
+    "STATUS_MET",
+    "STATUS_BELOW",
+    "STATUS_INSUFFICIENT",
+    "STATUS_NO_DATA",
+    "ScorecardSummary",
+    "StaffScorecard",
+    "BranchScorecard",
+    "AnnualSummary",
+    "score_staff",
+    "score_branches",
+    "annual_summary",
+    "assign_grades",
+    "score_kpi_values",
+]
+
+STATUS_MET = "met"
+STATUS_BELOW = "below target"
+STATUS_INSUFFICIENT = "insufficient data"
+STATUS_NO_DATA = "no data"
+
+#: Relative tolerance at band edges (targets, check thresholds).
+_TOL = 1e-9
+
+_CHECK_COLUMNS = {
+    "period": object,
+    "branch_id": object,
+    "branch_name": object,
+    "region": object,
+    "check": object,
+    "kpi": object,
+    "score": float,
+    "n": "Int64",
+    "rank": "Int64",
+    "n_ranked": "int64",
+    "reward": bool,
+    "pay_cut": object,
+    "pay_cut_share": float,
+    "recheck": bool,
+    "reason": object,
+}
+
+_KPI_COLUMNS = (
+    "level",
+    "entity_id",
+    "branch_id",
+    "region",
+    "role",
+    "period_type",
+    "period",
+    "kpi",
+    "value",
+    "n",
+)
+
+
+# ----------------------------------------------------------------- summary
+
+
+class ScorecardSummary:
+    """Printable summary of a scorecard: a title, key figures and small tables.
+
+    ``str()`` / :meth:`as_text` give plain text; :meth:`as_html` and
+    ``_repr_html_`` render in a notebook (the last expression of a cell).
+    """
+
+    def __init__(
+        self, title: str, facts: Sequence[tuple[str, str]], tables: Sequence[tuple[str, pd.DataFrame]] = ()
+    ):
+        self.title = title
+        self.facts = list(facts)
+        self.tables = list(tables)
+
+    def as_text(self) -> str:
+        """Plain-text rendering."""
+        lines = [self.title, "=" * len(self.title)]
+        width = max((len(k) for k, _ in self.facts), default=0)
+        lines += [f"{k:<{width}}  {v}" for k, v in self.facts]
+        for heading, frame in self.tables:
+            lines += ["", heading, "-" * len(heading)]
+            lines.append(frame.to_string(index=False) if len(frame) else "(none)")
+        return "\n".join(lines)
+
+    def as_html(self) -> str:
+        """HTML rendering (escaped)."""
+        parts = [f"<h3>{html.escape(self.title)}</h3>", "<table>"]
+        parts += [
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in self.facts
+        ]
+        parts.append("</table>")
+        for heading, frame in self.tables:
+            parts.append(f"<h4>{html.escape(heading)}</h4>")
+            parts.append(frame.to_html(index=False, na_rep="") if len(frame) else "<p>(none)</p>")
+        return "\n".join(parts)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def __repr__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+
+def _yuan(x: float) -> str:
+    return f"{x:,.0f} yuan"
+
+
+# ----------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class StaffScorecard:
+    """Staff scorecard of one quarter.
+
+    Attributes
+    ----------
+    quarter : str
+        The quarter scored (``"2026Q3"``).
+    people : pandas.DataFrame
+        One row per person: ``period, staff_id, staff_name, branch_id,
+        branch_name, region, role, n_kpis, n_kpis_scored, n_kpis_met,
+        scored_weight_share, reweighted, composite_score, gradable, grade,
+        bonus_yuan, excluded_kpis, training_needs, note``. Staff whose role is not
+        scored individually appear with ``gradable`` False and a note.
+    kpis : pandas.DataFrame
+        One row per person per KPI of the role: ``value, n, min_n, target, floor,
+        direction, rule, status, score, weight, effective_weight, contribution,
+        reweighted, zero_filled``. ``score`` is NaN and ``effective_weight`` 0 when
+        not scored. ``zero_filled`` marks event counts (complaints, new customers,
+        risk incidents) that had no row although the person had other KPI rows in
+        the quarter: the KPI frame only has rows for events, so they count as 0.
+    training : pandas.DataFrame
+        KPIs below target, one row per person per KPI, weakest first
+        (``priority`` 1 = lowest score; ties: larger weight first), with
+        ``topic_en`` and ``topic_zh``.
+    params_hash : str
+        :meth:`Scheme.params_hash` of the scheme used.
+    scheme_name : str
+        Name of the scheme.
+    grade_names : tuple of str
+        The scheme's grades, highest first.
+    """
+
+    quarter: str
+    people: pd.DataFrame
+    kpis: pd.DataFrame
+    training: pd.DataFrame
+    params_hash: str
+    scheme_name: str
+    grade_names: tuple[str, ...]
+
+    @property
+    def total_bonus_yuan(self) -> float:
+        """Sum of the bonuses of the quarter."""
+        return float(self.people["bonus_yuan"].sum())
+
+    @property
+    def n_staff(self) -> int:
+        """Number of people on the scorecard."""
+        return len(self.people)
+
+    @property
+    def n_graded(self) -> int:
+        """Number of people with a grade."""
+        return int(self.people["gradable"].sum())
+
+    @property
+    def n_reweighted(self) -> int:
+        """Number of people whose composite was re-weighted (some KPI not scored)."""
+        return int(self.people["reweighted"].sum())
+
+    def grade_counts(self) -> pd.Series:
+        """Count the people per grade (all grades of the scheme, highest first)."""
+        counts = self.people["grade"].value_counts()
+        return counts.reindex(list(self.grade_names), fill_value=0).rename("n_staff")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per person (a copy of :attr:`people`)."""
+        return self.people.copy()
+
+    def summary(self) -> ScorecardSummary:
+        """Key figures, grade counts and the most common training topics."""
+        p = self.people
+        not_gradable = int((~p["gradable"] & p["n_kpis"].gt(0)).sum())
+        facts = [
+            ("Quarter", self.quarter),
+            ("Scheme", f"{self.scheme_name} (params {self.params_hash[:12]})"),
+            ("Staff", f"{self.n_staff}"),
+            ("Graded", f"{self.n_graded}"),
+            ("Insufficient data to grade", f"{not_gradable}"),
+            ("Not scored (role not scored individually)", f"{int(p['n_kpis'].eq(0).sum())}"),
+            ("Re-weighted (some KPI not scored)", f"{self.n_reweighted}"),
+            ("Total bonus", _yuan(self.total_bonus_yuan)),
+        ]
+        gc = (
+            p.loc[p["gradable"]]
+            .groupby("grade", sort=False)
+            .agg(n_staff=("staff_id", "size"), bonus_yuan=("bonus_yuan", "sum"))
+        )
+        gc = gc.reindex([g for g in self.grade_names if g in gc.index]).reset_index()
+        topics = (
+            self.training.groupby(["topic_en", "topic_zh"], sort=False)["staff_id"]
+            .nunique()
+            .rename("n_staff")
+            .sort_values(ascending=False, kind="stable")
+            .head(10)
+            .reset_index()
+        )
+        return ScorecardSummary(
+            f"Staff scorecard {self.quarter}",
+            facts,
+            [("Grades", gc), ("Most common training needs", topics)],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BranchScorecard:
+    """Branch scorecard of one quarter.
+
+    Attributes
+    ----------
+    quarter : str
+        The quarter scored.
+    branches : pandas.DataFrame
+        One row per branch: ``period, branch_id, branch_name, region,
+        composite_score, n_kpis_met, n_kpis_below_target``, then per check
+        (``mystery_shopper``, ``video_check``...) ``<check>_score, <check>_n,
+        <check>_rank, <check>_reward, <check>_pay_cut, <check>_pay_cut_share,
+        <check>_recheck``, then ``reward, pay_cut_share_total, recheck, reason``.
+        ``pay_cut_share_total`` adds the cuts of all checks (each check is a
+        separate penalty).
+    kpis : pandas.DataFrame
+        One row per branch per branch KPI (as :attr:`StaffScorecard.kpis`).
+    checks : pandas.DataFrame
+        One row per branch per check: ``score, n, rank, n_ranked, reward,
+        pay_cut ("none" | "cut" | "heavier_cut"), pay_cut_share, recheck, reason``.
+    params_hash, scheme_name : str
+        Provenance of the scheme.
+    """
+
+    quarter: str
+    branches: pd.DataFrame
+    kpis: pd.DataFrame
+    checks: pd.DataFrame
+    params_hash: str
+    scheme_name: str
+
+    @property
+    def n_branches(self) -> int:
+        """Number of branches."""
+        return len(self.branches)
+
+    @property
+    def n_rewards(self) -> int:
+        """Number of check rewards."""
+        return int(self.checks["reward"].sum())
+
+    @property
+    def n_pay_cuts(self) -> int:
+        """Number of check results with a pay cut (normal or heavier)."""
+        return int(self.checks["pay_cut"].ne("none").sum())
+
+    @property
+    def n_heavier_pay_cuts(self) -> int:
+        """Number of check results with a heavier pay cut."""
+        return int(self.checks["pay_cut"].eq("heavier_cut").sum())
+
+    @property
+    def n_rechecks(self) -> int:
+        """Number of branches to re-check next period (any check)."""
+        return int(self.branches["recheck"].sum())
+
+    @property
+    def n_branches_with_pay_cut(self) -> int:
+        """Number of branches with at least one pay cut."""
+        return int(self.branches["pay_cut_share_total"].gt(0).sum())
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per branch (a copy of :attr:`branches`)."""
+        return self.branches.copy()
+
+    def summary(self) -> ScorecardSummary:
+        """Key figures and the branches with a reward, pay cut or re-check."""
+        b = self.branches
+        facts = [
+            ("Quarter", self.quarter),
+            ("Scheme", f"{self.scheme_name} (params {self.params_hash[:12]})"),
+            ("Branches", f"{self.n_branches}"),
+            ("Rewards", f"{self.n_rewards}"),
+            ("Pay cuts (of which heavier)", f"{self.n_pay_cuts} ({self.n_heavier_pay_cuts})"),
+            ("Branches with a pay cut", f"{self.n_branches_with_pay_cut}"),
+            ("Re-checks next period", f"{self.n_rechecks}"),
+        ]
+        flagged = b.loc[
+            b["reward"] | b["recheck"] | b["pay_cut_share_total"].gt(0),
+            ["branch_id", "branch_name", "reason"],
+        ]
+        return ScorecardSummary(
+            f"Branch scorecard {self.quarter}", facts, [("Branches with a consequence", flagged.head(30))]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AnnualSummary:
+    """Annual summary of a year.
+
+    Attributes
+    ----------
+    year : str
+        The year (``"2026"``).
+    staff : pandas.DataFrame
+        One row per person: ``staff_id, staff_name, branch_id, branch_name, region,
+        role`` (as of the last quarter), ``q1_grade..q4_grade``,
+        ``q1_composite..q4_composite``, ``n_graded_quarters``,
+        ``n_excellent_quarters`` (quarters at the promotion grade),
+        ``annual_composite`` (mean of the quarterly composites that exist),
+        ``annual_grade``, ``total_bonus_yuan``, ``promotion_candidate``.
+    staff_quarterly : pandas.DataFrame
+        The quarterly ``people`` frames stacked (one row per person per quarter).
+    branches : pandas.DataFrame
+        One row per branch: per check with an excellent-branch rule
+        ``<check>_annual_mean, <check>_annual_n, <check>_annual_rank``; quarterly
+        counts ``n_rewards, n_pay_cuts, n_rechecks``; ``excellent_branch``.
+    branch_checks : pandas.DataFrame
+        The quarterly ``checks`` frames stacked.
+    params_hash, scheme_name : str
+        Provenance of the scheme.
+    """
+
+    year: str
+    staff: pd.DataFrame
+    staff_quarterly: pd.DataFrame
+    branches: pd.DataFrame
+    branch_checks: pd.DataFrame
+    params_hash: str
+    scheme_name: str
+
+    @property
+    def total_bonus_yuan(self) -> float:
+        """Sum of all quarterly bonuses of the year."""
+        return float(self.staff["total_bonus_yuan"].sum())
+
+    @property
+    def n_promotion_candidates(self) -> int:
+        """Number of promotion candidates."""
+        return int(self.staff["promotion_candidate"].sum())
+
+    @property
+    def n_excellent_branches(self) -> int:
+        """Number of excellent branches."""
+        return int(self.branches["excellent_branch"].sum()) if len(self.branches) else 0
+
+    @property
+    def n_pay_cuts(self) -> int:
+        """Number of quarterly check results with a pay cut."""
+        bc = self.branch_checks
+        return int(bc["pay_cut"].ne("none").sum()) if len(bc) else 0
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per person (a copy of :attr:`staff`)."""
+        return self.staff.copy()
+
+    def summary(self) -> ScorecardSummary:
+        """Key figures, promotion candidates and excellent branches."""
+        s = self.staff
+        facts = [
+            ("Year", self.year),
+            ("Scheme", f"{self.scheme_name} (params {self.params_hash[:12]})"),
+            ("Staff", f"{len(s)}"),
+            ("Total bonus", _yuan(self.total_bonus_yuan)),
+            ("Promotion candidates", f"{self.n_promotion_candidates}"),
+            ("Excellent branches", f"{self.n_excellent_branches}"),
+            ("Quarterly pay cuts", f"{self.n_pay_cuts}"),
+        ]
+        cand = s.loc[
+            s["promotion_candidate"],
+            ["staff_id", "staff_name", "branch_id", "role", "n_excellent_quarters", "annual_composite"],
+        ]
+        b = self.branches
+        exc = b.loc[b["excellent_branch"]] if len(b) else b
+        return ScorecardSummary(
+            f"Annual summary {self.year}",
+            facts,
+            [("Promotion candidates", cand.head(30)), ("Excellent branches", exc.head(30))],
+        )
+
+
+# ---------------------------------------------------------------- scoring core
+
+
+def assign_grades(composite, scheme: Scheme) -> np.ndarray:
+    """Grade of each composite score by the scheme's ``[low, high)`` bands.
+
+    Parameters
+    ----------
+    composite : array-like of float
+        Composite scores; NaN gives None.
+    scheme : Scheme
+        Provides the bands.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        Grade names (None where the composite is NaN).
+
+    Examples
+    --------
+    >>> from bankperf_analysis.params import load_scheme
+    >>> assign_grades([90.0, 89.999, 80.0, 60.0, 59.99, float("nan")], load_scheme()).tolist()
+    ['excellent', 'good', 'good', 'pass', 'needs_improvement', None]
+    """
+    x = np.asarray(composite, dtype=float)
+    bands = sorted(scheme.grades, key=lambda b: -np.inf if b.low is None else b.low)
+    lows = np.array([-np.inf if b.low is None else b.low for b in bands])
+    names = np.array([b.grade for b in bands], dtype=object)
+    idx = np.searchsorted(lows, x, side="right") - 1
+    out = names[np.clip(idx, 0, len(names) - 1)]
+    return np.where(np.isnan(x) | (idx < 0), None, out)
+
+
+def score_kpi_values(value, n, target, floor, direction, rule, min_n):
+    """Score KPI values against their rules (vectorised).
+
+    Parameters
+    ----------
+    value, n, target, floor : array-like of float
+        KPI value, observations behind it, target and floor (NaN for pass_fail).
+    direction : array-like of {"higher", "lower"}
+    rule : array-like of {"linear", "pass_fail"}
+    min_n : array-like of int
+
+    Returns
+    -------
+    score : numpy.ndarray of float
+        Score in [0, 100]; NaN when not scored (no data / insufficient data).
+    status : numpy.ndarray of str
+        ``"met"``, ``"below target"``, ``"insufficient data"`` or ``"no data"``.
+
+    Examples
+    --------
+    >>> s, st = score_kpi_values([0.9, 0.8, 200.0, 0.95], [30, 30, 50, 29],
+    ...                          [0.9, 0.9, 180.0, 0.9], [0.7, 0.7, 360.0, 0.7],
+    ...                          ["higher", "higher", "lower", "higher"],
+    ...                          ["linear"] * 4, [30, 30, 30, 30])
+    >>> s.round(4).tolist(), st.tolist()
+    ([100.0, 50.0, 88.8889, nan], ['met', 'below target', 'below target', 'insufficient data'])
+    """
+    v = np.asarray(value, dtype=float)
+    nn = np.nan_to_num(np.asarray(n, dtype=float), nan=0.0)
+    t = np.asarray(target, dtype=float)
+    f = np.asarray(floor, dtype=float)
+    higher = np.asarray(direction) == "higher"
+    pass_fail = np.asarray(rule) == "pass_fail"
+    tol = _TOL * np.maximum(1.0, np.abs(t))
+    has = ~np.isnan(v)
+    enough = nn >= np.asarray(min_n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        meets = np.where(higher, v >= t - tol, v <= t + tol)
+        linear = np.clip((v - f) / (t - f), 0.0, 1.0) * 100.0
+    score = np.where(meets, 100.0, np.where(pass_fail, 0.0, linear))
+    scored = has & enough
+    score = np.where(scored, score, np.nan)
+    status = np.select(
+        [~has, ~enough, meets],
+        [STATUS_NO_DATA, STATUS_INSUFFICIENT, STATUS_MET],
+        STATUS_BELOW,
+    ).astype(object)
+    return score, status
+
+
+def _score_grid(grid: pd.DataFrame, keys: list[str], scheme: Scheme) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score a (entity x KPI rule) grid; return (grid with scores, per-entity aggregates)."""
+    score, status = score_kpi_values(
+        grid["value"],
+        grid["n"],
+        grid["target"],
+        grid["floor"],
+        grid["direction"],
+        grid["rule"],
+        grid["min_n"],
+    )
+    grid = grid.assign(status=status, score=score)
+    scored = ~np.isnan(score)
+    w = grid["weight"].to_numpy(float)
+    g = grid.assign(
+        _scored=scored,
+        _w_scored=np.where(scored, w, 0.0),
+        _met=grid["status"].eq(STATUS_MET),
+        _below=grid["status"].eq(STATUS_BELOW),
+    )
+    agg = g.groupby(keys, sort=False).agg(
+        n_kpis=("kpi", "size"),
+        n_kpis_scored=("_scored", "sum"),
+        n_kpis_met=("_met", "sum"),
+        n_kpis_below_target=("_below", "sum"),
+        _w_total=("weight", "sum"),
+        _w_scored=("_w_scored", "sum"),
+    )
+    w_scored = g.groupby(keys, sort=False)["_w_scored"].transform("sum").to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        eff = np.where(scored & (w_scored > 0), w / w_scored, 0.0)
+    contribution = np.where(scored, eff * np.nan_to_num(score), 0.0)
+    grid = grid.assign(effective_weight=eff, contribution=contribution)
+    agg["_composite"] = grid.groupby(keys, sort=False)["contribution"].sum()
+    agg["scored_weight_share"] = agg["_w_scored"] / agg["_w_total"]
+    agg["reweighted"] = agg["n_kpis_scored"] < agg["n_kpis"]
+    agg["gradable"] = (agg["n_kpis_scored"] > 0) & (
+        agg["scored_weight_share"] >= scheme.scoring.min_scorable_weight_share - _TOL
+    )
+    agg["composite_score"] = agg["_composite"].round(scheme.scoring.composite_decimals).where(agg["gradable"])
+    rew = grid.groupby(keys, sort=False)["kpi"].transform("size") > grid.groupby(keys, sort=False)[
+        "score"
+    ].transform("count")
+    grid = grid.assign(reweighted=rew.to_numpy(bool))
+    # excluded KPIs, in words
+    ex = grid.loc[~scored, keys + ["kpi", "status", "n", "min_n"]]
+    n_txt = ex["n"].fillna(0).astype("int64").astype(str)
+    why = np.where(
+        ex["status"].eq(STATUS_INSUFFICIENT),
+        "insufficient data: n=" + n_txt + " < " + ex["min_n"].astype(str),
+        ex["status"].astype(str),
+    )
+    ex = ex.assign(_txt=ex["kpi"].astype(str) + " (" + why + ")")
+    agg["excluded_kpis"] = _join_by(ex, keys, "_txt", "; ")
+    agg["excluded_kpis"] = agg["excluded_kpis"].fillna("")
+    agg = agg.drop(columns=["_w_total", "_w_scored", "_composite"])
+    return grid, agg
+
+
+def _join_by(frame: pd.DataFrame, keys: list[str], col: str, sep: str) -> pd.Series:
+    """Join the strings of ``col`` per group, in row order (vectorised: a grouped sum)."""
+    if not len(frame):
+        empty = pd.MultiIndex.from_arrays([[] for _ in keys], names=keys)
+        return pd.Series(dtype=object, index=empty)
+    text = (sep + frame[col].astype(str)).astype(object)
+    return text.groupby([frame[k] for k in keys], sort=False).sum().str[len(sep) :]
+
+
+_ZERO_IF_ABSENT = frozenset(k for k, info in KNOWN_KPIS.items() if info.zero_if_absent)
+
+
+def _zero_fill(grid: pd.DataFrame, active: pd.MultiIndex, keys: list[str]) -> pd.DataFrame:
+    """Event counts without a row are zero for entities with other rows in the period."""
+    is_active = pd.MultiIndex.from_frame(grid[keys]).isin(active)
+    zf = grid["n"].isna().to_numpy() & grid["kpi"].isin(_ZERO_IF_ABSENT).to_numpy() & is_active
+    grid = grid.assign(zero_filled=zf)
+    grid.loc[zf, ["value", "n"]] = 0.0
+    return grid
+
+
+def _check_kpis(kpis: pd.DataFrame, func: str) -> None:
+    if not isinstance(kpis, pd.DataFrame):
+        raise ParamsError(
+            f"The 'kpis' parameter of {func} must be a pandas DataFrame (the KPI frame of "
+            f"metrics.compute_kpis). Got {type(kpis).__name__} instead."
+        )
+    missing = [c for c in _KPI_COLUMNS if c not in kpis.columns]
+    if missing:
+        raise DataValidationError(
+            ValidationIssue("kpis", "", None, c, "", "a column of the KPI frame") for c in missing
+        )
+
+
+def _check_unique(sub: pd.DataFrame) -> None:
+    dup = sub.duplicated(["level", "entity_id", "period_type", "period", "kpi"], keep=False)
+    if dup.any():
+        d = sub.loc[dup]
+        raise DataValidationError(
+            ValidationIssue(
+                "kpis",
+                "",
+                int(i) + 1,
+                "kpi",
+                f"{e} {p} {k}",
+                "one row per (level, entity_id, period_type, period, kpi)",
+            )
+            for i, e, p, k in zip(d.index, d["entity_id"], d["period"], d["kpi"], strict=True)
+        )
+
+
+def _quarter(quarter: object, func: str) -> str:
+    try:
+        p = Period.parse(str(quarter))
+    except ParamsError:
+        p = None
+    if p is None or p.kind != "quarter":
+        raise ParamsError(
+            f"The 'quarter' parameter of {func} must be a quarter like '2026Q3'. Got {quarter!r} instead."
+        )
+    return str(p)
+
+
+def _year(year: object, func: str) -> str:
+    text = str(year).strip()
+    if not (len(text) == 4 and text.isdigit()):
+        raise ParamsError(
+            f"The 'year' parameter of {func} must be a year like '2026' or 2026. Got {year!r} instead."
+        )
+    return text
+
+
+def _subset(kpis: pd.DataFrame, level: str, periods: Sequence[str]) -> pd.DataFrame:
+    m = (kpis["level"] == level) & (kpis["period_type"] == "quarter") & kpis["period"].isin(list(periods))
+    sub = kpis.loc[m, list(_KPI_COLUMNS)].copy()
+    sub["entity_id"] = sub["entity_id"].astype(str)
+    sub["value"] = pd.to_numeric(sub["value"], errors="coerce").astype(float)
+    sub["n"] = pd.to_numeric(sub["n"], errors="coerce").astype(float)
+    _check_unique(sub)
+    return sub
+
+
+def _region_map(kpis: pd.DataFrame, branches: pd.DataFrame | None) -> pd.Series:
+    rows = (
+        kpis.loc[kpis["level"].isin(["staff", "branch"]) & kpis["branch_id"].notna(), ["branch_id", "region"]]
+        .dropna()
+        .drop_duplicates("branch_id")
+    )
+    m = pd.Series(rows["region"].to_numpy(), index=rows["branch_id"].astype(str).to_numpy())
+    if branches is not None and {"branch_id", "region"} <= set(branches.columns):
+        bm = pd.Series(branches["region"].to_numpy(), index=branches["branch_id"].astype(str).to_numpy())
+        m = bm.combine_first(m)
+    return m[~m.index.duplicated()]
+
+
+def _branch_names(branches: pd.DataFrame | None) -> pd.Series:
+    if branches is None or "branch_name" not in branches.columns:
+        return pd.Series(dtype=object)
+    s = pd.Series(branches["branch_name"].to_numpy(), index=branches["branch_id"].astype(str).to_numpy())
+    return s[~s.index.duplicated()]
+
+
+def _staff_quarters(kpis, scheme: Scheme, periods: Sequence[str], staff, branches):
+    """Score staff over one or more quarters; return (people, kpi rows, training)."""
+    sub = _subset(kpis, "staff", periods)
+    roster = (
+        sub.sort_values("period", kind="stable")
+        .drop_duplicates(["entity_id", "period"])[["period", "entity_id", "branch_id", "region", "role"]]
+        .rename(columns={"entity_id": "staff_id"})
+    )
+    names = pd.Series(dtype=object)
+    if staff is not None:
+        need = {"staff_id", "branch_id", "role"}
+        if not need <= set(staff.columns):
+            raise DataValidationError(
+                ValidationIssue("staff", "", None, c, "", "a column of the staff table")
+                for c in sorted(need - set(staff.columns))
+            )
+        st = staff.assign(staff_id=staff["staff_id"].astype(str), branch_id=staff["branch_id"].astype(str))
+        st = st.drop_duplicates("staff_id")
+        if "staff_name" in st.columns:
+            names = pd.Series(st["staff_name"].to_numpy(), index=st["staff_id"].to_numpy())
+        cross = pd.MultiIndex.from_product(
+            [list(periods), st["staff_id"]], names=["period", "staff_id"]
+        ).to_frame(index=False)
+        extra = cross.merge(st[["staff_id", "branch_id", "role"]], on="staff_id")
+        role_of = pd.Series(st["role"].to_numpy(), index=st["staff_id"].to_numpy())
+        roster["role"] = roster["role"].fillna(roster["staff_id"].astype(str).map(role_of))
+        known = pd.MultiIndex.from_frame(roster[["period", "staff_id"]])
+        extra = extra.loc[~pd.MultiIndex.from_frame(extra[["period", "staff_id"]]).isin(known)]
+        extra = extra.assign(region=extra["branch_id"].map(_region_map(kpis, branches)))
+        roster = pd.concat([roster, extra[roster.columns]], ignore_index=True)
+    roster = (
+        roster.assign(
+            staff_id=roster["staff_id"].astype(str),
+            staff_name=roster["staff_id"].map(names) if len(names) else pd.NA,
+            branch_name=roster["branch_id"].astype(str).map(_branch_names(branches)),
+        )
+        .sort_values(["period", "branch_id", "staff_id"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+    unknown = sorted(set(roster["role"].dropna().astype(str)) - {r.name for r in scheme.roles})
+    if unknown:
+        warnings.warn(
+            f"Staff with role(s) {', '.join(unknown)} have no entry under 'roles' in "
+            f"{scheme.source}; they are listed but not scored.",
+            BankPerfWarning,
+            stacklevel=3,
+        )
+
+    rules = scheme.rules_frame()
+    rules = rules.loc[rules["scored"] & (rules["role"] != "__branch__")].drop(columns="scored")
+    grid = roster.merge(rules, on="role", how="inner")
+    vals = sub[["entity_id", "period", "kpi", "value", "n"]].rename(columns={"entity_id": "staff_id"})
+    grid = grid.merge(vals, on=["staff_id", "period", "kpi"], how="left")
+    keys = ["staff_id", "period"]
+    grid = _zero_fill(grid, pd.MultiIndex.from_frame(vals[keys].drop_duplicates()), keys)
+    grid, agg = _score_grid(grid, keys, scheme)
+
+    people = roster.merge(agg.reset_index(), on=keys, how="left")
+    for c in ("n_kpis", "n_kpis_scored", "n_kpis_met", "n_kpis_below_target"):
+        people[c] = people[c].fillna(0).astype("int64")
+    people["reweighted"] = people["reweighted"].fillna(False).astype(bool)
+    people["gradable"] = people["gradable"].fillna(False).astype(bool)
+    people["excluded_kpis"] = people["excluded_kpis"].fillna("")
+    people["grade"] = assign_grades(people["composite_score"], scheme)
+    bonus = {g: scheme.money.bonus(g) for g in scheme.grade_names}
+    people["bonus_yuan"] = people["grade"].map(bonus).fillna(0.0).astype(float)
+
+    # training needs: KPIs below target, weakest first (lowest score, then larger weight)
+    tr = grid.loc[grid["status"].eq(STATUS_BELOW)].sort_values(
+        ["period", "staff_id", "score", "weight", "order"],
+        ascending=[True, True, True, False, True],
+        kind="stable",
+    )
+    topics = {k: scheme.training_topic(k) for k in tr["kpi"].unique()}
+    tr = tr.assign(
+        priority=tr.groupby(keys, sort=False).cumcount() + 1,
+        topic_en=tr["kpi"].map({k: t.en for k, t in topics.items()}),
+        topic_zh=tr["kpi"].map({k: t.zh for k, t in topics.items()}),
+    )
+    training = tr[
+        [
+            "period",
+            "staff_id",
+            "staff_name",
+            "branch_id",
+            "branch_name",
+            "region",
+            "role",
+            "priority",
+            "kpi",
+            "value",
+            "target",
+            "score",
+            "weight",
+            "topic_en",
+            "topic_zh",
+        ]
+    ].reset_index(drop=True)
+    needs = _join_by(training.drop_duplicates(keys + ["topic_en"]), keys, "topic_en", "; ").rename(
+        "training_needs"
+    )
+    people = people.merge(needs.reset_index(), on=keys, how="left")
+    people["training_needs"] = people["training_needs"].fillna("")
+
+    # the note, in words
+    share_txt = (people["scored_weight_share"] * 100).round(0).astype("Int64").astype(str)
+    min_share = f"{scheme.scoring.min_scorable_weight_share * 100:g} %"
+    scored_roles = set(scheme.scored_roles)
+    role = people["role"].astype(str)
+    note = np.select(
+        [
+            ~role.isin({r.name for r in scheme.roles}),
+            ~role.isin(scored_roles),
+            people["n_kpis_scored"].eq(0),
+            ~people["gradable"],
+            people["reweighted"],
+        ],
+        [
+            "Not scored: role '" + role + "' has no entry in the scheme.",
+            "Not scored: role '" + role + "' is not scored individually.",
+            "Insufficient data to grade: no KPI could be scored; not scored: "
+            + people["excluded_kpis"]
+            + ".",
+            "Insufficient data to grade: "
+            + share_txt
+            + " % of the weight scorable (minimum "
+            + min_share
+            + "); not scored: "
+            + people["excluded_kpis"]
+            + ".",
+            "Re-weighted over "
+            + people["n_kpis_scored"].astype(str)
+            + " of "
+            + people["n_kpis"].astype(str)
+            + " KPIs ("
+            + share_txt
+            + " % of the weight scorable); not scored: "
+            + people["excluded_kpis"]
+            + ".",
+        ],
+        "",
+    )
+    people["note"] = note
+    people = people[
+        [
+            "period",
+            "staff_id",
+            "staff_name",
+            "branch_id",
+            "branch_name",
+            "region",
+            "role",
+            "n_kpis",
+            "n_kpis_scored",
+            "n_kpis_met",
+            "n_kpis_below_target",
+            "scored_weight_share",
+            "reweighted",
+            "composite_score",
+            "gradable",
+            "grade",
+            "bonus_yuan",
+            "excluded_kpis",
+            "training_needs",
+            "note",
+        ]
+    ]
+
+    kpi_rows = grid.assign(n=grid["n"].astype("Int64"))[
+        [
+            "period",
+            "staff_id",
+            "staff_name",
+            "branch_id",
+            "branch_name",
+            "region",
+            "role",
+            "kpi",
+            "value",
+            "n",
+            "min_n",
+            "target",
+            "floor",
+            "direction",
+            "rule",
+            "status",
+            "score",
+            "weight",
+            "effective_weight",
+            "contribution",
+            "reweighted",
+            "zero_filled",
+        ]
+    ].reset_index(drop=True)
+    return people, kpi_rows, training
+
+
+def _fmt(x: np.ndarray, spec: str) -> pd.Series:
+    """Format floats with a printf spec, vectorised; NaN gives ""."""
+    x = np.asarray(x, dtype=float)
+    out = np.char.mod(spec, np.nan_to_num(x)).astype(object)
+    out[np.isnan(x)] = ""
+    return pd.Series(out)
+
+
+def _check_results(roster: pd.DataFrame, sub: pd.DataFrame, check: BranchCheck) -> pd.DataFrame:
+    """Apply one branch check's rules to every branch of the roster (vectorised)."""
+    vals = sub.loc[sub["kpi"] == check.kpi, ["entity_id", "period", "value", "n"]].rename(
+        columns={"entity_id": "branch_id", "value": "score"}
+    )
+    r = roster[["period", "branch_id", "branch_name", "region"]].merge(
+        vals, on=["branch_id", "period"], how="left"
+    )
+    if not len(r):
+        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in _CHECK_COLUMNS.items()})
+    score = r["score"].to_numpy(float)
+    n = np.nan_to_num(r["n"].to_numpy(float), nan=0.0)
+    eligible = ~np.isnan(score) & (n >= check.min_n)
+    keys = ["period"] + (["region"] if check.rank_within == "region" else [])
+    ranked = r.assign(_s=np.where(eligible, score, np.nan), _e=eligible)
+    rank = (
+        ranked.groupby(keys, sort=False, dropna=False)["_s"]
+        .rank(method="min", ascending=False)
+        .to_numpy(float)
+    )
+    n_ranked = ranked.groupby(keys, sort=False, dropna=False)["_e"].transform("sum").to_numpy()
+
+    def below(threshold: float | None) -> np.ndarray:
+        if threshold is None:
+            return np.zeros(len(r), dtype=bool)
+        return eligible & (score < threshold - _TOL * max(1.0, abs(threshold)))
+
+    if check.reward is not None:
+        mins = check.reward.min_score
+        high_enough = eligible & (score >= mins - _TOL * max(1.0, abs(mins)))
+        reward = high_enough & (rank <= check.reward.top_n)
+    else:
+        high_enough = np.zeros(len(r), dtype=bool)
+        reward = high_enough
+    heavier = below(check.heavier_pay_cut.below if check.heavier_pay_cut else None)
+    cut = below(check.pay_cut.below if check.pay_cut else None) & ~heavier
+    recheck = below(check.recheck_below)
+    pay_cut = np.select([heavier, cut], ["heavier_cut", "cut"], "none").astype(object)
+    share = np.select(
+        [heavier, cut],
+        [
+            check.heavier_pay_cut.share if check.heavier_pay_cut else 0.0,
+            check.pay_cut.share if check.pay_cut else 0.0,
+        ],
+        0.0,
+    )
+
+    label = check.name.replace("_", " ").capitalize()
+    rank_txt = _fmt(rank, "%.0f")
+    s_txt = _fmt(score, "%.2f")
+    base = (
+        label
+        + " "
+        + s_txt
+        + " (rank "
+        + rank_txt
+        + " of "
+        + pd.Series(n_ranked).astype(int).astype(str)
+        + ")"
+    )
+    extra = pd.Series("", index=range(len(r)), dtype=object)
+
+    def add(cond: np.ndarray, text: str) -> None:
+        nonlocal extra
+        extra = extra + np.where(cond, "; " + text, "")
+
+    if check.reward is not None:
+        top, mins = check.reward.top_n, f"{check.reward.min_score:g}"
+        add(reward, f"top {top} and >= {mins} -> reward")
+        add(high_enough & ~reward, f">= {mins} but not in the top {top} -> no reward")
+    if check.heavier_pay_cut is not None:
+        hc = check.heavier_pay_cut
+        add(
+            heavier, f"below {hc.below:g} -> heavier pay cut ({hc.share * 100:g} % of branch performance pay)"
+        )
+    if check.pay_cut is not None:
+        c = check.pay_cut
+        add(cut, f"below {c.below:g} -> pay cut ({c.share * 100:g} % of branch performance pay)")
+    if check.recheck_below is not None:
+        add(recheck, f"below {check.recheck_below:g} -> re-check next period")
+    extra = extra.str.replace(r"^; ", ": ", regex=True)
+    n_txt = pd.Series(n).astype(int).astype(str)
+    not_eligible = np.where(
+        np.isnan(score),
+        label + ": no score in the period",
+        label + " " + s_txt + ": insufficient checks (n=" + n_txt + f" < {check.min_n})",
+    )
+    reason = np.where(eligible, base + extra + ".", pd.Series(not_eligible) + ".")
+    return pd.DataFrame(
+        {
+            "period": r["period"],
+            "branch_id": r["branch_id"],
+            "branch_name": r["branch_name"],
+            "region": r["region"],
+            "check": check.name,
+            "kpi": check.kpi,
+            "score": score,
+            "n": r["n"].astype("Int64"),
+            "rank": pd.array(np.where(eligible, rank, np.nan), dtype="Int64"),
+            "n_ranked": n_ranked.astype("int64"),
+            "reward": reward,
+            "pay_cut": pay_cut,
+            "pay_cut_share": share,
+            "recheck": recheck,
+            "reason": reason,
+        }
+    )
+
+
+def _branch_quarters(kpis, scheme: Scheme, periods: Sequence[str], branches):
+    """Score branches over one or more quarters; return (branches, kpi rows, checks)."""
+    sub = _subset(kpis, "branch", periods)
+    roster = sub.drop_duplicates(["entity_id", "period"])[["period", "entity_id", "region"]].rename(
+        columns={"entity_id": "branch_id"}
+    )
+    if branches is not None:
+        if "branch_id" not in branches.columns:
+            raise DataValidationError(
+                [ValidationIssue("branches", "", None, "branch_id", "", "a column of the branches table")]
+            )
+        ids = branches["branch_id"].astype(str).drop_duplicates()
+        cross = pd.MultiIndex.from_product([list(periods), ids], names=["period", "branch_id"]).to_frame(
+            index=False
+        )
+        known = pd.MultiIndex.from_frame(roster[["period", "branch_id"]])
+        extra = cross.loc[~pd.MultiIndex.from_frame(cross).isin(known)]
+        extra = extra.assign(region=extra["branch_id"].map(_region_map(kpis, branches)))
+        roster = pd.concat([roster, extra], ignore_index=True)
+    roster = (
+        roster.assign(
+            branch_name=roster["branch_id"].map(_branch_names(branches)),
+        )
+        .sort_values(["period", "branch_id"], kind="stable")
+        .reset_index(drop=True)
+    )
+    roster = roster[["period", "branch_id", "branch_name", "region"]]
+
+    rules = scheme.rules_frame()
+    rules = rules.loc[rules["role"] == "__branch__"].drop(columns=["scored", "role"])
+    grid = roster.merge(rules, how="cross")
+    vals = sub[["entity_id", "period", "kpi", "value", "n"]].rename(columns={"entity_id": "branch_id"})
+    grid = grid.merge(vals, on=["branch_id", "period", "kpi"], how="left")
+    keys = ["branch_id", "period"]
+    grid = _zero_fill(grid, pd.MultiIndex.from_frame(vals[keys].drop_duplicates()), keys)
+    grid, agg = _score_grid(grid, keys, scheme)
+    out = roster.merge(
+        agg.reset_index()[keys + ["composite_score", "n_kpis_met", "n_kpis_below_target"]],
+        on=keys,
+        how="left",
+    )
+
+    checks = [_check_results(roster, sub, c) for c in scheme.branch_checks]
+    checks_df = (
+        pd.concat(checks, ignore_index=True)
+        if checks
+        else pd.DataFrame({c: pd.Series(dtype=d) for c, d in _CHECK_COLUMNS.items()})
+    )
+    for check, c in zip(scheme.branch_checks, checks, strict=True):
+        name = check.name
+        wide = c[
+            ["period", "branch_id", "score", "n", "rank", "reward", "pay_cut", "pay_cut_share", "recheck"]
+        ].rename(columns=lambda col, nm=name: col if col in keys else f"{nm}_{col}")
+        out = out.merge(wide, on=keys, how="left")
+    if len(checks_df):
+        per = checks_df.groupby(keys, sort=False).agg(
+            reward=("reward", "any"), pay_cut_share_total=("pay_cut_share", "sum"), recheck=("recheck", "any")
+        )
+        per["reason"] = _join_by(checks_df, keys, "reason", " ")
+        out = out.merge(per.reset_index(), on=keys, how="left")
+    else:
+        out = out.assign(reward=False, pay_cut_share_total=0.0, recheck=False, reason="")
+    kpi_rows = grid.assign(n=grid["n"].astype("Int64"))[
+        [
+            "period",
+            "branch_id",
+            "branch_name",
+            "region",
+            "kpi",
+            "value",
+            "n",
+            "min_n",
+            "target",
+            "floor",
+            "direction",
+            "rule",
+            "status",
+            "score",
+            "weight",
+            "effective_weight",
+            "contribution",
+            "reweighted",
+            "zero_filled",
+        ]
+    ].reset_index(drop=True)
+    return out, kpi_rows, checks_df
+
+
+# ------------------------------------------------------------------ public API
+
+
+def score_staff(
+    kpis: pd.DataFrame,
+    scheme: Scheme,
+    quarter: str,
+    staff: pd.DataFrame | None = None,
+    *,
+    branches: pd.DataFrame | None = None,
+) -> StaffScorecard:
+    """Score every person for one quarter.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        The KPI frame of ``metrics.compute_kpis`` (columns ``level, entity_id,
+        branch_id, region, role, period_type, period, kpi, value, n``...). Only
+        staff rows of ``quarter`` are used.
+    scheme : Scheme
+        Targets, weights, bands and money (:func:`~bankperf_analysis.params.load_scheme`).
+    quarter : str
+        The quarter, e.g. ``"2026Q3"``.
+    staff : pandas.DataFrame, optional
+        Staff table (``staff_id, staff_name, branch_id, role``). Adds names, and
+        lists people without any KPI row (they get "no data" and no grade).
+    branches : pandas.DataFrame, optional
+        Branches table (``branch_id, branch_name, region``) for branch names.
+
+    Returns
+    -------
+    StaffScorecard
+
+    Raises
+    ------
+    ParamsError
+        If ``quarter`` is not a quarter.
+    DataValidationError
+        If columns are missing or a (person, quarter, KPI) appears twice.
+
+    Examples
+    --------
+    A representative with 29 satisfaction surveys (minimum 30): satisfaction is
+    reported but not scored, and the other KPIs are re-weighted.
+
+    >>> import pandas as pd
+    >>> from bankperf_analysis.params import load_scheme
+    >>> kpis = pd.DataFrame({
+    ...     "level": "staff", "entity_id": "S1", "branch_id": "B1", "region": "North",
+    ...     "role": "customer_service_rep", "period_type": "quarter", "period": "2026Q3",
+    ...     "kpi": ["satisfaction_rate", "response_time_seconds", "service_level",
+    ...             "resolution_rate", "complaint_closed_on_time_rate",
+    ...             "cross_sales_per_month"],
+    ...     "value": [0.95, 180.0, 0.95, 0.95, 1.0, 2.5],
+    ...     "n": [29, 100, 100, 100, 4, 3]})
+    >>> card = score_staff(kpis, load_scheme(), "2026Q3")
+    >>> row = card.people.iloc[0]
+    >>> float(row["composite_score"]), row["grade"], bool(row["reweighted"])
+    (86.666666667, 'good', True)
+    >>> row["excluded_kpis"]
+    'satisfaction_rate (insufficient data: n=29 < 30)'
+    >>> card.training[["kpi", "topic_en"]].values.tolist()
+    [['cross_sales_per_month', 'Product marketing and cross-selling']]
+    """
+    q = _quarter(quarter, "score_staff")
+    _check_kpis(kpis, "score_staff")
+    people, kpi_rows, training = _staff_quarters(kpis, scheme, [q], staff, branches)
+    if not len(people):
+        warnings.warn(f"The KPI frame has no staff rows for quarter {q}.", BankPerfWarning, stacklevel=2)
+    return StaffScorecard(
+        q, people, kpi_rows, training, scheme.params_hash(), scheme.name, scheme.grade_names
+    )
+
+
+def score_branches(
+    kpis: pd.DataFrame, scheme: Scheme, quarter: str, *, branches: pd.DataFrame | None = None
+) -> BranchScorecard:
+    r"""Score every branch for one quarter: KPIs vs branch targets, check consequences.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        The KPI frame; only branch rows of ``quarter`` are used.
+    scheme : Scheme
+        Branch targets (``branch.kpis``) and check rules (``branch_checks``).
+    quarter : str
+        The quarter, e.g. ``"2026Q3"``.
+    branches : pandas.DataFrame, optional
+        Branches table (``branch_id, branch_name, region``): names, and branches
+        without KPI rows.
+
+    Returns
+    -------
+    BranchScorecard
+
+    Notes
+    -----
+    Per check (default rules, source 003): rank in the top five AND score >= 90
+    -> reward; score < 85 -> pay cut; < 80 -> heavier pay cut (instead of the
+    normal one); < 85 -> re-check next period. Ranks are competition ranks
+    (ties share the better rank) among branches with a score.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bankperf_analysis.params import load_scheme
+    >>> kpis = pd.DataFrame({
+    ...     "level": "branch", "entity_id": ["B1", "B2", "B3"], "branch_id": ["B1", "B2", "B3"],
+    ...     "region": "North", "role": None, "period_type": "quarter", "period": "2026Q3",
+    ...     "kpi": "mystery_shopper_score", "value": [92.0, 84.99, 80.0], "n": 1})
+    >>> card = score_branches(kpis, load_scheme(), "2026Q3")
+    >>> ms = card.checks[card.checks["check"] == "mystery_shopper"]
+    >>> ms[["branch_id", "rank", "reward", "pay_cut", "recheck"]].values.tolist()
+    [['B1', 1, True, 'none', False], ['B2', 2, False, 'cut', True], ['B3', 3, False, 'cut', True]]
+    >>> ms["reason"].iloc[1]
+    'Mystery shopper 84.99 (rank 2 of 3): below 85 -> pay cut (5 % of branch performance pay); below 85 -> re-check next period.'
+    """  # noqa: E501
+    q = _quarter(quarter, "score_branches")
+    _check_kpis(kpis, "score_branches")
+    out, kpi_rows, checks = _branch_quarters(kpis, scheme, [q], branches)
+    if not len(out):
+        warnings.warn(f"The KPI frame has no branch rows for quarter {q}.", BankPerfWarning, stacklevel=2)
+    return BranchScorecard(q, out, kpi_rows, checks, scheme.params_hash(), scheme.name)
+
+
+def _annual_check_means(
+    kpis: pd.DataFrame, year: str, check: BranchCheck, branch_ids: pd.Index
+) -> pd.DataFrame:
+    """Annual mean check score per branch.
+
+    The year row if present, else the n-weighted mean of the quarterly rows
+    (the mean over all checks of the year).
+    """
+    b = kpis.loc[(kpis["level"] == "branch") & (kpis["kpi"] == check.kpi)]
+    yr = b.loc[(b["period_type"] == "year") & (b["period"].astype(str) == year)]
+    yr = pd.DataFrame(
+        {
+            "branch_id": yr["entity_id"].astype(str),
+            "mean": pd.to_numeric(yr["value"], errors="coerce").astype(float),
+            "n": pd.to_numeric(yr["n"], errors="coerce").astype(float),
+        }
+    )
+    yr = yr.dropna(subset=["mean"]).drop_duplicates("branch_id").set_index("branch_id")
+    qs = b.loc[(b["period_type"] == "quarter") & b["period"].astype(str).str.startswith(year + "Q")]
+    v = pd.to_numeric(qs["value"], errors="coerce").astype(float)
+    n = pd.to_numeric(qs["n"], errors="coerce").astype(float).fillna(0.0)
+    has = v.notna()
+    tmp = pd.DataFrame(
+        {
+            "branch_id": qs["entity_id"].astype(str),
+            "vn": (v * n).where(has, 0.0),
+            "n": n.where(has, 0.0),
+            "v": v,
+        }
+    )
+    g = tmp.groupby("branch_id")
+    n_sum = g["n"].sum()
+    mean_q = (g["vn"].sum() / n_sum).where(n_sum > 0, g["v"].mean())
+    fallback = pd.DataFrame({"mean": mean_q, "n": n_sum})
+    res = yr.combine_first(fallback).reindex(branch_ids)
+    return res
+
+
+def annual_summary(
+    kpis: pd.DataFrame,
+    scheme: Scheme,
+    year: str | int,
+    staff: pd.DataFrame | None = None,
+    *,
+    branches: pd.DataFrame | None = None,
+) -> AnnualSummary:
+    """Summarise a year: quarterly grades, annual grade, bonus, promotions, excellent branches.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        The KPI frame with the quarters of ``year`` (and, for branches, the year
+        rows of the check KPIs if available).
+    scheme : Scheme
+        The scheme (also gives the promotion rule and the excellent-branch rule).
+    year : str or int
+        The year, e.g. ``"2026"``.
+    staff, branches : pandas.DataFrame, optional
+        As in :func:`score_staff` / :func:`score_branches`.
+
+    Returns
+    -------
+    AnnualSummary
+
+    Notes
+    -----
+    Only quarters with at least one staff (branch) row are scored. The annual
+    composite is the mean of the quarterly composites that exist (quarters with
+    a grade); the annual grade uses the same bands. A promotion candidate
+    reached the promotion grade (excellent) in at least ``promotion.min_quarters``
+    (3) quarters. An excellent branch has an annual check mean >= 90 AND ranks in
+    the top three by that mean. The annual mean is the year row of the KPI frame
+    when present, else the n-weighted mean of the quarterly rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bankperf_analysis.params import load_scheme
+    >>> rows = [("staff", "S1", "lobby_manager", f"2026Q{q}", k, v)
+    ...         for q in (1, 2, 3) for k, v in [("on_duty_rate", 1.0),
+    ...         ("satisfaction_rate", 0.95), ("service_quality_score", 90.0),
+    ...         ("complaint_count", 0.0), ("cross_sales_per_month", 6.0)]]
+    >>> kpis = pd.DataFrame(rows, columns=["level", "entity_id", "role", "period", "kpi",
+    ...                                    "value"]).assign(
+    ...     branch_id="B1", region="North", period_type="quarter", n=50)
+    >>> summ = annual_summary(kpis, load_scheme(), 2026)
+    >>> summ.staff[["staff_id", "n_excellent_quarters", "annual_grade",
+    ...             "total_bonus_yuan", "promotion_candidate"]].values.tolist()
+    [['S1', 3, 'excellent', 6000.0, True]]
+    """
+    y = _year(year, "annual_summary")
+    _check_kpis(kpis, "annual_summary")
+    quarters = [f"{y}Q{i}" for i in range(1, 5)]
+    qmask = (kpis["period_type"] == "quarter") & kpis["period"].isin(quarters)
+    staff_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "staff"), "period"]))
+    branch_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "branch"), "period"]))
+
+    # staff
+    people, _, _ = _staff_quarters(kpis, scheme, staff_qs, staff, branches)
+    people = people.assign(_q=people["period"].str[-1].astype(int))
+    last = (
+        people.sort_values("period", kind="stable")
+        .drop_duplicates("staff_id", keep="last")
+        .set_index("staff_id")[["staff_name", "branch_id", "branch_name", "region", "role"]]
+    )
+    wide_g = people.pivot(index="staff_id", columns="_q", values="grade").reindex(columns=range(1, 5))
+    wide_c = people.pivot(index="staff_id", columns="_q", values="composite_score").reindex(
+        columns=range(1, 5)
+    )
+    wide_g.columns = [f"q{i}_grade" for i in range(1, 5)]
+    wide_c.columns = [f"q{i}_composite" for i in range(1, 5)]
+    by = people.assign(_exc=people["grade"].eq(scheme.promotion.grade)).groupby("staff_id")
+    agg = pd.DataFrame(
+        {
+            "n_graded_quarters": by["gradable"].sum().astype("int64"),
+            "n_excellent_quarters": by["_exc"].sum().astype("int64"),
+            "annual_composite": by["composite_score"].mean().round(scheme.scoring.composite_decimals),
+            "total_bonus_yuan": by["bonus_yuan"].sum().astype(float),
+        }
+    )
+    st = last.join(wide_g).join(wide_c).join(agg)
+    st["annual_grade"] = assign_grades(st["annual_composite"], scheme)
+    st["promotion_candidate"] = st["n_excellent_quarters"] >= scheme.promotion.min_quarters
+    staff_out = st.reset_index()
+    staff_out = (
+        staff_out[
+            ["staff_id", "staff_name", "branch_id", "branch_name", "region", "role"]
+            + [f"q{i}_grade" for i in range(1, 5)]
+            + [f"q{i}_composite" for i in range(1, 5)]
+            + [
+                "n_graded_quarters",
+                "n_excellent_quarters",
+                "annual_composite",
+                "annual_grade",
+                "total_bonus_yuan",
+                "promotion_candidate",
+            ]
+        ]
+        .sort_values(["branch_id", "staff_id"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+    # branches
+    bq, _, checks = _branch_quarters(kpis, scheme, branch_qs, branches)
+    bro = (
+        bq.sort_values("period", kind="stable")
+        .drop_duplicates("branch_id", keep="last")
+        .set_index("branch_id")[["branch_name", "region"]]
+    )
+    # branches known only from year rows (e.g. a KPI frame of year totals)
+    yr = kpis.loc[
+        (kpis["level"] == "branch") & (kpis["period_type"] == "year") & (kpis["period"].astype(str) == y)
+    ]
+    yr = yr.assign(branch_id=yr["entity_id"].astype(str)).drop_duplicates("branch_id").set_index("branch_id")
+    new = yr.index.difference(bro.index)
+    if len(new):
+        add = pd.DataFrame(
+            {"branch_name": new.map(_branch_names(branches)), "region": yr.loc[new, "region"].to_numpy()},
+            index=new,
+        )
+        bro = pd.concat([bro, add])
+    if len(checks):
+        cnt = (
+            checks.assign(_cut=checks["pay_cut"].ne("none"))
+            .groupby("branch_id")
+            .agg(n_rewards=("reward", "sum"), n_pay_cuts=("_cut", "sum"), n_rechecks=("recheck", "sum"))
+            .astype("int64")
+        )
+        bro = bro.join(cnt)
+    for c in ("n_rewards", "n_pay_cuts", "n_rechecks"):
+        bro[c] = bro[c].fillna(0).astype("int64") if c in bro else 0
+    excellent = pd.Series(False, index=bro.index)
+    for check in scheme.branch_checks:
+        rule = check.excellent_branch
+        if rule is None:
+            continue
+        m = _annual_check_means(kpis, y, check, bro.index)
+        eligible = m["mean"].notna() & (m["n"].fillna(0) >= check.min_n)
+        keys = [bro["region"]] if check.rank_within == "region" else [pd.Series(0, index=bro.index)]
+        rank = m["mean"].where(eligible).groupby(keys, dropna=False).rank(method="min", ascending=False)
+        thr = rule.annual_mean_min - _TOL * max(1.0, abs(rule.annual_mean_min))
+        exc = eligible & (m["mean"] >= thr) & (rank <= rule.top_n)
+        bro[f"{check.name}_annual_mean"] = m["mean"]
+        bro[f"{check.name}_annual_n"] = m["n"].astype("Int64")
+        bro[f"{check.name}_annual_rank"] = rank.astype("Int64")
+        bro[f"{check.name}_excellent"] = exc.astype(bool)
+        excellent = excellent | exc.astype(bool)
+    bro["excellent_branch"] = excellent.astype(bool)
+    branches_out = bro.reset_index().sort_values("branch_id", kind="stable").reset_index(drop=True)
+    return AnnualSummary(
+        y,
+        staff_out,
+        people.drop(columns="_q").reset_index(drop=True),
+        branches_out,
+        checks,
+        scheme.params_hash(),
+        scheme.name,
+    )
