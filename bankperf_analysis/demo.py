@@ -374,7 +374,8 @@ def _active_days(w: _World, st: pd.DataFrame, days: pd.DatetimeIndex) -> tuple[n
 
 def _surveys(w: _World) -> pd.DataFrame:
     rng = w.rng("surveys")
-    st = _front_line(w)
+    # Everyone who serves customers is surveyed (the scheme scores their satisfaction).
+    st = w.staff_of(("customer_service_rep", "teller", "customer_manager", "lobby_manager"))
     sidx, day = _active_days(w, st, w.business_days())
     b = w.staff.b.to_numpy()[sidx]
     per_day = w.scale.surveys_per_staff_quarter / (len(w.business_days()) / len(w.quarters))
@@ -423,7 +424,7 @@ def _complaints(w: _World) -> pd.DataFrame:
 
 def _sales(w: _World) -> pd.DataFrame:
     rng = w.rng("sales")
-    st = w.staff_of(("customer_service_rep", "customer_manager"))
+    st = w.staff_of(("customer_service_rep", "customer_manager", "lobby_manager"))
     sidx, day = _active_days(w, st, w.business_days())
     b = w.staff.b.to_numpy()[sidx]
     qi = w.quarter_index(day)
@@ -780,7 +781,8 @@ def _truth(w: _World, qnames: list[str], counts: dict[str, int]) -> dict:
             "branch_id": str(w.branch_ids[sc.small_branch]),
             "expected_surveys_per_quarter": round(float(
                 w.scale.surveys_per_staff_quarter * w.survey_factor[sc.small_branch]
-                * sum(sc.roles_per_branch.get(r, 0) for r in ("customer_service_rep", "teller"))), 1),
+                * sum(sc.roles_per_branch.get(r, 0) for r in (
+                    "customer_service_rep", "teller", "customer_manager", "lobby_manager"))), 1),
         }
     # True expected satisfaction per branch and quarter (mean over its staff's effects).
     st = w.staff
@@ -789,7 +791,8 @@ def _truth(w: _World, qnames: list[str], counts: dict[str, int]) -> dict:
         qstart, qend = Period.parse(q).start, Period.parse(q).end
         active = st[(pd.to_datetime(st.hire_date).dt.date < qend)
                     & (pd.isna(st.leave_date) | (pd.to_datetime(st.leave_date).dt.date > qstart))
-                    & st.role.isin(("customer_service_rep", "teller"))]
+                    & st.role.isin(("customer_service_rep", "teller", "customer_manager",
+                                    "lobby_manager"))]
         b = active.b.to_numpy()
         p = w.sat_prob(b, active.index.to_numpy(), np.full(len(b), qi))
         s = pd.Series(p).groupby(w.branch_ids[b]).mean()

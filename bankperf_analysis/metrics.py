@@ -193,7 +193,7 @@ class MetricOptions:
     volume_baseline_per_month: float = 1000
     rater_weights: Mapping[str, float] = field(default_factory=lambda: {
         "supervisor": 0.4, "peer": 0.3, "customer": 0.2, "self": 0.1})
-    sales_roles: tuple[str, ...] = ("customer_service_rep", "customer_manager")
+    sales_roles: tuple[str, ...] = ("customer_service_rep", "customer_manager", "lobby_manager")
 
     def __post_init__(self) -> None:
         for name in ("satisfied_threshold", "service_level_seconds", "complaint_deadline_hours",
@@ -223,6 +223,11 @@ class MetricOptions:
                   volume_baseline_per_month=d.volume_baseline_per_month)
         if weights:
             kw["rater_weights"] = weights
+        # Cross-sales are per staff-month of the roles the scheme scores on them.
+        sales = tuple(r.name for r in scheme.roles
+                      if any(k.kpi == "cross_sales_per_month" for k in r.kpis))
+        if sales:
+            kw["sales_roles"] = sales
         return cls(**kw)
 
 

@@ -1,0 +1,320 @@
+"""Labels of the reports in English and Chinese, and escaping helpers for report text.
+
+Every heading, label, status word, KPI name, role and unit that a report shows goes
+through :func:`t`, so ``lang="zh"`` renders the whole report in Chinese. A test checks
+that every key has both languages.
+
+Examples
+--------
+>>> t("satisfaction_rate", "zh")
+'客户满意度'
+>>> t("status_below", "en")
+'below target'
+>>> safe_html("<script>alert(1)</script>")
+'&lt;script&gt;alert(1)&lt;/script&gt;'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from typing import Literal
+
+from bankperf_analysis.exceptions import ParamsError
+
+__all__ = [
+    "LANGS",
+    "LABELS",
+    "KPI_KEYS",
+    "ROLE_KEYS",
+    "Lang",
+    "t",
+    "kpi_label",
+    "role_label",
+    "unit_label",
+    "label_map",
+    "check_lang",
+    "md_escape",
+    "safe_html",
+]
+
+Lang = Literal["en", "zh"]
+LANGS: tuple[str, ...] = ("en", "zh")
+
+#: KPI names (keys are the KPI identifiers of ``metrics``).
+_KPIS: dict[str, tuple[str, str]] = {
+    "satisfaction_rate": ("Customer satisfaction", "客户满意度"),
+    "onsite_survey_score": ("On-site survey score", "现场问卷评分"),
+    "callback_survey_score": ("Phone call-back score", "电话回访评分"),
+    "response_time_seconds": ("Average response time", "平均响应时间"),
+    "service_level": ("Service level", "服务水平"),
+    "abandonment_rate": ("Abandonment rate", "放弃率"),
+    "resolution_rate": ("Resolution rate", "问题解决率"),
+    "complaint_closed_on_time_rate": ("Complaints closed on time", "投诉按时处理率"),
+    "complaint_median_hours": ("Median complaint handling time", "投诉处理时长中位数"),
+    "complaint_count": ("Complaints", "投诉数量"),
+    "complaint_resolution_score": ("Complaint-resolution satisfaction", "投诉处理满意度"),
+    "cross_sales_per_month": ("Cross-sales per month", "交叉销售"),
+    "cash_error_rate": ("Cash error rate", "现金差错率"),
+    "ledger_error_rate": ("Ledger error rate", "账务处理差错率"),
+    "handling_minutes": ("Average handling time", "平均业务办理时间"),
+    "volume_vs_baseline": ("Volume vs baseline", "业务量完成情况"),
+    "dress_score": ("Dress code", "着装规范"),
+    "manner_score": ("Manner", "仪态举止"),
+    "training_attendance_rate": ("Training attendance", "培训出席率"),
+    "training_exam_score": ("Training exam score", "培训考核成绩"),
+    "new_customers": ("New customers", "新客户拓展"),
+    "risk_incidents": ("Risk incidents", "业务风险事件"),
+    "risk_loss_yuan": ("Risk losses", "风险损失"),
+    "on_duty_rate": ("On-duty rate", "在岗率"),
+    "service_quality_score": ("Service quality", "服务质量"),
+    "teamwork_score": ("Teamwork", "团队合作"),
+    "review_360_score": ("360-degree review", "360度评估"),
+    "mystery_shopper_score": ("Mystery-shopper score", "神秘人检查"),
+    "video_check_score": ("Video check score", "视频检查"),
+    "queue_wait_seconds": ("Queue waiting time", "排队等候时间"),
+    "churn_rate": ("Customer churn rate", "客户流失率"),
+}
+
+_ROLES: dict[str, tuple[str, str]] = {
+    "customer_service_rep": ("Customer-service representative", "客服代表"),
+    "teller": ("Teller", "柜员"),
+    "customer_manager": ("Customer manager", "客户经理"),
+    "lobby_manager": ("Lobby manager", "大堂经理"),
+    "service_manager": ("Customer-service manager", "客服经理"),
+    "data_analyst": ("Data analyst", "数据分析师"),
+}
+
+_UNITS: dict[str, tuple[str, str]] = {
+    "unit_percent": ("%", "%"),
+    "unit_seconds": ("s", "秒"),
+    "unit_minutes": ("min", "分钟"),
+    "unit_hours": ("h", "小时"),
+    "unit_days": ("days", "天"),
+    "unit_yuan": ("yuan", "元"),
+    "unit_count": ("count", "次"),
+    "unit_people": ("people", "人"),
+    "unit_points": ("points", "分"),
+    "unit_per_month": ("per month", "每月"),
+    "unit_fte": ("FTE", "全职人力"),
+}
+
+_WORDS: dict[str, tuple[str, str]] = {
+    # status of a KPI against its target
+    "status_met": ("met", "达标"),
+    "status_below": ("below target", "未达标"),
+    "status_insufficient": ("insufficient data", "数据不足"),
+    # grades
+    "grade_excellent": ("excellent", "优秀"),
+    "grade_good": ("good", "良好"),
+    "grade_pass": ("pass", "合格"),
+    "grade_needs_improvement": ("needs improvement", "待改进"),
+    # branch check consequences
+    "action_reward": ("reward", "奖励"),
+    "action_cut": ("performance pay cut", "扣减绩效"),
+    "action_heavier_cut": ("heavier pay cut", "加重扣减绩效"),
+    "action_recheck": ("re-check next period", "下期复查"),
+    "action_none": ("no action", "无"),
+    "excellent_branch": ("excellent branch", "优秀网点"),
+    "bonus": ("bonus", "奖金"),
+    "promotion_candidate": ("promotion candidate", "晋升候选"),
+    "training_need": ("training need", "培训需求"),
+    # headings of the reports
+    "report_title_branch": ("Branch performance report", "网点绩效报告"),
+    "report_title_bank": ("Bank overview", "全行概览"),
+    "report_title_incentive": ("Incentive study", "激励效果研究"),
+    "report_title_staffing": ("Staffing plan", "人员编制计划"),
+    "heading_summary": ("Summary", "概要"),
+    "heading_kpis": ("Key performance indicators", "关键绩效指标"),
+    "heading_scorecard": ("Scorecard", "评分卡"),
+    "heading_staff": ("Staff results", "员工绩效"),
+    "heading_trend": ("Trend", "趋势"),
+    "heading_satisfaction": ("Customer satisfaction", "客户满意度"),
+    "heading_complaints": ("Complaints", "投诉"),
+    "heading_checks": ("Mystery-shopper and video checks", "神秘人与视频检查"),
+    "heading_training": ("Training needs", "培训需求"),
+    "heading_significance": ("Changes since last quarter", "与上季度相比的变化"),
+    "heading_staffing": ("Staffing", "人员编制"),
+    "heading_notes": ("Notes and data quality", "说明与数据质量"),
+    "heading_contents": ("Contents", "目录"),
+    # labels of tables and axes
+    "label_branch": ("Branch", "网点"),
+    "label_bank": ("Bank", "全行"),
+    "label_staff": ("Staff member", "员工"),
+    "label_staff_id": ("Staff ID", "员工编号"),
+    "label_role": ("Role", "岗位"),
+    "label_kpi": ("KPI", "指标"),
+    "label_value": ("Value", "数值"),
+    "label_target": ("Target", "目标"),
+    "label_status": ("Status", "状态"),
+    "label_score": ("Score", "得分"),
+    "label_weight": ("Weight", "权重"),
+    "label_grade": ("Grade", "等级"),
+    "label_rank": ("Rank", "排名"),
+    "label_n": ("Sample size", "样本量"),
+    "label_change": ("Change", "变化"),
+    "label_ci": ("95% interval", "95%置信区间"),
+    "label_p_value": ("p-value", "p值"),
+    "label_quarter": ("Quarter", "季度"),
+    "label_month": ("Month", "月份"),
+    "label_year": ("Year", "年度"),
+    "label_date": ("Date", "日期"),
+    "label_weekday": ("Weekday", "星期"),
+    "label_hour": ("Hour", "小时"),
+    "label_contacts": ("Contacts", "来电量"),
+    "label_required_staff": ("Required staff", "所需人员"),
+    "label_previous_quarter": ("Previous quarter", "上季度"),
+    "label_current_quarter": ("This quarter", "本季度"),
+    "label_report": ("Report", "报告"),
+    "label_headline": ("Headline figures", "主要指标"),
+    "label_error": ("Error", "错误"),
+    # run status words (index page, footer)
+    "run_ok": ("ok", "成功"),
+    "run_failed": ("failed", "失败"),
+    "run_cached": ("up to date", "无需更新"),
+    "run_missing": ("not generated", "未生成"),
+    "footer_fingerprint": ("Data fingerprint", "数据指纹"),
+    "footer_params_hash": ("Parameters hash", "参数哈希"),
+    "footer_version": ("bankperf-analysis version", "bankperf-analysis 版本"),
+    "footer_generated": ("Generated", "生成时间"),
+    "footer_language": ("Language", "语言"),
+    "index_title": ("Performance reports", "绩效报告"),
+    "index_failed_note": (
+        "Failed reports are not published; the executed notebook is kept in _failed/.",
+        "失败的报告不予发布；已执行的笔记本保存在 _failed/ 目录中。",
+    ),
+}
+
+# Words of the report sections (bankperf_analysis.reporting).
+_REPORT: dict[str, tuple[str, str]] = {
+    "status_near": ("within 5 % of target", "接近目标（差距 5% 以内）"),
+    "label_composite": ("Composite score", "综合得分"),
+    "label_bonus_yuan": ("Bonus (yuan)", "奖金（元）"),
+    "label_training_needs": ("Training needs", "培训需求"),
+    "label_note": ("Note", "备注"),
+    "label_check": ("Check", "检查项目"),
+    "label_action": ("Consequence", "处理结果"),
+    "no_data": ("No data for this section.", "本部分无数据。"),
+    "p_adjusted": ("adjusted p", "校正后 p 值"),
+    "note_multiple_testing": (
+        "p-values are adjusted for comparing all branches at once (Benjamini–Hochberg).",
+        "p 值已按同时比较所有网点进行校正（Benjamini–Hochberg 方法）。",
+    ),
+    "note_reweighted": (
+        "scored on {n} of {m} KPIs (re-weighted)",
+        "按 {m} 项中的 {n} 项指标评分（权重已重新分配）",
+    ),
+    "total_bonus": ("Total bonus", "奖金合计"),
+    "note_bank_complaints_per_branch": (
+        "Bank column for complaint counts: average per branch.",
+        "全行投诉数量为各网点平均值。",
+    ),
+    "dq_insufficient": (
+        "{kpi}: {n} staff member(s) with too few observations; not scored.",
+        "{kpi}：{n} 名员工样本不足，未参与评分。",
+    ),
+    "dq_branch_small": (
+        "Branch satisfaction rests on {n} surveys (minimum {m}): not scored, read with caution.",
+        "网点满意度仅基于 {n} 份问卷（最低要求 {m} 份）：不参与评分，请谨慎解读。",
+    ),
+    "dq_unavailable": ("{kpi}: not available (its data table was not provided).",
+                       "{kpi}：无法计算（未提供相应数据表）。"),
+    "dq_ok": ("Every KPI had enough data.", "所有指标数据充足。"),
+}
+
+LABELS: dict[str, dict[str, str]] = {
+    key: {"en": en, "zh": zh}
+    for table in (_KPIS, _ROLES, _UNITS, _WORDS, _REPORT)
+    for key, (en, zh) in table.items()
+}
+KPI_KEYS: tuple[str, ...] = tuple(_KPIS)
+ROLE_KEYS: tuple[str, ...] = tuple(_ROLES)
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is a supported language, else raise :class:`ParamsError`."""
+    if lang not in LANGS:
+        raise ParamsError(
+            f"The 'lang' parameter must be one of {list(LANGS)}. Got {lang!r} instead."
+        )
+    return lang
+
+
+def t(key: str, lang: str = "en", **fmt: object) -> str:
+    """Translate a label key into ``lang``.
+
+    Parameters
+    ----------
+    key : str
+        Label key, e.g. ``"satisfaction_rate"``, ``"status_met"``, ``"heading_kpis"``.
+    lang : {"en", "zh"}
+        Language of the report.
+    **fmt
+        Values substituted with :meth:`str.format` into the label.
+
+    Returns
+    -------
+    str
+        The label. Unknown keys raise :class:`ParamsError` rather than leaking an
+        English identifier into a Chinese report.
+    """
+    check_lang(lang)
+    try:
+        text = LABELS[key][lang]
+    except KeyError:
+        raise ParamsError(
+            f"The 'key' parameter of t must be a known label key. Got {key!r} instead."
+        ) from None
+    return text.format(**fmt) if fmt else text
+
+
+def kpi_label(kpi: str, lang: str = "en") -> str:
+    """Name of a KPI in ``lang`` (``kpi_label("churn_rate", "zh") == "客户流失率"``)."""
+    if kpi not in _KPIS:
+        raise ParamsError(
+            f"The 'kpi' parameter of kpi_label must be a known KPI. Got {kpi!r} instead."
+        )
+    return t(kpi, lang)
+
+
+def role_label(role: str, lang: str = "en") -> str:
+    """Name of a staff role in ``lang`` (``role_label("teller", "zh") == "柜员"``)."""
+    if role not in _ROLES:
+        raise ParamsError(
+            f"The 'role' parameter of role_label must be a known role. Got {role!r} instead."
+        )
+    return t(role, lang)
+
+
+def unit_label(unit: str, lang: str = "en") -> str:
+    """Unit in ``lang``; ``unit`` is the key without its ``unit_`` prefix (``"seconds"``)."""
+    return t(unit if unit.startswith("unit_") else f"unit_{unit}", lang)
+
+
+def label_map(keys: Mapping[str, str] | list[str], lang: str) -> dict[str, str]:
+    """Map label keys (e.g. DataFrame column names) to their text, for ``DataFrame.rename``."""
+    return {k: t(k, lang) for k in keys}
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def safe_html(text: object) -> str:
+    """Escape ``text`` for HTML (``<``, ``>``, ``&``, quotes).
+
+    Use for any name (staff, branch) put into HTML that a notebook builds itself.
+    ``DataFrame.to_html`` and the report template already escape.
+    """
+    return html.escape(str(text), quote=True)
+
+
+def md_escape(text: object) -> str:
+    """Escape ``text`` for Markdown output: HTML-escape it, then backslash Markdown syntax.
+
+    Use for names put into ``IPython.display.Markdown`` or markdown strings, e.g.
+    ``Markdown("## " + md_escape(branch_name))``: Markdown passes raw HTML through,
+    so an unescaped ``<script>`` in a name would become a live tag.
+    """
+    escaped = safe_html(text).replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", escaped)
