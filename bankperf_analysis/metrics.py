@@ -425,8 +425,23 @@ def _period_expr(kind: str, col: str = "m") -> str:
     return f"CAST(year({col}) AS VARCHAR)"
 
 
-_LEVEL_CASE = ("CASE WHEN GROUPING(staff_id) = 0 THEN 'staff' WHEN GROUPING(branch_id) = 0 "
-               "THEN 'branch' WHEN GROUPING(region) = 0 THEN 'region' ELSE 'bank' END")
+
+
+def _level_case(levels) -> str:
+    """SQL naming the level of a GROUPING SETS row; refers only to dimensions grouped on."""
+    whens = [f"WHEN GROUPING({_DIMS[lv]}) = 0 THEN '{lv}'" for lv in ("staff", "branch", "region")
+             if lv in levels]
+    last = "'bank'" if "bank" in levels else "NULL"
+    return f"CASE {' '.join(whens)} ELSE {last} END" if whens else last
+
+
+def _entity_expr(levels) -> str:
+    cols = [_DIMS[lv] for lv in ("staff", "branch", "region") if lv in levels]
+    return f"coalesce({', '.join([*cols, repr(BANK_ID)])})"
+
+
+def _orphan_expr(levels) -> str:
+    return "GROUPING(staff_id) = 0 AND staff_id IS NULL" if "staff" in levels else "FALSE"
 
 
 def _ptype_select(period_types) -> str:
@@ -555,11 +570,10 @@ def _rollup(con, levels, period_types) -> pd.DataFrame:
     sql = f"""
     WITH b AS (SELECT k.*, br.region, {_periods_select()}
                FROM _kpi_base k LEFT JOIN branches br USING (branch_id))
-    SELECT kpi, {_LEVEL_CASE} AS level,
-      coalesce(staff_id, branch_id, region, '{BANK_ID}') AS entity_id,
+    SELECT kpi, {_level_case(levels)} AS level, {_entity_expr(levels)} AS entity_id,
       {_ptype_select(period_types)},
       sum(num) AS numerator, sum(den) AS denominator, sum(n) AS n,
-      GROUPING(staff_id) = 0 AND staff_id IS NULL AS orphan
+      {_orphan_expr(levels)} AS orphan
     FROM b GROUP BY GROUPING SETS ({_grouping_sets(levels, period_types, lead="kpi")})
     """
     df = con.execute(sql).df()
@@ -586,11 +600,10 @@ def _special(ds: Dataset, o: MetricOptions, lo: str, hi: str, levels, period_typ
                  (epoch(closed_ts) - epoch(opened_ts)) / 3600.0 AS h
           FROM complaints c LEFT JOIN branches br USING (branch_id)
           WHERE opened_ts >= {lo} AND opened_ts < {hi} AND closed_ts IS NOT NULL)
-        SELECT 'complaint_median_hours' AS kpi, {_LEVEL_CASE} AS level,
-          coalesce(staff_id, branch_id, region, '{BANK_ID}') AS entity_id,
-          {_ptype_select(period_types)},
+        SELECT 'complaint_median_hours' AS kpi, {_level_case(levels)} AS level,
+          {_entity_expr(levels)} AS entity_id, {_ptype_select(period_types)},
           median(h) AS numerator, CAST(NULL AS DOUBLE) AS denominator, count(*) AS n,
-          GROUPING(staff_id) = 0 AND staff_id IS NULL AS orphan
+          {_orphan_expr(levels)} AS orphan
         FROM b GROUP BY GROUPING SETS ({_grouping_sets(levels, period_types)})""").df()
         out.append(df[~df.orphan].drop(columns="orphan").assign(value_direct=True))
 
@@ -610,8 +623,8 @@ def _special(ds: Dataset, o: MetricOptions, lo: str, hi: str, levels, period_typ
         WITH r AS ({per}),
         b AS (SELECT r.*, st.branch_id, br.region FROM r
               JOIN staff st USING (staff_id) LEFT JOIN branches br USING (branch_id))
-        SELECT 'review_360_score' AS kpi, {_LEVEL_CASE} AS level,
-          coalesce(staff_id, branch_id, region, '{BANK_ID}') AS entity_id,
+        SELECT 'review_360_score' AS kpi, {_level_case(levels)} AS level,
+          {_entity_expr(levels)} AS entity_id,
           period_type, period, sum(score) AS numerator, CAST(count(*) AS DOUBLE) AS denominator,
           count(*) AS n
         FROM b GROUP BY GROUPING SETS ({sets})""").df()
@@ -630,10 +643,8 @@ def _special(ds: Dataset, o: MetricOptions, lo: str, hi: str, levels, period_typ
         df = con.execute(f"""
         WITH c AS ({per}),
         b AS (SELECT c.*, br.region FROM c LEFT JOIN branches br USING (branch_id))
-        SELECT 'churn_rate' AS kpi,
-          CASE WHEN GROUPING(branch_id) = 0 THEN 'branch' WHEN GROUPING(region) = 0 THEN 'region'
-               ELSE 'bank' END AS level,
-          coalesce(branch_id, region, '{BANK_ID}') AS entity_id, period_type, period,
+        SELECT 'churn_rate' AS kpi, {_level_case(branch_levels)} AS level,
+          {_entity_expr(branch_levels)} AS entity_id, period_type, period,
           sum(lost) AS numerator, sum(start) AS denominator, sum(start) AS n
         FROM b GROUP BY GROUPING SETS ({sets})""").df()
         out.append(df)

@@ -273,3 +273,15 @@ def test_quarter_grain_equals_month_grain(demo):
     b = full.set_index(cols).sort_index()
     assert a.index.equals(b.index)
     assert np.allclose(a.value.to_numpy(), b.value.to_numpy(), equal_nan=True, rtol=1e-12)
+
+
+@pytest.mark.parametrize("levels", [("staff",), ("branch",), ("staff", "branch"),
+                                    ("branch", "region", "bank"), ("bank",)])
+def test_any_subset_of_levels(demo, levels):
+    ds, k = demo
+    sub = compute_kpis(ds, period="2026Q3", levels=levels, period_types=("quarter",))
+    assert set(sub.level) == set(levels)
+    full = k[(k.period == "2026Q3") & k.level.isin(levels)].set_index(["level", "entity_id", "kpi"])
+    got = sub.set_index(["level", "entity_id", "kpi"]).sort_index()
+    assert got.index.equals(full.sort_index().index)
+    assert np.allclose(got.value, full.sort_index().value, equal_nan=True)
