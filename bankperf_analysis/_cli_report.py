@@ -50,16 +50,44 @@ def build_reports(data: str | Path, quarter: str, out: str | Path = "outputs", *
         raise ParamsError(f"Unknown branch id(s) {unknown}: the dataset has "
                           f"{', '.join(list(names)[:20])}{' ...' if len(names) > 20 else ''}.")
 
-    def prepare(workdir: Path, items) -> Path:
-        return prepare_batch(data, q, Path(workdir) / q, scheme_path=scheme_path)
+    prepared: dict[str, Path] = {}
 
+    def prepare(workdir: Path, items) -> Path:
+        # Once per batch, shared by the branch reports and the overview.
+        if "path" not in prepared:
+            prepared["path"] = prepare_batch(data, q, Path(workdir) / q, scheme_path=scheme_path)
+        return prepared["path"]
+
+    common = dict(lang=lang, quarter=q, fingerprint=fingerprint, params_hash=scheme.params_hash(),
+                  jobs=jobs, scheduler=scheduler, force=force, timeout_cell=timeout_cell,
+                  timeout_report=timeout_report, progress=progress)
     items = [{"id": b, "branch_id": b, "data_dir": str(data), "quarter": q,
               "title": f"{names[b]} ({b})"} for b in chosen]
-    return run_reports(_notebook("branch_quarter.ipynb"), items, out, lang=lang, quarter=q,
-                       fingerprint=fingerprint, params_hash=scheme.params_hash(), jobs=jobs,
-                       scheduler=scheduler, force=force, prepare=prepare,
-                       timeout_cell=timeout_cell, timeout_report=timeout_report,
-                       progress=progress)
+    result = run_reports(_notebook("branch_quarter.ipynb"), items, out, prepare=prepare, **common)
+    runs = [result]
+    if not branches:  # a full batch also renders the bank overview (and, in Q4, the year)
+        runs.append(run_reports(_notebook("bank_overview.ipynb"),
+                                [{"id": "overview", "data_dir": str(data), "quarter": q,
+                                  "title": "Bank overview / 全行概览"}],
+                                out, prepare=prepare, **common))
+        if Period.parse(q).start.month == 10:
+            year = str(Period.parse(q).start.year)
+            runs.append(run_reports(_notebook("annual_summary.ipynb"),
+                                    [{"id": f"annual-{year}", "data_dir": str(data), "year": year,
+                                      "title": f"Annual summary / 年度总结 {year}"}],
+                                    out, **common))
+    return _merge(runs)
+
+
+def _merge(runs):
+    """One RunResult for several runner calls of the same batch."""
+    from dataclasses import replace
+
+    first = runs[0]
+    outcomes = tuple(o for r in runs for o in r.outcomes)
+    index = tuple(dict.fromkeys(p for r in runs for p in r.index_paths))
+    return replace(first, outcomes=outcomes, index_paths=index,
+                   duration_s=sum(r.duration_s for r in runs))
 
 
 def cmd_report(args: argparse.Namespace) -> int:

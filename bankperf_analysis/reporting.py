@@ -174,8 +174,8 @@ def prepare_batch(data_dir: str | Path, quarter: str, out_dir: str | Path, *,
         kpis = pd.concat(frames, ignore_index=True)
         qkpis = kpis[kpis.period.isin(_quarter_and_months(q))]
         _, staff_card, branch_card = quarter_scorecards(ds, str(q), scheme, kpis=qkpis)
-        changes = _satisfaction_changes(kpis, q)
-        league = _league(kpis, q)
+        changes = _satisfaction_changes(ds, kpis, q)
+        league = _league(ds, kpis, q)
         branches = ds.table("branches")
         staff = ds.table("staff")
         meta = {
@@ -247,62 +247,35 @@ def _quarter_and_months(q: Period) -> list[str]:
     return [str(q), *[str(m) for m in months_in(q)]]
 
 
-def _satisfaction_changes(kpis: pd.DataFrame, q: Period) -> pd.DataFrame:
-    """Satisfaction of every branch (and the bank): this quarter vs the previous one, BH-adjusted."""
+def _satisfaction_changes(ds, kpis: pd.DataFrame, q: Period) -> pd.DataFrame:
+    """Satisfaction of every branch and of the bank: this quarter vs the previous one.
+
+    Branch verdicts use Benjamini–Hochberg-adjusted p-values over all branches
+    (:func:`bankperf_analysis.changes.kpi_changes`).
+    """
     import warnings
 
-    from bankperf_analysis.significance import compare_many
+    from bankperf_analysis.changes import kpi_changes
 
-    prev = q.previous()
-    sat = kpis[(kpis.kpi == "satisfaction_rate") & (kpis.period_type == "quarter")
-               & kpis.level.isin(["branch", "bank"])]
-    cur = sat[sat.period == str(q)].set_index("entity_id")
-    old = sat[sat.period == str(prev)].set_index("entity_id")
-    ids = sorted(set(cur.index) | set(old.index))
-    frame = pd.DataFrame({
-        "entity": ids,
-        "level": [("bank" if i == "BANK" else "branch") for i in ids],
-        "x_before": [float(old.numerator.get(i, 0.0)) for i in ids],
-        "n_before": [float(old.denominator.get(i, 0.0)) for i in ids],
-        "x_after": [float(cur.numerator.get(i, 0.0)) for i in ids],
-        "n_after": [float(cur.denominator.get(i, 0.0)) for i in ids],
-    })
     parts = []
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # per-entity small-sample notes live in the verdicts
-        for level, sub in frame.groupby("level"):
-            res = compare_many(sub.drop(columns="level").reset_index(drop=True), kind="rate",
-                               entity="entity",
-                               kpi_label={lg: kpi_label("satisfaction_rate", lg) for lg in ("en", "zh")})
-            res["level"] = level
-            parts.append(res)
-    out = pd.concat(parts, ignore_index=True)
-    out["before_period"] = str(prev)
-    out["after_period"] = str(q)
-    return out
+        warnings.simplefilter("ignore")  # small-sample notes are in the verdicts
+        for level in ("branch", "bank"):
+            res = kpi_changes(ds, "satisfaction_rate", str(q), against="previous", level=level,
+                              kpis=kpis).to_frame()
+            parts.append(res.assign(level=level))
+    return pd.concat(parts, ignore_index=True)
 
 
-def _league(kpis: pd.DataFrame, q: Period) -> pd.DataFrame:
+def _league(ds, kpis: pd.DataFrame, q: Period) -> pd.DataFrame:
     """Branch satisfaction league: raw and empirical-Bayes shrunk rates, funnel limits."""
     import warnings
 
-    from bankperf_analysis.significance import funnel_data, shrink_rates
+    from bankperf_analysis.changes import league_table
 
-    sat = kpis[(kpis.kpi == "satisfaction_rate") & (kpis.level == "branch")
-               & (kpis.period == str(q))].sort_values("entity_id")
-    if len(sat) < 2:
-        return pd.DataFrame()
-    x = sat.numerator.to_numpy(float)
-    n = sat.denominator.to_numpy(float)
-    labels = sat.entity_id.astype(str).tolist()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        shr = shrink_rates(x, n, labels=labels).to_frame()
-        fun = funnel_data(x, n, labels=labels).to_frame()
-    df = shr.merge(fun, on=[c for c in shr.columns if c in fun.columns and c in ("label",)],
-                   suffixes=("", "_funnel")) if "label" in shr.columns and "label" in fun.columns \
-        else pd.concat([shr, fun.drop(columns=[c for c in fun.columns if c in shr.columns])], axis=1)
-    return df
+        return league_table(kpis, "satisfaction_rate", str(q), level="branch")
 
 
 def _staffing_inputs(ds, q: Period, scheme) -> dict[str, pd.DataFrame]:
@@ -488,12 +461,12 @@ class BranchReport:
         verdict = r.get(f"verdict_{self.lang}", r.get("verdict_en", ""))
         flag = str(r.get("flag", ""))
         color = {"down": _COLORS["below"], "up": _COLORS["met"]}.get(flag, _COLORS["none"])
-        before, after = r.get("before_period", ""), r.get("after_period", "")
-        detail = (f"{_e(before)}: {_e(format_value('satisfaction_rate', r.estimate_before))} "
+        before, after = r.get("period_before", ""), r.get("period_after", "")
+        detail = (f"{_e(before)}: {_e(format_value('satisfaction_rate', r.before))} "
                   f"(n={int(r.n_before):,}) → {_e(after)}: "
-                  f"{_e(format_value('satisfaction_rate', r.estimate_after))} "
+                  f"{_e(format_value('satisfaction_rate', r.after))} "
                   f"(n={int(r.n_after):,})")
-        padj = r.get("pvalue_adjusted", np.nan)
+        padj = r.get("p_adjusted", np.nan)
         ptxt = (f"{t('p_adjusted', self.lang)} = {padj:.3f}" if pd.notna(padj) else "")
         return HtmlBlock(
             f'<div style="border-left:6px solid {color};padding:8px 12px;background:#fafafa">'
@@ -623,14 +596,14 @@ class BranchReport:
         checks = checks[checks.branch_id == self.branch_id]
         ch = self.inputs.frame("changes")
         ch = ch[ch.entity == self.branch_id] if len(ch) else ch
+        flag = None if ch.empty else str(ch.flag.iloc[0])
         return {
             "satisfaction_rate": sat,
-            "n_surveys": n,
-            "satisfaction_change": None if ch.empty else str(ch.flag.iloc[0]),
-            "bonus_total_yuan": float(people.bonus_yuan.fillna(0).sum()) if len(people) else 0.0,
-            "n_excellent": int((people.grade == "excellent").sum()) if len(people) else 0,
-            "pay_cut": bool((checks.pay_cut != "none").any()) if len(checks) else False,
-            "recheck": bool(checks.recheck.any()) if len(checks) else False,
+            "label_change": t(f"flag_{flag}", self.lang) if flag else None,
+            "total_bonus": int(people.bonus_yuan.fillna(0).sum()) if len(people) else 0,
+            "grade_excellent": int((people.grade == "excellent").sum()) if len(people) else 0,
+            "action_cut": int((checks.pay_cut != "none").sum()) if len(checks) else 0,
+            "action_recheck": int(checks.recheck.sum()) if len(checks) else 0,
         }
 
 
@@ -653,23 +626,114 @@ class BankOverview:
         return HtmlBlock(f'<h2 id="{_e(anchor)}">{_e(t(key, self.lang))}</h2>')
 
     def league_table(self) -> HtmlBlock:
-        """Branches ranked by shrunk satisfaction, raw rate and n beside it."""
+        """Branches ranked by empirical-Bayes shrunk satisfaction (raw rate and n beside it).
+
+        A branch with few surveys is pulled towards the bank's rate, so it is not ranked
+        first (or last) by luck; the funnel band says whether it differs from the bank
+        by more than chance (95 % / 99.8 % limits, over-dispersion allowed for).
+        """
         lg = self.inputs.frame("league")
         if lg.empty:
             return HtmlBlock(f"<p>{_e(t('no_data', self.lang))}</p>")
-        return HtmlBlock(lg.to_html(index=False, escape=True, float_format=lambda x: f"{x:.3f}",
-                                    classes="dataframe"))
+        names = self.inputs.frame("branches").set_index("branch_id").branch_name
+        lg = lg.sort_values("rank_shrunk")
+        head = [t(k, self.lang) for k in ("label_rank", "label_branch", "label_n", "label_raw_rate",
+                                          "label_shrunk_rate", "label_ci", "label_funnel")]
+        rows = []
+        for _, r in lg.iterrows():
+            band = str(r.get("band", ""))
+            color = (_COLORS["below"] if band.startswith("below") else
+                     _COLORS["met"] if band.startswith("above") else "inherit")
+            rows.append(
+                f"<tr><td>{int(r['rank_shrunk'])}</td>"
+                f"<td style='text-align:left'>{_e(names.get(r.entity, r.entity))} ({_e(r.entity)})</td>"
+                f"<td>{int(r.n):,}</td><td>{100 * r.rate:.1f} %</td>"
+                f"<td>{100 * r.shrunk_rate:.1f} %</td>"
+                f"<td>{100 * r.ci_low:.1f}–{100 * r.ci_high:.1f} %</td>"
+                f"<td style='color:{color}'>{_e(t('band_' + band, self.lang) if band else '')}</td></tr>")
+        return HtmlBlock('<table class="dataframe"><thead><tr>'
+                         + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+                         + "".join(rows) + "</tbody></table>")
+
+    def funnel_figure(self):
+        """Funnel plot: branch satisfaction vs number of surveys, with control limits."""
+        from bankperf_analysis.significance import funnel_plot
+
+        lg = self.inputs.frame("league").sort_values("entity")
+        return funnel_plot(x=lg.x.to_numpy(float), n=lg.n.to_numpy(float),
+                           labels=lg.entity.astype(str).tolist(), lang=self.lang,
+                           title=kpi_label("satisfaction_rate", self.lang))
 
     def changes_table(self) -> HtmlBlock:
-        """Satisfaction change per branch with the multiple-testing-corrected verdict."""
+        """Satisfaction change per branch, verdicts on multiple-testing-adjusted p-values."""
         ch = self.inputs.frame("changes")
         if ch.empty:
             return HtmlBlock(f"<p>{_e(t('no_data', self.lang))}</p>")
-        cols = ["entity", "diff", "ci_low", "ci_high", "pvalue", "pvalue_adjusted", "flag",
-                f"verdict_{self.lang}"]
-        cols = [c for c in cols if c in ch.columns]
-        return HtmlBlock(ch[cols].to_html(index=False, escape=True, na_rep="–",
-                                          float_format=lambda x: f"{x:.3f}", classes="dataframe"))
+        ch = ch.sort_values(["level", "entity"], ascending=[False, True])
+        head = [t(k, self.lang) for k in ("label_branch", "label_previous_quarter",
+                                          "label_current_quarter", "label_change",
+                                          "p_adjusted", "label_verdict")]
+        rows = []
+        for _, r in ch.iterrows():
+            flag = str(r.flag)
+            color = {"down": _COLORS["below"], "up": _COLORS["met"]}.get(flag, "inherit")
+            name = t("label_bank", self.lang) if r.entity == "BANK" else r.entity
+            padj = "–" if pd.isna(r.p_adjusted) else f"{r.p_adjusted:.3f}"
+            diff = "–" if pd.isna(r["diff"]) else f"{100 * r['diff']:+.1f}"
+            rows.append(
+                f"<tr><td style='text-align:left'>{_e(name)}</td>"
+                f"<td>{_e(format_value('satisfaction_rate', r.before))} (n={int(r.n_before):,})</td>"
+                f"<td>{_e(format_value('satisfaction_rate', r.after))} (n={int(r.n_after):,})</td>"
+                f"<td>{_e(diff)}</td><td>{_e(padj)}</td>"
+                f"<td style='text-align:left;color:{color}'>{_e(r.get('verdict_' + self.lang, ''))}</td></tr>")
+        return HtmlBlock('<table class="dataframe"><thead><tr>'
+                         + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+                         + "".join(rows) + "</tbody></table>"
+                         + f"<p style='font-size:0.8em'>{_e(t('note_multiple_testing', self.lang))}</p>")
+
+    def branch_results(self) -> HtmlBlock:
+        """Every branch: composite, checks, reward / pay cut / re-check."""
+        b = self.inputs.frame("branch_scores")
+        head = [t(k, self.lang) for k in ("label_branch", "label_composite", "mystery_shopper_score",
+                                          "video_check_score", "label_action")]
+        rows = []
+        for _, r in b.sort_values("branch_id").iterrows():
+            acts = []
+            if bool(r.get("reward", False)):
+                acts.append(t("action_reward", self.lang))
+            share = float(r.get("pay_cut_share_total", 0) or 0)
+            if share > 0:
+                acts.append(f"{t('action_cut', self.lang)} {100 * share:.0f} %")
+            if bool(r.get("recheck", False)):
+                acts.append(t("action_recheck", self.lang))
+            comp = r.get("composite_score")
+            rows.append(
+                f"<tr><td style='text-align:left'>{_e(r.branch_name)} ({_e(r.branch_id)})</td>"
+                f"<td>{'' if pd.isna(comp) else f'{comp:.1f}'}</td>"
+                f"<td>{_e(format_value('mystery_shopper_score', r.get('mystery_shopper_score')))}</td>"
+                f"<td>{_e(format_value('video_check_score', r.get('video_check_score')))}</td>"
+                f"<td style='text-align:left'>{_e('; '.join(acts) or t('action_none', self.lang))}</td></tr>")
+        return HtmlBlock('<table class="dataframe"><thead><tr>'
+                         + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+                         + "".join(rows) + "</tbody></table>")
+
+    def headline(self) -> dict[str, Any]:
+        """Headline numbers of the bank for the index page."""
+        people = self.inputs.frame("staff_scores")
+        checks = self.inputs.frame("branch_checks")
+        ch = self.inputs.frame("changes")
+        k = self.inputs.kpis
+        sat = k[(k.level == "bank") & (k.kpi == "satisfaction_rate") & (k.period == self.quarter)]
+        return {
+            "satisfaction_rate": float(sat.value.iloc[0]) if len(sat) else None,
+            "label_change": t("flagged_down_n", self.lang,
+                              n=int(((ch.level == "branch") & (ch.flag == "down")).sum())
+                              if len(ch) else 0),
+            "total_bonus": int(people.bonus_yuan.fillna(0).sum()),
+            "grade_excellent": int((people.grade == "excellent").sum()),
+            "action_cut": int((checks.pay_cut != "none").sum()) if len(checks) else 0,
+            "action_recheck": int(checks.recheck.sum()) if len(checks) else 0,
+        }
 
     def money_totals(self) -> HtmlBlock:
         """Bonus total, pay cuts and re-checks across the bank."""
@@ -700,17 +764,12 @@ def resolve_inputs(shared_inputs: str = "", data_dir: str = "", quarter: str = "
     repository) into ``outputs/<quarter>/_shared_interactive`` and reused while the data
     fingerprint is unchanged.
     """
-    import os
-
     if shared_inputs:
         return Path(shared_inputs)
     from bankperf_analysis.io import load_dataset
 
     root = _repo_root()
-    data = Path(data_dir or os.environ.get("BANKPERF_DATA", "") or root / "data" / "demo")
-    if not data.exists():
-        raise ParamsError(f"The 'data_dir' parameter must name a dataset. Got {str(data)!r}, which "
-                          "does not exist (run `make demo` to create the demo bank).")
+    data = resolve_data_dir(data_dir)
     with load_dataset(data) as ds:
         q = quarter or ds.coverage()[1]
         out = root / "outputs" / str(q) / "_shared_interactive"
@@ -722,9 +781,108 @@ def resolve_inputs(shared_inputs: str = "", data_dir: str = "", quarter: str = "
         return prepare_batch(data, str(q), out, ds=ds)
 
 
+def resolve_data_dir(data_dir: str = "") -> Path:
+    """The dataset a notebook reads: ``data_dir``, else ``$BANKPERF_DATA``, else ``data/demo``."""
+    import os
+
+    data = Path(data_dir or os.environ.get("BANKPERF_DATA", "") or _repo_root() / "data" / "demo")
+    if not data.exists():
+        raise ParamsError(f"The 'data_dir' parameter must name a dataset. Got {str(data)!r}, which "
+                          "does not exist (run `make demo` to create the demo bank).")
+    return data
+
+
 def _repo_root() -> Path:
     here = Path.cwd().resolve()
     for p in (here, *here.parents):
         if (p / "pyproject.toml").is_file() and (p / "bankperf_analysis").is_dir():
             return p
     return here
+
+
+# ----------------------------------------------------------------------------- annual summary
+
+
+class AnnualReport:
+    """The annual summary: four quarters → annual grades, total bonus, promotion candidates.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The dataset.
+    year : str
+        The year, e.g. ``"2026"``.
+    lang : {"en", "zh"}
+    scheme_path : str or Path, optional
+    """
+
+    def __init__(self, data_dir: str | Path, year: str, lang: str = "en",
+                 scheme_path: str | Path | None = None):
+        from bankperf_analysis.io import load_dataset
+        from bankperf_analysis.metrics import MetricOptions, compute_kpis
+        from bankperf_analysis.params import load_scheme
+        from bankperf_analysis.scorecard import annual_summary
+
+        self.lang = check_lang(lang)
+        y = Period.parse(str(year))
+        if y.kind != "year":
+            raise ParamsError(f"The 'year' parameter of AnnualReport must be a year like '2026'. "
+                              f"Got {year!r} instead.")
+        self.year = str(y)
+        scheme = load_scheme(scheme_path) if scheme_path else load_scheme()
+        with load_dataset(data_dir) as ds:
+            kpis = compute_kpis(ds, period=self.year, options=MetricOptions.from_scheme(scheme),
+                                period_types=("quarter", "year"))
+            self.summary = annual_summary(kpis, scheme, self.year, ds.table("staff"),
+                                          branches=ds.table("branches"))
+            self.fingerprint = ds.fingerprint
+        self.params_hash = scheme.params_hash()
+
+    def title(self) -> HtmlBlock:
+        return HtmlBlock(f'<h1 id="title">{_e(t("report_title_annual", self.lang))} · '
+                         f'{_e(self.year)}</h1>')
+
+    def heading(self, key: str, anchor: str) -> HtmlBlock:
+        return HtmlBlock(f'<h2 id="{_e(anchor)}">{_e(t(key, self.lang))}</h2>')
+
+    def totals(self) -> HtmlBlock:
+        s = self.summary
+        rows = [(t("total_bonus", self.lang), f"{s.total_bonus_yuan:,.0f} {t('unit_yuan', self.lang)}"),
+                (t("promotion_candidate", self.lang), f"{s.n_promotion_candidates}"),
+                (t("excellent_branch", self.lang), f"{s.n_excellent_branches}"),
+                (t("action_cut", self.lang), f"{s.n_pay_cuts}")]
+        return HtmlBlock("<table class='dataframe'><tbody>" + "".join(
+            f"<tr><th>{_e(a)}</th><td>{_e(b)}</td></tr>" for a, b in rows) + "</tbody></table>")
+
+    def staff_table(self) -> HtmlBlock:
+        """Every person: quarterly grades, annual composite and grade, bonus, promotion."""
+        st = self.summary.staff
+        head = [t(k, self.lang) for k in ("label_staff", "label_branch", "label_role",
+                                          "label_composite", "label_grade", "label_bonus_yuan",
+                                          "promotion_candidate")]
+        rows = []
+        for _, p in st.sort_values(["branch_id", "staff_id"]).iterrows():
+            g = p.get("annual_grade")
+            grade = t(f"grade_{g}", self.lang) if isinstance(g, str) and g else ""
+            comp = p.get("annual_composite")
+            promo = "✓" if bool(p.get("promotion_candidate", False)) else ""
+            rows.append(
+                f"<tr><td style='text-align:left'>{_e(p.staff_name)} ({_e(p.staff_id)})</td>"
+                f"<td>{_e(p.branch_id)}</td><td style='text-align:left'>{_e(role_label(p.role, self.lang))}</td>"
+                f"<td>{'' if pd.isna(comp) else f'{comp:.1f}'}</td><td>{_e(grade)}</td>"
+                f"<td>{float(p.get('total_bonus_yuan', 0) or 0):,.0f}</td><td>{promo}</td></tr>")
+        return HtmlBlock('<table class="dataframe"><thead><tr>'
+                         + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+                         + "".join(rows) + "</tbody></table>")
+
+    def branch_table(self) -> HtmlBlock:
+        """Branches: annual mystery-shopper mean, rank, excellent-branch status."""
+        b = self.summary.branches
+        return HtmlBlock(b.to_html(index=False, escape=True, na_rep="–", classes="dataframe",
+                                   float_format=lambda x: f"{x:.2f}"))
+
+    def headline(self) -> dict[str, Any]:
+        s = self.summary
+        return {"total_bonus": int(s.total_bonus_yuan),
+                "promotion_candidate": int(s.n_promotion_candidates),
+                "excellent_branch": int(s.n_excellent_branches)}
