@@ -26,6 +26,7 @@ $(DEMO)/truth.json: | $(STAMP)
 
 demo: $(STAMP) $(DEMO)/truth.json
 	$(BIN)/bankperf validate $(DEMO)
+	$(BIN)/bankperf report --data $(DEMO) --quarter $(QUARTER) --lang $(LANG_) --out outputs $(if $(JOBS),--jobs $(JOBS),)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
