@@ -241,16 +241,21 @@ def _window(period: str | Period | None) -> tuple[str, str]:
     return f"TIMESTAMP '{p.start}'", f"TIMESTAMP '{p.end}'"
 
 
-def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str, grain: str = "month"
-                  ) -> list[str]:
+def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str, grain: str = "month",
+                  const_m: str | None = None) -> list[str]:
     """SQL producing base rows (kpi, branch_id, staff_id, m, num, den, n) per source table.
 
     ``m`` is the start of the row's ``grain`` period (month, quarter or year): the finest
-    period reported, so a quarter-only scorecard aggregates straight to quarters.
+    period reported, so a quarter-only scorecard aggregates straight to quarters. When the
+    window is one grain period, ``const_m`` (its start, as SQL) replaces the per-row value.
     """
     q: list[str] = []
 
     def trunc(col: str) -> str:
+        if const_m is not None:
+            # The window is exactly one grain period: its start is a constant, so the
+            # 50M-row scans need not compute (nor hash) a period per row.
+            return const_m
         return f"CAST(date_trunc('{grain}', {col}) AS TIMESTAMP)"
 
     thr = float(o.satisfied_threshold)
@@ -549,7 +554,10 @@ def compute_kpis(
     con = ds.con
     con.execute(_staff_months_sql(lo, hi))
     grain = next(pt for pt in PERIOD_TYPES if pt in period_types) if period_types else "month"
-    parts = _base_queries(ds, o, lo, hi, grain)
+    const_m = None
+    if period is not None and Period.parse(period).kind == grain:
+        const_m = f"TIMESTAMP '{Period.parse(period).start}'"
+    parts = _base_queries(ds, o, lo, hi, grain, const_m)
     if not parts:
         return _empty()
     con.execute("CREATE OR REPLACE TEMP TABLE _kpi_base AS " + " UNION ALL ".join(
