@@ -205,6 +205,26 @@ _REPORT: dict[str, tuple[str, str]] = {
     "heading_branches": ("Branch results and consequences", "网点结果与奖惩"),
     "heading_money": ("Bonuses and pay cuts", "奖金与绩效扣减"),
     "report_title_annual": ("Annual summary", "年度总结"),
+    "label_current_headcount": ("Headcount now", "现有人数"),
+    "label_planned_headcount": ("Planned headcount (定编)", "定编人数"),
+    "label_required_fte": ("Scheduled FTE needed", "所需排班全职人力"),
+    "note_heatmap": ("Rostered minus required staff on shift, average per weekday and hour; "
+                     "red (negative) means short of the 95 %-in-30-s service level.",
+                     "按星期与小时平均的在岗人数减所需人数；红色（负值）表示达不到 95%/30 秒服务水平。"),
+    "heading_forecast_check": ("Forecast check (backtest)", "预测检验（回测）"),
+    "heading_what_if": ("What if: service-level target, staff and cost", "假设分析：服务水平目标、人员与成本"),
+    "heading_plan": ("Plan", "编制方案"),
+    "total_cost": ("Cost per year", "年成本"),
+    "posts_ok": ("Minimum posts met: a lobby manager, a non-cash teller, sales staff at least 50 %.",
+                 "最低岗位要求已满足：至少一名大堂经理、一名非现金柜员，营销人员不低于 50%。"),
+    "posts_failed": ("Minimum posts NOT met:", "未满足最低岗位要求："),
+    "cost_benefit_line": (
+        "Staffing to the service level needs {fte:.1f} more FTE, costing {cost:,.0f} yuan a year; an "
+        "assumed +{pts:.0f} satisfaction points would be worth {benefit:,.0f} yuan a year "
+        "(break-even: {be:.1f} points). The gain is an assumption, not a measured effect.",
+        "按服务水平配置需增加 {fte:.1f} 名全职人力，年成本 {cost:,.0f} 元；若满意度提升 {pts:.0f} 个百分点"
+        "（假设值，并非实测效果），年收益约 {benefit:,.0f} 元（盈亏平衡点：{be:.1f} 个百分点）。",
+    ),
     "flag_down": ("significant fall", "显著下降"),
     "flag_up": ("significant rise", "显著上升"),
     "flag_ns": ("no significant change", "无显著变化"),

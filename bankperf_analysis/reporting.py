@@ -568,6 +568,59 @@ class BranchReport:
                          + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
                          + "".join(rows) + f"</tbody></table><p style='font-size:0.8em'>{_e(note)}</p>")
 
+    def staffing_heatmap(self) -> HtmlBlock:
+        """Weekday x hour heatmap of rostered minus required staff (negative = short), as PNG."""
+        import base64
+
+        import matplotlib.pyplot as plt
+
+        from bankperf_analysis.plots import figure_png
+        from bankperf_analysis.staffing_plan import plot_branch_staffing
+
+        hm = self.inputs.frame("staffing_heatmap")
+        if hm.empty or not (hm.branch_id == self.branch_id).any():
+            return HtmlBlock(f"<p>{_e(t('no_data', self.lang))}</p>")
+        fig = plot_branch_staffing(hm, self.branch_id, value="gap", lang=self.lang)
+        png = base64.b64encode(figure_png(fig)).decode("ascii")
+        plt.close(fig)
+        return HtmlBlock(f'<img alt="staffing heatmap" src="data:image/png;base64,{png}">'
+                         f"<p style='font-size:0.8em'>{_e(t('note_heatmap', self.lang))}</p>")
+
+    def staffing_table(self) -> HtmlBlock:
+        """Headcount per role (定编), minimum posts, cost vs benefit of the extra staff."""
+        plan = self.inputs.frame("staffing_plan")
+        if plan.empty:
+            return HtmlBlock(f"<p>{_e(t('no_data', self.lang))}</p>")
+        plan = plan[plan.branch_id == self.branch_id]
+        head = [t(k, self.lang) for k in ("label_role", "label_current_headcount",
+                                          "label_planned_headcount", "label_required_fte")]
+        rows = []
+        for _, r in plan.iterrows():
+            fte = "" if pd.isna(r.required_fte) else f"{r.scheduled_fte:.1f}"
+            rows.append(f"<tr><td style='text-align:left'>{_e(role_label(r.role, self.lang))}</td>"
+                        f"<td>{int(r.current_headcount)}</td><td>{int(r.planned_headcount)}</td>"
+                        f"<td>{_e(fte)}</td></tr>")
+        posts = self.inputs.frame("staffing_posts")
+        posts = posts[posts.branch_id == self.branch_id] if len(posts) else posts
+        ok = all(bool(x) for x in posts.passed) if len(posts) else True
+        post_txt = t("posts_ok" if ok else "posts_failed", self.lang)
+        failed = [] if ok else [p.message for _, p in posts.iterrows() if not bool(p.passed)]
+        cb = self.inputs.frame("staffing_cost_benefit")
+        cb = cb[cb.branch_id == self.branch_id] if len(cb) else cb
+        cb_txt = ""
+        if len(cb):
+            c = cb.iloc[0]
+            cb_txt = t("cost_benefit_line", self.lang, fte=float(c.extra_fte),
+                       cost=float(c.cost_yuan_per_year), pts=float(c.satisfaction_points_assumed),
+                       benefit=float(c.benefit_yuan_per_year),
+                       be=float(c.break_even_points) if pd.notna(c.break_even_points) else float("nan"))
+        return HtmlBlock('<table class="dataframe"><thead><tr>'
+                         + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+                         + "".join(rows) + "</tbody></table>"
+                         + f"<p>{_e(post_txt)}</p>"
+                         + "".join(f"<p style='color:{_COLORS['below']}'>{_e(m)}</p>" for m in failed)
+                         + (f"<p>{_e(cb_txt)}</p>" if cb_txt else ""))
+
     def data_quality(self) -> HtmlBlock:
         """KPIs not scored for lack of data, and KPIs the dataset cannot compute."""
         sk = self.inputs.frame("staff_kpis")
@@ -886,3 +939,79 @@ class AnnualReport:
         return {"total_bonus": int(s.total_bonus_yuan),
                 "promotion_candidate": int(s.n_promotion_candidates),
                 "excellent_branch": int(s.n_excellent_branches)}
+
+
+# ----------------------------------------------------------------------------- staffing plan
+
+
+class StaffingReport:
+    """The staffing-plan report of one branch: forecast, required staff, FTE, cost, what-if.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+    branch_id : str
+    quarter : str
+        The quarter whose contacts and roster are the basis; the plan is for the next one.
+    lang : {"en", "zh"}
+    """
+
+    def __init__(self, data_dir: str | Path, branch_id: str, quarter: str, lang: str = "en"):
+        from bankperf_analysis.forecast import backtest
+        from bankperf_analysis.io import load_dataset
+        from bankperf_analysis.staffing_plan import branch_staffing_plan
+
+        self.lang = check_lang(lang)
+        self.branch_id = str(branch_id)
+        self.quarter = str(Period.parse(quarter))
+        with load_dataset(data_dir) as ds:
+            names = ds.sql("SELECT branch_id, branch_name FROM branches")
+            if self.branch_id not in set(names.branch_id):
+                raise ParamsError(f"The 'branch_id' parameter must be a branch of the dataset. "
+                                  f"Got {self.branch_id!r} instead.")
+            self.branch_name = str(names.set_index("branch_id").branch_name[self.branch_id])
+            self.plan = branch_staffing_plan(ds, self.branch_id, self.quarter)
+            q = Period.parse(self.quarter)
+            contacts = ds.sql(
+                "SELECT branch_id, channel, arrival_ts FROM contacts WHERE branch_id = ? "
+                "AND arrival_ts < ? ORDER BY arrival_ts", [self.branch_id, q.end]) \
+                if ds.has("contacts") else pd.DataFrame()
+            holidays = ds.meta.get("holidays") or []
+        self.backtest = None
+        if len(contacts) > 0 and contacts.arrival_ts.dt.normalize().nunique() >= 42:
+            self.backtest = backtest(contacts, interval_minutes=30, holidays=holidays, n_folds=4)
+
+    def title(self) -> HtmlBlock:
+        return HtmlBlock(f'<h1 id="title">{_e(t("report_title_staffing", self.lang))}: '
+                         f'{_e(self.branch_name)} ({_e(self.branch_id)})</h1>'
+                         f'<p class="subtitle">{_e(self.quarter)}</p>')
+
+    def heading(self, key: str, anchor: str) -> HtmlBlock:
+        return HtmlBlock(f'<h2 id="{_e(anchor)}">{_e(t(key, self.lang))}</h2>')
+
+    def summary(self):
+        """The plan in words and tables (demand, required vs rostered, headcount, posts, cost)."""
+        return self.plan.summary()
+
+    def heatmap_figure(self):
+        """Weekday x hour gap between rostered and required staff."""
+        return self.plan.plot("gap", lang=self.lang)
+
+    def what_if(self) -> HtmlBlock:
+        """Service-level target -> staff -> FTE -> cost."""
+        return HtmlBlock(self.plan.what_if.to_html(index=False, escape=True, classes="dataframe",
+                                                   float_format=lambda x: f"{x:,.2f}"))
+
+    def forecast_check(self) -> HtmlBlock:
+        """Rolling-origin backtest: does the count model beat the seasonal-naive forecast?"""
+        if self.backtest is None:
+            return HtmlBlock(f"<p>{_e(t('no_data', self.lang))}</p>")
+        return HtmlBlock(self.backtest.overall.to_html(index=False, escape=True,
+                                                       classes="dataframe",
+                                                       float_format=lambda x: f"{x:.3f}"))
+
+    def headline(self) -> dict[str, Any]:
+        cb = self.plan.cost_benefit
+        return {"label_required_fte": float(self.plan.headcount.get("scheduled_fte",
+                                                                    pd.Series(dtype=float)).sum()),
+                "total_cost": None if cb.empty else float(cb.cost_yuan_per_year.iloc[0])}
