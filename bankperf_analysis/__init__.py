@@ -1,6 +1,27 @@
-"""bankperf-analysis: trustworthy quarterly performance reports for bank customer service."""
+"""bankperf-analysis: trustworthy quarterly performance reports for bank customer service.
+
+The public API, one import away (loaded lazily, so ``import bankperf_analysis`` is cheap)::
+
+    from bankperf_analysis import load_dataset, compute_kpis, load_scheme, score_staff
+
+Data: :func:`load_dataset`, :func:`validate_dataset`, :func:`make_demo_bank`.
+KPIs: :func:`compute_kpis`, :class:`MetricOptions`, :data:`KPI_CATALOGUE`.
+Scheme and scorecards: :func:`load_scheme`, :func:`score_staff`, :func:`score_branches`,
+:func:`annual_summary`, :func:`write_scorecard`.
+Statistics: :func:`compare_rates`, :func:`compare_means`, :func:`compare_ordinal`,
+:func:`compare_many`, :func:`kpi_changes`, :func:`league_table`, :func:`funnel_data`,
+:func:`shrink_rates`, :func:`minimum_detectable_change`, :func:`required_sample_size`.
+Incentives: :func:`twfe_did`, :func:`staggered_did`, :func:`estimate_incentive_effect`,
+:func:`rtm_guarded_effect`.
+Staffing: :class:`ErlangStaffing`, :func:`required_staff`, :func:`achieved_service`,
+:class:`DemandForecaster`, :func:`branch_staffing_plan`.
+Reports: :func:`run_reports`, :func:`prepare_batch`.
+"""
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -12,6 +33,27 @@ from bankperf_analysis.exceptions import (
     ParamsError,
     SmallSampleWarning,
 )
+from bankperf_analysis.periods import Period
+
+_LAZY: dict[str, str] = {
+    "load_dataset": "io", "validate_dataset": "io", "Dataset": "io",
+    "make_demo_bank": "demo",
+    "compute_kpis": "metrics", "MetricOptions": "metrics", "KPI_CATALOGUE": "metrics",
+    "kpi_availability": "metrics",
+    "load_scheme": "params", "Scheme": "params",
+    "score_staff": "scorecard", "score_branches": "scorecard", "annual_summary": "scorecard",
+    "write_scorecard": "export",
+    "compare_rates": "significance", "compare_means": "significance",
+    "compare_ordinal": "significance", "compare_many": "significance",
+    "funnel_data": "significance", "shrink_rates": "significance",
+    "minimum_detectable_change": "significance", "required_sample_size": "significance",
+    "kpi_changes": "changes", "league_table": "changes",
+    "twfe_did": "incentives", "staggered_did": "incentives",
+    "estimate_incentive_effect": "incentives", "rtm_guarded_effect": "incentives",
+    "ErlangStaffing": "staffing", "required_staff": "staffing", "achieved_service": "staffing",
+    "DemandForecaster": "forecast", "branch_staffing_plan": "staffing_plan",
+    "run_reports": "runner", "prepare_batch": "reporting",
+}
 
 __all__ = [
     "__version__",
@@ -21,4 +63,18 @@ __all__ = [
     "InsufficientSampleError",
     "ParamsError",
     "SmallSampleWarning",
+    "Period",
+    *_LAZY,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"bankperf_analysis.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bankperf_analysis' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -37,3 +37,10 @@ def test_roles_cover_domain():
 
 def test_required_tables():
     assert [t.name for t in CONTRACT.values() if t.required] == ["branches", "staff"]
+
+
+def test_public_api_resolves():
+    import bankperf_analysis as b
+
+    for name in b.__all__:
+        assert getattr(b, name) is not None, name
