@@ -212,7 +212,10 @@ _REPORT: dict[str, tuple[str, str]] = {
                      "red (negative) means short of the 95 %-in-30-s service level.",
                      "按星期与小时平均的在岗人数减所需人数；红色（负值）表示达不到 95%/30 秒服务水平。"),
     "heading_forecast_check": ("Forecast check (backtest)", "预测检验（回测）"),
-    "heading_what_if": ("What if: service-level target, staff and cost", "假设分析：服务水平目标、人员与成本"),
+    "heading_what_if": (
+        "What if: service-level target, staff and cost",
+        "假设分析：服务水平目标、人员与成本",
+    ),
     "heading_plan": ("Plan", "编制方案"),
     "total_cost": ("Cost per year", "年成本"),
     "posts_ok": ("Minimum posts met: a lobby manager, a non-cash teller, sales staff at least 50 %.",
