@@ -31,8 +31,10 @@ demo: $(STAMP) $(DEMO)/truth.json
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# JupyterLab on notebooks/ with this environment as the kernel ("bankperf (.venv)", or python3
+# from the venv thanks to JUPYTER_PREFER_ENV_PATH); the notebooks read the demo bank by default.
 lab: $(STAMP) $(DEMO)/truth.json
-	BANKPERF_DATA=$(abspath $(DEMO)) $(BIN)/jupyter lab --notebook-dir=notebooks
+	BANKPERF_DATA=$(abspath $(DEMO)) JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --notebook-dir=notebooks
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
