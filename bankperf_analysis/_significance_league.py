@@ -17,15 +17,9 @@ import pandas as pd
 from scipy import special, stats
 
 from bankperf_analysis import _significance_stats as _st
-from bankperf_analysis._significance_core import (
-    Summary,
-    check_literal,
-    check_unit_open,
-    fmt_num,
-    is_real,
-    param_error,
-)
+from bankperf_analysis._significance_core import check_literal, check_unit_open, fmt_num, is_real, param_error
 from bankperf_analysis._significance_result import Lang
+from bankperf_analysis._summary import Summary
 from bankperf_analysis.exceptions import InsufficientSampleError, SmallSampleWarning
 
 if TYPE_CHECKING:

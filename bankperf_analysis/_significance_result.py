@@ -12,7 +12,8 @@ from typing import ClassVar, Literal, get_args
 
 import pandas as pd
 
-from bankperf_analysis._significance_core import Summary, check_literal, fmt_num, render_verdict
+from bankperf_analysis._significance_core import check_literal, fmt_num, render_verdict
+from bankperf_analysis._summary import Summary
 
 Lang = Literal["en", "zh"]
 _NAN = math.nan

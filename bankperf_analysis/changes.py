@@ -49,7 +49,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from bankperf_analysis._significance_core import Summary, check_literal, check_unit_open, param_error
+from bankperf_analysis._significance_core import check_literal, check_unit_open, param_error
+from bankperf_analysis._summary import Summary
 from bankperf_analysis.exceptions import InsufficientSampleError, ParamsError
 from bankperf_analysis.i18n import check_lang, kpi_label
 from bankperf_analysis.io import Dataset

@@ -22,7 +22,6 @@ Month end
 
 from __future__ import annotations
 
-import html
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from bankperf_analysis._summary import Summary as _Summary
 from bankperf_analysis.exceptions import (
     ConvergenceWarning,
     DataValidationError,
@@ -55,33 +55,6 @@ _INTERVALS = (15, 30, 60)
 _ALL_CHANNELS = "all"
 
 
-class _Summary:
-    """Notebook-friendly text/HTML summary (``as_text``, ``as_html``, ``_repr_html_``)."""
-
-    def __init__(self, title: str, frame: pd.DataFrame, notes: Sequence[str] = ()):
-        self.title = title
-        self.frame = frame
-        self.notes = tuple(notes)
-
-    def as_text(self) -> str:
-        """Return the summary as plain text."""
-        body = self.frame.to_string(index=False)
-        return "\n".join([self.title, "=" * len(self.title), body, *self.notes])
-
-    def as_html(self) -> str:
-        """Return the summary as an HTML fragment."""
-        notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
-        return (f"<h4>{html.escape(self.title)}</h4>"
-                + self.frame.to_html(index=False, float_format=lambda v: f"{v:.4g}") + notes)
-
-    def __str__(self) -> str:
-        return self.as_text()
-
-    def __repr__(self) -> str:
-        return self.as_text()
-
-    def _repr_html_(self) -> str:
-        return self.as_html()
 
 
 def _param_error(name: str, owner: str, expected: str, got: Any) -> ParamsError:

@@ -10,7 +10,6 @@ import sys
 import nbformat
 import papermill as pm
 import pytest
-
 from conftest import REPO
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))

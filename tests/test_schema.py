@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from conftest import REPO
+
 from bankperf_analysis._readme import contract_section
 from bankperf_analysis.schema import CONTRACT, ROLES, contract_markdown
-from conftest import REPO
 
 
 def test_readme_contract_table_is_generated_from_schema():
