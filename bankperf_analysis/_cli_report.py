@@ -38,7 +38,9 @@ def build_reports(data: str | Path, quarter: str, out: str | Path = "outputs", *
     from bankperf_analysis.runner import run_reports
 
     q = str(Period.parse(quarter))
+    # Kernels run in their own working directory: every path they receive is absolute.
     data = Path(data).resolve()
+    out = Path(out).resolve()
     scheme = load_scheme(scheme_path) if scheme_path else load_scheme()
     with load_dataset(data, validate=False) as ds:
         fingerprint = ds.fingerprint
@@ -55,7 +57,8 @@ def build_reports(data: str | Path, quarter: str, out: str | Path = "outputs", *
     def prepare(workdir: Path, items) -> Path:
         # Once per batch, shared by the branch reports and the overview.
         if "path" not in prepared:
-            prepared["path"] = prepare_batch(data, q, Path(workdir) / q, scheme_path=scheme_path)
+            prepared["path"] = prepare_batch(data, q, Path(workdir).resolve() / q,
+                                             scheme_path=scheme_path)
         return prepared["path"]
 
     common = dict(lang=lang, quarter=q, fingerprint=fingerprint, params_hash=scheme.params_hash(),

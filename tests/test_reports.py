@@ -112,3 +112,13 @@ def test_failed_branch_is_not_published(bank_copy, tmp_path, capsys):
     else:
         assert code == 1 and not (folder / "B99.html").exists()
         assert "B99" in capsys.readouterr().err
+
+
+def test_relative_paths_as_typed_by_a_user(tiny_bank, tmp_path, monkeypatch):
+    """`bankperf report --data data/demo --out outputs` from the project folder (relative paths)."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(tiny_bank, tmp_path / "data" / "demo")
+    code = main(["report", "--data", "data/demo", "--quarter", "2026Q4", "--branch", "B02",
+                 "--out", "outputs", "--no-progress", "--jobs", "1"])
+    assert code == 0
+    assert (tmp_path / "outputs" / "2026Q4" / "B02.html").is_file()
