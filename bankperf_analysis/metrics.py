@@ -565,44 +565,54 @@ def compute_kpis(
     if wanted is not None:
         kl = ", ".join(f"'{k}'" for k in wanted)
         con.execute(f"DELETE FROM _kpi_base WHERE kpi NOT IN ({kl})")
-    frames = [_rollup(con, levels, period_types)]
-    frames.extend(_special(ds, o, lo, hi, levels, period_types, wanted))
-    out = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
-        len(f) for f in frames) else _empty()
-    con.execute("DROP TABLE IF EXISTS _kpi_base")
-    return _finish(out, ds)
+    # Everything stays in DuckDB until the one final, ordered frame crosses to pandas.
+    con.execute("CREATE OR REPLACE TEMP TABLE _kpi_out AS " + _rollup_sql(levels, period_types))
+    for sql in _special(ds, o, lo, hi, levels, period_types, wanted):
+        con.execute(f"INSERT INTO _kpi_out SELECT kpi, level, entity_id, period_type, period, "
+                    f"numerator, denominator, n, value_direct FROM ({sql}) WHERE NOT orphan")
+    try:
+        return _finish(con)
+    finally:
+        con.execute("DROP TABLE IF EXISTS _kpi_base")
+        con.execute("DROP TABLE IF EXISTS _kpi_out")
 
 
-def _rollup(con, levels, period_types) -> pd.DataFrame:
-    """Roll the base rows up to every level and period with GROUPING SETS."""
-    sql = f"""
-    WITH b AS (SELECT k.*, br.region, {_periods_select()}
-               FROM _kpi_base k LEFT JOIN branches br USING (branch_id))
-    SELECT kpi, {_level_case(levels)} AS level, {_entity_expr(levels)} AS entity_id,
-      {_ptype_select(period_types)},
-      sum(num) AS numerator, sum(den) AS denominator, sum(n) AS n,
-      {_orphan_expr(levels)} AS orphan
-    FROM b GROUP BY GROUPING SETS ({_grouping_sets(levels, period_types, lead="kpi")})
+def _rollup_sql(levels, period_types) -> str:
+    """SQL rolling the base rows up to every level and period with GROUPING SETS.
+
+    Base rows with no staff member (abandoned contacts, branch checks) form no "staff"
+    entity, and branch-only KPIs are not reported per staff member.
     """
-    df = con.execute(sql).df()
-    # Base rows with no staff member (abandoned contacts, branch checks) form no "staff"
-    # entity, and branch-only KPIs are not reported per staff member.
-    branch_only = [k.name for k in KPI_CATALOGUE.values() if not k.staff_level]
-    drop = df.orphan | ((df.level == "staff") & df.kpi.isin(branch_only))
-    return df[~drop].drop(columns="orphan")
+    branch_only = ", ".join(f"'{k.name}'" for k in KPI_CATALOGUE.values() if not k.staff_level)
+    return f"""
+    SELECT kpi, level, entity_id, period_type, period, numerator, denominator, n,
+           FALSE AS value_direct
+    FROM (
+      WITH b AS (SELECT k.*, br.region, {_periods_select()}
+                 FROM _kpi_base k LEFT JOIN branches br USING (branch_id))
+      SELECT kpi, {_level_case(levels)} AS level, {_entity_expr(levels)} AS entity_id,
+        {_ptype_select(period_types)},
+        sum(num) AS numerator, sum(den) AS denominator, sum(n) AS n,
+        {_orphan_expr(levels)} AS orphan
+      FROM b GROUP BY GROUPING SETS ({_grouping_sets(levels, period_types, lead="kpi")}))
+    WHERE NOT orphan AND NOT (level = 'staff' AND kpi IN ({branch_only}))
+    """
 
 
 def _special(ds: Dataset, o: MetricOptions, lo: str, hi: str, levels, period_types,
-             wanted) -> list[pd.DataFrame]:
-    """Non-additive KPIs: median complaint hours, weighted 360-degree score, churn."""
-    out = []
-    con = ds.con
+             wanted) -> list[str]:
+    """SQL of the non-additive KPIs: median complaint hours, weighted 360 score, churn.
+
+    Each query yields ``kpi, level, entity_id, period_type, period, numerator,
+    denominator, n, value_direct, orphan``.
+    """
+    out: list[str] = []
 
     def want(k: str) -> bool:
         return wanted is None or k in wanted
 
     if ds.has("complaints") and want("complaint_median_hours"):
-        df = con.execute(f"""
+        out.append(f"""
         WITH b AS (
           SELECT c.branch_id, c.staff_id, br.region, {_periods_select('opened_ts')},
                  (epoch(closed_ts) - epoch(opened_ts)) / 3600.0 AS h
@@ -611,9 +621,8 @@ def _special(ds: Dataset, o: MetricOptions, lo: str, hi: str, levels, period_typ
         SELECT 'complaint_median_hours' AS kpi, {_level_case(levels)} AS level,
           {_entity_expr(levels)} AS entity_id, {_ptype_select(period_types)},
           median(h) AS numerator, CAST(NULL AS DOUBLE) AS denominator, count(*) AS n,
-          {_orphan_expr(levels)} AS orphan
-        FROM b GROUP BY GROUPING SETS ({_grouping_sets(levels, period_types)})""").df()
-        out.append(df[~df.orphan].drop(columns="orphan").assign(value_direct=True))
+          TRUE AS value_direct, {_orphan_expr(levels)} AS orphan
+        FROM b GROUP BY GROUPING SETS ({_grouping_sets(levels, period_types)})""")
 
     if ds.has("reviews_360") and want("review_360_score"):
         wcase = " ".join(f"WHEN '{k}' THEN {float(v)}" for k, v in dict(o.rater_weights).items())
@@ -627,16 +636,15 @@ def _special(ds: Dataset, o: MetricOptions, lo: str, hi: str, levels, period_typ
             WHERE wt > 0 GROUP BY ALL""" for pt in period_types)
         sets = ", ".join("(period_type, period" + (f", {_DIMS[lv]})" if _DIMS[lv] else ")")
                          for lv in levels)
-        df = con.execute(f"""
+        out.append(f"""
         WITH r AS ({per}),
         b AS (SELECT r.*, st.branch_id, br.region FROM r
               JOIN staff st USING (staff_id) LEFT JOIN branches br USING (branch_id))
         SELECT 'review_360_score' AS kpi, {_level_case(levels)} AS level,
           {_entity_expr(levels)} AS entity_id,
           period_type, period, sum(score) AS numerator, CAST(count(*) AS DOUBLE) AS denominator,
-          count(*) AS n
-        FROM b GROUP BY GROUPING SETS ({sets})""").df()
-        out.append(df)
+          count(*) AS n, FALSE AS value_direct, FALSE AS orphan
+        FROM b GROUP BY GROUPING SETS ({sets})""")
 
     branch_levels = [lv for lv in levels if lv != "staff"]
     if ds.has("customer_churn") and want("churn_rate") and branch_levels:
@@ -648,14 +656,14 @@ def _special(ds: Dataset, o: MetricOptions, lo: str, hi: str, levels, period_typ
             GROUP BY ALL""" for pt in period_types)
         sets = ", ".join("(period_type, period" + (f", {_DIMS[lv]})" if _DIMS[lv] else ")")
                          for lv in branch_levels)
-        df = con.execute(f"""
+        out.append(f"""
         WITH c AS ({per}),
         b AS (SELECT c.*, br.region FROM c LEFT JOIN branches br USING (branch_id))
         SELECT 'churn_rate' AS kpi, {_level_case(branch_levels)} AS level,
           {_entity_expr(branch_levels)} AS entity_id, period_type, period,
-          sum(lost) AS numerator, sum(start) AS denominator, sum(start) AS n
-        FROM b GROUP BY GROUPING SETS ({sets})""").df()
-        out.append(df)
+          sum(lost) AS numerator, sum(start) AS denominator, sum(start) AS n,
+          FALSE AS value_direct, FALSE AS orphan
+        FROM b GROUP BY GROUPING SETS ({sets})""")
     return out
 
 
@@ -667,45 +675,35 @@ def _empty() -> pd.DataFrame:
         ("n", "int64"))})
 
 
-def _finish(df: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+def _finish(con) -> pd.DataFrame:
+    """The final frame from ``_kpi_out``: values, staff/branch attributes, stable order (SQL)."""
+    cat = ", ".join(f"('{k.name}', '{k.kind}', {i})" for i, k in enumerate(KPI_CATALOGUE.values()))
+    lv = ", ".join(f"('{x}', {i})" for i, x in enumerate(LEVELS))
+    pt = ", ".join(f"('{x}', {i})" for i, x in enumerate(PERIOD_TYPES))
+    df = con.execute(f"""
+    WITH cat(kpi, kind, kord) AS (VALUES {cat}), lv(level, lord) AS (VALUES {lv}),
+         pt(period_type, pord) AS (VALUES {pt})
+    SELECT o.level, o.entity_id,
+      CASE o.level WHEN 'staff' THEN s.branch_id WHEN 'branch' THEN o.entity_id END AS branch_id,
+      CASE o.level WHEN 'staff' THEN bs.region WHEN 'branch' THEN bb.region
+                   WHEN 'region' THEN o.entity_id END AS region,
+      CASE o.level WHEN 'staff' THEN s.role END AS role,
+      o.period_type, o.period, o.kpi,
+      CAST(CASE WHEN o.value_direct OR cat.kind IN ('count', 'sum') THEN o.numerator
+                WHEN o.denominator > 0 THEN o.numerator / o.denominator END AS DOUBLE) AS value,
+      CAST(o.numerator AS DOUBLE) AS numerator, CAST(o.denominator AS DOUBLE) AS denominator,
+      CAST(coalesce(o.n, 0) AS BIGINT) AS n
+    FROM _kpi_out o JOIN cat USING (kpi) JOIN lv USING (level) JOIN pt USING (period_type)
+    LEFT JOIN staff s ON o.level = 'staff' AND s.staff_id = o.entity_id
+    LEFT JOIN branches bs ON bs.branch_id = s.branch_id
+    LEFT JOIN branches bb ON o.level = 'branch' AND bb.branch_id = o.entity_id
+    ORDER BY lv.lord, o.entity_id, pt.pord, o.period, cat.kord
+    """).df()
     if df.empty:
         return _empty()
-    kinds = {k: v.kind for k, v in KPI_CATALOGUE.items()}
-    kind = df.kpi.map(kinds)
-    num = df.numerator.astype(float)
-    den = df.denominator.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(den > 0, num / den, np.nan)
-    direct = kind.isin(["count", "sum"]).to_numpy()
-    if "value_direct" in df:
-        direct = direct | df["value_direct"].fillna(False).astype(bool).to_numpy()
-        df = df.drop(columns="value_direct")
-    df["value"] = np.where(direct, num, ratio)
-    df["n"] = df["n"].fillna(0).astype("int64")
-    staff = ds.sql("SELECT s.staff_id, s.branch_id AS home_branch, s.role, b.region AS st_region "
-                   "FROM staff s LEFT JOIN branches b USING (branch_id)")
-    branches = ds.sql("SELECT branch_id AS b_id, region AS b_region FROM branches")
-    df = df.merge(staff, how="left", left_on="entity_id", right_on="staff_id")
-    df = df.merge(branches, how="left", left_on="entity_id", right_on="b_id")
-    is_staff = df.level == "staff"
-    is_branch = df.level == "branch"
-    df["branch_id"] = np.where(is_staff, df.home_branch, np.where(is_branch, df.entity_id, None))
-    df["region"] = np.where(is_staff, df.st_region,
-                            np.where(is_branch, df.b_region,
-                                     np.where(df.level == "region", df.entity_id, None)))
-    df["role"] = np.where(is_staff, df.role, None)
-    cols = ["level", "entity_id", "branch_id", "region", "role", "period_type", "period", "kpi",
-            "value", "numerator", "denominator", "n"]
-    df = df[cols].copy()
     for c in ("level", "entity_id", "branch_id", "region", "role", "period_type", "period", "kpi"):
         df[c] = df[c].astype("string")
-    order_level = {lv: i for i, lv in enumerate(LEVELS)}
-    order_pt = {p: i for i, p in enumerate(PERIOD_TYPES)}
-    order_kpi = {k: i for i, k in enumerate(KPI_CATALOGUE)}
-    df = df.assign(_l=df.level.map(order_level), _p=df.period_type.map(order_pt),
-                   _k=df.kpi.map(order_kpi))
-    df = df.sort_values(["_l", "entity_id", "_p", "period", "_k"], kind="stable")
-    return df.drop(columns=["_l", "_p", "_k"]).reset_index(drop=True)
+    return df
 
 
 def kpi_availability(ds: Dataset) -> pd.DataFrame:
