@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -639,15 +638,3 @@ def write_meta(folder: str | Path, **meta) -> Path:
     path = Path(folder) / META_FILE
     path.write_text(yaml.safe_dump(meta, sort_keys=True, allow_unicode=True), encoding="utf-8")
     return path
-
-
-def _json_default(o):  # pragma: no cover - helper for debugging dumps
-    if isinstance(o, (dt.date, dt.datetime)):
-        return o.isoformat()
-    raise TypeError(o)
-
-
-def _dump(obj) -> str:  # pragma: no cover
-    return json.dumps(obj, default=_json_default, indent=2)
-
-

@@ -776,7 +776,9 @@ def _run_locked(planned, folders, *, nb_path, nb_text, lang, force, prepare, out
                 workdir = out_root / ".bankperf-shared"
                 workdir.mkdir(parents=True, exist_ok=True)
                 try:
-                    shared = os.fspath(prepare(workdir=workdir, items=[p.item for p in to_run]))
+                    # Kernels run in their own working directory: hand them an absolute path.
+                    shared = os.fspath(Path(prepare(workdir=workdir,
+                                                    items=[p.item for p in to_run])).resolve())
                 except Exception as exc:
                     raise ReportError(
                         f"Preparing the shared inputs failed, so no report was run: {exc!r}"

@@ -670,6 +670,13 @@ def _year(year: object, func: str) -> str:
     return text
 
 
+#: Columns of a scored KPI row, after the entity columns (staff and branch scorecards).
+_SCORED_KPI_COLUMNS: tuple[str, ...] = (
+    "kpi", "value", "n", "min_n", "target", "floor", "direction", "rule", "status", "score",
+    "weight", "effective_weight", "contribution", "reweighted", "zero_filled",
+)
+
+
 def _subset(kpis: pd.DataFrame, level: str, periods: Sequence[str]) -> pd.DataFrame:
     m = (kpis["level"] == level) & (kpis["period_type"] == "quarter") & kpis["period"].isin(list(periods))
     sub = kpis.loc[m, list(_KPI_COLUMNS)].copy()
@@ -878,21 +885,7 @@ def _staff_quarters(kpis, scheme: Scheme, periods: Sequence[str], staff, branche
             "branch_name",
             "region",
             "role",
-            "kpi",
-            "value",
-            "n",
-            "min_n",
-            "target",
-            "floor",
-            "direction",
-            "rule",
-            "status",
-            "score",
-            "weight",
-            "effective_weight",
-            "contribution",
-            "reweighted",
-            "zero_filled",
+            *_SCORED_KPI_COLUMNS,
         ]
     ].reset_index(drop=True)
     return people, kpi_rows, training
@@ -1083,21 +1076,7 @@ def _branch_quarters(kpis, scheme: Scheme, periods: Sequence[str], branches):
             "branch_id",
             "branch_name",
             "region",
-            "kpi",
-            "value",
-            "n",
-            "min_n",
-            "target",
-            "floor",
-            "direction",
-            "rule",
-            "status",
-            "score",
-            "weight",
-            "effective_weight",
-            "contribution",
-            "reweighted",
-            "zero_filled",
+            *_SCORED_KPI_COLUMNS,
         ]
     ].reset_index(drop=True)
     return out, kpi_rows, checks_df
