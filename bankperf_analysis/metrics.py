@@ -272,19 +272,23 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str, grain: str = 
         return " UNION ALL ".join(parts)
 
     if ds.has("contacts"):
-        # The wait is computed once per row; conditional aggregates use FILTER.
+        # The wait is computed once per row; conditional aggregates use FILTER. A constant
+        # period is added after the aggregation: as a group key it costs ~5% of the scan.
+        m_row, m_out = (("", f", {const_m} AS m") if const_m is not None
+                        else (f", {trunc('arrival_ts')} AS m", ""))
         q.append(f"""
         WITH c AS (
-          SELECT branch_id, staff_id, {trunc('arrival_ts')} AS m,
+          SELECT branch_id, staff_id{m_row},
                  epoch(answer_ts) - epoch(arrival_ts) AS w, channel = 'counter' AS ctr,
                  resolved, abandoned
           FROM contacts WHERE {within('arrival_ts')}),
-        a AS (
-          SELECT branch_id, staff_id, m, count(*) AS offered, count(w) AS answered,
+        a0 AS (
+          SELECT branch_id, staff_id{", m" if m_row else ""}, count(*) AS offered, count(w) AS answered,
             sum(w) AS wait_sum, count_if(w <= {sl}) AS in_sl, count_if(abandoned) AS aband,
             count(resolved) AS res_den, count_if(resolved) AS res_num,
             count(w) FILTER (WHERE ctr) AS ctr_n, sum(w) FILTER (WHERE ctr) AS ctr_wait
-          FROM c GROUP BY ALL)
+          FROM c GROUP BY ALL),
+        a AS (SELECT *{m_out} FROM a0)
         {unpivot('a', [
             ('response_time_seconds', 'wait_sum', 'answered', 'answered'),
             ('service_level', 'in_sl', 'CASE WHEN staff_id IS NULL THEN offered ELSE answered END',

@@ -539,84 +539,59 @@ def score_kpi_values(value, n, target, floor, direction, rule, min_n):
     return score, status
 
 
-def _score_grid(grid: pd.DataFrame, keys: list[str], scheme: Scheme) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Score a (entity x KPI rule) grid; return (grid with scores, per-entity aggregates)."""
-    score, status = score_kpi_values(
-        grid["value"],
-        grid["n"],
-        grid["target"],
-        grid["floor"],
-        grid["direction"],
-        grid["rule"],
-        grid["min_n"],
-    )
-    grid = grid.assign(status=status, score=score)
-    scored = ~np.isnan(score)
-    w = grid["weight"].to_numpy(float)
-    g = grid.assign(
-        _scored=scored,
-        _w_scored=np.where(scored, w, 0.0),
-        _met=grid["status"].eq(STATUS_MET),
-        _below=grid["status"].eq(STATUS_BELOW),
-    )
-    agg = g.groupby(keys, sort=False).agg(
-        n_kpis=("kpi", "size"),
-        n_kpis_scored=("_scored", "sum"),
-        n_kpis_met=("_met", "sum"),
-        n_kpis_below_target=("_below", "sum"),
-        _w_total=("weight", "sum"),
-        _w_scored=("_w_scored", "sum"),
-    )
-    w_scored = g.groupby(keys, sort=False)["_w_scored"].transform("sum").to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        eff = np.where(scored & (w_scored > 0), w / w_scored, 0.0)
-    contribution = np.where(scored, eff * np.nan_to_num(score), 0.0)
-    grid = grid.assign(effective_weight=eff, contribution=contribution)
-    agg["_composite"] = grid.groupby(keys, sort=False)["contribution"].sum()
-    agg["scored_weight_share"] = agg["_w_scored"] / agg["_w_total"]
-    agg["reweighted"] = agg["n_kpis_scored"] < agg["n_kpis"]
-    agg["gradable"] = (agg["n_kpis_scored"] > 0) & (
-        agg["scored_weight_share"] >= scheme.scoring.min_scorable_weight_share - _TOL
-    )
-    agg["composite_score"] = agg["_composite"].round(scheme.scoring.composite_decimals).where(agg["gradable"])
-    rew = grid.groupby(keys, sort=False)["kpi"].transform("size") > grid.groupby(keys, sort=False)[
-        "score"
-    ].transform("count")
-    grid = grid.assign(reweighted=rew.to_numpy(bool))
-    # excluded KPIs, in words
-    ex = grid.loc[~scored, keys + ["kpi", "status", "n", "min_n"]]
-    n_txt = ex["n"].fillna(0).astype("int64").astype(str)
-    why = np.where(
-        ex["status"].eq(STATUS_INSUFFICIENT),
-        "insufficient data: n=" + n_txt + " < " + ex["min_n"].astype(str),
-        ex["status"].astype(str),
-    )
-    ex = ex.assign(_txt=ex["kpi"].astype(str) + " (" + why + ")")
-    agg["excluded_kpis"] = _join_by(ex, keys, "_txt", "; ")
-    agg["excluded_kpis"] = agg["excluded_kpis"].fillna("")
-    agg = agg.drop(columns=["_w_total", "_w_scored", "_composite"])
-    return grid, agg
+# The scorecards key every (entity, quarter) by its row in the roster (an integer "pid")
+# and every KPI rule by its row in the rules frame. Joins, group sums and sorts then run on
+# integer arrays. Written by hand because pandas merges keyed on strings were the slowest
+# part of a quarter scorecard: on a 20,000-staff bank they took longer than all non-contact
+# KPIs together (Arrow string take/factorize per merge; benchmarks/bench_kpis.py).
+
+
+@dataclass(frozen=True, slots=True)
+class _Grid:
+    """The (entity x KPI rule) grid of one level: one row per entity per rule of its role.
+
+    ``pid`` is the roster row, ``rid`` the rule row; rows run in roster order, then rule
+    order. ``status`` and the numeric columns are numpy arrays of the grid's length.
+    """
+
+    pid: np.ndarray
+    rid: np.ndarray
+    value: np.ndarray
+    n: np.ndarray
+    zero_filled: np.ndarray
+    score: np.ndarray
+    status: np.ndarray
+    effective_weight: np.ndarray
+    contribution: np.ndarray
+    reweighted: np.ndarray
+
+
+def _join_text(codes: np.ndarray, texts: np.ndarray, sep: str, size: int) -> np.ndarray:
+    """Join ``texts`` per integer code, in row order; codes without text give ""."""
+    out = np.full(size, "", dtype=object)
+    if len(codes):
+        order = np.argsort(codes, kind="stable")
+        c, t = codes[order], list(np.asarray(texts, dtype=object)[order])
+        starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+        ends = np.r_[starts[1:], len(c)]
+        out[c[starts]] = [sep.join(t[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return out
 
 
 def _join_by(frame: pd.DataFrame, keys: list[str], col: str, sep: str) -> pd.Series:
-    """Join the strings of ``col`` per group, in row order (vectorised: a grouped sum)."""
+    """Join the strings of ``col`` per group of ``keys``, in row order."""
     if not len(frame):
         empty = pd.MultiIndex.from_arrays([[] for _ in keys], names=keys)
         return pd.Series(dtype=object, index=empty)
-    text = (sep + frame[col].astype(str)).astype(object)
-    return text.groupby([frame[k] for k in keys], sort=False).sum().str[len(sep) :]
+    g = frame.groupby(keys, sort=False)
+    codes = g.ngroup().to_numpy()
+    ok = codes >= 0  # rows with a missing key belong to no group
+    text = frame[col].astype(str).to_numpy(dtype=object)
+    joined = _join_text(codes[ok], text[ok], sep, g.ngroups)
+    return pd.Series(joined, index=g.size().index, dtype=object)
 
 
 _ZERO_IF_ABSENT = frozenset(k for k, info in KNOWN_KPIS.items() if info.zero_if_absent)
-
-
-def _zero_fill(grid: pd.DataFrame, active: pd.MultiIndex, keys: list[str]) -> pd.DataFrame:
-    """Event counts without a row are zero for entities with other rows in the period."""
-    is_active = pd.MultiIndex.from_frame(grid[keys]).isin(active)
-    zf = grid["n"].isna().to_numpy() & grid["kpi"].isin(_ZERO_IF_ABSENT).to_numpy() & is_active
-    grid = grid.assign(zero_filled=zf)
-    grid.loc[zf, ["value", "n"]] = 0.0
-    return grid
 
 
 def _check_kpis(kpis: pd.DataFrame, func: str) -> None:
@@ -629,23 +604,6 @@ def _check_kpis(kpis: pd.DataFrame, func: str) -> None:
     if missing:
         raise DataValidationError(
             ValidationIssue("kpis", "", None, c, "", "a column of the KPI frame") for c in missing
-        )
-
-
-def _check_unique(sub: pd.DataFrame) -> None:
-    dup = sub.duplicated(["level", "entity_id", "period_type", "period", "kpi"], keep=False)
-    if dup.any():
-        d = sub.loc[dup]
-        raise DataValidationError(
-            ValidationIssue(
-                "kpis",
-                "",
-                int(i) + 1,
-                "kpi",
-                f"{e} {p} {k}",
-                "one row per (level, entity_id, period_type, period, kpi)",
-            )
-            for i, e, p, k in zip(d.index, d["entity_id"], d["period"], d["kpi"], strict=True)
         )
 
 
@@ -676,15 +634,204 @@ _SCORED_KPI_COLUMNS: tuple[str, ...] = (
     "weight", "effective_weight", "contribution", "reweighted", "zero_filled",
 )
 
+_TEXT = "str"  # pandas' default string dtype: every text column of a scorecard
 
-def _subset(kpis: pd.DataFrame, level: str, periods: Sequence[str]) -> pd.DataFrame:
+
+def _text(values) -> pd.Series:
+    return pd.Series(values).astype(_TEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """KPI rows of one level and quarters, keyed to their roster (see :func:`_rows`).
+
+    Only integer codes and the numbers are taken from the KPI frame: copying its Arrow
+    string columns row by row would cost more than all of the scoring.
+    """
+
+    kpis: pd.DataFrame  # the whole KPI frame
+    idx: np.ndarray  # positions of the rows in ``kpis``
+    first: np.ndarray  # index into ``idx`` of the first row of each (entity, quarter) pair
+    pair: np.ndarray  # each row's pair (index into ``first``)
+    kpi_code: np.ndarray  # each row's KPI (index into ``kpi_names``)
+    kpi_names: pd.Index
+    entity_names: pd.Index
+    period_names: pd.Index
+    pair_keys: np.ndarray  # period code * n_entities + entity code, per pair
+    value: np.ndarray
+    n: np.ndarray
+
+    def first_rows(self, columns: Sequence[str]) -> pd.DataFrame:
+        """``columns`` of the first KPI row of every (entity, quarter) pair, as text."""
+        take = self.idx[self.first]
+        return pd.DataFrame({c: self.kpis[c].astype(_TEXT).array.take(take) for c in columns})
+
+    def frame(self, kpi: str | None = None) -> pd.DataFrame:
+        """The rows (of one KPI) as a frame: ``entity_id, period, kpi, value, n``."""
+        m = slice(None) if kpi is None else self.kpi_code == self.kpi_names.get_indexer([kpi])[0]
+        take = self.idx[m]
+        return pd.DataFrame({
+            **{c: self.kpis[c].astype(_TEXT).array.take(take) for c in ("entity_id", "period", "kpi")},
+            "value": self.value[m],
+            "n": self.n[m],
+        })
+
+
+def _rows(kpis: pd.DataFrame, level: str, periods: Sequence[str]) -> _Rows:
+    """The KPI rows of ``level`` in the quarters ``periods``, checked for duplicates."""
     m = (kpis["level"] == level) & (kpis["period_type"] == "quarter") & kpis["period"].isin(list(periods))
-    sub = kpis.loc[m, list(_KPI_COLUMNS)].copy()
-    sub["entity_id"] = sub["entity_id"].astype(str)
-    sub["value"] = pd.to_numeric(sub["value"], errors="coerce").astype(float)
-    sub["n"] = pd.to_numeric(sub["n"], errors="coerce").astype(float)
-    _check_unique(sub)
-    return sub
+    idx = np.flatnonzero(m.to_numpy(dtype=bool, na_value=False))
+
+    def codes(col: str) -> tuple[np.ndarray, pd.Index]:
+        c, names = pd.factorize(kpis[col].astype(_TEXT).array.take(idx), use_na_sentinel=False)
+        return c.astype(np.int64), pd.Index(names)
+
+    ent, ent_names = codes("entity_id")
+    per, per_names = codes("period")
+    kc, kpi_names = codes("kpi")
+    key = per * max(len(ent_names), 1) + ent
+    pair_keys, first, pair = np.unique(key, return_index=True, return_inverse=True)
+    full = pair.astype(np.int64) * max(len(kpi_names), 1) + kc
+    dup = pd.Series(full).duplicated(keep=False).to_numpy()
+    if dup.any():
+        d = kpis.take(idx[dup])
+        raise DataValidationError(
+            ValidationIssue(
+                "kpis", "", int(i) + 1, "kpi", f"{e} {p} {k}",
+                "one row per (level, entity_id, period_type, period, kpi)",
+            )
+            for i, e, p, k in zip(d.index, d["entity_id"], d["period"], d["kpi"], strict=True)
+        )
+    num = {c: pd.to_numeric(kpis[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[idx]
+           for c in ("value", "n")}
+    return _Rows(kpis, idx, first, pair.ravel(), kc, kpi_names, ent_names, per_names, pair_keys,
+                 num["value"], num["n"])
+
+
+def _known_pairs(rows: _Rows, periods: Sequence[str], ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """All (period, id) pairs of ``periods`` x ``ids``, and whether each has KPI rows."""
+    per = np.repeat(np.asarray(list(periods), dtype=object), len(ids))
+    idv = np.tile(ids.to_numpy(dtype=object), len(periods))
+    pc = np.repeat(rows.period_names.get_indexer(list(periods)), len(ids))
+    ec = np.tile(rows.entity_names.get_indexer(ids), len(periods))
+    key = pc.astype(np.int64) * max(len(rows.entity_names), 1) + ec
+    known = (pc >= 0) & (ec >= 0) & np.isin(key, rows.pair_keys)
+    return np.column_stack([per, idv]), known
+
+
+def _order_roster(pre: pd.DataFrame, by: list[str], n_pairs: int, rows: _Rows):
+    """Sort the roster; return it and the roster row (pid) of every KPI row."""
+    order = pre.sort_values(by, kind="stable").index.to_numpy()
+    roster = pre.take(order).reset_index(drop=True)
+    pos = np.empty(len(order), dtype=np.int64)
+    pos[order] = np.arange(len(order))
+    return roster, pos[:n_pairs][rows.pair]
+
+
+def _build_grid(roles: np.ndarray, rules: pd.DataFrame, rows: _Rows, row_pid: np.ndarray,
+                scheme: Scheme) -> _Grid:
+    """Grid of every roster row (with role ``roles[pid]``) x the rules of its role, scored."""
+    rule_roles = pd.Index(pd.unique(rules["role"].to_numpy(dtype=object)))
+    rcode = rule_roles.get_indexer(pd.Index(roles, dtype=object))
+    rule_code = rule_roles.get_indexer(rules["role"].to_numpy(dtype=object))
+    by_role = np.argsort(rule_code, kind="stable")
+    counts = np.bincount(rule_code, minlength=len(rule_roles)) if len(rules) else np.zeros(0, int)
+    starts = np.cumsum(counts) - counts
+    has = np.flatnonzero(rcode >= 0)
+    cnt = counts[rcode[has]] if len(has) else np.zeros(0, dtype=np.int64)
+    pid = np.repeat(has, cnt)
+    offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    rid = by_role[np.repeat(starts[rcode[has]], cnt) + offs] if len(pid) else np.zeros(0, np.int64)
+
+    # values: (pid, kpi) of the grid looked up among the KPI rows
+    n_k = max(len(rows.kpi_names), 1)
+    rule_k = rows.kpi_names.get_indexer(rules["kpi"].to_numpy(dtype=object))
+    gk = rule_k[rid]
+    pos = pd.Index(row_pid * n_k + rows.kpi_code).get_indexer(pid * n_k + gk)
+    pos[gk < 0] = -1
+    found = pos >= 0
+    value = np.where(found, rows.value[pos], np.nan)
+    n = np.where(found, rows.n[pos], np.nan)
+    # Event counts without a row are zero for entities with other rows in the quarter.
+    active = np.zeros(len(roles), dtype=bool)
+    active[row_pid] = True
+    zero_rule = rules["kpi"].isin(_ZERO_IF_ABSENT).to_numpy()
+    zf = np.isnan(n) & zero_rule[rid] & active[pid]
+    value[zf] = 0.0
+    n[zf] = 0.0
+
+    col = {c: rules[c].to_numpy() for c in ("target", "floor", "direction", "rule", "min_n", "weight")}
+    score, status = score_kpi_values(
+        value, n, col["target"][rid], col["floor"][rid], col["direction"][rid], col["rule"][rid],
+        col["min_n"][rid],
+    )
+    scored = ~np.isnan(score)
+    w = col["weight"].astype(float)[rid]
+    # pandas group sums (compensated), so re-weighting matches a plain groupby to the last bit
+    w_scored = pd.Series(np.where(scored, w, 0.0)).groupby(pid).transform("sum").to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        eff = np.where(scored & (w_scored > 0), w / w_scored, 0.0)
+    contribution = np.where(scored, eff * np.nan_to_num(score), 0.0)
+    n_rows = np.bincount(pid, minlength=len(roles))
+    n_scored = np.bincount(pid, weights=scored, minlength=len(roles))
+    return _Grid(pid, rid, value, n, zf, score, status, eff, contribution,
+                 n_rows[pid] > n_scored[pid])
+
+
+def _aggregate(grid: _Grid, rules: pd.DataFrame, size: int, scheme: Scheme) -> pd.DataFrame:
+    """Per roster row: KPI counts, scored weight share, composite, gradable, excluded KPIs."""
+    pid, st = grid.pid, grid.status
+    scored = ~np.isnan(grid.score)
+    w = rules["weight"].to_numpy(float)[grid.rid]
+    n_kpis = np.bincount(pid, minlength=size)
+    n_scored = np.bincount(pid, weights=scored, minlength=size).astype(np.int64)
+    sums = pd.DataFrame({"w": w, "ws": np.where(scored, w, 0.0), "c": grid.contribution})
+    sums = sums.groupby(pid).sum().reindex(range(size), fill_value=0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = sums["ws"].to_numpy() / sums["w"].to_numpy()
+    gradable = (n_scored > 0) & (share >= scheme.scoring.min_scorable_weight_share - _TOL)
+    composite = np.round(sums["c"].to_numpy(), scheme.scoring.composite_decimals)
+    # excluded KPIs, in words
+    ex = ~scored
+    kpi = rules["kpi"].to_numpy(dtype=object)[grid.rid[ex]]
+    n_txt = np.nan_to_num(grid.n[ex]).astype(np.int64).astype(str).astype(object)
+    min_n = rules["min_n"].to_numpy().astype(str).astype(object)[grid.rid[ex]]
+    why = np.where(st[ex] == STATUS_INSUFFICIENT, "insufficient data: n=" + n_txt + " < " + min_n, st[ex])
+    return pd.DataFrame({
+        "n_kpis": n_kpis.astype(np.int64),
+        "n_kpis_scored": n_scored,
+        "n_kpis_met": np.bincount(pid, weights=st == STATUS_MET, minlength=size).astype(np.int64),
+        "n_kpis_below_target": np.bincount(pid, weights=st == STATUS_BELOW, minlength=size).astype(np.int64),
+        "scored_weight_share": share,
+        "reweighted": n_scored < n_kpis,
+        "composite_score": np.where(gradable, composite, np.nan),
+        "gradable": gradable,
+        "excluded_kpis": _text(_join_text(pid[ex], kpi + " (" + why + ")", "; ", size)),
+    })
+
+
+def _kpi_rows(roster: pd.DataFrame, entity_cols: list[str], grid: _Grid, rules: pd.DataFrame):
+    """The scored KPI rows: entity columns, then :data:`_SCORED_KPI_COLUMNS`."""
+    ent = roster[entity_cols].take(grid.pid).reset_index(drop=True)
+    rid = grid.rid
+    out = {
+        "kpi": rules["kpi"].astype(_TEXT).array.take(rid),
+        "value": grid.value,
+        "n": pd.array(grid.n, dtype="Int64") if len(rid) else pd.array([], dtype="Int64"),
+        "min_n": rules["min_n"].to_numpy(np.int64)[rid],
+        "target": rules["target"].to_numpy(float)[rid],
+        "floor": rules["floor"].to_numpy(float)[rid],
+        "direction": rules["direction"].astype(_TEXT).array.take(rid),
+        "rule": rules["rule"].astype(_TEXT).array.take(rid),
+        "status": _text(grid.status).array,
+        "score": grid.score,
+        "weight": rules["weight"].to_numpy(float)[rid],
+        "effective_weight": grid.effective_weight,
+        "contribution": grid.contribution,
+        "reweighted": grid.reweighted,
+        "zero_filled": grid.zero_filled,
+    }
+    return pd.concat([ent, pd.DataFrame(out)], axis=1)
 
 
 def _region_map(kpis: pd.DataFrame, branches: pd.DataFrame | None) -> pd.Series:
@@ -700,6 +847,25 @@ def _region_map(kpis: pd.DataFrame, branches: pd.DataFrame | None) -> pd.Series:
     return m[~m.index.duplicated()]
 
 
+def _regions(branch_ids: pd.Series, pre: pd.DataFrame, kpis: pd.DataFrame, branches) -> pd.Series:
+    """Region of each branch id: the branches table, else the roster's KPI rows, else any KPI row."""
+    out = pd.Series(pd.NA, index=branch_ids.index, dtype=_TEXT)
+    if branches is not None and {"branch_id", "region"} <= set(branches.columns):
+        out = out.fillna(branch_ids.map(_first_map(branches["branch_id"], branches["region"])))
+    if out.isna().any():
+        out = out.fillna(branch_ids.map(_first_map(pre["branch_id"], pre["region"])))
+    if out.isna().any():
+        out = out.fillna(branch_ids.map(_region_map(kpis, None)))
+    return out.astype(_TEXT)
+
+
+def _first_map(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """Map each key to the first non-missing value it has."""
+    ok = keys.notna().to_numpy() & values.notna().to_numpy()
+    m = pd.Series(values.to_numpy()[ok], index=keys.astype(str).to_numpy()[ok])
+    return m[~m.index.duplicated()]
+
+
 def _branch_names(branches: pd.DataFrame | None) -> pd.Series:
     if branches is None or "branch_name" not in branches.columns:
         return pd.Series(dtype=object)
@@ -707,14 +873,13 @@ def _branch_names(branches: pd.DataFrame | None) -> pd.Series:
     return s[~s.index.duplicated()]
 
 
-def _staff_quarters(kpis, scheme: Scheme, periods: Sequence[str], staff, branches):
-    """Score staff over one or more quarters; return (people, kpi rows, training)."""
-    sub = _subset(kpis, "staff", periods)
-    roster = (
-        sub.sort_values("period", kind="stable")
-        .drop_duplicates(["entity_id", "period"])[["period", "entity_id", "branch_id", "region", "role"]]
-        .rename(columns={"entity_id": "staff_id"})
-    )
+_STAFF_COLS = ["period", "staff_id", "staff_name", "branch_id", "branch_name", "region", "role"]
+
+
+def _staff_roster(kpis, rows: _Rows, periods: Sequence[str], staff, branches):
+    """One row per (quarter, person): from the KPI rows, plus the staff table's people."""
+    pre = rows.first_rows(["period", "entity_id", "branch_id", "region", "role"]).rename(
+        columns={"entity_id": "staff_id"})
     names = pd.Series(dtype=object)
     if staff is not None:
         need = {"staff_id", "branch_id", "role"}
@@ -723,31 +888,39 @@ def _staff_quarters(kpis, scheme: Scheme, periods: Sequence[str], staff, branche
                 ValidationIssue("staff", "", None, c, "", "a column of the staff table")
                 for c in sorted(need - set(staff.columns))
             )
-        st = staff.assign(staff_id=staff["staff_id"].astype(str), branch_id=staff["branch_id"].astype(str))
-        st = st.drop_duplicates("staff_id")
+        st = staff.assign(
+            staff_id=staff["staff_id"].astype(_TEXT), branch_id=staff["branch_id"].astype(_TEXT)
+        )
+        st = st.drop_duplicates("staff_id").reset_index(drop=True)
         if "staff_name" in st.columns:
             names = pd.Series(st["staff_name"].to_numpy(), index=st["staff_id"].to_numpy())
-        cross = pd.MultiIndex.from_product(
-            [list(periods), st["staff_id"]], names=["period", "staff_id"]
-        ).to_frame(index=False)
-        extra = cross.merge(st[["staff_id", "branch_id", "role"]], on="staff_id")
-        role_of = pd.Series(st["role"].to_numpy(), index=st["staff_id"].to_numpy())
-        roster["role"] = roster["role"].fillna(roster["staff_id"].astype(str).map(role_of))
-        known = pd.MultiIndex.from_frame(roster[["period", "staff_id"]])
-        extra = extra.loc[~pd.MultiIndex.from_frame(extra[["period", "staff_id"]]).isin(known)]
-        extra = extra.assign(region=extra["branch_id"].map(_region_map(kpis, branches)))
-        roster = pd.concat([roster, extra[roster.columns]], ignore_index=True)
-    roster = (
-        roster.assign(
-            staff_id=roster["staff_id"].astype(str),
-            staff_name=roster["staff_id"].map(names) if len(names) else pd.NA,
-            branch_name=roster["branch_id"].astype(str).map(_branch_names(branches)),
-        )
-        .sort_values(["period", "branch_id", "staff_id"], kind="stable")
-        .reset_index(drop=True)
-    )
+        if pre["role"].isna().any():
+            role_of = pd.Series(st["role"].to_numpy(), index=st["staff_id"].to_numpy())
+            pre["role"] = pre["role"].fillna(pre["staff_id"].map(role_of)).astype(_TEXT)
+        pairs, known = _known_pairs(rows, periods, pd.Index(st["staff_id"]))
+        if (~known).any():
+            idx = np.tile(np.arange(len(st)), len(periods))[~known]
+            extra = pd.DataFrame({
+                "period": pairs[~known, 0],
+                "staff_id": st["staff_id"].to_numpy()[idx],
+                "branch_id": st["branch_id"].to_numpy()[idx],
+                "role": st["role"].to_numpy()[idx],
+            })
+            extra["region"] = _regions(extra["branch_id"], pre, kpis, branches)
+            pre = pd.concat([pre, extra[pre.columns].astype(_TEXT)], ignore_index=True)
+    roster, row_pid = _order_roster(pre, ["period", "branch_id", "staff_id"], len(rows.first), rows)
+    roster["staff_name"] = _text(roster["staff_id"].map(names)) if len(names) else _text(
+        [None] * len(roster))
+    roster["branch_name"] = _text(roster["branch_id"].map(_branch_names(branches)))
+    return roster[_STAFF_COLS], row_pid
 
-    unknown = sorted(set(roster["role"].dropna().astype(str)) - {r.name for r in scheme.roles})
+
+def _staff_quarters(kpis, scheme: Scheme, periods: Sequence[str], staff, branches):
+    """Score staff over one or more quarters; return (people, kpi rows, training)."""
+    rows = _rows(kpis, "staff", periods)
+    roster, row_pid = _staff_roster(kpis, rows, periods, staff, branches)
+
+    unknown = sorted(set(roster["role"].dropna().unique()) - {r.name for r in scheme.roles})
     if unknown:
         warnings.warn(
             f"Staff with role(s) {', '.join(unknown)} have no entry under 'roles' in "
@@ -757,109 +930,47 @@ def _staff_quarters(kpis, scheme: Scheme, periods: Sequence[str], staff, branche
         )
 
     rules = scheme.rules_frame()
-    rules = rules.loc[rules["scored"] & (rules["role"] != "__branch__")].drop(columns="scored")
-    grid = roster.merge(rules, on="role", how="inner")
-    vals = sub[["entity_id", "period", "kpi", "value", "n"]].rename(columns={"entity_id": "staff_id"})
-    grid = grid.merge(vals, on=["staff_id", "period", "kpi"], how="left")
-    keys = ["staff_id", "period"]
-    grid = _zero_fill(grid, pd.MultiIndex.from_frame(vals[keys].drop_duplicates()), keys)
-    grid, agg = _score_grid(grid, keys, scheme)
-
-    people = roster.merge(agg.reset_index(), on=keys, how="left")
-    for c in ("n_kpis", "n_kpis_scored", "n_kpis_met", "n_kpis_below_target"):
-        people[c] = people[c].fillna(0).astype("int64")
-    people["reweighted"] = people["reweighted"].fillna(False).astype(bool)
-    people["gradable"] = people["gradable"].fillna(False).astype(bool)
-    people["excluded_kpis"] = people["excluded_kpis"].fillna("")
-    people["grade"] = assign_grades(people["composite_score"], scheme)
+    rules = rules.loc[rules["scored"] & (rules["role"] != "__branch__")].reset_index(drop=True)
+    grid = _build_grid(roster["role"].to_numpy(dtype=object), rules, rows, row_pid, scheme)
+    agg = _aggregate(grid, rules, len(roster), scheme)
+    people = pd.concat([roster, agg], axis=1)
+    people["grade"] = _text(assign_grades(people["composite_score"], scheme))
     bonus = {g: scheme.money.bonus(g) for g in scheme.grade_names}
     people["bonus_yuan"] = people["grade"].map(bonus).fillna(0.0).astype(float)
 
     # training needs: KPIs below target, weakest first (lowest score, then larger weight)
-    tr = grid.loc[grid["status"].eq(STATUS_BELOW)].sort_values(
-        ["period", "staff_id", "score", "weight", "order"],
-        ascending=[True, True, True, False, True],
-        kind="stable",
-    )
-    topics = {k: scheme.training_topic(k) for k in tr["kpi"].unique()}
-    tr = tr.assign(
-        priority=tr.groupby(keys, sort=False).cumcount() + 1,
-        topic_en=tr["kpi"].map({k: t.en for k, t in topics.items()}),
-        topic_zh=tr["kpi"].map({k: t.zh for k, t in topics.items()}),
-    )
-    training = tr[
-        [
-            "period",
-            "staff_id",
-            "staff_name",
-            "branch_id",
-            "branch_name",
-            "region",
-            "role",
-            "priority",
-            "kpi",
-            "value",
-            "target",
-            "score",
-            "weight",
-            "topic_en",
-            "topic_zh",
-        ]
-    ].reset_index(drop=True)
-    needs = _join_by(training.drop_duplicates(keys + ["topic_en"]), keys, "topic_en", "; ").rename(
-        "training_needs"
-    )
-    people = people.merge(needs.reset_index(), on=keys, how="left")
-    people["training_needs"] = people["training_needs"].fillna("")
-
-    # the note, in words
-    share_txt = (people["scored_weight_share"] * 100).round(0).astype("Int64").astype(str)
-    min_share = f"{scheme.scoring.min_scorable_weight_share * 100:g} %"
-    scored_roles = set(scheme.scored_roles)
-    role = people["role"].astype(str)
-    note = np.select(
-        [
-            ~role.isin({r.name for r in scheme.roles}),
-            ~role.isin(scored_roles),
-            people["n_kpis_scored"].eq(0),
-            ~people["gradable"],
-            people["reweighted"],
-        ],
-        [
-            "Not scored: role '" + role + "' has no entry in the scheme.",
-            "Not scored: role '" + role + "' is not scored individually.",
-            "Insufficient data to grade: no KPI could be scored; not scored: "
-            + people["excluded_kpis"]
-            + ".",
-            "Insufficient data to grade: "
-            + share_txt
-            + " % of the weight scorable (minimum "
-            + min_share
-            + "); not scored: "
-            + people["excluded_kpis"]
-            + ".",
-            "Re-weighted over "
-            + people["n_kpis_scored"].astype(str)
-            + " of "
-            + people["n_kpis"].astype(str)
-            + " KPIs ("
-            + share_txt
-            + " % of the weight scorable); not scored: "
-            + people["excluded_kpis"]
-            + ".",
-        ],
-        "",
-    )
-    people["note"] = note
+    below = np.flatnonzero(grid.status == STATUS_BELOW)
+    ps_rank = np.empty(len(roster), dtype=np.int64)
+    ps_rank[roster.sort_values(["period", "staff_id"], kind="stable").index.to_numpy()] = np.arange(
+        len(roster))
+    rid, pid = grid.rid[below], grid.pid[below]
+    weight = rules["weight"].to_numpy(float)[rid]
+    sel = below[np.lexsort((rules["order"].to_numpy()[rid], -weight, grid.score[below], ps_rank[pid]))]
+    rid, pid = grid.rid[sel], grid.pid[sel]
+    topics = [scheme.training_topic(k) for k in rules["kpi"]]
+    topic_en = np.array([t.en for t in topics], dtype=object)
+    topic_zh = np.array([t.zh for t in topics], dtype=object)
+    training = pd.concat([
+        roster[_STAFF_COLS].take(pid).reset_index(drop=True),
+        pd.DataFrame({
+            "priority": pd.Series(pid).groupby(pid, sort=False).cumcount().to_numpy(np.int64) + 1,
+            "kpi": rules["kpi"].astype(_TEXT).array.take(rid),
+            "value": grid.value[sel],
+            "target": rules["target"].to_numpy(float)[rid],
+            "score": grid.score[sel],
+            "weight": rules["weight"].to_numpy(float)[rid],
+            "topic_en": _text(topic_en[rid]).array,
+            "topic_zh": _text(topic_zh[rid]).array,
+        }),
+    ], axis=1)
+    # the needs in words: each topic once, in priority order
+    first_topic = ~pd.DataFrame({"p": pid, "t": topic_en[rid]}).duplicated().to_numpy()
+    people["training_needs"] = _text(
+        _join_text(pid[first_topic], topic_en[rid][first_topic], "; ", len(roster)))
+    people["note"] = _staff_notes(people, scheme)
     people = people[
         [
-            "period",
-            "staff_id",
-            "staff_name",
-            "branch_id",
-            "branch_name",
-            "region",
-            "role",
+            *_STAFF_COLS,
             "n_kpis",
             "n_kpis_scored",
             "n_kpis_met",
@@ -875,20 +986,43 @@ def _staff_quarters(kpis, scheme: Scheme, periods: Sequence[str], staff, branche
             "note",
         ]
     ]
+    return people, _kpi_rows(roster, _STAFF_COLS, grid, rules), training
 
-    kpi_rows = grid.assign(n=grid["n"].astype("Int64"))[
-        [
-            "period",
-            "staff_id",
-            "staff_name",
-            "branch_id",
-            "branch_name",
-            "region",
-            "role",
-            *_SCORED_KPI_COLUMNS,
-        ]
-    ].reset_index(drop=True)
-    return people, kpi_rows, training
+
+def _staff_notes(people: pd.DataFrame, scheme: Scheme) -> pd.Series:
+    """Why a person is not scored, not graded or re-weighted, in words (first reason wins)."""
+    role = people["role"].astype(_TEXT).fillna("nan").astype(object).to_numpy()
+    share = people["scored_weight_share"].to_numpy(float)
+
+    def share_pct(m: np.ndarray) -> np.ndarray:
+        x = share[m] * 100
+        return np.where(np.isnan(x), "<NA>", np.char.mod("%.0f", np.nan_to_num(x))).astype(object)
+
+    min_share = f"{scheme.scoring.min_scorable_weight_share * 100:g} %"
+    excluded = people["excluded_kpis"].astype(object).to_numpy()
+    n_sc = people["n_kpis_scored"].to_numpy()
+    n_k = people["n_kpis"].to_numpy()
+    in_scheme = np.isin(role, [r.name for r in scheme.roles])
+    scored_role = np.isin(role, list(scheme.scored_roles))
+    rules = [
+        (~in_scheme, lambda m: "Not scored: role '" + role[m] + "' has no entry in the scheme."),
+        (~scored_role, lambda m: "Not scored: role '" + role[m] + "' is not scored individually."),
+        (n_sc == 0, lambda m: "Insufficient data to grade: no KPI could be scored; not scored: "
+         + excluded[m] + "."),
+        (~people["gradable"].to_numpy(), lambda m: "Insufficient data to grade: " + share_pct(m)
+         + " % of the weight scorable (minimum " + min_share + "); not scored: " + excluded[m] + "."),
+        (people["reweighted"].to_numpy(), lambda m: "Re-weighted over " + n_sc[m].astype(str).astype(object)
+         + " of " + n_k[m].astype(str).astype(object) + " KPIs (" + share_pct(m)
+         + " % of the weight scorable); not scored: " + excluded[m] + "."),
+    ]
+    note = np.full(len(people), "", dtype=object)
+    left = np.ones(len(people), dtype=bool)
+    for cond, text in rules:
+        m = left & cond
+        if m.any():
+            note[m] = text(m)
+        left &= ~m
+    return _text(note)
 
 
 def _fmt(x: np.ndarray, spec: str) -> pd.Series:
@@ -1010,47 +1144,33 @@ def _check_results(roster: pd.DataFrame, sub: pd.DataFrame, check: BranchCheck) 
 
 def _branch_quarters(kpis, scheme: Scheme, periods: Sequence[str], branches):
     """Score branches over one or more quarters; return (branches, kpi rows, checks)."""
-    sub = _subset(kpis, "branch", periods)
-    roster = sub.drop_duplicates(["entity_id", "period"])[["period", "entity_id", "region"]].rename(
-        columns={"entity_id": "branch_id"}
-    )
+    rows = _rows(kpis, "branch", periods)
+    pre = rows.first_rows(["period", "entity_id", "region"]).rename(columns={"entity_id": "branch_id"})
     if branches is not None:
         if "branch_id" not in branches.columns:
             raise DataValidationError(
                 [ValidationIssue("branches", "", None, "branch_id", "", "a column of the branches table")]
             )
-        ids = branches["branch_id"].astype(str).drop_duplicates()
-        cross = pd.MultiIndex.from_product([list(periods), ids], names=["period", "branch_id"]).to_frame(
-            index=False
-        )
-        known = pd.MultiIndex.from_frame(roster[["period", "branch_id"]])
-        extra = cross.loc[~pd.MultiIndex.from_frame(cross).isin(known)]
-        extra = extra.assign(region=extra["branch_id"].map(_region_map(kpis, branches)))
-        roster = pd.concat([roster, extra], ignore_index=True)
-    roster = (
-        roster.assign(
-            branch_name=roster["branch_id"].map(_branch_names(branches)),
-        )
-        .sort_values(["period", "branch_id"], kind="stable")
-        .reset_index(drop=True)
-    )
+        ids = pd.Index(branches["branch_id"].astype(_TEXT).drop_duplicates())
+        pairs, known = _known_pairs(rows, periods, ids)
+        if (~known).any():
+            extra = pd.DataFrame({"period": pairs[~known, 0], "branch_id": pairs[~known, 1]})
+            extra["region"] = _regions(extra["branch_id"], pre, kpis, branches)
+            pre = pd.concat([pre, extra.astype(_TEXT)], ignore_index=True)
+    roster, row_pid = _order_roster(pre, ["period", "branch_id"], len(rows.first), rows)
+    roster["branch_name"] = _text(roster["branch_id"].map(_branch_names(branches)))
     roster = roster[["period", "branch_id", "branch_name", "region"]]
 
     rules = scheme.rules_frame()
-    rules = rules.loc[rules["role"] == "__branch__"].drop(columns=["scored", "role"])
-    grid = roster.merge(rules, how="cross")
-    vals = sub[["entity_id", "period", "kpi", "value", "n"]].rename(columns={"entity_id": "branch_id"})
-    grid = grid.merge(vals, on=["branch_id", "period", "kpi"], how="left")
+    rules = rules.loc[rules["role"] == "__branch__"].reset_index(drop=True)
+    grid = _build_grid(np.full(len(roster), "__branch__", dtype=object), rules, rows, row_pid, scheme)
+    agg = _aggregate(grid, rules, len(roster), scheme)
+    out = pd.concat([roster, agg[["composite_score", "n_kpis_met", "n_kpis_below_target"]]], axis=1)
+    if not len(rules):  # no branch KPIs in the scheme: nothing to count
+        out[["n_kpis_met", "n_kpis_below_target"]] = np.nan
     keys = ["branch_id", "period"]
-    grid = _zero_fill(grid, pd.MultiIndex.from_frame(vals[keys].drop_duplicates()), keys)
-    grid, agg = _score_grid(grid, keys, scheme)
-    out = roster.merge(
-        agg.reset_index()[keys + ["composite_score", "n_kpis_met", "n_kpis_below_target"]],
-        on=keys,
-        how="left",
-    )
 
-    checks = [_check_results(roster, sub, c) for c in scheme.branch_checks]
+    checks = [_check_results(roster, rows.frame(c.kpi), c) for c in scheme.branch_checks]
     checks_df = (
         pd.concat(checks, ignore_index=True)
         if checks
@@ -1070,15 +1190,7 @@ def _branch_quarters(kpis, scheme: Scheme, periods: Sequence[str], branches):
         out = out.merge(per.reset_index(), on=keys, how="left")
     else:
         out = out.assign(reward=False, pay_cut_share_total=0.0, recheck=False, reason="")
-    kpi_rows = grid.assign(n=grid["n"].astype("Int64"))[
-        [
-            "period",
-            "branch_id",
-            "branch_name",
-            "region",
-            *_SCORED_KPI_COLUMNS,
-        ]
-    ].reset_index(drop=True)
+    kpi_rows = _kpi_rows(roster, ["period", "branch_id", "branch_name", "region"], grid, rules)
     return out, kpi_rows, checks_df
 
 

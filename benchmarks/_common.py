@@ -52,8 +52,18 @@ def run_isolated(target: str, kwargs: dict[str, Any] | None = None, timeout: flo
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(target, kwargs or {}, queue))
     proc.start()
+    deadline = time.monotonic() + timeout
     try:
-        status, elapsed, peak, out = queue.get(timeout=timeout)
+        while True:  # a child that dies without reporting must not hang the benchmark
+            try:
+                status, elapsed, peak, out = queue.get(timeout=1.0)
+                break
+            except Exception as exc:  # queue.Empty
+                if not proc.is_alive():
+                    raise RuntimeError(f"{target}: its subprocess died (exit code {proc.exitcode}) "
+                                       "without a result") from exc
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{target} did not finish within {timeout} s") from exc
     finally:
         proc.join(timeout=30)
         if proc.is_alive():
