@@ -568,3 +568,65 @@ def test_annual_mean_without_year_rows_weights_quarters_by_checks(scheme):
     assert br.loc["B1", "mystery_shopper_annual_n"] == 4
     assert not br.loc["B1", "excellent_branch"] and br.loc["B2", "excellent_branch"]
     assert br.loc["B1", "n_pay_cuts"] == 0 and br.loc["B1", "n_rechecks"] == 0
+
+
+# ------------------------------------------------- a second method on a whole bank
+
+
+def _reference_person(rule_list, vals, scheme):
+    """Score one person the plain way: one KPI at a time, as domain.md describes it."""
+    from bankperf_analysis.params import KNOWN_KPIS
+
+    scored, w_all = [], 0.0
+    for r in rule_list:
+        w_all += r.weight
+        v, n = vals.get(r.kpi, (math.nan, math.nan))
+        if math.isnan(n) and KNOWN_KPIS[r.kpi].zero_if_absent and vals:
+            v, n = 0.0, 0.0  # an event count without a row is zero
+        if math.isnan(v) or n < r.min_n:
+            continue
+        tol = 1e-9 * max(1.0, abs(r.target))
+        met = v >= r.target - tol if r.direction == "higher" else v <= r.target + tol
+        if met:
+            s = 100.0
+        elif r.rule == "pass_fail":
+            s = 0.0
+        else:
+            s = min(max((v - r.floor) / (r.target - r.floor), 0.0), 1.0) * 100.0
+        scored.append((r.weight, s))
+    w = sum(wt for wt, _ in scored)
+    if not scored or w / w_all < scheme.scoring.min_scorable_weight_share - 1e-9:
+        return None, None, 0.0
+    composite = sum(wt * s for wt, s in scored) / w
+    grade = next(b.grade for b in scheme.grades if b.contains(round(composite, 9)))
+    return composite, grade, scheme.money.bonus(grade)
+
+
+def test_staff_scores_match_a_plain_per_person_loop(tiny_bank, scheme):
+    """The vectorised scorecard against a loop over people and KPIs (independent code path)."""
+    from bankperf_analysis.io import load_dataset
+    from bankperf_analysis.metrics import compute_kpis
+
+    with load_dataset(tiny_bank) as ds:
+        kpis = compute_kpis(ds, period_types=("quarter",))
+        staff = ds.table("staff")
+    roles = {r.name: r for r in scheme.roles}
+    checked = 0
+    for quarter in ("2025Q4", "2026Q3"):
+        card = score_staff(kpis, scheme, quarter, staff=staff).people.set_index("staff_id")
+        rows = kpis[(kpis["level"] == "staff") & (kpis["period"] == quarter)]
+        for sid, g in rows.groupby("entity_id"):
+            role = roles.get(g["role"].iloc[0])
+            if role is None or not role.scored:
+                assert not card.loc[sid, "gradable"]
+                continue
+            vals = {k: (v, float(n)) for k, v, n in zip(g["kpi"], g["value"], g["n"], strict=True)}
+            composite, grade, bonus = _reference_person(role.kpis, vals, scheme)
+            got = card.loc[sid]
+            if composite is None:
+                assert not got["gradable"] and math.isnan(got["composite_score"]), sid
+            else:
+                assert got["composite_score"] == pytest.approx(composite, abs=1e-8), sid
+                assert (got["grade"], got["bonus_yuan"]) == (grade, bonus), sid
+            checked += 1
+    assert checked > 50  # the comparison covered the bank, not a handful of people
