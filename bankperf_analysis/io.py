@@ -314,6 +314,32 @@ class Dataset:
             return None, None
         return str(quarter_of(lo)), str(quarter_of(hi))
 
+    def has_data(self, period: str | Period) -> bool:
+        """True if any dated row of any table falls inside ``period`` ("2026Q3", "2026-07").
+
+        Stops at the first row found, so it is cheap even on 50M-row tables (unlike
+        :meth:`coverage`, which reads every date).
+
+        Examples
+        --------
+        >>> from bankperf_analysis.demo import make_demo_bank
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> truth = make_demo_bank(folder, scale="tiny", seed=1)
+        >>> ds = load_dataset(folder)
+        >>> ds.has_data("2026Q3"), ds.has_data("2031Q1")
+        (True, False)
+        """
+        p = Period.parse(str(period))
+        for name in self.tables:
+            for col in CONTRACT[name].period_columns:
+                hit = self.con.execute(
+                    f"SELECT 1 FROM {_q(name)} WHERE {_q(col)} >= TIMESTAMP '{p.start}' "
+                    f"AND {_q(col)} < TIMESTAMP '{p.end}' LIMIT 1").fetchone()
+                if hit is not None:
+                    return True
+        return False
+
     def summary(self) -> DatasetSummary:
         """Tables and row counts, quarters covered and fingerprint."""
         first, last = self.coverage()

@@ -5,9 +5,10 @@ bench``: 1,000 branches, 20,000 staff, >= 50M contacts in 2026Q4), generated on 
 
 Contenders, each in a fresh process, interleaved:
 
-* ``package``: ``load_dataset`` (already validated once, ``validate=False``) +
-  ``compute_kpis`` for the quarter (every KPI, staff/branch/region/bank, months + quarter)
-  + staff and branch scorecards.
+* ``package``: what ``bankperf scorecard`` runs before writing the workbook:
+  ``load_dataset`` (already validated once, ``validate=False``) + ``quarter_scorecards``
+  = ``compute_kpis`` for the quarter (every KPI of every table, staff/branch/region/bank)
+  + the staff and branch scorecards (scores, grades, bonus, training needs, checks).
 * ``sql_floor``: ONE hand-written DuckDB query computing the contact-based KPIs (response
   time, service level, resolution, abandonment, queue wait) per staff and per branch for
   the quarter —
@@ -43,28 +44,15 @@ def ensure_data(path: Path = DATA) -> Path:
 
 
 def run_package(data: str, quarter: str) -> dict:
+    from bankperf_analysis._cli_scorecard import quarter_scorecards
     from bankperf_analysis.io import load_dataset
-    from bankperf_analysis.metrics import compute_kpis
 
-    ds = load_dataset(data, validate=False)
-    # The quarter scorecard needs quarter values only (reports add months separately).
-    kpis = compute_kpis(ds, period=quarter, period_types=("quarter",))
-    out = {"kpi_rows": len(kpis)}
-    try:
-        from bankperf_analysis.params import load_scheme
-        from bankperf_analysis.scorecard import score_branches, score_staff
-
-        scheme = load_scheme()
-        staff = ds.table("staff")
-        sc = score_staff(kpis, scheme, quarter, staff=staff)
-        bc = score_branches(kpis, scheme, quarter)
-        out["staff_scored"] = int(len(sc.to_frame()))
-        out["branches_scored"] = int(len(bc.to_frame()))
-    except ImportError:
-        out["scorecard"] = "not available"
+    with load_dataset(data, validate=False) as ds:
+        kpis, staff_card, branch_card = quarter_scorecards(ds, quarter)
     q = kpis[(kpis.level == "staff") & (kpis.period == quarter) & (kpis.kpi == "response_time_seconds")]
-    out["check_mean_staff_response"] = float(q.value.mean())
-    return out
+    return {"kpi_rows": len(kpis), "staff_scored": staff_card.n_staff,
+            "branches_scored": branch_card.n_branches,
+            "check_mean_staff_response": float(q.value.mean())}
 
 
 def _contacts_glob(data: str) -> str:
