@@ -512,7 +512,8 @@ def _mystery_shopper(w: _World) -> pd.DataFrame:
     b, m = b.ravel(), m.ravel()
     frames = []
     for method, offset in (("on_site", 9), ("video", 16)):
-        day = months.to_numpy()[m] + np.timedelta64(offset, "D") + rng.integers(0, 5, len(b)).astype("timedelta64[D]")
+        jitter = rng.integers(0, 5, len(b)).astype("timedelta64[D]")
+        day = months.to_numpy()[m] + np.timedelta64(offset, "D") + jitter
         score = np.clip(rng.normal(w.ms_mean[b] - (1.5 if method == "video" else 0.0), 2.5), 0, 100)
         frames.append(pd.DataFrame({"branch_id": w.branch_ids[b],
                                     "check_date": pd.to_datetime(day).date, "method": method,

@@ -649,8 +649,11 @@ def default_scheme_path() -> Path:
     return Path(str(resources.files("bankperf_analysis").joinpath("data", "scheme.yaml")))
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate mapping keys (PyYAML keeps the last one silently)."""
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """SafeLoader that rejects duplicate mapping keys (PyYAML keeps the last one silently).
+
+    Built on libyaml's C parser when PyYAML has it (10x faster than the pure-Python one).
+    """
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):

@@ -185,7 +185,7 @@ def prepare_batch(data_dir: str | Path, quarter: str, out_dir: str | Path, *,
             "scheme_name": scheme.name,
             "version": __version__,
             "dataset": ds.meta.get("name", str(data_dir)),
-            "generated_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "quarters": [str(p) for p in _quarters(start, q)],
             "unavailable": kpi_availability(ds).query("not available").kpi.tolist(),
             "min_n": {r.kpi: r.min_n for role in scheme.roles for r in role.kpis},
@@ -310,10 +310,12 @@ class ReportInputs:
 
     @cached_property
     def kpis(self) -> pd.DataFrame:
+        """The KPI frame of the batch."""
         return self.frame("kpis")
 
     @property
     def quarter(self) -> str:
+        """The quarter of the batch."""
         return self.meta["quarter"]
 
 
@@ -452,7 +454,7 @@ class BranchReport:
         return fig
 
     def satisfaction_change(self) -> HtmlBlock:
-        """This quarter's satisfaction vs the previous one, with a significance verdict."""
+        """Satisfaction of this quarter vs the previous one, with a significance verdict."""
         ch = self.inputs.frame("changes")
         row = ch[(ch.entity == self.branch_id)] if len(ch) else ch
         if row.empty:
@@ -672,10 +674,12 @@ class BankOverview:
         self.quarter = self.inputs.quarter
 
     def title(self) -> HtmlBlock:
+        """The report title."""
         return HtmlBlock(f'<h1 id="title">{_e(t("report_title_bank", self.lang))} · '
                          f'{_e(self.quarter)}</h1>')
 
     def heading(self, key: str, anchor: str) -> HtmlBlock:
+        """A section heading with an anchor."""
         return HtmlBlock(f'<h2 id="{_e(anchor)}">{_e(t(key, self.lang))}</h2>')
 
     def league_table(self) -> HtmlBlock:
@@ -738,7 +742,8 @@ class BankOverview:
                 f"<td>{_e(format_value('satisfaction_rate', r.before))} (n={int(r.n_before):,})</td>"
                 f"<td>{_e(format_value('satisfaction_rate', r.after))} (n={int(r.n_after):,})</td>"
                 f"<td>{_e(diff)}</td><td>{_e(padj)}</td>"
-                f"<td style='text-align:left;color:{color}'>{_e(r.get('verdict_' + self.lang, ''))}</td></tr>")
+                f"<td style='text-align:left;color:{color}'>"
+                f"{_e(r.get('verdict_' + self.lang, ''))}</td></tr>")
         return HtmlBlock('<table class="dataframe"><thead><tr>'
                          + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
                          + "".join(rows) + "</tbody></table>"
@@ -896,6 +901,7 @@ class AnnualReport:
                          f'{_e(self.year)}</h1>')
 
     def heading(self, key: str, anchor: str) -> HtmlBlock:
+        """A section heading with an anchor."""
         return HtmlBlock(f'<h2 id="{_e(anchor)}">{_e(t(key, self.lang))}</h2>')
 
     def totals(self) -> HtmlBlock:
@@ -921,7 +927,8 @@ class AnnualReport:
             promo = "✓" if bool(p.get("promotion_candidate", False)) else ""
             rows.append(
                 f"<tr><td style='text-align:left'>{_e(p.staff_name)} ({_e(p.staff_id)})</td>"
-                f"<td>{_e(p.branch_id)}</td><td style='text-align:left'>{_e(role_label(p.role, self.lang))}</td>"
+                f"<td>{_e(p.branch_id)}</td>"
+                f"<td style='text-align:left'>{_e(role_label(p.role, self.lang))}</td>"
                 f"<td>{'' if pd.isna(comp) else f'{comp:.1f}'}</td><td>{_e(grade)}</td>"
                 f"<td>{float(p.get('total_bonus_yuan', 0) or 0):,.0f}</td><td>{promo}</td></tr>")
         return HtmlBlock('<table class="dataframe"><thead><tr>'
@@ -987,6 +994,7 @@ class StaffingReport:
                          f'<p class="subtitle">{_e(self.quarter)}</p>')
 
     def heading(self, key: str, anchor: str) -> HtmlBlock:
+        """A section heading with an anchor."""
         return HtmlBlock(f'<h2 id="{_e(anchor)}">{_e(t(key, self.lang))}</h2>')
 
     def summary(self):
@@ -1003,7 +1011,7 @@ class StaffingReport:
                                                    float_format=lambda x: f"{x:,.2f}"))
 
     def forecast_check(self) -> HtmlBlock:
-        """Rolling-origin backtest: does the count model beat the seasonal-naive forecast?"""
+        """Rolling-origin backtest: the count model against the seasonal-naive forecast."""
         if self.backtest is None:
             return HtmlBlock(f"<p>{_e(t('no_data', self.lang))}</p>")
         return HtmlBlock(self.backtest.overall.to_html(index=False, escape=True,

@@ -664,14 +664,15 @@ class _Rows:
     def first_rows(self, columns: Sequence[str]) -> pd.DataFrame:
         """``columns`` of the first KPI row of every (entity, quarter) pair, as text."""
         take = self.idx[self.first]
-        return pd.DataFrame({c: self.kpis[c].astype(_TEXT).array.take(take) for c in columns})
+        return pd.DataFrame({c: pd.Series(self.kpis[c].array.take(take)).astype(_TEXT) for c in columns})
 
     def frame(self, kpi: str | None = None) -> pd.DataFrame:
         """The rows (of one KPI) as a frame: ``entity_id, period, kpi, value, n``."""
         m = slice(None) if kpi is None else self.kpi_code == self.kpi_names.get_indexer([kpi])[0]
         take = self.idx[m]
+        text = ("entity_id", "period", "kpi")
         return pd.DataFrame({
-            **{c: self.kpis[c].astype(_TEXT).array.take(take) for c in ("entity_id", "period", "kpi")},
+            **{c: pd.Series(self.kpis[c].array.take(take)).astype(_TEXT) for c in text},
             "value": self.value[m],
             "n": self.n[m],
         })
@@ -683,7 +684,10 @@ def _rows(kpis: pd.DataFrame, level: str, periods: Sequence[str]) -> _Rows:
     idx = np.flatnonzero(m.to_numpy(dtype=bool, na_value=False))
 
     def codes(col: str) -> tuple[np.ndarray, pd.Index]:
-        c, names = pd.factorize(kpis[col].astype(_TEXT).array.take(idx), use_na_sentinel=False)
+        values = pd.Series(kpis[col].array.take(idx))
+        if not pd.api.types.is_string_dtype(values.dtype):  # ids given as numbers: as text
+            values = values.astype(_TEXT)
+        c, names = pd.factorize(values, use_na_sentinel=False)
         return c.astype(np.int64), pd.Index(names)
 
     ent, ent_names = codes("entity_id")
