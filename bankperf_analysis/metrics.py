@@ -234,6 +234,12 @@ class MetricOptions:
 # ----------------------------------------------------------------------------- SQL
 
 
+#: SQL type of numerators and denominators. Sums of DOUBLE in a parallel aggregation add in
+#: whatever order the threads finish, so their last bit changes from run to run; decimal
+#: sums are exact. Six decimals: microseconds, fen, hundredths of a point.
+_EXACT = "DECIMAL(38, 6)"
+
+
 def _window(period: str | Period | None) -> tuple[str, str]:
     if period is None:
         return "TIMESTAMP '1900-01-01'", "TIMESTAMP '2200-01-01'"
@@ -266,36 +272,41 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str, grain: str = 
         return f"{col} >= {lo} AND {col} < {hi}"
 
     def unpivot(src: str, items: Iterable[tuple[str, str, str, str]]) -> str:
-        parts = [f"SELECT '{k}' AS kpi, branch_id, staff_id, m, CAST({num} AS DOUBLE) AS num, "
-                 f"CAST({den} AS DOUBLE) AS den, CAST({n} AS BIGINT) AS n FROM {src}"
+        parts = [f"SELECT '{k}' AS kpi, branch_id, staff_id, m, CAST({num} AS {_EXACT}) AS num, "
+                 f"CAST({den} AS {_EXACT}) AS den, CAST({n} AS BIGINT) AS n FROM {src}"
                  for k, num, den, n in items]
         return " UNION ALL ".join(parts)
 
+    def d(col: str) -> str:
+        """A fractional column as an exact decimal, so that its sums do not depend on order."""
+        return f"CAST({col} AS DECIMAL(18, 6))"
+
     if ds.has("contacts"):
-        # The wait is computed once per row; conditional aggregates use FILTER. A constant
-        # period is added after the aggregation: as a group key it costs ~5% of the scan.
+        # The wait is computed once per row, in integer microseconds (exact sums); conditional
+        # aggregates use FILTER. A constant period is added after the aggregation: as a group
+        # key it costs ~5% of the scan.
         m_row, m_out = (("", f", {const_m} AS m") if const_m is not None
                         else (f", {trunc('arrival_ts')} AS m", ""))
         q.append(f"""
         WITH c AS (
           SELECT branch_id, staff_id{m_row},
-                 epoch(answer_ts) - epoch(arrival_ts) AS w, channel = 'counter' AS ctr,
+                 epoch_us(answer_ts) - epoch_us(arrival_ts) AS w, channel = 'counter' AS ctr,
                  resolved, abandoned
           FROM contacts WHERE {within('arrival_ts')}),
         a0 AS (
           SELECT branch_id, staff_id{", m" if m_row else ""}, count(*) AS offered, count(w) AS answered,
-            sum(w) AS wait_sum, count_if(w <= {sl}) AS in_sl, count_if(abandoned) AS aband,
+            sum(w) AS wait_us, count_if(w <= {round(sl * 1e6)}) AS in_sl, count_if(abandoned) AS aband,
             count(resolved) AS res_den, count_if(resolved) AS res_num,
-            count(w) FILTER (WHERE ctr) AS ctr_n, sum(w) FILTER (WHERE ctr) AS ctr_wait
+            count(w) FILTER (WHERE ctr) AS ctr_n, sum(w) FILTER (WHERE ctr) AS ctr_wait_us
           FROM c GROUP BY ALL),
         a AS (SELECT *{m_out} FROM a0)
         {unpivot('a', [
-            ('response_time_seconds', 'wait_sum', 'answered', 'answered'),
+            ('response_time_seconds', 'wait_us / 1e6', 'answered', 'answered'),
             ('service_level', 'in_sl', 'CASE WHEN staff_id IS NULL THEN offered ELSE answered END',
              'CASE WHEN staff_id IS NULL THEN offered ELSE answered END'),
             ('abandonment_rate', 'aband', 'offered', 'offered'),
             ('resolution_rate', 'res_num', 'res_den', 'res_den'),
-            ('queue_wait_seconds', 'ctr_wait', 'ctr_n', 'ctr_n'),
+            ('queue_wait_seconds', 'ctr_wait_us / 1e6', 'ctr_n', 'ctr_n'),
         ])}""")
     if ds.has("surveys"):
         q.append(f"""
@@ -330,9 +341,9 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str, grain: str = 
         q.append(f"""
         WITH a AS (
           SELECT branch_id, staff_id, {trunc('work_date')} AS m,
-            sum(cash_error_yuan) AS ce, sum(cash_handled_yuan) AS ch, count(*) AS days,
+            sum({d('cash_error_yuan')}) AS ce, sum({d('cash_handled_yuan')}) AS ch, count(*) AS days,
             sum(ledger_errors) AS le, sum(ledger_entries) AS lt,
-            sum(handling_seconds) / 60.0 AS hm, sum(n_transactions) AS tx
+            sum({d('handling_seconds')}) / 60.0 AS hm, sum(n_transactions) AS tx
           FROM teller_transactions WHERE {within('work_date')} GROUP BY ALL),
         months AS (SELECT branch_id, staff_id, {trunc('m')} AS m, count(*) AS k
                    FROM _staff_months WHERE role = 'teller' GROUP BY ALL),
@@ -366,8 +377,10 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str, grain: str = 
         q.append(f"""
         WITH a AS (
           SELECT branch_id, staff_id, {trunc('inspection_date')} AS m,
-            sum(CASE WHEN aspect = 'dress' THEN score END) AS d_sum, count_if(aspect = 'dress') AS d_n,
-            sum(CASE WHEN aspect = 'manner' THEN score END) AS m_sum, count_if(aspect = 'manner') AS m_n
+            sum(CASE WHEN aspect = 'dress' THEN {d('score')} END) AS d_sum,
+            count_if(aspect = 'dress') AS d_n,
+            sum(CASE WHEN aspect = 'manner' THEN {d('score')} END) AS m_sum,
+            count_if(aspect = 'manner') AS m_n
           FROM inspections WHERE {within('inspection_date')} GROUP BY ALL)
         {unpivot('a', [('dress_score', 'd_sum', 'd_n', 'd_n'),
                        ('manner_score', 'm_sum', 'm_n', 'm_n')])}""")
@@ -376,7 +389,7 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str, grain: str = 
         WITH a AS (
           SELECT st.branch_id, t.staff_id, {trunc('t.session_date')} AS m,
             count(*) AS held, count_if(t.attended) AS att,
-            sum(t.exam_score) AS ex_sum, count(t.exam_score) AS ex_n
+            sum({d('t.exam_score')}) AS ex_sum, count(t.exam_score) AS ex_n
           FROM training t JOIN staff st USING (staff_id)
           WHERE {within('t.session_date')} GROUP BY ALL)
         {unpivot('a', [('training_attendance_rate', 'att', 'held', 'held'),
@@ -389,25 +402,25 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str, grain: str = 
     if ds.has("risk_incidents"):
         q.append(f"""
         WITH a AS (SELECT branch_id, staff_id, {trunc('incident_date')} AS m,
-                          count(*) AS k, sum(loss_yuan) AS loss
+                          count(*) AS k, sum({d('loss_yuan')}) AS loss
                    FROM risk_incidents WHERE {within('incident_date')} GROUP BY ALL)
         {unpivot('a', [('risk_incidents', 'k', 'NULL', 'k'),
                        ('risk_loss_yuan', 'loss', 'NULL', 'k')])}""")
     if ds.has("roster"):
-        hours = "(epoch(shift_end) - epoch(shift_start)) / 3600.0"
+        us = "(epoch_us(shift_end) - epoch_us(shift_start))"  # integer microseconds: exact sums
         q.append(f"""
         WITH a AS (SELECT branch_id, staff_id, {trunc('shift_start')} AS m,
-                          sum(CASE WHEN present THEN {hours} ELSE 0 END) AS on_h,
-                          sum({hours}) AS all_h, count(*) AS k
+                          sum(CASE WHEN present THEN {us} ELSE 0 END) / 3.6e9 AS on_h,
+                          sum({us}) / 3.6e9 AS all_h, count(*) AS k
                    FROM roster WHERE {within('shift_start')} GROUP BY ALL)
         {unpivot('a', [('on_duty_rate', 'on_h', 'all_h', 'k')])}""")
     if ds.has("qualitative_ratings"):
         q.append(f"""
         WITH a AS (
           SELECT st.branch_id, q.staff_id, {trunc('q.rating_date')} AS m,
-            sum(CASE WHEN dimension = 'service_quality' THEN score END) AS sq_sum,
+            sum(CASE WHEN dimension = 'service_quality' THEN {d('score')} END) AS sq_sum,
             count_if(dimension = 'service_quality') AS sq_n,
-            sum(CASE WHEN dimension = 'teamwork' THEN score END) AS tw_sum,
+            sum(CASE WHEN dimension = 'teamwork' THEN {d('score')} END) AS tw_sum,
             count_if(dimension = 'teamwork') AS tw_n
           FROM qualitative_ratings q JOIN staff st USING (staff_id)
           WHERE {within('q.rating_date')} GROUP BY ALL)
@@ -417,8 +430,10 @@ def _base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str, grain: str = 
         q.append(f"""
         WITH a AS (
           SELECT branch_id, CAST(NULL AS VARCHAR) AS staff_id, {trunc('check_date')} AS m,
-            sum(CASE WHEN method = 'on_site' THEN score END) AS os_sum, count_if(method = 'on_site') AS os_n,
-            sum(CASE WHEN method = 'video' THEN score END) AS v_sum, count_if(method = 'video') AS v_n
+            sum(CASE WHEN method = 'on_site' THEN {d('score')} END) AS os_sum,
+            count_if(method = 'on_site') AS os_n,
+            sum(CASE WHEN method = 'video' THEN {d('score')} END) AS v_sum,
+            count_if(method = 'video') AS v_n
           FROM mystery_shopper WHERE {within('check_date')} GROUP BY ALL)
         {unpivot('a', [('mystery_shopper_score', 'os_sum', 'os_n', 'os_n'),
                        ('video_check_score', 'v_sum', 'v_n', 'v_n')])}""")
@@ -631,10 +646,14 @@ def _special(ds: Dataset, o: MetricOptions, lo: str, hi: str, levels, period_typ
     if ds.has("reviews_360") and want("review_360_score"):
         wcase = " ".join(f"WHEN '{k}' THEN {float(v)}" for k, v in dict(o.rater_weights).items())
         # Per person and period: mean score per rater group, weighted over the groups present.
+        # Fractional scores are summed in value order (ORDER BY inside the aggregate): a
+        # parallel sum adds them in whatever order the threads finish, and the last bit of a
+        # 360 score would then change from run to run.
         per = " UNION ALL ".join(f"""
-            SELECT '{pt}' AS period_type, period, staff_id, sum(wt * ms) / sum(wt) AS score
+            SELECT '{pt}' AS period_type, period, staff_id,
+                   sum(wt * ms ORDER BY wt * ms) / sum(wt ORDER BY wt) AS score
             FROM (SELECT reviewee_id AS staff_id, {_period_expr(pt, 'review_date')} AS period,
-                         avg(score) AS ms, CASE rater_role {wcase} ELSE 0 END AS wt
+                         avg(score ORDER BY score) AS ms, CASE rater_role {wcase} ELSE 0 END AS wt
                   FROM reviews_360 WHERE review_date >= {lo} AND review_date < {hi}
                   GROUP BY ALL)
             WHERE wt > 0 GROUP BY ALL""" for pt in period_types)
@@ -646,7 +665,8 @@ def _special(ds: Dataset, o: MetricOptions, lo: str, hi: str, levels, period_typ
               JOIN staff st USING (staff_id) LEFT JOIN branches br USING (branch_id))
         SELECT 'review_360_score' AS kpi, {_level_case(levels)} AS level,
           {_entity_expr(levels)} AS entity_id,
-          period_type, period, sum(score) AS numerator, CAST(count(*) AS DOUBLE) AS denominator,
+          period_type, period, sum(score ORDER BY score) AS numerator,
+          CAST(count(*) AS DOUBLE) AS denominator,
           count(*) AS n, FALSE AS value_direct, FALSE AS orphan
         FROM b GROUP BY GROUPING SETS ({sets})""")
 
@@ -693,8 +713,9 @@ def _finish(con) -> pd.DataFrame:
                    WHEN 'region' THEN o.entity_id END AS region,
       CASE o.level WHEN 'staff' THEN s.role END AS role,
       o.period_type, o.period, o.kpi,
-      CAST(CASE WHEN o.value_direct OR cat.kind IN ('count', 'sum') THEN o.numerator
-                WHEN o.denominator > 0 THEN o.numerator / o.denominator END AS DOUBLE) AS value,
+      CASE WHEN o.value_direct OR cat.kind IN ('count', 'sum') THEN CAST(o.numerator AS DOUBLE)
+           WHEN o.denominator > 0 THEN CAST(o.numerator AS DOUBLE) / CAST(o.denominator AS DOUBLE)
+      END AS value,
       CAST(o.numerator AS DOUBLE) AS numerator, CAST(o.denominator AS DOUBLE) AS denominator,
       CAST(coalesce(o.n, 0) AS BIGINT) AS n
     FROM _kpi_out o JOIN cat USING (kpi) JOIN lv USING (level) JOIN pt USING (period_type)
