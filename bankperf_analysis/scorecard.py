@@ -564,6 +564,7 @@ class _Grid:
     effective_weight: np.ndarray
     contribution: np.ndarray
     reweighted: np.ndarray
+    sums: pd.DataFrame  # per roster row: ``w`` (all weights), ``ws`` (scored weights)
 
 
 def _join_text(codes: np.ndarray, texts: np.ndarray, sep: str, size: int) -> np.ndarray:
@@ -666,9 +667,9 @@ class _Rows:
         take = self.idx[self.first]
         return pd.DataFrame({c: pd.Series(self.kpis[c].array.take(take)).astype(_TEXT) for c in columns})
 
-    def frame(self, kpi: str | None = None) -> pd.DataFrame:
-        """The rows (of one KPI) as a frame: ``entity_id, period, kpi, value, n``."""
-        m = slice(None) if kpi is None else self.kpi_code == self.kpi_names.get_indexer([kpi])[0]
+    def frame(self, kpi: str) -> pd.DataFrame:
+        """The rows of one KPI as a frame: ``entity_id, period, kpi, value, n``."""
+        m = self.kpi_code == self.kpi_names.get_indexer([kpi])[0]
         take = self.idx[m]
         text = ("entity_id", "period", "kpi")
         return pd.DataFrame({
@@ -732,20 +733,19 @@ def _order_roster(pre: pd.DataFrame, by: list[str], n_pairs: int, rows: _Rows):
     return roster, pos[:n_pairs][rows.pair]
 
 
-def _build_grid(roles: np.ndarray, rules: pd.DataFrame, rows: _Rows, row_pid: np.ndarray,
-                scheme: Scheme) -> _Grid:
+def _build_grid(roles: np.ndarray, rules: pd.DataFrame, rows: _Rows, row_pid: np.ndarray) -> _Grid:
     """Grid of every roster row (with role ``roles[pid]``) x the rules of its role, scored."""
     rule_roles = pd.Index(pd.unique(rules["role"].to_numpy(dtype=object)))
     rcode = rule_roles.get_indexer(pd.Index(roles, dtype=object))
     rule_code = rule_roles.get_indexer(rules["role"].to_numpy(dtype=object))
     by_role = np.argsort(rule_code, kind="stable")
-    counts = np.bincount(rule_code, minlength=len(rule_roles)) if len(rules) else np.zeros(0, int)
+    counts = np.bincount(rule_code, minlength=len(rule_roles))
     starts = np.cumsum(counts) - counts
     has = np.flatnonzero(rcode >= 0)
-    cnt = counts[rcode[has]] if len(has) else np.zeros(0, dtype=np.int64)
+    cnt = counts[rcode[has]]
     pid = np.repeat(has, cnt)
     offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    rid = by_role[np.repeat(starts[rcode[has]], cnt) + offs] if len(pid) else np.zeros(0, np.int64)
+    rid = by_role[np.repeat(starts[rcode[has]], cnt) + offs]
 
     # values: (pid, kpi) of the grid looked up among the KPI rows
     n_k = max(len(rows.kpi_names), 1)
@@ -772,29 +772,29 @@ def _build_grid(roles: np.ndarray, rules: pd.DataFrame, rows: _Rows, row_pid: np
     scored = ~np.isnan(score)
     w = col["weight"].astype(float)[rid]
     # pandas group sums (compensated), so re-weighting matches a plain groupby to the last bit
-    w_scored = pd.Series(np.where(scored, w, 0.0)).groupby(pid).transform("sum").to_numpy(float)
+    sums = pd.DataFrame({"w": w, "ws": np.where(scored, w, 0.0)}).groupby(pid).sum()
+    sums = sums.reindex(range(len(roles)), fill_value=0.0)
+    w_scored = sums["ws"].to_numpy()[pid]
     with np.errstate(invalid="ignore", divide="ignore"):
         eff = np.where(scored & (w_scored > 0), w / w_scored, 0.0)
     contribution = np.where(scored, eff * np.nan_to_num(score), 0.0)
     n_rows = np.bincount(pid, minlength=len(roles))
     n_scored = np.bincount(pid, weights=scored, minlength=len(roles))
     return _Grid(pid, rid, value, n, zf, score, status, eff, contribution,
-                 n_rows[pid] > n_scored[pid])
+                 n_rows[pid] > n_scored[pid], sums)
 
 
 def _aggregate(grid: _Grid, rules: pd.DataFrame, size: int, scheme: Scheme) -> pd.DataFrame:
     """Per roster row: KPI counts, scored weight share, composite, gradable, excluded KPIs."""
     pid, st = grid.pid, grid.status
     scored = ~np.isnan(grid.score)
-    w = rules["weight"].to_numpy(float)[grid.rid]
     n_kpis = np.bincount(pid, minlength=size)
     n_scored = np.bincount(pid, weights=scored, minlength=size).astype(np.int64)
-    sums = pd.DataFrame({"w": w, "ws": np.where(scored, w, 0.0), "c": grid.contribution})
-    sums = sums.groupby(pid).sum().reindex(range(size), fill_value=0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = sums["ws"].to_numpy() / sums["w"].to_numpy()
+        share = grid.sums["ws"].to_numpy() / grid.sums["w"].to_numpy()
     gradable = (n_scored > 0) & (share >= scheme.scoring.min_scorable_weight_share - _TOL)
-    composite = np.round(sums["c"].to_numpy(), scheme.scoring.composite_decimals)
+    c = pd.Series(grid.contribution).groupby(pid).sum().reindex(range(size), fill_value=0.0)
+    composite = np.round(c.to_numpy(), scheme.scoring.composite_decimals)
     # excluded KPIs, in words
     ex = ~scored
     kpi = rules["kpi"].to_numpy(dtype=object)[grid.rid[ex]]
@@ -935,7 +935,7 @@ def _staff_quarters(kpis, scheme: Scheme, periods: Sequence[str], staff, branche
 
     rules = scheme.rules_frame()
     rules = rules.loc[rules["scored"] & (rules["role"] != "__branch__")].reset_index(drop=True)
-    grid = _build_grid(roster["role"].to_numpy(dtype=object), rules, rows, row_pid, scheme)
+    grid = _build_grid(roster["role"].to_numpy(dtype=object), rules, rows, row_pid)
     agg = _aggregate(grid, rules, len(roster), scheme)
     people = pd.concat([roster, agg], axis=1)
     people["grade"] = _text(assign_grades(people["composite_score"], scheme))
@@ -1167,7 +1167,7 @@ def _branch_quarters(kpis, scheme: Scheme, periods: Sequence[str], branches):
 
     rules = scheme.rules_frame()
     rules = rules.loc[rules["role"] == "__branch__"].reset_index(drop=True)
-    grid = _build_grid(np.full(len(roster), "__branch__", dtype=object), rules, rows, row_pid, scheme)
+    grid = _build_grid(np.full(len(roster), "__branch__", dtype=object), rules, rows, row_pid)
     agg = _aggregate(grid, rules, len(roster), scheme)
     out = pd.concat([roster, agg[["composite_score", "n_kpis_met", "n_kpis_below_target"]]], axis=1)
     if not len(rules):  # no branch KPIs in the scheme: nothing to count
