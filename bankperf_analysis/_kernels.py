@@ -234,6 +234,9 @@ class PooledKernel:
                 run_sync(km.start_kernel)(
                     cwd=cwd if cwd and os.path.isdir(cwd) else None,
                     env=env,
+                    # No IPython history database: concurrent kernels sharing its sqlite file
+                    # print "ERROR! Session/line number was not unique..." into a report.
+                    extra_arguments=["--HistoryManager.enabled=False"],
                     stdout=self._stderr,
                     stderr=self._stderr,
                 )
