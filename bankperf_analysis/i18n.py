@@ -105,6 +105,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "status_met": ("met", "达标"),
     "status_below": ("below target", "未达标"),
     "status_insufficient": ("insufficient data", "数据不足"),
+    "status_role_not_scored": ("not scored (role)", "该岗位不单独考核"),
     # grades
     "grade_excellent": ("excellent", "优秀"),
     "grade_good": ("good", "良好"),

@@ -493,12 +493,14 @@ class BranchReport:
         order = people.sort_values(["composite_score"], ascending=False, na_position="last")
         for _, p in order.iterrows():
             grade = p.get("grade")
+            role_scored = int(p.get("n_kpis", 1) or 0) > 0  # no KPIs: the role is not scored
             grade_txt = t(f"grade_{grade}", self.lang) if isinstance(grade, str) and grade else \
+                t("status_role_not_scored", self.lang) if not role_scored else \
                 t("status_insufficient", self.lang) if bool(p.get("gradable", True)) is False or \
                 pd.isna(p.get("composite_score")) else ""
             comp = p.get("composite_score")
             note = ""
-            if bool(p.get("reweighted", False)):
+            if bool(p.get("reweighted", False)) and int(p.get("n_kpis_scored", 0) or 0) > 0:
                 note = t("note_reweighted", self.lang, n=int(p.get("n_kpis_scored", 0)),
                          m=int(p.get("n_kpis", 0)))
             cells = [f"{_e(p.staff_name)} <span style='color:#718096'>({_e(p.staff_id)})</span>",

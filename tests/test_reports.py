@@ -122,3 +122,18 @@ def test_relative_paths_as_typed_by_a_user(tiny_bank, tmp_path, monkeypatch):
                  "--out", "outputs", "--no-progress", "--jobs", "1"])
     assert code == 0
     assert (tmp_path / "outputs" / "2026Q4" / "B02.html").is_file()
+
+
+def test_roles_not_scored_individually_are_labelled_so(rendered, tiny_bank):
+    """A branch manager is not 'insufficient data': the role has no individual scorecard."""
+    from bankperf_analysis.params import load_scheme
+
+    _, folder = rendered
+    staff = pd.read_parquet(tiny_bank / "staff.parquet")
+    unscored = {r.name for r in load_scheme().roles if not r.scored}
+    mine = staff[(staff.branch_id == "B01") & staff.role.isin(unscored)]
+    assert len(mine)  # the tiny bank has such staff in B01
+    page = (folder / "B01.html").read_text(encoding="utf-8")
+    for sid in mine.staff_id:
+        row = page[page.index(f"({sid})"):].split("</tr>")[0]
+        assert "not scored (role)" in row and "insufficient data" not in row, sid
