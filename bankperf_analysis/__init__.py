@@ -36,23 +36,23 @@ from bankperf_analysis.exceptions import (
 from bankperf_analysis.periods import Period
 
 _LAZY: dict[str, str] = {
-    "load_dataset": "io", "validate_dataset": "io", "Dataset": "io",
-    "make_demo_bank": "demo",
+    "load_dataset": "dataset", "validate_dataset": "dataset", "Dataset": "dataset",
+    "make_demo_bank": "dataset",
     "compute_kpis": "metrics", "MetricOptions": "metrics", "KPI_CATALOGUE": "metrics",
     "kpi_availability": "metrics",
-    "load_scheme": "params", "Scheme": "params",
+    "load_scheme": "scheme", "Scheme": "scheme",
     "score_staff": "scorecard", "score_branches": "scorecard", "annual_summary": "scorecard",
-    "write_scorecard": "export",
+    "write_scorecard": "scorecard",
     "compare_rates": "significance", "compare_means": "significance",
     "compare_ordinal": "significance", "compare_many": "significance",
     "funnel_data": "significance", "shrink_rates": "significance",
     "minimum_detectable_change": "significance", "required_sample_size": "significance",
-    "kpi_changes": "changes", "league_table": "changes",
+    "kpi_changes": "significance", "league_table": "significance",
     "twfe_did": "incentives", "staggered_did": "incentives",
     "estimate_incentive_effect": "incentives", "rtm_guarded_effect": "incentives",
     "ErlangStaffing": "staffing", "required_staff": "staffing", "achieved_service": "staffing",
-    "DemandForecaster": "forecast", "branch_staffing_plan": "staffing_plan",
-    "run_reports": "runner", "prepare_batch": "reporting",
+    "DemandForecaster": "staffing", "branch_staffing_plan": "staffing",
+    "run_reports": "runner", "prepare_batch": "report",
 }
 
 __all__ = [

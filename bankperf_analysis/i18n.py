@@ -187,7 +187,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
 }
 
-# Words of the report sections (bankperf_analysis.reporting).
+# Words of the report sections (bankperf_analysis.report.sections).
 _REPORT: dict[str, tuple[str, str]] = {
     "status_near": ("within 5 % of target", "接近目标（差距 5% 以内）"),
     "label_composite": ("Composite score", "综合得分"),

@@ -38,14 +38,14 @@ DATA = Path(__file__).resolve().parent / "data" / "bench"
 def ensure_data(path: Path = DATA) -> Path:
     if not (path / "truth.json").exists():
         print(f"generating the benchmark bank into {path} (one-off, a few minutes)...")
-        subprocess.run([sys.executable, "-m", "bankperf_analysis.cli", "demo-data", str(path),
+        subprocess.run([sys.executable, "-m", "bankperf_analysis.cli.main", "demo-data", str(path),
                         "--scale", "bench", "--quiet"], check=True)
     return path
 
 
 def run_package(data: str, quarter: str) -> dict:
-    from bankperf_analysis._cli_scorecard import quarter_scorecards
-    from bankperf_analysis.io import load_dataset
+    from bankperf_analysis.cli.scorecard import quarter_scorecards
+    from bankperf_analysis.dataset.load import load_dataset
 
     with load_dataset(data, validate=False) as ds:
         kpis, staff_card, branch_card = quarter_scorecards(ds, quarter)
@@ -113,7 +113,7 @@ def run_pandas(data: str, quarter: str) -> dict:
 
 
 def run_validate(data: str) -> dict:
-    from bankperf_analysis.io import load_dataset
+    from bankperf_analysis.dataset.load import load_dataset
 
     with load_dataset(data) as ds:
         return {"contacts": ds.n_rows("contacts")}

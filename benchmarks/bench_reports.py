@@ -5,7 +5,7 @@ Contenders (each in a fresh process, interleaved round by round, see ``_common``
 * ``naive``: for every branch, ``papermill`` CLI (``-r`` so branch ids stay strings)
   then ``jupyter nbconvert --to html --no-input``, one subprocess each, in a loop;
   what a hand-written shell script does.
-* ``runner``: :func:`bankperf_analysis.runner.run_reports` with ``force=True``
+* ``runner``: :func:`bankperf_analysis.runner.run.run_reports` with ``force=True``
   (long-lived kernels, parallel workers, in-process rendering).
 * ``runner re-run``: the same call without ``force`` right after, nothing changed:
   every report is cached.
@@ -67,7 +67,7 @@ def naive(n: int, out: str) -> dict:
 
 def runner(n: int, out: str, force: bool = True, jobs: int | None = None) -> dict:
     """run_reports over the same branches."""
-    from bankperf_analysis.runner import run_reports
+    from bankperf_analysis.runner.run import run_reports
 
     items = [{"branch_id": b} for b in _branches(n)]
     result = run_reports(NOTEBOOK, items, out, quarter=QUARTER, lang="zh", force=force,

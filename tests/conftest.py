@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def tiny_bank(tmp_path_factory) -> Path:
     """A tiny demo bank (4 branches, 8 quarters), generated once per session. Do not modify."""
-    from bankperf_analysis.demo import make_demo_bank
+    from bankperf_analysis.dataset.demo import make_demo_bank
 
     folder = tmp_path_factory.mktemp("tiny_bank")
     make_demo_bank(folder, scale="tiny", seed=1)
@@ -36,7 +36,7 @@ def bank_copy(tiny_bank, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def default_bank(tmp_path_factory) -> Path:
     """The default demo bank (12 branches, 8 quarters), generated once per session."""
-    from bankperf_analysis.demo import make_demo_bank
+    from bankperf_analysis.dataset.demo import make_demo_bank
 
     folder = tmp_path_factory.mktemp("default_bank")
     make_demo_bank(folder, scale="default", seed=20261)

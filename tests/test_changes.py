@@ -1,4 +1,4 @@
-"""Tests of bankperf_analysis.changes on the default demo bank (planted truths in truth.json).
+"""Tests of bankperf_analysis.significance.changes on the default demo bank (planted truths in truth.json).
 
 The demo bank (``make_demo_bank(folder, scale="default", seed=20261)``, the ``default_bank``
 fixture) plants: a 12-point satisfaction drop in B09 in 2026Q4, a +6-point bonus effect
@@ -22,7 +22,11 @@ from pandas.testing import assert_frame_equal
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from bankperf_analysis.changes import (
+from bankperf_analysis.dataset.load import load_dataset
+from bankperf_analysis.exceptions import InsufficientSampleError, ParamsError, SmallSampleWarning
+from bankperf_analysis.metrics.compute import compute_kpis
+from bankperf_analysis.periods import Period
+from bankperf_analysis.significance.changes import (
     CHANGE_COLUMNS,
     ChangesResult,
     change_test_kinds,
@@ -30,11 +34,7 @@ from bankperf_analysis.changes import (
     league_funnel_plot,
     league_table,
 )
-from bankperf_analysis.exceptions import InsufficientSampleError, ParamsError, SmallSampleWarning
-from bankperf_analysis.io import load_dataset
-from bankperf_analysis.metrics import compute_kpis
-from bankperf_analysis.periods import Period
-from bankperf_analysis.significance import ChangeTestResult, compare_rates
+from bankperf_analysis.significance.compare import ChangeTestResult, compare_rates
 
 #: A branch whose expected satisfied share moves less than this has "no true change".
 NO_CHANGE = 0.01

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from bankperf_analysis._cli_scorecard import quarter_scorecards
-from bankperf_analysis.cli import main
-from bankperf_analysis.io import load_dataset
+from bankperf_analysis.cli.main import main
+from bankperf_analysis.cli.scorecard import quarter_scorecards
+from bankperf_analysis.dataset.load import load_dataset
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests of bankperf_analysis.forecast on seeded synthetic contacts with a known
+"""Tests of bankperf_analysis.staffing.forecast on seeded synthetic contacts with a known
 weekday x hour profile (Monday/Friday peaks), a month-end bump and a holiday."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from bankperf_analysis.exceptions import (
     NotFittedError,
     ParamsError,
 )
-from bankperf_analysis.forecast import (
+from bankperf_analysis.staffing.forecast import (
     DemandForecaster,
     aggregate_contacts,
     backtest,

@@ -1,4 +1,4 @@
-"""Tests of bankperf_analysis.incentive_study: panel builder, adoption tables, the study.
+"""Tests of bankperf_analysis.incentives.study: panel builder, adoption tables, the study.
 
 Truths come from the seeded demo banks (``make_demo_bank(scale="default", seed=20261)``,
 fixture ``default_bank``; ``scale="tiny", seed=1``, fixture ``tiny_bank``), whose
@@ -27,8 +27,9 @@ import papermill as pm
 import pytest
 from conftest import REPO
 
+from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.exceptions import InsufficientSampleError, ParamsError
-from bankperf_analysis.incentive_study import (
+from bankperf_analysis.incentives.study import (
     ADOPTION_COL,
     IncentiveStudy,
     adoption_from_params,
@@ -36,9 +37,8 @@ from bankperf_analysis.incentive_study import (
     kpi_panel,
     resolve_adoption,
 )
-from bankperf_analysis.io import load_dataset
-from bankperf_analysis.metrics import compute_kpis
-from bankperf_analysis.reporting import HtmlBlock
+from bankperf_analysis.metrics.compute import compute_kpis
+from bankperf_analysis.report.sections import HtmlBlock
 
 SAT, XS = "satisfaction_rate", "cross_sales_per_month"
 

@@ -1,8 +1,8 @@
-"""Tests of bankperf_analysis.incentives (DiD, staggered adoption, event study, RTM guard).
+"""Tests of bankperf_analysis.incentives.estimators (DiD, staggered adoption, event study, RTM guard).
 
 Reference values from other implementations are stored with the command that produced
 them; everything else is checked against statsmodels or against known truths of seeded
-simulations (bankperf_analysis._did_sim).
+simulations (bankperf_analysis.incentives.simulate).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import statsmodels.formula.api as smf
 from numpy.testing import assert_allclose
 
 from bankperf_analysis import incentives as inc
-from bankperf_analysis._did_sim import simulate_staggered_panel
 from bankperf_analysis.exceptions import (
     DataValidationError,
     EstimatorDisagreementWarning,
@@ -25,6 +24,7 @@ from bankperf_analysis.exceptions import (
     RegressionToMeanWarning,
     SmallSampleWarning,
 )
+from bankperf_analysis.incentives.simulate import simulate_staggered_panel
 
 
 def _panel(*args, **kwargs) -> pd.DataFrame:

@@ -8,9 +8,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from bankperf_analysis.cli import main
+from bankperf_analysis.cli.main import main
+from bankperf_analysis.dataset.load import load_dataset, validate_dataset
 from bankperf_analysis.exceptions import DataValidationError
-from bankperf_analysis.io import load_dataset, validate_dataset
 
 
 def _issues(folder, **kw):
@@ -206,7 +206,7 @@ def test_fingerprint_changes_with_content(bank_copy, tiny_bank):
 
 
 def test_fingerprint_same_seed_same_different_seed_different(tmp_path, tiny_bank):
-    from bankperf_analysis.demo import make_demo_bank
+    from bankperf_analysis.dataset.demo import make_demo_bank
 
     make_demo_bank(tmp_path / "a", scale="tiny", seed=1)
     make_demo_bank(tmp_path / "b", scale="tiny", seed=2)

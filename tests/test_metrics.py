@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.io import load_dataset
-from bankperf_analysis.metrics import (
+from bankperf_analysis.metrics.compute import (
     KPI_CATALOGUE,
     MetricOptions,
     compute_kpis,

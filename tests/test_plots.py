@@ -10,7 +10,7 @@ import matplotlib
 import pytest
 
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.plots import (
+from bankperf_analysis.plots.style import (
     REPORT_DPI,
     cjk_font_name,
     cjk_font_path,

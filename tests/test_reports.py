@@ -9,12 +9,12 @@ import shutil
 import pandas as pd
 import pytest
 
-from bankperf_analysis._cli_report import build_reports
-from bankperf_analysis.cli import main
+from bankperf_analysis.cli.main import main
+from bankperf_analysis.cli.report import build_reports
+from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.io import load_dataset
-from bankperf_analysis.metrics import compute_kpis
-from bankperf_analysis.reporting import format_value
+from bankperf_analysis.metrics.compute import compute_kpis
+from bankperf_analysis.report.sections import format_value
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,7 @@ def test_relative_paths_as_typed_by_a_user(tiny_bank, tmp_path, monkeypatch):
 
 def test_roles_not_scored_individually_are_labelled_so(rendered, tiny_bank):
     """A branch manager is not 'insufficient data': the role has no individual scorecard."""
-    from bankperf_analysis.params import load_scheme
+    from bankperf_analysis.scheme.model import load_scheme
 
     _, folder = rendered
     staff = pd.read_parquet(tiny_bank / "staff.parquet")

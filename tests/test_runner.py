@@ -23,7 +23,7 @@ import pytest
 
 import bankperf_analysis
 from bankperf_analysis.exceptions import ParamsError, ReportError
-from bankperf_analysis.runner import (
+from bankperf_analysis.runner.run import (
     MANIFEST_NAME,
     ReportFailure,
     ReportOutcome,
@@ -200,7 +200,7 @@ def test_changed_param_reruns_only_that_item_and_force_reruns_all(tmp_path):
 
 
 def test_input_key_covers_every_input(tmp_path):
-    from bankperf_analysis.runner import _plan
+    from bankperf_analysis.runner.run import _plan
 
     def key(nb=FAILING_NB, lang="en", fingerprint="fp", params_hash="ph", version="1",
             item=None, digest="nb1"):
@@ -324,7 +324,7 @@ def test_kernel_start_is_retried_with_backoff(monkeypatch):
     import jupyter_client
     import zmq
 
-    from bankperf_analysis._kernels import KernelOptions, KernelStartError, PooledKernel
+    from bankperf_analysis.runner.kernels import KernelOptions, KernelStartError, PooledKernel
 
     real_start = jupyter_client.AsyncKernelManager.start_kernel
     calls = []
@@ -472,7 +472,7 @@ def test_failing_prepare_runs_nothing(tmp_path):
     ],
 )
 def test_unsafe_content_guard(fragment, unsafe):
-    from bankperf_analysis._html import unsafe_content
+    from bankperf_analysis.runner.render import unsafe_content
 
     assert bool(unsafe_content(f"<main>{fragment}</main>")) is unsafe
 

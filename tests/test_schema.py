@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from conftest import REPO
 
-from bankperf_analysis._readme import contract_section
-from bankperf_analysis.schema import CONTRACT, ROLES, contract_markdown
+from bankperf_analysis.dataset._readme import contract_section
+from bankperf_analysis.dataset.schema import CONTRACT, ROLES, contract_markdown
 
 
 def test_readme_contract_table_is_generated_from_schema():
     text = (REPO / "README.md").read_text(encoding="utf-8")
     assert contract_section(text) == contract_markdown(), (
         "README.md's data contract drifted from schema.py: run "
-        "`python -m bankperf_analysis._readme`")
+        "`python -m bankperf_analysis.dataset._readme`")
 
 
 def test_foreign_keys_point_at_primary_keys():

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from bankperf_analysis.exceptions import DataValidationError, ParamsError
-from bankperf_analysis.params import Scheme, load_scheme
-from bankperf_analysis.scorecard import (
+from bankperf_analysis.scheme.model import Scheme, load_scheme
+from bankperf_analysis.scorecard.scoring import (
     STATUS_BELOW,
     STATUS_INSUFFICIENT,
     STATUS_MET,
@@ -575,7 +575,7 @@ def test_annual_mean_without_year_rows_weights_quarters_by_checks(scheme):
 
 def _reference_person(rule_list, vals, scheme):
     """Score one person the plain way: one KPI at a time, as domain.md describes it."""
-    from bankperf_analysis.params import KNOWN_KPIS
+    from bankperf_analysis.scheme.model import KNOWN_KPIS
 
     scored, w_all = [], 0.0
     for r in rule_list:
@@ -604,8 +604,8 @@ def _reference_person(rule_list, vals, scheme):
 
 def test_staff_scores_match_a_plain_per_person_loop(tiny_bank, scheme):
     """The vectorised scorecard against a loop over people and KPIs (independent code path)."""
-    from bankperf_analysis.io import load_dataset
-    from bankperf_analysis.metrics import compute_kpis
+    from bankperf_analysis.dataset.load import load_dataset
+    from bankperf_analysis.metrics.compute import compute_kpis
 
     with load_dataset(tiny_bank) as ds:
         kpis = compute_kpis(ds, period_types=("quarter",))

@@ -1,4 +1,4 @@
-"""Tests of bankperf_analysis.significance: reference values, simulations, edge cases, API."""
+"""Tests of bankperf_analysis.significance.compare: reference values, simulations, edge cases, API."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from statsmodels.stats.proportion import (
     test_proportions_2indep as sm_test_proportions_2indep,
 )
 
-from bankperf_analysis import _significance_stats as kernels
 from bankperf_analysis.exceptions import (
     ConvergenceWarning,
     DataValidationError,
@@ -34,7 +33,8 @@ from bankperf_analysis.exceptions import (
     ParamsError,
     SmallSampleWarning,
 )
-from bankperf_analysis.significance import (
+from bankperf_analysis.significance import stats as kernels
+from bankperf_analysis.significance.compare import (
     ChangeTestResult,
     FunnelResult,
     adjust_pvalues,

@@ -1,4 +1,4 @@
-"""Tests of bankperf_analysis.staffing: published/hand-computed Erlang values, an
+"""Tests of bankperf_analysis.staffing.erlang: published/hand-computed Erlang values, an
 independent exact method (Python fractions), simulation for Erlang A, monotonicity
 properties, floating-point ceilings, large traffic, edge cases and plan helpers."""
 
@@ -20,7 +20,7 @@ from bankperf_analysis.exceptions import (
     NotFittedError,
     ParamsError,
 )
-from bankperf_analysis.staffing import (
+from bankperf_analysis.staffing.erlang import (
     ErlangStaffing,
     achieved_service,
     ceil_tolerant,

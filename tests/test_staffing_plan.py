@@ -1,4 +1,4 @@
-"""Tests of bankperf_analysis.staffing_plan and ``bankperf staffing`` on the demo banks."""
+"""Tests of bankperf_analysis.staffing.plan and ``bankperf staffing`` on the demo banks."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bankperf_analysis.cli import main
+from bankperf_analysis.cli.main import main
+from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.exceptions import InsufficientSampleError, ParamsError
-from bankperf_analysis.forecast import backtest
-from bankperf_analysis.io import load_dataset
-from bankperf_analysis.params import load_scheme
 from bankperf_analysis.periods import Period
-from bankperf_analysis.staffing_plan import (
+from bankperf_analysis.scheme.model import load_scheme
+from bankperf_analysis.staffing.forecast import backtest
+from bankperf_analysis.staffing.plan import (
     StaffingPlan,
     branch_staffing_inputs,
     branch_staffing_plan,
@@ -325,7 +325,7 @@ def test_cli_errors(tiny_bank, tmp_path, capsys):
 
 def test_planned_headcount_keeps_sales_share():
     # unit check of the top-up rule on a crafted branch (private helpers, no dataset)
-    from bankperf_analysis.staffing_plan import _config, _headcount
+    from bankperf_analysis.staffing.plan import _config, _headcount
 
     cfg = _config(None, Period.parse(QUARTER), 30, None, "erlang_c", True, 10.0, (0.95,), 40.0)
     intervals = pd.DataFrame({"branch_id": "X", "queue": ["counter", "phone_online"],

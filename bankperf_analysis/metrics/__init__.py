@@ -1,0 +1,23 @@
+"""Every KPI per person, branch, region and bank, and per month, quarter and year."""
+
+from __future__ import annotations
+
+from bankperf_analysis.metrics.compute import (
+    KPI_CATALOGUE,
+    LEVELS,
+    KpiDef,
+    MetricOptions,
+    compute_kpis,
+    kpi_availability,
+    kpi_table,
+)
+
+__all__ = [
+    "KpiDef",
+    "KPI_CATALOGUE",
+    "MetricOptions",
+    "compute_kpis",
+    "kpi_availability",
+    "kpi_table",
+    "LEVELS",
+]

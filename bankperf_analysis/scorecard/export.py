@@ -1,0 +1,568 @@
+"""Write scorecards to Excel (.xlsx) or CSV, atomically.
+
+:func:`write_scorecard` picks the format from the file suffix:
+
+- ``.xlsx`` — one workbook with the sheets ``Summary`` (per branch: staff count,
+  mean composite, grade counts, total bonus, reward / pay-cut / re-check flags),
+  ``Branch results`` (mystery-shopper and video checks with rank, flags and the
+  reason), ``Bonus list``, ``Training list``, one sheet per branch (its staff with
+  composite, grade, bonus, training needs and KPI scores) and ``About`` (quarter,
+  scheme, params hash). Header rows are frozen, columns sized, rates shown as
+  percentages. Written with openpyxl's streaming ``write_only`` mode, so a bank
+  of 20,000 staff in 1,000 branches exports in seconds.
+- ``.csv`` — tidy CSV files next to each other, one per frame:
+  ``<stem>_staff.csv``, ``<stem>_staff_kpis.csv``, ``<stem>_training.csv`` and,
+  with a branch scorecard, ``<stem>_branches.csv``, ``<stem>_branch_kpis.csv``,
+  ``<stem>_branch_checks.csv``. The path given is only the stem: no file is
+  written at ``path`` itself. Encoding UTF-8 with BOM (``utf-8-sig``) so that
+  Excel shows Chinese names correctly; rates stay fractions.
+
+Every file is first written to a temporary file in the destination folder and
+then renamed over the destination (``os.replace``), so a crash or an error never
+leaves a half-written file (with CSV, no file is replaced unless all were
+written).
+
+Examples
+--------
+>>> import tempfile, pathlib, pandas as pd
+>>> from bankperf_analysis.scheme.model import load_scheme
+>>> from bankperf_analysis.scorecard.scoring import score_staff
+>>> kpis = pd.DataFrame({
+...     "level": "staff", "entity_id": "S1", "branch_id": "B1", "region": "North",
+...     "role": "lobby_manager", "period_type": "quarter", "period": "2026Q3",
+...     "kpi": ["on_duty_rate", "satisfaction_rate", "service_quality_score",
+...             "complaint_count", "cross_sales_per_month"],
+...     "value": [1.0, 0.95, 90.0, 0.0, 6.0], "n": 50})
+>>> card = score_staff(kpis, load_scheme(), "2026Q3")
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "2026Q3.xlsx"
+>>> [p.name for p in write_scorecard(out, card)]
+['2026Q3.xlsx']
+>>> pd.ExcelFile(out).sheet_names
+['Summary', 'Bonus list', 'Training list', 'B1', 'About']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bankperf_analysis.exceptions import ParamsError
+from bankperf_analysis.scheme.model import KNOWN_KPIS
+from bankperf_analysis.scorecard.scoring import BranchScorecard, StaffScorecard
+
+__all__ = ["write_scorecard", "excel_sheet_name", "atomic_write"]
+
+Progress = bool | Callable[[int, int], None] | None
+
+_INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_FIXED_SHEETS = ("Summary", "Branch results", "Bonus list", "Training list", "About")
+
+_PCT = "0.0%"
+_SCORE = "0.00"
+_YUAN = "#,##0"
+
+
+# -------------------------------------------------------------- sheet names
+
+
+def excel_sheet_name(name: object, used: set[str] | None = None) -> str:
+    r"""Make a valid, unique Excel sheet name.
+
+    Excel's rules: at most 31 characters, none of ``[ ] : * ? / \``, not empty,
+    not starting or ending with an apostrophe, not ``History``, and unique
+    ignoring case. Invalid characters become ``_``; a clash gets ``~2``, ``~3``...
+
+    Parameters
+    ----------
+    name : object
+        Wanted name (converted with ``str``).
+    used : set of str, optional
+        Lower-cased names already taken; the result is added to it.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> used = set()
+    >>> excel_sheet_name("B01 Nanjing Road [flagship]: east/west", used)
+    'B01 Nanjing Road _flagship__ ea'
+    >>> excel_sheet_name("b01 nanjing road _flagship__ ea", used)
+    'b01 nanjing road _flagship__ ~2'
+    >>> excel_sheet_name("'History'", used)
+    'History_'
+    """
+    used = set() if used is None else used
+    text = _INVALID_SHEET_CHARS.sub("_", _ILLEGAL_XML.sub("", str(name))).strip().strip("'")
+    text = text.strip() or "Sheet"
+    if text.lower() == "history":
+        text = "History_"
+    text = text[:31]
+    candidate, i = text, 1
+    while candidate.lower() in used:
+        i += 1
+        suffix = f"~{i}"
+        candidate = text[: 31 - len(suffix)] + suffix
+    used.add(candidate.lower())
+    return candidate
+
+
+# ------------------------------------------------------------------ atomic
+
+
+def atomic_write(dest: str | Path, write: Callable[[Path], None]) -> Path:
+    """Write a file atomically: ``write(tmp)`` then rename ``tmp`` over ``dest``.
+
+    The temporary file lives in ``dest``'s folder (so the rename is atomic on the
+    same file system) and is removed if ``write`` raises; ``dest`` is then left
+    untouched (absent, or with its previous content).
+
+    Parameters
+    ----------
+    dest : str or Path
+        Final path.
+    write : callable
+        Called with the temporary path; must write the whole file there.
+
+    Returns
+    -------
+    Path
+        ``dest``.
+    """
+    return _atomic_many([(Path(dest), write)])[0]
+
+
+def _atomic_many(jobs: Iterable[tuple[Path, Callable[[Path], None]]]) -> list[Path]:
+    jobs = list(jobs)
+    tmps: list[Path] = []
+    try:
+        for dest, write in jobs:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+            os.close(fd)
+            tmps.append(Path(tmp))
+            write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        for (dest, _), tmp in zip(jobs, tmps, strict=True):
+            os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, dest)
+    except BaseException:
+        for tmp in tmps:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        raise
+    return [dest for dest, _ in jobs]
+
+
+# ----------------------------------------------------------------- frames
+
+
+def _summary_frame(staff: StaffScorecard, branch: BranchScorecard | None) -> pd.DataFrame:
+    p = staff.people.assign(branch_id=staff.people["branch_id"].fillna("(no branch)"))
+    g = p.groupby("branch_id", sort=True)
+    out = pd.DataFrame(
+        {
+            "n_staff": g.size(),
+            "n_graded": g["gradable"].sum().astype("int64"),
+            "mean_composite": g["composite_score"].mean(),
+        }
+    )
+    counts = pd.crosstab(p["branch_id"], p["grade"]).reindex(columns=list(staff.grade_names), fill_value=0)
+    counts.columns = [f"n_{c}" for c in counts.columns]
+    out = out.join(counts)
+    out["n_not_graded"] = out["n_staff"] - out["n_graded"]
+    out["total_bonus_yuan"] = g["bonus_yuan"].sum()
+    names = (
+        p.dropna(subset=["branch_name"]).drop_duplicates("branch_id").set_index("branch_id")["branch_name"]
+        if p["branch_name"].notna().any()
+        else None
+    )
+    region = p.drop_duplicates("branch_id").set_index("branch_id")["region"]
+    out.insert(0, "region", region)
+    out.insert(0, "branch_name", names if names is not None else pd.NA)
+    for c in [c for c in out.columns if c.startswith("n_")]:
+        out[c] = out[c].fillna(0).astype("int64")
+    if branch is not None and len(branch.branches):
+        b = branch.branches.set_index("branch_id")
+        flag_cols = [c for c in b.columns if c.endswith(("_pay_cut",))] + [
+            "reward",
+            "pay_cut_share_total",
+            "recheck",
+        ]
+        out = out.join(b[flag_cols], how="outer")
+        out["branch_name"] = out["branch_name"].combine_first(b["branch_name"])
+        out["region"] = out["region"].combine_first(b["region"])
+        for c in ["n_staff", "n_graded", "n_not_graded"] + list(counts.columns):
+            out[c] = out[c].fillna(0).astype("int64")
+        out["total_bonus_yuan"] = out["total_bonus_yuan"].fillna(0.0)
+    out.index.name = "branch_id"
+    return out.reset_index()
+
+
+class _Table:
+    """A frame converted once to Python rows for openpyxl.
+
+    Text is sanitised (no XML-illegal control characters), missing values become
+    None, and column widths and number formats are worked out. Branch sheets are
+    slices of one big table, so the pandas work is done once for the whole bank
+    instead of once per branch.
+    """
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        formats: dict[str, str] | None = None,
+        row_formats: dict[str, np.ndarray] | None = None,
+    ):
+        self.columns = [str(c) for c in frame.columns]
+        obj = frame.astype(object).where(frame.notna(), None)
+        formula = np.zeros(len(frame), dtype=bool)
+        widths = []
+        sample = obj.head(500)
+        for c in obj.columns:
+            col = obj[c]
+            text_mask = col.map(lambda v: isinstance(v, str)).to_numpy(bool)
+            if text_mask.any():
+                cleaned = col[text_mask].astype(str).str.replace(_ILLEGAL_XML, "", regex=True)
+                obj.loc[text_mask, c] = cleaned
+                starts_eq = cleaned.str.startswith("=").to_numpy(bool)
+                formula[np.flatnonzero(text_mask)[starts_eq]] = True
+            shown = sample[c].map(
+                lambda v: "" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
+            )
+            lens = shown.str.len() + shown.str.count(r"[^\x00-\xff]")  # CJK ~ double width
+            longest = int(lens.max()) if len(lens) else 0
+            widths.append(max(min(max(len(str(c)), longest) + 2, 60), 8))
+        self.rows = obj.to_numpy().tolist()
+        self.formula_rows = formula
+        self.widths = widths
+        formats = formats or {}
+        self.formats = {i: formats[c] for i, c in enumerate(self.columns) if c in formats}
+        row_formats = row_formats or {}
+        self.row_formats = {i: row_formats[c] for i, c in enumerate(self.columns) if c in row_formats}
+
+    def write(self, ws, cols: list[int] | None = None, start: int = 0, stop: int | None = None) -> None:
+        """Append rows ``start:stop`` (columns ``cols``) to a write-only sheet."""
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+
+        cols = list(range(len(self.columns))) if cols is None else cols
+        for j, i in enumerate(cols, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = self.widths[i]
+        ws.freeze_panes = "A2"
+        bold = Font(bold=True)
+        header = []
+        for i in cols:
+            cell = WriteOnlyCell(ws, _ILLEGAL_XML.sub("", self.columns[i]))
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        fmts = [(j, self.formats[i]) for j, i in enumerate(cols) if i in self.formats]
+        row_fmts = [(j, self.row_formats[i]) for j, i in enumerate(cols) if i in self.row_formats]
+        full = cols == list(range(len(self.columns)))
+        stop = len(self.rows) if stop is None else stop
+        for r in range(start, stop):
+            row = self.rows[r]
+            out = list(row) if full else [row[i] for i in cols]
+            for j, f in fmts:
+                if out[j] is not None:
+                    cell = WriteOnlyCell(ws, out[j])
+                    cell.number_format = f
+                    out[j] = cell
+            for j, arr in row_fmts:
+                if out[j] is not None and arr[r]:
+                    cell = WriteOnlyCell(ws, out[j])
+                    cell.number_format = arr[r]
+                    out[j] = cell
+            if self.formula_rows[r]:
+                for j, v in enumerate(out):
+                    if isinstance(v, str) and v.startswith("="):
+                        cell = WriteOnlyCell(ws, v)
+                        cell.data_type = "s"  # text, never a formula
+                        out[j] = cell
+            ws.append(out)
+
+
+def _formats_for(columns: Iterable[str]) -> dict[str, str]:
+    f: dict[str, str] = {}
+    for c in map(str, columns):
+        if c.endswith(("_share", "share_total")) or (c in KNOWN_KPIS and KNOWN_KPIS[c].is_rate):
+            f[c] = _PCT
+        elif c.endswith("_yuan"):
+            f[c] = _YUAN
+        elif c.endswith(("_score", "_composite", "_mean")) or c in (
+            "composite_score",
+            "mean_composite",
+            "score",
+        ):
+            f[c] = _SCORE
+    return f
+
+
+def _kpi_value_formats(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per-row formats of the value/target columns of a long frame (rates as %)."""
+    if "kpi" not in frame.columns:
+        return {}
+    rates = {k for k, info in KNOWN_KPIS.items() if info.is_rate}
+    arr = np.where(frame["kpi"].isin(rates).to_numpy(bool), _PCT, "")
+    return {c: arr for c in ("value", "target") if c in frame.columns}
+
+
+def _sheet(
+    wb,
+    title: str,
+    frame: pd.DataFrame,
+    formats: dict[str, str] | None = None,
+    row_formats: dict[str, np.ndarray] | None = None,
+) -> None:
+    _Table(frame, _formats_for(frame.columns) if formats is None else formats, row_formats).write(
+        wb.create_sheet(title)
+    )
+
+
+_STAFF_SHEET_COLUMNS = [
+    "staff_id",
+    "staff_name",
+    "role",
+    "composite_score",
+    "grade",
+    "bonus_yuan",
+    "scored_weight_share",
+    "reweighted",
+    "n_kpis_met",
+    "n_kpis",
+    "training_needs",
+    "note",
+]
+
+
+def _write_branch_sheets(wb, staff: StaffScorecard, used: set[str], progress: Progress):
+    """One sheet per branch: its staff, their results and their KPI scores."""
+    p = staff.people.assign(branch_id=staff.people["branch_id"].fillna("(no branch)"))
+    p = p.sort_values(["branch_id", "staff_id"], kind="stable").reset_index(drop=True)
+    k = staff.kpis
+    order = list(dict.fromkeys(k["kpi"]))
+    if len(k):
+        wide = k.pivot_table(
+            index="staff_id", columns="kpi", values="score", aggfunc="first", dropna=False
+        ).reindex(columns=order)
+        scores = wide.reindex(p["staff_id"]).reset_index(drop=True)
+    else:
+        scores = pd.DataFrame(index=p.index)
+    scores.columns = [f"{c}_score" for c in scores.columns]
+    table = _Table(
+        pd.concat([p[_STAFF_SHEET_COLUMNS], scores], axis=1),
+        _formats_for(list(_STAFF_SHEET_COLUMNS) + list(scores.columns)),
+    )
+    base = list(range(len(_STAFF_SHEET_COLUMNS)))
+    kpi_pos = {kpi: len(base) + i for i, kpi in enumerate(order)}
+    role_kpis = {r: list(g) for r, g in k.groupby("role", sort=False)["kpi"].unique().items()}
+    ids = p["branch_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([], int)
+    stops = np.r_[starts[1:], len(ids)]
+    names = p["branch_name"]
+    roles = p["role"]
+    total = len(starts)
+    bar = None
+    if progress is True:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, desc="branch sheets", unit="branch")
+    try:
+        for done, (a, b) in enumerate(zip(starts, stops, strict=True), start=1):
+            here = set()
+            for r in roles.iloc[a:b].dropna().unique():
+                here.update(role_kpis.get(r, ()))
+            cols = base + [kpi_pos[x] for x in order if x in here]
+            bname = names.iloc[a:b].dropna()
+            label = f"{ids[a]} {bname.iloc[0]}" if len(bname) else ids[a]
+            table.write(wb.create_sheet(excel_sheet_name(label, used)), cols, a, b)
+            if bar is not None:
+                bar.update(1)
+            elif callable(progress):
+                progress(done, total)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _write_xlsx(tmp: Path, staff: StaffScorecard, branch: BranchScorecard | None, progress: Progress) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    try:
+        _fill_workbook(wb, staff, branch, progress)
+    except BaseException:
+        _discard(wb)
+        raise
+    wb.save(tmp)
+
+
+def _discard(wb) -> None:
+    """Close the streaming sheets of an unfinished workbook and delete their temp files."""
+    for ws in getattr(wb, "_sheets", []):
+        rows, writer = getattr(ws, "_rows", None), getattr(ws, "_writer", None)
+        if rows is not None:
+            with contextlib.suppress(Exception):
+                rows.close()
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.close()
+            with contextlib.suppress(Exception):
+                writer.cleanup()
+
+
+def _fill_workbook(wb, staff: StaffScorecard, branch: BranchScorecard | None, progress: Progress) -> None:
+    used = {s.lower() for s in _FIXED_SHEETS}
+    _sheet(wb, "Summary", _summary_frame(staff, branch))
+    if branch is not None:
+        _sheet(wb, "Branch results", branch.branches)
+    bonus = staff.people.loc[
+        staff.people["bonus_yuan"] > 0,
+        [
+            "branch_id",
+            "branch_name",
+            "staff_id",
+            "staff_name",
+            "role",
+            "grade",
+            "composite_score",
+            "bonus_yuan",
+        ],
+    ]
+    _sheet(wb, "Bonus list", bonus.sort_values(["branch_id", "staff_id"], kind="stable"))
+    tr = staff.training[
+        [
+            "branch_id",
+            "staff_id",
+            "staff_name",
+            "role",
+            "priority",
+            "kpi",
+            "value",
+            "target",
+            "score",
+            "topic_en",
+            "topic_zh",
+        ]
+    ]
+    _sheet(wb, "Training list", tr, {"score": _SCORE}, _kpi_value_formats(tr))
+    _write_branch_sheets(wb, staff, used, progress)
+    about = pd.DataFrame(
+        {
+            "item": [
+                "quarter",
+                "scheme",
+                "params_hash",
+                "staff",
+                "total_bonus_yuan",
+                "branches",
+                "pay_cuts",
+                "rechecks",
+            ],
+            "value": [
+                staff.quarter,
+                staff.scheme_name,
+                staff.params_hash,
+                staff.n_staff,
+                staff.total_bonus_yuan,
+                branch.n_branches if branch is not None else None,
+                branch.n_pay_cuts if branch is not None else None,
+                branch.n_rechecks if branch is not None else None,
+            ],
+        }
+    ).astype(object)
+    _sheet(wb, "About", about, {})
+
+
+# ------------------------------------------------------------------- public
+
+
+def write_scorecard(
+    path: str | Path,
+    staff_card: StaffScorecard,
+    branch_card: BranchScorecard | None = None,
+    *,
+    progress: Progress = None,
+) -> list[Path]:
+    """Write a quarter's scorecards to an Excel workbook or to CSV files.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``*.xlsx`` for a workbook; ``*.csv`` for tidy CSV files written next to
+        each other as ``<stem>_staff.csv``, ``<stem>_staff_kpis.csv``,
+        ``<stem>_training.csv`` (+ ``<stem>_branches.csv``,
+        ``<stem>_branch_kpis.csv``, ``<stem>_branch_checks.csv`` with a branch
+        scorecard); nothing is written at ``path`` itself.
+    staff_card : StaffScorecard
+        From :func:`~bankperf_analysis.scorecard.scoring.score_staff`.
+    branch_card : BranchScorecard, optional
+        From :func:`~bankperf_analysis.scorecard.scoring.score_branches`.
+    progress : bool or callable, optional
+        ``True`` shows a tqdm bar over the branch sheets; a callable is called
+        as ``progress(done, total)`` after each branch sheet (xlsx only).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    ParamsError
+        If the suffix is neither ``.xlsx`` nor ``.csv``, or the cards are of
+        different quarters.
+
+    Notes
+    -----
+    Writes are atomic (temporary file + rename): on any error no destination
+    file is created or changed. In the workbook, text that starts with ``=`` is
+    stored as text, never as a formula; CSV files keep values verbatim.
+    """
+    p = Path(path)
+    if not isinstance(staff_card, StaffScorecard):
+        raise ParamsError(
+            "The 'staff_card' parameter of write_scorecard must be a StaffScorecard. "
+            f"Got {type(staff_card).__name__} instead."
+        )
+    if branch_card is not None:
+        if not isinstance(branch_card, BranchScorecard):
+            raise ParamsError(
+                "The 'branch_card' parameter of write_scorecard must be a BranchScorecard or "
+                f"None. Got {type(branch_card).__name__} instead."
+            )
+        if branch_card.quarter != staff_card.quarter:
+            raise ParamsError(
+                "The 'branch_card' parameter of write_scorecard must be of the staff card's "
+                f"quarter {staff_card.quarter}. Got {branch_card.quarter!r} instead."
+            )
+    suffix = p.suffix.lower()
+    if suffix == ".xlsx":
+        return [atomic_write(p, lambda tmp: _write_xlsx(tmp, staff_card, branch_card, progress))]
+    if suffix == ".csv":
+        frames = {"staff": staff_card.people, "staff_kpis": staff_card.kpis, "training": staff_card.training}
+        if branch_card is not None:
+            frames.update(
+                branches=branch_card.branches, branch_kpis=branch_card.kpis, branch_checks=branch_card.checks
+            )
+
+        def writer(frame: pd.DataFrame) -> Callable[[Path], None]:
+            return lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+
+        jobs = [(p.with_name(f"{p.stem}_{name}.csv"), writer(f)) for name, f in frames.items()]
+        return _atomic_many(jobs)
+    raise ParamsError(
+        f"The 'path' parameter of write_scorecard must end in .xlsx or .csv. Got {str(path)!r} instead."
+    )

@@ -1,0 +1,548 @@
+"""Fair league tables: funnel plots and empirical-Bayes shrinkage (private module).
+
+The public names are re-exported by :mod:`bankperf_analysis.significance.compare`; import them
+from there.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from bankperf_analysis._summary import Summary
+from bankperf_analysis.exceptions import InsufficientSampleError, SmallSampleWarning
+from bankperf_analysis.significance import stats as _st
+from bankperf_analysis.significance.core import check_literal, check_unit_open, fmt_num, is_real, param_error
+from bankperf_analysis.significance.result import Lang
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+Overdispersion = Literal["multiplicative", "additive", "none"]
+FunnelMethod = Literal["exact", "normal"]
+_LANGS = ("en", "zh")
+
+
+def _counts(x: Any, n: Any, owner: str, labels: Any) -> tuple[np.ndarray, np.ndarray, list]:
+    """Validate paired count arrays; return int arrays and entity labels."""
+    try:
+        xa = np.asarray(x, dtype=float).ravel()
+        na = np.asarray(n, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise param_error("x", owner, "an array of non-negative integers", x) from None
+    if xa.shape != na.shape or xa.size == 0:
+        raise param_error(
+            "n", owner, f"an array of the same non-zero length as x ({xa.size})", f"length {na.size}"
+        )
+    for name, arr in (("x", xa), ("n", na)):
+        bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
+        if bad.any():
+            raise param_error(name, owner, "an array of non-negative integers", arr[bad][0].item())
+    if (xa > na).any():
+        i = int(np.flatnonzero(xa > na)[0])
+        raise param_error("x", owner, "<= n element-wise", f"x[{i}] = {xa[i]:g} > n = {na[i]:g}")
+    if labels is None:
+        names = list(range(xa.size))
+    else:
+        names = list(labels)
+        if len(names) != xa.size:
+            raise param_error("labels", owner, f"a sequence of length {xa.size}", f"length {len(names)}")
+    return xa.astype(np.int64), na.astype(np.int64), names
+
+
+def _level_key(level: float) -> str:
+    return f"{round(level * 100, 6):g}".replace(".", "_")
+
+
+# =========================================================================== funnel
+
+
+def _limits(
+    n: Any,
+    target: float,
+    method: str,
+    levels: Sequence[float],
+    adjusted: bool,
+    overdispersion: str,
+    phi: float,
+    tau2: float,
+) -> dict[str, np.ndarray]:
+    n = np.atleast_1d(np.asarray(n, dtype=float))
+    lv = np.asarray(levels, dtype=float)
+    probs = np.r_[(1 - lv) / 2, (1 + lv) / 2][:, None]  # lower probs, then upper probs
+    s2 = target * (1 - target) / n
+    if adjusted or method == "normal":
+        var = s2
+        if adjusted:
+            var = phi * s2 if overdispersion == "multiplicative" else s2 + tau2
+        lim = target + special.ndtri(probs) * np.sqrt(var)[None, :]
+    else:
+        lim = _st.exact_binomial_limit(probs, n[None, :], target)
+    lim = np.clip(lim, 0.0, 1.0)
+    out = {"n": n}
+    k = lv.size
+    for i, level in enumerate(levels):
+        key = _level_key(level)
+        out[f"lower_{key}"] = lim[i]
+        out[f"upper_{key}"] = lim[k + i]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelResult:
+    """Funnel-plot data for comparing entities' rates (Spiegelhalter 2005).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per entity: ``entity, x, n, rate, z, z_adjusted``, the limits
+        ``lower_<L>``/``upper_<L>`` at each level (``lower_95``, ``upper_99_8``...) and
+        ``band`` (``"above_99_8"``, ``"above_95"``, ``"within"``, ``"below_95"``,
+        ``"below_99_8"``, ``"no_data"``).
+    target : float
+        Centre line: the pooled rate ``sum(x) / sum(n)`` or the target given.
+    target_source : {"pooled", "given"}
+    method : {"exact", "normal"}
+        Limits before any over-dispersion adjustment: interpolated exact binomial
+        quantiles or ``target +- z sqrt(target (1 - target) / n)``.
+    levels : tuple of float
+        Two-sided coverage of the limits (default 0.95 and 0.998).
+    phi : float
+        Multiplicative over-dispersion ``mean(z_w^2)`` of the Winsorised z-scores.
+    phi_pvalue : float
+        P-value of ``I phi ~ chi2(I - 1)`` (``chi2(I)`` when the target is given).
+    tau2 : float
+        Additive between-entity variance (DerSimonian-Laird form; 0 when none).
+    overdispersion : {"multiplicative", "additive", "none"}
+        Adjustment requested.
+    adjusted : bool
+        True when the limits were widened: requested, ``phi > 1`` and ``phi_pvalue <
+        dispersion_alpha``. Adjusted limits are normal-approximation limits,
+        ``target +- z sqrt(phi s2)`` or ``target +- z sqrt(s2 + tau2)``.
+    winsorize : float
+        Winsorising fraction at each end used for ``phi``.
+    """
+
+    table: pd.DataFrame
+    target: float
+    target_source: str
+    method: str
+    levels: tuple[float, ...]
+    phi: float
+    phi_pvalue: float
+    tau2: float
+    overdispersion: str
+    adjusted: bool
+    winsorize: float
+
+    def limits(self, n: Any) -> pd.DataFrame:
+        """Funnel limits at arbitrary sample sizes ``n`` (e.g. a grid for drawing curves)."""
+        return pd.DataFrame(
+            _limits(
+                n,
+                self.target,
+                self.method,
+                self.levels,
+                self.adjusted,
+                self.overdispersion,
+                self.phi,
+                self.tau2,
+            )
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return (a copy of) the per-entity table."""
+        return self.table.copy()
+
+    def summary(self) -> Summary:
+        """Return a notebook-friendly summary of the table and the dispersion check."""
+        adj = (
+            f"limits widened for over-dispersion ({self.overdispersion})"
+            if self.adjusted
+            else "limits not adjusted for over-dispersion"
+        )
+        notes = [
+            f"target {self.target:.4g} ({self.target_source}); limits: "
+            f"{'normal approximation' if self.adjusted else self.method}",
+            f"phi = {self.phi:.3g} (p = {fmt_num(self.phi_pvalue, 3)}), tau2 = {self.tau2:.3g}; " + adj,
+        ]
+        return Summary("Funnel plot data (Spiegelhalter 2005)", self.table, notes)
+
+
+def funnel_data(
+    x: Any,
+    n: Any,
+    *,
+    labels: Sequence[Any] | None = None,
+    target: float | None = None,
+    levels: Sequence[float] = (0.95, 0.998),
+    method: FunnelMethod = "exact",
+    overdispersion: Overdispersion = "multiplicative",
+    winsorize: float = 0.1,
+    dispersion_alpha: float = 0.05,
+) -> FunnelResult:
+    """Funnel-plot data: per-entity rates against control limits around a common rate.
+
+    Following Spiegelhalter (2005, "Funnel plots for comparing institutional
+    performance", Stat Med 24:1185): z-scores ``z = (y - t) / sqrt(t (1 - t) / n)`` around
+    the target ``t``, limits at each ``level`` (exact binomial quantiles with
+    interpolation, Appendix A.1.1, or the normal approximation), and a check for
+    over-dispersion: ``phi = mean(z_w^2)`` of the z-scores Winsorised at ``winsorize``
+    and ``1 - winsorize``, tested by ``I phi ~ chi2(I - 1)`` (``chi2(I)`` for a given
+    target). When requested and significant (H1: ``phi > 1``, the entities vary more
+    than binomial sampling allows) the limits are widened, multiplicatively
+    (``sqrt(phi)``, section 4.1) or additively (``tau2``, section 4.2, DerSimonian-Laird
+    on the Winsorised ``phi``), so that only entities that are unusual *beyond the
+    ordinary spread between entities* are flagged.
+
+    Parameters
+    ----------
+    x, n : array-like of int
+        Successes and trials per entity; entities with ``n = 0`` are kept as ``no_data``.
+    labels : sequence, optional
+        Entity names (default 0..I-1).
+    target : float, optional
+        Centre line in (0, 1); default the pooled rate.
+    levels : sequence of float, default (0.95, 0.998)
+    method : {"exact", "normal"}, default "exact"
+    overdispersion : {"multiplicative", "additive", "none"}, default "multiplicative"
+    winsorize : float, default 0.1
+        Fraction Winsorised at each end (0 disables).
+    dispersion_alpha : float, default 0.05
+        Level of the over-dispersion test.
+
+    Returns
+    -------
+    FunnelResult
+    """
+    owner = "funnel_data"
+    xa, na, names = _counts(x, n, owner, labels)
+    method = check_literal(method, "method", owner, get_args(FunnelMethod))
+    overdispersion = check_literal(overdispersion, "overdispersion", owner, get_args(Overdispersion))
+    dispersion_alpha = check_unit_open(dispersion_alpha, "dispersion_alpha", owner)
+    if not is_real(winsorize) or not 0 <= float(winsorize) < 0.5:
+        raise param_error("winsorize", owner, "a float in [0, 0.5)", winsorize)
+    levels = tuple(sorted(check_unit_open(v, "levels", owner) for v in levels))
+    if not levels:
+        raise param_error("levels", owner, "a non-empty sequence of floats in (0, 1)", levels)
+    has = na > 0
+    if not has.any():
+        raise InsufficientSampleError(f"{owner}: every entity has n = 0; nothing to plot.")
+    if target is None:
+        t, source = float(xa.sum() / na.sum()), "pooled"
+    else:
+        t, source = check_unit_open(target, "target", owner), "given"
+
+    rate = np.where(has, xa / np.where(has, na, 1), np.nan)
+    s2 = np.where(has, t * (1 - t) / np.where(has, na, 1), np.nan)
+    phi = phi_p = math.nan
+    tau2 = 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (rate - t) / np.sqrt(s2)
+    zs = z[has & np.isfinite(z)]
+    k = zs.size
+    if 0 < t < 1 and k >= 2:
+        phi = _st.winsorized_phi(zs, float(winsorize))
+        dof = k - 1 if source == "pooled" else k
+        phi_p = float(stats.chi2.sf(k * phi, dof))
+        tau2 = _st.dersimonian_tau2(phi, s2[has])
+    elif k < 2:
+        warnings.warn(
+            f"{owner}: fewer than 2 entities with data; over-dispersion not assessed.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
+    adjusted = bool(overdispersion != "none" and math.isfinite(phi) and phi > 1 and phi_p < dispersion_alpha)
+    if adjusted:
+        var = phi * s2 if overdispersion == "multiplicative" else s2 + tau2
+        z_adj = (rate - t) / np.sqrt(var)
+    else:
+        z_adj = z
+
+    lim = _limits(np.where(has, na, 1), t, method, levels, adjusted, overdispersion, phi, tau2)
+    cols: dict[str, Any] = {"entity": names, "x": xa, "n": na, "rate": rate, "z": z, "z_adjusted": z_adj}
+    band = np.where(has, "within", "no_data").astype(object)
+    for level in levels:  # ascending: the outer (wider) limits overwrite the inner ones
+        key = _level_key(level)
+        lo = np.where(has, lim[f"lower_{key}"], np.nan)
+        hi = np.where(has, lim[f"upper_{key}"], np.nan)
+        cols[f"lower_{key}"] = lo
+        cols[f"upper_{key}"] = hi
+        band[has & (rate > hi)] = f"above_{key}"
+        band[has & (rate < lo)] = f"below_{key}"
+    cols["band"] = band
+    table = pd.DataFrame(cols)
+    return FunnelResult(
+        table=table,
+        target=t,
+        target_source=source,
+        method=method,
+        levels=levels,
+        phi=phi,
+        phi_pvalue=phi_p,
+        tau2=tau2,
+        overdispersion=overdispersion,
+        adjusted=adjusted,
+        winsorize=float(winsorize),
+    )
+
+
+_FUNNEL_TEXT = {
+    "en": {
+        "title": "Funnel plot",
+        "x": "Number of responses (n)",
+        "y": "Rate",
+        "pooled": "Pooled rate",
+        "given": "Target",
+        "limit": "{level}% limits",
+        "adjusted": "limits adjusted for over-dispersion (φ = {phi:.2f})",
+    },
+    "zh": {
+        "title": "漏斗图",
+        "x": "样本量 (n)",
+        "y": "比率",
+        "pooled": "总体比率",
+        "given": "目标值",
+        "limit": "{level}% 控制限",
+        "adjusted": "控制限已按过度离散校正 (φ = {phi:.2f})",
+    },
+}
+
+
+def funnel_plot(
+    funnel: FunnelResult | None = None,
+    *,
+    x: Any = None,
+    n: Any = None,
+    labels: Sequence[Any] | None = None,
+    lang: Lang = "en",
+    ax: Axes | None = None,
+    label_outliers: bool = True,
+    title: str | None = None,
+    **funnel_kwargs: Any,
+) -> Figure:
+    """Draw a funnel plot; returns the matplotlib Figure (never calls ``plt.show``).
+
+    Parameters
+    ----------
+    funnel : FunnelResult, optional
+        From :func:`funnel_data`; otherwise give ``x`` and ``n`` (and ``labels`` and any
+        :func:`funnel_data` keyword).
+    lang : {"en", "zh"}, default "en"
+        Language of the labels (fonts are the caller's business).
+    ax : matplotlib Axes, optional
+        Draw into these axes instead of a new figure.
+    label_outliers : bool, default True
+        Name the entities outside the outermost limits.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import seaborn as sns
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
+    lang = check_literal(lang, "lang", "funnel_plot", _LANGS)
+    if funnel is None:
+        if x is None or n is None:
+            raise param_error("funnel", "funnel_plot", "a FunnelResult, or x and n given", None)
+        funnel = funnel_data(x, n, labels=labels, **funnel_kwargs)
+    elif not isinstance(funnel, FunnelResult):
+        raise param_error("funnel", "funnel_plot", "a FunnelResult", type(funnel).__name__)
+    elif funnel_kwargs or x is not None or n is not None:
+        raise param_error(
+            "funnel", "funnel_plot", "None when x, n or funnel_data keywords are given", "a FunnelResult"
+        )
+    txt = _FUNNEL_TEXT[lang]
+    tab = funnel.table[funnel.table["n"] > 0]
+    with sns.axes_style("whitegrid"):
+        if ax is None:
+            fig = Figure(figsize=(7.5, 5.0), layout="constrained")
+            ax = fig.add_subplot()
+        else:
+            fig = ax.figure
+        colors = sns.color_palette("deep")
+        n_max = max(float(tab["n"].max()), 2.0)
+        grid = np.unique(np.r_[np.geomspace(1, n_max * 1.05, 300), tab["n"].to_numpy()])
+        lim = funnel.limits(grid)
+        ax.axhline(funnel.target, color="0.25", lw=1.2, label=txt[funnel.target_source])
+        styles = ["--", "-", ":", "-."]
+        for i, level in enumerate(funnel.levels):
+            key = _level_key(level)
+            ls = styles[i % len(styles)]
+            lab = txt["limit"].format(level=f"{level * 100:g}")
+            ax.plot(grid, lim[f"lower_{key}"], ls=ls, color=colors[i + 1], lw=1, label=lab)
+            ax.plot(grid, lim[f"upper_{key}"], ls=ls, color=colors[i + 1], lw=1)
+        inside = tab["band"] == "within"
+        ax.scatter(tab.loc[inside, "n"], tab.loc[inside, "rate"], s=22, color=colors[0], zorder=3)
+        ax.scatter(tab.loc[~inside, "n"], tab.loc[~inside, "rate"], s=30, color=colors[3], zorder=3)
+        if label_outliers:
+            outer = _level_key(funnel.levels[-1])
+            for _, row in tab[tab["band"].isin([f"above_{outer}", f"below_{outer}"])].iterrows():
+                ax.annotate(
+                    str(row["entity"]),
+                    (row["n"], row["rate"]),
+                    fontsize=8,
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                )
+        ax.set_xlabel(txt["x"])
+        ax.set_ylabel(txt["y"])
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_title(title if title is not None else txt["title"])
+        if funnel.adjusted:
+            ax.text(
+                0.99,
+                0.01,
+                txt["adjusted"].format(phi=funnel.phi),
+                transform=ax.transAxes,
+                ha="right",
+                va="bottom",
+                fontsize=8,
+                color="0.3",
+            )
+        ax.legend(loc="best", fontsize=8)
+    return fig
+
+
+# =========================================================================== shrinkage
+
+
+@dataclass(frozen=True, slots=True)
+class ShrinkageResult:
+    """Empirical-Bayes (beta-binomial) shrunk rates.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per entity: ``entity, x, n, raw_rate, shrunk_rate, ci_low, ci_high,
+        weight_data, rank, raw_rank``. ``shrunk_rate`` is the posterior mean
+        ``(a + x) / (a + b + n)``; ``ci_low``/``ci_high`` the equal-tailed ``level``
+        interval of ``Beta(a + x, b + n - x)``; ``weight_data = n / (n + a + b)`` the weight
+        of the entity's own data; ``rank`` by shrunk rate (1 = best).
+    a, b : float
+        Beta prior fitted by marginal maximum likelihood of the beta-binomial.
+    prior_mean : float
+        ``a / (a + b)``.
+    prior_strength : float
+        ``a + b`` (in "surveys"): large means the entities hardly differ, so rates are
+        pulled strongly to the mean.
+    loglik : float
+        Maximised beta-binomial log-likelihood.
+    converged : bool
+    level : float
+    """
+
+    table: pd.DataFrame
+    a: float
+    b: float
+    prior_mean: float
+    prior_strength: float
+    loglik: float
+    converged: bool
+    level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return (a copy of) the per-entity table."""
+        return self.table.copy()
+
+    def summary(self) -> Summary:
+        """Return a notebook-friendly summary."""
+        note = (
+            f"prior Beta({self.a:.3g}, {self.b:.3g}): mean {self.prior_mean:.4g}, "
+            f"strength a + b = {self.prior_strength:.3g}; {self.level * 100:g}% posterior "
+            "intervals; ranked by shrunk rate"
+        )
+        return Summary("Empirical-Bayes shrunk rates", self.table, [note])
+
+
+def shrink_rates(
+    x: Any,
+    n: Any,
+    *,
+    labels: Sequence[Any] | None = None,
+    level: float = 0.95,
+    higher_is_better: bool = True,
+) -> ShrinkageResult:
+    """Empirical-Bayes shrunk rates, so a small branch is not ranked first by luck.
+
+    Fits ``p_i ~ Beta(a, b)``, ``x_i | p_i ~ Binomial(n_i, p_i)`` by maximising the
+    beta-binomial marginal likelihood (``scipy.stats.betabinom`` + ``scipy.optimize``)
+    and reports each entity's posterior ``Beta(a + x_i, b + n_i - x_i)``: its mean (the
+    shrunk rate) and equal-tailed interval. Entities with ``n = 0`` get the prior.
+
+    Parameters
+    ----------
+    x, n : array-like of int
+        Successes and trials per entity.
+    labels : sequence, optional
+    level : float, default 0.95
+        Posterior interval coverage.
+    higher_is_better : bool, default True
+        Rank 1 = highest shrunk rate (False: lowest, e.g. complaint rates).
+
+    Returns
+    -------
+    ShrinkageResult
+
+    Raises
+    ------
+    InsufficientSampleError
+        Fewer than two entities with data (no prior can be estimated). Fewer than five
+        give a SmallSampleWarning.
+    """
+    owner = "shrink_rates"
+    xa, na, names = _counts(x, n, owner, labels)
+    level = check_unit_open(level, "level", owner)
+    has = na > 0
+    if has.sum() < 2:
+        raise InsufficientSampleError(
+            f"{owner}: needs at least 2 entities with data to estimate the prior; got {int(has.sum())}."
+        )
+    if has.sum() < 5:
+        warnings.warn(
+            f"{owner}: the prior is estimated from only {int(has.sum())} entities; shrinkage is unreliable.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
+    a, b, loglik, converged = _st.fit_beta_binomial(xa[has], na[has])
+    post_a, post_b = a + xa, b + na - xa
+    shrunk = post_a / (post_a + post_b)
+    lo = stats.beta.ppf((1 - level) / 2, post_a, post_b)
+    hi = stats.beta.ppf((1 + level) / 2, post_a, post_b)
+    raw = np.where(has, xa / np.where(has, na, 1), np.nan)
+    sign = -1.0 if higher_is_better else 1.0
+    table = pd.DataFrame(
+        {
+            "entity": names,
+            "x": xa,
+            "n": na,
+            "raw_rate": raw,
+            "shrunk_rate": shrunk,
+            "ci_low": lo,
+            "ci_high": hi,
+            "weight_data": na / (na + a + b),
+        }
+    )
+    table["rank"] = (sign * table["shrunk_rate"]).rank(method="min").astype(int)
+    table["raw_rank"] = (sign * table["raw_rate"]).rank(method="min").astype("Int64")
+    return ShrinkageResult(
+        table=table,
+        a=float(a),
+        b=float(b),
+        prior_mean=float(a / (a + b)),
+        prior_strength=float(a + b),
+        loglik=loglik,
+        converged=converged,
+        level=level,
+    )
