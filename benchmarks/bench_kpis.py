@@ -44,8 +44,8 @@ def ensure_data(path: Path = DATA) -> Path:
 
 
 def run_package(data: str, quarter: str) -> dict:
-    from bankperf_analysis.cli.scorecard import quarter_scorecards
     from bankperf_analysis.dataset.load import load_dataset
+    from bankperf_analysis.scorecard.quarter import quarter_scorecards
 
     with load_dataset(data, validate=False) as ds:
         kpis, staff_card, branch_card = quarter_scorecards(ds, quarter)

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from bankperf_analysis.cli.main import main
-from bankperf_analysis.cli.scorecard import quarter_scorecards
 from bankperf_analysis.dataset.load import load_dataset
+from bankperf_analysis.scorecard.quarter import quarter_scorecards
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from bankperf_analysis.cli.main import main
-from bankperf_analysis.cli.report import build_reports
 from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.metrics.compute import compute_kpis
 from bankperf_analysis.report.sections import format_value
+from bankperf_analysis.runner.batch import build_reports
 
 
 @pytest.fixture(scope="module")

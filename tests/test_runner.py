@@ -23,6 +23,7 @@ import pytest
 
 import bankperf_analysis
 from bankperf_analysis.exceptions import ParamsError, ReportError
+from bankperf_analysis.report import record_headline
 from bankperf_analysis.runner.run import (
     MANIFEST_NAME,
     ReportFailure,
@@ -31,7 +32,6 @@ from bankperf_analysis.runner.run import (
     add_report_arguments,
     exit_code,
     format_failures,
-    record_headline,
     report_from_args,
     run_reports,
 )

@@ -151,10 +151,10 @@ def prepare_batch(data_dir: str | Path, quarter: str, out_dir: str | Path, *,
     Path
         ``out_dir``.
     """
-    from bankperf_analysis.cli.scorecard import quarter_scorecards
     from bankperf_analysis.dataset.load import load_dataset
     from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis, kpi_availability
     from bankperf_analysis.scheme.model import load_scheme
+    from bankperf_analysis.scorecard.quarter import quarter_scorecards
 
     q = Period.parse(quarter)
     out = Path(out_dir)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bankperf_analysis.runner.batch import build_reports
 from bankperf_analysis.runner.run import (
-    HEADLINE_MIME,
     MANIFEST_NAME,
     SAFE_ID,
     ReportFailure,
@@ -13,13 +13,12 @@ from bankperf_analysis.runner.run import (
     add_report_arguments,
     exit_code,
     format_failures,
-    record_headline,
     report_from_args,
     run_reports,
 )
 
 __all__ = [
-    "HEADLINE_MIME",
+    "build_reports",
     "MANIFEST_NAME",
     "SAFE_ID",
     "ReportItem",
@@ -27,7 +26,6 @@ __all__ = [
     "ReportOutcome",
     "RunResult",
     "run_reports",
-    "record_headline",
     "exit_code",
     "format_failures",
     "add_report_arguments",

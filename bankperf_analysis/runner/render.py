@@ -17,9 +17,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from bankperf_analysis.report.headline import HEADLINE_MIME
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT_TEMPLATE = "bankperf_report"
-HEADLINE_MIME = "application/x.bankperf-headline+json"
 INPUT_KEY_META = "bankperf-input-key"
 
 _HEADING = re.compile(r"<h([23])\s+id=\"([^\"]*)\"\s*>(.*?)</h\1>", re.S | re.I)

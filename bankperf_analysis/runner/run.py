@@ -38,7 +38,8 @@ What it guarantees:
   live ``<script>`` (an unescaped name) fails instead of being published.
 
 Notebooks record their headline numbers for the index page with
-:func:`record_headline` and escape names with :func:`bankperf_analysis.i18n.md_escape`.
+:func:`bankperf_analysis.report.record_headline` and escape names with
+:func:`bankperf_analysis.i18n.md_escape`.
 """
 
 from __future__ import annotations
@@ -62,7 +63,6 @@ from bankperf_analysis.exceptions import ParamsError, ReportError
 from bankperf_analysis.i18n import check_lang, t
 
 __all__ = [
-    "HEADLINE_MIME",
     "MANIFEST_NAME",
     "SAFE_ID",
     "ReportItem",
@@ -70,14 +70,12 @@ __all__ = [
     "ReportOutcome",
     "RunResult",
     "run_reports",
-    "record_headline",
     "exit_code",
     "format_failures",
     "add_report_arguments",
     "report_from_args",
 ]
 
-HEADLINE_MIME = "application/x.bankperf-headline+json"
 MANIFEST_NAME = ".bankperf-cache.json"
 #: An item id (branch id) must match this to become a file name.
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -89,54 +87,6 @@ Status = Literal["ok", "failed", "cached"]
 
 
 # --------------------------------------------------------------------------- notebook side
-
-
-def record_headline(values: Mapping[str, Any] | None = None, **more: Any) -> None:
-    """Record headline numbers of this report for the index page.
-
-    Call it from a notebook (typically the last cell); several calls merge. The
-    values travel as a ``application/x.bankperf-headline+json`` output, which the
-    runner reads from the executed notebook and strips from the HTML.
-
-    Parameters
-    ----------
-    values : mapping, optional
-        ``{"satisfaction_rate": 0.87, "complaint_count": 3}``. Keys are label keys of
-        :mod:`bankperf_analysis.i18n` where possible (the index translates them).
-        Values must be numbers, strings, booleans or None; NumPy scalars are converted
-        and NaN becomes None.
-    **more
-        More values, as keyword arguments.
-
-    Returns
-    -------
-    None
-        Nothing, so that a last-line call adds no text output to the report.
-    """
-    data = {**(values or {}), **more}
-    clean: dict[str, Any] = {}
-    for key, value in data.items():
-        if not isinstance(key, str) or not key:
-            raise ParamsError(
-                f"The keys of record_headline must be non-empty strings. Got {key!r} instead."
-            )
-        if hasattr(value, "item") and not isinstance(value, str | bytes):
-            value = value.item()  # NumPy / pandas scalar
-        if isinstance(value, float) and not math.isfinite(value):
-            value = None
-        if value is not None and not isinstance(value, str | int | float | bool):
-            raise ParamsError(
-                f"The value of {key!r} in record_headline must be a number, string, bool or "
-                f"None. Got {type(value).__name__} instead."
-            )
-        clean[key] = value
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:  # pragma: no cover
-        return
-    if get_ipython() is not None:
-        display({HEADLINE_MIME: clean}, raw=True)
 
 
 # --------------------------------------------------------------------------- results

@@ -32,12 +32,12 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
+from bankperf_analysis._resources import default_scheme_path
 from bankperf_analysis.exceptions import ParamsError
 
 __all__ = [
@@ -644,11 +644,6 @@ class Scheme:
 # ------------------------------------------------------------------- loading
 
 
-def default_scheme_path() -> Path:
-    """Path of the packaged default scheme (``bankperf_analysis/data/scheme.yaml``)."""
-    return Path(str(resources.files("bankperf_analysis").joinpath("data", "scheme.yaml")))
-
-
 class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """SafeLoader that rejects duplicate mapping keys (PyYAML keeps the last one silently).
 
@@ -678,8 +673,8 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
     Parameters
     ----------
     path : str or Path, optional
-        YAML file. Default: the packaged copy of ``params/scheme.yaml``
-        (``bankperf_analysis/data/scheme.yaml``, byte-identical).
+        YAML file. Default: the default scheme, ``params/scheme.yaml`` of the
+        repository (an installed wheel carries it as ``bankperf_analysis/scheme/default.yaml``).
 
     Returns
     -------
@@ -702,7 +697,7 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
     2000.0
     """
     p = default_scheme_path() if path is None else Path(path)
-    source = str(path) if path is not None else "bankperf_analysis/data/scheme.yaml"
+    source = str(path) if path is not None else "the default scheme (params/scheme.yaml)"
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:

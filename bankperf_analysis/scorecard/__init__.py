@@ -7,6 +7,7 @@ from bankperf_analysis.scorecard.export import (
     excel_sheet_name,
     write_scorecard,
 )
+from bankperf_analysis.scorecard.quarter import quarter_scorecards
 from bankperf_analysis.scorecard.scoring import (
     STATUS_BELOW,
     STATUS_INSUFFICIENT,
@@ -24,6 +25,7 @@ from bankperf_analysis.scorecard.scoring import (
 )
 
 __all__ = [
+    "quarter_scorecards",
     "STATUS_MET",
     "STATUS_BELOW",
     "STATUS_INSUFFICIENT",
