@@ -29,6 +29,8 @@ __all__ = [
     "show",
     "is_real",
     "check_choice",
+    "check_real",
+    "check_period",
     "check_unit_interval",
     "check_positive",
     "check_int",
@@ -81,6 +83,42 @@ def check_choice(value: Any, name: str, owner: str, allowed: Any) -> Any:
     if isinstance(value, list | dict | set) or value not in options:
         raise param_error(name, owner, "one of " + ", ".join(repr(a) for a in options), value)
     return value
+
+
+def check_real(value: Any, name: str, owner: str, *, allow_none: bool = False) -> float | None:
+    """Return a finite float (not a bool), or None when allowed."""
+    if value is None and allow_none:
+        return None
+    if not is_real(value) or not math.isfinite(float(value)):
+        raise param_error(name, owner, "a finite float" + (" or None" if allow_none else ""), value)
+    return float(value)
+
+
+def check_period(value: Any, name: str, owner: str, kind: str | None = "quarter") -> Any:
+    """Return the :class:`~bankperf_analysis.periods.Period` ``value`` names, of ``kind`` if given.
+
+    ``kind`` is ``"quarter"``, ``"month"``, ``"year"`` or None (any).
+
+    Examples
+    --------
+    >>> str(check_period("2026q3", "quarter", "score_staff"))
+    '2026Q3'
+    >>> check_period("2026", "quarter", "score_staff")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bankperf_analysis.exceptions.ParamsError: The 'quarter' parameter ... Got '2026' instead.
+    """
+    from bankperf_analysis.periods import Period
+
+    examples = {"quarter": "a quarter like '2026Q3'", "month": "a month like '2026-07'",
+                "year": "a year like '2026'", None: "a period like '2026Q3', '2026-07' or '2026'"}
+    try:
+        p = Period.parse(value)
+    except (ParamsError, TypeError, ValueError, AttributeError):
+        p = None
+    if p is None or (kind is not None and p.kind != kind):
+        raise param_error(name, owner, examples[kind], value)
+    return p
 
 
 def check_unit_interval(
