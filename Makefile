@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name bankperf --display-name "bankperf (.venv)" >/dev/null
+	if [ -d .git ]; then $(BIN)/pre-commit install >/dev/null; fi
 	touch $(STAMP)
 
 setup: $(STAMP)
