@@ -292,7 +292,8 @@ def test_result_object_api(q4_vs_q3, truth):
     assert "<table" in html
     zh = q4_vs_q3.summary("zh")
     assert "客户满意度" in zh.as_text() and zh._repr_html_() == zh.as_html()
-    assert drop in repr(q4_vs_q3) or "flagged=1" in repr(q4_vs_q3)
+    assert repr(q4_vs_q3) == (f"ChangesResult(kpi='satisfaction_rate', level='branch', 2026Q4 vs 2026Q3, "
+                              f"entities={truth['n_branches']}, flagged=1)")
     with pytest.raises(ParamsError, match="entity_id"):
         q4_vs_q3.for_entity("B99")
     frame.loc[0, "flag"] = "changed"  # to_frame returns a copy
