@@ -19,10 +19,11 @@ from bankperf_analysis.i18n import (
     unit_label,
 )
 
-# The KPI names of the domain reference (domain.md, table "KPIs, formulas and default targets",
-# which names the source document of each KPI: 000-004 of the bank's seed documents). The
-# package's label of each KPI contains the document's Chinese term and, where the document's
-# English wording is the usual one, its English name.
+# Source: the KPI table ("KPIs, formulas and default targets") of the domain reference
+# ../shared/domain.md, distilled from the bank's seed documents 000-004 (the document of each
+# KPI is noted on its line; docs/domain.md words a few terms more fully, e.g. 现金业务差错率).
+# The package's label of each KPI contains the reference's Chinese term and, where the
+# reference's English wording is the usual one, its English name.
 DOMAIN_KPI_TERMS = {
     "satisfaction_rate": ("satisfaction", "客户满意度"),  # 000, 003
     "onsite_survey_score": ("on-site survey", "现场问卷"),  # 004
