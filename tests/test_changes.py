@@ -1,9 +1,11 @@
 """Tests of bankperf_analysis.significance.changes on the default demo bank (planted truths in truth.json).
 
 The demo bank (``make_demo_bank(folder, scale="default", seed=20261)``, the ``default_bank``
-fixture) plants: a 12-point satisfaction drop in B09 in 2026Q4, a +6-point bonus effect
-from 2025Q3 (B01-B03) and 2026Q1 (B04-B06), and a branch with about 8 surveys a quarter
-(B12). The "true change" of a branch between two quarters is read from
+fixture) plants: a 12-point satisfaction drop in one never-treated branch in 2026Q4
+(``truth["satisfaction_drop"]``), a +6-point bonus effect from 2025Q3 and 2026Q1 in the
+adopting branches (``truth["bonus_scheme"]["adoption"]``), and a branch with about 12 surveys
+a quarter (``truth["small_sample_branch"]``). The tests read the branch ids from there. The
+"true change" of a branch between two quarters is read from
 ``truth["expected_satisfaction_by_branch_quarter"]`` (it also moves by a fraction of a
 point when a post changes hands), never hard-coded.
 """
@@ -67,8 +69,9 @@ def sat_kpis(ds) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def q4_vs_q3(ds, sat_kpis) -> ChangesResult:
-    with pytest.warns(SmallSampleWarning, match="B12"):  # the small branch gets an exact test
+def q4_vs_q3(ds, sat_kpis, truth) -> ChangesResult:
+    small = truth["small_sample_branch"]["branch_id"]
+    with pytest.warns(SmallSampleWarning, match=small):  # the small branch gets an exact test
         return kpi_changes(ds, "satisfaction_rate", "2026Q4", kpis=sat_kpis)
 
 
@@ -127,10 +130,12 @@ def test_against_last_year_finds_adopters_and_the_drop(ds, sat_kpis, truth, reco
     frame = res.to_frame().set_index("entity")
     true = _true_change(truth, "2025Q4", "2026Q4")
     adopters = set(truth["bonus_scheme"]["adoption"])
-    # Adopters whose scheme started between 2025Q4 and 2026Q4 (B04-B06; B01-B03 were
-    # already treated in 2025Q4, so they have no true change against last year).
+    # Adopters whose scheme started after 2025Q4 and by 2026Q4 (the others were already
+    # treated in 2025Q4, so they have no true change against last year).
     changed_adopters = sorted(b for b in adopters if true[b] > REAL_CHANGE)
-    assert changed_adopters == ["B04", "B05", "B06"]
+    started = [b for b, q in truth["bonus_scheme"]["adoption"].items()
+               if Period.parse("2025Q4") < Period.parse(q) <= Period.parse("2026Q4")]
+    assert changed_adopters == sorted(started) and started
     found = [b for b in changed_adopters if frame.loc[b, "flag"] == "up"]
     no_change = [b for b, d in true.items() if abs(d) < NO_CHANGE]
     false_flags = [b for b in no_change if frame.loc[b, "flag"] in ("up", "down")]
@@ -221,9 +226,17 @@ def test_ordinal_path_on_complaint_scores(ds, default_bank):
     assert frame["method"].str.contains("proportional-odds").all()
 
 
+def _steady_branch(truth: dict) -> str:
+    """The first branch with no true change 2026Q3 -> 2026Q4 that is neither dropped nor small."""
+    true = _true_change(truth, "2026Q3", "2026Q4")
+    special = {truth["satisfaction_drop"]["branch_id"], truth["small_sample_branch"]["branch_id"]}
+    return min(b for b, d in true.items() if abs(d) < NO_CHANGE and b not in special)
+
+
 @quiet_small
-@pytest.mark.parametrize("branch", ["B09", "B01"])
-def test_staff_level_within_one_branch(ds, sat_kpis, truth, branch, record_property):
+@pytest.mark.parametrize("which", ["dropped", "steady"])
+def test_staff_level_within_one_branch(ds, sat_kpis, truth, which, record_property):
+    branch = truth["satisfaction_drop"]["branch_id"] if which == "dropped" else _steady_branch(truth)
     res = kpi_changes(ds, "satisfaction_rate", "2026Q4", level="staff", branch_id=branch, kpis=sat_kpis)
     frame = res.to_frame()
     home = ds.sql("SELECT staff_id, branch_id FROM staff").set_index("staff_id")["branch_id"]
@@ -238,7 +251,7 @@ def test_staff_level_within_one_branch(ds, sat_kpis, truth, branch, record_prope
     n_flags = int(frame["flag"].isin(["up", "down"]).sum())
     record_property(f"staff_flags_{branch}", n_flags)
     print(f"\nstaff of {branch}: {n_flags} of {len(frame)} flagged")
-    if branch != truth["satisfaction_drop"]["branch_id"]:
+    if which == "steady":
         assert n_flags <= 1
 
 
@@ -253,30 +266,34 @@ def test_bank_and_region_levels(ds, sat_kpis):
 
 
 @quiet_small
-def test_requested_entities_and_unknown_ids(ds, sat_kpis):
-    res = kpi_changes(ds, "satisfaction_rate", "2026Q4", entities=["B09", "B99"], kpis=sat_kpis)
+def test_requested_entities_and_unknown_ids(ds, sat_kpis, truth):
+    drop = truth["satisfaction_drop"]["branch_id"]
+    assert "B99" not in truth["expected_satisfaction_by_branch_quarter"]["2026Q4"]  # not a branch
+    res = kpi_changes(ds, "satisfaction_rate", "2026Q4", entities=[drop, "B99"], kpis=sat_kpis)
     frame = res.to_frame().set_index("entity")
     assert frame.loc["B99", "flag"] == "no_data"
-    assert frame.loc["B09", "flag"] == "down" and res.n_comparisons == 1
+    assert frame.loc[drop, "flag"] == "down" and res.n_comparisons == 1
 
 
 # --------------------------------------------------------------------------- result object
 
 
-def test_result_object_api(q4_vs_q3):
+def test_result_object_api(q4_vs_q3, truth):
+    drop = truth["satisfaction_drop"]["branch_id"]
     frame = q4_vs_q3.to_frame()
     assert tuple(frame.columns) == CHANGE_COLUMNS
-    assert q4_vs_q3.flagged()["entity"].tolist() == ["B09"]
-    res = q4_vs_q3.for_entity("B09")
+    assert q4_vs_q3.flagged()["entity"].tolist() == [drop]
+    res = q4_vs_q3.for_entity(drop)
     assert isinstance(res, ChangeTestResult) and math.isfinite(res.pvalue_adjusted)
-    assert res.n_comparisons == 12
+    assert res.n_comparisons == truth["n_branches"]
     text = q4_vs_q3.summary().as_text()
-    assert "B09" in text and "Benjamini-Hochberg" in text and "1 down" in text
+    assert drop in text and "Benjamini-Hochberg" in text and "1 down" in text
     html = q4_vs_q3._repr_html_()
     assert "<table" in html
     zh = q4_vs_q3.summary("zh")
     assert "客户满意度" in zh.as_text() and zh._repr_html_() == zh.as_html()
-    assert "B09" in repr(q4_vs_q3) or "flagged=1" in repr(q4_vs_q3)
+    assert repr(q4_vs_q3) == (f"ChangesResult(kpi='satisfaction_rate', level='branch', 2026Q4 vs 2026Q3, "
+                              f"entities={truth['n_branches']}, flagged=1)")
     with pytest.raises(ParamsError, match="entity_id"):
         q4_vs_q3.for_entity("B99")
     frame.loc[0, "flag"] = "changed"  # to_frame returns a copy

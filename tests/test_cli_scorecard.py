@@ -20,12 +20,18 @@ def workbook(tiny_bank, tmp_path_factory):
     return out, staff_card, branch_card
 
 
-def test_workbook_sheets(workbook):
+def _branch_sheets(sheets, tiny_bank) -> list[str]:
+    """The sheets named after a branch of the bank ("<branch_id> <branch name>")."""
+    ids = set(pd.read_parquet(tiny_bank / "branches.parquet")["branch_id"])
+    return [name for name in sheets if name.split(" ")[0] in ids]
+
+
+def test_workbook_sheets(workbook, tiny_bank):
     out, staff_card, _ = workbook
     sheets = pd.read_excel(out, sheet_name=None, engine="openpyxl")
     assert {"Summary", "Bonus list", "Training list", "Branch results"} <= set(sheets)
-    branch_sheets = [s for s in sheets if s.startswith("B0")]
-    assert len(branch_sheets) == 4
+    branch_sheets = _branch_sheets(sheets, tiny_bank)
+    assert len(branch_sheets) == pd.read_parquet(tiny_bank / "branches.parquet")["branch_id"].nunique()
 
 
 def test_bonus_total_matches_the_package(workbook):
@@ -36,10 +42,10 @@ def test_bonus_total_matches_the_package(workbook):
     assert staff_card.total_bonus_yuan == 2000 * int((staff_card.people.grade == "excellent").sum())
 
 
-def test_every_staff_member_once_across_branch_sheets(workbook):
+def test_every_staff_member_once_across_branch_sheets(workbook, tiny_bank):
     out, staff_card, _ = workbook
     sheets = pd.read_excel(out, sheet_name=None, engine="openpyxl")
-    ids = pd.concat([df["staff_id"] for name, df in sheets.items() if name.startswith("B0")])
+    ids = pd.concat([sheets[name]["staff_id"] for name in _branch_sheets(sheets, tiny_bank)])
     assert sorted(ids) == sorted(staff_card.people.staff_id)
 
 

@@ -3,13 +3,16 @@
 Truths come from the seeded demo banks (``make_demo_bank(scale="default", seed=20261)``,
 fixture ``default_bank``; ``scale="tiny", seed=1``, fixture ``tiny_bank``), whose
 ``truth.json`` plants the bonus-scheme effects: +0.06 satisfied share and +1.0 cross-sale
-per staff-month from the adoption quarter on (B01-B03 2025Q3, B04-B06 2026Q1).
+per staff-month from the adoption quarter on (``truth["bonus_scheme"]["adoption"]``: three
+branches from 2025Q3, three from 2026Q1, the other six never) and a 12-point satisfaction
+drop in one never-treated branch in 2026Q4 (``truth["satisfaction_drop"]``). The tests read
+the branch ids from there.
 
 Estimates on the default bank (weights n, not-yet-treated controls, clustered by branch,
 t(11); robust = Callaway-Sant'Anna, TWFE beside it; printed by the tests with ``-s``)::
 
     satisfaction_rate      branch-quarter  robust 0.0653 [0.0506, 0.0801]  TWFE 0.0673 [0.0561, 0.0785]
-                           without B09     robust 0.0607 [0.0482, 0.0732]  TWFE 0.0636 [0.0552, 0.0719]
+                           without drop    robust 0.0607 [0.0482, 0.0732]  TWFE 0.0636 [0.0552, 0.0719]
                            staff-quarter   robust 0.0661 [0.0508, 0.0813]  TWFE 0.0671 [0.0565, 0.0777]
     cross_sales_per_month  branch-quarter  robust 0.9849 [0.7452, 1.2246]  TWFE 1.0364 [0.8630, 1.2099]
                            staff-quarter   robust 0.9621 [0.6787, 1.2455]  TWFE 1.0427 [0.9011, 1.1844]
@@ -62,6 +65,11 @@ def truth(default_bank) -> dict:
     return json.loads((default_bank / "truth.json").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="module")
+def tiny_truth(tiny_bank) -> dict:
+    return json.loads((tiny_bank / "truth.json").read_text(encoding="utf-8"))
+
+
 def _text(block: HtmlBlock) -> str:
     return re.sub(r"<[^>]+>", " ", block.html)
 
@@ -83,7 +91,8 @@ def test_planted_effect_inside_robust_interval(default_ds, truth, kpi, level):
     assert r.twfe.ci_low <= true <= r.twfe.ci_high
     assert r.pvalue < 0.001  # the effect is found, not just "not excluded"
     assert not r.disagree  # homogeneous planted effects: TWFE is fine here
-    assert r.robust.n_clusters == 12 and r.robust.n_cohorts == 2
+    assert r.robust.n_clusters == truth["n_branches"]
+    assert r.robust.n_cohorts == len(set(truth["bonus_scheme"]["adoption"].values()))
     # the tidy frame and the summary table agree with the result
     fr = study.to_frame()
     assert fr["estimator"].tolist() == ["callaway-santanna", "twfe", "twfe - robust"]
@@ -93,31 +102,33 @@ def test_planted_effect_inside_robust_interval(default_ds, truth, kpi, level):
     assert f"{scale * r.estimate:+.1f}" in table
 
 
-def test_b09_drop_biases_satisfaction_slightly_upward(default_ds, truth):
-    """B09 (never treated) loses 12 points in 2026Q4: the never-treated comparison falls.
+def test_planted_drop_biases_satisfaction_slightly_upward(default_ds, truth):
+    """The dropped branch (never treated) loses 12 points in 2026Q4: the never-treated comparison falls.
 
     Expected bias ~ +0.02 on the 2026Q4 cells (0.12 / 6 never-treated branches) x ~0.2
     of the weight of the overall effect = ~ +0.004. Both estimates cover the truth.
     """
     drop = truth["satisfaction_drop"]
-    assert drop["branch_id"] == "B09" and drop["quarter"] == "2026Q4"
+    dropped = drop["branch_id"]
+    assert drop["quarter"] == "2026Q4" and dropped in truth["bonus_scheme"]["never_treated"]
+    assert len(truth["bonus_scheme"]["never_treated"]) == 6
     full = IncentiveStudy(default_ds, SAT, "branch-quarter")
-    without = IncentiveStudy(default_ds, SAT, "branch-quarter", exclude_branches=("B09",),
+    without = IncentiveStudy(default_ds, SAT, "branch-quarter", exclude_branches=(dropped,),
                              max_leave_one_out=0)
     bias = full.result_.estimate - without.result_.estimate
-    print(f"\nwith B09 {full.result_.estimate:.4f}, without {without.result_.estimate:.4f}, "
+    print(f"\nwith {dropped} {full.result_.estimate:.4f}, without {without.result_.estimate:.4f}, "
           f"bias {bias:+.4f}")
     assert 0.0 < bias < 0.01
     for s in (full, without):
         assert s.result_.ci_low <= 0.06 <= s.result_.ci_high
-    assert "B09" not in set(without.panel_["branch"])
-    # the leave-one-branch-out table shows it: B09 moves the estimate most, downward
+    assert dropped not in set(without.panel_["branch"])
+    # the leave-one-branch-out table shows it: the dropped branch moves the estimate most, downward
     loo = full.leave_one_out_.set_index("left_out")
-    assert len(loo) == 12
-    assert loo.loc["B09", "robust"] == pytest.approx(without.result_.estimate)
-    assert loo["change"].abs().idxmax() == "B09" and loo.loc["B09", "change"] < 0
+    assert len(loo) == truth["n_branches"]
+    assert loo.loc[dropped, "robust"] == pytest.approx(without.result_.estimate)
+    assert loo["change"].abs().idxmax() == dropped and loo.loc[dropped, "change"] < 0
     text = _text(full.robustness())
-    assert "B09" in text and "planted local drop" in text
+    assert dropped in text and "planted local drop" in text
     # the event study puts the bias where it belongs: the last event time (2026Q4, cohort 2025Q3)
     ev_full = full.result_.event.frame.set_index("event_time")["estimate"]
     ev_wo = without.result_.event.frame.set_index("event_time")["estimate"]
@@ -167,12 +178,16 @@ def test_names_are_escaped(default_ds):
 # ----------------------------------------------------------------------------- too few branches
 
 
-def test_tiny_bank_concludes_too_few_branches(tiny_bank):
+def test_tiny_bank_concludes_too_few_branches(tiny_bank, tiny_truth):
     study = IncentiveStudy(str(tiny_bank), SAT, "branch-quarter", lang="en")
     assert study.status_ == "too_few_branches" and study.result_ is None
     for block in (study.summary_table(), study.diagnostics(), study.robustness(), study.conclusion()):
-        assert "too few branches (4" in _text(block)
-    assert "B01" in _text(study.definition())  # the treatment table is still shown
+        assert f"too few branches ({tiny_truth['n_branches']}" in _text(block)
+    definition = _text(study.definition())  # the treatment table is still shown
+    for branch, quarter in tiny_truth["bonus_scheme"]["adoption"].items():
+        assert re.search(rf"{branch}\s+{quarter}\s+adopts", definition), branch
+    for branch in tiny_truth["bonus_scheme"]["never_treated"]:
+        assert re.search(rf"{branch}\s+never\s+comparison only", definition), branch
     assert study.event_study_figure() is not None
     assert study.headline() == {"incentive_kpi": SAT, "incentive_status": "too_few_branches"}
     assert "网点太少" in IncentiveStudy(str(tiny_bank), SAT, lang="zh").conclusion_text()
@@ -223,15 +238,17 @@ def test_staff_panel_is_unbalanced_weighted_and_clustered(tiny_ds, tiny_adoption
     assert p["treated"].sum() > 0 and (p.loc[~never, "treated"] == 0).any()
 
 
-def test_branch_and_month_panels(tiny_ds, tiny_adoption):
+def test_branch_and_month_panels(tiny_ds, tiny_adoption, tiny_truth):
     b = kpi_panel(tiny_ds, XS, "branch-quarter", adoption=tiny_adoption, kpis=[SAT])
     assert "role" not in b and (b["unit"] == b["branch"]).all()
-    assert len(b) == 4 * 8 and b[SAT].notna().all()  # balanced at branch level
-    m = kpi_panel(tiny_ds, SAT, "staff-month", adoption={"B01": "2025Q3", "B02": "2026-02"})
+    n_quarters = len(tiny_truth["expected_satisfaction_by_branch_quarter"])
+    assert len(b) == tiny_truth["n_branches"] * n_quarters and b[SAT].notna().all()  # balanced
+    first_id, second_id, *rest = sorted(tiny_ds.sql("SELECT branch_id FROM branches")["branch_id"])
+    m = kpi_panel(tiny_ds, SAT, "staff-month", adoption={first_id: "2025Q3", second_id: "2026-02"})
     assert m["period"].dtype == pd.PeriodDtype("M")
     first = m.groupby("branch")["first_treated"].first()
-    assert str(first["B01"]) == "2025-07" and str(first["B02"]) == "2026-02"
-    assert first[["B03", "B04"]].isna().all()  # absent from the mapping: never treated
+    assert str(first[first_id]) == "2025-07" and str(first[second_id]) == "2026-02"
+    assert rest and first[rest].isna().all()  # absent from the mapping: never treated
     n1 = len(kpi_panel(tiny_ds, SAT, "staff-quarter"))
     assert 0 < len(kpi_panel(tiny_ds, SAT, "staff-quarter", min_n=30)) < n1
 
@@ -262,11 +279,14 @@ def test_kpi_panel_without_rows_is_insufficient(tiny_ds):
 
 
 def test_adoption_from_truth(default_bank, truth):
+    scheme = truth["bonus_scheme"]
+    expected = {**scheme["adoption"], **dict.fromkeys(scheme["never_treated"])}
+    assert len(expected) == truth["n_branches"]
     for source in (truth, default_bank, default_bank / "truth.json", str(default_bank)):
         a = adoption_from_truth(source)
-        assert a["branch_id"].tolist() == [f"B{i:02d}" for i in range(1, 13)]
-        assert a[ADOPTION_COL].tolist()[:6] == ["2025Q3"] * 3 + ["2026Q1"] * 3
-        assert a[ADOPTION_COL].iloc[6:].isna().all()
+        assert a["branch_id"].tolist() == sorted(expected)
+        got = {b: None if pd.isna(q) else q for b, q in zip(a["branch_id"], a[ADOPTION_COL], strict=True)}
+        assert got == expected
     with pytest.raises(ParamsError, match="bonus_scheme"):
         adoption_from_truth({"seed": 1})
 
@@ -324,10 +344,9 @@ def test_notebook_runs_on_tiny_bank(tiny_bank, tmp_path, monkeypatch):
     assert heads and heads[-1]["incentive_status"] == "too_few_branches"
 
 
-def test_per_person_adoption_table_matches_branch_table(default_ds):
-    """A staff_id adoption table listing every person of B01-B06 gives the branch result."""
-    cohorts = {"B01": "2025Q3", "B02": "2025Q3", "B03": "2025Q3",
-               "B04": "2026Q1", "B05": "2026Q1", "B06": "2026Q1"}
+def test_per_person_adoption_table_matches_branch_table(default_ds, truth):
+    """A staff_id adoption table listing every person of the adopting branches gives the branch result."""
+    cohorts = dict(truth["bonus_scheme"]["adoption"])
     staff = default_ds.sql("SELECT staff_id, branch_id FROM staff")
     per_person = pd.DataFrame({"staff_id": staff["staff_id"], ADOPTION_COL: staff["branch_id"].map(cohorts)})
     a = IncentiveStudy(default_ds, SAT, "staff-quarter", adoption=per_person, max_leave_one_out=0)

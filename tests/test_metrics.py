@@ -256,10 +256,10 @@ def test_review_360_weights(tmp_path):
     assert _v(k, "review_360_score", "R1", "2026Q3") == pytest.approx(78.0)
 
 
-def test_kpi_table_wide(demo):
+def test_kpi_table_wide(demo, tiny_bank):
     _, k = demo
     wide = kpi_table(k, level="branch", period="2026Q3")
-    assert list(wide.index) == ["B01", "B02", "B03", "B04"]
+    assert list(wide.index) == sorted(pd.read_parquet(tiny_bank / "branches.parquet")["branch_id"])
     assert "satisfaction_rate" in wide.columns
 
 

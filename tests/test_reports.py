@@ -6,56 +6,103 @@ import html
 import re
 import shutil
 
+import nbformat
 import pandas as pd
 import pytest
+import yaml
+from conftest import REPO
 
-from bankperf_analysis.cli.main import main
-from bankperf_analysis.dataset.load import load_dataset
+from bankperf_analysis.cli import main
+from bankperf_analysis.dataset import load_dataset
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.metrics.compute import compute_kpis
-from bankperf_analysis.report.sections import format_value
-from bankperf_analysis.runner.batch import build_reports
+from bankperf_analysis.runner import build_reports
+
+
+def _branch_ids(bank) -> list[str]:
+    """The bank's branch ids, sorted, read from its data (the tests name no demo branch)."""
+    return sorted(pd.read_parquet(bank / "branches.parquet")["branch_id"])
 
 
 @pytest.fixture(scope="module")
-def rendered(tiny_bank, tmp_path_factory):
+def two_branches(tiny_bank) -> list[str]:
+    ids = _branch_ids(tiny_bank)
+    return [ids[0], ids[-1]]
+
+
+@pytest.fixture(scope="module")
+def rendered(tiny_bank, two_branches, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    res = build_reports(tiny_bank, "2026Q3", out, branches=["B01", "B03"], jobs=2, progress=False)
+    res = build_reports(tiny_bank, "2026Q3", out, branches=two_branches, jobs=2, progress=False)
     return res, out / "2026Q3"
 
 
-def test_two_branches_render_ok(rendered):
+def test_two_branches_render_ok(rendered, two_branches):
     res, folder = rendered
     assert res.exit_code == 0 and len(res.done) == 2 and not res.failed
-    assert (folder / "B01.html").is_file() and (folder / "B03.html").is_file()
+    assert all((folder / f"{b}.html").is_file() for b in two_branches)
 
 
-def test_kpi_values_in_html_equal_package_numbers(rendered, tiny_bank):
+def _expected_tiles(bank, branch: str) -> dict[str, tuple[str, int]]:
+    """KPI tiles of a branch in 2026Q3, computed here with plain pandas from the raw tables.
+
+    Definitions (domain.md, "KPIs, formulas and default targets"; the threshold and T from
+    params/scheme.yaml): satisfaction = surveys scoring >= the satisfied threshold / all
+    surveys; average response time = mean seconds from arrival to answer over answered
+    contacts; service level = contacts answered within T seconds / contacts offered;
+    resolution = resolved / answered contacts; queue waiting time = mean wait of answered
+    counter customers. Returns English label -> (displayed value, n).
+    """
+    defs = yaml.safe_load((REPO / "params" / "scheme.yaml").read_text(encoding="utf-8"))["definitions"]
+    start, end = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-10-01")
+    surveys = pd.read_parquet(bank / "surveys.parquet")
+    day = pd.to_datetime(surveys["survey_date"])
+    surveys = surveys[(surveys["branch_id"] == branch) & (day >= start) & (day < end)]
+    contacts = pd.read_parquet(bank / "contacts.parquet")
+    contacts = contacts[(contacts["branch_id"] == branch) & (contacts["arrival_ts"] >= start)
+                        & (contacts["arrival_ts"] < end)]
+    wait = (contacts["answer_ts"] - contacts["arrival_ts"]).dt.total_seconds()
+    answered = contacts["answer_ts"].notna()
+    counter = answered & (contacts["channel"] == "counter")
+    satisfied = (surveys["score"] >= defs["satisfied_threshold"]).mean()
+    in_time = (wait <= defs["service_level_seconds"]).sum() / len(contacts)
+    resolved = contacts.loc[answered, "resolved"].astype(bool).sum() / answered.sum()
+    return {
+        "Customer satisfaction": (f"{100 * satisfied:.1f} %", len(surveys)),
+        "Average response time": (f"{wait[answered].mean():,.0f} s", int(answered.sum())),
+        "Service level": (f"{100 * in_time:.1f} %", len(contacts)),
+        "Resolution rate": (f"{100 * resolved:.1f} %", int(answered.sum())),
+        "Queue waiting time": (f"{wait[counter].mean():,.0f} s", int(counter.sum())),
+    }
+
+
+def test_kpi_values_in_html_equal_package_numbers(rendered, tiny_bank, two_branches):
+    """The KPI tiles show the values and sample sizes computed independently from the raw data."""
     _, folder = rendered
-    with load_dataset(tiny_bank) as ds:
-        k = compute_kpis(ds, period="2026Q3", levels=("branch",), period_types=("quarter",))
-    for b in ("B01", "B03"):
+    for b in two_branches:
         page = (folder / f"{b}.html").read_text(encoding="utf-8")
-        for kpi in ("satisfaction_rate", "service_level", "resolution_rate", "queue_wait_seconds"):
-            v = float(k[(k.entity_id == b) & (k.kpi == kpi)].value.iloc[0])
-            assert html.escape(format_value(kpi, v)) in page, (b, kpi, format_value(kpi, v))
+        tiles = page.split('class="tile"')[1:]
+        for label, (value, n) in _expected_tiles(tiny_bank, b).items():
+            tile = [t for t in tiles if f">{html.escape(label)}</div>" in t]
+            assert len(tile) == 1, (b, label)
+            assert f">{html.escape(value)}</div>" in tile[0], (b, label, value)
+            assert f"n={n:,}" in tile[0], (b, label, n)
 
 
-def test_index_links_both_and_footer_has_fingerprint(rendered, tiny_bank):
+def test_index_links_both_and_footer_has_fingerprint(rendered, tiny_bank, two_branches):
     _, folder = rendered
     index = (folder / "index.html").read_text(encoding="utf-8")
-    assert 'href="B01.html"' in index and 'href="B03.html"' in index
+    assert all(f'href="{b}.html"' in index for b in two_branches)
     with load_dataset(tiny_bank) as ds:
         fp = ds.fingerprint
-    for b in ("B01", "B03"):
+    for b in two_branches:
         page = (folder / f"{b}.html").read_text(encoding="utf-8")
         assert fp in page
         assert "0.1.0" in page  # package version in the footer
 
 
-def test_report_is_self_contained_and_small(rendered):
+def test_report_is_self_contained_and_small(rendered, two_branches):
     _, folder = rendered
-    page = (folder / "B01.html").read_text(encoding="utf-8")
+    page = (folder / f"{two_branches[0]}.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert "<script" not in page.lower()
     assert "data:image/png;base64" in page
@@ -63,26 +110,28 @@ def test_report_is_self_contained_and_small(rendered):
     assert "class=\"toc\"" in page  # table of contents
 
 
-def test_branch_report_has_no_other_branch_staff(rendered, tiny_bank):
+def test_branch_report_has_no_other_branch_staff(rendered, tiny_bank, two_branches):
     _, folder = rendered
+    branch = two_branches[0]
     staff = pd.read_parquet(tiny_bank / "staff.parquet")
-    page = (folder / "B01.html").read_text(encoding="utf-8")
-    others = staff[staff.branch_id != "B01"].staff_id
+    page = (folder / f"{branch}.html").read_text(encoding="utf-8")
+    others = staff[staff.branch_id != branch].staff_id
     assert not any(f"({s})" in page for s in others)
-    assert any(f"({s})" in page for s in staff[staff.branch_id == "B01"].staff_id)
+    assert any(f"({s})" in page for s in staff[staff.branch_id == branch].staff_id)
 
 
 def test_chinese_report_and_hostile_names(bank_copy, tmp_path):
+    branch = _branch_ids(bank_copy)[1]
     st = pd.read_parquet(bank_copy / "staff.parquet")
-    st.loc[st.branch_id == "B02", "staff_name"] = "<script>alert(1)</script>"
+    st.loc[st.branch_id == branch, "staff_name"] = "<script>alert(1)</script>"
     st.to_parquet(bank_copy / "staff.parquet")
     br = pd.read_parquet(bank_copy / "branches.parquet")
-    br.loc[br.branch_id == "B02", "branch_name"] = "<b onmouseover=x>Evil</b>"
+    br.loc[br.branch_id == branch, "branch_name"] = "<b onmouseover=x>Evil</b>"
     br.to_parquet(bank_copy / "branches.parquet")
-    res = build_reports(bank_copy, "2026Q4", tmp_path, branches=["B02"], lang="zh", jobs=1,
+    res = build_reports(bank_copy, "2026Q4", tmp_path, branches=[branch], lang="zh", jobs=1,
                         progress=False)
     assert res.exit_code == 0, [f.error for f in res.failed]
-    page = (tmp_path / "2026Q4" / "B02.html").read_text(encoding="utf-8")
+    page = (tmp_path / "2026Q4" / f"{branch}.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<b onmouseover" not in page
@@ -95,45 +144,76 @@ def test_unknown_branch_refused_before_anything_is_written(tiny_bank, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_failed_branch_is_not_published(bank_copy, tmp_path, capsys):
-    """A branch whose data crash its notebook: listed as failed, no HTML, exit code 1."""
-    br = pd.read_parquet(bank_copy / "branches.parquet")
-    extra = pd.DataFrame({"branch_id": ["B99"], "branch_name": ["Empty"], "region": ["North"],
-                          "branch_type": ["standard"]})
-    pd.concat([br, extra], ignore_index=True).to_parquet(bank_copy / "branches.parquet")
-    # B99 has no staff, no data: its report cannot be built from an empty scorecard
-    shutil.rmtree(tmp_path / "o", ignore_errors=True)
-    code = main(["report", "--data", str(bank_copy), "--quarter", "2026Q4", "--branch", "B01",
-                 "--branch", "B99", "--out", str(tmp_path / "o"), "--no-progress", "--jobs", "2"])
+@pytest.fixture
+def planted_failure(tmp_path, monkeypatch):
+    """The packaged branch notebook, copied with a cell that raises for one branch id.
+
+    ``bankperf report`` finds its notebooks in the installed package first: the copy is put
+    where an installed package keeps them, so the real command runs it.
+    """
+    import bankperf_analysis._resources as resources
+
+    def plant(bad: str) -> str:
+        nb = nbformat.read(REPO / "notebooks" / "branch_quarter.ipynb", as_version=4)
+        first = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+        message = f"planted failure for branch {bad}"
+        nb.cells.insert(first + 1, nbformat.v4.new_code_cell(
+            f"if branch_id == {bad!r}:\n    raise RuntimeError({message!r})"))
+        package = tmp_path / "installed" / "bankperf_analysis"
+        copy = package / "notebooks" / "branch_quarter.ipynb"
+        copy.parent.mkdir(parents=True)
+        nbformat.write(nb, copy)
+        monkeypatch.setattr(resources, "_PACKAGE", package)
+        assert resources.notebook_path("branch_quarter.ipynb") == copy
+        return message
+
+    return plant
+
+
+def test_failed_branch_is_not_published(bank_copy, tmp_path, capsys, planted_failure):
+    """A branch whose notebook raises: exit code 1, no HTML (last run's removed), named on
+    stderr and in the index; the other branch is published."""
+    good, bad = _branch_ids(bank_copy)[:2]
+    message = planted_failure(bad)
     folder = tmp_path / "o" / "2026Q4"
-    assert (folder / "B01.html").is_file()
-    if code == 0:  # the report of an empty branch renders "no data" sections: also fine
-        assert (folder / "B99.html").is_file()
-    else:
-        assert code == 1 and not (folder / "B99.html").exists()
-        assert "B99" in capsys.readouterr().err
+    folder.mkdir(parents=True)
+    (folder / f"{bad}.html").write_text("<p>last run's numbers</p>", encoding="utf-8")
+    code = main(["report", "--data", str(bank_copy), "--quarter", "2026Q4", "--branch", good,
+                 "--branch", bad, "--out", str(tmp_path / "o"), "--no-progress", "--jobs", "2"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert (folder / f"{good}.html").is_file()
+    assert not (folder / f"{bad}.html").exists()
+    assert (folder / "_failed" / f"{bad}.ipynb").is_file()  # kept for debugging
+    assert f"2026Q4/{bad}" in err and message in err and good not in err
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert f'href="{good}.html"' in index and f'href="{bad}.html"' not in index
+    failed_rows = [row for row in index.split("<tr>") if 'class="status-failed"' in row]
+    assert len(failed_rows) == 1 and f"({bad})" in failed_rows[0] and message in failed_rows[0]
 
 
 def test_relative_paths_as_typed_by_a_user(tiny_bank, tmp_path, monkeypatch):
     """`bankperf report --data data/demo --out outputs` from the project folder (relative paths)."""
+    branch = _branch_ids(tiny_bank)[1]
     monkeypatch.chdir(tmp_path)
     shutil.copytree(tiny_bank, tmp_path / "data" / "demo")
-    code = main(["report", "--data", "data/demo", "--quarter", "2026Q4", "--branch", "B02",
+    code = main(["report", "--data", "data/demo", "--quarter", "2026Q4", "--branch", branch,
                  "--out", "outputs", "--no-progress", "--jobs", "1"])
     assert code == 0
-    assert (tmp_path / "outputs" / "2026Q4" / "B02.html").is_file()
+    assert (tmp_path / "outputs" / "2026Q4" / f"{branch}.html").is_file()
 
 
-def test_roles_not_scored_individually_are_labelled_so(rendered, tiny_bank):
+def test_roles_not_scored_individually_are_labelled_so(rendered, tiny_bank, two_branches):
     """A branch manager is not 'insufficient data': the role has no individual scorecard."""
-    from bankperf_analysis.scheme.model import load_scheme
+    from bankperf_analysis.scheme import load_scheme
 
     _, folder = rendered
+    branch = two_branches[0]
     staff = pd.read_parquet(tiny_bank / "staff.parquet")
     unscored = {r.name for r in load_scheme().roles if not r.scored}
-    mine = staff[(staff.branch_id == "B01") & staff.role.isin(unscored)]
-    assert len(mine)  # the tiny bank has such staff in B01
-    page = (folder / "B01.html").read_text(encoding="utf-8")
+    mine = staff[(staff.branch_id == branch) & staff.role.isin(unscored)]
+    assert len(mine)  # the tiny bank has such staff in every branch
+    page = (folder / f"{branch}.html").read_text(encoding="utf-8")
     for sid in mine.staff_id:
         row = page[page.index(f"({sid})"):].split("</tr>")[0]
         assert "not scored (role)" in row and "insufficient data" not in row, sid

@@ -477,13 +477,50 @@ def test_unsafe_content_guard(fragment, unsafe):
     assert bool(unsafe_content(f"<main>{fragment}</main>")) is unsafe
 
 
-def test_record_headline_validates_and_converts():
+@pytest.fixture
+def ipython_shell(tmp_path, monkeypatch):
+    """A real IPython shell in this process (as in a notebook kernel), removed afterwards."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=config)
+    yield shell
+    InteractiveShell.clear_instance()
+
+
+def test_record_headline_validates_and_converts(ipython_shell):
     np = pytest.importorskip("numpy")
-    assert record_headline({"a": np.float64(0.5), "b": np.int64(3)}, c=float("nan")) is None
-    with pytest.raises(ParamsError):
-        record_headline({"a": [1, 2]})
-    with pytest.raises(ParamsError):
-        record_headline({1: 2})
+    from IPython.utils.capture import capture_output
+
+    mime = "application/x.bankperf-headline+json"  # what the runner reads from the notebook
+    with capture_output() as cap:
+        shown = record_headline({"a": np.float64(0.5), "b": np.int64(3), "ok": np.bool_(True),
+                                 "name": "王府井", "gone": None, "c": 1.0},
+                                c=float("nan"), inf=np.float32("inf"))
+        record_headline(satisfaction_rate=0.87)
+    assert shown is None  # a last-line call adds no text output
+    assert [o.data for o in cap.outputs] == [
+        {mime: {"a": 0.5, "b": 3, "ok": True, "name": "王府井", "gone": None, "c": None, "inf": None}},
+        {mime: {"satisfaction_rate": 0.87}},
+    ]
+    payload = cap.outputs[0].data[mime]
+    assert [type(payload[k]) for k in ("a", "b", "ok")] == [float, int, bool]  # no NumPy scalars
+    assert json.loads(json.dumps(payload, allow_nan=False)) == payload  # plain JSON, no NaN
+    assert cap.stdout == ""
+    with capture_output() as cap:
+        with pytest.raises(ParamsError) as info:
+            record_headline({"a": [1, 2]})
+        assert str(info.value) == ("The value of 'a' in record_headline must be a number, string, "
+                                   "bool or None. Got list instead.")
+        for key in (1, ""):
+            with pytest.raises(ParamsError) as info:
+                record_headline({key: 2})
+            assert str(info.value) == (f"The keys of record_headline must be non-empty strings. "
+                                       f"Got {key!r} instead.")
+    assert cap.outputs == []  # nothing recorded when the values are refused
 
 
 def test_cli_arguments_keep_branch_ids_as_strings():

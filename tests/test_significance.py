@@ -863,17 +863,51 @@ def test_to_frame_and_summary():
 
 
 def test_compare_periods_dispatches():
-    pd.testing.assert_frame_equal(
-        compare_periods("rate", (850, 1000), (810, 1000)).to_frame(),
-        compare_rates(850, 1000, 810, 1000).to_frame(),
-    )
+    # rate: (x, n) pairs, after - before; the score test is Pearson's chi-square without
+    # continuity correction on the 2x2 table, the interval Newcombe's hybrid score interval
+    res = compare_periods("rate", (850, 1000), (810, 1000))
+    chi2 = stats.chi2_contingency([[850, 150], [810, 190]], correction=False)
+    newcombe = confint_proportions_2indep(810, 1000, 850, 1000, method="newcomb", compare="diff")
+    assert res.kind == "rate" and (res.n_before, res.n_after) == (1000, 1000)
+    assert res.diff == pytest.approx(0.81 - 0.85, abs=1e-12)
+    assert res.statistic == pytest.approx(-math.sqrt(chi2.statistic), rel=1e-10)
+    assert res.pvalue == pytest.approx(chi2.pvalue, rel=1e-10)
+    assert (res.ci_low, res.ci_high) == pytest.approx(newcombe, rel=1e-10)
+    # mean: Welch's t test of after - before; alpha reaches it (a 90 % interval)
     a, b = [7, 8, 9, 6], [8, 9, 9, 10]
-    pd.testing.assert_frame_equal(
-        compare_periods("mean", a, b, alpha=0.1).to_frame(), compare_means(a, b, alpha=0.1).to_frame()
-    )
-    assert compare_periods("ordinal", [3, 4, 5, 4], [4, 5, 5, 3]).kind == "ordinal"
+    res = compare_periods("mean", a, b, alpha=0.1)
+    welch = stats.ttest_ind(b, a, equal_var=False)
+    assert res.kind == "mean" and res.diff == pytest.approx(9.0 - 7.5)
+    assert (res.statistic, res.pvalue, res.df) == pytest.approx(
+        (welch.statistic, welch.pvalue, welch.df), rel=1e-10)
+    assert (res.ci_low, res.ci_high) == pytest.approx(tuple(welch.confidence_interval(0.9)), rel=1e-10)
+    assert res.check_pvalue == pytest.approx(stats.mannwhitneyu(b, a).pvalue, rel=1e-10)
+    # ordinal: the probabilistic index P(after > before) + 0.5 P(tie) over all 16 pairs, and
+    # the proportional-odds model fitted here with statsmodels directly
+    before, after = [3, 4, 5, 4], [4, 5, 5, 3]
+    res = compare_periods("ordinal", before, after)
+    pairs = [(x, y) for x in before for y in after]
+    index = sum((y > x) + 0.5 * (y == x) for x, y in pairs) / len(pairs)
+    assert index == 9.5 / 16
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    fit = OrderedModel(pd.Series(pd.Categorical(before + after, ordered=True)),
+                       pd.DataFrame({"after": [0] * 4 + [1] * 4}), distr="logit").fit(
+        method="bfgs", disp=False)
+    assert res.kind == "ordinal" and res.diff == pytest.approx(index, rel=1e-12)
+    assert (res.estimate_before, res.estimate_after) == (4.0, 4.25)
+    assert res.pvalue == pytest.approx(fit.pvalues["after"], rel=1e-4)
+    assert res.odds_ratio == pytest.approx(math.exp(fit.params["after"]), rel=1e-4)
+    # keyword arguments reach the chosen test
+    assert compare_periods("rate", (850, 1000), (810, 1000), alternative="smaller").pvalue == (
+        pytest.approx(chi2.pvalue / 2, rel=1e-10))
+    with pytest.raises(DataValidationError):
+        compare_periods("ordinal", [1, 7], [2, 3])  # 7 is not a level of the default 1-5 scale
+    assert compare_periods("ordinal", [1, 7], [2, 3], levels=None).kind == "ordinal"
     with pytest.raises(ParamsError, match="'kind' parameter of compare_periods"):
         compare_periods("median", a, b)
+    with pytest.raises(ParamsError, match=r"an \(x, n\) pair for kind='rate'"):
+        compare_periods("rate", (850, 1000, 3), (810, 1000))
 
 
 def test_parameter_errors_use_the_house_template():
@@ -945,8 +979,26 @@ def test_minimum_detectable_change_round_trips_with_required_sample_size():
 
 
 def test_result_mdc_matches_power_function():
+    """At the result's minimum detectable change the score test has the requested power.
+
+    Reference: statsmodels' ``power_proportions_2indep`` (pooled variance under H0, unpooled
+    under H1), with sample 1 = after (210 surveys) and sample 2 = before (200, p = 0.85).
+    Two-sided, the MDC is the smaller of the rise and the fall that reach the power.
+    """
+    from statsmodels.stats.proportion import power_proportions_2indep
+
+    def power_at(diff, **kw):
+        return power_proportions_2indep(diff, 0.85, 210, ratio=200 / 210, return_results=False, **kw)
+
     res = compare_rates(170, 200, 172, 210)
-    assert res.mdc == pytest.approx(minimum_detectable_change(0.85, 200, 210))
+    up, down = power_at(res.mdc), power_at(-res.mdc)
+    assert max(up, down) == pytest.approx(0.8, abs=1e-5) and min(up, down) < 0.8
+    res = compare_rates(170, 200, 172, 210, alpha=0.01, power=0.9)
+    up, down = power_at(res.mdc, alpha=0.01), power_at(-res.mdc, alpha=0.01)
+    assert max(up, down) == pytest.approx(0.9, abs=1e-5) and min(up, down) < 0.9
+    for alternative, sign in (("larger", 1), ("smaller", -1)):
+        res = compare_rates(170, 200, 172, 210, alternative=alternative)
+        assert power_at(sign * res.mdc, alternative=alternative) == pytest.approx(0.8, abs=1e-7)
 
 
 def test_funnel_result_limits_and_errors():

@@ -166,18 +166,44 @@ def test_required_staff_not_one_too_many():
     assert erlang_c_service_level(1, 0.5, 30.0, 60)[0] == pytest.approx(1 - 0.5 / math.e)
 
 
+def _smallest_staff_meeting(a: Fraction, aht: float, sl: float, t: float, asa: float | None = None,
+                            occ: float | None = None) -> int:
+    """Textbook Erlang C, independently of the package: the smallest n > A meeting every target.
+
+    SL(n) = 1 - C(n, A) exp(-(n - A) t / AHT), ASA(n) = C(n, A) AHT / (n - A), occupancy A / n.
+    """
+    n = int(a) + 1
+    while True:
+        c = float(erlang_c_fraction(n, a))
+        ok = 1.0 - c * math.exp(-(n - float(a)) * t / aht) >= sl
+        ok = ok and (asa is None or c * aht / (n - float(a)) <= asa)
+        ok = ok and (occ is None or float(a) / n <= occ)
+        if ok:
+            return n
+        n += 1
+
+
 def test_required_staff_all_targets_together():
-    a = np.array([10.0, 10.0, 10.0, 10.0])
-    h = 180.0
-    base = required_staff(a[:1], h, target_service_level=0.5, target_answer_seconds=20)[0]
-    occ = required_staff(a[:1], h, target_service_level=0.5, target_answer_seconds=20,
-                         max_occupancy=0.7)[0]
-    assert occ == max(base, math.ceil(10 / 0.7))
-    asa = required_staff(a[:1], h, target_service_level=0.5, target_answer_seconds=20,
-                         max_asa_seconds=5.0)[0]
-    asa_vals = erlang_c_asa([asa - 1, asa], 10.0, h)
-    assert asa_vals[1] <= 5.0 < asa_vals[0] or asa == base
-    # occupancy exactly at its cap counts as met (10 / 0.8 = 12.5 -> 13; 10/0.5 = 20)
+    # A = 10 Erlangs, AHT 180 s, 80 % within 20 s (the Call Centre Helper example: 14 agents).
+    # An ASA cap of 2 s binds: 15 agents still leave ASA = 0.102 * 180 / 5 = 3.7 s, 16 give 1.7 s.
+    # An occupancy cap of 0.6 binds harder still: ceil(10 / 0.6) = 17.
+    a, h = Fraction(10), 180.0
+    sl_only = _smallest_staff_meeting(a, h, 0.8, 20.0)
+    with_asa = _smallest_staff_meeting(a, h, 0.8, 20.0, asa=2.0)
+    all_three = _smallest_staff_meeting(a, h, 0.8, 20.0, asa=2.0, occ=0.6)
+    assert (sl_only, with_asa, all_three) == (14, 16, 17)  # each added target binds
+    # the package, with the same targets, given alone, together and per interval
+    def req(**caps):
+        return required_staff(np.array([10.0, 10.0]), h, target_service_level=0.8,
+                              target_answer_seconds=20, **caps).tolist()
+
+    assert req() == [sl_only] * 2
+    assert req(max_asa_seconds=2.0) == [with_asa] * 2
+    assert req(max_asa_seconds=2.0, max_occupancy=0.6) == [all_three] * 2
+    # occupancy 0.7 binds over the service level (ceil(10 / 0.7) = 15) but not over ASA <= 2 s
+    assert req(max_occupancy=0.7) == [_smallest_staff_meeting(a, h, 0.8, 20.0, occ=0.7)] * 2 == [15, 15]
+    assert req(max_asa_seconds=2.0, max_occupancy=0.7) == [with_asa] * 2
+    # occupancy exactly at its cap counts as met (10 / 0.5 = 20)
     assert required_staff(10.0, h, target_service_level=0.01, target_answer_seconds=0,
                           max_occupancy=0.5).tolist() == [20]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,8 +32,14 @@ def tiny_ds(tiny_bank):
 
 
 @pytest.fixture(scope="module")
-def tiny_plan(tiny_ds) -> StaffingPlan:
-    return branch_staffing_plan(tiny_ds, "B01", QUARTER)
+def tiny_branches(tiny_bank) -> list[str]:
+    """The tiny bank's branch ids, sorted, read from its data (tests name no demo branch)."""
+    return sorted(pd.read_parquet(tiny_bank / "branches.parquet")["branch_id"])
+
+
+@pytest.fixture(scope="module")
+def tiny_plan(tiny_ds, tiny_branches) -> StaffingPlan:
+    return branch_staffing_plan(tiny_ds, tiny_branches[0], QUARTER)
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +61,12 @@ def test_forecast_backtest_beats_seasonal_naive(default_bank, series):
     # One branch of the default demo bank, 30-min intervals, 4 weekly folds (December
     # 2026, month end included). "queue" = the series the plan forecasts.
     # Recorded: channel WAPE negbin 0.614 vs naive 0.784; queue 0.503 vs 0.675.
+    branch = min(pd.read_parquet(default_bank / "branches.parquet")["branch_id"])
     with load_dataset(default_bank) as ds:
         expr = ("channel" if series == "channel"
                 else "CASE WHEN channel = 'counter' THEN 'counter' ELSE 'phone_online' END")
         contacts = ds.sql(f"SELECT branch_id, {expr} AS channel, arrival_ts FROM contacts "
-                          "WHERE branch_id = 'B01'")
+                          f"WHERE branch_id = '{branch}'")
         holidays = ds.meta["holidays"]
     res = backtest(contacts, models=("negbin",), interval_minutes=30, holidays=holidays)
     wape = res.overall.set_index("model")["wape"]
@@ -68,9 +77,9 @@ def test_forecast_backtest_beats_seasonal_naive(default_bank, series):
 # --------------------------------------------------------------------------- one plan
 
 
-def test_plan_metadata_and_frames(tiny_plan):
+def test_plan_metadata_and_frames(tiny_plan, tiny_branches):
     p = tiny_plan
-    assert (p.branch_id, p.quarter, p.plan_quarter) == ("B01", "2026Q4", "2027Q1")
+    assert (p.branch_id, p.quarter, p.plan_quarter) == (tiny_branches[0], "2026Q4", "2027Q1")
     assert p.demand_source == "forecast" and p.has_roster
     assert (p.service_level_target, p.answer_seconds, p.max_asa_seconds) == (0.95, 30.0, 180.0)
     iv = p.to_frame()
@@ -105,8 +114,9 @@ def test_monday_friday_need_more_staff_than_wednesday(default_inputs):
     hm = default_inputs["heatmap"]
     daily = hm.pivot_table(index="branch_id", columns="weekday", values="required", aggfunc="sum")
     assert (daily[0] > daily[2]).all() and (daily[4] > daily[2]).all()
-    b01 = hm[(hm["branch_id"] == "B01") & (hm["hour"] == 10)].set_index("weekday")["required"]
-    assert b01[0] > b01[2] and b01[4] > b01[2]
+    first = hm["branch_id"].min()
+    one = hm[(hm["branch_id"] == first) & (hm["hour"] == 10)].set_index("weekday")["required"]
+    assert one[0] > one[2] and one[4] > one[2]
     contacts = hm.pivot_table(index="branch_id", columns="weekday", values="contacts", aggfunc="sum")
     assert (contacts[0] > contacts[2]).all() and (contacts[4] > contacts[2]).all()
 
@@ -140,8 +150,8 @@ def test_cost_benefit_and_what_if(tiny_plan):
     assert at95 == pytest.approx(tiny_plan.headcount["scheduled_fte"].sum())
 
 
-def test_assumed_points_are_an_input(tiny_ds):
-    plan = branch_staffing_plan(tiny_ds, "B02", QUARTER, satisfaction_points=4.0, forecast=False,
+def test_assumed_points_are_an_input(tiny_ds, tiny_branches):
+    plan = branch_staffing_plan(tiny_ds, tiny_branches[1], QUARTER, satisfaction_points=4.0, forecast=False,
                                 targets=(0.9,))
     assert plan.demand_source == "observed"
     np.testing.assert_allclose(plan.intervals["contacts"], plan.intervals["contacts_observed"])
@@ -160,12 +170,12 @@ def test_summary_renders(tiny_plan):
     assert "<table" in s.as_html()
 
 
-def test_plot_labels(tiny_plan, tiny_inputs):
+def test_plot_labels(tiny_plan, tiny_inputs, tiny_branches):
     fig = tiny_plan.plot(lang="zh")
     ax = fig.axes[0]
     assert ax.get_xlabel() == "小时" and ax.get_ylabel() == "星期"
     assert [t.get_text() for t in ax.get_yticklabels()][0] == "周一"
-    fig = plot_branch_staffing(tiny_inputs["heatmap"], "B03", value="required", lang="en")
+    fig = plot_branch_staffing(tiny_inputs["heatmap"], tiny_branches[2], value="required", lang="en")
     assert fig.axes[0].get_ylabel() == "Weekday"
     with pytest.raises(ParamsError, match="branch_id"):
         plot_branch_staffing(tiny_inputs["heatmap"])
@@ -173,8 +183,8 @@ def test_plot_labels(tiny_plan, tiny_inputs):
         tiny_plan.plot(value="nope")
 
 
-def test_channel_and_erlang_a(tiny_ds):
-    plan = branch_staffing_plan(tiny_ds, "B01", QUARTER, channel="phone", interval_minutes=60,
+def test_channel_and_erlang_a(tiny_ds, tiny_branches):
+    plan = branch_staffing_plan(tiny_ds, tiny_branches[0], QUARTER, channel="phone", interval_minutes=60,
                                 model="erlang_a")
     iv = plan.intervals
     assert set(iv["queue"]) == {"phone"} and set(iv["role"]) == {"customer_service_rep"}
@@ -193,18 +203,20 @@ def test_channel_and_erlang_a(tiny_ds):
         ({"quarter": "2026-10"}, "'quarter'"),
     ],
 )
-def test_bad_options(tiny_ds, kwargs, match):
+def test_bad_options(tiny_ds, tiny_branches, kwargs, match):
     args = {"quarter": QUARTER, **kwargs}
     q = args.pop("quarter")
     with pytest.raises(ParamsError, match=match):
-        branch_staffing_plan(tiny_ds, "B01", q, **args)
+        branch_staffing_plan(tiny_ds, tiny_branches[0], q, **args)
 
 
-def test_unknown_branch_and_empty_quarter(tiny_ds):
-    with pytest.raises(ParamsError, match=r"branch 'B99' is not in the dataset; branches: B01, B02"):
+def test_unknown_branch_and_empty_quarter(tiny_ds, tiny_branches):
+    assert "B99" not in tiny_branches
+    listed = re.escape(", ".join(tiny_branches))
+    with pytest.raises(ParamsError, match=rf"branch 'B99' is not in the dataset; branches: {listed}$"):
         branch_staffing_plan(tiny_ds, "B99", QUARTER)
     with pytest.raises(InsufficientSampleError, match="no contacts in 2027Q2"):
-        branch_staffing_plan(tiny_ds, "B01", "2027Q2")
+        branch_staffing_plan(tiny_ds, tiny_branches[0], "2027Q2")
 
 
 # --------------------------------------------------------------------------- posts
@@ -220,25 +232,26 @@ def test_demo_branches_pass_minimum_posts(tiny_inputs, default_inputs):
 
 def test_missing_lobby_manager_fails_with_message(bank_copy):
     staff = pd.read_parquet(bank_copy / "staff.parquet")
-    staff.loc[(staff["branch_id"] == "B02") & (staff["role"] == "lobby_manager"),
+    branch = staff.loc[staff["role"] == "lobby_manager", "branch_id"].max()
+    staff.loc[(staff["branch_id"] == branch) & (staff["role"] == "lobby_manager"),
               "role"] = "customer_manager"
     staff.to_parquet(bank_copy / "staff.parquet", index=False)
     with load_dataset(bank_copy) as ds:
-        plan = branch_staffing_plan(ds, "B02", QUARTER, forecast=False)
+        plan = branch_staffing_plan(ds, branch, QUARTER, forecast=False)
     posts = plan.posts.set_index("rule")
     assert not posts.loc["lobby_manager", "passed"]
     assert posts.loc["lobby_manager", "message"] == (
-        "FAIL - Branch B02: 0 lobby manager(s); at least 1 required.")
+        f"FAIL - Branch {branch}: 0 lobby manager(s); at least 1 required.")
     assert posts.loc["non_cash_teller", "passed"]
     lobby = plan.headcount.set_index("role").loc["lobby_manager"]
     assert (lobby["current_headcount"], lobby["planned_headcount"]) == (0, 1)
     assert lobby["basis"] == "minimum post"
 
 
-def test_without_roster(bank_copy):
+def test_without_roster(bank_copy, tiny_branches):
     (bank_copy / "roster.parquet").unlink()
     with load_dataset(bank_copy) as ds:
-        plan = branch_staffing_plan(ds, "B01", QUARTER, forecast=False)
+        plan = branch_staffing_plan(ds, tiny_branches[0], QUARTER, forecast=False)
         inputs = branch_staffing_inputs(ds, QUARTER)
     assert not plan.has_roster
     assert plan.heatmap["gap"].isna().all() and plan.intervals["rostered_staff"].isna().all()
@@ -269,10 +282,10 @@ def test_inputs_cover_every_branch(tiny_ds, tiny_inputs):
 
 def test_inputs_match_single_branch_plan(tiny_inputs, tiny_plan):
     hm = tiny_inputs["heatmap"]
-    one = hm[hm["branch_id"] == "B01"].reset_index(drop=True)
+    one = hm[hm["branch_id"] == tiny_plan.branch_id].reset_index(drop=True)
     pd.testing.assert_frame_equal(one, tiny_plan.heatmap.reset_index(drop=True), check_dtype=False)
     plan = tiny_inputs["plan"]
-    pd.testing.assert_frame_equal(plan[plan["branch_id"] == "B01"].reset_index(drop=True),
+    pd.testing.assert_frame_equal(plan[plan["branch_id"] == tiny_plan.branch_id].reset_index(drop=True),
                                   tiny_plan.headcount.reset_index(drop=True), check_dtype=False)
 
 
@@ -286,13 +299,14 @@ def test_inputs_write_to_parquet(tiny_inputs, tmp_path):
 # --------------------------------------------------------------------------- CLI
 
 
-def test_cli_prints_plan_and_writes_xlsx(tiny_bank, tmp_path, capsys):
+def test_cli_prints_plan_and_writes_xlsx(tiny_bank, tiny_branches, tmp_path, capsys):
     out = tmp_path / "plan.xlsx"
-    rc = main(["staffing", "--data", str(tiny_bank), "--branch", "B01", "--quarter", QUARTER,
+    branch = tiny_branches[0]
+    rc = main(["staffing", "--data", str(tiny_bank), "--branch", branch, "--quarter", QUARTER,
                "--out", str(out)])
     text = capsys.readouterr().out
     assert rc == 0
-    for heading in ("Staffing plan: branch B01, 2027Q1", "Demand", "Required vs rostered",
+    for heading in (f"Staffing plan: branch {branch}, 2027Q1", "Demand", "Required vs rostered",
                     "Headcount", "Minimum posts", "Cost vs benefit", "What if"):
         assert heading in text
     sheets = pd.read_excel(out, sheet_name=None)
@@ -301,9 +315,9 @@ def test_cli_prints_plan_and_writes_xlsx(tiny_bank, tmp_path, capsys):
     assert not list(tmp_path.glob("*.tmp"))
 
 
-def test_cli_csv(tiny_bank, tmp_path, capsys):
+def test_cli_csv(tiny_bank, tiny_branches, tmp_path, capsys):
     out = tmp_path / "plan.csv"
-    rc = main(["staffing", "--data", str(tiny_bank), "--branch", "B03", "--quarter", QUARTER,
+    rc = main(["staffing", "--data", str(tiny_bank), "--branch", tiny_branches[2], "--quarter", QUARTER,
                "--out", str(out), "--interval", "60"])
     assert rc == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
@@ -312,12 +326,12 @@ def test_cli_csv(tiny_bank, tmp_path, capsys):
     assert pd.read_csv(out)["slot"].max() <= 23
 
 
-def test_cli_errors(tiny_bank, tmp_path, capsys):
+def test_cli_errors(tiny_bank, tiny_branches, tmp_path, capsys):
     rc = main(["staffing", "--data", str(tiny_bank), "--branch", "ZZ", "--quarter", QUARTER])
     err = capsys.readouterr().err
     assert rc == 2
-    assert "branch 'ZZ' is not in the dataset; branches: B01, B02, B03, B04" in err
-    rc = main(["staffing", "--data", str(tiny_bank), "--branch", "B01", "--quarter", QUARTER,
+    assert f"branch 'ZZ' is not in the dataset; branches: {', '.join(tiny_branches)}" in err
+    rc = main(["staffing", "--data", str(tiny_bank), "--branch", tiny_branches[0], "--quarter", QUARTER,
                "--out", str(tmp_path / "plan.txt")])
     assert rc == 2 and ".xlsx or .csv" in capsys.readouterr().err
     assert not (tmp_path / "plan.txt").exists()
