@@ -19,9 +19,9 @@ from bankperf_analysis.i18n import (
     unit_label,
 )
 
-# Source: the KPI table ("KPIs, formulas and default targets") of the domain reference
-# ../shared/domain.md, distilled from the bank's seed documents 000-004 (the document of each
-# KPI is noted on its line; docs/domain.md words a few terms more fully, e.g. 现金业务差错率).
+# Source: the Chinese KPI terms of the bank's source documents 000-004, as listed in the KPI
+# table ("KPIs, formulas and default targets") of the domain reference docs/domain.md (the
+# document of each KPI is noted on its line; docs/domain.md quotes some in full, e.g. 现金业务差错率).
 # The package's label of each KPI contains the reference's Chinese term and, where the
 # reference's English wording is the usual one, its English name.
 DOMAIN_KPI_TERMS = {
