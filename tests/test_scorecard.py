@@ -10,7 +10,7 @@ import pytest
 
 from bankperf_analysis.exceptions import DataValidationError, ParamsError
 from bankperf_analysis.scheme.model import Scheme, load_scheme
-from bankperf_analysis.scorecard.scoring import (
+from bankperf_analysis.scorecard import (
     STATUS_BELOW,
     STATUS_INSUFFICIENT,
     STATUS_MET,

@@ -12,8 +12,6 @@ from bankperf_analysis.dataset.demo import (
 from bankperf_analysis.dataset.load import (
     Dataset,
     DatasetSummary,
-    TableSource,
-    find_sources,
     load_dataset,
     validate_dataset,
 )
@@ -26,6 +24,7 @@ from bankperf_analysis.dataset.schema import (
     contract_markdown,
     table_names,
 )
+from bankperf_analysis.dataset.sources import TableSource, find_sources
 
 __all__ = [
     "Column",

@@ -881,7 +881,7 @@ class AnnualReport:
         from bankperf_analysis.dataset.load import load_dataset
         from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis
         from bankperf_analysis.scheme.model import load_scheme
-        from bankperf_analysis.scorecard.scoring import annual_summary
+        from bankperf_analysis.scorecard import annual_summary
 
         self.lang = check_lang(lang)
         y = Period.parse(str(year))

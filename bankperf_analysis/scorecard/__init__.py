@@ -1,28 +1,33 @@
-"""Scores, grades, bonus, branch rewards and pay cuts, training needs, the annual summary, export."""
+"""Scores, grades, bonus, branch rewards and pay cuts, training needs, the annual summary, export.
+
+- :mod:`~bankperf_analysis.scorecard.rules` — the scoring rules: KPI score and status, grade bands;
+- :mod:`~bankperf_analysis.scorecard.staff` — :func:`score_staff`, the staff scorecard of a quarter;
+- :mod:`~bankperf_analysis.scorecard.branch` — :func:`score_branches`, branch KPIs and the
+  consequences of the mystery-shopper and video checks;
+- :mod:`~bankperf_analysis.scorecard.annual` — :func:`annual_summary`, the year;
+- :mod:`~bankperf_analysis.scorecard.results` — the result objects;
+- :mod:`~bankperf_analysis.scorecard.quarter` — :func:`quarter_scorecards` from a dataset;
+- :mod:`~bankperf_analysis.scorecard.export` — :func:`write_scorecard` to Excel or CSV.
+"""
 
 from __future__ import annotations
 
-from bankperf_analysis.scorecard.export import (
-    atomic_write,
-    excel_sheet_name,
-    write_scorecard,
-)
+from bankperf_analysis._atomic import atomic_write
+from bankperf_analysis._summary import Summary as ScorecardSummary
+from bankperf_analysis.scorecard.annual import annual_summary
+from bankperf_analysis.scorecard.branch import score_branches
+from bankperf_analysis.scorecard.export import excel_sheet_name, write_scorecard
 from bankperf_analysis.scorecard.quarter import quarter_scorecards
-from bankperf_analysis.scorecard.scoring import (
+from bankperf_analysis.scorecard.results import AnnualSummary, BranchScorecard, StaffScorecard
+from bankperf_analysis.scorecard.rules import (
     STATUS_BELOW,
     STATUS_INSUFFICIENT,
     STATUS_MET,
     STATUS_NO_DATA,
-    AnnualSummary,
-    BranchScorecard,
-    ScorecardSummary,
-    StaffScorecard,
-    annual_summary,
     assign_grades,
-    score_branches,
     score_kpi_values,
-    score_staff,
 )
+from bankperf_analysis.scorecard.staff import score_staff
 
 __all__ = [
     "quarter_scorecards",

@@ -18,15 +18,15 @@
   Excel shows Chinese names correctly; rates stay fractions.
 
 Every file is first written to a temporary file in the destination folder and
-then renamed over the destination (``os.replace``), so a crash or an error never
-leaves a half-written file (with CSV, no file is replaced unless all were
+then renamed over the destination (:mod:`bankperf_analysis._atomic`), so a crash or an
+error never leaves a half-written file (with CSV, no file is replaced unless all were
 written).
 
 Examples
 --------
 >>> import tempfile, pathlib, pandas as pd
 >>> from bankperf_analysis.scheme.model import load_scheme
->>> from bankperf_analysis.scorecard.scoring import score_staff
+>>> from bankperf_analysis.scorecard import score_staff
 >>> kpis = pd.DataFrame({
 ...     "level": "staff", "entity_id": "S1", "branch_id": "B1", "region": "North",
 ...     "role": "lobby_manager", "period_type": "quarter", "period": "2026Q3",
@@ -44,20 +44,20 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from bankperf_analysis._atomic import atomic_write, atomic_write_many
+from bankperf_analysis._validation import param_error
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.scheme.model import KNOWN_KPIS
-from bankperf_analysis.scorecard.scoring import BranchScorecard, StaffScorecard
+from bankperf_analysis.scorecard.results import BranchScorecard, StaffScorecard
 
-__all__ = ["write_scorecard", "excel_sheet_name", "atomic_write"]
+__all__ = ["write_scorecard", "excel_sheet_name"]
 
 Progress = bool | Callable[[int, int], None] | None
 
@@ -114,54 +114,6 @@ def excel_sheet_name(name: object, used: set[str] | None = None) -> str:
         candidate = text[: 31 - len(suffix)] + suffix
     used.add(candidate.lower())
     return candidate
-
-
-# ------------------------------------------------------------------ atomic
-
-
-def atomic_write(dest: str | Path, write: Callable[[Path], None]) -> Path:
-    """Write a file atomically: ``write(tmp)`` then rename ``tmp`` over ``dest``.
-
-    The temporary file lives in ``dest``'s folder (so the rename is atomic on the
-    same file system) and is removed if ``write`` raises; ``dest`` is then left
-    untouched (absent, or with its previous content).
-
-    Parameters
-    ----------
-    dest : str or Path
-        Final path.
-    write : callable
-        Called with the temporary path; must write the whole file there.
-
-    Returns
-    -------
-    Path
-        ``dest``.
-    """
-    return _atomic_many([(Path(dest), write)])[0]
-
-
-def _atomic_many(jobs: Iterable[tuple[Path, Callable[[Path], None]]]) -> list[Path]:
-    jobs = list(jobs)
-    tmps: list[Path] = []
-    try:
-        for dest, write in jobs:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-            os.close(fd)
-            tmps.append(Path(tmp))
-            write(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        for (dest, _), tmp in zip(jobs, tmps, strict=True):
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, dest)
-    except BaseException:
-        for tmp in tmps:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        raise
-    return [dest for dest, _ in jobs]
 
 
 # ----------------------------------------------------------------- frames
@@ -381,7 +333,7 @@ def _write_branch_sheets(wb, staff: StaffScorecard, used: set[str], progress: Pr
         bar = tqdm(total=total, desc="branch sheets", unit="branch")
     try:
         for done, (a, b) in enumerate(zip(starts, stops, strict=True), start=1):
-            here = set()
+            here: set[str] = set()
             for r in roles.iloc[a:b].dropna().unique():
                 here.update(role_kpis.get(r, ()))
             cols = base + [kpi_pos[x] for x in order if x in here]
@@ -507,9 +459,9 @@ def write_scorecard(
         ``<stem>_branch_kpis.csv``, ``<stem>_branch_checks.csv`` with a branch
         scorecard); nothing is written at ``path`` itself.
     staff_card : StaffScorecard
-        From :func:`~bankperf_analysis.scorecard.scoring.score_staff`.
+        From :func:`~bankperf_analysis.scorecard.score_staff`.
     branch_card : BranchScorecard, optional
-        From :func:`~bankperf_analysis.scorecard.scoring.score_branches`.
+        From :func:`~bankperf_analysis.scorecard.score_branches`.
     progress : bool or callable, optional
         ``True`` shows a tqdm bar over the branch sheets; a callable is called
         as ``progress(done, total)`` after each branch sheet (xlsx only).
@@ -532,37 +484,45 @@ def write_scorecard(
     stored as text, never as a formula; CSV files keep values verbatim.
     """
     p = Path(path)
+    _check_cards(staff_card, branch_card)
+    suffix = p.suffix.lower()
+    if suffix == ".xlsx":
+        return [atomic_write(p, lambda tmp: _write_xlsx(tmp, staff_card, branch_card, progress))]
+    if suffix == ".csv":
+        return _write_csv(p, staff_card, branch_card)
+    raise ParamsError(
+        f"The 'path' parameter of write_scorecard must end in .xlsx or .csv. Got {str(path)!r} instead."
+    )
+
+
+def _check_cards(staff_card: StaffScorecard, branch_card: BranchScorecard | None) -> None:
+    """Refuse anything but a staff card and, optionally, a branch card of the same quarter."""
     if not isinstance(staff_card, StaffScorecard):
         raise ParamsError(
             "The 'staff_card' parameter of write_scorecard must be a StaffScorecard. "
             f"Got {type(staff_card).__name__} instead."
         )
+    if branch_card is None:
+        return
+    if not isinstance(branch_card, BranchScorecard):
+        raise ParamsError(
+            "The 'branch_card' parameter of write_scorecard must be a BranchScorecard or "
+            f"None. Got {type(branch_card).__name__} instead."
+        )
+    if branch_card.quarter != staff_card.quarter:
+        expected = f"of the staff card's quarter {staff_card.quarter}"
+        raise param_error("branch_card", "write_scorecard", expected, branch_card.quarter)
+
+
+def _write_csv(p: Path, staff_card: StaffScorecard, branch_card: BranchScorecard | None) -> list[Path]:
+    """The cards' frames as ``<stem>_<frame>.csv`` next to ``p``, published together."""
+    frames = {"staff": staff_card.people, "staff_kpis": staff_card.kpis, "training": staff_card.training}
     if branch_card is not None:
-        if not isinstance(branch_card, BranchScorecard):
-            raise ParamsError(
-                "The 'branch_card' parameter of write_scorecard must be a BranchScorecard or "
-                f"None. Got {type(branch_card).__name__} instead."
-            )
-        if branch_card.quarter != staff_card.quarter:
-            raise ParamsError(
-                "The 'branch_card' parameter of write_scorecard must be of the staff card's "
-                f"quarter {staff_card.quarter}. Got {branch_card.quarter!r} instead."
-            )
-    suffix = p.suffix.lower()
-    if suffix == ".xlsx":
-        return [atomic_write(p, lambda tmp: _write_xlsx(tmp, staff_card, branch_card, progress))]
-    if suffix == ".csv":
-        frames = {"staff": staff_card.people, "staff_kpis": staff_card.kpis, "training": staff_card.training}
-        if branch_card is not None:
-            frames.update(
-                branches=branch_card.branches, branch_kpis=branch_card.kpis, branch_checks=branch_card.checks
-            )
+        frames.update(
+            branches=branch_card.branches, branch_kpis=branch_card.kpis, branch_checks=branch_card.checks
+        )
 
-        def writer(frame: pd.DataFrame) -> Callable[[Path], None]:
-            return lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+    def writer(frame: pd.DataFrame) -> Callable[[Path], None]:
+        return lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig")
 
-        jobs = [(p.with_name(f"{p.stem}_{name}.csv"), writer(f)) for name, f in frames.items()]
-        return _atomic_many(jobs)
-    raise ParamsError(
-        f"The 'path' parameter of write_scorecard must end in .xlsx or .csv. Got {str(path)!r} instead."
-    )
+    return atomic_write_many((p.with_name(f"{p.stem}_{name}.csv"), writer(f)) for name, f in frames.items())

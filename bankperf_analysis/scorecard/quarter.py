@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from bankperf_analysis._validation import check_period
+from bankperf_analysis.exceptions import ParamsError
+
+if TYPE_CHECKING:
+    from bankperf_analysis.dataset.load import Dataset
+    from bankperf_analysis.scheme.model import Scheme
+    from bankperf_analysis.scorecard.results import BranchScorecard, StaffScorecard
+
 __all__ = ["quarter_scorecards"]
 
 
-def quarter_scorecards(ds, quarter: str, scheme=None, *, kpis=None):
+def quarter_scorecards(
+    ds: Dataset, quarter: str, scheme: Scheme | None = None, *, kpis: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, StaffScorecard, BranchScorecard]:
     """Staff and branch scorecards of one quarter from a loaded dataset.
 
     Returns ``(kpis, staff_card, branch_card)``; ``kpis`` is the quarter's KPI frame
     (computed here unless given: quarter values at every level, no months). This is
     what ``bankperf scorecard`` runs, and what ``benchmarks/bench_kpis.py`` times.
     """
-    from bankperf_analysis.exceptions import ParamsError
     from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis
-    from bankperf_analysis.periods import Period
     from bankperf_analysis.scheme.model import load_scheme
-    from bankperf_analysis.scorecard.scoring import score_branches, score_staff
+    from bankperf_analysis.scorecard.branch import score_branches
+    from bankperf_analysis.scorecard.staff import score_staff
 
     scheme = scheme or load_scheme()
-    q = Period.parse(quarter)
-    if q.kind != "quarter":
-        raise ParamsError(f"The 'quarter' parameter must be a quarter like '2026Q3'. "
-                          f"Got {quarter!r} instead.")
+    q = check_period(quarter, "quarter", "quarter_scorecards")
     if not ds.has_data(q):
         first, last = ds.coverage()  # only to say what the data do cover
         raise ParamsError(f"The dataset has no data for {q}: it covers {first}–{last}.")

@@ -1,0 +1,208 @@
+"""The demo bank's world: its sizes, the planted effects, and the branches, posts and calendar.
+
+:class:`World` is built once per demo bank from a :class:`DemoScale` and a seed; every
+table generator (:mod:`bankperf_analysis.dataset._demo_tables`) reads it. The constants
+are the baselines and planted truths that ``truth.json`` reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bankperf_analysis.periods import quarters_between
+
+#: Public holidays on which branches see a fraction of their usual contacts.
+DEMO_HOLIDAYS: tuple[str, ...] = (
+    "2025-01-01", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31", "2025-02-03",
+    "2025-02-04", "2025-05-01", "2025-05-02", "2025-10-01", "2025-10-02", "2025-10-03",
+    "2025-10-06", "2025-10-07", "2026-01-01", "2026-02-16", "2026-02-17", "2026-02-18",
+    "2026-02-19", "2026-02-20", "2026-05-01", "2026-10-01", "2026-10-02", "2026-10-05",
+    "2026-10-06", "2026-10-07",
+)
+
+# Weekday profile (Mon..Sun): Monday and Friday peaks, quiet weekends (source 001).
+WEEKDAY_FACTOR = np.array([1.30, 1.00, 0.95, 1.00, 1.25, 0.55, 0.35])
+# Hourly arrival shares for each channel over 08:00..19:59 (index 0 = 08:00).
+HOURS = np.arange(8, 20)
+HOUR_PROFILE = {
+    "phone": np.array([0.5, 1.0, 1.3, 1.2, 0.8, 0.9, 1.1, 1.0, 0.8, 0.6, 0.4, 0.3]),
+    "counter": np.array([0.0, 1.1, 1.4, 1.2, 0.9, 0.9, 1.1, 1.0, 0.6, 0.0, 0.0, 0.0]),
+    "online": np.array([0.6, 0.8, 1.0, 1.0, 0.9, 1.0, 1.0, 1.0, 1.0, 0.9, 0.8, 0.7]),
+}
+CHANNEL_SHARE = {"phone": 0.45, "counter": 0.40, "online": 0.15}
+MONTH_END_FACTOR = 1.25
+HOLIDAY_FACTOR = 0.25
+
+
+@dataclass(frozen=True)
+class DemoScale:
+    """Size of a demo bank."""
+
+    name: str
+    n_branches: int
+    roles_per_branch: dict[str, int]
+    first_quarter: str
+    last_quarter: str
+    contacts_per_branch_day: float
+    surveys_per_staff_quarter: float
+    turnover_share: float
+    chunk_branches: int
+    single_files: bool
+    cohorts: dict[str, tuple[int, ...]]
+    drop_branch: int
+    small_branch: int
+
+
+SCALES: dict[str, DemoScale] = {
+    "tiny": DemoScale(
+        "tiny", 4,
+        {"customer_service_rep": 3, "teller": 3, "customer_manager": 2, "lobby_manager": 1,
+         "service_manager": 1},
+        "2025Q1", "2026Q4", 40.0, 40.0, 0.10, 4, True,
+        cohorts={"2025Q3": (0,), "2026Q1": (1,)}, drop_branch=2, small_branch=3),
+    "default": DemoScale(
+        "default", 12,
+        {"customer_service_rep": 8, "teller": 7, "customer_manager": 5, "lobby_manager": 2,
+         "service_manager": 2, "data_analyst": 1},
+        "2025Q1", "2026Q4", 110.0, 45.0, 0.10, 12, True,
+        cohorts={"2025Q3": (0, 1, 2), "2026Q1": (3, 4, 5)}, drop_branch=8, small_branch=11),
+    "bench": DemoScale(
+        "bench", 1000,
+        {"customer_service_rep": 7, "teller": 6, "customer_manager": 4, "lobby_manager": 1,
+         "service_manager": 1, "data_analyst": 1},
+        "2026Q4", "2026Q4", 640.0, 45.0, 0.05, 50, False,
+        cohorts={}, drop_branch=8, small_branch=11),
+}
+
+SATISFACTION_BASE = 0.85
+BONUS_EFFECT_SATISFACTION = 0.06
+BONUS_EFFECT_CROSS_SALES = 1.0
+DROP_EFFECT = -0.12
+STAFF_SAT_SD = 0.04
+CROSS_SALES_BASE = 3.0
+RESOLUTION_BASE = 0.92
+
+
+# ----------------------------------------------------------------------------- world
+
+
+class World:
+    """Branches, staff posts and the calendar; shared by every table generator."""
+
+    def __init__(self, scale: DemoScale, seed: int):
+        self.scale = scale
+        self.seed = seed
+        self.ss = np.random.SeedSequence(seed)
+        self.quarters = quarters_between(scale.first_quarter, scale.last_quarter)
+        self.start = self.quarters[0].start
+        self.end = self.quarters[-1].end  # exclusive
+        self.days = pd.date_range(self.start, self.end - dt.timedelta(days=1), freq="D")
+        self.holidays = {dt.date.fromisoformat(d) for d in DEMO_HOLIDAYS}
+        rng = self.rng("world")
+        nb = scale.n_branches
+        width = max(2, len(str(nb)))
+        self.branch_ids = np.array([f"B{i + 1:0{width}d}" for i in range(nb)])
+        regions = ["North", "South", "East", "West", "Central"]
+        self.branch_region = np.array([regions[i % len(regions)] if nb > 4 else
+                                       regions[i % 2] for i in range(nb)])
+        self.branch_type = np.where(np.arange(nb) % 6 == 0, "flagship", "standard")
+        # Branch baselines.
+        self.sat_base = np.clip(rng.normal(SATISFACTION_BASE, 0.02, nb), 0.7, 0.95)
+        self.ms_mean = rng.permutation(np.linspace(81.0, 95.5, nb))
+        self.volume = rng.lognormal(0.0, 0.15, nb)
+        self.survey_factor = np.ones(nb)
+        if nb > scale.small_branch:
+            self.survey_factor[scale.small_branch] = 0.012
+        # Treatment: adoption quarter index per branch (-1 = never).
+        self.adopt_q = np.full(nb, -1)
+        qnames = [str(q) for q in self.quarters]
+        for qname, idx in scale.cohorts.items():
+            for b in idx:
+                if b < nb:
+                    self.adopt_q[b] = qnames.index(qname)
+        self.drop_q = len(self.quarters) - 1  # the drop happens in the last quarter
+        self._make_staff(rng)
+
+    def rng(self, *key: str | int) -> np.random.Generator:
+        words = [sum((i + 1) * ord(ch) for i, ch in enumerate(str(k))) for k in key]
+        return np.random.default_rng(np.random.SeedSequence([self.seed, *words]))
+
+    def _make_staff(self, rng: np.random.Generator) -> None:
+        """Posts per branch and role; a share of posts change hands at a random date."""
+        rows: list[tuple] = []
+        post = 0
+        horizon = (self.end - self.start).days
+        for b, bid in enumerate(self.branch_ids):
+            for role, k in self.scale.roles_per_branch.items():
+                for j in range(k):
+                    counter = None
+                    if role == "teller":
+                        counter = "non_cash" if j < max(1, k // 3) else "cash"
+                    hire = self.start - dt.timedelta(days=int(rng.integers(60, 3000)))
+                    split = rng.random() < self.scale.turnover_share
+                    cut = (self.start + dt.timedelta(days=int(rng.integers(30, horizon - 30)))
+                           if split else None)
+                    rows.append((post, b, bid, role, counter, hire, cut))
+                    if split:
+                        rows.append((post, b, bid, role, counter, cut, None))
+                    post += 1
+        df = pd.DataFrame(rows, columns=["post", "b", "branch_id", "role", "counter_type",
+                                         "hire_date", "leave_date"])
+        # The first holder of a split post leaves on the cut date.
+        df["next_hire"] = df.groupby("post")["hire_date"].shift(-1)
+        df["leave_date"] = df["next_hire"]
+        df = df.drop(columns="next_hire").reset_index(drop=True)
+        width = max(5, len(str(len(df))))
+        df["staff_id"] = [f"S{i + 1:0{width}d}" for i in range(len(df))]
+        n = len(df)
+        df["sat_eff"] = rng.normal(0.0, STAFF_SAT_SD, n)
+        df["sales_mult"] = rng.lognormal(-0.045, 0.3, n)
+        df["err_mult"] = rng.lognormal(0.0, 0.5, n)
+        df["res_eff"] = rng.normal(0.0, 0.02, n)
+        df["perf"] = rng.normal(0.0, 1.0, n)
+        self.staff = df
+        self.n_posts = post
+
+    # ---- helpers over staff and dates
+    def staff_of(self, roles: tuple[str, ...]) -> pd.DataFrame:
+        return self.staff[self.staff.role.isin(roles)]
+
+    def holder(self, posts: np.ndarray, dates: np.ndarray) -> np.ndarray:
+        """Row index in ``self.staff`` of the holder of each post on each date (datetime64[D])."""
+        st = self.staff
+        first = st.groupby("post").head(1)
+        idx = first.index.to_numpy()[np.searchsorted(first.post.to_numpy(), posts)]
+        # Posts that changed hands: pick the second holder on or after the cut date.
+        leave = st.leave_date.to_numpy()
+        has_cut = pd.notna(leave[idx])
+        if has_cut.any():
+            cut = pd.to_datetime(pd.Series(leave[idx][has_cut])).to_numpy().astype("datetime64[D]")
+            after = dates[has_cut] >= cut
+            sub = idx[has_cut]
+            sub[after] = sub[after] + 1
+            idx[has_cut] = sub
+        return idx
+
+    def quarter_index(self, dates: np.ndarray) -> np.ndarray:
+        d = pd.DatetimeIndex(dates)
+        qi = (d.year - self.start.year) * 4 + (d.quarter - 1) - (self.start.month - 1) // 3
+        return np.asarray(qi)
+
+    def treated(self, b: np.ndarray, qi: np.ndarray) -> np.ndarray:
+        a = self.adopt_q[b]
+        return (a >= 0) & (qi >= a)
+
+    def sat_prob(self, b: np.ndarray, staff_idx: np.ndarray, qi: np.ndarray) -> np.ndarray:
+        p = self.sat_base[b] + self.staff.sat_eff.to_numpy()[staff_idx]
+        p = p + BONUS_EFFECT_SATISFACTION * self.treated(b, qi)
+        drop = (b == self.scale.drop_branch) & (qi >= self.drop_q)
+        p = p + DROP_EFFECT * drop
+        return np.clip(p, 0.02, 0.995)
+
+    def business_days(self) -> pd.DatetimeIndex:
+        d = self.days
+        return d[d.day_of_week < 6]

@@ -1,0 +1,246 @@
+"""The annual summary: a year's four quarters of scorecards, promotions and excellent branches.
+
+The steps: score the quarters that have rows (:func:`~bankperf_analysis.scorecard.staff.staff_quarters`,
+:func:`~bankperf_analysis.scorecard.branch.branch_quarters`); lay each person's quarterly
+grades and composites side by side with the annual composite, grade, bonus total and
+promotion flag; count each branch's rewards, pay cuts and re-checks; and mark the
+excellent branches from their annual check means.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from bankperf_analysis._validation import check_period
+from bankperf_analysis.scheme.model import BranchCheck, Scheme
+from bankperf_analysis.scorecard._grid import branch_names, check_kpi_frame
+from bankperf_analysis.scorecard.branch import branch_quarters
+from bankperf_analysis.scorecard.results import AnnualSummary
+from bankperf_analysis.scorecard.rules import assign_grades, edge
+from bankperf_analysis.scorecard.staff import staff_quarters
+
+__all__ = ["annual_summary"]
+
+_QUARTERS = range(1, 5)
+
+_STAFF_COLUMNS = [
+    "staff_id", "staff_name", "branch_id", "branch_name", "region", "role",
+    *[f"q{i}_grade" for i in _QUARTERS],
+    *[f"q{i}_composite" for i in _QUARTERS],
+    "n_graded_quarters",
+    "n_excellent_quarters",
+    "annual_composite",
+    "annual_grade",
+    "total_bonus_yuan",
+    "promotion_candidate",
+]
+
+
+def annual_summary(
+    kpis: pd.DataFrame,
+    scheme: Scheme,
+    year: str | int,
+    staff: pd.DataFrame | None = None,
+    *,
+    branches: pd.DataFrame | None = None,
+) -> AnnualSummary:
+    """Summarise a year: quarterly grades, annual grade, bonus, promotions, excellent branches.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        The KPI frame with the quarters of ``year`` (and, for branches, the year
+        rows of the check KPIs if available).
+    scheme : Scheme
+        The scheme (also gives the promotion rule and the excellent-branch rule).
+    year : str or int
+        The year, e.g. ``"2026"``.
+    staff, branches : pandas.DataFrame, optional
+        As in :func:`~bankperf_analysis.scorecard.score_staff` /
+        :func:`~bankperf_analysis.scorecard.score_branches`.
+
+    Returns
+    -------
+    AnnualSummary
+
+    Notes
+    -----
+    Only quarters with at least one staff (branch) row are scored. The annual
+    composite is the mean of the quarterly composites that exist (quarters with
+    a grade); the annual grade uses the same bands. A promotion candidate
+    reached the promotion grade (excellent) in at least ``promotion.min_quarters``
+    (3) quarters. An excellent branch has an annual check mean >= 90 AND ranks in
+    the top three by that mean. The annual mean is the year row of the KPI frame
+    when present, else the n-weighted mean of the quarterly rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bankperf_analysis.scheme.model import load_scheme
+    >>> rows = [("staff", "S1", "lobby_manager", f"2026Q{q}", k, v)
+    ...         for q in (1, 2, 3) for k, v in [("on_duty_rate", 1.0),
+    ...         ("satisfaction_rate", 0.95), ("service_quality_score", 90.0),
+    ...         ("complaint_count", 0.0), ("cross_sales_per_month", 6.0)]]
+    >>> kpis = pd.DataFrame(rows, columns=["level", "entity_id", "role", "period", "kpi",
+    ...                                    "value"]).assign(
+    ...     branch_id="B1", region="North", period_type="quarter", n=50)
+    >>> summ = annual_summary(kpis, load_scheme(), 2026)
+    >>> summ.staff[["staff_id", "n_excellent_quarters", "annual_grade",
+    ...             "total_bonus_yuan", "promotion_candidate"]].values.tolist()
+    [['S1', 3, 'excellent', 6000.0, True]]
+    """
+    y = str(check_period(year, "year", "annual_summary", kind="year"))
+    check_kpi_frame(kpis, "annual_summary")
+    quarters = [f"{y}Q{i}" for i in _QUARTERS]
+    qmask = (kpis["period_type"] == "quarter") & kpis["period"].isin(quarters)
+    staff_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "staff"), "period"]))
+    branch_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "branch"), "period"]))
+
+    people, _, _ = staff_quarters(kpis, scheme, staff_qs, staff, branches)
+    bq, _, checks = branch_quarters(kpis, scheme, branch_qs, branches)
+    bro = _branch_counts(_annual_branch_roster(bq, kpis, y, branches), checks)
+    bro = _excellent_branches(bro, kpis, y, scheme)
+    return AnnualSummary(
+        y,
+        _annual_staff(people, scheme),
+        people.reset_index(drop=True),
+        bro.reset_index().sort_values("branch_id", kind="stable").reset_index(drop=True),
+        checks,
+        scheme.params_hash(),
+        scheme.name,
+    )
+
+
+# ------------------------------------------------------------------ staff
+
+
+def _annual_staff(people: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """One row per person: last-known details, quarterly grades and composites, the year's results."""
+    people = people.assign(_q=people["period"].str[-1].astype(int))
+    last = (
+        people.sort_values("period", kind="stable")
+        .drop_duplicates("staff_id", keep="last")
+        .set_index("staff_id")[["staff_name", "branch_id", "branch_name", "region", "role"]]
+    )
+    wide_g = people.pivot(index="staff_id", columns="_q", values="grade").reindex(columns=_QUARTERS)
+    wide_c = people.pivot(index="staff_id", columns="_q", values="composite_score").reindex(
+        columns=_QUARTERS
+    )
+    wide_g.columns = [f"q{i}_grade" for i in _QUARTERS]
+    wide_c.columns = [f"q{i}_composite" for i in _QUARTERS]
+    by = people.assign(_exc=people["grade"].eq(scheme.promotion.grade)).groupby("staff_id")
+    agg = pd.DataFrame(
+        {
+            "n_graded_quarters": by["gradable"].sum().astype("int64"),
+            "n_excellent_quarters": by["_exc"].sum().astype("int64"),
+            "annual_composite": by["composite_score"].mean().round(scheme.scoring.composite_decimals),
+            "total_bonus_yuan": by["bonus_yuan"].sum().astype(float),
+        }
+    )
+    st = last.join(wide_g).join(wide_c).join(agg)
+    st["annual_grade"] = assign_grades(st["annual_composite"], scheme)
+    st["promotion_candidate"] = st["n_excellent_quarters"] >= scheme.promotion.min_quarters
+    return (
+        st.reset_index()[_STAFF_COLUMNS]
+        .sort_values(["branch_id", "staff_id"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+# ------------------------------------------------------------------ branches
+
+
+def _annual_branch_roster(bq: pd.DataFrame, kpis: pd.DataFrame, year: str,
+                          branches: pd.DataFrame | None) -> pd.DataFrame:
+    """Name and region per branch id (last quarter wins), plus branches known only from year rows."""
+    bro = (
+        bq.sort_values("period", kind="stable")
+        .drop_duplicates("branch_id", keep="last")
+        .set_index("branch_id")[["branch_name", "region"]]
+    )
+    # branches known only from year rows (e.g. a KPI frame of year totals)
+    yr = kpis.loc[
+        (kpis["level"] == "branch") & (kpis["period_type"] == "year") & (kpis["period"].astype(str) == year)
+    ]
+    yr = yr.assign(branch_id=yr["entity_id"].astype(str)).drop_duplicates("branch_id").set_index("branch_id")
+    new = yr.index.difference(bro.index)
+    if len(new):
+        add = pd.DataFrame(
+            {"branch_name": new.map(branch_names(branches)), "region": yr.loc[new, "region"].to_numpy()},
+            index=new,
+        )
+        bro = pd.concat([bro, add])
+    return bro
+
+
+def _branch_counts(bro: pd.DataFrame, checks: pd.DataFrame) -> pd.DataFrame:
+    """Add the year's counts of check rewards, pay cuts and re-checks per branch."""
+    if len(checks):
+        cnt = (
+            checks.assign(_cut=checks["pay_cut"].ne("none"))
+            .groupby("branch_id")
+            .agg(n_rewards=("reward", "sum"), n_pay_cuts=("_cut", "sum"), n_rechecks=("recheck", "sum"))
+            .astype("int64")
+        )
+        bro = bro.join(cnt)
+    for c in ("n_rewards", "n_pay_cuts", "n_rechecks"):
+        bro[c] = bro[c].fillna(0).astype("int64") if c in bro else 0
+    return bro
+
+
+def _excellent_branches(bro: pd.DataFrame, kpis: pd.DataFrame, year: str, scheme: Scheme) -> pd.DataFrame:
+    """Per check with an excellent-branch rule: annual mean, n, rank and flag; then any-check flag."""
+    excellent = pd.Series(False, index=bro.index)
+    for check in scheme.branch_checks:
+        rule = check.excellent_branch
+        if rule is None:
+            continue
+        m = _annual_check_means(kpis, year, check, bro.index)
+        eligible = m["mean"].notna() & (m["n"].fillna(0) >= check.min_n)
+        keys = [bro["region"]] if check.rank_within == "region" else [pd.Series(0, index=bro.index)]
+        rank = m["mean"].where(eligible).groupby(keys, dropna=False).rank(method="min", ascending=False)
+        exc = eligible & (m["mean"] >= edge(rule.annual_mean_min)) & (rank <= rule.top_n)
+        bro[f"{check.name}_annual_mean"] = m["mean"]
+        bro[f"{check.name}_annual_n"] = m["n"].astype("Int64")
+        bro[f"{check.name}_annual_rank"] = rank.astype("Int64")
+        bro[f"{check.name}_excellent"] = exc.astype(bool)
+        excellent = excellent | exc.astype(bool)
+    bro["excellent_branch"] = excellent.astype(bool)
+    return bro
+
+
+def _annual_check_means(
+    kpis: pd.DataFrame, year: str, check: BranchCheck, branch_ids: pd.Index
+) -> pd.DataFrame:
+    """Annual mean check score per branch.
+
+    The year row if present, else the n-weighted mean of the quarterly rows
+    (the mean over all checks of the year).
+    """
+    b = kpis.loc[(kpis["level"] == "branch") & (kpis["kpi"] == check.kpi)]
+    yr = b.loc[(b["period_type"] == "year") & (b["period"].astype(str) == year)]
+    yr = pd.DataFrame(
+        {
+            "branch_id": yr["entity_id"].astype(str),
+            "mean": pd.to_numeric(yr["value"], errors="coerce").astype(float),
+            "n": pd.to_numeric(yr["n"], errors="coerce").astype(float),
+        }
+    )
+    yr = yr.dropna(subset=["mean"]).drop_duplicates("branch_id").set_index("branch_id")
+    qs = b.loc[(b["period_type"] == "quarter") & b["period"].astype(str).str.startswith(year + "Q")]
+    v = pd.to_numeric(qs["value"], errors="coerce").astype(float)
+    n = pd.to_numeric(qs["n"], errors="coerce").astype(float).fillna(0.0)
+    has = v.notna()
+    tmp = pd.DataFrame(
+        {
+            "branch_id": qs["entity_id"].astype(str),
+            "vn": (v * n).where(has, 0.0),
+            "n": n.where(has, 0.0),
+            "v": v,
+        }
+    )
+    g = tmp.groupby("branch_id")
+    n_sum = g["n"].sum()
+    mean_q = (g["vn"].sum() / n_sum).where(n_sum > 0, g["v"].mean())
+    fallback = pd.DataFrame({"mean": mean_q, "n": n_sum})
+    return yr.combine_first(fallback).reindex(branch_ids)

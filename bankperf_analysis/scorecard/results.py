@@ -1,0 +1,299 @@
+"""The scorecards' result objects: staff and branch scorecards of a quarter, the annual summary.
+
+Each is a frozen dataclass of tidy frames with ``to_frame()`` and ``summary()`` (a
+:class:`~bankperf_analysis._summary.Summary`: key figures and small tables, as text or HTML).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from bankperf_analysis._summary import Summary
+
+__all__ = ["StaffScorecard", "BranchScorecard", "AnnualSummary"]
+
+
+def _yuan(x: float) -> str:
+    return f"{x:,.0f} yuan"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffScorecard:
+    """Staff scorecard of one quarter.
+
+    Attributes
+    ----------
+    quarter : str
+        The quarter scored (``"2026Q3"``).
+    people : pandas.DataFrame
+        One row per person: ``period, staff_id, staff_name, branch_id,
+        branch_name, region, role, n_kpis, n_kpis_scored, n_kpis_met,
+        scored_weight_share, reweighted, composite_score, gradable, grade,
+        bonus_yuan, excluded_kpis, training_needs, note``. Staff whose role is not
+        scored individually appear with ``gradable`` False and a note.
+    kpis : pandas.DataFrame
+        One row per person per KPI of the role: ``value, n, min_n, target, floor,
+        direction, rule, status, score, weight, effective_weight, contribution,
+        reweighted, zero_filled``. ``score`` is NaN and ``effective_weight`` 0 when
+        not scored. ``zero_filled`` marks event counts (complaints, new customers,
+        risk incidents) that had no row although the person had other KPI rows in
+        the quarter: the KPI frame only has rows for events, so they count as 0.
+    training : pandas.DataFrame
+        KPIs below target, one row per person per KPI, weakest first
+        (``priority`` 1 = lowest score; ties: larger weight first), with
+        ``topic_en`` and ``topic_zh``.
+    params_hash : str
+        :meth:`Scheme.params_hash` of the scheme used.
+    scheme_name : str
+        Name of the scheme.
+    grade_names : tuple of str
+        The scheme's grades, highest first.
+    """
+
+    quarter: str
+    people: pd.DataFrame
+    kpis: pd.DataFrame
+    training: pd.DataFrame
+    params_hash: str
+    scheme_name: str
+    grade_names: tuple[str, ...]
+
+    @property
+    def total_bonus_yuan(self) -> float:
+        """Sum of the bonuses of the quarter."""
+        return float(self.people["bonus_yuan"].sum())
+
+    @property
+    def n_staff(self) -> int:
+        """Number of people on the scorecard."""
+        return len(self.people)
+
+    @property
+    def n_graded(self) -> int:
+        """Number of people with a grade."""
+        return int(self.people["gradable"].sum())
+
+    @property
+    def n_reweighted(self) -> int:
+        """Number of people whose composite was re-weighted (some KPI not scored)."""
+        return int(self.people["reweighted"].sum())
+
+    def grade_counts(self) -> pd.Series:
+        """Count the people per grade (all grades of the scheme, highest first)."""
+        counts = self.people["grade"].value_counts()
+        return counts.reindex(list(self.grade_names), fill_value=0).rename("n_staff")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per person (a copy of :attr:`people`)."""
+        return self.people.copy()
+
+    def summary(self) -> Summary:
+        """Key figures, grade counts and the most common training topics."""
+        p = self.people
+        not_gradable = int((~p["gradable"] & p["n_kpis"].gt(0)).sum())
+        facts = [
+            ("Quarter", self.quarter),
+            ("Scheme", f"{self.scheme_name} (params {self.params_hash[:12]})"),
+            ("Staff", f"{self.n_staff}"),
+            ("Graded", f"{self.n_graded}"),
+            ("Insufficient data to grade", f"{not_gradable}"),
+            ("Not scored (role not scored individually)", f"{int(p['n_kpis'].eq(0).sum())}"),
+            ("Re-weighted (some KPI not scored)", f"{self.n_reweighted}"),
+            ("Total bonus", _yuan(self.total_bonus_yuan)),
+        ]
+        gc = (
+            p.loc[p["gradable"]]
+            .groupby("grade", sort=False)
+            .agg(n_staff=("staff_id", "size"), bonus_yuan=("bonus_yuan", "sum"))
+        )
+        gc = gc.reindex([g for g in self.grade_names if g in gc.index]).reset_index()
+        topics = (
+            self.training.groupby(["topic_en", "topic_zh"], sort=False)["staff_id"]
+            .nunique()
+            .rename("n_staff")
+            .sort_values(ascending=False, kind="stable")
+            .head(10)
+            .reset_index()
+        )
+        return Summary(
+            f"Staff scorecard {self.quarter}",
+            facts=facts,
+            tables=[("Grades", gc), ("Most common training needs", topics)],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BranchScorecard:
+    """Branch scorecard of one quarter.
+
+    Attributes
+    ----------
+    quarter : str
+        The quarter scored.
+    branches : pandas.DataFrame
+        One row per branch: ``period, branch_id, branch_name, region,
+        composite_score, n_kpis_met, n_kpis_below_target``, then per check
+        (``mystery_shopper``, ``video_check``...) ``<check>_score, <check>_n,
+        <check>_rank, <check>_reward, <check>_pay_cut, <check>_pay_cut_share,
+        <check>_recheck``, then ``reward, pay_cut_share_total, recheck, reason``.
+        ``pay_cut_share_total`` adds the cuts of all checks (each check is a
+        separate penalty).
+    kpis : pandas.DataFrame
+        One row per branch per branch KPI (as :attr:`StaffScorecard.kpis`).
+    checks : pandas.DataFrame
+        One row per branch per check: ``score, n, rank, n_ranked, reward,
+        pay_cut ("none" | "cut" | "heavier_cut"), pay_cut_share, recheck, reason``.
+    params_hash, scheme_name : str
+        Provenance of the scheme.
+    """
+
+    quarter: str
+    branches: pd.DataFrame
+    kpis: pd.DataFrame
+    checks: pd.DataFrame
+    params_hash: str
+    scheme_name: str
+
+    @property
+    def n_branches(self) -> int:
+        """Number of branches."""
+        return len(self.branches)
+
+    @property
+    def n_rewards(self) -> int:
+        """Number of check rewards."""
+        return int(self.checks["reward"].sum())
+
+    @property
+    def n_pay_cuts(self) -> int:
+        """Number of check results with a pay cut (normal or heavier)."""
+        return int(self.checks["pay_cut"].ne("none").sum())
+
+    @property
+    def n_heavier_pay_cuts(self) -> int:
+        """Number of check results with a heavier pay cut."""
+        return int(self.checks["pay_cut"].eq("heavier_cut").sum())
+
+    @property
+    def n_rechecks(self) -> int:
+        """Number of branches to re-check next period (any check)."""
+        return int(self.branches["recheck"].sum())
+
+    @property
+    def n_branches_with_pay_cut(self) -> int:
+        """Number of branches with at least one pay cut."""
+        return int(self.branches["pay_cut_share_total"].gt(0).sum())
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per branch (a copy of :attr:`branches`)."""
+        return self.branches.copy()
+
+    def summary(self) -> Summary:
+        """Key figures and the branches with a reward, pay cut or re-check."""
+        b = self.branches
+        facts = [
+            ("Quarter", self.quarter),
+            ("Scheme", f"{self.scheme_name} (params {self.params_hash[:12]})"),
+            ("Branches", f"{self.n_branches}"),
+            ("Rewards", f"{self.n_rewards}"),
+            ("Pay cuts (of which heavier)", f"{self.n_pay_cuts} ({self.n_heavier_pay_cuts})"),
+            ("Branches with a pay cut", f"{self.n_branches_with_pay_cut}"),
+            ("Re-checks next period", f"{self.n_rechecks}"),
+        ]
+        flagged = b.loc[
+            b["reward"] | b["recheck"] | b["pay_cut_share_total"].gt(0),
+            ["branch_id", "branch_name", "reason"],
+        ]
+        return Summary(
+            f"Branch scorecard {self.quarter}",
+            facts=facts,
+            tables=[("Branches with a consequence", flagged.head(30))],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AnnualSummary:
+    """Annual summary of a year.
+
+    Attributes
+    ----------
+    year : str
+        The year (``"2026"``).
+    staff : pandas.DataFrame
+        One row per person: ``staff_id, staff_name, branch_id, branch_name, region,
+        role`` (as of the last quarter), ``q1_grade..q4_grade``,
+        ``q1_composite..q4_composite``, ``n_graded_quarters``,
+        ``n_excellent_quarters`` (quarters at the promotion grade),
+        ``annual_composite`` (mean of the quarterly composites that exist),
+        ``annual_grade``, ``total_bonus_yuan``, ``promotion_candidate``.
+    staff_quarterly : pandas.DataFrame
+        The quarterly ``people`` frames stacked (one row per person per quarter).
+    branches : pandas.DataFrame
+        One row per branch: per check with an excellent-branch rule
+        ``<check>_annual_mean, <check>_annual_n, <check>_annual_rank``; quarterly
+        counts ``n_rewards, n_pay_cuts, n_rechecks``; ``excellent_branch``.
+    branch_checks : pandas.DataFrame
+        The quarterly ``checks`` frames stacked.
+    params_hash, scheme_name : str
+        Provenance of the scheme.
+    """
+
+    year: str
+    staff: pd.DataFrame
+    staff_quarterly: pd.DataFrame
+    branches: pd.DataFrame
+    branch_checks: pd.DataFrame
+    params_hash: str
+    scheme_name: str
+
+    @property
+    def total_bonus_yuan(self) -> float:
+        """Sum of all quarterly bonuses of the year."""
+        return float(self.staff["total_bonus_yuan"].sum())
+
+    @property
+    def n_promotion_candidates(self) -> int:
+        """Number of promotion candidates."""
+        return int(self.staff["promotion_candidate"].sum())
+
+    @property
+    def n_excellent_branches(self) -> int:
+        """Number of excellent branches."""
+        return int(self.branches["excellent_branch"].sum()) if len(self.branches) else 0
+
+    @property
+    def n_pay_cuts(self) -> int:
+        """Number of quarterly check results with a pay cut."""
+        bc = self.branch_checks
+        return int(bc["pay_cut"].ne("none").sum()) if len(bc) else 0
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per person (a copy of :attr:`staff`)."""
+        return self.staff.copy()
+
+    def summary(self) -> Summary:
+        """Key figures, promotion candidates and excellent branches."""
+        s = self.staff
+        facts = [
+            ("Year", self.year),
+            ("Scheme", f"{self.scheme_name} (params {self.params_hash[:12]})"),
+            ("Staff", f"{len(s)}"),
+            ("Total bonus", _yuan(self.total_bonus_yuan)),
+            ("Promotion candidates", f"{self.n_promotion_candidates}"),
+            ("Excellent branches", f"{self.n_excellent_branches}"),
+            ("Quarterly pay cuts", f"{self.n_pay_cuts}"),
+        ]
+        cand = s.loc[
+            s["promotion_candidate"],
+            ["staff_id", "staff_name", "branch_id", "role", "n_excellent_quarters", "annual_composite"],
+        ]
+        b = self.branches
+        exc = b.loc[b["excellent_branch"]] if len(b) else b
+        return Summary(
+            f"Annual summary {self.year}",
+            facts=facts,
+            tables=[("Promotion candidates", cand.head(30)), ("Excellent branches", exc.head(30))],
+        )
+

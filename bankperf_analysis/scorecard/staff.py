@@ -1,0 +1,302 @@
+"""The staff scorecard: every person of a quarter scored, graded, paid a bonus, given training needs.
+
+The steps (:func:`staff_quarters`, shared with the annual summary): the roster of people
+per quarter (from the KPI rows, plus the staff table's people without any), the grid of
+people x the KPI rules of their role (:mod:`bankperf_analysis.scorecard._grid`), the
+composite, grade and bonus, the training needs (KPIs below target, weakest first) and a
+note in words for whoever is not scored, not graded or re-weighted. The rules themselves
+are in :mod:`bankperf_analysis.scorecard.rules`.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from bankperf_analysis.scheme.model import load_scheme
+>>> scheme = load_scheme()
+>>> kpis = pd.DataFrame({
+...     "level": "staff", "entity_id": "S1", "branch_id": "B1", "region": "North",
+...     "role": "customer_service_rep", "period_type": "quarter", "period": "2026Q3",
+...     "kpi": ["satisfaction_rate", "response_time_seconds", "service_level",
+...             "resolution_rate", "complaint_closed_on_time_rate", "cross_sales_per_month"],
+...     "value": [0.90, 180.0, 0.95, 0.95, 1.0, 5.0],
+...     "numerator": float("nan"), "denominator": float("nan"), "n": 100})
+>>> card = score_staff(kpis, scheme, "2026Q3")
+>>> card.people[["staff_id", "composite_score", "grade", "bonus_yuan"]]
+  staff_id  composite_score      grade  bonus_yuan
+0       S1            100.0  excellent      2000.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from bankperf_analysis._validation import check_period, warn
+from bankperf_analysis.exceptions import BankPerfWarning, DataValidationError, ValidationIssue
+from bankperf_analysis.scheme.model import Scheme
+from bankperf_analysis.scorecard._grid import (
+    TEXT,
+    Grid,
+    KpiRows,
+    aggregate,
+    branch_names,
+    build_grid,
+    check_kpi_frame,
+    join_text,
+    known_pairs,
+    kpi_rows,
+    order_roster,
+    regions,
+    scored_kpi_rows,
+    text,
+)
+from bankperf_analysis.scorecard.results import StaffScorecard
+from bankperf_analysis.scorecard.rules import STATUS_BELOW, assign_grades
+
+__all__ = ["score_staff"]
+
+STAFF_COLS = ["period", "staff_id", "staff_name", "branch_id", "branch_name", "region", "role"]
+
+_PEOPLE_COLS = [
+    *STAFF_COLS,
+    "n_kpis",
+    "n_kpis_scored",
+    "n_kpis_met",
+    "n_kpis_below_target",
+    "scored_weight_share",
+    "reweighted",
+    "composite_score",
+    "gradable",
+    "grade",
+    "bonus_yuan",
+    "excluded_kpis",
+    "training_needs",
+    "note",
+]
+
+
+def score_staff(
+    kpis: pd.DataFrame,
+    scheme: Scheme,
+    quarter: str,
+    staff: pd.DataFrame | None = None,
+    *,
+    branches: pd.DataFrame | None = None,
+) -> StaffScorecard:
+    """Score every person for one quarter.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        The KPI frame of ``metrics.compute_kpis`` (columns ``level, entity_id,
+        branch_id, region, role, period_type, period, kpi, value, n``...). Only
+        staff rows of ``quarter`` are used.
+    scheme : Scheme
+        Targets, weights, bands and money (:func:`~bankperf_analysis.scheme.model.load_scheme`).
+    quarter : str
+        The quarter, e.g. ``"2026Q3"``.
+    staff : pandas.DataFrame, optional
+        Staff table (``staff_id, staff_name, branch_id, role``). Adds names, and
+        lists people without any KPI row (they get "no data" and no grade).
+    branches : pandas.DataFrame, optional
+        Branches table (``branch_id, branch_name, region``) for branch names.
+
+    Returns
+    -------
+    StaffScorecard
+
+    Raises
+    ------
+    ParamsError
+        If ``quarter`` is not a quarter.
+    DataValidationError
+        If columns are missing or a (person, quarter, KPI) appears twice.
+
+    Examples
+    --------
+    A representative with 29 satisfaction surveys (minimum 30): satisfaction is
+    reported but not scored, and the other KPIs are re-weighted.
+
+    >>> import pandas as pd
+    >>> from bankperf_analysis.scheme.model import load_scheme
+    >>> kpis = pd.DataFrame({
+    ...     "level": "staff", "entity_id": "S1", "branch_id": "B1", "region": "North",
+    ...     "role": "customer_service_rep", "period_type": "quarter", "period": "2026Q3",
+    ...     "kpi": ["satisfaction_rate", "response_time_seconds", "service_level",
+    ...             "resolution_rate", "complaint_closed_on_time_rate",
+    ...             "cross_sales_per_month"],
+    ...     "value": [0.95, 180.0, 0.95, 0.95, 1.0, 2.5],
+    ...     "n": [29, 100, 100, 100, 4, 3]})
+    >>> card = score_staff(kpis, load_scheme(), "2026Q3")
+    >>> row = card.people.iloc[0]
+    >>> float(row["composite_score"]), row["grade"], bool(row["reweighted"])
+    (86.666666667, 'good', True)
+    >>> row["excluded_kpis"]
+    'satisfaction_rate (insufficient data: n=29 < 30)'
+    >>> card.training[["kpi", "topic_en"]].values.tolist()
+    [['cross_sales_per_month', 'Product marketing and cross-selling']]
+    """
+    q = str(check_period(quarter, "quarter", "score_staff"))
+    check_kpi_frame(kpis, "score_staff")
+    people, kpi_frame, training = staff_quarters(kpis, scheme, [q], staff, branches)
+    if not len(people):
+        warn(f"The KPI frame has no staff rows for quarter {q}.", BankPerfWarning)
+    return StaffScorecard(
+        q, people, kpi_frame, training, scheme.params_hash(), scheme.name, scheme.grade_names
+    )
+
+
+def staff_quarters(kpis, scheme: Scheme, periods: Sequence[str], staff, branches):
+    """Score staff over one or more quarters; return (people, kpi rows, training)."""
+    rows = kpi_rows(kpis, "staff", periods)
+    roster, row_pid = _staff_roster(kpis, rows, periods, staff, branches)
+    _warn_unknown_roles(roster, scheme)
+
+    rules = scheme.rules_frame()
+    rules = rules.loc[rules["scored"] & (rules["role"] != "__branch__")].reset_index(drop=True)
+    grid = build_grid(roster["role"].to_numpy(dtype=object), rules, rows, row_pid)
+    people = pd.concat([roster, aggregate(grid, rules, len(roster), scheme)], axis=1)
+    people["grade"] = text(assign_grades(people["composite_score"], scheme))
+    bonus = {g: scheme.money.bonus(g) for g in scheme.grade_names}
+    people["bonus_yuan"] = people["grade"].map(bonus).fillna(0.0).astype(float)
+    training, people["training_needs"] = _training_needs(roster, grid, rules, scheme)
+    people["note"] = _staff_notes(people, scheme)
+    return people[_PEOPLE_COLS], scored_kpi_rows(roster, STAFF_COLS, grid, rules), training
+
+
+# ------------------------------------------------------------------ the roster
+
+
+def _staff_roster(kpis, rows: KpiRows, periods: Sequence[str], staff, branches):
+    """One row per (quarter, person): from the KPI rows, plus the staff table's people."""
+    pre = rows.first_rows(["period", "entity_id", "branch_id", "region", "role"]).rename(
+        columns={"entity_id": "staff_id"})
+    names = pd.Series(dtype=object)
+    if staff is not None:
+        st = _staff_table(staff)
+        if "staff_name" in st.columns:
+            names = pd.Series(st["staff_name"].to_numpy(), index=st["staff_id"].to_numpy())
+        if pre["role"].isna().any():
+            role_of = pd.Series(st["role"].to_numpy(), index=st["staff_id"].to_numpy())
+            pre["role"] = pre["role"].fillna(pre["staff_id"].map(role_of)).astype(TEXT)
+        pre = _add_people_without_rows(pre, st, rows, periods, kpis, branches)
+    roster, row_pid = order_roster(pre, ["period", "branch_id", "staff_id"], rows)
+    roster["staff_name"] = text(roster["staff_id"].map(names)) if len(names) else text(
+        [None] * len(roster))
+    roster["branch_name"] = text(roster["branch_id"].map(branch_names(branches)))
+    return roster[STAFF_COLS], row_pid
+
+
+def _staff_table(staff: pd.DataFrame) -> pd.DataFrame:
+    """The staff table checked for its key columns, ids as text, one row per person."""
+    need = {"staff_id", "branch_id", "role"}
+    if not need <= set(staff.columns):
+        raise DataValidationError(
+            ValidationIssue("staff", "", None, c, "", "a column of the staff table")
+            for c in sorted(need - set(staff.columns))
+        )
+    st = staff.assign(staff_id=staff["staff_id"].astype(TEXT), branch_id=staff["branch_id"].astype(TEXT))
+    return st.drop_duplicates("staff_id").reset_index(drop=True)
+
+
+def _add_people_without_rows(pre: pd.DataFrame, st: pd.DataFrame, rows: KpiRows,
+                             periods: Sequence[str], kpis, branches) -> pd.DataFrame:
+    """Append the staff table's people that have no KPI row in a quarter (after the KPI pairs)."""
+    pairs, known = known_pairs(rows, periods, pd.Index(st["staff_id"]))
+    if not (~known).any():
+        return pre
+    idx = np.tile(np.arange(len(st)), len(periods))[~known]
+    extra = pd.DataFrame({
+        "period": pairs[~known, 0],
+        "staff_id": st["staff_id"].to_numpy()[idx],
+        "branch_id": st["branch_id"].to_numpy()[idx],
+        "role": st["role"].to_numpy()[idx],
+    })
+    extra["region"] = regions(extra["branch_id"], pre, kpis, branches)
+    return pd.concat([pre, extra[pre.columns].astype(TEXT)], ignore_index=True)
+
+
+def _warn_unknown_roles(roster: pd.DataFrame, scheme: Scheme) -> None:
+    unknown = sorted(set(roster["role"].dropna().unique()) - {r.name for r in scheme.roles})
+    if unknown:
+        warn(
+            f"Staff with role(s) {', '.join(unknown)} have no entry under 'roles' in "
+            f"{scheme.source}; they are listed but not scored.",
+            BankPerfWarning,
+        )
+
+
+# ------------------------------------------------------------------ training and notes
+
+
+def _training_needs(roster: pd.DataFrame, grid: Grid, rules: pd.DataFrame, scheme: Scheme):
+    """The training list (KPIs below target, weakest first) and each person's needs in words.
+
+    Weakest first: lowest score, then larger weight, then the scheme's KPI order; people
+    in (period, staff_id) order.
+    """
+    below = np.flatnonzero(grid.status == STATUS_BELOW)
+    ps_rank = np.empty(len(roster), dtype=np.int64)
+    ps_rank[roster.sort_values(["period", "staff_id"], kind="stable").index.to_numpy()] = np.arange(
+        len(roster))
+    rid, pid = grid.rid[below], grid.pid[below]
+    weight = rules["weight"].to_numpy(float)[rid]
+    sel = below[np.lexsort((rules["order"].to_numpy()[rid], -weight, grid.score[below], ps_rank[pid]))]
+    rid, pid = grid.rid[sel], grid.pid[sel]
+    topics = [scheme.training_topic(k) for k in rules["kpi"]]
+    topic_en = np.array([t.en for t in topics], dtype=object)
+    topic_zh = np.array([t.zh for t in topics], dtype=object)
+    training = pd.concat([
+        roster[STAFF_COLS].take(pid).reset_index(drop=True),
+        pd.DataFrame({
+            "priority": pd.Series(pid).groupby(pid, sort=False).cumcount().to_numpy(np.int64) + 1,
+            "kpi": rules["kpi"].astype(TEXT).array.take(rid),
+            "value": grid.value[sel],
+            "target": rules["target"].to_numpy(float)[rid],
+            "score": grid.score[sel],
+            "weight": rules["weight"].to_numpy(float)[rid],
+            "topic_en": text(topic_en[rid]).array,
+            "topic_zh": text(topic_zh[rid]).array,
+        }),
+    ], axis=1)
+    # the needs in words: each topic once, in priority order
+    first_topic = ~pd.DataFrame({"p": pid, "t": topic_en[rid]}).duplicated().to_numpy()
+    needs = text(join_text(pid[first_topic], topic_en[rid][first_topic], "; ", len(roster)))
+    return training, needs
+
+
+def _staff_notes(people: pd.DataFrame, scheme: Scheme) -> pd.Series:
+    """Why a person is not scored, not graded or re-weighted, in words (first reason wins)."""
+    role = people["role"].astype(TEXT).fillna("nan").astype(object).to_numpy()
+    share = people["scored_weight_share"].to_numpy(float)
+
+    def share_pct(m: np.ndarray) -> np.ndarray:
+        x = share[m] * 100
+        return np.where(np.isnan(x), "<NA>", np.char.mod("%.0f", np.nan_to_num(x))).astype(object)
+
+    min_share = f"{scheme.scoring.min_scorable_weight_share * 100:g} %"
+    excluded = people["excluded_kpis"].astype(object).to_numpy()
+    n_sc = people["n_kpis_scored"].to_numpy()
+    n_k = people["n_kpis"].to_numpy()
+    in_scheme = np.isin(role, [r.name for r in scheme.roles])
+    scored_role = np.isin(role, list(scheme.scored_roles))
+    rules = [
+        (~in_scheme, lambda m: "Not scored: role '" + role[m] + "' has no entry in the scheme."),
+        (~scored_role, lambda m: "Not scored: role '" + role[m] + "' is not scored individually."),
+        (n_sc == 0, lambda m: "Insufficient data to grade: no KPI could be scored; not scored: "
+         + excluded[m] + "."),
+        (~people["gradable"].to_numpy(), lambda m: "Insufficient data to grade: " + share_pct(m)
+         + " % of the weight scorable (minimum " + min_share + "); not scored: " + excluded[m] + "."),
+        (people["reweighted"].to_numpy(), lambda m: "Re-weighted over " + n_sc[m].astype(str).astype(object)
+         + " of " + n_k[m].astype(str).astype(object) + " KPIs (" + share_pct(m)
+         + " % of the weight scorable); not scored: " + excluded[m] + "."),
+    ]
+    note = np.full(len(people), "", dtype=object)
+    left = np.ones(len(people), dtype=bool)
+    for cond, make in rules:
+        m = left & cond
+        if m.any():
+            note[m] = make(m)
+        left &= ~m
+    return text(note)
