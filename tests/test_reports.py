@@ -126,7 +126,7 @@ def test_relative_paths_as_typed_by_a_user(tiny_bank, tmp_path, monkeypatch):
 
 def test_roles_not_scored_individually_are_labelled_so(rendered, tiny_bank):
     """A branch manager is not 'insufficient data': the role has no individual scorecard."""
-    from bankperf_analysis.scheme.model import load_scheme
+    from bankperf_analysis.scheme import load_scheme
 
     _, folder = rendered
     staff = pd.read_parquet(tiny_bank / "staff.parquet")

@@ -153,7 +153,7 @@ def prepare_batch(data_dir: str | Path, quarter: str, out_dir: str | Path, *,
     """
     from bankperf_analysis.dataset.load import load_dataset
     from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis, kpi_availability
-    from bankperf_analysis.scheme.model import load_scheme
+    from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.scorecard.quarter import quarter_scorecards
 
     q = Period.parse(quarter)
@@ -880,7 +880,7 @@ class AnnualReport:
                  scheme_path: str | Path | None = None):
         from bankperf_analysis.dataset.load import load_dataset
         from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis
-        from bankperf_analysis.scheme.model import load_scheme
+        from bankperf_analysis.scheme import load_scheme
         from bankperf_analysis.scorecard.scoring import annual_summary
 
         self.lang = check_lang(lang)

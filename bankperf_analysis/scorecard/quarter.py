@@ -15,7 +15,7 @@ def quarter_scorecards(ds, quarter: str, scheme=None, *, kpis=None):
     from bankperf_analysis.exceptions import ParamsError
     from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis
     from bankperf_analysis.periods import Period
-    from bankperf_analysis.scheme.model import load_scheme
+    from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.scorecard.scoring import score_branches, score_staff
 
     scheme = scheme or load_scheme()

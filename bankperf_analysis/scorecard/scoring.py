@@ -32,7 +32,7 @@ Scoring rules (all numbers come from the :class:`~bankperf_analysis.scheme.model
 Examples
 --------
 >>> import pandas as pd
->>> from bankperf_analysis.scheme.model import load_scheme
+>>> from bankperf_analysis.scheme import load_scheme
 >>> scheme = load_scheme()
 >>> kpis = pd.DataFrame({
 ...     "level": "staff", "entity_id": "S1", "branch_id": "B1", "region": "North",
@@ -64,7 +64,7 @@ from bankperf_analysis.exceptions import (
     ValidationIssue,
 )
 from bankperf_analysis.periods import Period
-from bankperf_analysis.scheme.model import KNOWN_KPIS, BranchCheck, Scheme
+from bankperf_analysis.scheme import KNOWN_KPIS, BranchCheck, Scheme
 
 __all__ = [
     "STATUS_MET",
@@ -476,7 +476,7 @@ def assign_grades(composite, scheme: Scheme) -> np.ndarray:
 
     Examples
     --------
-    >>> from bankperf_analysis.scheme.model import load_scheme
+    >>> from bankperf_analysis.scheme import load_scheme
     >>> assign_grades([90.0, 89.999, 80.0, 60.0, 59.99, float("nan")], load_scheme()).tolist()
     ['excellent', 'good', 'good', 'pass', 'needs_improvement', None]
     """
@@ -1244,7 +1244,7 @@ def score_staff(
     reported but not scored, and the other KPIs are re-weighted.
 
     >>> import pandas as pd
-    >>> from bankperf_analysis.scheme.model import load_scheme
+    >>> from bankperf_analysis.scheme import load_scheme
     >>> kpis = pd.DataFrame({
     ...     "level": "staff", "entity_id": "S1", "branch_id": "B1", "region": "North",
     ...     "role": "customer_service_rep", "period_type": "quarter", "period": "2026Q3",
@@ -1303,7 +1303,7 @@ def score_branches(
     Examples
     --------
     >>> import pandas as pd
-    >>> from bankperf_analysis.scheme.model import load_scheme
+    >>> from bankperf_analysis.scheme import load_scheme
     >>> kpis = pd.DataFrame({
     ...     "level": "branch", "entity_id": ["B1", "B2", "B3"], "branch_id": ["B1", "B2", "B3"],
     ...     "region": "North", "role": None, "period_type": "quarter", "period": "2026Q3",
@@ -1400,7 +1400,7 @@ def annual_summary(
     Examples
     --------
     >>> import pandas as pd
-    >>> from bankperf_analysis.scheme.model import load_scheme
+    >>> from bankperf_analysis.scheme import load_scheme
     >>> rows = [("staff", "S1", "lobby_manager", f"2026Q{q}", k, v)
     ...         for q in (1, 2, 3) for k, v in [("on_duty_rate", 1.0),
     ...         ("satisfaction_rate", 0.95), ("service_quality_score", 90.0),
