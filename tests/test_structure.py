@@ -38,8 +38,6 @@ _LEGACY_LONG_FUNCTIONS: set[str] = {
     "bankperf_analysis/incentives/estimators.py::before_after",
     "bankperf_analysis/incentives/estimators.py::rtm_guarded_effect",
     "bankperf_analysis/incentives/study.py::kpi_panel",
-    "bankperf_analysis/metrics/compute.py::_base_queries",
-    "bankperf_analysis/metrics/compute.py::compute_kpis",
     "bankperf_analysis/report/sections.py::prepare_batch",
     "bankperf_analysis/runner/run.py::_plan",
     "bankperf_analysis/runner/run.py::run_reports",
