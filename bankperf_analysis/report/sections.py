@@ -255,7 +255,7 @@ def _satisfaction_changes(ds, kpis: pd.DataFrame, q: Period) -> pd.DataFrame:
     """
     import warnings
 
-    from bankperf_analysis.significance.changes import kpi_changes
+    from bankperf_analysis.significance import kpi_changes
 
     parts = []
     with warnings.catch_warnings():
@@ -271,7 +271,7 @@ def _league(ds, kpis: pd.DataFrame, q: Period) -> pd.DataFrame:
     """Branch satisfaction league: raw and empirical-Bayes shrunk rates, funnel limits."""
     import warnings
 
-    from bankperf_analysis.significance.changes import league_table
+    from bankperf_analysis.significance import league_table
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -716,7 +716,7 @@ class BankOverview:
 
     def funnel_figure(self):
         """Funnel plot: branch satisfaction vs number of surveys, with control limits."""
-        from bankperf_analysis.significance.compare import funnel_plot
+        from bankperf_analysis.significance import funnel_plot
 
         lg = self.inputs.frame("league").sort_values("entity")
         return funnel_plot(x=lg.x.to_numpy(float), n=lg.n.to_numpy(float),
