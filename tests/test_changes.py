@@ -28,15 +28,16 @@ from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.exceptions import InsufficientSampleError, ParamsError, SmallSampleWarning
 from bankperf_analysis.metrics.compute import compute_kpis
 from bankperf_analysis.periods import Period
-from bankperf_analysis.significance.changes import (
+from bankperf_analysis.significance import (
     CHANGE_COLUMNS,
     ChangesResult,
+    ChangeTestResult,
     change_test_kinds,
+    compare_rates,
     kpi_changes,
     league_funnel_plot,
     league_table,
 )
-from bankperf_analysis.significance.compare import ChangeTestResult, compare_rates
 
 #: A branch whose expected satisfied share moves less than this has "no true change".
 NO_CHANGE = 0.01

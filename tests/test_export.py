@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.scheme.model import load_scheme
+from bankperf_analysis.scheme import load_scheme
 from bankperf_analysis.scorecard import score_branches, score_staff
 from bankperf_analysis.scorecard.export import excel_sheet_name, write_scorecard
 

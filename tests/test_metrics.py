@@ -10,7 +10,7 @@ import pytest
 
 from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.metrics.compute import (
+from bankperf_analysis.metrics import (
     KPI_CATALOGUE,
     MetricOptions,
     compute_kpis,

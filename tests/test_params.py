@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.scheme.model import (
+from bankperf_analysis.scheme import (
     KNOWN_KPIS,
     KNOWN_ROLES,
     Scheme,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from bankperf_analysis.exceptions import DataValidationError, ParamsError
-from bankperf_analysis.scheme.model import Scheme, load_scheme
+from bankperf_analysis.scheme import Scheme, load_scheme
 from bankperf_analysis.scorecard import (
     STATUS_BELOW,
     STATUS_INSUFFICIENT,
@@ -575,7 +575,7 @@ def test_annual_mean_without_year_rows_weights_quarters_by_checks(scheme):
 
 def _reference_person(rule_list, vals, scheme):
     """Score one person the plain way: one KPI at a time, as domain.md describes it."""
-    from bankperf_analysis.scheme.model import KNOWN_KPIS
+    from bankperf_analysis.scheme import KNOWN_KPIS
 
     scored, w_all = [], 0.0
     for r in rule_list:

@@ -33,8 +33,7 @@ from bankperf_analysis.exceptions import (
     ParamsError,
     SmallSampleWarning,
 )
-from bankperf_analysis.significance import stats as kernels
-from bankperf_analysis.significance.compare import (
+from bankperf_analysis.significance import (
     ChangeTestResult,
     FunnelResult,
     adjust_pvalues,
@@ -49,6 +48,7 @@ from bankperf_analysis.significance.compare import (
     required_sample_size,
     shrink_rates,
 )
+from bankperf_analysis.significance import stats as kernels
 
 _spec = importlib.util.spec_from_file_location(
     "significance_reference", Path(__file__).parent / "data" / "significance_reference.py"

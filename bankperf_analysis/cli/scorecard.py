@@ -11,7 +11,7 @@ __all__ = ["register"]
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
     from bankperf_analysis.dataset.load import load_dataset
-    from bankperf_analysis.scheme.model import load_scheme
+    from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.scorecard.export import write_scorecard
     from bankperf_analysis.scorecard.quarter import quarter_scorecards
 

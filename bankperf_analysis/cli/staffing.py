@@ -59,7 +59,7 @@ def write_plan(plan, path: str | Path) -> list[Path]:
 
 def cmd_staffing(args: argparse.Namespace) -> int:
     from bankperf_analysis.dataset.load import load_dataset
-    from bankperf_analysis.scheme.model import load_scheme
+    from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.staffing.plan import branch_staffing_plan
 
     t0 = time.perf_counter()

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from bankperf_analysis.metrics.compute import (
-    KPI_CATALOGUE,
-    LEVELS,
-    KpiDef,
-    MetricOptions,
-    compute_kpis,
-    kpi_availability,
-    kpi_table,
-)
+from bankperf_analysis.metrics.catalogue import KPI_CATALOGUE, LEVELS, KpiDef
+from bankperf_analysis.metrics.compute import compute_kpis, kpi_availability, kpi_table
+from bankperf_analysis.metrics.options import MetricOptions
 
 __all__ = [
     "KpiDef",

@@ -153,7 +153,7 @@ def prepare_batch(data_dir: str | Path, quarter: str, out_dir: str | Path, *,
     """
     from bankperf_analysis.dataset.load import load_dataset
     from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis, kpi_availability
-    from bankperf_analysis.scheme.model import load_scheme
+    from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.scorecard.quarter import quarter_scorecards
 
     q = Period.parse(quarter)
@@ -255,7 +255,7 @@ def _satisfaction_changes(ds, kpis: pd.DataFrame, q: Period) -> pd.DataFrame:
     """
     import warnings
 
-    from bankperf_analysis.significance.changes import kpi_changes
+    from bankperf_analysis.significance import kpi_changes
 
     parts = []
     with warnings.catch_warnings():
@@ -271,7 +271,7 @@ def _league(ds, kpis: pd.DataFrame, q: Period) -> pd.DataFrame:
     """Branch satisfaction league: raw and empirical-Bayes shrunk rates, funnel limits."""
     import warnings
 
-    from bankperf_analysis.significance.changes import league_table
+    from bankperf_analysis.significance import league_table
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -716,7 +716,7 @@ class BankOverview:
 
     def funnel_figure(self):
         """Funnel plot: branch satisfaction vs number of surveys, with control limits."""
-        from bankperf_analysis.significance.compare import funnel_plot
+        from bankperf_analysis.significance import funnel_plot
 
         lg = self.inputs.frame("league").sort_values("entity")
         return funnel_plot(x=lg.x.to_numpy(float), n=lg.n.to_numpy(float),
@@ -880,7 +880,7 @@ class AnnualReport:
                  scheme_path: str | Path | None = None):
         from bankperf_analysis.dataset.load import load_dataset
         from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis
-        from bankperf_analysis.scheme.model import load_scheme
+        from bankperf_analysis.scheme import load_scheme
         from bankperf_analysis.scorecard import annual_summary
 
         self.lang = check_lang(lang)

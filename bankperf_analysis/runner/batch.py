@@ -30,7 +30,7 @@ def build_reports(data: str | Path, quarter: str, out: str | Path = "outputs", *
     from bankperf_analysis.periods import Period
     from bankperf_analysis.report.sections import prepare_batch
     from bankperf_analysis.runner.run import run_reports
-    from bankperf_analysis.scheme.model import load_scheme
+    from bankperf_analysis.scheme import load_scheme
 
     q = str(Period.parse(quarter))
     # Kernels run in their own working directory: every path they receive is absolute.

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+from bankperf_analysis.scheme.kpis import KNOWN_KPIS, KNOWN_ROLES, Direction, KpiInfo
 from bankperf_analysis.scheme.model import (
-    KNOWN_KPIS,
-    KNOWN_ROLES,
     WEIGHT_TOLERANCE,
     BranchCheck,
     BranchScheme,
     Definitions,
-    Direction,
     ExcellentBranch,
     GradeBand,
-    KpiInfo,
     KpiRule,
     Money,
     PayCut,
@@ -26,9 +23,8 @@ from bankperf_analysis.scheme.model import (
     ScoringRule,
     Staffing,
     TrainingTopic,
-    default_scheme_path,
-    load_scheme,
 )
+from bankperf_analysis.scheme.parse import default_scheme_path, load_scheme
 
 __all__ = [
     "Direction",

@@ -24,7 +24,7 @@ import pandas as pd
 
 from bankperf_analysis._validation import check_frame
 from bankperf_analysis.exceptions import DataValidationError, ValidationIssue
-from bankperf_analysis.scheme.model import KNOWN_KPIS, Scheme
+from bankperf_analysis.scheme import KNOWN_KPIS, Scheme
 from bankperf_analysis.scorecard.rules import (
     STATUS_BELOW,
     STATUS_INSUFFICIENT,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from bankperf_analysis._validation import check_period
-from bankperf_analysis.scheme.model import BranchCheck, Scheme
+from bankperf_analysis.scheme import BranchCheck, Scheme
 from bankperf_analysis.scorecard._grid import branch_names, check_kpi_frame
 from bankperf_analysis.scorecard.branch import branch_quarters
 from bankperf_analysis.scorecard.results import AnnualSummary
@@ -76,7 +76,7 @@ def annual_summary(
     Examples
     --------
     >>> import pandas as pd
-    >>> from bankperf_analysis.scheme.model import load_scheme
+    >>> from bankperf_analysis.scheme import load_scheme
     >>> rows = [("staff", "S1", "lobby_manager", f"2026Q{q}", k, v)
     ...         for q in (1, 2, 3) for k, v in [("on_duty_rate", 1.0),
     ...         ("satisfaction_rate", 0.95), ("service_quality_score", 90.0),

@@ -16,7 +16,7 @@ import pandas as pd
 
 from bankperf_analysis._validation import check_period, warn
 from bankperf_analysis.exceptions import BankPerfWarning, DataValidationError, ValidationIssue
-from bankperf_analysis.scheme.model import BranchCheck, Scheme
+from bankperf_analysis.scheme import BranchCheck, Scheme
 from bankperf_analysis.scorecard._grid import (
     TEXT,
     KpiRows,
@@ -93,7 +93,7 @@ def score_branches(
     Examples
     --------
     >>> import pandas as pd
-    >>> from bankperf_analysis.scheme.model import load_scheme
+    >>> from bankperf_analysis.scheme import load_scheme
     >>> kpis = pd.DataFrame({
     ...     "level": "branch", "entity_id": ["B1", "B2", "B3"], "branch_id": ["B1", "B2", "B3"],
     ...     "region": "North", "role": None, "period_type": "quarter", "period": "2026Q3",

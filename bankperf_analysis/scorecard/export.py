@@ -25,7 +25,7 @@ written).
 Examples
 --------
 >>> import tempfile, pathlib, pandas as pd
->>> from bankperf_analysis.scheme.model import load_scheme
+>>> from bankperf_analysis.scheme import load_scheme
 >>> from bankperf_analysis.scorecard import score_staff
 >>> kpis = pd.DataFrame({
 ...     "level": "staff", "entity_id": "S1", "branch_id": "B1", "region": "North",
@@ -54,7 +54,7 @@ import pandas as pd
 from bankperf_analysis._atomic import atomic_write, atomic_write_many
 from bankperf_analysis._validation import param_error
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.scheme.model import KNOWN_KPIS
+from bankperf_analysis.scheme import KNOWN_KPIS
 from bankperf_analysis.scorecard.results import BranchScorecard, StaffScorecard
 
 __all__ = ["write_scorecard", "excel_sheet_name"]

@@ -11,7 +11,7 @@ from bankperf_analysis.exceptions import ParamsError
 
 if TYPE_CHECKING:
     from bankperf_analysis.dataset.load import Dataset
-    from bankperf_analysis.scheme.model import Scheme
+    from bankperf_analysis.scheme import Scheme
     from bankperf_analysis.scorecard.results import BranchScorecard, StaffScorecard
 
 __all__ = ["quarter_scorecards"]
@@ -27,7 +27,7 @@ def quarter_scorecards(
     what ``bankperf scorecard`` runs, and what ``benchmarks/bench_kpis.py`` times.
     """
     from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis
-    from bankperf_analysis.scheme.model import load_scheme
+    from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.scorecard.branch import score_branches
     from bankperf_analysis.scorecard.staff import score_staff
 

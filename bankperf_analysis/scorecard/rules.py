@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bankperf_analysis.scheme.model import Scheme
+from bankperf_analysis.scheme import Scheme
 
 __all__ = [
     "STATUS_MET",
@@ -66,7 +66,7 @@ def assign_grades(composite, scheme: Scheme) -> np.ndarray:
 
     Examples
     --------
-    >>> from bankperf_analysis.scheme.model import load_scheme
+    >>> from bankperf_analysis.scheme import load_scheme
     >>> assign_grades([90.0, 89.999, 80.0, 60.0, 59.99, float("nan")], load_scheme()).tolist()
     ['excellent', 'good', 'good', 'pass', 'needs_improvement', None]
     """

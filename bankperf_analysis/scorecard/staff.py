@@ -10,7 +10,7 @@ are in :mod:`bankperf_analysis.scorecard.rules`.
 Examples
 --------
 >>> import pandas as pd
->>> from bankperf_analysis.scheme.model import load_scheme
+>>> from bankperf_analysis.scheme import load_scheme
 >>> scheme = load_scheme()
 >>> kpis = pd.DataFrame({
 ...     "level": "staff", "entity_id": "S1", "branch_id": "B1", "region": "North",
@@ -34,7 +34,7 @@ import pandas as pd
 
 from bankperf_analysis._validation import check_period, warn
 from bankperf_analysis.exceptions import BankPerfWarning, DataValidationError, ValidationIssue
-from bankperf_analysis.scheme.model import Scheme
+from bankperf_analysis.scheme import Scheme
 from bankperf_analysis.scorecard._grid import (
     TEXT,
     Grid,
@@ -119,7 +119,7 @@ def score_staff(
     reported but not scored, and the other KPIs are re-weighted.
 
     >>> import pandas as pd
-    >>> from bankperf_analysis.scheme.model import load_scheme
+    >>> from bankperf_analysis.scheme import load_scheme
     >>> kpis = pd.DataFrame({
     ...     "level": "staff", "entity_id": "S1", "branch_id": "B1", "region": "North",
     ...     "role": "customer_service_rep", "period_type": "quarter", "period": "2026Q3",

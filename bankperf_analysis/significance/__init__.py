@@ -2,42 +2,37 @@
 
 from __future__ import annotations
 
+from bankperf_analysis.significance._sources import change_test_kinds
 from bankperf_analysis.significance.changes import (
     CHANGE_COLUMNS,
     Against,
     ChangeLevel,
     ChangesResult,
-    change_test_kinds,
     kpi_changes,
-    league_funnel,
-    league_funnel_plot,
-    league_table,
 )
 from bankperf_analysis.significance.compare import (
     Alternative,
-    ChangeTestResult,
-    Correction,
     ExactTest,
-    FunnelMethod,
-    FunnelResult,
     KpiKind,
-    Lang,
-    Overdispersion,
-    PowerMethod,
     RateMethod,
-    ShrinkageResult,
-    adjust_pvalues,
-    compare_many,
     compare_means,
     compare_ordinal,
     compare_periods,
     compare_rates,
+)
+from bankperf_analysis.significance.league import (
+    FunnelMethod,
+    FunnelResult,
+    Overdispersion,
+    ShrinkageResult,
     funnel_data,
     funnel_plot,
-    minimum_detectable_change,
-    required_sample_size,
     shrink_rates,
 )
+from bankperf_analysis.significance.league_table import league_funnel, league_funnel_plot, league_table
+from bankperf_analysis.significance.multiple import Correction, adjust_pvalues, compare_many
+from bankperf_analysis.significance.power import PowerMethod, minimum_detectable_change, required_sample_size
+from bankperf_analysis.significance.result import ChangeTestResult, Lang
 
 __all__ = [
     "Alternative",

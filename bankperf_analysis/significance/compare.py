@@ -1,4 +1,4 @@
-"""Change tests, intervals, multiple-testing control, fair league tables and power.
+"""Change tests: whether a KPI changed between two periods.
 
 Compare a KPI between two periods (before vs after) with the method its type needs:
 
@@ -14,12 +14,12 @@ ordinal (1-5 complaint         ``compare_ordinal``  proportional-odds model; eff
 resolution satisfaction)                            P(after > before) + 0.5 P(tie)
 =============================  ===================  =======================================
 
-``compare_periods`` dispatches on the KPI type, ``compare_many`` runs one comparison per
-entity with Benjamini-Hochberg (or Holm) adjustment, ``funnel_data``/``funnel_plot`` and
-``shrink_rates`` make league tables fair, and ``minimum_detectable_change`` /
-``required_sample_size`` say what a sample can detect. Every comparison returns a
-:class:`ChangeTestResult` whose ``verdict(lang="en"|"zh")`` is a one-sentence summary for
-managers.
+``compare_periods`` dispatches on the KPI type. Every comparison returns a
+:class:`~bankperf_analysis.significance.result.ChangeTestResult` whose
+``verdict(lang="en"|"zh")`` is a one-sentence summary for managers. Many entities at once
+with multiple-testing control: :mod:`~bankperf_analysis.significance.multiple`; what a
+sample can detect: :mod:`~bankperf_analysis.significance.power`; fair league tables:
+:mod:`~bankperf_analysis.significance.league`.
 
 Conventions: ``diff`` is always *after - before*; rates are proportions in [0, 1] in the
 results and percentage points in the verdicts; the alternative ``"larger"`` means H1: the
@@ -29,14 +29,13 @@ KPI is higher after.
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal, get_args
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 from scipy import special, stats
 
+from bankperf_analysis._validation import check_choice, check_count, check_positive, param_error, warn
 from bankperf_analysis.exceptions import (
     ConvergenceWarning,
     DataValidationError,
@@ -45,58 +44,24 @@ from bankperf_analysis.exceptions import (
     ValidationIssue,
 )
 from bankperf_analysis.significance import stats as _st
-from bankperf_analysis.significance.core import (
-    check_count,
-    check_literal,
-    check_positive,
-    check_scores,
-    check_unit_open,
-    is_real,
-    param_error,
-)
-from bankperf_analysis.significance.league import (  # fair league tables, re-exported
-    FunnelMethod,
-    FunnelResult,
-    Overdispersion,
-    ShrinkageResult,
-    funnel_data,
-    funnel_plot,
-    shrink_rates,
-)
-from bankperf_analysis.significance.result import ChangeTestResult, Lang
+from bankperf_analysis.significance._checks import check_scores, positive, unit_open
+from bankperf_analysis.significance.result import ChangeTestResult
 
 __all__ = [
     "Alternative",
     "KpiKind",
-    "Lang",
     "RateMethod",
     "ExactTest",
-    "Correction",
-    "PowerMethod",
-    "Overdispersion",
-    "FunnelMethod",
-    "ChangeTestResult",
-    "FunnelResult",
-    "ShrinkageResult",
     "compare_rates",
     "compare_means",
     "compare_ordinal",
     "compare_periods",
-    "compare_many",
-    "adjust_pvalues",
-    "funnel_data",
-    "funnel_plot",
-    "shrink_rates",
-    "minimum_detectable_change",
-    "required_sample_size",
 ]
 
 Alternative = Literal["two-sided", "larger", "smaller"]
 KpiKind = Literal["rate", "mean", "ordinal"]
 RateMethod = Literal["auto", "score", "exact"]
 ExactTest = Literal["boschloo", "fisher"]
-Correction = Literal["fdr_bh", "holm", "bonferroni", "none"]
-PowerMethod = Literal["score", "score_cc", "arcsine"]
 
 #: Default smallest change worth detecting for a rate: 5 percentage points.
 RELEVANT_RATE_CHANGE = 0.05
@@ -116,19 +81,18 @@ _ALT_SCIPY = {"two-sided": "two-sided", "larger": "greater", "smaller": "less"}
 # =========================================================================== helpers
 
 
-def _warn(message: str, category: type[Warning], stacklevel: int = 3) -> None:
-    warnings.warn(message, category, stacklevel=stacklevel)
-
-
-def _check_common(owner: str, alpha: Any, alternative: Any, power: Any) -> tuple[float, str, float]:
+def check_common(owner: str, alpha: Any, alternative: Any, power: Any) -> tuple[float, Alternative, float]:
+    """Validate the level, the alternative and the power every comparison takes."""
     return (
-        check_unit_open(alpha, "alpha", owner),
-        check_literal(alternative, "alternative", owner, get_args(Alternative)),
-        check_unit_open(power, "power", owner),
+        unit_open(alpha, "alpha", owner),
+        check_choice(alternative, "alternative", owner, Alternative),
+        unit_open(power, "power", owner),
     )
 
 
-def _one_sided(lo2: float, hi2: float, alternative: str, low_end: float, high_end: float):
+def _one_sided(
+    lo2: float, hi2: float, alternative: str, low_end: float, high_end: float
+) -> tuple[float, float]:
     """Turn a two-sided 1 - 2 alpha interval into the one-sided 1 - alpha interval."""
     if alternative == "larger":
         return lo2, high_end
@@ -153,7 +117,7 @@ def _no_data(
         if n_b == 0
         else "the current period (n_after = 0)"
     )
-    _warn(f"{owner}: no data for {which}; the result holds NaNs.", SmallSampleWarning, 4)
+    warn(f"{owner}: no data for {which}; the result holds NaNs.", SmallSampleWarning)
     return ChangeTestResult(
         _NAN,
         _NAN,
@@ -173,13 +137,12 @@ def _no_data(
     )
 
 
-def _maybe_warn_inconclusive(res: ChangeTestResult, owner: str, warn: bool) -> None:
-    if warn and res.inconclusive:
-        _warn(
+def _maybe_warn_inconclusive(res: ChangeTestResult, owner: str, warn_inconclusive: bool) -> None:
+    if warn_inconclusive and res.inconclusive:
+        warn(
             f"{owner}: not significant, but changes smaller than {res.mdc:.4g} (on the scale "
             f"of diff) cannot be detected with n = {res.n_before} vs {res.n_after}.",
             InconclusiveWarning,
-            4,
         )
 
 
@@ -261,60 +224,65 @@ def compare_rates(
     '满意度下降 4.0 个百分点（95% 置信区间 0.7–7.3），统计显著'
     """
     owner = "compare_rates"
-    alpha, alternative, power = _check_common(owner, alpha, alternative, power)
-    method = check_literal(method, "method", owner, get_args(RateMethod))
-    exact_test = check_literal(exact_test, "exact_test", owner, get_args(ExactTest))
-    min_expected = float(check_positive(min_expected, "min_expected", owner))
-    relevant = float(check_positive(relevant_change, "relevant_change", owner))
+    alpha, alternative, power = check_common(owner, alpha, alternative, power)
+    options = _check_rate_options(owner, method, exact_test, min_expected, relevant_change)
+    counts = _check_rate_counts(owner, x_before, n_before, x_after, n_after)
+    res = _rate_result(owner, counts, alpha, alternative, power, *options)
+    _maybe_warn_inconclusive(res, owner, warn_inconclusive)
+    return res
+
+
+def _check_rate_options(
+    owner: str, method: Any, exact_test: Any, min_expected: Any, relevant_change: Any
+) -> tuple[str, str, float, float]:
+    """``method, exact_test, min_expected, relevant_change`` of :func:`compare_rates`, validated."""
+    return (
+        check_choice(method, "method", owner, RateMethod),
+        check_choice(exact_test, "exact_test", owner, ExactTest),
+        positive(min_expected, "min_expected", owner),
+        positive(relevant_change, "relevant_change", owner),
+    )
+
+
+def _check_rate_counts(
+    owner: str, x_before: Any, n_before: Any, x_after: Any, n_after: Any
+) -> tuple[int, ...]:
+    """``x_b, n_b, x_a, n_a`` as counts, each ``x`` at most its ``n``."""
     n_b = check_count(n_before, "n_before", owner)
     n_a = check_count(n_after, "n_after", owner)
     x_b = check_count(x_before, "x_before", owner, upper=n_b, upper_name="n_before")
     x_a = check_count(x_after, "x_after", owner, upper=n_a, upper_name="n_after")
+    return x_b, n_b, x_a, n_a
+
+
+def _rate_result(
+    owner: str,
+    counts: tuple[int, ...],
+    alpha: float,
+    alternative: str,
+    power: float,
+    method: str,
+    exact_test: str,
+    min_expected: float,
+    relevant: float,
+) -> ChangeTestResult:
+    """Interval, test and minimum detectable change of validated counts."""
+    x_b, n_b, x_a, n_a = counts
     est_b = x_b / n_b if n_b else _NAN
     est_a = x_a / n_a if n_a else _NAN
     if n_b == 0 or n_a == 0:
         return _no_data(owner, "rate", n_b, n_a, alpha, alternative, est_b, est_a, relevant)
-
-    if alternative == "two-sided":
-        lo, hi = _st.newcombe_interval(x_a, n_a, x_b, n_b, alpha)
-    else:
-        lo, hi = _st.newcombe_interval(x_a, n_a, x_b, n_b, 2 * alpha)
-        lo, hi = _one_sided(float(lo), float(hi), alternative, -1.0, 1.0)
-    expected = _st.expected_cells(x_a, n_a, x_b, n_b)
-    zero_cell = min(x_a, n_a - x_a, x_b, n_b - x_b) == 0
-    small = bool(expected.min() < min_expected - 1e-9 or zero_cell)
-    notes: list[str] = []
-    if method == "exact" or (method == "auto" and small):
-        test = exact_test
-        if test == "boschloo" and n_a * n_b > BOSCHLOO_MAX_TABLES:
-            test = "fisher"
-            notes.append(f"Fisher instead of Boschloo: n_before x n_after > {BOSCHLOO_MAX_TABLES}")
-        stat, p = _st.exact_test(x_a, n_a, x_b, n_b, test, alternative)
-        test_name = "Boschloo exact test" if test == "boschloo" else "Fisher exact test"
-        if method == "auto":
-            why = (
-                f"smallest expected cell count {expected.min():.2f} < {min_expected:g}"
-                if expected.min() < min_expected - 1e-9
-                else "a zero cell"
-            )
-            msg = (
-                f"{owner}: {why} in {x_b}/{n_b} vs {x_a}/{n_a}; used the {test_name} "
-                "instead of the score test."
-            )
-            notes.append(msg.split(": ", 1)[1])
-            _warn(msg, SmallSampleWarning)
-    else:
-        stat, p = _st.score_test(x_a, n_a, x_b, n_b, alternative)
-        test_name = "score test"
-        if small:
-            notes.append("small expected counts: the score test may be inaccurate")
-    mdc = _st.mdc_rate(est_b, n_b, n_a, alpha, power, alternative, "score")
-    res = ChangeTestResult(
+    lo2, hi2 = _st.newcombe_interval(x_a, n_a, x_b, n_b, alpha if alternative == "two-sided" else 2 * alpha)
+    lo, hi = float(lo2), float(hi2)
+    if alternative != "two-sided":
+        lo, hi = _one_sided(lo, hi, alternative, -1.0, 1.0)
+    stat, p, test_name, notes = _rate_test(owner, counts, alternative, method, exact_test, min_expected)
+    return ChangeTestResult(
         statistic=stat,
         pvalue=p,
         diff=est_a - est_b,
-        ci_low=float(lo),
-        ci_high=float(hi),
+        ci_low=lo,
+        ci_high=hi,
         n_before=n_b,
         n_after=n_a,
         method=f"{test_name}; Newcombe hybrid score interval",
@@ -323,12 +291,45 @@ def compare_rates(
         estimate_before=est_b,
         estimate_after=est_a,
         alpha=alpha,
-        mdc=mdc,
+        mdc=_st.mdc_rate(est_b, n_b, n_a, alpha, power, alternative, "score"),
         relevant_change=relevant,
         notes=tuple(notes),
     )
-    _maybe_warn_inconclusive(res, owner, warn_inconclusive)
-    return res
+
+
+def _rate_test(
+    owner: str, counts: tuple[int, ...], alternative: str, method: str, exact_test: str, min_expected: float
+) -> tuple[float, float, str, list[str]]:
+    """``statistic, pvalue, test name, notes``: the score test, or the exact test for a small table."""
+    x_b, n_b, x_a, n_a = counts
+    expected = _st.expected_cells(x_a, n_a, x_b, n_b)
+    zero_cell = min(x_a, n_a - x_a, x_b, n_b - x_b) == 0
+    small = bool(expected.min() < min_expected - 1e-9 or zero_cell)
+    notes: list[str] = []
+    if not (method == "exact" or (method == "auto" and small)):
+        stat, p = _st.score_test(x_a, n_a, x_b, n_b, alternative)
+        if small:
+            notes.append("small expected counts: the score test may be inaccurate")
+        return stat, p, "score test", notes
+    test = exact_test
+    if test == "boschloo" and n_a * n_b > BOSCHLOO_MAX_TABLES:
+        test = "fisher"
+        notes.append(f"Fisher instead of Boschloo: n_before x n_after > {BOSCHLOO_MAX_TABLES}")
+    stat, p = _st.exact_test(x_a, n_a, x_b, n_b, test, alternative)
+    test_name = "Boschloo exact test" if test == "boschloo" else "Fisher exact test"
+    if method == "auto":
+        why = (
+            f"smallest expected cell count {expected.min():.2f} < {min_expected:g}"
+            if expected.min() < min_expected - 1e-9
+            else "a zero cell"
+        )
+        msg = (
+            f"{owner}: {why} in {x_b}/{n_b} vs {x_a}/{n_a}; used the {test_name} "
+            "instead of the score test."
+        )
+        notes.append(msg.split(": ", 1)[1])
+        warn(msg, SmallSampleWarning)
+    return stat, p, test_name, notes
 
 
 # =========================================================================== means
@@ -378,10 +379,26 @@ def compare_means(
         SmallSampleWarning; a period without data gives a "no data" result.
     """
     owner = "compare_means"
-    alpha, alternative, power = _check_common(owner, alpha, alternative, power)
+    alpha, alternative, power = check_common(owner, alpha, alternative, power)
     rel = check_positive(relevant_change, "relevant_change", owner, allow_none=True)
     b = check_scores(scores_before, "scores_before", owner)
     a = check_scores(scores_after, "scores_after", owner)
+    res = _mean_result(owner, b, a, alpha, alternative, power, rel, check)
+    _maybe_warn_inconclusive(res, owner, warn_inconclusive)
+    return res
+
+
+def _mean_result(
+    owner: str,
+    b: np.ndarray,
+    a: np.ndarray,
+    alpha: float,
+    alternative: str,
+    power: float,
+    rel: float | None,
+    check: bool,
+) -> ChangeTestResult:
+    """Welch t test, interval and minimum detectable change of validated scores."""
     n_b, n_a = b.size, a.size
     est_b = float(b.mean()) if n_b else _NAN
     est_a = float(a.mean()) if n_a else _NAN
@@ -399,20 +416,8 @@ def compare_means(
     se = math.sqrt(var_a / n_a + var_b / n_b) if n_a > 1 and n_b > 1 else _NAN
     pooled_sd = math.sqrt((var_a + var_b) / 2) if math.isfinite(se) else _NAN
     relevant = RELEVANT_MEAN_SD * pooled_sd if rel is None else rel
-    stat = p = lo = hi = df = mdc = _NAN
-    if not math.isfinite(se):
-        msg = f"Welch t needs at least 2 scores per period (n = {n_b} vs {n_a})"
-        notes.append(msg)
-        _warn(f"{owner}: {msg}; test values are NaN.", SmallSampleWarning)
-    elif se == 0:
-        msg = "no variation in the scores of either period; the t test is undefined"
-        notes.append(msg)
-        _warn(f"{owner}: {msg}.", SmallSampleWarning)
-    else:
-        stat, df, p, lo, hi, se = _st.welch(a, b, alpha, alternative)
-        q = 1 - alpha / 2 if alternative == "two-sided" else 1 - alpha
-        mdc = (float(special.stdtrit(df, q)) + float(special.stdtrit(df, power))) * se
-    res = ChangeTestResult(
+    stat, df, p, lo, hi, mdc = _welch_test(owner, a, b, se, alpha, alternative, power, notes)
+    return ChangeTestResult(
         statistic=stat,
         pvalue=p,
         diff=est_a - est_b,
@@ -433,8 +438,37 @@ def compare_means(
         relevant_change=relevant,
         notes=tuple(notes),
     )
-    _maybe_warn_inconclusive(res, owner, warn_inconclusive)
-    return res
+
+
+def _welch_test(
+    owner: str,
+    a: np.ndarray,
+    b: np.ndarray,
+    se: float,
+    alpha: float,
+    alternative: str,
+    power: float,
+    notes: list[str],
+) -> tuple[float, float, float, float, float, float]:
+    """``statistic, df, pvalue, ci_low, ci_high, mdc`` of Welch's t.
+
+    NaNs, a note and a warning when the test is undefined: fewer than 2 scores in a
+    period, or no variation.
+    """
+    if not math.isfinite(se):
+        msg = f"Welch t needs at least 2 scores per period (n = {b.size} vs {a.size})"
+        notes.append(msg)
+        warn(f"{owner}: {msg}; test values are NaN.", SmallSampleWarning)
+        return _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
+    if se == 0:
+        msg = "no variation in the scores of either period; the t test is undefined"
+        notes.append(msg)
+        warn(f"{owner}: {msg}.", SmallSampleWarning)
+        return _NAN, _NAN, _NAN, _NAN, _NAN, _NAN
+    stat, df, p, lo, hi, se = _st.welch(a, b, alpha, alternative)
+    q = 1 - alpha / 2 if alternative == "two-sided" else 1 - alpha
+    mdc = (float(special.stdtrit(df, q)) + float(special.stdtrit(df, power))) * se
+    return stat, df, p, lo, hi, mdc
 
 
 # =========================================================================== ordinal
@@ -487,27 +521,50 @@ def compare_ordinal(
         ``mdc = (z_crit + z_power) sqrt((n_a + n_b + 1) / (12 n_a n_b))``.
     """
     owner = "compare_ordinal"
-    alpha, alternative, power = _check_common(owner, alpha, alternative, power)
-    relevant = float(check_positive(relevant_change, "relevant_change", owner))
+    alpha, alternative, power = check_common(owner, alpha, alternative, power)
+    relevant = positive(relevant_change, "relevant_change", owner)
     b = check_scores(scores_before, "scores_before", owner)
     a = check_scores(scores_after, "scores_after", owner)
+    notes = _check_levels(levels, b, a)
+    res = _ordinal_result(owner, b, a, alpha, alternative, power, relevant, notes)
+    _maybe_warn_inconclusive(res, owner, warn_inconclusive)
+    return res
+
+
+def _check_levels(levels: Sequence[float] | None, b: np.ndarray, a: np.ndarray) -> list[str]:
+    """Refuse scores outside ``levels``; note the levels absent from both periods."""
     notes: list[str] = []
-    if levels is not None:
-        allowed = np.asarray(list(levels), dtype=float)
-        issues = [
-            ValidationIssue(name, "", None, "", f"{v:g}", "one of " + ", ".join(f"{lv:g}" for lv in allowed))
-            for name, arr in (("scores_before", b), ("scores_after", a))
-            for v in np.unique(arr[~np.isin(arr, allowed)])
-        ]
-        if issues:
-            raise DataValidationError(issues)
-        absent = [lv for lv in allowed if lv not in b and lv not in a]
-        if absent and (a.size or b.size):
-            notes.append(
-                "levels "
-                + ", ".join(f"{lv:g}" for lv in absent)
-                + " absent from both periods: merged away before fitting"
-            )
+    if levels is None:
+        return notes
+    allowed = np.asarray(list(levels), dtype=float)
+    issues = [
+        ValidationIssue(name, "", None, "", f"{v:g}", "one of " + ", ".join(f"{lv:g}" for lv in allowed))
+        for name, arr in (("scores_before", b), ("scores_after", a))
+        for v in np.unique(arr[~np.isin(arr, allowed)])
+    ]
+    if issues:
+        raise DataValidationError(issues)
+    absent = [lv for lv in allowed if lv not in b and lv not in a]
+    if absent and (a.size or b.size):
+        notes.append(
+            "levels "
+            + ", ".join(f"{lv:g}" for lv in absent)
+            + " absent from both periods: merged away before fitting"
+        )
+    return notes
+
+
+def _ordinal_result(
+    owner: str,
+    b: np.ndarray,
+    a: np.ndarray,
+    alpha: float,
+    alternative: str,
+    power: float,
+    relevant: float,
+    notes: list[str],
+) -> ChangeTestResult:
+    """Probabilistic index with its interval, and the proportional-odds test, of validated scores."""
     n_b, n_a = b.size, a.size
     est_b = float(b.mean()) if n_b else _NAN
     est_a = float(a.mean()) if n_a else _NAN
@@ -520,10 +577,9 @@ def compare_ordinal(
     else:
         lo, hi = _st.ps_interval(ps, var, n_a, n_b, 2 * alpha)
         lo, hi = _one_sided(lo, hi, alternative, 0.0, 1.0)
-    mw = stats.mannwhitneyu(a, b, alternative=_ALT_SCIPY[alternative])
     zc = _st.z_crit(alpha, alternative)
     mdc = (zc + float(special.ndtri(power))) * math.sqrt((n_a + n_b + 1) / (12 * n_a * n_b))
-    common = dict(
+    return ChangeTestResult(
         n_before=n_b,
         n_after=n_a,
         alternative=alternative,
@@ -536,47 +592,52 @@ def compare_ordinal(
         diff=ps,
         ci_low=lo,
         ci_high=hi,
+        **_ordinal_test(owner, a, b, alpha, alternative, notes),
     )
+
+
+def _ordinal_test(
+    owner: str, a: np.ndarray, b: np.ndarray, alpha: float, alternative: str, notes: list[str]
+) -> dict[str, Any]:
+    """Test fields of an ordinal comparison: the proportional-odds Wald test.
+
+    Mann-Whitney U instead when the model is not identifiable (all scores equal) or its
+    fit fails.
+    """
+    mw = stats.mannwhitneyu(a, b, alternative=_ALT_SCIPY[alternative])
     if np.unique(np.concatenate([a, b])).size < 2:
         msg = "all scores are equal; the proportional-odds model is not identifiable"
-        _warn(f"{owner}: {msg}; reporting the Mann-Whitney U test.", SmallSampleWarning)
-        res = ChangeTestResult(
+        warn(f"{owner}: {msg}; reporting the Mann-Whitney U test.", SmallSampleWarning)
+        return dict(
             statistic=float(mw.statistic),
             pvalue=float(mw.pvalue),
             method="Mann-Whitney U test (no variation in scores)",
             notes=(*notes, msg),
-            **common,
         )
-    else:
-        beta, se, failure = _st.ordinal_fit(a, b)
-        if failure:
-            msg = f"proportional-odds fit failed ({failure})"
-            _warn(f"{owner}: {msg}; fell back to the Mann-Whitney U test.", ConvergenceWarning)
-            res = ChangeTestResult(
-                statistic=float(mw.statistic),
-                pvalue=float(mw.pvalue),
-                method="Mann-Whitney U test (proportional-odds fit failed)",
-                notes=(*notes, msg),
-                **common,
-            )
-        else:
-            z = beta / se
-            z2 = float(stats.norm.ppf(1 - alpha / 2))
-            res = ChangeTestResult(
-                statistic=z,
-                pvalue=_pvalue_from_z(z, alternative),
-                method="proportional-odds (cumulative logit) Wald test; "
-                "DeLong interval for P(after > before) + 0.5 P(tie)",
-                check_pvalue=float(mw.pvalue),
-                check_method="Mann-Whitney U",
-                odds_ratio=math.exp(beta),
-                or_ci_low=math.exp(beta - z2 * se),
-                or_ci_high=math.exp(beta + z2 * se),
-                notes=tuple(notes),
-                **common,
-            )
-    _maybe_warn_inconclusive(res, owner, warn_inconclusive)
-    return res
+    beta, se, failure = _st.ordinal_fit(a, b)
+    if failure:
+        msg = f"proportional-odds fit failed ({failure})"
+        warn(f"{owner}: {msg}; fell back to the Mann-Whitney U test.", ConvergenceWarning)
+        return dict(
+            statistic=float(mw.statistic),
+            pvalue=float(mw.pvalue),
+            method="Mann-Whitney U test (proportional-odds fit failed)",
+            notes=(*notes, msg),
+        )
+    z = beta / se
+    z2 = float(stats.norm.ppf(1 - alpha / 2))
+    return dict(
+        statistic=z,
+        pvalue=_pvalue_from_z(z, alternative),
+        method="proportional-odds (cumulative logit) Wald test; "
+        "DeLong interval for P(after > before) + 0.5 P(tie)",
+        check_pvalue=float(mw.pvalue),
+        check_method="Mann-Whitney U",
+        odds_ratio=math.exp(beta),
+        or_ci_low=math.exp(beta - z2 * se),
+        or_ci_high=math.exp(beta + z2 * se),
+        notes=tuple(notes),
+    )
 
 
 # =========================================================================== dispatch
@@ -600,7 +661,7 @@ def compare_periods(kind: KpiKind, before: Any, after: Any, **kwargs: Any) -> Ch
     -------
     ChangeTestResult
     """
-    kind = check_literal(kind, "kind", "compare_periods", get_args(KpiKind))
+    kind = check_choice(kind, "kind", "compare_periods", KpiKind)
     if kind == "rate":
         pair_ok = all(
             isinstance(v, Sequence | np.ndarray) and not isinstance(v, str) and len(v) == 2
@@ -612,281 +673,3 @@ def compare_periods(kind: KpiKind, before: Any, after: Any, **kwargs: Any) -> Ch
     if kind == "mean":
         return compare_means(before, after, **kwargs)
     return compare_ordinal(before, after, **kwargs)
-
-
-_RATE_COLUMNS = ("x_before", "n_before", "x_after", "n_after")
-_SCORE_COLUMNS = ("scores_before", "scores_after")
-
-
-def compare_many(
-    frame: pd.DataFrame,
-    kind: KpiKind = "rate",
-    *,
-    entity: str = "entity",
-    correction: Correction = "fdr_bh",
-    alpha: float = 0.05,
-    kpi_label: str | Mapping[str, str] | None = None,
-    warn_inconclusive: bool = False,
-    **kwargs: Any,
-) -> pd.DataFrame:
-    """Compare many entities (all branches, all staff of a branch) at once.
-
-    Runs :func:`compare_periods` per row, then adjusts the p-values for multiplicity
-    (statsmodels ``multipletests``): Benjamini-Hochberg false discovery rate by default,
-    Holm (family-wise error) or Bonferroni as options. Flags and verdicts use the adjusted
-    p-values; intervals stay per-comparison (unadjusted) ``1 - alpha`` intervals.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        One row per entity. ``kind="rate"``: columns ``x_before, n_before, x_after,
-        n_after`` (NaN counts, e.g. a period missing after a merge, count as 0/0: "no
-        data"); ``"mean"``/``"ordinal"``: columns ``scores_before, scores_after`` each
-        holding an array of scores.
-    kind : {"rate", "mean", "ordinal"}
-    entity : str, default "entity"
-        Column naming the entity (the index is used when the column is absent).
-    correction : {"fdr_bh", "holm", "bonferroni", "none"}, default "fdr_bh"
-    alpha : float, default 0.05
-        Level of each test and of the multiplicity procedure.
-    kpi_label : str or mapping lang -> str, optional
-        Label for the verdicts.
-    warn_inconclusive : bool, default False
-        One InconclusiveWarning naming the inconclusive entities.
-    **kwargs :
-        Passed to the per-entity comparison (``alternative``, ``method``...).
-
-    Returns
-    -------
-    DataFrame
-        One row per entity: ``entity``, every :class:`ChangeTestResult` field,
-        ``significant``, ``inconclusive``, ``flag``, ``verdict_en``, ``verdict_zh``.
-        Warnings of the individual comparisons are gathered into one warning per class.
-    """
-    owner = "compare_many"
-    kind = check_literal(kind, "kind", owner, get_args(KpiKind))
-    correction = check_literal(correction, "correction", owner, get_args(Correction))
-    alpha = check_unit_open(alpha, "alpha", owner)
-    if not isinstance(frame, pd.DataFrame):
-        raise param_error("frame", owner, "a pandas DataFrame", type(frame).__name__)
-    needed = _RATE_COLUMNS if kind == "rate" else _SCORE_COLUMNS
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise DataValidationError(
-            [ValidationIssue("compare_many frame", "", None, c, "", "a column") for c in missing]
-        )
-    names = frame[entity].tolist() if entity in frame.columns else frame.index.tolist()
-    results: list[ChangeTestResult] = []
-    caught: dict[type[Warning], list[tuple[Any, str]]] = {}
-    data = frame[list(needed)]
-    if kind == "rate":  # a period missing after a merge shows up as NaN counts: treat as 0/0
-        data = data.astype(float).fillna(0.0)
-    for name, row in zip(names, data.itertuples(index=False, name=None), strict=True):
-        if kind == "rate":
-            before, after = (row[0], row[1]), (row[2], row[3])
-        else:
-            before, after = row
-        with warnings.catch_warnings(record=True) as ws:
-            warnings.simplefilter("always")
-            res = compare_periods(kind, before, after, alpha=alpha, **kwargs)
-        for w in ws:
-            caught.setdefault(w.category, []).append((name, str(w.message)))
-        results.append(res)
-
-    pvals = np.array([r.pvalue for r in results], dtype=float)
-    adjusted = adjust_pvalues(pvals, correction, alpha=alpha)
-    m = int(np.isfinite(pvals).sum())
-    results = [
-        r.with_adjusted_pvalue(p, correction, m) if np.isfinite(p) else r
-        for r, p in zip(results, adjusted, strict=True)
-    ]
-
-    for category, items in caught.items():
-        who = ", ".join(str(n) for n, _ in items[:10]) + (" ..." if len(items) > 10 else "")
-        _warn(
-            f"{owner}: {category.__name__} for {len(items)} of {len(results)} entities "
-            f"({who}); first: {items[0][1]}",
-            category,
-        )
-    if warn_inconclusive:
-        inc = [str(n) for n, r in zip(names, results, strict=True) if r.inconclusive]
-        if inc:
-            _warn(
-                f"{owner}: {len(inc)} of {len(results)} comparisons are inconclusive at these "
-                f"sample sizes ({', '.join(inc[:10])}{' ...' if len(inc) > 10 else ''}).",
-                InconclusiveWarning,
-            )
-    out = (
-        pd.concat([r.to_frame() for r in results], ignore_index=True)
-        if results
-        else (ChangeTestResult(_NAN, _NAN, _NAN, _NAN, _NAN, 0, 0, "", "two-sided").to_frame().iloc[:0])
-    )
-    out.insert(0, "entity", names)
-    out["verdict_en"] = [r.verdict("en", kpi_label) for r in results]
-    out["verdict_zh"] = [r.verdict("zh", kpi_label) for r in results]
-    return out
-
-
-def adjust_pvalues(pvalues: Any, method: Correction = "fdr_bh", *, alpha: float = 0.05) -> np.ndarray:
-    """Multiplicity-adjusted p-values (statsmodels ``multipletests``), NaN-aware.
-
-    Parameters
-    ----------
-    pvalues : array-like of float
-        Raw p-values; NaNs (untestable comparisons) stay NaN and do not count in ``m``.
-    method : {"fdr_bh", "holm", "bonferroni", "none"}, default "fdr_bh"
-        Benjamini-Hochberg (controls the false discovery rate), Holm or Bonferroni
-        (control the family-wise error rate), or no adjustment.
-    alpha : float, default 0.05
-        Passed to ``multipletests`` (does not change adjusted p-values of these methods).
-
-    Returns
-    -------
-    ndarray
-        Adjusted p-values in the input order.
-    """
-    owner = "adjust_pvalues"
-    method = check_literal(method, "method", owner, get_args(Correction))
-    alpha = check_unit_open(alpha, "alpha", owner)
-    p = np.asarray(pvalues, dtype=float).ravel()
-    finite = p[np.isfinite(p)]
-    if ((finite < 0) | (finite > 1)).any():
-        raise param_error(
-            "pvalues",
-            owner,
-            "an array of floats in [0, 1] (or NaN)",
-            float(finite[(finite < 0) | (finite > 1)][0]),
-        )
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    if method == "none":
-        out[ok] = p[ok]
-    elif ok.any():
-        from statsmodels.stats.multitest import multipletests
-
-        out[ok] = multipletests(p[ok], alpha=alpha, method=method)[1]
-    return out
-
-
-# =========================================================================== power
-
-
-def minimum_detectable_change(
-    p_before: float | None = None,
-    n_before: int | None = None,
-    n_after: int | None = None,
-    *,
-    sd: float | None = None,
-    alpha: float = 0.05,
-    power: float = 0.8,
-    alternative: Alternative = "two-sided",
-    method: PowerMethod = "score",
-) -> float:
-    """Smallest change that a before/after comparison detects with probability ``power``.
-
-    Rates (give ``p_before``): the change ``d`` solving ``|d| = z_a sigma_0 + z_b sigma_1``
-    (score test: pooled variance under H0, unpooled under H1; ``method="score_cc"`` adds
-    the continuity correction, ``"arcsine"`` uses Cohen's h with statsmodels
-    ``NormalIndPower``). For ``"two-sided"`` it is the smaller of the increase and the
-    decrease (changes below it cannot be detected in either direction); ``"larger"``: the
-    increase; ``"smaller"``: the decrease. ``inf`` if no change can be detected.
-
-    Means (give ``sd``, the score SD): ``d * sd`` with ``d`` from statsmodels
-    ``TTestIndPower`` (noncentral t).
-
-    Parameters
-    ----------
-    p_before : float, optional
-        Baseline rate in [0, 1].
-    n_before : int
-        Sample size of the previous period.
-    n_after : int, optional
-        Sample size of the current period (default ``n_before``).
-    sd : float, optional
-        Standard deviation of individual scores (means only).
-    alpha, power, alternative :
-        Test level, power and H1 as in :func:`compare_rates`.
-    method : {"score", "score_cc", "arcsine"}, default "score"
-
-    Returns
-    -------
-    float
-        A proportion for rates (0.05 = 5 percentage points), score points for means.
-    """
-    owner = "minimum_detectable_change"
-    alpha, alternative, power = _check_common(owner, alpha, alternative, power)
-    method = check_literal(method, "method", owner, get_args(PowerMethod))
-    n1 = check_count(n_before, "n_before", owner) if n_before is not None else None
-    if n1 is None or n1 < 1:
-        raise param_error("n_before", owner, "a positive integer", n_before)
-    n2 = n1 if n_after is None else check_count(n_after, "n_after", owner)
-    if n2 < 1:
-        raise param_error("n_after", owner, "a positive integer", n_after)
-    if (p_before is None) == (sd is None):
-        raise param_error("p_before", owner, "given (rates) or sd given (means), not both", p_before)
-    if sd is not None:
-        sd = float(check_positive(sd, "sd", owner))
-        return _st.mdc_mean_sd(sd, n1, n2, alpha, power, alternative)
-    if not is_real(p_before) or not 0 <= float(p_before) <= 1:
-        raise param_error("p_before", owner, "a float in [0, 1]", p_before)
-    return _st.mdc_rate(float(p_before), n1, n2, alpha, power, alternative, method)
-
-
-def required_sample_size(
-    p_before: float | None = None,
-    p_after: float | None = None,
-    *,
-    change: float | None = None,
-    sd: float | None = None,
-    alpha: float = 0.05,
-    power: float = 0.8,
-    ratio: float = 1.0,
-    alternative: Alternative = "two-sided",
-    method: PowerMethod = "score",
-) -> int:
-    """Surveys needed in the previous period to detect a named change with ``power``.
-
-    Rates (``p_before -> p_after``, e.g. 0.85 -> 0.90): ``method="score"`` (default) is
-    the Fleiss (1981) formula matching the score test,
-    ``n = [z_a sqrt(pbar qbar (1 + 1/r)) + z_b sqrt(p1 q1 + p2 q2 / r)]^2 / (p2 - p1)^2``
-    with ``pbar = (p1 + r p2) / (1 + r)`` (686 per group for 0.85 -> 0.90 at 80 % / 0.05
-    two-sided); ``"score_cc"`` adds the Fleiss-Tytun-Ury continuity correction (726);
-    ``"arcsine"`` uses Cohen's h with statsmodels ``NormalIndPower`` (681).
-    Means (``change`` and ``sd``): statsmodels ``TTestIndPower``.
-
-    Parameters
-    ----------
-    p_before, p_after : float, optional
-        Rates of the two periods (rates).
-    change, sd : float, optional
-        Mean change worth detecting and the SD of individual scores (means).
-    alpha, power, alternative :
-        As in :func:`compare_rates`.
-    ratio : float, default 1.0
-        ``n_after / n_before``.
-    method : {"score", "score_cc", "arcsine"}, default "score"
-
-    Returns
-    -------
-    int
-        ``n_before`` (rounded up); the current period needs ``ceil(ratio * n_before)``.
-    """
-    owner = "required_sample_size"
-    alpha, alternative, power = _check_common(owner, alpha, alternative, power)
-    method = check_literal(method, "method", owner, get_args(PowerMethod))
-    ratio = float(check_positive(ratio, "ratio", owner))
-    if sd is not None or change is not None:
-        if p_before is not None or p_after is not None:
-            raise param_error("p_before", owner, "None when change and sd are given", p_before)
-        sd = float(check_positive(sd, "sd", owner))
-        if not is_real(change) or float(change) == 0 or not math.isfinite(float(change)):
-            raise param_error("change", owner, "a non-zero float", change)
-        n = _st.required_n_mean(float(change), sd, alpha, power, ratio, alternative)
-        return int(math.ceil(n - 1e-9))
-    for name, v in (("p_before", p_before), ("p_after", p_after)):
-        if not is_real(v) or not 0 <= float(v) <= 1:
-            raise param_error(name, owner, "a float in [0, 1]", v)
-    if float(p_before) == float(p_after):
-        raise param_error("p_after", owner, "different from p_before", p_after)
-    n = _st.required_n_rate(float(p_before), float(p_after), alpha, power, ratio, alternative, method)
-    return int(math.ceil(n - 1e-9))

@@ -1,30 +1,44 @@
-"""Fair league tables: funnel plots and empirical-Bayes shrinkage (private module).
+"""Fair league tables: funnel plots and empirical-Bayes shrinkage.
 
-The public names are re-exported by :mod:`bankperf_analysis.significance.compare`; import them
-from there.
+Ranking entities on raw rates rewards the luck of small samples. :func:`funnel_data` (and
+:func:`funnel_plot`) show each rate against control limits that narrow as the sample
+grows (Spiegelhalter 2005); :func:`shrink_rates` pulls each rate towards the common rate,
+the more the fewer its observations (beta-binomial empirical Bayes).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
 from bankperf_analysis._summary import Summary
+from bankperf_analysis._validation import check_choice, is_real, param_error, warn
 from bankperf_analysis.exceptions import InsufficientSampleError, SmallSampleWarning
+from bankperf_analysis.plots.funnel import draw_funnel
 from bankperf_analysis.significance import stats as _st
-from bankperf_analysis.significance.core import check_literal, check_unit_open, fmt_num, is_real, param_error
+from bankperf_analysis.significance._checks import unit_open
 from bankperf_analysis.significance.result import Lang
+from bankperf_analysis.significance.verdict import fmt_num
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+__all__ = [
+    "Overdispersion",
+    "FunnelMethod",
+    "FunnelResult",
+    "ShrinkageResult",
+    "funnel_data",
+    "funnel_plot",
+    "shrink_rates",
+]
 
 Overdispersion = Literal["multiplicative", "additive", "none"]
 FunnelMethod = Literal["exact", "normal"]
@@ -225,63 +239,25 @@ def funnel_data(
     """
     owner = "funnel_data"
     xa, na, names = _counts(x, n, owner, labels)
-    method = check_literal(method, "method", owner, get_args(FunnelMethod))
-    overdispersion = check_literal(overdispersion, "overdispersion", owner, get_args(Overdispersion))
-    dispersion_alpha = check_unit_open(dispersion_alpha, "dispersion_alpha", owner)
-    if not is_real(winsorize) or not 0 <= float(winsorize) < 0.5:
-        raise param_error("winsorize", owner, "a float in [0, 0.5)", winsorize)
-    levels = tuple(sorted(check_unit_open(v, "levels", owner) for v in levels))
-    if not levels:
-        raise param_error("levels", owner, "a non-empty sequence of floats in (0, 1)", levels)
+    method, overdispersion, dispersion_alpha, levels = _check_funnel_options(
+        owner, method, overdispersion, dispersion_alpha, winsorize, levels
+    )
     has = na > 0
     if not has.any():
         raise InsufficientSampleError(f"{owner}: every entity has n = 0; nothing to plot.")
     if target is None:
         t, source = float(xa.sum() / na.sum()), "pooled"
     else:
-        t, source = check_unit_open(target, "target", owner), "given"
-
-    rate = np.where(has, xa / np.where(has, na, 1), np.nan)
-    s2 = np.where(has, t * (1 - t) / np.where(has, na, 1), np.nan)
-    phi = phi_p = math.nan
-    tau2 = 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (rate - t) / np.sqrt(s2)
-    zs = z[has & np.isfinite(z)]
-    k = zs.size
-    if 0 < t < 1 and k >= 2:
-        phi = _st.winsorized_phi(zs, float(winsorize))
-        dof = k - 1 if source == "pooled" else k
-        phi_p = float(stats.chi2.sf(k * phi, dof))
-        tau2 = _st.dersimonian_tau2(phi, s2[has])
-    elif k < 2:
-        warnings.warn(
-            f"{owner}: fewer than 2 entities with data; over-dispersion not assessed.",
-            SmallSampleWarning,
-            stacklevel=2,
-        )
+        t, source = unit_open(target, "target", owner), "given"
+    rate, s2, z = _z_scores(xa, na, has, t)
+    phi, phi_p, tau2 = _dispersion(owner, z[has & np.isfinite(z)], s2[has], t, source, float(winsorize))
     adjusted = bool(overdispersion != "none" and math.isfinite(phi) and phi > 1 and phi_p < dispersion_alpha)
-    if adjusted:
-        var = phi * s2 if overdispersion == "multiplicative" else s2 + tau2
-        z_adj = (rate - t) / np.sqrt(var)
-    else:
-        z_adj = z
-
+    z_adj = _adjusted_z(rate, s2, t, overdispersion, phi, tau2) if adjusted else z
     lim = _limits(np.where(has, na, 1), t, method, levels, adjusted, overdispersion, phi, tau2)
     cols: dict[str, Any] = {"entity": names, "x": xa, "n": na, "rate": rate, "z": z, "z_adjusted": z_adj}
-    band = np.where(has, "within", "no_data").astype(object)
-    for level in levels:  # ascending: the outer (wider) limits overwrite the inner ones
-        key = _level_key(level)
-        lo = np.where(has, lim[f"lower_{key}"], np.nan)
-        hi = np.where(has, lim[f"upper_{key}"], np.nan)
-        cols[f"lower_{key}"] = lo
-        cols[f"upper_{key}"] = hi
-        band[has & (rate > hi)] = f"above_{key}"
-        band[has & (rate < lo)] = f"below_{key}"
-    cols["band"] = band
-    table = pd.DataFrame(cols)
+    cols.update(_bands(has, rate, lim, levels))
     return FunnelResult(
-        table=table,
+        table=pd.DataFrame(cols),
         target=t,
         target_source=source,
         method=method,
@@ -295,26 +271,71 @@ def funnel_data(
     )
 
 
-_FUNNEL_TEXT = {
-    "en": {
-        "title": "Funnel plot",
-        "x": "Number of responses (n)",
-        "y": "Rate",
-        "pooled": "Pooled rate",
-        "given": "Target",
-        "limit": "{level}% limits",
-        "adjusted": "limits adjusted for over-dispersion (φ = {phi:.2f})",
-    },
-    "zh": {
-        "title": "漏斗图",
-        "x": "样本量 (n)",
-        "y": "比率",
-        "pooled": "总体比率",
-        "given": "目标值",
-        "limit": "{level}% 控制限",
-        "adjusted": "控制限已按过度离散校正 (φ = {phi:.2f})",
-    },
-}
+def _check_funnel_options(
+    owner: str, method: Any, overdispersion: Any, dispersion_alpha: Any, winsorize: Any, levels: Any
+) -> tuple[FunnelMethod, Overdispersion, float, tuple[float, ...]]:
+    """``method, overdispersion, dispersion_alpha`` and the sorted ``levels``, validated."""
+    method = check_choice(method, "method", owner, FunnelMethod)
+    overdispersion = check_choice(overdispersion, "overdispersion", owner, Overdispersion)
+    dispersion_alpha = unit_open(dispersion_alpha, "dispersion_alpha", owner)
+    if not is_real(winsorize) or not 0 <= float(winsorize) < 0.5:
+        raise param_error("winsorize", owner, "a float in [0, 0.5)", winsorize)
+    levels = tuple(sorted(unit_open(v, "levels", owner) for v in levels))
+    if not levels:
+        raise param_error("levels", owner, "a non-empty sequence of floats in (0, 1)", levels)
+    return method, overdispersion, dispersion_alpha, levels
+
+
+def _dispersion(
+    owner: str, zs: np.ndarray, s2: np.ndarray, t: float, source: str, winsorize: float
+) -> tuple[float, float, float]:
+    """``phi, phi_pvalue, tau2`` of the z-scores of the entities with data."""
+    phi = phi_p = math.nan
+    tau2 = 0.0
+    k = zs.size
+    if 0 < t < 1 and k >= 2:
+        phi = _st.winsorized_phi(zs, winsorize)
+        dof = k - 1 if source == "pooled" else k
+        phi_p = float(stats.chi2.sf(k * phi, dof))
+        tau2 = _st.dersimonian_tau2(phi, s2)
+    elif k < 2:
+        warn(f"{owner}: fewer than 2 entities with data; over-dispersion not assessed.", SmallSampleWarning)
+    return phi, phi_p, tau2
+
+
+def _z_scores(xa: np.ndarray, na: np.ndarray, has: np.ndarray, t: float) -> tuple[np.ndarray, ...]:
+    """``rate, s2, z`` of each entity: rate, binomial variance at ``t``, z-score (NaN without data)."""
+    rate = np.where(has, xa / np.where(has, na, 1), np.nan)
+    s2 = np.where(has, t * (1 - t) / np.where(has, na, 1), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (rate - t) / np.sqrt(s2)
+    return rate, s2, z
+
+
+def _adjusted_z(
+    rate: np.ndarray, s2: np.ndarray, t: float, overdispersion: str, phi: float, tau2: float
+) -> np.ndarray:
+    """z-scores against the limits widened for over-dispersion (multiplicative or additive)."""
+    var = phi * s2 if overdispersion == "multiplicative" else s2 + tau2
+    return (rate - t) / np.sqrt(var)
+
+
+def _bands(
+    has: np.ndarray, rate: np.ndarray, lim: dict[str, np.ndarray], levels: tuple[float, ...]
+) -> dict[str, Any]:
+    """The limit columns of each level and the ``band`` of each entity."""
+    cols: dict[str, Any] = {}
+    band = np.where(has, "within", "no_data").astype(object)
+    for level in levels:  # ascending: the outer (wider) limits overwrite the inner ones
+        key = _level_key(level)
+        lo = np.where(has, lim[f"lower_{key}"], np.nan)
+        hi = np.where(has, lim[f"upper_{key}"], np.nan)
+        cols[f"lower_{key}"] = lo
+        cols[f"upper_{key}"] = hi
+        band[has & (rate > hi)] = f"above_{key}"
+        band[has & (rate < lo)] = f"below_{key}"
+    cols["band"] = band
+    return cols
 
 
 def funnel_plot(
@@ -348,11 +369,7 @@ def funnel_plot(
     -------
     matplotlib.figure.Figure
     """
-    import seaborn as sns
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import PercentFormatter
-
-    lang = check_literal(lang, "lang", "funnel_plot", _LANGS)
+    lang = check_choice(lang, "lang", "funnel_plot", _LANGS)
     if funnel is None:
         if x is None or n is None:
             raise param_error("funnel", "funnel_plot", "a FunnelResult, or x and n given", None)
@@ -363,56 +380,27 @@ def funnel_plot(
         raise param_error(
             "funnel", "funnel_plot", "None when x, n or funnel_data keywords are given", "a FunnelResult"
         )
-    txt = _FUNNEL_TEXT[lang]
     tab = funnel.table[funnel.table["n"] > 0]
-    with sns.axes_style("whitegrid"):
-        if ax is None:
-            fig = Figure(figsize=(7.5, 5.0), layout="constrained")
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
-        colors = sns.color_palette("deep")
-        n_max = max(float(tab["n"].max()), 2.0)
-        grid = np.unique(np.r_[np.geomspace(1, n_max * 1.05, 300), tab["n"].to_numpy()])
-        lim = funnel.limits(grid)
-        ax.axhline(funnel.target, color="0.25", lw=1.2, label=txt[funnel.target_source])
-        styles = ["--", "-", ":", "-."]
-        for i, level in enumerate(funnel.levels):
-            key = _level_key(level)
-            ls = styles[i % len(styles)]
-            lab = txt["limit"].format(level=f"{level * 100:g}")
-            ax.plot(grid, lim[f"lower_{key}"], ls=ls, color=colors[i + 1], lw=1, label=lab)
-            ax.plot(grid, lim[f"upper_{key}"], ls=ls, color=colors[i + 1], lw=1)
-        inside = tab["band"] == "within"
-        ax.scatter(tab.loc[inside, "n"], tab.loc[inside, "rate"], s=22, color=colors[0], zorder=3)
-        ax.scatter(tab.loc[~inside, "n"], tab.loc[~inside, "rate"], s=30, color=colors[3], zorder=3)
-        if label_outliers:
-            outer = _level_key(funnel.levels[-1])
-            for _, row in tab[tab["band"].isin([f"above_{outer}", f"below_{outer}"])].iterrows():
-                ax.annotate(
-                    str(row["entity"]),
-                    (row["n"], row["rate"]),
-                    fontsize=8,
-                    xytext=(3, 3),
-                    textcoords="offset points",
-                )
-        ax.set_xlabel(txt["x"])
-        ax.set_ylabel(txt["y"])
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_title(title if title is not None else txt["title"])
-        if funnel.adjusted:
-            ax.text(
-                0.99,
-                0.01,
-                txt["adjusted"].format(phi=funnel.phi),
-                transform=ax.transAxes,
-                ha="right",
-                va="bottom",
-                fontsize=8,
-                color="0.3",
-            )
-        ax.legend(loc="best", fontsize=8)
-    return fig
+    n_max = max(float(tab["n"].max()), 2.0)
+    grid = np.unique(np.r_[np.geomspace(1, n_max * 1.05, 300), tab["n"].to_numpy()])
+    lim = funnel.limits(grid)
+    keys = [_level_key(level) for level in funnel.levels]
+    outer = keys[-1]
+    points = tab[["entity", "n", "rate"]].assign(
+        within=tab["band"] == "within", outlier=tab["band"].isin([f"above_{outer}", f"below_{outer}"])
+    )
+    return draw_funnel(
+        points,
+        grid,
+        [(level, lim[f"lower_{k}"], lim[f"upper_{k}"]) for level, k in zip(funnel.levels, keys, strict=True)],
+        target=funnel.target,
+        target_source=funnel.target_source,
+        adjusted_phi=funnel.phi if funnel.adjusted else None,
+        lang=lang,
+        ax=ax,
+        label_outliers=label_outliers,
+        title=title,
+    )
 
 
 # =========================================================================== shrinkage
@@ -503,17 +491,16 @@ def shrink_rates(
     """
     owner = "shrink_rates"
     xa, na, names = _counts(x, n, owner, labels)
-    level = check_unit_open(level, "level", owner)
+    level = unit_open(level, "level", owner)
     has = na > 0
     if has.sum() < 2:
         raise InsufficientSampleError(
             f"{owner}: needs at least 2 entities with data to estimate the prior; got {int(has.sum())}."
         )
     if has.sum() < 5:
-        warnings.warn(
+        warn(
             f"{owner}: the prior is estimated from only {int(has.sum())} entities; shrinkage is unreliable.",
             SmallSampleWarning,
-            stacklevel=2,
         )
     a, b, loglik, converged = _st.fit_beta_binomial(xa[has], na[has])
     post_a, post_b = a + xa, b + na - xa

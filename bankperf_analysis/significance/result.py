@@ -1,6 +1,7 @@
-"""The result object of :mod:`bankperf_analysis.significance.compare` comparisons (private module).
+"""The result of a before/after comparison: :class:`ChangeTestResult`.
 
-Import :class:`ChangeTestResult` from :mod:`bankperf_analysis.significance.compare`.
+Every change test of :mod:`bankperf_analysis.significance` returns one; import it from
+:mod:`bankperf_analysis.significance`.
 """
 
 from __future__ import annotations
@@ -8,12 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import ClassVar, Literal, get_args
+from typing import ClassVar, Literal
 
 import pandas as pd
 
 from bankperf_analysis._summary import Summary
-from bankperf_analysis.significance.core import check_literal, fmt_num, render_verdict
+from bankperf_analysis._validation import check_choice
+from bankperf_analysis.significance.verdict import fmt_num, render_verdict
 
 Lang = Literal["en", "zh"]
 _NAN = math.nan
@@ -171,7 +173,7 @@ class ChangeTestResult:
             E.g. "Satisfaction fell 4.1 percentage points (95% CI 0.6–7.5), statistically
             significant"; uses the adjusted p-value when one was set.
         """
-        check_literal(lang, "lang", "ChangeTestResult.verdict", get_args(Lang))
+        check_choice(lang, "lang", "ChangeTestResult.verdict", Lang)
         return render_verdict(self, lang, kpi_label, digits)
 
     def to_frame(self) -> pd.DataFrame:

@@ -86,7 +86,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from bankperf_analysis.dataset.load import Dataset
-    from bankperf_analysis.scheme.model import Scheme
+    from bankperf_analysis.scheme import Scheme
 
 __all__ = [
     "Channel",
@@ -563,7 +563,7 @@ class _Config:
 def _config(scheme: Scheme | None, q: Period, minutes: int, channel: str | None, model: str,
             forecast: bool, points: float, targets: tuple[float, ...],
             paid_hours: float) -> _Config:
-    from bankperf_analysis.scheme.model import load_scheme
+    from bankperf_analysis.scheme import load_scheme
 
     scheme = scheme if scheme is not None else load_scheme()
     s = scheme.staffing

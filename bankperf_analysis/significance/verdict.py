@@ -1,105 +1,20 @@
-"""Validation, summaries and verdict wording of :mod:`bankperf_analysis.significance.compare` (private)."""
+"""Verdict wording of the change tests: one sentence for managers, in English or Chinese.
+
+:func:`render_verdict` turns a :class:`~bankperf_analysis.significance.result.ChangeTestResult`
+into "Satisfaction fell 4.0 percentage points (95% CI 0.7–7.3), statistically significant"
+(what changed, then how sure we are: significant, lost after adjustment, noise, or
+inconclusive at this sample size). :func:`fmt_num` formats numbers for summary tables.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from bankperf_analysis.exceptions import ParamsError
-
-# --------------------------------------------------------------------------- validation
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, np.generic):
-        value = value.item()
-    return repr(value)
-
-
-def param_error(name: str, owner: str, expected: str, got: Any) -> ParamsError:
-    """Build the house-template ParamsError."""
-    return ParamsError(f"The {name!r} parameter of {owner} must be {expected}. Got {_show(got)} instead.")
-
-
-def check_literal(value: Any, name: str, owner: str, allowed: Sequence[str]) -> str:
-    """Validate a ``Literal`` option and return it."""
-    if not isinstance(value, str) or value not in allowed:
-        choices = ", ".join(repr(a) for a in allowed)
-        raise param_error(name, owner, f"one of {choices}", value)
-    return value
-
-
-def is_real(value: Any) -> bool:
-    """True for real, non-boolean scalars."""
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    )
-
-
-def check_unit_open(value: Any, name: str, owner: str) -> float:
-    """Validate a float in (0, 1)."""
-    if not is_real(value) or not 0 < float(value) < 1:
-        raise param_error(name, owner, "a float in (0, 1)", value)
-    return float(value)
-
-
-def check_positive(value: Any, name: str, owner: str, allow_none: bool = False) -> float | None:
-    """Validate a positive finite float (or None when allowed)."""
-    if value is None and allow_none:
-        return None
-    if not is_real(value) or not math.isfinite(float(value)) or float(value) <= 0:
-        expected = "a positive float" + (" or None" if allow_none else "")
-        raise param_error(name, owner, expected, value)
-    return float(value)
-
-
-def check_count(value: Any, name: str, owner: str, upper: int | None = None, upper_name: str = "") -> int:
-    """Validate a non-negative integer count (integral floats accepted), optionally <= upper."""
-    ok = is_real(value) and math.isfinite(float(value)) and float(value) == int(value)
-    ok = ok and int(value) >= 0 and (upper is None or int(value) <= upper)
-    if not ok:
-        expected = (
-            f"an integer in [0, {upper_name}] ({upper_name} = {upper})"
-            if upper is not None
-            else "a non-negative integer"
-        )
-        raise param_error(name, owner, expected, value)
-    return int(value)
-
-
-def check_scores(values: Any, name: str, owner: str) -> np.ndarray:
-    """Validate a 1-D array of scores; drop missing values (NaN/None), reject infinities."""
-    if values is None or isinstance(values, str | bytes):
-        raise param_error(name, owner, "a 1-D array of finite numbers", values)
-    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf" and values.ndim == 1:
-        arr = values.astype(float)  # fast path
-        arr = arr[~np.isnan(arr)]
-        if np.isinf(arr).any():
-            raise param_error(name, owner, "a 1-D array of finite numbers", "an array with inf")
-        return arr
-    try:
-        arr = pd.to_numeric(pd.Series(np.asarray(values, dtype=object).ravel()), errors="raise")
-        arr = arr.to_numpy(dtype=float, na_value=np.nan)
-    except (TypeError, ValueError):
-        raise param_error(name, owner, "a 1-D array of finite numbers", values) from None
-    if np.ndim(values) > 1 and np.asarray(values).squeeze().ndim > 1:
-        raise param_error(name, owner, "a 1-D array of finite numbers", values)
-    arr = arr[~np.isnan(arr)]
-    if np.isinf(arr).any():
-        raise param_error(name, owner, "a 1-D array of finite numbers", "an array with inf")
-    return arr
-
-
-# --------------------------------------------------------------------------- summary
-
-
-
-
-# --------------------------------------------------------------------------- verdict wording
+__all__ = ["TEXT", "DEFAULT_DIGITS", "resolve_label", "render_verdict", "fmt_num"]
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -220,54 +135,53 @@ def render_verdict(r: Any, lang: str, kpi_label: Any, digits: int | None) -> str
         key = "no_both" if r.n_before == r.n_after == 0 else ("no_before" if r.n_before == 0 else "no_after")
         return t[key].format(label=label)
     digits = DEFAULT_DIGITS[r.kind] if digits is None else int(digits)
+    return _what_changed(r, t, label, digits) + t["sep"] + _how_sure(r, t, digits)
+
+
+def _what_changed(r: Any, t: dict[str, str], label: str, digits: int) -> str:
+    """The change and its interval: "The rate fell 4.0 percentage points (95% CI 0.7–7.3)"."""
     scale = 100.0 if r.kind == "rate" else 1.0
     unit = t["unit_rate"] if r.kind == "rate" else t["unit_mean"]
-
-    # -- what changed
     if r.kind == "ordinal":
         if not math.isfinite(r.diff):
-            core = label
-        else:
-            ps = round(r.diff, digits)
-            key = "ord_rose" if ps > 0.5 else "ord_fell" if ps < 0.5 else "ord_flat"
-            odds = t["odds"].format(value=_fmt(r.odds_ratio, 2)) if math.isfinite(r.odds_ratio) else ""
-            core = t[key].format(
-                label=label, ps=_fmt(r.diff, digits), ci=_ci_text(r, t, 1.0, digits), odds=odds
-            )
-    elif not math.isfinite(r.diff):
-        core = label
-    else:
-        d = r.diff * scale
-        mag = _fmt(abs(d), digits)
-        if not (math.isfinite(r.ci_low) or math.isfinite(r.ci_high)):
-            core = t["bare"].format(label=label, mag=_fmt(d, digits, signed=True), unit=unit)
-        else:
-            key = "rose" if round(d, digits) > 0 else "fell" if round(d, digits) < 0 else "flat"
-            core = t[key].format(label=label, mag=mag, unit=unit, ci=_ci_text(r, t, scale, digits))
+            return label
+        ps = round(r.diff, digits)
+        key = "ord_rose" if ps > 0.5 else "ord_fell" if ps < 0.5 else "ord_flat"
+        odds = t["odds"].format(value=_fmt(r.odds_ratio, 2)) if math.isfinite(r.odds_ratio) else ""
+        return t[key].format(label=label, ps=_fmt(r.diff, digits), ci=_ci_text(r, t, 1.0, digits), odds=odds)
+    if not math.isfinite(r.diff):
+        return label
+    d = r.diff * scale
+    mag = _fmt(abs(d), digits)
+    if not (math.isfinite(r.ci_low) or math.isfinite(r.ci_high)):
+        return t["bare"].format(label=label, mag=_fmt(d, digits, signed=True), unit=unit)
+    key = "rose" if round(d, digits) > 0 else "fell" if round(d, digits) < 0 else "flat"
+    return t[key].format(label=label, mag=mag, unit=unit, ci=_ci_text(r, t, scale, digits))
 
-    # -- how sure we are
+
+def _how_sure(r: Any, t: dict[str, str], digits: int) -> str:
+    """How sure we are: significant (after adjustment), noise, inconclusive or untestable."""
+    scale = 100.0 if r.kind == "rate" else 1.0
+    unit = t["unit_rate"] if r.kind == "rate" else t["unit_mean"]
     p = r.pvalue_used
     m = r.n_comparisons
     adjusted = math.isfinite(r.pvalue_adjusted)
     if not math.isfinite(p):
-        tail = t["untestable"].format(nb=r.n_before, na=r.n_after)
-    elif p < r.alpha:
-        tail = t["significant_adj"].format(m=m) if adjusted and m > 1 else t["significant"]
-    elif adjusted and m > 1 and r.pvalue < r.alpha:
-        tail = t["lost_adj"].format(m=m)
-    elif r.inconclusive:
+        return t["untestable"].format(nb=r.n_before, na=r.n_after)
+    if p < r.alpha:
+        return t["significant_adj"].format(m=m) if adjusted and m > 1 else t["significant"]
+    if adjusted and m > 1 and r.pvalue < r.alpha:
+        return t["lost_adj"].format(m=m)
+    if r.inconclusive:
         if r.kind == "ordinal":
-            tail = t["inconclusive_ord"].format(mdc=_fmt(r.mdc, digits))
-        else:
-            mdc = r.mdc * scale
-            tail = (
-                t["inconclusive"].format(mdc=_fmt(mdc, digits), unit=unit)
-                if math.isfinite(mdc)
-                else t["inconclusive_inf"]
-            )
-    else:
-        tail = t["noise"]
-    return core + t["sep"] + tail
+            return t["inconclusive_ord"].format(mdc=_fmt(r.mdc, digits))
+        mdc = r.mdc * scale
+        return (
+            t["inconclusive"].format(mdc=_fmt(mdc, digits), unit=unit)
+            if math.isfinite(mdc)
+            else t["inconclusive_inf"]
+        )
+    return t["noise"]
 
 
 def fmt_num(v: Any, digits: int = 4) -> str:
