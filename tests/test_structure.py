@@ -71,7 +71,6 @@ _LEGACY_LONG_MODULES: set[str] = {
     "bankperf_analysis/scorecard/scoring.py",
     "bankperf_analysis/significance/changes.py",
     "bankperf_analysis/significance/compare.py",
-    "bankperf_analysis/staffing/erlang.py",
     "bankperf_analysis/staffing/plan.py",
 }
 

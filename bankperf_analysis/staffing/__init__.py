@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 from bankperf_analysis.staffing.erlang import (
-    DEFAULT_SALES_ROLES,
-    ErlangStaffing,
     Model,
     QueueMetrics,
-    achieved_service,
-    ceil_tolerant,
-    check_minimum_posts,
-    cost_benefit,
     erlang_a_metrics,
     erlang_b,
     erlang_c,
     erlang_c_asa,
     erlang_c_metrics,
     erlang_c_service_level,
-    fte,
-    gap_pivot,
-    plot_staffing_heatmap,
-    required_staff,
-    scheduled_staff,
-    staffing_gap,
     traffic_intensity,
-    what_if_service_levels,
 )
+from bankperf_analysis.staffing.estimator import ErlangStaffing
 from bankperf_analysis.staffing.forecast import (
     BacktestResult,
     DemandForecaster,
@@ -34,6 +22,15 @@ from bankperf_analysis.staffing.forecast import (
     backtest,
     calendar_flags,
     wape,
+)
+from bankperf_analysis.staffing.levels import (
+    DEFAULT_SALES_ROLES,
+    check_minimum_posts,
+    cost_benefit,
+    gap_pivot,
+    plot_staffing_heatmap,
+    staffing_gap,
+    what_if_service_levels,
 )
 from bankperf_analysis.staffing.plan import (
     DEFAULT_SATISFACTION_POINTS,
@@ -46,6 +43,13 @@ from bankperf_analysis.staffing.plan import (
     branch_staffing_inputs,
     branch_staffing_plan,
     plot_branch_staffing,
+)
+from bankperf_analysis.staffing.required import (
+    achieved_service,
+    ceil_tolerant,
+    fte,
+    required_staff,
+    scheduled_staff,
 )
 
 __all__ = [

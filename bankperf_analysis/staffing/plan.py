@@ -36,7 +36,7 @@ AHT
 Required staff
     Smallest number of agents meeting *both* targets of the scheme -- service level
     (95 % answered within 30 s) and mean response (ASA <= 180 s) -- per interval,
-    from :func:`~bankperf_analysis.staffing.erlang.required_staff` (Erlang C by default;
+    from :func:`~bankperf_analysis.staffing.required.required_staff` (Erlang C by default;
     Erlang A uses each branch and queue's mean patience, estimated as total waiting
     exposure / abandonments). Intervals with no demand (branch closed) need 0.
 Required on shift (``scheduled_staff``, heatmap ``required``)
@@ -72,14 +72,8 @@ import pandas as pd
 from bankperf_analysis.dataset.schema import ROLES
 from bankperf_analysis.exceptions import InsufficientSampleError, ParamsError
 from bankperf_analysis.periods import Period
-from bankperf_analysis.staffing.erlang import (
-    achieved_service,
-    check_minimum_posts,
-    cost_benefit,
-    plot_staffing_heatmap,
-    required_staff,
-    scheduled_staff,
-)
+from bankperf_analysis.staffing.levels import check_minimum_posts, cost_benefit, plot_staffing_heatmap
+from bankperf_analysis.staffing.required import achieved_service, required_staff, scheduled_staff
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
