@@ -11,7 +11,7 @@ from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.exceptions import InsufficientSampleError, ParamsError
 from bankperf_analysis.periods import Period
 from bankperf_analysis.scheme.model import load_scheme
-from bankperf_analysis.staffing.forecast import backtest
+from bankperf_analysis.staffing.backtest import backtest
 from bankperf_analysis.staffing.plan import (
     StaffingPlan,
     branch_staffing_inputs,

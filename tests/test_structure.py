@@ -56,7 +56,6 @@ _LEGACY_LONG_FUNCTIONS: set[str] = {
     "bankperf_analysis/significance/compare.py::compare_many",
     "bankperf_analysis/significance/league.py::funnel_data",
     "bankperf_analysis/significance/league.py::funnel_plot",
-    "bankperf_analysis/staffing/forecast.py::backtest",
     "bankperf_analysis/staffing/plan.py::_build",
     "bankperf_analysis/staffing/plan.py::branch_staffing_plan",
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bankperf_analysis.staffing.backtest import BacktestResult, backtest, wape
+from bankperf_analysis.staffing.demand import aggregate_contacts, calendar_flags
 from bankperf_analysis.staffing.erlang import (
     Model,
     QueueMetrics,
@@ -14,15 +16,7 @@ from bankperf_analysis.staffing.erlang import (
     traffic_intensity,
 )
 from bankperf_analysis.staffing.estimator import ErlangStaffing
-from bankperf_analysis.staffing.forecast import (
-    BacktestResult,
-    DemandForecaster,
-    ForecastModel,
-    aggregate_contacts,
-    backtest,
-    calendar_flags,
-    wape,
-)
+from bankperf_analysis.staffing.forecast import DemandForecaster, ForecastModel
 from bankperf_analysis.staffing.levels import (
     DEFAULT_SALES_ROLES,
     check_minimum_posts,
