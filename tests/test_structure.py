@@ -56,8 +56,6 @@ _LEGACY_LONG_FUNCTIONS: set[str] = {
     "bankperf_analysis/significance/compare.py::compare_many",
     "bankperf_analysis/significance/league.py::funnel_data",
     "bankperf_analysis/significance/league.py::funnel_plot",
-    "bankperf_analysis/staffing/plan.py::_build",
-    "bankperf_analysis/staffing/plan.py::branch_staffing_plan",
 }
 _LEGACY_LONG_MODULES: set[str] = {
     "bankperf_analysis/dataset/demo.py",
@@ -70,7 +68,6 @@ _LEGACY_LONG_MODULES: set[str] = {
     "bankperf_analysis/scorecard/scoring.py",
     "bankperf_analysis/significance/changes.py",
     "bankperf_analysis/significance/compare.py",
-    "bankperf_analysis/staffing/plan.py",
 }
 
 
