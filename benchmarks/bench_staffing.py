@@ -10,7 +10,7 @@ Contenders, each in a fresh process, interleaved (``_common.compare``), median o
 repeats; each also reports its own compute-only time (data loading and the lazy import
 of pyworkforce excluded), which is what the ratio uses:
 
-* ``bankperf erlang_c``: :func:`bankperf_analysis.staffing.erlang.required_staff` on all
+* ``bankperf erlang_c``: :func:`bankperf_analysis.staffing.required.required_staff` on all
   intervals at once + :func:`scheduled_staff`.
 * ``pyworkforce ErlangC``: ``ErlangC(...).required_positions(service_level=0.95)`` per
   interval (pyworkforce 0.5 has no vectorised API; ``MultiErlangC`` is a parameter grid,
@@ -37,7 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bankperf_analysis.staffing.erlang import erlang_c_service_level, required_staff, scheduled_staff
+from bankperf_analysis.staffing.erlang import erlang_c_service_level
+from bankperf_analysis.staffing.required import required_staff, scheduled_staff
 from benchmarks._common import Contender, compare, table, write_results
 
 DATA = Path(__file__).resolve().parent / "data" / "staffing_loads.npz"

@@ -13,7 +13,7 @@ from bankperf_analysis.exceptions import (
     NotFittedError,
     ParamsError,
 )
-from bankperf_analysis.staffing.forecast import (
+from bankperf_analysis.staffing import (
     DemandForecaster,
     aggregate_contacts,
     backtest,

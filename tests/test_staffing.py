@@ -20,7 +20,7 @@ from bankperf_analysis.exceptions import (
     NotFittedError,
     ParamsError,
 )
-from bankperf_analysis.staffing.erlang import (
+from bankperf_analysis.staffing import (
     ErlangStaffing,
     achieved_service,
     ceil_tolerant,

@@ -13,7 +13,7 @@ from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.exceptions import InsufficientSampleError, ParamsError
 from bankperf_analysis.periods import Period
 from bankperf_analysis.scheme import load_scheme
-from bankperf_analysis.staffing.forecast import backtest
+from bankperf_analysis.staffing.backtest import backtest
 from bankperf_analysis.staffing.plan import (
     StaffingPlan,
     branch_staffing_inputs,
@@ -339,7 +339,8 @@ def test_cli_errors(tiny_bank, tiny_branches, tmp_path, capsys):
 
 def test_planned_headcount_keeps_sales_share():
     # unit check of the top-up rule on a crafted branch (private helpers, no dataset)
-    from bankperf_analysis.staffing.plan import _config, _headcount
+    from bankperf_analysis.staffing.plan_config import _config
+    from bankperf_analysis.staffing.plan_tables import _headcount
 
     cfg = _config(None, Period.parse(QUARTER), 30, None, "erlang_c", True, 10.0, (0.95,), 40.0)
     intervals = pd.DataFrame({"branch_id": "X", "queue": ["counter", "phone_online"],

@@ -40,9 +40,6 @@ _LEGACY_LONG_FUNCTIONS: set[str] = {
     "bankperf_analysis/runner/run.py::_plan",
     "bankperf_analysis/runner/run.py::run_reports",
     "bankperf_analysis/runner/run.py::_run_locked",
-    "bankperf_analysis/staffing/forecast.py::backtest",
-    "bankperf_analysis/staffing/plan.py::_build",
-    "bankperf_analysis/staffing/plan.py::branch_staffing_plan",
 }
 _LEGACY_LONG_MODULES: set[str] = {
     "bankperf_analysis/incentives/estimators.py",
@@ -50,8 +47,6 @@ _LEGACY_LONG_MODULES: set[str] = {
     "bankperf_analysis/report/sections.py",
     "bankperf_analysis/runner/kernels.py",
     "bankperf_analysis/runner/run.py",
-    "bankperf_analysis/staffing/erlang.py",
-    "bankperf_analysis/staffing/plan.py",
 }
 
 

@@ -3,72 +3,29 @@
 ``bankperf staffing --data DIR --branch B01 --quarter 2026Q4 [--out plan.xlsx|plan.csv]
 [--interval 30] [--channel phone|counter|online] [--model erlang_c|erlang_a]``
 
-``.xlsx``: one sheet per table (intervals, heatmap, headcount, posts, cost_benefit,
-what_if). ``.csv``: the interval plan in the file given and every other table in
-``<stem>_<table>.csv`` beside it. Every file is written to a temporary file and
-renamed, so an interrupted run never leaves a half-written file.
+``--out`` writes the plan's tables with
+:func:`bankperf_analysis.staffing.export.write_plan`: ``.xlsx``, one sheet per table;
+``.csv``, the interval plan in the file given and every other table beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
-__all__ = ["register", "write_plan"]
-
-_TABLES = ("intervals", "heatmap", "headcount", "posts", "cost_benefit", "what_if")
-
-
-def _frames(plan) -> dict:
-    return {name: (plan.to_frame() if name == "intervals" else getattr(plan, name))
-            for name in _TABLES}
-
-
-def write_plan(plan, path: str | Path) -> list[Path]:
-    """Write a :class:`~bankperf_analysis.staffing.plan.StaffingPlan` to ``.xlsx`` or ``.csv``.
-
-    Returns the files written.
-    """
-    from bankperf_analysis.exceptions import ParamsError
-    from bankperf_analysis.scorecard.export import atomic_write, excel_sheet_name
-
-    p = Path(path)
-    frames = _frames(plan)
-    suffix = p.suffix.lower()
-    if suffix == ".xlsx":
-        def write_xlsx(tmp: Path) -> None:
-            import pandas as pd
-
-            used: set[str] = set()
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-                for name, frame in frames.items():
-                    frame.to_excel(xl, sheet_name=excel_sheet_name(name, used), index=False)
-
-        return [atomic_write(p, write_xlsx)]
-    if suffix == ".csv":
-        out = []
-        for name, frame in frames.items():
-            dest = p if name == "intervals" else p.with_name(f"{p.stem}_{name}.csv")
-            out.append(atomic_write(dest, lambda tmp, f=frame: f.to_csv(tmp, index=False,
-                                                                        encoding="utf-8-sig")))
-        return out
-    raise ParamsError(f"The 'out' parameter of bankperf staffing must end in .xlsx or .csv. "
-                      f"Got {str(path)!r} instead.")
+__all__ = ["register"]
 
 
 def cmd_staffing(args: argparse.Namespace) -> int:
     from bankperf_analysis.dataset.load import load_dataset
     from bankperf_analysis.scheme import load_scheme
+    from bankperf_analysis.staffing.export import check_plan_path, write_plan
     from bankperf_analysis.staffing.plan import branch_staffing_plan
 
     t0 = time.perf_counter()
     scheme = load_scheme(args.scheme) if args.scheme else load_scheme()
-    if args.out and Path(args.out).suffix.lower() not in (".xlsx", ".csv"):
-        from bankperf_analysis.exceptions import ParamsError
-
-        raise ParamsError(f"The 'out' parameter of bankperf staffing must end in .xlsx or .csv. "
-                          f"Got {args.out!r} instead.")
+    if args.out:
+        check_plan_path(args.out)  # before the work, so a bad name fails fast
     with load_dataset(args.data) as ds:
         plan = branch_staffing_plan(ds, args.branch, args.quarter, scheme, channel=args.channel,
                                     interval_minutes=args.interval, model=args.model)

@@ -967,7 +967,7 @@ class StaffingReport:
 
     def __init__(self, data_dir: str | Path, branch_id: str, quarter: str, lang: str = "en"):
         from bankperf_analysis.dataset.load import load_dataset
-        from bankperf_analysis.staffing.forecast import backtest
+        from bankperf_analysis.staffing.backtest import backtest
         from bankperf_analysis.staffing.plan import branch_staffing_plan
 
         self.lang = check_lang(lang)

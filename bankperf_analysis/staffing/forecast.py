@@ -1,238 +1,37 @@
 """Contact-demand forecasting per branch (and channel) and interval.
 
-Counts are aggregated to 15-, 30- or 60-minute intervals over the opening hours seen
-in the data -- intervals inside opening hours with no contact count as zero -- and
-modelled with a count GLM (statsmodels): Poisson or negative binomial (NB2), with a
-day-of-week x interval-of-day effect plus calendar effects (month end, holidays).
-A seasonal-naive baseline (same weekday and interval, previous week) and a
-rolling-origin backtest reporting WAPE show whether the model earns its keep.
-
-Definitions
------------
-Open day
-    A date with at least one contact at the branch (any channel).
-Opening slots
-    For each series (branch, channel) and weekday, the intervals of the day that had
-    at least one contact on that weekday in the data.
-Business day
-    Monday to Friday and not in ``holidays``.
-Month end
-    The last ``month_end_days`` business days of a calendar month (default 2).
+Counts per interval (:mod:`bankperf_analysis.staffing.demand`) are modelled with a
+count GLM (statsmodels): Poisson or negative binomial (NB2), with a day-of-week x
+interval-of-day effect plus calendar effects (month end, holidays). A seasonal-naive
+baseline (same weekday and interval, previous week) is the third model;
+:func:`~bankperf_analysis.staffing.backtest.backtest` shows whether the GLMs earn
+their keep.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from collections.abc import Iterable
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from bankperf_analysis._summary import Summary as _Summary
-from bankperf_analysis.exceptions import (
-    ConvergenceWarning,
-    DataValidationError,
-    InsufficientSampleError,
-    NotFittedError,
-    ParamsError,
-    ValidationIssue,
+from bankperf_analysis._estimator import ParamsMixin
+from bankperf_analysis._summary import Summary
+from bankperf_analysis._validation import check_choice, check_int, check_positive, param_error, warn
+from bankperf_analysis.exceptions import ConvergenceWarning, NotFittedError
+from bankperf_analysis.staffing.demand import (
+    _aggregate,
+    _check_interval,
+    _normalise_holidays,
+    _validate_contacts,
+    calendar_flags,
 )
 
-__all__ = [
-    "ForecastModel",
-    "DemandForecaster",
-    "BacktestResult",
-    "aggregate_contacts",
-    "calendar_flags",
-    "backtest",
-    "wape",
-]
+__all__ = ["ForecastModel", "DemandForecaster"]
 
 ForecastModel = Literal["negbin", "poisson", "seasonal_naive"]
-_INTERVALS = (15, 30, 60)
-_ALL_CHANNELS = "all"
-
-
-
-
-def _param_error(name: str, owner: str, expected: str, got: Any) -> ParamsError:
-    return ParamsError(
-        f"The {name!r} parameter of {owner} must be {expected}. Got {got!r} instead."
-    )
-
-
-def wape(actual: Any, predicted: Any) -> float:
-    """Weighted absolute percentage error ``sum |y - yhat| / sum y``.
-
-    Parameters
-    ----------
-    actual, predicted : array_like
-        Observed and forecast counts.
-
-    Returns
-    -------
-    float
-        NaN when ``sum y`` is 0.
-
-    Examples
-    --------
-    >>> wape([10, 0, 30], [12, 1, 27])
-    0.15
-    """
-    y = np.asarray(actual, dtype=float)
-    f = np.asarray(predicted, dtype=float)
-    tot = y.sum()
-    return float(np.abs(y - f).sum() / tot) if tot > 0 else float("nan")
-
-
-# --------------------------------------------------------------------------- calendar
-
-
-def _normalise_holidays(holidays: Iterable[Any] | None) -> pd.DatetimeIndex:
-    if holidays is None:
-        return pd.DatetimeIndex([])
-    return pd.DatetimeIndex(pd.to_datetime(list(holidays))).normalize().unique()
-
-
-def calendar_flags(dates: Any, holidays: Iterable[Any] | None = None,
-                   month_end_days: int = 2) -> pd.DataFrame:
-    """Month-end and holiday flags for calendar dates.
-
-    Parameters
-    ----------
-    dates : array_like of datetime
-        Dates (times are ignored).
-    holidays : iterable of date-like, optional
-        Public holidays (not business days).
-    month_end_days : int, default 2
-        How many of the last business days of a month are flagged.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``date``, ``weekday`` (0 = Monday), ``month_end`` (bool), ``holiday`` (bool).
-
-    Examples
-    --------
-    >>> f = calendar_flags(pd.date_range("2026-01-28", "2026-02-02"))
-    >>> f.loc[f["month_end"], "date"].dt.day.tolist()  # Fri 30 and Thu 29 Jan 2026
-    [29, 30]
-    """
-    d = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
-    hol = _normalise_holidays(holidays)
-    out = pd.DataFrame({"date": d})
-    out["weekday"] = d.day_of_week
-    out["holiday"] = d.isin(hol)
-    if len(d) == 0:
-        out["month_end"] = np.zeros(0, dtype=bool)
-        return out
-    # business days of every month touched, from the calendar only
-    first = d.min().to_period("M").start_time
-    last = d.max().to_period("M").end_time.normalize()
-    cal = pd.DataFrame({"date": pd.date_range(first, last, freq="D")})
-    cal = cal[(cal["date"].dt.day_of_week < 5) & ~cal["date"].isin(hol)]
-    cal["rank_from_end"] = cal.groupby(cal["date"].dt.to_period("M")).cumcount(ascending=False)
-    ends = cal.loc[cal["rank_from_end"] < month_end_days, "date"]
-    out["month_end"] = d.isin(pd.DatetimeIndex(ends))
-    return out[["date", "weekday", "month_end", "holiday"]]
-
-
-# --------------------------------------------------------------------------- aggregation
-
-
-def _validate_contacts(contacts: Any) -> pd.DataFrame:
-    table = "contacts"
-    if not isinstance(contacts, pd.DataFrame):
-        raise DataValidationError([ValidationIssue(table, "", None, "", type(contacts).__name__,
-                                                   "a pandas DataFrame")])
-    issues = [ValidationIssue(table, "", None, c, "", "column present")
-              for c in ("branch_id", "channel", "arrival_ts") if c not in contacts.columns]
-    if issues:
-        raise DataValidationError(issues)
-    df = contacts[["branch_id", "channel", "arrival_ts"]].copy()
-    ts = pd.to_datetime(df["arrival_ts"], errors="coerce")
-    for col, bad in (("arrival_ts", ts.isna()), ("branch_id", df["branch_id"].isna()),
-                     ("channel", df["channel"].isna())):
-        rows = np.flatnonzero(bad.to_numpy())
-        issues += [ValidationIssue(table, "", int(r) + 1, col, str(contacts[col].iloc[r]),
-                                   "a non-missing value" if col != "arrival_ts"
-                                   else "a timestamp") for r in rows[:50]]
-    if issues:
-        raise DataValidationError(issues)
-    if len(df) == 0:
-        raise InsufficientSampleError("The contacts frame is empty; nothing to forecast.")
-    df["arrival_ts"] = ts
-    df["branch_id"] = df["branch_id"].astype(str)
-    df["channel"] = df["channel"].astype(str)
-    return df
-
-
-def _check_interval(interval_minutes: Any, owner: str) -> int:
-    if interval_minutes not in _INTERVALS or isinstance(interval_minutes, bool):
-        raise _param_error("interval_minutes", owner, "one of 15, 30, 60", interval_minutes)
-    return int(interval_minutes)
-
-
-def aggregate_contacts(contacts: pd.DataFrame, interval_minutes: int = 30,
-                       by_channel: bool = True) -> pd.DataFrame:
-    """Count contacts per series and interval, zero-filled within opening hours.
-
-    Parameters
-    ----------
-    contacts : pandas.DataFrame
-        Columns ``branch_id`` (str), ``channel`` (str), ``arrival_ts`` (datetime).
-    interval_minutes : {15, 30, 60}, default 30
-        Interval length.
-    by_channel : bool, default True
-        One series per (branch, channel); otherwise one per branch with
-        ``channel == "all"``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``branch_id``, ``channel``, ``interval_start``, ``date``, ``weekday``,
-        ``slot`` (interval of the day, 0-based), ``contacts``: one row per open day
-        and opening slot of the series (see the module docstring), zeros included.
-
-    Examples
-    --------
-    >>> c = pd.DataFrame({"branch_id": "B1", "channel": "phone", "arrival_ts":
-    ...     pd.to_datetime(["2026-01-05 09:10", "2026-01-05 10:05", "2026-01-12 09:40"])})
-    >>> aggregate_contacts(c, 60)["contacts"].tolist()  # 09 and 10 on both Mondays
-    [1, 1, 1, 0]
-    """
-    minutes = _check_interval(interval_minutes, "aggregate_contacts")
-    df = _validate_contacts(contacts)
-    return _aggregate(df, minutes, by_channel)
-
-
-def _aggregate(df: pd.DataFrame, minutes: int, by_channel: bool) -> pd.DataFrame:
-    if not by_channel:
-        df = df.assign(channel=_ALL_CHANNELS)
-    start = df["arrival_ts"].dt.floor(f"{minutes}min")
-    counts = (df.assign(interval_start=start)
-              .groupby(["branch_id", "channel", "interval_start"], observed=True).size()
-              .rename("contacts").reset_index())
-    counts["date"] = counts["interval_start"].dt.normalize()
-    counts["weekday"] = counts["date"].dt.day_of_week
-    counts["slot"] = ((counts["interval_start"] - counts["date"]).dt.total_seconds()
-                      // (60 * minutes)).astype(np.int64)
-    open_days = counts[["branch_id", "date", "weekday"]].drop_duplicates()
-    slots = counts[["branch_id", "channel", "weekday", "slot"]].drop_duplicates()
-    grid = open_days.merge(slots, on=["branch_id", "weekday"], how="inner")
-    grid = grid.merge(counts[["branch_id", "channel", "date", "slot", "contacts"]],
-                      on=["branch_id", "channel", "date", "slot"], how="left")
-    grid["contacts"] = grid["contacts"].fillna(0).astype(np.int64)
-    grid["interval_start"] = grid["date"] + pd.to_timedelta(grid["slot"] * minutes, unit="min")
-    cols = ["branch_id", "channel", "interval_start", "date", "weekday", "slot", "contacts"]
-    return grid[cols].sort_values(["branch_id", "channel", "interval_start"]).reset_index(
-        drop=True)
-
-
-# --------------------------------------------------------------------------- model fitting
-
 
 _KEYS = ["branch_id", "channel"]
 _CELL = ["weekday", "slot"]
@@ -336,8 +135,7 @@ def _fit_series_glm(g: pd.DataFrame, model: str, alpha: float | None) -> dict[st
         else:
             converged = False
         if not converged:
-            warnings.warn(f"The {model} GLM did not converge for one series.",
-                          ConvergenceWarning, stacklevel=4)
+            warn(f"The {model} GLM did not converge for one series.", ConvergenceWarning)
         return c, beta, converged
 
     c0 = np.full(k, np.nan)
@@ -363,7 +161,7 @@ def _fit_series_glm(g: pd.DataFrame, model: str, alpha: float | None) -> dict[st
 # --------------------------------------------------------------------------- estimator
 
 
-class DemandForecaster:
+class DemandForecaster(ParamsMixin):
     """Forecast contacts per branch, channel and interval.
 
     Parameters
@@ -391,7 +189,9 @@ class DemandForecaster:
     Attributes
     ----------
     history_ : pandas.DataFrame
-        Training counts from :func:`aggregate_contacts` with calendar flags.
+        Training counts from
+        :func:`~bankperf_analysis.staffing.demand.aggregate_contacts` with calendar
+        flags.
     coef_ : pandas.DataFrame
         Tidy coefficients: ``branch_id``, ``channel``, ``term``, ``estimate``
         (log scale). Cell terms ``"dow{d}_slot{s}"`` are log rates of each weekday and
@@ -427,8 +227,6 @@ class DemandForecaster:
     (8, 9.0)
     """
 
-    _PARAMS = ("model", "interval_minutes", "by_channel", "holidays", "month_end_days", "alpha")
-
     def __init__(
         self,
         model: ForecastModel = "negbin",
@@ -445,43 +243,18 @@ class DemandForecaster:
         self.month_end_days = month_end_days
         self.alpha = alpha
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Return the constructor arguments as a dict (scikit-learn convention)."""
-        return {p: getattr(self, p) for p in self._PARAMS}
-
-    def set_params(self, **params: Any) -> DemandForecaster:
-        """Set constructor arguments; returns ``self``."""
-        for k, v in params.items():
-            if k not in self._PARAMS:
-                raise _param_error(k, "DemandForecaster.set_params", "a known parameter", v)
-            setattr(self, k, v)
-        return self
-
-    def __repr__(self) -> str:
-        d = DemandForecaster()
-        changed = [f"{p}={getattr(self, p)!r}" for p in self._PARAMS
-                   if not _same(getattr(self, p), getattr(d, p))]
-        return f"DemandForecaster({', '.join(changed)})"
-
     def _validate_params(self) -> None:
         owner = "DemandForecaster"
-        if self.model not in get_args(ForecastModel):
-            raise _param_error("model", owner, "one of 'negbin', 'poisson', 'seasonal_naive'",
-                               self.model)
+        check_choice(self.model, "model", owner, ForecastModel)
         _check_interval(self.interval_minutes, owner)
         if not isinstance(self.by_channel, bool):
-            raise _param_error("by_channel", owner, "a bool", self.by_channel)
-        if (not isinstance(self.month_end_days, int) or isinstance(self.month_end_days, bool)
-                or not 0 <= self.month_end_days <= 10):
-            raise _param_error("month_end_days", owner, "an int in [0, 10]",
-                               self.month_end_days)
-        if self.alpha is not None and (not isinstance(self.alpha, int | float)
-                                       or isinstance(self.alpha, bool) or self.alpha <= 0):
-            raise _param_error("alpha", owner, "a positive float or None", self.alpha)
+            raise param_error("by_channel", owner, "a bool", self.by_channel)
+        check_int(self.month_end_days, "month_end_days", owner, low=0, high=10)
+        check_positive(self.alpha, "alpha", owner, allow_none=True)
         try:
             _normalise_holidays(self.holidays)
         except (TypeError, ValueError) as exc:
-            raise _param_error("holidays", owner, "an iterable of dates or None",
+            raise param_error("holidays", owner, "an iterable of dates or None",
                                self.holidays) from exc
 
     def fit(self, contacts: pd.DataFrame) -> DemandForecaster:
@@ -503,6 +276,7 @@ class DemandForecaster:
         return self._fit_grid(grid)
 
     def _fit_grid(self, grid: pd.DataFrame) -> DemandForecaster:
+        """Fit on zero-filled counts (the frame of :func:`.demand.aggregate_contacts`)."""
         flags = calendar_flags(grid["date"].drop_duplicates(), self.holidays,
                                self.month_end_days)
         hist = grid.merge(flags[["date", "month_end", "holiday"]], on="date", how="left")
@@ -510,8 +284,23 @@ class DemandForecaster:
         # seasonal naive: the last open same-weekday value of every cell
         self._naive = (hist.sort_values("date").groupby(_KEYS + _CELL, sort=True)["contacts"]
                        .last().rename("naive").reset_index())
-        # holidays: open on one in training -> effect (0 if not estimable); holidays in
-        # the training span but never open -> closed; no holiday in span -> unknown (NaN)
+        series = self._series_defaults(hist, grid)
+        cell_frames = self._fit_series(hist, series) if self.model != "seasonal_naive" else []
+        cells = (pd.concat(cell_frames, ignore_index=True) if cell_frames
+                 else pd.DataFrame(columns=[*_KEYS, *_CELL, "log_rate"]))
+        self._cells = cells
+        self._series = series
+        self.coef_ = _coefficients(cells, series, calendar=self.model != "seasonal_naive")
+        self.alpha_ = series[[*_KEYS, "alpha"]].copy()
+        return self
+
+    def _series_defaults(self, hist: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
+        """One row per series with the calendar effects and dispersion before any fit.
+
+        Holidays: open on one in training -> effect (0 if not estimable); holidays in
+        the training span but never open -> closed (``-inf``); no holiday in span ->
+        unknown (NaN).
+        """
         hol = _normalise_holidays(self.holidays)
         hol_in_range = bool(((hol >= grid["date"].min()) & (hol <= grid["date"].max())).any())
         on_hol = hist[hist["holiday"]].groupby(_KEYS)["contacts"].sum()
@@ -523,41 +312,29 @@ class DemandForecaster:
         series["b_month_end"] = 0.0
         series["b_holiday"] = default_hol
         series["alpha"] = 0.0
-        cell_frames = []
-        if self.model != "seasonal_naive":
-            stats = _group_stats(hist)
-            tot = stats.groupby(_KEYS + _CELL)["y"].transform("sum").to_numpy()
-            stats = stats[tot > 0]  # cells that never had a contact are forecast as 0
-            for key, g in stats.groupby(_KEYS, sort=True):
-                f = _fit_series_glm(g, self.model, self.alpha)
-                j = int(np.flatnonzero((series["branch_id"] == key[0])
-                                       & (series["channel"] == key[1]))[0])
-                series.loc[j, ["b_month_end", "alpha"]] = [f["month_end"], f["alpha"]]
-                if np.isfinite(f["holiday"]):
-                    series.loc[j, "b_holiday"] = f["holiday"]
-                cf = f["cells"].to_frame(index=False)
-                cf.insert(0, "channel", key[1])
-                cf.insert(0, "branch_id", key[0])
-                cf["log_rate"] = f["log_rate"]
-                cell_frames.append(cf)
-        cells = (pd.concat(cell_frames, ignore_index=True) if cell_frames
-                 else pd.DataFrame(columns=[*_KEYS, *_CELL, "log_rate"]))
-        self._cells = cells
-        self._series = series
-        coef = cells.assign(term="dow" + cells["weekday"].astype(str) + "_slot"
-                            + cells["slot"].astype(str)).rename(columns={"log_rate": "estimate"})
-        parts = [coef[[*_KEYS, "term", "estimate"]]]
-        if self.model != "seasonal_naive":
-            for term in ("month_end", "holiday"):
-                t = series[[*_KEYS, "b_" + term]].rename(columns={"b_" + term: "estimate"})
-                t = t[t["estimate"].notna()]
-                parts.append(t.assign(term=term)[[*_KEYS, "term", "estimate"]])
-        self.coef_ = (pd.concat(parts, ignore_index=True)
-                      .sort_values(_KEYS, kind="stable").reset_index(drop=True))
-        self.alpha_ = series[[*_KEYS, "alpha"]].copy()
-        return self
+        return series
 
-    def summary(self) -> _Summary:
+    def _fit_series(self, hist: pd.DataFrame, series: pd.DataFrame) -> list[pd.DataFrame]:
+        """Fit the GLM of every series; set its calendar effects in ``series``, return its cells."""
+        cell_frames = []
+        stats = _group_stats(hist)
+        tot = stats.groupby(_KEYS + _CELL)["y"].transform("sum").to_numpy()
+        stats = stats[tot > 0]  # cells that never had a contact are forecast as 0
+        for key, g in stats.groupby(_KEYS, sort=True):
+            f = _fit_series_glm(g, self.model, self.alpha)
+            j = int(np.flatnonzero((series["branch_id"] == key[0])
+                                   & (series["channel"] == key[1]))[0])
+            series.loc[j, ["b_month_end", "alpha"]] = [f["month_end"], f["alpha"]]
+            if np.isfinite(f["holiday"]):
+                series.loc[j, "b_holiday"] = f["holiday"]
+            cf = f["cells"].to_frame(index=False)
+            cf.insert(0, "channel", key[1])
+            cf.insert(0, "branch_id", key[0])
+            cf["log_rate"] = f["log_rate"]
+            cell_frames.append(cf)
+        return cell_frames
+
+    def summary(self) -> Summary:
         """Per series: intervals and contacts fitted, dispersion and calendar multipliers."""
         if not hasattr(self, "_series"):
             raise NotFittedError("This DemandForecaster instance is not fitted yet; call fit().")
@@ -570,8 +347,8 @@ class DemandForecaster:
             "month_end_multiplier": np.exp(s["b_month_end"].to_numpy(dtype=float)),
             "holiday_multiplier": np.exp(s["b_holiday"].to_numpy(dtype=float)),
         })
-        return _Summary(f"Demand forecast: {self!r}", frame,
-                        ["Multipliers are exp(coefficient); a holiday multiplier of 0 means "
+        return Summary(f"Demand forecast: {self!r}", frame,
+                       ["Multipliers are exp(coefficient); a holiday multiplier of 0 means "
                          "closed on holidays, NaN that no holiday fell in the training data."])
 
     def predict(self, start: Any, end: Any) -> pd.DataFrame:
@@ -593,7 +370,7 @@ class DemandForecaster:
             raise NotFittedError("This DemandForecaster instance is not fitted yet; call fit().")
         t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
         if not t1 > t0:
-            raise _param_error("end", "DemandForecaster.predict", f"a time after {t0}", end)
+            raise param_error("end", "DemandForecaster.predict", f"a time after {t0}", end)
         minutes = int(self.interval_minutes)
         days = pd.date_range(t0.normalize(), (t1 - pd.Timedelta(1, "ns")).normalize(), freq="D")
         cal = calendar_flags(days, self.holidays, self.month_end_days)
@@ -623,149 +400,15 @@ class DemandForecaster:
         return out.sort_values(["branch_id", "channel", "interval_start"]).reset_index(drop=True)
 
 
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):
-        return a is b
-
-
-# --------------------------------------------------------------------------- backtest
-
-
-@dataclass(frozen=True, slots=True)
-class BacktestResult:
-    """Rolling-origin backtest of demand forecasters.
-
-    Attributes
-    ----------
-    folds : pandas.DataFrame
-        One row per fold and model: ``fold``, ``cutoff``, ``model``, ``n_intervals``,
-        ``actual_contacts``, ``abs_error``, ``wape``.
-    overall : pandas.DataFrame
-        One row per model: pooled ``wape`` over all folds, ``wape_vs_baseline`` (ratio
-        to the seasonal-naive WAPE) and ``beats_baseline``.
-    interval_minutes : int
-        Interval length used.
-    horizon_days : int
-        Days forecast after each cutoff.
-    """
-
-    folds: pd.DataFrame
-    overall: pd.DataFrame
-    interval_minutes: int
-    horizon_days: int
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the tidy per-fold frame."""
-        return self.folds.copy()
-
-    def summary(self) -> _Summary:
-        """Pooled WAPE per model and whether it beats the seasonal-naive baseline."""
-        return _Summary(
-            f"Rolling-origin backtest: {self.folds['fold'].nunique()} folds x "
-            f"{self.horizon_days} days, {self.interval_minutes}-min intervals",
-            self.overall,
-            ["WAPE = sum|y - yhat| / sum y over every interval of every fold (lower is "
-             "better)."],
-        )
-
-
-def backtest(
-    contacts: pd.DataFrame,
-    *,
-    models: Sequence[ForecastModel] = ("seasonal_naive", "poisson", "negbin"),
-    n_folds: int = 4,
-    horizon_days: int = 7,
-    interval_minutes: int = 30,
-    by_channel: bool = True,
-    holidays: Iterable[Any] | None = None,
-    month_end_days: int = 2,
-    min_train_days: int = 14,
-) -> BacktestResult:
-    """Rolling-origin backtest: train before each cutoff, forecast the next horizon.
-
-    The cutoffs are midnights ``horizon_days`` apart, the last one ``horizon_days``
-    before the end of the data. Each fold trains every model on all contacts
-    before its cutoff and is scored on the zero-filled actual counts of the
-    following ``horizon_days`` (open days and opening slots as in
-    :func:`aggregate_contacts`); forecasts missing for an actual interval count as 0.
-
-    Parameters
-    ----------
-    contacts : pandas.DataFrame
-        Columns ``branch_id``, ``channel``, ``arrival_ts``.
-    models : sequence of {"seasonal_naive", "poisson", "negbin"}
-        Models to compare; ``"seasonal_naive"`` is always added as the baseline.
-    n_folds : int, default 4
-        Number of cutoffs.
-    horizon_days : int, default 7
-        Forecast horizon after each cutoff.
-    interval_minutes : {15, 30, 60}, default 30
-        Interval length.
-    by_channel : bool, default True
-        One series per (branch, channel).
-    holidays : iterable of date-like, optional
-        Public holidays.
-    month_end_days : int, default 2
-        Month-end business days flagged.
-    min_train_days : int, default 14
-        Minimum days of history before the first cutoff.
-
-    Returns
-    -------
-    BacktestResult
-
-    Raises
-    ------
-    InsufficientSampleError
-        If the data do not cover ``min_train_days + n_folds * horizon_days`` days.
-    """
-    owner = "backtest"
-    minutes = _check_interval(interval_minutes, owner)
-    for name, v in (("n_folds", n_folds), ("horizon_days", horizon_days),
-                    ("min_train_days", min_train_days)):
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            raise _param_error(name, owner, "a positive int", v)
-    models = list(dict.fromkeys(["seasonal_naive", *models]))
-    for m in models:
-        if m not in get_args(ForecastModel):
-            raise _param_error("models", owner,
-                               "a sequence of 'negbin', 'poisson', 'seasonal_naive'", m)
-    df = _validate_contacts(contacts)
-    full = _aggregate(df, minutes, by_channel)
-    first = full["date"].min()
-    end = full["date"].max() + pd.Timedelta(days=1)
-    cutoffs = [end - pd.Timedelta(days=horizon_days * (n_folds - k)) for k in range(n_folds)]
-    if cutoffs[0] - first < pd.Timedelta(days=min_train_days):
-        raise InsufficientSampleError(
-            f"backtest needs at least {min_train_days + n_folds * horizon_days} days of data "
-            f"for {n_folds} folds of {horizon_days} days; got {(end - first).days}."
-        )
-    rows = []
-    keys = ["branch_id", "channel", "interval_start"]
-    for k, cut in enumerate(cutoffs, start=1):
-        stop = cut + pd.Timedelta(days=horizon_days)
-        actual = full[(full["interval_start"] >= cut) & (full["interval_start"] < stop)]
-        train = df[df["arrival_ts"] < cut]
-        train_grid = _aggregate(train, minutes, by_channel)
-        for m in models:
-            est = DemandForecaster(model=m, interval_minutes=minutes, by_channel=by_channel,
-                                   holidays=holidays, month_end_days=month_end_days)
-            est._fit_grid(train_grid)
-            pred = est.predict(cut, stop)
-            j = actual[keys + ["contacts"]].merge(pred, on=keys, how="left")
-            yhat = j["expected_contacts"].fillna(0.0).to_numpy()
-            y = j["contacts"].to_numpy(dtype=float)
-            rows.append({"fold": k, "cutoff": cut, "model": m, "n_intervals": len(j),
-                         "actual_contacts": float(y.sum()),
-                         "abs_error": float(np.abs(y - yhat).sum()), "wape": wape(y, yhat)})
-    folds = pd.DataFrame(rows)
-    tot = folds.groupby("model", sort=False)[["actual_contacts", "abs_error"]].sum()
-    overall = pd.DataFrame({"model": tot.index,
-                            "wape": (tot["abs_error"] / tot["actual_contacts"]).to_numpy()})
-    base = float(overall.loc[overall["model"] == "seasonal_naive", "wape"].iloc[0])
-    overall["wape_vs_baseline"] = overall["wape"] / base
-    overall["beats_baseline"] = overall["wape"] < base
-    return BacktestResult(folds=folds, overall=overall.reset_index(drop=True),
-                          interval_minutes=minutes, horizon_days=horizon_days)
+def _coefficients(cells: pd.DataFrame, series: pd.DataFrame, calendar: bool) -> pd.DataFrame:
+    """Tidy ``coef_``: the cell log rates, then (with ``calendar``) the month-end and holiday effects."""
+    coef = cells.assign(term="dow" + cells["weekday"].astype(str) + "_slot"
+                        + cells["slot"].astype(str)).rename(columns={"log_rate": "estimate"})
+    parts = [coef[[*_KEYS, "term", "estimate"]]]
+    if calendar:
+        for term in ("month_end", "holiday"):
+            t = series[[*_KEYS, "b_" + term]].rename(columns={"b_" + term: "estimate"})
+            t = t[t["estimate"].notna()]
+            parts.append(t.assign(term=term)[[*_KEYS, "term", "estimate"]])
+    return (pd.concat(parts, ignore_index=True)
+            .sort_values(_KEYS, kind="stable").reset_index(drop=True))
