@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 import sys
+import types
 import typing
 import warnings
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -80,11 +81,15 @@ def check_choice(value: Any, name: str, owner: str, allowed: Any) -> Any:
     'larger'
     """
     options: Sequence[Any] = typing.get_args(allowed) or tuple(allowed)
-    if isinstance(value, list | dict | set) or value not in options:
+    if not isinstance(value, Hashable) or isinstance(value, np.ndarray) or value not in options:
         raise param_error(name, owner, "one of " + ", ".join(repr(a) for a in options), value)
     return value
 
 
+@overload
+def check_real(value: Any, name: str, owner: str, *, allow_none: Literal[False] = ...) -> float: ...
+@overload
+def check_real(value: Any, name: str, owner: str, *, allow_none: bool) -> float | None: ...
 def check_real(value: Any, name: str, owner: str, *, allow_none: bool = False) -> float | None:
     """Return a finite float (not a bool), or None when allowed."""
     if value is None and allow_none:
@@ -121,6 +126,15 @@ def check_period(value: Any, name: str, owner: str, kind: str | None = "quarter"
     return p
 
 
+@overload
+def check_unit_interval(
+    value: Any, name: str, owner: str, *, low_closed: bool = ..., high_closed: bool = ...,
+    allow_none: Literal[False] = ...,
+) -> float: ...
+@overload
+def check_unit_interval(
+    value: Any, name: str, owner: str, *, low_closed: bool = ..., high_closed: bool = ..., allow_none: bool,
+) -> float | None: ...
 def check_unit_interval(
     value: Any,
     name: str,
@@ -149,6 +163,14 @@ def check_unit_interval(
     return float(value)
 
 
+@overload
+def check_positive(
+    value: Any, name: str, owner: str, *, allow_zero: bool = ..., allow_none: Literal[False] = ...
+) -> float: ...
+@overload
+def check_positive(
+    value: Any, name: str, owner: str, *, allow_zero: bool = ..., allow_none: bool
+) -> float | None: ...
 def check_positive(
     value: Any, name: str, owner: str, *, allow_zero: bool = False, allow_none: bool = False
 ) -> float | None:
@@ -227,7 +249,7 @@ _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 def warn(message: str, category: type[Warning]) -> None:
     """Warn at the first caller outside the package, so the warning names the user's line."""
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     level = 2
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back

@@ -527,7 +527,7 @@ def _known_kpi(v: _V, name: Any, what: str, path: str, *, staff_level: bool) -> 
         did = f" (did you mean '{hint[0]}'?)" if hint else ""
         raise ParamsError(
             f"The {what} in {v.source} (key {path}) must be a known KPI "
-            f"(see bankperf_analysis.scheme.model.KNOWN_KPIS). Got {name!r} instead{did}."
+            f"(see bankperf_analysis.scheme.KNOWN_KPIS). Got {name!r} instead{did}."
         )
     info = KNOWN_KPIS[name]
     if staff_level and not info.staff_level:

@@ -1,37 +1,19 @@
-"""Parameter checks of the significance tests: score arrays, and typed shorthands.
+"""Score arrays as the significance tests take them (a 1-D array of finite scores).
 
-The messages follow the one house template of :mod:`bankperf_analysis._validation`.
-:func:`check_scores` is specific to the tests (a 1-D array of finite scores, missing
-values dropped); :func:`unit_open`, :func:`unit_closed` and :func:`positive` are
-:func:`~bankperf_analysis._validation.check_unit_interval` and
-:func:`~bankperf_analysis._validation.check_positive` for a required value, typed ``float``.
+The messages follow the one house template of :mod:`bankperf_analysis._validation`; the
+other parameter checks of the tests are that module's.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from bankperf_analysis._validation import check_positive, check_unit_interval, param_error
+from bankperf_analysis._validation import param_error
 
-__all__ = ["check_scores", "unit_open", "unit_closed", "positive"]
-
-
-def unit_open(value: Any, name: str, owner: str) -> float:
-    """Return a float in (0, 1) (``ParamsError`` otherwise)."""
-    return cast(float, check_unit_interval(value, name, owner))
-
-
-def unit_closed(value: Any, name: str, owner: str) -> float:
-    """Return a float in [0, 1] (``ParamsError`` otherwise)."""
-    return cast(float, check_unit_interval(value, name, owner, low_closed=True, high_closed=True))
-
-
-def positive(value: Any, name: str, owner: str) -> float:
-    """Return a positive finite float (``ParamsError`` otherwise)."""
-    return cast(float, check_positive(value, name, owner))
+__all__ = ["check_scores"]
 
 
 def check_scores(values: Any, name: str, owner: str) -> np.ndarray:

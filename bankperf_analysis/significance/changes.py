@@ -30,13 +30,12 @@ import numpy as np
 import pandas as pd
 
 from bankperf_analysis._summary import Summary
-from bankperf_analysis._validation import check_choice, param_error
+from bankperf_analysis._validation import check_choice, check_unit_interval, param_error
 from bankperf_analysis.dataset.load import Dataset
 from bankperf_analysis.exceptions import InsufficientSampleError
 from bankperf_analysis.i18n import check_lang, kpi_label
 from bankperf_analysis.metrics import KPI_CATALOGUE, MetricOptions
 from bankperf_analysis.periods import Period
-from bankperf_analysis.significance._checks import unit_open
 from bankperf_analysis.significance._sources import (
     ORDINAL_LEVELS,
     change_test_kinds,
@@ -403,7 +402,7 @@ def _request(
     against = check_choice(against, "against", owner, Against)
     level = check_choice(level, "level", owner, ChangeLevel)
     correction = check_choice(correction, "correction", owner, Correction)
-    alpha = unit_open(alpha, "alpha", owner)
+    alpha = check_unit_interval(alpha, "alpha", owner)
     lang = check_lang(lang)
     if ds is not None and not isinstance(ds, Dataset):
         raise param_error("ds", owner, "a Dataset from load_dataset", type(ds).__name__)

@@ -35,7 +35,14 @@ from typing import Any, Literal
 import numpy as np
 from scipy import special, stats
 
-from bankperf_analysis._validation import check_choice, check_count, check_positive, param_error, warn
+from bankperf_analysis._validation import (
+    check_choice,
+    check_count,
+    check_positive,
+    check_unit_interval,
+    param_error,
+    warn,
+)
 from bankperf_analysis.exceptions import (
     ConvergenceWarning,
     DataValidationError,
@@ -44,7 +51,7 @@ from bankperf_analysis.exceptions import (
     ValidationIssue,
 )
 from bankperf_analysis.significance import stats as _st
-from bankperf_analysis.significance._checks import check_scores, positive, unit_open
+from bankperf_analysis.significance._checks import check_scores
 from bankperf_analysis.significance.result import ChangeTestResult
 
 __all__ = [
@@ -84,9 +91,9 @@ _ALT_SCIPY = {"two-sided": "two-sided", "larger": "greater", "smaller": "less"}
 def check_common(owner: str, alpha: Any, alternative: Any, power: Any) -> tuple[float, Alternative, float]:
     """Validate the level, the alternative and the power every comparison takes."""
     return (
-        unit_open(alpha, "alpha", owner),
+        check_unit_interval(alpha, "alpha", owner),
         check_choice(alternative, "alternative", owner, Alternative),
-        unit_open(power, "power", owner),
+        check_unit_interval(power, "power", owner),
     )
 
 
@@ -239,8 +246,8 @@ def _check_rate_options(
     return (
         check_choice(method, "method", owner, RateMethod),
         check_choice(exact_test, "exact_test", owner, ExactTest),
-        positive(min_expected, "min_expected", owner),
-        positive(relevant_change, "relevant_change", owner),
+        check_positive(min_expected, "min_expected", owner),
+        check_positive(relevant_change, "relevant_change", owner),
     )
 
 
@@ -522,7 +529,7 @@ def compare_ordinal(
     """
     owner = "compare_ordinal"
     alpha, alternative, power = check_common(owner, alpha, alternative, power)
-    relevant = positive(relevant_change, "relevant_change", owner)
+    relevant = check_positive(relevant_change, "relevant_change", owner)
     b = check_scores(scores_before, "scores_before", owner)
     a = check_scores(scores_after, "scores_after", owner)
     notes = _check_levels(levels, b, a)

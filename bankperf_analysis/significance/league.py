@@ -18,11 +18,10 @@ import pandas as pd
 from scipy import special, stats
 
 from bankperf_analysis._summary import Summary
-from bankperf_analysis._validation import check_choice, is_real, param_error, warn
+from bankperf_analysis._validation import check_choice, check_unit_interval, is_real, param_error, warn
 from bankperf_analysis.exceptions import InsufficientSampleError, SmallSampleWarning
 from bankperf_analysis.plots.funnel import draw_funnel
 from bankperf_analysis.significance import stats as _st
-from bankperf_analysis.significance._checks import unit_open
 from bankperf_analysis.significance.result import Lang
 from bankperf_analysis.significance.verdict import fmt_num
 
@@ -248,7 +247,7 @@ def funnel_data(
     if target is None:
         t, source = float(xa.sum() / na.sum()), "pooled"
     else:
-        t, source = unit_open(target, "target", owner), "given"
+        t, source = check_unit_interval(target, "target", owner), "given"
     rate, s2, z = _z_scores(xa, na, has, t)
     phi, phi_p, tau2 = _dispersion(owner, z[has & np.isfinite(z)], s2[has], t, source, float(winsorize))
     adjusted = bool(overdispersion != "none" and math.isfinite(phi) and phi > 1 and phi_p < dispersion_alpha)
@@ -277,10 +276,10 @@ def _check_funnel_options(
     """``method, overdispersion, dispersion_alpha`` and the sorted ``levels``, validated."""
     method = check_choice(method, "method", owner, FunnelMethod)
     overdispersion = check_choice(overdispersion, "overdispersion", owner, Overdispersion)
-    dispersion_alpha = unit_open(dispersion_alpha, "dispersion_alpha", owner)
+    dispersion_alpha = check_unit_interval(dispersion_alpha, "dispersion_alpha", owner)
     if not is_real(winsorize) or not 0 <= float(winsorize) < 0.5:
         raise param_error("winsorize", owner, "a float in [0, 0.5)", winsorize)
-    levels = tuple(sorted(unit_open(v, "levels", owner) for v in levels))
+    levels = tuple(sorted(check_unit_interval(v, "levels", owner) for v in levels))
     if not levels:
         raise param_error("levels", owner, "a non-empty sequence of floats in (0, 1)", levels)
     return method, overdispersion, dispersion_alpha, levels
@@ -491,7 +490,7 @@ def shrink_rates(
     """
     owner = "shrink_rates"
     xa, na, names = _counts(x, n, owner, labels)
-    level = unit_open(level, "level", owner)
+    level = check_unit_interval(level, "level", owner)
     has = na > 0
     if has.sum() < 2:
         raise InsufficientSampleError(

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from bankperf_analysis._validation import check_choice, param_error
+from bankperf_analysis._validation import check_choice, check_unit_interval, param_error
 from bankperf_analysis.dataset.load import Dataset
 from bankperf_analysis.exceptions import InsufficientSampleError
 from bankperf_analysis.i18n import check_lang, kpi_label
 from bankperf_analysis.metrics import KPI_CATALOGUE, MetricOptions
 from bankperf_analysis.periods import Period
-from bankperf_analysis.significance._checks import unit_open
 from bankperf_analysis.significance._sources import (
     change_test_kinds,
     check_kpi,
@@ -141,7 +140,7 @@ def league_table(
     """
     owner = "league_table"
     counts, period = _league_counts(ds_or_kpis, kpi, quarter, level, branch_id, options, owner)
-    interval = unit_open(interval, "interval", owner)
+    interval = check_unit_interval(interval, "interval", owner)
     labels = counts.index.tolist()
     x, n = counts["x"].to_numpy(), counts["n"].to_numpy()
     higher = KPI_CATALOGUE[kpi].direction == "higher"

@@ -16,9 +16,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from bankperf_analysis._validation import check_choice, param_error, warn
+from bankperf_analysis._validation import check_choice, check_unit_interval, param_error, warn
 from bankperf_analysis.exceptions import DataValidationError, InconclusiveWarning, ValidationIssue
-from bankperf_analysis.significance._checks import unit_open
 from bankperf_analysis.significance.compare import KpiKind, compare_periods
 from bankperf_analysis.significance.result import ChangeTestResult
 
@@ -79,7 +78,7 @@ def compare_many(
     owner = "compare_many"
     kind = check_choice(kind, "kind", owner, KpiKind)
     correction = check_choice(correction, "correction", owner, Correction)
-    alpha = unit_open(alpha, "alpha", owner)
+    alpha = check_unit_interval(alpha, "alpha", owner)
     data = _comparison_data(frame, kind, owner)
     names = frame[entity].tolist() if entity in frame.columns else frame.index.tolist()
     results, caught = _compare_rows(names, data, kind, alpha, kwargs)
@@ -193,7 +192,7 @@ def adjust_pvalues(pvalues: Any, method: Correction = "fdr_bh", *, alpha: float 
     """
     owner = "adjust_pvalues"
     method = check_choice(method, "method", owner, Correction)
-    alpha = unit_open(alpha, "alpha", owner)
+    alpha = check_unit_interval(alpha, "alpha", owner)
     p = np.asarray(pvalues, dtype=float).ravel()
     finite = p[np.isfinite(p)]
     if ((finite < 0) | (finite > 1)).any():

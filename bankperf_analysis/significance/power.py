@@ -11,9 +11,15 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from bankperf_analysis._validation import check_choice, check_count, is_real, param_error
+from bankperf_analysis._validation import (
+    check_choice,
+    check_count,
+    check_positive,
+    check_unit_interval,
+    is_real,
+    param_error,
+)
 from bankperf_analysis.significance import stats as _st
-from bankperf_analysis.significance._checks import positive, unit_closed
 from bankperf_analysis.significance.compare import Alternative, check_common
 
 __all__ = ["PowerMethod", "minimum_detectable_change", "required_sample_size"]
@@ -75,8 +81,9 @@ def minimum_detectable_change(
     if (p_before is None) == (sd is None):
         raise param_error("p_before", owner, "given (rates) or sd given (means), not both", p_before)
     if sd is not None:
-        return _st.mdc_mean_sd(positive(sd, "sd", owner), n1, n2, alpha, power, alternative)
-    return _st.mdc_rate(unit_closed(p_before, "p_before", owner), n1, n2, alpha, power, alternative, method)
+        return _st.mdc_mean_sd(check_positive(sd, "sd", owner), n1, n2, alpha, power, alternative)
+    p1 = check_unit_interval(p_before, "p_before", owner, low_closed=True, high_closed=True)
+    return _st.mdc_rate(p1, n1, n2, alpha, power, alternative, method)
 
 
 def required_sample_size(
@@ -121,15 +128,15 @@ def required_sample_size(
     owner = "required_sample_size"
     alpha, alternative, power = check_common(owner, alpha, alternative, power)
     method = check_choice(method, "method", owner, PowerMethod)
-    ratio = positive(ratio, "ratio", owner)
+    ratio = check_positive(ratio, "ratio", owner)
     if sd is not None or change is not None:
         if p_before is not None or p_after is not None:
             raise param_error("p_before", owner, "None when change and sd are given", p_before)
-        sd = positive(sd, "sd", owner)
+        sd = check_positive(sd, "sd", owner)
         n = _st.required_n_mean(_nonzero(change, "change", owner), sd, alpha, power, ratio, alternative)
         return int(math.ceil(n - 1e-9))
-    p1 = unit_closed(p_before, "p_before", owner)
-    p2 = unit_closed(p_after, "p_after", owner)
+    p1 = check_unit_interval(p_before, "p_before", owner, low_closed=True, high_closed=True)
+    p2 = check_unit_interval(p_after, "p_after", owner, low_closed=True, high_closed=True)
     if p1 == p2:
         raise param_error("p_after", owner, "different from p_before", p_after)
     n = _st.required_n_rate(p1, p2, alpha, power, ratio, alternative, method)
