@@ -13,7 +13,7 @@ from bankperf_analysis.cli.main import main
 from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.metrics.compute import compute_kpis
-from bankperf_analysis.report.sections import format_value
+from bankperf_analysis.report import format_value
 from bankperf_analysis.runner.batch import build_reports
 
 

@@ -22,13 +22,13 @@ def build_reports(data: str | Path, quarter: str, out: str | Path = "outputs", *
     """Render the branch reports of ``quarter`` (and the bank overview) under ``out/<quarter>/``.
 
     The dataset is fingerprinted here (cheap); it is validated and the shared inputs
-    are computed once, by :func:`bankperf_analysis.report.sections.prepare_batch`, only when
+    are computed once, by :func:`bankperf_analysis.report.prepare_batch`, only when
     some report has to run. Returns the runner's ``RunResult``.
     """
     from bankperf_analysis.dataset.load import load_dataset
     from bankperf_analysis.exceptions import ParamsError
     from bankperf_analysis.periods import Period
-    from bankperf_analysis.report.sections import prepare_batch
+    from bankperf_analysis.report.inputs import prepare_batch
     from bankperf_analysis.runner.run import run_reports
     from bankperf_analysis.scheme.model import load_scheme
 
