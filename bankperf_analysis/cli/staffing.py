@@ -6,12 +6,14 @@
 ``.xlsx``: one sheet per table (intervals, heatmap, headcount, posts, cost_benefit,
 what_if). ``.csv``: the interval plan in the file given and every other table in
 ``<stem>_<table>.csv`` beside it. Every file is written to a temporary file and
-renamed, so an interrupted run never leaves a half-written file.
+renamed, all files together, so an interrupted run never leaves a half-written file
+(:func:`bankperf_analysis._atomic.atomic_write_many`).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 from pathlib import Path
 
@@ -25,13 +27,18 @@ def _frames(plan) -> dict:
             for name in _TABLES}
 
 
+def _write_csv(frame, tmp: Path) -> None:
+    frame.to_csv(tmp, index=False, encoding="utf-8-sig")  # with a BOM: Excel reads it as UTF-8
+
+
 def write_plan(plan, path: str | Path) -> list[Path]:
     """Write a :class:`~bankperf_analysis.staffing.plan.StaffingPlan` to ``.xlsx`` or ``.csv``.
 
     Returns the files written.
     """
+    from bankperf_analysis._atomic import atomic_write, atomic_write_many
     from bankperf_analysis.exceptions import ParamsError
-    from bankperf_analysis.scorecard.export import atomic_write, excel_sheet_name
+    from bankperf_analysis.scorecard.export import excel_sheet_name
 
     p = Path(path)
     frames = _frames(plan)
@@ -47,12 +54,10 @@ def write_plan(plan, path: str | Path) -> list[Path]:
 
         return [atomic_write(p, write_xlsx)]
     if suffix == ".csv":
-        out = []
-        for name, frame in frames.items():
-            dest = p if name == "intervals" else p.with_name(f"{p.stem}_{name}.csv")
-            out.append(atomic_write(dest, lambda tmp, f=frame: f.to_csv(tmp, index=False,
-                                                                        encoding="utf-8-sig")))
-        return out
+        return atomic_write_many(
+            (p if name == "intervals" else p.with_name(f"{p.stem}_{name}.csv"),
+             functools.partial(_write_csv, frame))
+            for name, frame in frames.items())
     raise ParamsError(f"The 'out' parameter of bankperf staffing must end in .xlsx or .csv. "
                       f"Got {str(path)!r} instead.")
 
