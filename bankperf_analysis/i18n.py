@@ -188,7 +188,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
 }
 
-# Words of the report sections (bankperf_analysis.report.sections).
+# Words of the report sections (bankperf_analysis.report).
 _REPORT: dict[str, tuple[str, str]] = {
     "status_near": ("within 5 % of target", "接近目标（差距 5% 以内）"),
     "label_composite": ("Composite score", "综合得分"),
