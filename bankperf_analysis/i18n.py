@@ -178,6 +178,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "footer_fingerprint": ("Data fingerprint", "数据指纹"),
     "footer_params_hash": ("Parameters hash", "参数哈希"),
     "footer_version": ("bankperf-analysis version", "bankperf-analysis 版本"),
+    "footer_code_digest": ("Code digest", "代码摘要"),
     "footer_generated": ("Generated", "生成时间"),
     "footer_language": ("Language", "语言"),
     "index_title": ("Performance reports", "绩效报告"),
@@ -187,7 +188,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
 }
 
-# Words of the report sections (bankperf_analysis.report.sections).
+# Words of the report sections (bankperf_analysis.report).
 _REPORT: dict[str, tuple[str, str]] = {
     "status_near": ("within 5 % of target", "接近目标（差距 5% 以内）"),
     "label_composite": ("Composite score", "综合得分"),

@@ -41,7 +41,7 @@ from bankperf_analysis.incentives.study import (
     resolve_adoption,
 )
 from bankperf_analysis.metrics.compute import compute_kpis
-from bankperf_analysis.report.sections import HtmlBlock
+from bankperf_analysis.report import HtmlBlock
 
 SAT, XS = "satisfaction_rate", "cross_sales_per_month"
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 
 import nbformat
 import pandas as pd
@@ -15,6 +19,7 @@ from conftest import REPO
 from bankperf_analysis.cli import main
 from bankperf_analysis.dataset import load_dataset
 from bankperf_analysis.exceptions import ParamsError
+from bankperf_analysis.report import BranchReport, resolve_inputs
 from bankperf_analysis.runner import build_reports
 
 
@@ -217,3 +222,89 @@ def test_roles_not_scored_individually_are_labelled_so(rendered, tiny_bank, two_
     for sid in mine.staff_id:
         row = page[page.index(f"({sid})"):].split("</tr>")[0]
         assert "not scored (role)" in row and "insufficient data" not in row, sid
+
+
+# --------------------------------------------------------------------------- what made a report
+
+
+def _first_branch(bank):
+    return str(pd.read_parquet(bank / "branches.parquet").branch_id.astype(str).min())
+
+
+def _bankperf(root, *args):
+    """``bankperf`` run from the package copy at ``root`` (its kernels inherit PYTHONPATH)."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.run([sys.executable, "-m", "bankperf_analysis.cli", *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def _shown(page, what):
+    """The footer row ``what`` or the first KPI tile's value (satisfaction), as shown."""
+    if what == "code digest":
+        return re.search(r"<dt>Code digest</dt><dd>([0-9a-f]+)</dd>", page).group(1)
+    return re.search(r'<div class="tile".*?font-size:1.6em[^>]*>([^<]*)</div>', page, re.S).group(1)
+
+
+def test_changing_one_line_of_a_kpi_function_reruns_the_report(tiny_bank, tmp_path):
+    """The cache key hashes the package's code: a one-line KPI change re-renders (issue 11, item 6)."""
+    root = tmp_path / "copy"
+    shutil.copytree(REPO / "bankperf_analysis", root / "bankperf_analysis",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "notebooks").mkdir()
+    for nb in (REPO / "notebooks").glob("*.ipynb"):
+        shutil.copy(nb, root / "notebooks" / nb.name)
+    (root / "params").mkdir()
+    shutil.copy(REPO / "params" / "scheme.yaml", root / "params" / "scheme.yaml")
+    branch = _first_branch(tiny_bank)
+    page = tmp_path / "out" / "2026Q3" / f"{branch}.html"
+    args = ["report", "--data", str(tiny_bank), "--quarter", "2026Q3", "--branch", branch,
+            "--out", str(tmp_path / "out"), "--no-progress", "--jobs", "1"]
+
+    assert _bankperf(root, *args).startswith("1 rendered, 0 up to date, 0 failed")
+    before = page.read_text(encoding="utf-8")
+    assert _bankperf(root, *args).startswith("0 rendered, 1 up to date, 0 failed")
+
+    # A satisfied customer scores >= the threshold; make it > (one line of the KPI's SQL).
+    line = "count_if(score >= {thr}) AS sat"
+    (source,) = [p for p in (root / "bankperf_analysis" / "metrics").rglob("*.py")
+                 if line in p.read_text(encoding="utf-8")]
+    source.write_text(source.read_text(encoding="utf-8").replace(line, line.replace(">=", ">")),
+                      encoding="utf-8")
+    assert _bankperf(root, *args).startswith("1 rendered, 0 up to date, 0 failed")
+    after = page.read_text(encoding="utf-8")
+    assert _shown(after, "code digest") != _shown(before, "code digest")
+    assert _shown(after, "satisfaction") != _shown(before, "satisfaction")  # the new code's number
+
+
+def test_edited_scheme_changes_what_the_interactive_notebook_shows(tiny_bank, tmp_path, monkeypatch):
+    """JupyterLab's path (resolve_inputs with default parameters) follows an edited scheme.yaml."""
+    monkeypatch.chdir(tmp_path)  # outputs/<quarter>/_shared_interactive is written here
+    scheme = tmp_path / "scheme.yaml"
+    shutil.copy(REPO / "params" / "scheme.yaml", scheme)
+    branch = _first_branch(tiny_bank)
+
+    def satisfaction_tile(folder):
+        tiles = BranchReport(folder, branch).kpi_tiles().html.split('<div class="tile"')[1:]
+        (tile,) = [x for x in tiles if ">Customer satisfaction<" in x]
+        return tile
+
+    first = resolve_inputs("", str(tiny_bank), "2026Q3", str(scheme))
+    assert first == tmp_path / "outputs" / "2026Q3" / "_shared_interactive"
+    meta = json.loads((first / "meta.json").read_text(encoding="utf-8"))
+    assert resolve_inputs("", str(tiny_bank), "2026Q3", str(scheme)) == first
+    assert json.loads((first / "meta.json").read_text(encoding="utf-8")) == meta  # reused as is
+    doc = yaml.safe_load(scheme.read_text(encoding="utf-8"))
+    old = doc["branch"]["kpis"]["satisfaction_rate"]["target"]
+    assert f"≥ {100 * old:.1f} %" in satisfaction_tile(first)
+
+    new = round(old - 0.07, 2)  # one branch target edited
+    doc["branch"]["kpis"]["satisfaction_rate"]["target"] = new
+    scheme.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+
+    second = resolve_inputs("", str(tiny_bank), "2026Q3", str(scheme))
+    again = json.loads((second / "meta.json").read_text(encoding="utf-8"))
+    assert again["params_hash"] != meta["params_hash"]  # recomputed with the edited scheme
+    tile = satisfaction_tile(second)
+    assert f"≥ {100 * new:.1f} %" in tile and f"≥ {100 * old:.1f} %" not in tile

@@ -22,17 +22,16 @@ import psutil
 import pytest
 
 import bankperf_analysis
+from bankperf_analysis.cli.report import add_report_arguments
 from bankperf_analysis.exceptions import ParamsError, ReportError
 from bankperf_analysis.report import record_headline
-from bankperf_analysis.runner.run import (
+from bankperf_analysis.runner import (
     MANIFEST_NAME,
     ReportFailure,
     ReportOutcome,
     RunResult,
-    add_report_arguments,
     exit_code,
     format_failures,
-    report_from_args,
     run_reports,
 )
 
@@ -200,20 +199,20 @@ def test_changed_param_reruns_only_that_item_and_force_reruns_all(tmp_path):
 
 
 def test_input_key_covers_every_input(tmp_path):
-    from bankperf_analysis.runner.run import _plan
+    from bankperf_analysis.runner.plan import plan_items
 
-    def key(nb=FAILING_NB, lang="en", fingerprint="fp", params_hash="ph", version="1",
+    def key(nb=FAILING_NB, lang="en", fingerprint="fp", params_hash="ph", code="1",
             item=None, digest="nb1"):
         item = item or {"branch_id": "B01", "title": "T"}
-        (planned,) = _plan(Path(nb), [item], lang=lang, quarter=QUARTER,
-                           fingerprint=fingerprint, params_hash=params_hash,
-                           id_param="branch_id", with_shared_inputs=False, nb_digest=digest,
-                           version=version)
+        (planned,) = plan_items(Path(nb), [item], lang=lang, quarter=QUARTER,
+                                fingerprint=fingerprint, params_hash=params_hash,
+                                id_param="branch_id", with_shared_inputs=False, nb_digest=digest,
+                                code_digest=code)
         return planned.key
 
     base = key()
     assert key() == base  # deterministic
-    variants = [key(lang="zh"), key(fingerprint="fp2"), key(params_hash="ph2"), key(version="2"),
+    variants = [key(lang="zh"), key(fingerprint="fp2"), key(params_hash="ph2"), key(code="2"),
                 key(digest="nb2"), key(item={"branch_id": "B01", "title": "T", "data_dir": "/x"}),
                 key(item={"branch_id": "B01", "title": "Other"}),
                 key(item={"branch_id": "B01", "title": "T", "fingerprint": "per-item"})]
@@ -529,19 +528,6 @@ def test_cli_arguments_keep_branch_ids_as_strings():
                               "--branch", "B01", "--lang", "zh", "--jobs", "3", "--force"])
     assert args.branch == ["0012", "B01"] and args.lang == "zh" and args.jobs == 3
     assert args.force and args.out == "outputs" and args.scheduler is None and args.progress
-
-
-def test_report_from_args_returns_the_exit_code(failing_batch, tmp_path):
-    import io
-
-    parser = add_report_arguments(argparse.ArgumentParser(prog="bankperf report"))
-    out = failing_batch["out"]
-    args = parser.parse_args(["--data", "d", "--quarter", QUARTER, "--out", str(out),
-                              "--no-progress"])
-    items = [{"branch_id": "B01"}, {"branch_id": "B02"}]  # cached: good reports
-    stream = io.StringIO()
-    assert report_from_args(args, FAILING_NB, items, stream=stream) == 0
-    assert "2 cached" in stream.getvalue() and "index.html" in stream.getvalue()
 
 
 # --------------------------------------------------------------------------- Dask

@@ -36,17 +36,10 @@ _LEGACY_LONG_FUNCTIONS: set[str] = {
     "bankperf_analysis/incentives/estimators.py::before_after",
     "bankperf_analysis/incentives/estimators.py::rtm_guarded_effect",
     "bankperf_analysis/incentives/study.py::kpi_panel",
-    "bankperf_analysis/report/sections.py::prepare_batch",
-    "bankperf_analysis/runner/run.py::_plan",
-    "bankperf_analysis/runner/run.py::run_reports",
-    "bankperf_analysis/runner/run.py::_run_locked",
 }
 _LEGACY_LONG_MODULES: set[str] = {
     "bankperf_analysis/incentives/estimators.py",
     "bankperf_analysis/incentives/study.py",
-    "bankperf_analysis/report/sections.py",
-    "bankperf_analysis/runner/kernels.py",
-    "bankperf_analysis/runner/run.py",
 }
 
 

@@ -6,11 +6,41 @@ import argparse
 import sys
 import time
 
-__all__ = ["register"]
+__all__ = ["register", "add_report_arguments"]
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the options of ``bankperf report`` to ``parser``.
+
+    ``--data DIR --quarter 2026Q3 [--branch ID ...] [--lang zh|en] [--jobs N]
+    [--scheduler ADDRESS] [--out outputs/] [--force] [--timeout-cell S]
+    [--timeout-report S] [--no-progress]``. Branch ids stay strings.
+    """
+    parser.add_argument("--data", required=True, help="folder (or file/URL) of the dataset")
+    parser.add_argument("--quarter", required=True, help="reporting quarter, e.g. 2026Q3")
+    parser.add_argument("--branch", action="append", default=None, metavar="ID", type=str,
+                        help="branch id to report on (repeatable; default: every branch)")
+    parser.add_argument("--lang", choices=["en", "zh"], default="en", help="report language")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="parallel workers (default: number of CPUs)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="Dask scheduler address (tcp://host:8786) to run on a cluster")
+    parser.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
+    parser.add_argument("--force", action="store_true",
+                        help="re-run reports whose inputs did not change")
+    parser.add_argument("--timeout-cell", type=float, default=600.0, metavar="S",
+                        help="seconds one cell may run (default 600)")
+    parser.add_argument("--timeout-report", type=float, default=1800.0, metavar="S",
+                        help="seconds one report may run (default 1800)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="no progress bar")
+    return parser
+
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """Render the reports; print the counts, the failures and the index paths; return the exit code."""
     from bankperf_analysis.runner.batch import build_reports
-    from bankperf_analysis.runner.run import format_failures
+    from bankperf_analysis.runner.items import format_failures
 
     t0 = time.perf_counter()
     res = build_reports(args.data, args.quarter, args.out, branches=args.branch, lang=args.lang,
@@ -28,8 +58,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     """Add the ``report`` sub-command."""
-    from bankperf_analysis.runner.run import add_report_arguments
-
     p = sub.add_parser("report", help="render every branch report of a quarter as HTML")
     add_report_arguments(p)
     p.set_defaults(func=cmd_report)

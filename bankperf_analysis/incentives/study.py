@@ -72,7 +72,7 @@ from bankperf_analysis.incentives.estimators import (
 )
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE, compute_kpis
 from bankperf_analysis.periods import Period
-from bankperf_analysis.report.sections import HtmlBlock
+from bankperf_analysis.report.html import HtmlBlock
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -608,7 +608,7 @@ class IncentiveStudy:
     ----------
     data : str, Path or Dataset, default ""
         The dataset (a folder, or an open :class:`~bankperf_analysis.dataset.load.Dataset`); empty:
-        ``$BANKPERF_DATA`` or ``data/demo`` (:func:`bankperf_analysis.report.sections.resolve_data_dir`).
+        ``$BANKPERF_DATA`` or ``data/demo`` (:func:`bankperf_analysis.report.inputs.resolve_data_dir`).
     kpi : str, default "satisfaction_rate"
     level : {"branch-quarter", "staff-quarter", "staff-month"}
     adoption : str, Path, mapping or DataFrame, default ""
@@ -709,7 +709,7 @@ class IncentiveStudy:
 
         if isinstance(data, str | Path):
             from bankperf_analysis.dataset.load import load_dataset
-            from bankperf_analysis.report.sections import resolve_data_dir
+            from bankperf_analysis.report.inputs import resolve_data_dir
 
             root = resolve_data_dir(str(data))
             self.adoption_ = resolve_adoption(adoption, root)

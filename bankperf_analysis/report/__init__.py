@@ -1,20 +1,25 @@
-"""Report content: the shared inputs of a batch and the sections of every report notebook."""
+"""Report content: the shared inputs of a batch and the sections of every report notebook.
+
+The report notebooks are thin: every cell calls one function here and shows its result.
+
+* ``inputs``: :func:`prepare_batch` (once per batch), :class:`ReportInputs`, and the
+  notebooks' :func:`resolve_inputs` / :func:`resolve_data_dir`;
+* ``html``: :class:`HtmlBlock`, :func:`format_value` and the table markup of the sections;
+* one module per report: ``branch`` (:class:`BranchReport`), ``overview``
+  (:class:`BankOverview`), ``annual`` (:class:`AnnualReport`), ``staffing``
+  (:class:`StaffingReport`);
+* ``headline``: :func:`record_headline`, the numbers a report gives the index page.
+"""
 
 from __future__ import annotations
 
+from bankperf_analysis.report.annual import AnnualReport
+from bankperf_analysis.report.branch import BranchReport
 from bankperf_analysis.report.headline import HEADLINE_MIME, record_headline
-from bankperf_analysis.report.sections import (
-    AnnualReport,
-    BankOverview,
-    BranchReport,
-    HtmlBlock,
-    ReportInputs,
-    StaffingReport,
-    format_value,
-    prepare_batch,
-    resolve_data_dir,
-    resolve_inputs,
-)
+from bankperf_analysis.report.html import HtmlBlock, format_value
+from bankperf_analysis.report.inputs import ReportInputs, prepare_batch, resolve_data_dir, resolve_inputs
+from bankperf_analysis.report.overview import BankOverview
+from bankperf_analysis.report.staffing import StaffingReport
 
 __all__ = [
     "AnnualReport",

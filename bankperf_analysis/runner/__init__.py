@@ -1,21 +1,26 @@
-"""Run the report notebooks for many branches: cache, kernels, workers, HTML and the index."""
+"""Run the report notebooks for many branches: cache, kernels, workers, HTML and the index.
+
+Modules, in the order of a run: ``batch`` (:func:`build_reports`, what ``bankperf
+report`` runs), ``run`` (:func:`run_reports`), ``items`` (what a run takes and gives
+back), ``plan`` (validate and key the items), ``cache`` (input keys, manifest),
+``worker`` / ``kernels`` / ``pool`` (execute the notebooks), ``render`` (HTML, index
+page), ``publish`` (write the outcomes).
+"""
 
 from __future__ import annotations
 
 from bankperf_analysis.runner.batch import build_reports
-from bankperf_analysis.runner.run import (
-    MANIFEST_NAME,
-    SAFE_ID,
+from bankperf_analysis.runner.cache import MANIFEST_NAME
+from bankperf_analysis.runner.items import (
     ReportFailure,
     ReportItem,
     ReportOutcome,
     RunResult,
-    add_report_arguments,
     exit_code,
     format_failures,
-    report_from_args,
-    run_reports,
 )
+from bankperf_analysis.runner.plan import SAFE_ID
+from bankperf_analysis.runner.run import run_reports
 
 __all__ = [
     "build_reports",
@@ -28,6 +33,4 @@ __all__ = [
     "run_reports",
     "exit_code",
     "format_failures",
-    "add_report_arguments",
-    "report_from_args",
 ]

@@ -1,18 +1,16 @@
 """HTML side of the runner: the report exporter, table of contents, safety checks, index page.
 
-Private module: :mod:`bankperf_analysis.runner.run` is the public entry point.
+Private module: :mod:`bankperf_analysis.runner.run` is the public entry point. Files are
+written by :mod:`bankperf_analysis.runner.publish`, atomically.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import html as _html
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -43,17 +41,6 @@ _UNSAFE = [
 def report_css() -> str:
     """Inline CSS shared by the reports and the index page."""
     return (TEMPLATES / "report.css").read_text(encoding="utf-8")
-
-
-@functools.cache
-def template_digest() -> str:
-    """Hash of every template file: a template change re-renders every report."""
-    h = hashlib.sha256()
-    for path in sorted(TEMPLATES.rglob("*")):
-        if path.is_file():
-            h.update(path.relative_to(TEMPLATES).as_posix().encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def make_exporter():
@@ -149,49 +136,6 @@ def read_input_key(path: Path) -> str | None:
         return None
     m = re.search(rf"<meta\s+(?=[^>]*name=\"{INPUT_KEY_META}\")[^>]*content=\"([0-9a-f]+)\"", head)
     return m.group(1) if m else None
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in the same folder, then ``os.replace``.
-
-    A crash leaves either the old file or the new one, never half of one; the temp
-    file is hidden (``.name.*.tmp``) and removed on failure.
-    """
-    path = Path(path)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; publish like open() would
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-@functools.cache
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def remove_stale_temps(folder: Path) -> int:
-    """Remove temp files left by an interrupted run (``.<name>.*.tmp``); return how many."""
-    n = 0
-    for p in folder.glob(".*.tmp"):
-        try:
-            p.unlink()
-            n += 1
-        except OSError:
-            pass
-    return n
 
 
 def _shorten(text: str, n: int) -> str:

@@ -1,0 +1,84 @@
+"""Trend small multiples: one entity against the bank over the last quarters, with targets.
+
+Drawn for the branch report (:meth:`bankperf_analysis.report.BranchReport.trends_figure`)
+from plain data: a tidy frame of quarterly values, the quarters to show, each KPI's unit
+and target, and the labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from bankperf_analysis.i18n import kpi_label, t
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = ["kpi_trends"]
+
+_ENTITY_COLOR = "#2b6cb0"
+_BANK_COLOR = "#a0aec0"
+_TARGET_COLOR = "#c53030"
+
+
+def kpi_trends(values: pd.DataFrame, quarters: Sequence[str], *, kpis: Sequence[str],
+               units: Mapping[str, str], targets: Mapping[str, float | None], entity_label: str,
+               lang: str = "en") -> Figure:
+    """Small multiples (2 x 2): each KPI of ``kpis`` for the entity (solid) and the bank (dashed).
+
+    Parameters
+    ----------
+    values : DataFrame
+        Quarterly values: columns ``kpi``, ``level`` (``"branch"`` for the entity,
+        ``"bank"``), ``period`` and ``value``.
+    quarters : sequence of str
+        The quarters of the x axis, in order; a quarter without a value leaves a gap.
+    kpis : sequence of str
+        Up to four KPIs, one panel each.
+    units : mapping
+        Unit of each KPI (``"share"`` is drawn in %).
+    targets : mapping
+        Target of each KPI (in its own unit), drawn as a dotted line; None: no line.
+    entity_label : str
+        Legend label of the entity (e.g. the branch id).
+    lang : {"en", "zh"}
+        Language of the titles and legend.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"kpi": ["satisfaction_rate"] * 2, "level": ["branch", "bank"],
+    ...                       "period": ["2026Q3"] * 2, "value": [0.8, 0.85]})
+    >>> fig = kpi_trends(frame, ["2026Q3"], kpis=["satisfaction_rate"],
+    ...                  units={"satisfaction_rate": "share"}, targets={}, entity_label="B1")
+    >>> [ax.get_title() for ax in fig.axes][:1]
+    ['Customer satisfaction (%)']
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(9, 5.2), sharex=True)
+    for ax, kpi in zip(axes.ravel(), kpis):
+        scale = 100.0 if units.get(kpi) == "share" else 1.0
+        for level, style, label in (("branch", "-o", entity_label),
+                                    ("bank", "--", t("label_bank", lang))):
+            s = values[(values.kpi == kpi) & (values.level == level)].set_index("period").value
+            s = s.reindex(quarters) * scale
+            ax.plot(range(len(quarters)), s.to_numpy(), style, label=label,
+                    color=_ENTITY_COLOR if level == "branch" else _BANK_COLOR)
+        target = targets.get(kpi)
+        if target is not None:
+            ax.axhline(target * scale, color=_TARGET_COLOR, lw=1, ls=":", label=t("label_target", lang))
+        unit = {"share": "%", "seconds": t("unit_seconds", lang),
+                "products per month": t("unit_per_month", lang)}.get(units.get(kpi, ""), "")
+        ax.set_title(kpi_label(kpi, lang) + (f" ({unit})" if unit else ""), fontsize=10)
+        ax.set_xticks(range(len(quarters)))
+        ax.set_xticklabels(quarters, fontsize=8)
+    axes[0, 0].legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig

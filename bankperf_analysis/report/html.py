@@ -1,0 +1,129 @@
+"""HTML pieces of the report sections: the block type, escaping, KPI formatting, tables.
+
+Every name coming from the data goes through :func:`_e` (HTML-escaped); every table of a
+section is a ``<table class="dataframe">`` built by :func:`data_table` or
+:func:`facts_table`, so the reports share one look (``runner/templates/report.css``).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bankperf_analysis.i18n import t
+from bankperf_analysis.metrics.compute import KPI_CATALOGUE
+
+__all__ = ["HtmlBlock", "format_value", "data_table", "facts_table", "section_heading", "no_data",
+           "STATUS_COLORS"]
+
+#: Colour of each traffic-light status in the report sections.
+STATUS_COLORS = {"met": "#1a7f37", "near": "#b7791f", "below": "#c53030", "none": "#718096"}
+
+
+@dataclass(frozen=True)
+class HtmlBlock:
+    """A piece of report HTML; displays itself in a notebook (last line of a cell)."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def _e(x: Any) -> str:
+    """Escape any value for HTML (None and non-finite floats become empty).
+
+    Examples
+    --------
+    >>> _e("<b>O'Neil</b>"), _e(None), _e(float("nan"))
+    ('&lt;b&gt;O&#x27;Neil&lt;/b&gt;', '', '')
+    """
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return ""
+    return html.escape(str(x), quote=True)
+
+
+def format_value(kpi: str, value: float | None, lang: str = "en") -> str:
+    """Format a KPI value with its unit for display.
+
+    Examples
+    --------
+    >>> format_value("satisfaction_rate", 0.8523)
+    '85.2 %'
+    >>> format_value("response_time_seconds", 232.4, "zh")
+    '232 秒'
+    """
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    unit = KPI_CATALOGUE[kpi].unit if kpi in KPI_CATALOGUE else ""
+    v = float(value)
+    if unit == "share":
+        if kpi in ("cash_error_rate", "ledger_error_rate"):
+            return f"{100 * v:.3f} %"
+        return f"{100 * v:.1f} %"
+    if unit == "seconds":
+        return f"{v:,.0f} {t('unit_seconds', lang)}"
+    if unit == "minutes":
+        return f"{v:.1f} {t('unit_minutes', lang)}"
+    if unit == "hours":
+        return f"{v:.1f} {t('unit_hours', lang)}"
+    if unit == "yuan":
+        return f"{v:,.0f} {t('unit_yuan', lang)}"
+    if unit in ("complaints", "customers", "incidents"):
+        return f"{v:,.0f}"
+    if unit == "share of baseline":
+        return f"{100 * v:.0f} %"
+    if unit == "points of 100":
+        return f"{v:.1f}"
+    return f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}"
+
+
+def data_table(head: Sequence[str], rows: Iterable[str]) -> str:
+    """A ``<table class="dataframe">``: escaped column headings over ready-made ``<tr>`` rows.
+
+    Examples
+    --------
+    >>> page = data_table(["a<b"], ["<tr><td>1</td></tr>"])
+    >>> page[:51]
+    '<table class="dataframe"><thead><tr><th>a&lt;b</th>'
+    >>> page[51:]
+    '</tr></thead><tbody><tr><td>1</td></tr></tbody></table>'
+    """
+    return ('<table class="dataframe"><thead><tr>'
+            + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
+def facts_table(rows: Iterable[tuple[str, str]]) -> str:
+    """A two-column ``<table class='dataframe'>`` of (label, value) rows, both escaped.
+
+    Examples
+    --------
+    >>> facts_table([("Total", "3")])
+    "<table class='dataframe'><tbody><tr><th>Total</th><td>3</td></tr></tbody></table>"
+    """
+    return "<table class='dataframe'><tbody>" + "".join(
+        f"<tr><th>{_e(a)}</th><td>{_e(b)}</td></tr>" for a, b in rows) + "</tbody></table>"
+
+
+def section_heading(key: str, anchor: str, lang: str) -> HtmlBlock:
+    """A section heading (h2) with an anchor, in the report language; it appears in the contents.
+
+    Examples
+    --------
+    >>> section_heading("heading_staff", "staff", "en").html
+    '<h2 id="staff">Staff results</h2>'
+    """
+    return HtmlBlock(f'<h2 id="{_e(anchor)}">{_e(t(key, lang))}</h2>')
+
+
+def no_data(lang: str) -> HtmlBlock:
+    """The paragraph a section shows when it has nothing to show."""
+    return HtmlBlock(f"<p>{_e(t('no_data', lang))}</p>")
