@@ -26,17 +26,6 @@ LONG_FUNCTION_EXCEPTIONS: dict[str, str] = {}
 _LEGACY_LONG_FUNCTIONS: set[str] = {
     "bankperf_analysis/dataset/demo.py::_contacts_chunk",
     "bankperf_analysis/dataset/load.py::_validate_table",
-    "bankperf_analysis/incentives/estimators.py::attach_treatment",
-    "bankperf_analysis/incentives/estimators.py::_prepare",
-    "bankperf_analysis/incentives/estimators.py::_twfe_fit",
-    "bankperf_analysis/incentives/estimators.py::twfe_did",
-    "bankperf_analysis/incentives/estimators.py::_cs_cells",
-    "bankperf_analysis/incentives/estimators.py::staggered_did",
-    "bankperf_analysis/incentives/estimators.py::_twfe_event",
-    "bankperf_analysis/incentives/estimators.py::event_study",
-    "bankperf_analysis/incentives/estimators.py::estimate_incentive_effect",
-    "bankperf_analysis/incentives/estimators.py::before_after",
-    "bankperf_analysis/incentives/estimators.py::rtm_guarded_effect",
     "bankperf_analysis/incentives/study.py::kpi_panel",
     "bankperf_analysis/metrics/compute.py::_base_queries",
     "bankperf_analysis/metrics/compute.py::compute_kpis",
@@ -62,7 +51,6 @@ _LEGACY_LONG_FUNCTIONS: set[str] = {
 }
 _LEGACY_LONG_MODULES: set[str] = {
     "bankperf_analysis/dataset/demo.py",
-    "bankperf_analysis/incentives/estimators.py",
     "bankperf_analysis/incentives/study.py",
     "bankperf_analysis/report/sections.py",
     "bankperf_analysis/runner/kernels.py",

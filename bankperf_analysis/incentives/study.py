@@ -1,7 +1,7 @@
 """Incentive study: the effect of a bonus scheme on one KPI, from the data folder to the report.
 
 This module joins :mod:`bankperf_analysis.metrics.compute` (the KPI frame) and
-:mod:`bankperf_analysis.incentives.estimators` (the difference-in-differences estimators) for the
+:mod:`bankperf_analysis.incentives` (the difference-in-differences estimators) for the
 ``incentive_study`` notebook:
 
 * :func:`kpi_panel` builds the long panel the estimators expect (``unit, period, branch,
@@ -56,20 +56,12 @@ from bankperf_analysis.exceptions import (
     SmallSampleWarning,
 )
 from bankperf_analysis.i18n import check_lang, kpi_label
-from bankperf_analysis.incentives.estimators import (
-    COHORT_COL,
-    EVENT_COL,
-    TREATED_COL,
-    EventStudyResult,
-    IncentiveEffectResult,
-    PlaceboResult,
-    attach_treatment,
-    estimate_incentive_effect,
-    event_study,
-    placebo_test,
-    staggered_did,
-    twfe_did,
-)
+from bankperf_analysis.incentives.effect import IncentiveEffectResult, estimate_incentive_effect
+from bankperf_analysis.incentives.event_study import EventStudyResult, event_study
+from bankperf_analysis.incentives.panel import COHORT_COL, EVENT_COL, TREATED_COL, attach_treatment
+from bankperf_analysis.incentives.placebo import PlaceboResult, placebo_test
+from bankperf_analysis.incentives.staggered import staggered_did
+from bankperf_analysis.incentives.twfe import twfe_did
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE, compute_kpis
 from bankperf_analysis.periods import Period
 from bankperf_analysis.report.sections import HtmlBlock
@@ -960,7 +952,7 @@ class IncentiveStudy:
         """Event-study figure: robust and TWFE effects by period since adoption."""
         from matplotlib.figure import Figure
 
-        from bankperf_analysis.incentives.estimators import plot_event_study
+        from bankperf_analysis.incentives.event_series import plot_event_study
 
         label = self._label()
         if self.event_ is None and self.result_ is None:
