@@ -38,8 +38,10 @@ Every result is a frozen dataclass with ``to_frame()``, ``summary()`` (a
 :class:`~bankperf_analysis._summary.Summary`, with ``as_text()``/``as_html()``) and
 ``conclusion(lang="en"|"zh")``.
 
-The incentive study of a bonus scheme (:class:`IncentiveStudy`, the ``incentive_study``
-notebook) is in :mod:`bankperf_analysis.incentives.study`.
+The incentive study of a bonus scheme (:class:`IncentiveStudy`) builds the panel from a
+dataset (:func:`kpi_panel`, the adoption tables of :func:`resolve_adoption`), estimates
+the effect and runs the checks; its report is
+:class:`bankperf_analysis.report.IncentiveReport`.
 
 Conventions (stated once)
 -------------------------
@@ -69,14 +71,21 @@ Modules
 ``staggered``, ``pretrend``, ``placebo``, ``event_study``, ``event_series`` (the
 event-time series of any result, and its figure), ``effect`` (the top-level call),
 ``rtm`` (regression to the mean), ``prose`` (en/zh sentences), ``demean`` (alternating
-projections), ``simulate``, ``study``.
+projections), ``simulate``; for the study: ``adoption``, ``dataset_panel``, ``study``.
 """
 
 from __future__ import annotations
 
 # what every result's summary() returns, under the name this subpackage has always exported
 from bankperf_analysis._summary import Summary as ResultSummary
+from bankperf_analysis.incentives.adoption import (
+    ADOPTION_COL,
+    adoption_from_params,
+    adoption_from_truth,
+    resolve_adoption,
+)
 from bankperf_analysis.incentives.aggregation import AggregationResult
+from bankperf_analysis.incentives.dataset_panel import PANEL_LEVELS, PanelLevel, kpi_panel
 from bankperf_analysis.incentives.effect import IncentiveEffectResult, estimate_incentive_effect
 from bankperf_analysis.incentives.event_series import plot_event_study
 from bankperf_analysis.incentives.event_study import EventStudyResult, event_study
@@ -101,17 +110,7 @@ from bankperf_analysis.incentives.rtm import (
     rtm_guarded_effect,
 )
 from bankperf_analysis.incentives.staggered import StaggeredDiDResult, staggered_did
-from bankperf_analysis.incentives.study import (
-    ADOPTION_COL,
-    MIN_BRANCHES,
-    PANEL_LEVELS,
-    IncentiveStudy,
-    PanelLevel,
-    adoption_from_params,
-    adoption_from_truth,
-    kpi_panel,
-    resolve_adoption,
-)
+from bankperf_analysis.incentives.study import MIN_BRANCHES, IncentiveStudy
 from bankperf_analysis.incentives.twfe import TWFEResult, twfe_did
 
 __all__ = [

@@ -13,7 +13,7 @@ from bankperf_analysis._validation import check_choice
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["event_study_figure"]
+__all__ = ["event_study_figure", "message_figure"]
 
 _LABELS = {
     "en": {
@@ -42,6 +42,7 @@ def event_study_figure(
     lang: str = "en",
     ax: Any = None,
     title: str | None = None,
+    ylabel: str | None = None,
 ) -> Figure:
     """Draw event-time effects, one series per estimator, side by side.
 
@@ -59,8 +60,8 @@ def event_study_figure(
         Draw into this Axes; otherwise a new Figure (without pyplot) at the current
         ``figure.figsize``. Fonts and colours come from the current rcParams; only
         seaborn's whitegrid axes look is applied.
-    title : str, optional
-        Default: "Event study: <outcome>" in ``lang``.
+    title, ylabel : str, optional
+        Default: "Event study: <outcome>" and "Effect on <outcome>" in ``lang``.
 
     Returns
     -------
@@ -89,7 +90,7 @@ def event_study_figure(
         ax.axhline(0.0, color="0.3", lw=0.8)
         ax.axvline(-0.5, color="0.5", ls="--", lw=0.8)
         ax.set_xlabel(labels["x"])
-        ax.set_ylabel(labels["y"].format(outcome=outcome))
+        ax.set_ylabel(ylabel if ylabel is not None else labels["y"].format(outcome=outcome))
         ax.set_title(title if title is not None else labels["title"].format(outcome=outcome))
         ax.legend(loc="best", frameon=False)
     return fig
@@ -106,3 +107,15 @@ def _draw_series(ax: Any, frame: pd.DataFrame, off: float, color: Any, label: st
     ax.errorbar(x, y, yerr=np.vstack([lo, hi]), fmt="o", capsize=3, ms=5, color=color, label=label)
     ax.plot(ref + off, np.zeros_like(ref), "o", mfc="white", color=color, ms=5)
 
+
+def message_figure(message: str) -> Figure:
+    """A short figure holding only ``message`` (e.g. why there is no event study to draw)."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    width = float(matplotlib.rcParams["figure.figsize"][0])
+    fig = Figure(figsize=(width, 1.2), layout="constrained")
+    ax = fig.add_subplot()
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=10)
+    return fig

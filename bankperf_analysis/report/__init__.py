@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bankperf_analysis.report.headline import HEADLINE_MIME, record_headline
+from bankperf_analysis.report.incentive import IncentiveReport
 from bankperf_analysis.report.sections import (
     AnnualReport,
     BankOverview,
@@ -19,6 +20,7 @@ from bankperf_analysis.report.sections import (
 __all__ = [
     "AnnualReport",
     "StaffingReport",
+    "IncentiveReport",
     "resolve_data_dir",
     "resolve_inputs",
     "HEADLINE_MIME",
