@@ -3,6 +3,8 @@
 :class:`IncentiveReport` words an :class:`~bankperf_analysis.incentives.study.IncentiveStudy`
 (the numbers) as HTML sections: title, definition, estimates, event-study figure,
 diagnostics, robustness, conclusion, and the headline numbers of the index page.
+The incentives subpackage (and SciPy with it) is imported when a report is built, not
+with :mod:`bankperf_analysis.report`.
 """
 
 from __future__ import annotations
@@ -16,9 +18,6 @@ import pandas as pd
 
 from bankperf_analysis._validation import check_choice
 from bankperf_analysis.i18n import check_lang, kpi_label
-from bankperf_analysis.incentives.dataset_panel import PanelLevel
-from bankperf_analysis.incentives.panel import COHORT_COL, TREATED_COL
-from bankperf_analysis.incentives.study import FEW_CLUSTERS, MIN_BRANCHES, IncentiveStudy, StudyDiagnostics
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.plots.event_study import event_study_figure, message_figure
 from bankperf_analysis.report.sections import HtmlBlock, _e, resolve_data_dir
@@ -27,8 +26,10 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from bankperf_analysis.dataset.load import Dataset
+    from bankperf_analysis.incentives.dataset_panel import PanelLevel
     from bankperf_analysis.incentives.effect import IncentiveEffectResult
     from bankperf_analysis.incentives.placebo import PlaceboResult
+    from bankperf_analysis.incentives.study import IncentiveStudy, StudyDiagnostics
 
 __all__ = ["IncentiveReport"]
 
@@ -199,8 +200,10 @@ class IncentiveReport:
     kpi, level, adoption :
         As in :class:`~bankperf_analysis.incentives.study.IncentiveStudy`.
     lang : {"en", "zh"}
-    exclude_branches, weighted, min_branches, alpha, leads, lags, max_leave_one_out :
-        Passed to :class:`~bankperf_analysis.incentives.study.IncentiveStudy`.
+    **options :
+        Further options of :class:`~bankperf_analysis.incentives.study.IncentiveStudy`
+        (``exclude_branches``, ``weighted``, ``min_branches``, ``alpha``, ``leads``,
+        ``lags``, ``max_leave_one_out``).
 
     Attributes
     ----------
@@ -215,30 +218,13 @@ class IncentiveReport:
         level: PanelLevel = "branch-quarter",
         adoption: str | Path | Mapping[Any, Any] | pd.DataFrame = "",
         lang: str = "en",
-        *,
-        exclude_branches: Sequence[str] = (),
-        weighted: bool = True,
-        min_branches: int = MIN_BRANCHES,
-        alpha: float = 0.05,
-        leads: int | None = None,
-        lags: int | None = None,
-        max_leave_one_out: int = 12,
+        **options: Any,
     ) -> None:
+        from bankperf_analysis.incentives.study import IncentiveStudy
+
         self.lang = check_lang(lang)
         source = resolve_data_dir(str(data)) if isinstance(data, str | Path) else data
-        self.study = IncentiveStudy(
-            source,
-            kpi,
-            level,
-            adoption,
-            exclude_branches=exclude_branches,
-            weighted=weighted,
-            min_branches=min_branches,
-            alpha=alpha,
-            leads=leads,
-            lags=lags,
-            max_leave_one_out=max_leave_one_out,
-        )
+        self.study = IncentiveStudy(source, kpi, level, adoption, **options)
 
     @classmethod
     def from_study(cls, study: IncentiveStudy, lang: str = "en") -> IncentiveReport:
@@ -347,6 +333,8 @@ class IncentiveReport:
         return info
 
     def _treatment_table(self, p: pd.DataFrame) -> str:
+        from bankperf_analysis.incentives.panel import COHORT_COL, TREATED_COL
+
         lang = self.lang
         g = p.groupby("branch", sort=True)
         tab = pd.DataFrame({
@@ -420,6 +408,8 @@ class IncentiveReport:
         return items
 
     def _cluster_items(self, d: StudyDiagnostics) -> list[tuple[str, bool]]:
+        from bankperf_analysis.incentives.study import FEW_CLUSTERS
+
         g = d.n_clusters
         if self.lang == "en":
             items = [(
@@ -552,7 +542,7 @@ class IncentiveReport:
         r = self.study.result_
         if r is None:
             return _lab(self.lang, "not_estimated", reason=self._reason())
-        d = cast(StudyDiagnostics, self.study.diagnostics())
+        d = cast("StudyDiagnostics", self.study.diagnostics())
         parts = self._conclusion_en(r, d) if self.lang == "en" else self._conclusion_zh(r, d)
         rob = self._robustness_sentence()
         if rob:
@@ -596,7 +586,7 @@ class IncentiveReport:
             parts.append(
                 "The placebo test finds an 'effect' before adoption: treat the estimate with caution."
             )
-        if g < FEW_CLUSTERS:
+        if d.few_clusters:
             parts.append(f"With only {g} branches the interval is approximate.")
         return parts
 
@@ -625,7 +615,7 @@ class IncentiveReport:
                 f"{_percent(pt.power)}）；这支持但不能证明平行趋势。")
         if d.placebo_significant:
             parts.append("安慰剂检验在实施前发现了“效应”，请谨慎解读。")
-        if g < FEW_CLUSTERS:
+        if d.few_clusters:
             parts.append(f"只有 {g} 个网点，置信区间只是近似。")
         return parts
 
