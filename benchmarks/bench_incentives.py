@@ -39,7 +39,7 @@ GOALS = {"twfe_seconds": 2.0, "staggered_seconds": 3.0, "peak_mb": 2048.0}
 
 
 def _data(n_staff: int, turnover: float = 0.0, seed: int = 0):
-    from bankperf_analysis.incentives.estimators import attach_treatment
+    from bankperf_analysis.incentives import attach_treatment
     from bankperf_analysis.incentives.simulate import simulate_staggered_panel
 
     panel, adoption = simulate_staggered_panel(
@@ -58,7 +58,7 @@ def _data(n_staff: int, turnover: float = 0.0, seed: int = 0):
 
 def run_twfe(n_staff: int = N_STAFF, turnover: float = 0.0) -> dict[str, Any]:
     """Time twfe_did (clustered); also report the 'full' K standard error (untimed)."""
-    from bankperf_analysis.incentives.estimators import twfe_did
+    from bankperf_analysis.incentives import twfe_did
 
     p = _data(n_staff, turnover)
     with warnings.catch_warnings():
@@ -80,7 +80,7 @@ def run_twfe(n_staff: int = N_STAFF, turnover: float = 0.0) -> dict[str, Any]:
 
 def run_staggered(n_staff: int = N_STAFF) -> dict[str, Any]:
     """Time staggered_did (Callaway-Sant'Anna, not-yet-treated controls)."""
-    from bankperf_analysis.incentives.estimators import staggered_did
+    from bankperf_analysis.incentives import staggered_did
 
     p = _data(n_staff)
     t0 = time.perf_counter()
@@ -98,7 +98,7 @@ def run_staggered(n_staff: int = N_STAFF) -> dict[str, Any]:
 
 def run_pipeline(n_staff: int = N_STAFF) -> dict[str, Any]:
     """Time estimate_incentive_effect (robust + TWFE + event study + pre-trend power)."""
-    from bankperf_analysis.incentives.estimators import estimate_incentive_effect
+    from bankperf_analysis.incentives import estimate_incentive_effect
 
     p = _data(n_staff)
     t0 = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Tests of bankperf_analysis.incentives.study: panel builder, adoption tables, the study.
+"""Tests of the incentive study: panel builder, adoption tables, the study and its report.
 
 Truths come from the seeded demo banks (``make_demo_bank(scale="default", seed=20261)``,
 fixture ``default_bank``; ``scale="tiny", seed=1``, fixture ``tiny_bank``), whose
@@ -32,7 +32,7 @@ from conftest import REPO
 
 from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.exceptions import InsufficientSampleError, ParamsError
-from bankperf_analysis.incentives.study import (
+from bankperf_analysis.incentives import (
     ADOPTION_COL,
     IncentiveStudy,
     adoption_from_params,
@@ -41,7 +41,7 @@ from bankperf_analysis.incentives.study import (
     resolve_adoption,
 )
 from bankperf_analysis.metrics.compute import compute_kpis
-from bankperf_analysis.report import HtmlBlock
+from bankperf_analysis.report import HtmlBlock, IncentiveReport
 
 SAT, XS = "satisfaction_rate", "cross_sales_per_month"
 
@@ -97,7 +97,7 @@ def test_planted_effect_inside_robust_interval(default_ds, truth, kpi, level):
     fr = study.to_frame()
     assert fr["estimator"].tolist() == ["callaway-santanna", "twfe", "twfe - robust"]
     assert fr["estimate"].iloc[0] == pytest.approx(r.estimate)
-    table = _text(study.summary_table())
+    table = _text(IncentiveReport.from_study(study).summary_table())
     scale = 100 if kpi == SAT else 1
     assert f"{scale * r.estimate:+.1f}" in table
 
@@ -127,7 +127,7 @@ def test_planted_drop_biases_satisfaction_slightly_upward(default_ds, truth):
     assert len(loo) == truth["n_branches"]
     assert loo.loc[dropped, "robust"] == pytest.approx(without.result_.estimate)
     assert loo["change"].abs().idxmax() == dropped and loo.loc[dropped, "change"] < 0
-    text = _text(full.robustness())
+    text = _text(IncentiveReport.from_study(full).robustness())
     assert dropped in text and "planted local drop" in text
     # the event study puts the bias where it belongs: the last event time (2026Q4, cohort 2025Q3)
     ev_full = full.result_.event.frame.set_index("event_time")["estimate"]
@@ -137,41 +137,42 @@ def test_planted_drop_biases_satisfaction_slightly_upward(default_ds, truth):
 
 def test_study_sections_render_and_state_the_caveats(default_ds):
     study = IncentiveStudy(default_ds, XS, "branch-quarter", max_leave_one_out=3)
-    for block in (study.title(), study.heading("diagnostics"), study.definition(), study.summary_table(),
-                  study.diagnostics(), study.robustness(), study.conclusion()):
+    report = IncentiveReport.from_study(study)
+    for block in (report.title(), report.heading("diagnostics"), report.definition(), report.summary_table(),
+                  report.diagnostics(), report.robustness(), report.conclusion()):
         assert isinstance(block, HtmlBlock) and block._repr_html_()
-    diag = _text(study.diagnostics())
+    diag = _text(report.diagnostics())
     assert "12 branches" in diag and "Small sample" in diag  # < 20 clusters flagged
     assert "power" in diag and "not proof" in diag  # a non-rejection is not proof
     assert "Placebo" in diag and "they agree" in diag
     assert diag.count("Only 12 clusters") == 0  # stated once, not once per estimator
     assert len(study.leave_one_out_) == 3
-    definition = _text(study.definition())
+    definition = _text(report.definition())
     assert "2025Q3" in definition and "never" in definition
-    conclusion = study.conclusion_text()
+    conclusion = report.conclusion_text()
     assert conclusion.startswith("The bonus scheme raised Cross-sales per month by")
     assert "planted effect is +1.0" in conclusion and "inside" in conclusion
-    head = study.headline()
+    head = report.headline()
     assert head["incentive_effect"] == pytest.approx(study.result_.estimate)
     assert head["incentive_status"] == "ok" and head["incentive_branches"] == 12
-    fig = study.event_study_figure()
+    fig = report.event_study_figure()
     assert len(fig.axes) == 1 and len(fig.axes[0].get_legend().get_texts()) == 2
     assert "IncentiveStudy(kpi='cross_sales_per_month'" in repr(study)
 
 
 def test_study_in_chinese(default_ds):
-    study = IncentiveStudy(default_ds, SAT, "staff-quarter", lang="zh", max_leave_one_out=0)
-    text = study.conclusion_text()
+    report = IncentiveReport(default_ds, SAT, "staff-quarter", lang="zh", max_leave_one_out=0)
+    text = report.conclusion_text()
     assert text.startswith("奖金方案使客户满意度提高了") and "个百分点" in text
     assert "The " not in text
-    assert "事前趋势" in _text(study.diagnostics())
-    assert "激励效果评估" in study.title().html
+    assert "事前趋势" in _text(report.diagnostics())
+    assert "激励效果评估" in report.title().html
 
 
 def test_names_are_escaped(default_ds):
-    study = IncentiveStudy(default_ds, SAT, "branch-quarter", exclude_branches=("<script>x</script>",),
-                           max_leave_one_out=0)
-    html = study.definition().html
+    report = IncentiveReport(default_ds, SAT, "branch-quarter", exclude_branches=("<script>x</script>",),
+                             max_leave_one_out=0)
+    html = report.definition().html
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
@@ -179,25 +180,26 @@ def test_names_are_escaped(default_ds):
 
 
 def test_tiny_bank_concludes_too_few_branches(tiny_bank, tiny_truth):
-    study = IncentiveStudy(str(tiny_bank), SAT, "branch-quarter", lang="en")
+    report = IncentiveReport(str(tiny_bank), SAT, "branch-quarter", lang="en")
+    study = report.study
     assert study.status_ == "too_few_branches" and study.result_ is None
-    for block in (study.summary_table(), study.diagnostics(), study.robustness(), study.conclusion()):
+    for block in (report.summary_table(), report.diagnostics(), report.robustness(), report.conclusion()):
         assert f"too few branches ({tiny_truth['n_branches']}" in _text(block)
-    definition = _text(study.definition())  # the treatment table is still shown
+    definition = _text(report.definition())  # the treatment table is still shown
     for branch, quarter in tiny_truth["bonus_scheme"]["adoption"].items():
         assert re.search(rf"{branch}\s+{quarter}\s+adopts", definition), branch
     for branch in tiny_truth["bonus_scheme"]["never_treated"]:
         assert re.search(rf"{branch}\s+never\s+comparison only", definition), branch
-    assert study.event_study_figure() is not None
-    assert study.headline() == {"incentive_kpi": SAT, "incentive_status": "too_few_branches"}
-    assert "网点太少" in IncentiveStudy(str(tiny_bank), SAT, lang="zh").conclusion_text()
+    assert report.event_study_figure() is not None
+    assert report.headline() == {"incentive_kpi": SAT, "incentive_status": "too_few_branches"}
+    assert "网点太少" in IncentiveReport(str(tiny_bank), SAT, lang="zh").conclusion_text()
 
 
 def test_tiny_bank_estimates_when_allowed(tiny_ds):
     """min_branches can be lowered; with 4 clusters the result is flagged, not hidden."""
     study = IncentiveStudy(tiny_ds, SAT, "branch-quarter", min_branches=4, max_leave_one_out=0)
     assert study.status_ == "ok" and study.result_.robust.n_clusters == 4
-    assert "only 4 branches" in _text(study.diagnostics())
+    assert "only 4 branches" in _text(IncentiveReport.from_study(study).diagnostics())
 
 
 # ----------------------------------------------------------------------------- panel builder
@@ -354,4 +356,4 @@ def test_per_person_adoption_table_matches_branch_table(default_ds, truth):
     assert a.truth_ is None and b.truth_ is None  # no planted-effect row without truth.json
     assert a.result_.estimate == pytest.approx(b.result_.estimate, rel=1e-12)
     assert a.result_.twfe.estimate == pytest.approx(b.result_.twfe.estimate, rel=1e-12)
-    assert "Planted" not in _text(a.summary_table())
+    assert "Planted" not in _text(IncentiveReport.from_study(a).summary_table())

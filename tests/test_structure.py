@@ -21,27 +21,6 @@ MAX_FUNCTION_LINES = 80
 #: Each entry says why. The list is meant to stay short.
 LONG_FUNCTION_EXCEPTIONS: dict[str, str] = {}
 
-#: Offenders still being split (issue 11). The test fails if one is fixed and stays listed,
-#: so the list only shrinks. It must be empty when the restructure is done.
-_LEGACY_LONG_FUNCTIONS: set[str] = {
-    "bankperf_analysis/incentives/estimators.py::attach_treatment",
-    "bankperf_analysis/incentives/estimators.py::_prepare",
-    "bankperf_analysis/incentives/estimators.py::_twfe_fit",
-    "bankperf_analysis/incentives/estimators.py::twfe_did",
-    "bankperf_analysis/incentives/estimators.py::_cs_cells",
-    "bankperf_analysis/incentives/estimators.py::staggered_did",
-    "bankperf_analysis/incentives/estimators.py::_twfe_event",
-    "bankperf_analysis/incentives/estimators.py::event_study",
-    "bankperf_analysis/incentives/estimators.py::estimate_incentive_effect",
-    "bankperf_analysis/incentives/estimators.py::before_after",
-    "bankperf_analysis/incentives/estimators.py::rtm_guarded_effect",
-    "bankperf_analysis/incentives/study.py::kpi_panel",
-}
-_LEGACY_LONG_MODULES: set[str] = {
-    "bankperf_analysis/incentives/estimators.py",
-    "bankperf_analysis/incentives/study.py",
-}
-
 
 def _lint_imports(cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name("lint-imports")
@@ -85,19 +64,16 @@ def _modules():
 def test_no_module_over_800_lines():
     long = {p.relative_to(REPO).as_posix(): n for p in _modules()
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
-    assert set(long) <= _LEGACY_LONG_MODULES, {k: v for k, v in long.items() if k not in _LEGACY_LONG_MODULES}
-    assert not (_LEGACY_LONG_MODULES - set(long)), "split already: remove from _LEGACY_LONG_MODULES"
+    assert not long, f"split these by the step they perform: {long}"
 
 
 def test_no_function_over_80_lines():
     """Docstring included: a function is read whole. Split long ones by the step they perform."""
     long = {name: n for p in _modules() for name, n in _functions(p) if n > MAX_FUNCTION_LINES}
-    allowed = set(LONG_FUNCTION_EXCEPTIONS) | _LEGACY_LONG_FUNCTIONS
-    assert set(long) <= allowed, {k: v for k, v in long.items() if k not in allowed}
-    assert not (_LEGACY_LONG_FUNCTIONS - set(long)), "split already: remove from _LEGACY_LONG_FUNCTIONS"
+    assert set(long) <= set(LONG_FUNCTION_EXCEPTIONS), {k: v for k, v in long.items()
+                                                        if k not in LONG_FUNCTION_EXCEPTIONS}
 
 
-_LEGACY_NOTEBOOK_IMPORTS = {"incentive_study.ipynb": {"bankperf_analysis.incentives.study"}}
 _IMPORT = re.compile(r"^\s*(?:from|import)\s+(bankperf_analysis[\w.]*)", re.M)
 
 
@@ -108,5 +84,4 @@ def test_notebooks_import_the_report_api_only(nb):
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     modules = set(_IMPORT.findall(code))
     assert modules, "a report notebook imports the package"
-    allowed = {"bankperf_analysis.report", "bankperf_analysis.plots"} | _LEGACY_NOTEBOOK_IMPORTS.get(nb.name, set())
-    assert modules <= allowed, modules
+    assert modules <= {"bankperf_analysis.report", "bankperf_analysis.plots"}, modules

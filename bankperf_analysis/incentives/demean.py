@@ -19,6 +19,7 @@ Nothing here knows about banks or DataFrames: arrays in, arrays out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -261,14 +262,17 @@ def sandwich(
     - ``"cluster"`` (CR1): ``G/(G-1) * (N-1)/(N-K) * B (S'S) B``.
     """
     if kind == "iid":
+        resid = cast(np.ndarray, resid)
         we2 = resid**2 if weights is None else weights * resid**2
         return bread * (we2.sum() / (n_obs - dof_k))
     if kind == "hetero":
+        resid = cast(np.ndarray, resid)
         we = resid if weights is None else resid * weights
-        sc = xd * we[:, None]
+        sc = cast(np.ndarray, xd) * we[:, None]
         return n_obs / (n_obs - dof_k) * (bread @ (sc.T @ sc) @ bread)
     if kind == "cluster":
-        g = scores_by_cluster.shape[0]
+        s = cast(np.ndarray, scores_by_cluster)
+        g = s.shape[0]
         adj = g / (g - 1) * (n_obs - 1) / (n_obs - dof_k)
-        return adj * (bread @ (scores_by_cluster.T @ scores_by_cluster) @ bread)
+        return adj * (bread @ (s.T @ s) @ bread)
     raise ValueError(kind)

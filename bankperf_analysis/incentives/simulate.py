@@ -14,6 +14,7 @@ late / leave early: an unbalanced panel).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,10 +49,10 @@ def simulate_staggered_panel(
     rng = np.random.default_rng(seed)
     if cohorts is None:
         cohorts = list(range(2, max(3, n_periods - 1)))
-    cohorts = np.asarray(cohorts, dtype=float)
+    cohort_periods = np.asarray(cohorts, dtype=float)
     branch_of_unit = rng.integers(0, n_clusters, n_units)
     never = rng.random(n_clusters) < share_never
-    adopt = np.where(never, np.nan, rng.choice(cohorts, n_clusters))
+    adopt = np.where(never, np.nan, rng.choice(cohort_periods, n_clusters))
     unit = np.repeat(np.arange(n_units), n_periods)
     period = np.tile(np.arange(n_periods), n_units)
     if turnover > 0:
@@ -76,6 +77,7 @@ def simulate_staggered_panel(
         + np.where(np.isfinite(e), pretrend_slope * np.nan_to_num(e), 0.0)
         + rng.normal(0.0, noise_sd, unit.size)
     )
+    adopt_ids: list[Any]
     if string_ids:
         unit_ids = pd.Series([f"s{i:06d}" for i in range(n_units)])[unit].to_numpy()
         branch_ids = pd.Series([f"b{i:04d}" for i in range(n_clusters)])[branch].to_numpy()

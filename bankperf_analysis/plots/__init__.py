@@ -1,7 +1,20 @@
-"""One figure style (CJK-capable) and the figures of the reports."""
+"""Every figure of the package, in one house style (CJK-capable).
+
+``style`` sets the style and turns figures into PNG for the reports; each other module draws
+one family of figures from plain data (frames, arrays, labels and ``lang``), so the analyses'
+public plot functions and ``.plot()`` methods call down into it:
+
+* ``funnel``: the funnel plot of rates against sample size (significance);
+* ``event_study``: effects by period relative to adoption (incentives);
+* ``staffing``: weekday x hour heatmaps of required, rostered and missing staff;
+* ``trends``: a branch's KPIs against the bank over the last quarters (branch report).
+"""
 
 from __future__ import annotations
 
+from bankperf_analysis.plots.event_study import event_study_figure, message_figure
+from bankperf_analysis.plots.funnel import FUNNEL_TEXT, draw_funnel
+from bankperf_analysis.plots.staffing import gap_heatmap, staffing_heatmap
 from bankperf_analysis.plots.style import (
     PALETTE,
     REPORT_DPI,
@@ -13,6 +26,7 @@ from bankperf_analysis.plots.style import (
     show_figure,
     use_report_style,
 )
+from bankperf_analysis.plots.trends import kpi_trends
 
 __all__ = [
     "REPORT_DPI",
@@ -24,4 +38,11 @@ __all__ = [
     "use_report_style",
     "figure_png",
     "show_figure",
+    "FUNNEL_TEXT",
+    "draw_funnel",
+    "event_study_figure",
+    "message_figure",
+    "gap_heatmap",
+    "staffing_heatmap",
+    "kpi_trends",
 ]

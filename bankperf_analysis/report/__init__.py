@@ -17,6 +17,7 @@ from bankperf_analysis.report.annual import AnnualReport
 from bankperf_analysis.report.branch import BranchReport
 from bankperf_analysis.report.headline import HEADLINE_MIME, record_headline
 from bankperf_analysis.report.html import HtmlBlock, format_value
+from bankperf_analysis.report.incentive import IncentiveReport
 from bankperf_analysis.report.inputs import ReportInputs, prepare_batch, resolve_data_dir, resolve_inputs
 from bankperf_analysis.report.overview import BankOverview
 from bankperf_analysis.report.staffing import StaffingReport
@@ -24,6 +25,7 @@ from bankperf_analysis.report.staffing import StaffingReport
 __all__ = [
     "AnnualReport",
     "StaffingReport",
+    "IncentiveReport",
     "resolve_data_dir",
     "resolve_inputs",
     "HEADLINE_MIME",
