@@ -73,16 +73,16 @@ def atomic_write_many(jobs: Iterable[tuple[str | os.PathLike, Content]]) -> list
     list of Path
         The destinations, in order.
     """
-    jobs = [(Path(dest), content) for dest, content in jobs]
+    pairs = [(Path(dest), content) for dest, content in jobs]
     tmps: list[Path] = []
     try:
-        for dest, content in jobs:
+        for dest, content in pairs:
             dest.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
             tmp = Path(name)
             tmps.append(tmp)
             _fill(fd, tmp, content)
-        for (dest, _), tmp in zip(jobs, tmps, strict=True):
+        for (dest, _), tmp in zip(pairs, tmps, strict=True):
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; publish like open() would
             os.replace(tmp, dest)
     except BaseException:
@@ -90,7 +90,7 @@ def atomic_write_many(jobs: Iterable[tuple[str | os.PathLike, Content]]) -> list
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
         raise
-    return [dest for dest, _ in jobs]
+    return [dest for dest, _ in pairs]
 
 
 def _fill(fd: int, tmp: Path, content: Content) -> None:

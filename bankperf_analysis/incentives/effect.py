@@ -278,8 +278,8 @@ def _effect_spec(
     anticipation = check_int(anticipation, "anticipation", func, low=0)
     leads = check_int(leads, "leads", func, low=1)
     lags = check_int(lags, "lags", func, low=0)
-    alpha = cast(float, check_unit_interval(alpha, "alpha", func))
-    rtol = cast(float, check_positive(disagreement_rtol, "disagreement_rtol", func, allow_zero=True))
+    alpha = check_unit_interval(alpha, "alpha", func)
+    rtol = check_positive(disagreement_rtol, "disagreement_rtol", func, allow_zero=True)
     if cluster is None:
         raise ParamsError(
             f"The 'cluster' parameter of {func} must be a column of the panel. Got None instead."

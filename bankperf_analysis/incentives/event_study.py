@@ -9,7 +9,7 @@ with its pre-trend test (:mod:`bankperf_analysis.incentives.pretrend`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -136,7 +136,7 @@ def event_study(
     check_choice(base_period, "base_period", func, BasePeriod)
     check_choice(fixef_dof, "fixef_dof", func, FixefDof)
     anticipation = check_int(anticipation, "anticipation", func, low=0)
-    alpha = cast(float, check_unit_interval(alpha, "alpha", func))
+    alpha = check_unit_interval(alpha, "alpha", func)
     pa = _prepare(panel, outcome, _Columns(unit_col, period_col, cluster, cohort_col, weights), func=func)
     robust = twfe = pre_r = pre_t = None
     notes: list[str] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -110,7 +110,7 @@ def placebo_test(
     func = "placebo_test"
     shift = check_int(shift, "shift", func, low=1)
     check_choice(control_group, "control_group", func, ControlGroup)
-    alpha = cast(float, check_unit_interval(alpha, "alpha", func))
+    alpha = check_unit_interval(alpha, "alpha", func)
     pa = _prepare(panel, outcome, _Columns(unit_col, period_col, cluster, cohort_col, weights), func=func)
     return _placebo_from_panel(
         pa, shift=shift, control_group=control_group, alpha=alpha, cluster=cluster, func=func

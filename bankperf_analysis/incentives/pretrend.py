@@ -7,7 +7,7 @@ against a linear pre-trend and the slope it detects with the target power.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -150,8 +150,8 @@ def pretrend_test(
     ``W/q ~ F(q, G-1, mu' V^-1 mu)`` for the p-value and the power.
     """
     func = "pretrend_test"
-    alpha = cast(float, check_unit_interval(alpha, "alpha", func))
-    power = cast(float, check_unit_interval(power, "power", func))
+    alpha = check_unit_interval(alpha, "alpha", func)
+    power = check_unit_interval(power, "power", func)
     agg = _event_aggregation_of(result, func)
     out = _pretrend(agg, slope=slope, alpha=alpha, power=power)
     if out is None:

@@ -306,7 +306,7 @@ def _before_after_options(
 ) -> float:
     """Validate the options of :func:`before_after`; refuse a performance-assigned comparison."""
     check_choice(alternative, "alternative", func, Alternative)
-    alpha = cast(float, check_unit_interval(alpha, "alpha", func))
+    alpha = check_unit_interval(alpha, "alpha", func)
     if score_col is not None and not allow_naive:
         raise ParamsError(
             f"The 'allow_naive' parameter of {func} must be True to compare before/after when "
@@ -509,7 +509,7 @@ def _guarded_options(
 ) -> float:
     """Validate the options of :func:`rtm_guarded_effect`; return ``alpha``."""
     check_choice(method, "method", func, RTMMethod)
-    alpha = cast(float, check_unit_interval(alpha, "alpha", func))
+    alpha = check_unit_interval(alpha, "alpha", func)
     if method == "rd" and threshold is None:
         raise ParamsError(
             f"The 'threshold' parameter of {func} must be a number for method='rd'. Got None instead."

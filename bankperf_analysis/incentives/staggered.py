@@ -225,7 +225,7 @@ def _cs_options(
     check_choice(base_period, "base_period", func, BasePeriod)
     check_choice(aggregation, "aggregation", func, Aggregation)
     anticipation = check_int(anticipation, "anticipation", func, low=0)
-    alpha = cast(float, check_unit_interval(alpha, "alpha", func))
+    alpha = check_unit_interval(alpha, "alpha", func)
     if cluster is None:
         raise ParamsError(
             f"The 'cluster' parameter of {func} must be a column of the panel (inference is "

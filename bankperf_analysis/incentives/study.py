@@ -191,7 +191,7 @@ class IncentiveStudy:
         self.exclude_branches = tuple(str(b) for b in excluded)
         self.weighted = bool(weighted)
         self.min_branches = check_int(min_branches, "min_branches", func, low=2)
-        self.alpha = cast(float, check_unit_interval(alpha, "alpha", func))
+        self.alpha = check_unit_interval(alpha, "alpha", func)
         self.leads, self.lags, self.max_leave_one_out = leads, lags, max_leave_one_out
         self.result_: IncentiveEffectResult | None = None
         self.placebo_: PlaceboResult | None = None

@@ -482,9 +482,9 @@ def _twfe_options(
     """Validate the options of a TWFE fit; return them and ``alpha``."""
     check_choice(vcov, "vcov", func, VcovType)
     maxiter = check_int(maxiter, "maxiter", func, low=1)
-    tol = cast(float, check_unit_interval(tol, "tol", func))
+    tol = check_unit_interval(tol, "tol", func)
     check_choice(fixef_dof, "fixef_dof", func, FixefDof)
-    alpha = cast(float, check_unit_interval(alpha, "alpha", func))
+    alpha = check_unit_interval(alpha, "alpha", func)
     if vcov == "cluster" and cluster is None:
         raise ParamsError(
             f"The 'cluster' parameter of {func} must be a column of the panel when "

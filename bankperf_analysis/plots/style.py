@@ -21,7 +21,7 @@ import functools
 import importlib.util
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang
@@ -139,7 +139,7 @@ def use_report_style(
         "legend.frameon": False,
     }
     sns.set_theme(context=context, style="whitegrid", palette=PALETTE, font=font, rc=rc)
-    mpl.rcParams.update(rc)  # after set_theme: it must not win over the font
+    mpl.rcParams.update(cast(Any, rc))  # after set_theme: it must not win over the font
     _inline_png()
 
 
