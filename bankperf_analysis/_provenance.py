@@ -29,8 +29,7 @@ def source_files(root: Path = _PACKAGE) -> list[Path]:
     True
     """
     return sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and p.suffix in _SUFFIXES and "__pycache__" not in p.parts
+        p for p in root.rglob("*") if p.is_file() and p.suffix in _SUFFIXES and "__pycache__" not in p.parts
     )
 
 

@@ -115,8 +115,12 @@ def check_period(value: Any, name: str, owner: str, kind: str | None = "quarter"
     """
     from bankperf_analysis.periods import Period
 
-    examples = {"quarter": "a quarter like '2026Q3'", "month": "a month like '2026-07'",
-                "year": "a year like '2026'", None: "a period like '2026Q3', '2026-07' or '2026'"}
+    examples = {
+        "quarter": "a quarter like '2026Q3'",
+        "month": "a month like '2026-07'",
+        "year": "a year like '2026'",
+        None: "a period like '2026Q3', '2026-07' or '2026'",
+    }
     try:
         p = Period.parse(value)
     except (ParamsError, TypeError, ValueError, AttributeError):
@@ -128,12 +132,23 @@ def check_period(value: Any, name: str, owner: str, kind: str | None = "quarter"
 
 @overload
 def check_unit_interval(
-    value: Any, name: str, owner: str, *, low_closed: bool = ..., high_closed: bool = ...,
+    value: Any,
+    name: str,
+    owner: str,
+    *,
+    low_closed: bool = ...,
+    high_closed: bool = ...,
     allow_none: Literal[False] = ...,
 ) -> float: ...
 @overload
 def check_unit_interval(
-    value: Any, name: str, owner: str, *, low_closed: bool = ..., high_closed: bool = ..., allow_none: bool,
+    value: Any,
+    name: str,
+    owner: str,
+    *,
+    low_closed: bool = ...,
+    high_closed: bool = ...,
+    allow_none: bool,
 ) -> float | None: ...
 def check_unit_interval(
     value: Any,

@@ -210,9 +210,11 @@ _REPORT: dict[str, tuple[str, str]] = {
     "label_current_headcount": ("Headcount now", "现有人数"),
     "label_planned_headcount": ("Planned headcount (定编)", "定编人数"),
     "label_required_fte": ("Scheduled FTE needed", "所需排班全职人力"),
-    "note_heatmap": ("Rostered minus required staff on shift, average per weekday and hour; "
-                     "red (negative) means short of the 95 %-in-30-s service level.",
-                     "按星期与小时平均的在岗人数减所需人数；红色（负值）表示达不到 95%/30 秒服务水平。"),
+    "note_heatmap": (
+        "Rostered minus required staff on shift, average per weekday and hour; "
+        "red (negative) means short of the 95 %-in-30-s service level.",
+        "按星期与小时平均的在岗人数减所需人数；红色（负值）表示达不到 95%/30 秒服务水平。",
+    ),
     "heading_forecast_check": ("Forecast check (backtest)", "预测检验（回测）"),
     "heading_what_if": (
         "What if: service-level target, staff and cost",
@@ -220,8 +222,10 @@ _REPORT: dict[str, tuple[str, str]] = {
     ),
     "heading_plan": ("Plan", "编制方案"),
     "total_cost": ("Cost per year", "年成本"),
-    "posts_ok": ("Minimum posts met: a lobby manager, a non-cash teller, sales staff at least 50 %.",
-                 "最低岗位要求已满足：至少一名大堂经理、一名非现金柜员，营销人员不低于 50%。"),
+    "posts_ok": (
+        "Minimum posts met: a lobby manager, a non-cash teller, sales staff at least 50 %.",
+        "最低岗位要求已满足：至少一名大堂经理、一名非现金柜员，营销人员不低于 50%。",
+    ),
     "posts_failed": ("Minimum posts NOT met:", "未满足最低岗位要求："),
     "cost_benefit_line": (
         "Staffing to the service level needs {fte:.1f} more FTE, costing {cost:,.0f} yuan a year; an "
@@ -265,8 +269,10 @@ _REPORT: dict[str, tuple[str, str]] = {
         "Branch satisfaction rests on {n} surveys (minimum {m}): not scored, read with caution.",
         "网点满意度仅基于 {n} 份问卷（最低要求 {m} 份）：不参与评分，请谨慎解读。",
     ),
-    "dq_unavailable": ("{kpi}: not available (its data table was not provided).",
-                       "{kpi}：无法计算（未提供相应数据表）。"),
+    "dq_unavailable": (
+        "{kpi}: not available (its data table was not provided).",
+        "{kpi}：无法计算（未提供相应数据表）。",
+    ),
     "dq_ok": ("Every KPI had enough data.", "所有指标数据充足。"),
 }
 
@@ -282,9 +288,7 @@ ROLE_KEYS: tuple[str, ...] = tuple(_ROLES)
 def check_lang(lang: str) -> str:
     """Return ``lang`` if it is a supported language, else raise :class:`ParamsError`."""
     if lang not in LANGS:
-        raise ParamsError(
-            f"The 'lang' parameter must be one of {list(LANGS)}. Got {lang!r} instead."
-        )
+        raise ParamsError(f"The 'lang' parameter must be one of {list(LANGS)}. Got {lang!r} instead.")
     return lang
 
 
@@ -319,18 +323,14 @@ def t(key: str, lang: str = "en", **fmt: object) -> str:
 def kpi_label(kpi: str, lang: str = "en") -> str:
     """Name of a KPI in ``lang`` (``kpi_label("churn_rate", "zh") == "客户流失率"``)."""
     if kpi not in _KPIS:
-        raise ParamsError(
-            f"The 'kpi' parameter of kpi_label must be a known KPI. Got {kpi!r} instead."
-        )
+        raise ParamsError(f"The 'kpi' parameter of kpi_label must be a known KPI. Got {kpi!r} instead.")
     return t(kpi, lang)
 
 
 def role_label(role: str, lang: str = "en") -> str:
     """Name of a staff role in ``lang`` (``role_label("teller", "zh") == "柜员"``)."""
     if role not in _ROLES:
-        raise ParamsError(
-            f"The 'role' parameter of role_label must be a known role. Got {role!r} instead."
-        )
+        raise ParamsError(f"The 'role' parameter of role_label must be a known role. Got {role!r} instead.")
     return t(role, lang)
 
 

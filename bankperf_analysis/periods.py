@@ -130,5 +130,4 @@ def quarters_between(first: str | Period, last: str | Period) -> list[Period]:
 def months_in(period: str | Period) -> list[Period]:
     """The months making up ``period``."""
     p = Period.parse(period)
-    return [Period(_add_months(p.start, i), _add_months(p.start, i + 1), "month")
-            for i in range(p.n_months)]
+    return [Period(_add_months(p.start, i), _add_months(p.start, i + 1), "month") for i in range(p.n_months)]

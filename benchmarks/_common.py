@@ -60,8 +60,9 @@ def run_isolated(target: str, kwargs: dict[str, Any] | None = None, timeout: flo
                 break
             except Exception as exc:  # queue.Empty
                 if not proc.is_alive():
-                    raise RuntimeError(f"{target}: its subprocess died (exit code {proc.exitcode}) "
-                                       "without a result") from exc
+                    raise RuntimeError(
+                        f"{target}: its subprocess died (exit code {proc.exitcode}) without a result"
+                    ) from exc
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{target} did not finish within {timeout} s") from exc
     finally:
@@ -103,14 +104,16 @@ def compare(contenders: Sequence[Contender], repeats: int = 3, log: Callable[[st
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     """Render rows as a fixed-width text table."""
+
     def fmt(v: Any) -> str:
         if isinstance(v, float):
             return f"{v:,.3f}" if abs(v) < 1000 else f"{v:,.0f}"
         return str(v)
 
     cells = [[fmt(r.get(c, "")) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c)
-              for i, c in enumerate(columns)]
+    widths = [
+        max(len(c), *(len(row[i]) for row in cells)) if cells else len(c) for i, c in enumerate(columns)
+    ]
     line = "  ".join(c.ljust(w) for c, w in zip(columns, widths))
     sep = "  ".join("-" * w for w in widths)
     body = ["  ".join(v.rjust(w) for v, w in zip(row, widths)) for row in cells]

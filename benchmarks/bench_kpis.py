@@ -38,8 +38,19 @@ DATA = Path(__file__).resolve().parent / "data" / "bench"
 def ensure_data(path: Path = DATA) -> Path:
     if not (path / "truth.json").exists():
         print(f"generating the benchmark bank into {path} (one-off, a few minutes)...")
-        subprocess.run([sys.executable, "-m", "bankperf_analysis.cli.main", "demo-data", str(path),
-                        "--scale", "bench", "--quiet"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bankperf_analysis.cli.main",
+                "demo-data",
+                str(path),
+                "--scale",
+                "bench",
+                "--quiet",
+            ],
+            check=True,
+        )
     return path
 
 
@@ -50,9 +61,12 @@ def run_package(data: str, quarter: str) -> dict:
     with load_dataset(data, validate=False) as ds:
         kpis, staff_card, branch_card = quarter_scorecards(ds, quarter)
     q = kpis[(kpis.level == "staff") & (kpis.period == quarter) & (kpis.kpi == "response_time_seconds")]
-    return {"kpi_rows": len(kpis), "staff_scored": staff_card.n_staff,
-            "branches_scored": branch_card.n_branches,
-            "check_mean_staff_response": float(q.value.mean())}
+    return {
+        "kpi_rows": len(kpis),
+        "staff_scored": staff_card.n_staff,
+        "branches_scored": branch_card.n_branches,
+        "check_mean_staff_response": float(q.value.mean()),
+    }
 
 
 def _contacts_glob(data: str) -> str:
@@ -90,9 +104,10 @@ def run_pandas(data: str, quarter: str) -> dict:
 
     p = Period.parse(quarter)
     path = Path(data)
-    c = pd.read_parquet(path / "contacts" if (path / "contacts").is_dir() else path / "contacts.parquet",
-                        columns=["branch_id", "staff_id", "channel", "arrival_ts", "answer_ts",
-                                 "resolved", "abandoned"])
+    c = pd.read_parquet(
+        path / "contacts" if (path / "contacts").is_dir() else path / "contacts.parquet",
+        columns=["branch_id", "staff_id", "channel", "arrival_ts", "answer_ts", "resolved", "abandoned"],
+    )
     c = c[(c.arrival_ts >= pd.Timestamp(p.start)) & (c.arrival_ts < pd.Timestamp(p.end))]
     c["wait"] = (c.answer_ts - c.arrival_ts).dt.total_seconds()
     c["in_sl"] = c.wait <= 30
@@ -100,16 +115,20 @@ def run_pandas(data: str, quarter: str) -> dict:
     for key in ("staff_id", "branch_id"):
         g = c.groupby(key)
         ctr = c[c.channel == "counter"].groupby(key).wait.mean()
-        res = pd.DataFrame({
-            "queue_wait_seconds": ctr,
-            "response_time_seconds": g.wait.mean(),
-            "service_level": g.in_sl.mean(),
-            "resolution_rate": g.resolved.mean(),
-            "abandonment_rate": g.abandoned.mean(),
-        })
+        res = pd.DataFrame(
+            {
+                "queue_wait_seconds": ctr,
+                "response_time_seconds": g.wait.mean(),
+                "service_level": g.in_sl.mean(),
+                "resolution_rate": g.resolved.mean(),
+                "abandonment_rate": g.abandoned.mean(),
+            }
+        )
         out[key] = res
-    return {"rows": sum(len(v) for v in out.values()),
-            "check_mean_staff_response": float(out["staff_id"].response_time_seconds.mean())}
+    return {
+        "rows": sum(len(v) for v in out.values()),
+        "check_mean_staff_response": float(out["staff_id"].response_time_seconds.mean()),
+    }
 
 
 def run_validate(data: str) -> dict:
@@ -128,40 +147,62 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     data = str(ensure_data(Path(args.data)))
     kw = {"data": data, "quarter": args.quarter}
-    cs = [Contender("package (full quarter scorecard)", "benchmarks.bench_kpis:run_package", kw),
-          Contender("sql_floor (one hand-written query)", "benchmarks.bench_kpis:run_sql_floor", kw)]
+    cs = [
+        Contender("package (full quarter scorecard)", "benchmarks.bench_kpis:run_package", kw),
+        Contender("sql_floor (one hand-written query)", "benchmarks.bench_kpis:run_sql_floor", kw),
+    ]
     if not args.skip_pandas:
         cs.append(Contender("pandas (read parquet + groupby)", "benchmarks.bench_kpis:run_pandas", kw))
     compare(cs, repeats=args.repeats)
-    val = Contender("validate (once per data delivery)", "benchmarks.bench_kpis:run_validate",
-                    {"data": data})
+    val = Contender("validate (once per data delivery)", "benchmarks.bench_kpis:run_validate", {"data": data})
     compare([val], repeats=1)
     floor = cs[1].median
     rows = []
     for c in [*cs, val]:
-        rows.append({"contender": c.label, "median_s": c.median, "min_s": min(c.times),
-                     "x_floor": c.median / floor, "peak_mb": max(c.peaks_mb)})
+        rows.append(
+            {
+                "contender": c.label,
+                "median_s": c.median,
+                "min_s": min(c.times),
+                "x_floor": c.median / floor,
+                "peak_mb": max(c.peaks_mb),
+            }
+        )
     print()
     print(table(rows, ["contender", "median_s", "min_s", "x_floor", "peak_mb"]))
     pkg = cs[0]
     # Per round too: the machine is shared, and one slow process shows up as one odd ratio.
-    summary = {"package_vs_floor": pkg.median / floor,
-               "package_vs_floor_by_round": [p / f for p, f in zip(pkg.times, cs[1].times)]}
-    print(f"\npackage / floor = {summary['package_vs_floor']:.2f}x (goal <= 1.5x); by round: "
-          + ", ".join(f"{r:.2f}" for r in summary["package_vs_floor_by_round"]))
+    summary = {
+        "package_vs_floor": pkg.median / floor,
+        "package_vs_floor_by_round": [p / f for p, f in zip(pkg.times, cs[1].times)],
+    }
+    print(
+        f"\npackage / floor = {summary['package_vs_floor']:.2f}x (goal <= 1.5x); by round: "
+        + ", ".join(f"{r:.2f}" for r in summary["package_vs_floor_by_round"])
+    )
     if not args.skip_pandas:
         summary["pandas_vs_package"] = cs[2].median / pkg.median
         summary["pandas_vs_package_by_round"] = [q / p for q, p in zip(cs[2].times, pkg.times)]
-        print(f"pandas / package = {summary['pandas_vs_package']:.1f}x (goal >= 5x); by round: "
-              + ", ".join(f"{r:.1f}" for r in summary["pandas_vs_package_by_round"]))
+        print(
+            f"pandas / package = {summary['pandas_vs_package']:.1f}x (goal >= 5x); by round: "
+            + ", ".join(f"{r:.1f}" for r in summary["pandas_vs_package_by_round"])
+        )
     checks = {c.label: c.results[0].get("check_mean_staff_response") for c in cs}
     print("mean staff response time by contender (must agree):", checks)
     rows_json = [{**r, "times_s": c.times} for r, c in zip(rows, [*cs, val])]
     contacts = val.results[0]["contacts"]
-    path = write_results("kpis", {"quarter": args.quarter, "contacts": contacts,
-                                  "repeats": args.repeats, "results": rows_json,
-                                  "summary": summary, "agreement": checks,
-                                  "median_of": statistics.median.__name__})
+    path = write_results(
+        "kpis",
+        {
+            "quarter": args.quarter,
+            "contacts": contacts,
+            "repeats": args.repeats,
+            "results": rows_json,
+            "summary": summary,
+            "agreement": checks,
+            "median_of": statistics.median.__name__,
+        },
+    )
     print(f"results: {path}")
     return summary
 

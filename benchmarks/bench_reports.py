@@ -48,21 +48,39 @@ def naive(n: int, out: str) -> dict:
     for b in _branches(n):
         executed = folder / f"{b}.ipynb"
         run = subprocess.run(
-            [str(BIN / "papermill"), str(NOTEBOOK), str(executed), "-r", "branch_id", b,
-             "-p", "quarter", QUARTER, "-p", "lang", "zh", "--no-progress-bar",
-             "--kernel", "python3", "--cwd", str(NOTEBOOK.parent)],
+            [
+                str(BIN / "papermill"),
+                str(NOTEBOOK),
+                str(executed),
+                "-r",
+                "branch_id",
+                b,
+                "-p",
+                "quarter",
+                QUARTER,
+                "-p",
+                "lang",
+                "zh",
+                "--no-progress-bar",
+                "--kernel",
+                "python3",
+                "--cwd",
+                str(NOTEBOOK.parent),
+            ],
             capture_output=True,
         )
         if run.returncode == 0:
             run = subprocess.run(
-                [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-                 str(executed)],
+                [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
                 capture_output=True,
             )
         failed += run.returncode != 0
     htmls = list(folder.glob("*.html"))
-    return {"reports": len(htmls), "failed": failed,
-            "mean_kb": sum(p.stat().st_size for p in htmls) / max(1, len(htmls)) / 1024}
+    return {
+        "reports": len(htmls),
+        "failed": failed,
+        "mean_kb": sum(p.stat().st_size for p in htmls) / max(1, len(htmls)) / 1024,
+    }
 
 
 def runner(n: int, out: str, force: bool = True, jobs: int | None = None) -> dict:
@@ -70,12 +88,26 @@ def runner(n: int, out: str, force: bool = True, jobs: int | None = None) -> dic
     from bankperf_analysis.runner.run import run_reports
 
     items = [{"branch_id": b} for b in _branches(n)]
-    result = run_reports(NOTEBOOK, items, out, quarter=QUARTER, lang="zh", force=force,
-                         jobs=jobs, progress=False, fingerprint="bench", params_hash="bench")
+    result = run_reports(
+        NOTEBOOK,
+        items,
+        out,
+        quarter=QUARTER,
+        lang="zh",
+        force=force,
+        jobs=jobs,
+        progress=False,
+        fingerprint="bench",
+        params_hash="bench",
+    )
     htmls = [o.html_path for o in result.outcomes if o.html_path]
-    return {"reports": len(htmls), "failed": len(result.failed), "cached": len(result.cached),
-            "done": len(result.done),
-            "mean_kb": sum(p.stat().st_size for p in htmls) / max(1, len(htmls)) / 1024}
+    return {
+        "reports": len(htmls),
+        "failed": len(result.failed),
+        "cached": len(result.cached),
+        "done": len(result.done),
+        "mean_kb": sum(p.stat().st_size for p in htmls) / max(1, len(htmls)) / 1024,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -88,13 +120,21 @@ def main(argv: list[str] | None = None) -> dict:
     work = Path(tempfile.mkdtemp(prefix="bankperf-bench-"))
     try:
         contenders = [
-            Contender("naive: papermill CLI + nbconvert CLI loop", "benchmarks.bench_reports:naive",
-                      {"n": args.n, "out": str(work / "naive")}),
-            Contender("runner: run_reports (force)", "benchmarks.bench_reports:runner",
-                      {"n": args.n, "out": str(work / "runner"), "jobs": args.jobs}),
-            Contender("runner: re-run, nothing changed", "benchmarks.bench_reports:runner",
-                      {"n": args.n, "out": str(work / "runner"), "force": False,
-                       "jobs": args.jobs}),
+            Contender(
+                "naive: papermill CLI + nbconvert CLI loop",
+                "benchmarks.bench_reports:naive",
+                {"n": args.n, "out": str(work / "naive")},
+            ),
+            Contender(
+                "runner: run_reports (force)",
+                "benchmarks.bench_reports:runner",
+                {"n": args.n, "out": str(work / "runner"), "jobs": args.jobs},
+            ),
+            Contender(
+                "runner: re-run, nothing changed",
+                "benchmarks.bench_reports:runner",
+                {"n": args.n, "out": str(work / "runner"), "force": False, "jobs": args.jobs},
+            ),
         ]
         print(f"{args.n} reports, {args.repeats} round(s); notebook {NOTEBOOK.name}")
         compare(contenders, repeats=args.repeats)
@@ -105,32 +145,57 @@ def main(argv: list[str] | None = None) -> dict:
     rows = []
     for c in contenders:
         last = c.results[-1]
-        rows.append({
-            "contender": c.label,
-            "median_s": c.median,
-            "s_per_report": c.median / args.n,
-            "speedup_vs_naive": base / c.median if c.median else float("nan"),
-            "peak_mb": max(c.peaks_mb),
-            "reports": last["reports"],
-            "failed": last["failed"],
-            "mean_kb": last["mean_kb"],
-        })
+        rows.append(
+            {
+                "contender": c.label,
+                "median_s": c.median,
+                "s_per_report": c.median / args.n,
+                "speedup_vs_naive": base / c.median if c.median else float("nan"),
+                "peak_mb": max(c.peaks_mb),
+                "reports": last["reports"],
+                "failed": last["failed"],
+                "mean_kb": last["mean_kb"],
+            }
+        )
     print()
-    print(table(rows, ["contender", "median_s", "s_per_report", "speedup_vs_naive", "peak_mb",
-                       "reports", "failed", "mean_kb"]))
+    print(
+        table(
+            rows,
+            [
+                "contender",
+                "median_s",
+                "s_per_report",
+                "speedup_vs_naive",
+                "peak_mb",
+                "reports",
+                "failed",
+                "mean_kb",
+            ],
+        )
+    )
     speedup = base / contenders[1].median
     rerun = contenders[2].median
-    goals = {"speedup_ge_3x": speedup >= 3.0, "rerun_le_5s": rerun <= 5.0,
-             "all_reports_ok": all(r["failed"] == 0 and r["reports"] == args.n for r in rows)}
-    print(f"\nrunner speed-up vs naive: {speedup:.1f}x (goal >= 3x); "
-          f"re-run with nothing changed: {rerun:.2f} s (goal <= 5 s); goals met: {goals}")
+    goals = {
+        "speedup_ge_3x": speedup >= 3.0,
+        "rerun_le_5s": rerun <= 5.0,
+        "all_reports_ok": all(r["failed"] == 0 and r["reports"] == args.n for r in rows),
+    }
+    print(
+        f"\nrunner speed-up vs naive: {speedup:.1f}x (goal >= 3x); "
+        f"re-run with nothing changed: {rerun:.2f} s (goal <= 5 s); goals met: {goals}"
+    )
     payload = {
         "n_reports": args.n,
         "repeats": args.repeats,
         "jobs": args.jobs,
         "contenders": [
-            {"label": c.label, "times_s": c.times, "median_s": c.median, "peaks_mb": c.peaks_mb,
-             "results": c.results}
+            {
+                "label": c.label,
+                "times_s": c.times,
+                "median_s": c.median,
+                "peaks_mb": c.peaks_mb,
+                "results": c.results,
+            }
             for c in contenders
         ],
         "speedup_vs_naive": speedup,

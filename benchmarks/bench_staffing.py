@@ -92,8 +92,7 @@ def run_ours(path: str) -> dict:
     contacts, aht = _load(path)
     t0 = time.perf_counter()
     traffic = contacts * aht / (60.0 * INTERVAL_MINUTES)
-    raw = required_staff(traffic, aht, target_service_level=TARGET_SL,
-                         target_answer_seconds=ANSWER_SECONDS)
+    raw = required_staff(traffic, aht, target_service_level=TARGET_SL, target_answer_seconds=ANSWER_SECONDS)
     sched = scheduled_staff(raw, SHRINKAGE)
     compute = time.perf_counter() - t0
     return {"compute_s": compute, "raw": raw.astype(np.int32), "scheduled": sched.astype(np.int32)}
@@ -110,8 +109,9 @@ def run_pyworkforce(path: str) -> dict:
     for i, (c, h) in enumerate(zip(contacts.tolist(), aht.tolist(), strict=True)):
         if c <= 0:  # pyworkforce raises on zero transactions; 0 staff is the answer
             continue
-        r = ErlangC(transactions=c, aht=h / 60.0, asa=asa_min, interval=INTERVAL_MINUTES,
-                    shrinkage=SHRINKAGE).required_positions(service_level=TARGET_SL)
+        r = ErlangC(
+            transactions=c, aht=h / 60.0, asa=asa_min, interval=INTERVAL_MINUTES, shrinkage=SHRINKAGE
+        ).required_positions(service_level=TARGET_SL)
         raw[i] = r["raw_positions"]
         sched[i] = r["positions"]
     compute = time.perf_counter() - t0
@@ -125,12 +125,16 @@ def run_erlang_a(path: str, n: int = 1000) -> dict:
     idx = np.sort(rng.choice(busy, n, replace=False))
     t0 = time.perf_counter()
     traffic = contacts[idx] * aht[idx] / (60.0 * INTERVAL_MINUTES)
-    raw = required_staff(traffic, aht[idx], target_service_level=TARGET_SL,
-                         target_answer_seconds=ANSWER_SECONDS, model="erlang_a",
-                         patience_seconds=PATIENCE_SECONDS)
+    raw = required_staff(
+        traffic,
+        aht[idx],
+        target_service_level=TARGET_SL,
+        target_answer_seconds=ANSWER_SECONDS,
+        model="erlang_a",
+        patience_seconds=PATIENCE_SECONDS,
+    )
     compute = time.perf_counter() - t0
-    return {"compute_s": compute, "raw": raw.astype(np.int32),
-            "max_traffic": float(traffic.max())}
+    return {"compute_s": compute, "raw": raw.astype(np.int32), "max_traffic": float(traffic.max())}
 
 
 # --------------------------------------------------------------------------- checking
@@ -152,17 +156,27 @@ def _explain(i: int, contacts, aht, ours: int, peer: int) -> dict:
     ours_ok = sl.get(ours, 1.0) >= TARGET_SL and sl.get(ours - 1, 0.0) < TARGET_SL
     if peer > ours and ours_ok:
         start = round(af + 1)
-        why = (f"peer too high: its search starts at round(A + 1) = {start} > {ours}"
-               if start > ours else "peer too high: SL at the peer's n - 1 already meets the target")
+        why = (
+            f"peer too high: its search starts at round(A + 1) = {start} > {ours}"
+            if start > ours
+            else "peer too high: SL at the peer's n - 1 already meets the target"
+        )
         right = "bankperf"
     elif peer < ours and sl.get(peer, 0.0) < TARGET_SL:
         why, right = "peer too low: SL at its n is below the target", "bankperf"
     else:
         why, right = "bankperf not minimal", "pyworkforce"
-    return {"interval": int(i), "contacts": int(contacts[i]), "aht_seconds": round(float(aht[i]), 3),
-            "traffic_erlangs": round(af, 6), "bankperf": int(ours), "pyworkforce": int(peer),
-            "sl_at_n": {int(k): round(v, 6) for k, v in sorted(sl.items())},
-            "right": right, "reason": why}
+    return {
+        "interval": int(i),
+        "contacts": int(contacts[i]),
+        "aht_seconds": round(float(aht[i]), 3),
+        "traffic_erlangs": round(af, 6),
+        "bankperf": int(ours),
+        "pyworkforce": int(peer),
+        "sl_at_n": {int(k): round(v, 6) for k, v in sorted(sl.items())},
+        "right": right,
+        "reason": why,
+    }
 
 
 def compare_counts(path: str, ours: dict, peer: dict, limit: int = 50) -> dict:
@@ -177,12 +191,17 @@ def compare_counts(path: str, ours: dict, peer: dict, limit: int = 50) -> dict:
     for i in sdiff:
         r = int(raw_o[i])
         exact = math.ceil(Fraction(r) / (1 - Fraction(str(SHRINKAGE))))
-        sched_rows.append({
-            "interval": int(i), "raw": r, "bankperf": int(ours["scheduled"][i]),
-            "pyworkforce": int(peer["scheduled"][i]), "exact": exact,
-            "right": "bankperf" if exact == ours["scheduled"][i] else "pyworkforce",
-            "reason": f"floating-point ceiling: {r} / (1 - {SHRINKAGE}) = {r / (1 - SHRINKAGE)!r}",
-        })
+        sched_rows.append(
+            {
+                "interval": int(i),
+                "raw": r,
+                "bankperf": int(ours["scheduled"][i]),
+                "pyworkforce": int(peer["scheduled"][i]),
+                "exact": exact,
+                "right": "bankperf" if exact == ours["scheduled"][i] else "pyworkforce",
+                "reason": f"floating-point ceiling: {r} / (1 - {SHRINKAGE}) = {r / (1 - SHRINKAGE)!r}",
+            }
+        )
     by_reason: dict[str, int] = {}
     for row in raw_rows + sched_rows:
         key = f"{row['right']} right: {row['reason'].split(':')[0]}"
@@ -211,15 +230,25 @@ def edge_grid() -> dict:
     for a, n in zip(traffic, ours, strict=True):
         # transactions per 60-min interval giving traffic a with AHT 0.5 min
         p = ErlangC(transactions=a * 120, aht=0.5, asa=1.0, interval=60).required_positions(
-            service_level=target)["raw_positions"]
+            service_level=target
+        )["raw_positions"]
         if p != n:
             sl = erlang_c_service_level([n - 1, n], a, aht, t)
-            rows.append({"traffic_erlangs": float(a), "bankperf": int(n), "pyworkforce": int(p),
-                         "sl_at_bankperf_n_minus_1": round(float(sl[0]), 4),
-                         "sl_at_bankperf_n": round(float(sl[1]), 4),
-                         "reason": f"peer starts at round(A + 1) = {round(a + 1)}"})
-    return {"setting": f"AHT {aht:g} s, {target:.0%} within {t:g} s, A = 0.05..2.95",
-            "cases": int(traffic.size), "disagreements": rows}
+            rows.append(
+                {
+                    "traffic_erlangs": float(a),
+                    "bankperf": int(n),
+                    "pyworkforce": int(p),
+                    "sl_at_bankperf_n_minus_1": round(float(sl[0]), 4),
+                    "sl_at_bankperf_n": round(float(sl[1]), 4),
+                    "reason": f"peer starts at round(A + 1) = {round(a + 1)}",
+                }
+            )
+    return {
+        "setting": f"AHT {aht:g} s, {target:.0%} within {t:g} s, A = 0.05..2.95",
+        "cases": int(traffic.size),
+        "disagreements": rows,
+    }
 
 
 # --------------------------------------------------------------------------- main
@@ -232,58 +261,94 @@ def main(argv: list[str] | None = None) -> dict:
     path = str(ensure_data())
     contenders = [
         Contender("bankperf erlang_c", "benchmarks.bench_staffing:run_ours", {"path": path}),
-        Contender("pyworkforce ErlangC", "benchmarks.bench_staffing:run_pyworkforce",
-                  {"path": path}),
-        Contender("bankperf erlang_a (1,000 intervals)", "benchmarks.bench_staffing:run_erlang_a",
-                  {"path": path}),
+        Contender("pyworkforce ErlangC", "benchmarks.bench_staffing:run_pyworkforce", {"path": path}),
+        Contender(
+            "bankperf erlang_a (1,000 intervals)", "benchmarks.bench_staffing:run_erlang_a", {"path": path}
+        ),
     ]
-    print(f"required staff, {N_QUEUES} queues x {N_INTERVALS:,} intervals of {INTERVAL_MINUTES} "
-          f"min, {TARGET_SL:.0%} within {ANSWER_SECONDS:g} s, shrinkage {SHRINKAGE:.0%}")
+    print(
+        f"required staff, {N_QUEUES} queues x {N_INTERVALS:,} intervals of {INTERVAL_MINUTES} "
+        f"min, {TARGET_SL:.0%} within {ANSWER_SECONDS:g} s, shrinkage {SHRINKAGE:.0%}"
+    )
     compare(contenders, repeats=args.repeats)
     ours, peer, ea = contenders
     med = {c.label: statistics.median(r["compute_s"] for r in c.results) for c in contenders}
     ratio = med[peer.label] / med[ours.label]
-    rows = [{"contender": c.label, "intervals": (1000 if c is ea else N_QUEUES * N_INTERVALS),
-             "compute_median_s": med[c.label], "process_median_s": c.median,
-             "peak_rss_mb": max(c.peaks_mb)} for c in contenders]
+    rows = [
+        {
+            "contender": c.label,
+            "intervals": (1000 if c is ea else N_QUEUES * N_INTERVALS),
+            "compute_median_s": med[c.label],
+            "process_median_s": c.median,
+            "peak_rss_mb": max(c.peaks_mb),
+        }
+        for c in contenders
+    ]
     rows[1]["x_slower_than_bankperf"] = ratio
     print()
-    print(table(rows, ["contender", "intervals", "compute_median_s", "process_median_s",
-                       "peak_rss_mb", "x_slower_than_bankperf"]))
+    print(
+        table(
+            rows,
+            [
+                "contender",
+                "intervals",
+                "compute_median_s",
+                "process_median_s",
+                "peak_rss_mb",
+                "x_slower_than_bankperf",
+            ],
+        )
+    )
     counts = compare_counts(path, ours.results[0], peer.results[0])
     edge = edge_grid()
     ea_ok = med[ea.label] <= 0.5
     print()
-    print(f"speed-up vs pyworkforce (compute medians): {ratio:,.1f}x  (goal >= 10x: "
-          f"{'met' if ratio >= 10 else 'NOT met'})")
-    print(f"Erlang A, 1,000 intervals: {med[ea.label]:.3f} s (goal <= 0.5 s: "
-          f"{'met' if ea_ok else 'NOT met'})")
-    print(f"raw-count disagreements: {counts['raw_disagreements']} of {counts['intervals']:,} "
-          f"(peer right in {counts['raw_disagreements_peer_right']}); scheduled-staff "
-          f"disagreements with equal raw counts: {counts['scheduled_disagreements_same_raw']} "
-          f"(peer right in {counts['scheduled_disagreements_peer_right']})")
+    print(
+        f"speed-up vs pyworkforce (compute medians): {ratio:,.1f}x  (goal >= 10x: "
+        f"{'met' if ratio >= 10 else 'NOT met'})"
+    )
+    print(
+        f"Erlang A, 1,000 intervals: {med[ea.label]:.3f} s (goal <= 0.5 s: {'met' if ea_ok else 'NOT met'})"
+    )
+    print(
+        f"raw-count disagreements: {counts['raw_disagreements']} of {counts['intervals']:,} "
+        f"(peer right in {counts['raw_disagreements_peer_right']}); scheduled-staff "
+        f"disagreements with equal raw counts: {counts['scheduled_disagreements_same_raw']} "
+        f"(peer right in {counts['scheduled_disagreements_peer_right']})"
+    )
     for k, v in counts["by_reason"].items():
         print(f"  {v:7,d}  {k}")
     for r in counts["scheduled_examples"][:3]:
-        print(f"    e.g. raw {r['raw']}: bankperf {r['bankperf']}, pyworkforce {r['pyworkforce']}, "
-              f"exact {r['exact']} ({r['reason']})")
+        print(
+            f"    e.g. raw {r['raw']}: bankperf {r['bankperf']}, pyworkforce {r['pyworkforce']}, "
+            f"exact {r['exact']} ({r['reason']})"
+        )
     print(f"edge grid ({edge['setting']}): {len(edge['disagreements'])} of {edge['cases']} differ")
     for r in edge["disagreements"][:5]:
-        print(f"    A = {r['traffic_erlangs']:.2f}: bankperf {r['bankperf']} (SL {r['sl_at_bankperf_n']:.3f}"
-              f", at n - 1 {r['sl_at_bankperf_n_minus_1']:.3f}), pyworkforce {r['pyworkforce']}: "
-              f"{r['reason']}")
+        print(
+            f"    A = {r['traffic_erlangs']:.2f}: bankperf {r['bankperf']} (SL {r['sl_at_bankperf_n']:.3f}"
+            f", at n - 1 {r['sl_at_bankperf_n_minus_1']:.3f}), pyworkforce {r['pyworkforce']}: "
+            f"{r['reason']}"
+        )
     payload = {
-        "setting": {"queues": N_QUEUES, "intervals_per_queue": N_INTERVALS,
-                    "interval_minutes": INTERVAL_MINUTES, "target_service_level": TARGET_SL,
-                    "answer_seconds": ANSWER_SECONDS, "shrinkage": SHRINKAGE,
-                    "erlang_a_patience_seconds": PATIENCE_SECONDS, "repeats": args.repeats},
+        "setting": {
+            "queues": N_QUEUES,
+            "intervals_per_queue": N_INTERVALS,
+            "interval_minutes": INTERVAL_MINUTES,
+            "target_service_level": TARGET_SL,
+            "answer_seconds": ANSWER_SECONDS,
+            "shrinkage": SHRINKAGE,
+            "erlang_a_patience_seconds": PATIENCE_SECONDS,
+            "repeats": args.repeats,
+        },
         "table": rows,
         "ratio_pyworkforce_over_bankperf": ratio,
         "goal_10x_met": ratio >= 10,
         "erlang_a_1000_median_s": med[ea.label],
         "goal_erlang_a_met": ea_ok,
-        "times_s": {c.label: {"compute": [r["compute_s"] for r in c.results],
-                              "process": c.times} for c in contenders},
+        "times_s": {
+            c.label: {"compute": [r["compute_s"] for r in c.results], "process": c.times} for c in contenders
+        },
         "counts": counts,
         "edge_grid": edge,
     }

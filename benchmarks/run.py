@@ -11,10 +11,10 @@ import importlib
 import sys
 
 BENCHMARKS = {
-    "kpis": "benchmarks.bench_kpis",          # quarter scorecard vs hand-written SQL vs pandas
+    "kpis": "benchmarks.bench_kpis",  # quarter scorecard vs hand-written SQL vs pandas
     "staffing": "benchmarks.bench_staffing",  # Erlang C/A vs pyworkforce
     "incentives": "benchmarks.bench_incentives",  # TWFE / staggered DiD vs statsmodels dummies
-    "reports": "benchmarks.bench_reports",    # 100 reports vs papermill + nbconvert CLI loop
+    "reports": "benchmarks.bench_reports",  # 100 reports vs papermill + nbconvert CLI loop
 }
 
 

@@ -134,8 +134,11 @@ def test_against_last_year_finds_adopters_and_the_drop(ds, sat_kpis, truth, reco
     # Adopters whose scheme started after 2025Q4 and by 2026Q4 (the others were already
     # treated in 2025Q4, so they have no true change against last year).
     changed_adopters = sorted(b for b in adopters if true[b] > REAL_CHANGE)
-    started = [b for b, q in truth["bonus_scheme"]["adoption"].items()
-               if Period.parse("2025Q4") < Period.parse(q) <= Period.parse("2026Q4")]
+    started = [
+        b
+        for b, q in truth["bonus_scheme"]["adoption"].items()
+        if Period.parse("2025Q4") < Period.parse(q) <= Period.parse("2026Q4")
+    ]
     assert changed_adopters == sorted(started) and started
     found = [b for b in changed_adopters if frame.loc[b, "flag"] == "up"]
     no_change = [b for b, d in true.items() if abs(d) < NO_CHANGE]
@@ -293,8 +296,10 @@ def test_result_object_api(q4_vs_q3, truth):
     assert "<table" in html
     zh = q4_vs_q3.summary("zh")
     assert "客户满意度" in zh.as_text() and zh._repr_html_() == zh.as_html()
-    assert repr(q4_vs_q3) == (f"ChangesResult(kpi='satisfaction_rate', level='branch', 2026Q4 vs 2026Q3, "
-                              f"entities={truth['n_branches']}, flagged=1)")
+    assert repr(q4_vs_q3) == (
+        f"ChangesResult(kpi='satisfaction_rate', level='branch', 2026Q4 vs 2026Q3, "
+        f"entities={truth['n_branches']}, flagged=1)"
+    )
     with pytest.raises(ParamsError, match="entity_id"):
         q4_vs_q3.for_entity("B99")
     frame.loc[0, "flag"] = "changed"  # to_frame returns a copy

@@ -13,8 +13,12 @@ from bankperf_analysis.scorecard.quarter import quarter_scorecards
 @pytest.fixture(scope="module")
 def workbook(tiny_bank, tmp_path_factory):
     out = tmp_path_factory.mktemp("sc") / "scorecard_2026Q3.xlsx"
-    assert main(["scorecard", "--data", str(tiny_bank), "--quarter", "2026Q3", "--out", str(out),
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            ["scorecard", "--data", str(tiny_bank), "--quarter", "2026Q3", "--out", str(out), "--no-progress"]
+        )
+        == 0
+    )
     with load_dataset(tiny_bank) as ds:
         _, staff_card, branch_card = quarter_scorecards(ds, "2026Q3")
     return out, staff_card, branch_card
@@ -56,7 +60,11 @@ def test_branch_results_match(workbook):
 
 
 def test_unknown_quarter_is_a_clear_error(tiny_bank, tmp_path, capsys):
-    assert main(["scorecard", "--data", str(tiny_bank), "--quarter", "2031Q1",
-                 "--out", str(tmp_path / "x.xlsx")]) == 2
+    assert (
+        main(
+            ["scorecard", "--data", str(tiny_bank), "--quarter", "2031Q1", "--out", str(tmp_path / "x.xlsx")]
+        )
+        == 2
+    )
     assert "no data for 2031Q1" in capsys.readouterr().err
     assert not (tmp_path / "x.xlsx").exists()

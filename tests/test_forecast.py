@@ -27,9 +27,15 @@ MONTH_END_BOOST = 1.6
 HOLIDAYS = ["2025-10-01", "2025-10-02"]  # branches closed
 
 
-def synthetic_contacts(weeks=14, start="2025-09-01", seed=7, base=3.0, alpha=0.05,
-                       branches=(("B01", 1.0), ("B02", 1.6)),
-                       channels=(("phone", 1.0), ("counter", 0.6))):
+def synthetic_contacts(
+    weeks=14,
+    start="2025-09-01",
+    seed=7,
+    base=3.0,
+    alpha=0.05,
+    branches=(("B01", 1.0), ("B02", 1.6)),
+    channels=(("phone", 1.0), ("counter", 0.6)),
+):
     """Gamma-Poisson (NB2) counts per 15 minutes, arrivals spread uniformly inside."""
     rng = np.random.default_rng(seed)
     days = pd.date_range(start, periods=7 * weeks, freq="D")
@@ -41,11 +47,18 @@ def synthetic_contacts(weeks=14, start="2025-09-01", seed=7, base=3.0, alpha=0.0
     frames = []
     for b, bs in branches:
         for ch, cs in channels:
-            mu = (base * bs * cs * WEEKDAY_FACTOR[grid["weekday"]] * HOUR_PROFILE[grid["hour"] - 9]
-                  * np.where(grid["month_end"], MONTH_END_BOOST, 1.0))
+            mu = (
+                base
+                * bs
+                * cs
+                * WEEKDAY_FACTOR[grid["weekday"]]
+                * HOUR_PROFILE[grid["hour"] - 9]
+                * np.where(grid["month_end"], MONTH_END_BOOST, 1.0)
+            )
             k = rng.poisson(rng.gamma(1 / alpha, alpha * mu))
-            t0 = (grid["date"] + pd.to_timedelta(grid["hour"] * 60 + grid["quarter"] * 15,
-                                                 unit="min")).to_numpy()
+            t0 = (
+                grid["date"] + pd.to_timedelta(grid["hour"] * 60 + grid["quarter"] * 15, unit="min")
+            ).to_numpy()
             ts = np.repeat(t0, k) + pd.to_timedelta(rng.uniform(0, 900, k.sum()), unit="s")
             frames.append(pd.DataFrame({"branch_id": b, "channel": ch, "arrival_ts": ts}))
     return pd.concat(frames, ignore_index=True)
@@ -60,8 +73,9 @@ def contacts():
 
 
 def test_aggregate_zero_fills_opening_hours():
-    ts = pd.to_datetime(["2026-01-05 09:10", "2026-01-05 09:20", "2026-01-05 11:05",
-                         "2026-01-12 10:40", "2026-01-13 09:00"])
+    ts = pd.to_datetime(
+        ["2026-01-05 09:10", "2026-01-05 09:20", "2026-01-05 11:05", "2026-01-12 10:40", "2026-01-13 09:00"]
+    )
     c = pd.DataFrame({"branch_id": ["B1"] * 4 + ["B2"], "channel": "phone", "arrival_ts": ts})
     g = aggregate_contacts(c, 60)
     b1 = g[g["branch_id"] == "B1"]
@@ -73,8 +87,9 @@ def test_aggregate_zero_fills_opening_hours():
     g30 = aggregate_contacts(c, 30)
     assert g30["contacts"].sum() == len(c)
     assert (g30["interval_start"].dt.minute % 30 == 0).all()
-    merged = aggregate_contacts(c.assign(channel=["phone", "counter", "phone", "online",
-                                                  "phone"]), 60, by_channel=False)
+    merged = aggregate_contacts(
+        c.assign(channel=["phone", "counter", "phone", "online", "phone"]), 60, by_channel=False
+    )
     assert set(merged["channel"]) == {"all"} and merged["contacts"].sum() == len(c)
 
 
@@ -136,10 +151,11 @@ def test_grouped_fit_equals_row_level_statsmodels_glm():
     # must give the same coefficients.
     import statsmodels.api as sm
 
-    one = synthetic_contacts(weeks=6, seed=3, branches=(("B01", 1.0),),
-                             channels=(("phone", 1.0),))
-    for model, fam in (("poisson", sm.families.Poisson()),
-                       ("negbin", sm.families.NegativeBinomial(alpha=0.05))):
+    one = synthetic_contacts(weeks=6, seed=3, branches=(("B01", 1.0),), channels=(("phone", 1.0),))
+    for model, fam in (
+        ("poisson", sm.families.Poisson()),
+        ("negbin", sm.families.NegativeBinomial(alpha=0.05)),
+    ):
         f = DemandForecaster(model=model, interval_minutes=60, alpha=0.05).fit(one)
         h = f.history_
         cells = pd.Categorical(h["weekday"] * 100 + h["slot"])
@@ -163,16 +179,17 @@ def test_predict_shape_and_non_negative(minutes):
     per_series_day = p.groupby(["channel", p["interval_start"].dt.day_of_week]).size()
     # Mon-Fri 09:00-17:00 and Saturday 09:00-12:00; Sunday closed
     assert per_series_day.xs("phone").to_dict() == {d: 8 * 60 // minutes for d in range(5)} | {
-        5: 3 * 60 // minutes}
+        5: 3 * 60 // minutes
+    }
     # the Monday peak is forecast above Wednesday
-    day = p[p["channel"] == "phone"].groupby(p["interval_start"].dt.day_of_week)[
-        "expected_contacts"].sum()
+    day = p[p["channel"] == "phone"].groupby(p["interval_start"].dt.day_of_week)["expected_contacts"].sum()
     assert day[0] > day[2] and day[4] > day[2]
 
 
 def test_closed_holidays_are_not_forecast(contacts):
-    f = DemandForecaster(model="poisson", interval_minutes=60, holidays=HOLIDAYS + ["2025-12-25"]
-                         ).fit(contacts)
+    f = DemandForecaster(model="poisson", interval_minutes=60, holidays=HOLIDAYS + ["2025-12-25"]).fit(
+        contacts
+    )
     p = f.predict("2025-12-22", "2025-12-27")
     assert not (p["interval_start"].dt.strftime("%m-%d") == "12-25").any()
     assert (p["interval_start"].dt.strftime("%m-%d") == "12-24").any()
@@ -186,16 +203,18 @@ def test_seasonal_naive_repeats_last_week(contacts):
     h = h[(h["branch_id"] == "B01") & (h["channel"] == "phone")]
     last_week = h[h["date"] > last_day - pd.Timedelta(days=7)]
     q = p[(p["branch_id"] == "B01") & (p["channel"] == "phone")]
-    assert sorted(q["expected_contacts"].tolist()) == sorted(
-        last_week["contacts"].astype(float).tolist())
+    assert sorted(q["expected_contacts"].tolist()) == sorted(last_week["contacts"].astype(float).tolist())
 
 
 # --------------------------------------------------------------------------- errors
 
 
 def test_errors(contacts):
-    with pytest.raises(ParamsError, match="The 'interval_minutes' parameter of DemandForecaster "
-                                          "must be one of 15, 30, 60. Got 20 instead."):
+    with pytest.raises(
+        ParamsError,
+        match="The 'interval_minutes' parameter of DemandForecaster "
+        "must be one of 15, 30, 60. Got 20 instead.",
+    ):
         DemandForecaster(interval_minutes=20).fit(contacts)
     with pytest.raises(ParamsError, match="'model' parameter of DemandForecaster"):
         DemandForecaster(model="arima").fit(contacts)

@@ -48,13 +48,25 @@ DOMAIN_KPI_TERMS = {
     "churn_rate": ("churn rate", "客户流失率"),  # 001
 }
 ROLES_ZH = {
-    "customer_service_rep": "客服代表", "teller": "柜员", "customer_manager": "客户经理",
-    "lobby_manager": "大堂经理", "service_manager": "客服经理", "data_analyst": "数据分析师",
+    "customer_service_rep": "客服代表",
+    "teller": "柜员",
+    "customer_manager": "客户经理",
+    "lobby_manager": "大堂经理",
+    "service_manager": "客服经理",
+    "data_analyst": "数据分析师",
 }
 STATUS_WORDS = [
-    "status_met", "status_below", "status_insufficient", "grade_excellent", "grade_good",
-    "grade_pass", "grade_needs_improvement", "action_reward", "action_cut",
-    "action_heavier_cut", "action_recheck",
+    "status_met",
+    "status_below",
+    "status_insufficient",
+    "grade_excellent",
+    "grade_good",
+    "grade_pass",
+    "grade_needs_improvement",
+    "action_reward",
+    "action_cut",
+    "action_heavier_cut",
+    "action_recheck",
 ]
 
 
@@ -106,15 +118,13 @@ def test_kpi_and_role_tables_are_complete():
 
 def test_status_words():
     assert [t(k, "zh") for k in STATUS_WORDS[:3]] == ["达标", "未达标", "数据不足"]
-    assert [t(k, "en") for k in STATUS_WORDS[3:7]] == [
-        "excellent", "good", "pass", "needs improvement"]
+    assert [t(k, "en") for k in STATUS_WORDS[3:7]] == ["excellent", "good", "pass", "needs improvement"]
     assert t("action_recheck", "zh") == "下期复查"
 
 
 def test_units_and_label_map():
     assert unit_label("seconds", "zh") == "秒" and unit_label("unit_yuan", "en") == "yuan"
-    assert label_map(["label_branch", "label_score"], "zh") == {
-        "label_branch": "网点", "label_score": "得分"}
+    assert label_map(["label_branch", "label_score"], "zh") == {"label_branch": "网点", "label_score": "得分"}
 
 
 def test_unknown_keys_and_languages_raise():

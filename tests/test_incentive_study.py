@@ -84,9 +84,11 @@ def test_planted_effect_inside_robust_interval(default_ds, truth, kpi, level):
     study = IncentiveStudy(default_ds, kpi, level, max_leave_one_out=0)
     r = study.result_
     assert study.status_ == "ok"
-    print(f"\n{kpi:22s} {level:15s} robust {r.estimate:.4f} [{r.ci_low:.4f}, {r.ci_high:.4f}]  "
-          f"TWFE {r.twfe.estimate:.4f} [{r.twfe.ci_low:.4f}, {r.twfe.ci_high:.4f}]  "
-          f"pre-trend p {r.pretrend.pvalue:.3f} power {r.pretrend.power:.2f}")
+    print(
+        f"\n{kpi:22s} {level:15s} robust {r.estimate:.4f} [{r.ci_low:.4f}, {r.ci_high:.4f}]  "
+        f"TWFE {r.twfe.estimate:.4f} [{r.twfe.ci_low:.4f}, {r.twfe.ci_high:.4f}]  "
+        f"pre-trend p {r.pretrend.pvalue:.3f} power {r.pretrend.power:.2f}"
+    )
     assert r.ci_low <= true <= r.ci_high
     assert r.twfe.ci_low <= true <= r.twfe.ci_high
     assert r.pvalue < 0.001  # the effect is found, not just "not excluded"
@@ -113,11 +115,14 @@ def test_planted_drop_biases_satisfaction_slightly_upward(default_ds, truth):
     assert drop["quarter"] == "2026Q4" and dropped in truth["bonus_scheme"]["never_treated"]
     assert len(truth["bonus_scheme"]["never_treated"]) == 6
     full = IncentiveStudy(default_ds, SAT, "branch-quarter")
-    without = IncentiveStudy(default_ds, SAT, "branch-quarter", exclude_branches=(dropped,),
-                             max_leave_one_out=0)
+    without = IncentiveStudy(
+        default_ds, SAT, "branch-quarter", exclude_branches=(dropped,), max_leave_one_out=0
+    )
     bias = full.result_.estimate - without.result_.estimate
-    print(f"\nwith {dropped} {full.result_.estimate:.4f}, without {without.result_.estimate:.4f}, "
-          f"bias {bias:+.4f}")
+    print(
+        f"\nwith {dropped} {full.result_.estimate:.4f}, without {without.result_.estimate:.4f}, "
+        f"bias {bias:+.4f}"
+    )
     assert 0.0 < bias < 0.01
     for s in (full, without):
         assert s.result_.ci_low <= 0.06 <= s.result_.ci_high
@@ -138,8 +143,15 @@ def test_planted_drop_biases_satisfaction_slightly_upward(default_ds, truth):
 def test_study_sections_render_and_state_the_caveats(default_ds):
     study = IncentiveStudy(default_ds, XS, "branch-quarter", max_leave_one_out=3)
     report = IncentiveReport.from_study(study)
-    for block in (report.title(), report.heading("diagnostics"), report.definition(), report.summary_table(),
-                  report.diagnostics(), report.robustness(), report.conclusion()):
+    for block in (
+        report.title(),
+        report.heading("diagnostics"),
+        report.definition(),
+        report.summary_table(),
+        report.diagnostics(),
+        report.robustness(),
+        report.conclusion(),
+    ):
         assert isinstance(block, HtmlBlock) and block._repr_html_()
     diag = _text(report.diagnostics())
     assert "12 branches" in diag and "Small sample" in diag  # < 20 clusters flagged
@@ -170,8 +182,9 @@ def test_study_in_chinese(default_ds):
 
 
 def test_names_are_escaped(default_ds):
-    report = IncentiveReport(default_ds, SAT, "branch-quarter", exclude_branches=("<script>x</script>",),
-                             max_leave_one_out=0)
+    report = IncentiveReport(
+        default_ds, SAT, "branch-quarter", exclude_branches=("<script>x</script>",), max_leave_one_out=0
+    )
     html = report.definition().html
     assert "<script>" not in html and "&lt;script&gt;" in html
 
@@ -335,14 +348,19 @@ def test_notebook_runs_on_tiny_bank(tiny_bank, tmp_path, monkeypatch):
     monkeypatch.setenv("BANKPERF_DATA", str(tiny_bank))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     out = tmp_path / "incentive_study.ipynb"
-    pm.execute_notebook(str(REPO / "notebooks" / "incentive_study.ipynb"), str(out),
-                        cwd=str(tmp_path), progress_bar=False)
+    pm.execute_notebook(
+        str(REPO / "notebooks" / "incentive_study.ipynb"), str(out), cwd=str(tmp_path), progress_bar=False
+    )
     nb = nbformat.read(out, as_version=4)
     assert nb.metadata.papermill.parameters == {}
     html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
     assert "too few branches" in html
-    heads = [o["data"]["application/x.bankperf-headline+json"] for c in nb.cells
-             for o in c.get("outputs", []) if "application/x.bankperf-headline+json" in o.get("data", {})]
+    heads = [
+        o["data"]["application/x.bankperf-headline+json"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "application/x.bankperf-headline+json" in o.get("data", {})
+    ]
     assert heads and heads[-1]["incentive_status"] == "too_few_branches"
 
 

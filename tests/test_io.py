@@ -62,7 +62,12 @@ def test_unparseable_value_in_csv_names_row_and_column(bank_copy):
     err = _issues(bank_copy)
     (issue,) = err.issues
     assert (issue.table, issue.file, issue.row, issue.column, issue.value) == (
-        "surveys", "surveys.csv", 10, "score", "nine")
+        "surveys",
+        "surveys.csv",
+        10,
+        "score",
+        "nine",
+    )
     assert "integer" in issue.expected
     assert "row 10 (line 11)" in str(err)
 
@@ -210,8 +215,7 @@ def test_fingerprint_same_seed_same_different_seed_different(tmp_path, tiny_bank
 
     make_demo_bank(tmp_path / "a", scale="tiny", seed=1)
     make_demo_bank(tmp_path / "b", scale="tiny", seed=2)
-    with load_dataset(tmp_path / "a") as a, load_dataset(tmp_path / "b") as b, \
-            load_dataset(tiny_bank) as ref:
+    with load_dataset(tmp_path / "a") as a, load_dataset(tmp_path / "b") as b, load_dataset(tiny_bank) as ref:
         assert a.fingerprint == ref.fingerprint
         assert b.fingerprint != ref.fingerprint
 

@@ -31,46 +31,86 @@ def _small_bank(folder):
     d = dt.date(2026, 7, 1)
     days = [d + dt.timedelta(days=i) for i in range(5)]
     tables = {
-        "branches": pd.DataFrame({"branch_id": ["B1"], "branch_name": ["One"], "region": ["N"],
-                                  "branch_type": ["standard"]}),
-        "staff": pd.DataFrame({"staff_id": ["T1", "R1"], "staff_name": ["Teller", "Rep"],
-                               "branch_id": ["B1", "B1"], "role": ["teller", "customer_service_rep"],
-                               "counter_type": ["cash", None],
-                               "hire_date": ["2020-01-01", "2020-01-01"], "leave_date": [None, None]}),
+        "branches": pd.DataFrame(
+            {"branch_id": ["B1"], "branch_name": ["One"], "region": ["N"], "branch_type": ["standard"]}
+        ),
+        "staff": pd.DataFrame(
+            {
+                "staff_id": ["T1", "R1"],
+                "staff_name": ["Teller", "Rep"],
+                "branch_id": ["B1", "B1"],
+                "role": ["teller", "customer_service_rep"],
+                "counter_type": ["cash", None],
+                "hire_date": ["2020-01-01", "2020-01-01"],
+                "leave_date": [None, None],
+            }
+        ),
         # cash 500 / 1,000,000 = 0.05 %; ledger 5 / 1000 = 0.5 %; handling 500 min / 100 = 5 min;
         # volume: 1200 transactions in July vs baseline 1000 = 120 % (the 100 above are a
         # separate day with 500 minutes: handling = (500 + 0 ...) see below)
-        "teller_transactions": pd.DataFrame({
-            "staff_id": ["T1", "T1"], "branch_id": ["B1", "B1"],
-            "work_date": ["2026-07-01", "2026-07-02"],
-            "n_transactions": [100, 1100],
-            "cash_handled_yuan": [1_000_000.0, 0.0], "cash_error_yuan": [500.0, 0.0],
-            "ledger_entries": [1000, 0], "ledger_errors": [5, 0],
-            "handling_seconds": [500 * 60.0, 1100 * 5 * 60.0]}),
+        "teller_transactions": pd.DataFrame(
+            {
+                "staff_id": ["T1", "T1"],
+                "branch_id": ["B1", "B1"],
+                "work_date": ["2026-07-01", "2026-07-02"],
+                "n_transactions": [100, 1100],
+                "cash_handled_yuan": [1_000_000.0, 0.0],
+                "cash_error_yuan": [500.0, 0.0],
+                "ledger_entries": [1000, 0],
+                "ledger_errors": [5, 0],
+                "handling_seconds": [500 * 60.0, 1100 * 5 * 60.0],
+            }
+        ),
         # on-site 8.5 (8, 9) and call-back 8.5 (7, 10) for the rep
-        "surveys": pd.DataFrame({
-            "survey_id": ["s1", "s2", "s3", "s4"], "branch_id": ["B1"] * 4, "staff_id": ["R1"] * 4,
-            "survey_date": ["2026-07-03"] * 4,
-            "channel": ["on_site", "on_site", "phone_callback", "phone_callback"],
-            "score": [8, 9, 7, 10]}),
+        "surveys": pd.DataFrame(
+            {
+                "survey_id": ["s1", "s2", "s3", "s4"],
+                "branch_id": ["B1"] * 4,
+                "staff_id": ["R1"] * 4,
+                "survey_date": ["2026-07-03"] * 4,
+                "channel": ["on_site", "on_site", "phone_callback", "phone_callback"],
+                "score": [8, 9, 7, 10],
+            }
+        ),
         # complaint resolution 4, 3, 5, 4, 3 -> 3.8
-        "complaints": pd.DataFrame({
-            "complaint_id": [f"k{i}" for i in range(5)], "branch_id": ["B1"] * 5,
-            "staff_id": ["R1"] * 5,
-            "opened_ts": ["2026-07-01 09:00:00"] * 5,
-            "closed_ts": ["2026-07-01 10:00:00", "2026-07-02 08:59:59", "2026-07-02 09:00:00",
-                          "2026-07-02 09:00:01", "2026-07-05 09:00:00"],
-            "resolution_score": [4, 3, 5, 4, 3]}),
+        "complaints": pd.DataFrame(
+            {
+                "complaint_id": [f"k{i}" for i in range(5)],
+                "branch_id": ["B1"] * 5,
+                "staff_id": ["R1"] * 5,
+                "opened_ts": ["2026-07-01 09:00:00"] * 5,
+                "closed_ts": [
+                    "2026-07-01 10:00:00",
+                    "2026-07-02 08:59:59",
+                    "2026-07-02 09:00:00",
+                    "2026-07-02 09:00:01",
+                    "2026-07-05 09:00:00",
+                ],
+                "resolution_score": [4, 3, 5, 4, 3],
+            }
+        ),
         # dress: 3 days at 10 and 2 days at 8 over 5 days -> 9.2
-        "inspections": pd.DataFrame({
-            "inspection_id": [f"i{i}" for i in range(5)], "staff_id": ["T1"] * 5,
-            "branch_id": ["B1"] * 5, "inspection_date": [str(x) for x in days],
-            "aspect": ["dress"] * 5, "score": [10, 10, 10, 8, 8]}),
+        "inspections": pd.DataFrame(
+            {
+                "inspection_id": [f"i{i}" for i in range(5)],
+                "staff_id": ["T1"] * 5,
+                "branch_id": ["B1"] * 5,
+                "inspection_date": [str(x) for x in days],
+                "aspect": ["dress"] * 5,
+                "score": [10, 10, 10, 8, 8],
+            }
+        ),
         # training: 8 of 10 sessions attended -> 80 %
-        "training": pd.DataFrame({
-            "session_id": [f"t{i}" for i in range(10)], "staff_id": ["T1"] * 10,
-            "session_date": ["2026-07-10"] * 10, "topic": ["x"] * 10,
-            "attended": [True] * 8 + [False] * 2, "exam_score": [90.0] * 8 + [None] * 2}),
+        "training": pd.DataFrame(
+            {
+                "session_id": [f"t{i}" for i in range(10)],
+                "staff_id": ["T1"] * 10,
+                "session_date": ["2026-07-10"] * 10,
+                "topic": ["x"] * 10,
+                "attended": [True] * 8 + [False] * 2,
+                "exam_score": [90.0] * 8 + [None] * 2,
+            }
+        ),
     }
     return _write(folder, tables)
 
@@ -181,9 +221,20 @@ def test_rates_in_unit_interval(demo):
 
 def test_levels_periods_and_columns(demo):
     _, k = demo
-    assert list(k.columns) == ["level", "entity_id", "branch_id", "region", "role",
-                               "period_type", "period", "kpi", "value", "numerator",
-                               "denominator", "n"]
+    assert list(k.columns) == [
+        "level",
+        "entity_id",
+        "branch_id",
+        "region",
+        "role",
+        "period_type",
+        "period",
+        "kpi",
+        "value",
+        "numerator",
+        "denominator",
+        "n",
+    ]
     assert set(k.level) == {"staff", "branch", "region", "bank"}
     assert set(k.period_type) == {"month", "quarter", "year"}
     staff = k[k.level == "staff"]
@@ -198,13 +249,13 @@ def test_additive_rollups(demo):
     br_q = sat[(sat.level == "branch") & (sat.period_type == "quarter")]
     bank_q = sat[(sat.level == "bank") & (sat.period_type == "quarter")].set_index("period")
     sums = br_q.groupby("period")[["numerator", "denominator"]].sum()
-    pd.testing.assert_frame_equal(sums, bank_q[["numerator", "denominator"]].loc[sums.index],
-                                  check_names=False)
+    pd.testing.assert_frame_equal(
+        sums, bank_q[["numerator", "denominator"]].loc[sums.index], check_names=False
+    )
     months = sat[(sat.level == "bank") & (sat.period_type == "month")].copy()
     months["q"] = pd.PeriodIndex(months.period, freq="M").asfreq("Q").astype(str)
     by_q = months.groupby("q")[["numerator", "denominator"]].sum()
-    assert np.allclose(by_q.loc[bank_q.index].to_numpy(),
-                       bank_q[["numerator", "denominator"]].to_numpy())
+    assert np.allclose(by_q.loc[bank_q.index].to_numpy(), bank_q[["numerator", "denominator"]].to_numpy())
 
 
 def test_matches_pandas_reference(demo, tiny_bank):
@@ -215,8 +266,9 @@ def test_matches_pandas_reference(demo, tiny_bank):
     ans = c[c.answer_ts.notna()]
     wait = (ans.answer_ts - ans.arrival_ts).dt.total_seconds()
     ref_rt = wait.groupby(ans.staff_id).mean()
-    ref_sl = (c.answer_ts.notna() & ((c.answer_ts - c.arrival_ts).dt.total_seconds() <= 30)
-              ).groupby(c.branch_id).sum() / c.groupby("branch_id").size()
+    ref_sl = (c.answer_ts.notna() & ((c.answer_ts - c.arrival_ts).dt.total_seconds() <= 30)).groupby(
+        c.branch_id
+    ).sum() / c.groupby("branch_id").size()
     ref_res = ans.resolved.astype(bool).groupby(ans.branch_id).mean()
     q = k[k.period == "2026Q3"]
     got_rt = q[(q.level == "staff") & (q.kpi == "response_time_seconds")].set_index("entity_id").value
@@ -245,12 +297,16 @@ def test_period_filter_equals_full_run(demo):
 
 def test_review_360_weights(tmp_path):
     folder = _small_bank(tmp_path / "s")
-    pd.DataFrame({
-        "review_id": ["a", "b", "c", "d", "e"], "reviewee_id": ["R1"] * 5,
-        "review_date": ["2026-08-01"] * 5,
-        "rater_role": ["supervisor", "peer", "peer", "customer", "self"],
-        "dimension": ["teamwork"] * 5, "score": [80.0, 70.0, 90.0, 60.0, 100.0],
-    }).to_csv(folder / "reviews_360.csv", index=False)
+    pd.DataFrame(
+        {
+            "review_id": ["a", "b", "c", "d", "e"],
+            "reviewee_id": ["R1"] * 5,
+            "review_date": ["2026-08-01"] * 5,
+            "rater_role": ["supervisor", "peer", "peer", "customer", "self"],
+            "dimension": ["teamwork"] * 5,
+            "score": [80.0, 70.0, 90.0, 60.0, 100.0],
+        }
+    ).to_csv(folder / "reviews_360.csv", index=False)
     k = compute_kpis(load_dataset(folder), period="2026Q3")
     # 0.4*80 + 0.3*mean(70, 90) + 0.2*60 + 0.1*100 = 32 + 24 + 12 + 10 = 78
     assert _v(k, "review_360_score", "R1", "2026Q3") == pytest.approx(78.0)
@@ -275,8 +331,9 @@ def test_quarter_grain_equals_month_grain(demo):
     assert np.allclose(a.value.to_numpy(), b.value.to_numpy(), equal_nan=True, rtol=1e-12)
 
 
-@pytest.mark.parametrize("levels", [("staff",), ("branch",), ("staff", "branch"),
-                                    ("branch", "region", "bank"), ("bank",)])
+@pytest.mark.parametrize(
+    "levels", [("staff",), ("branch",), ("staff", "branch"), ("branch", "region", "bank"), ("bank",)]
+)
 def test_any_subset_of_levels(demo, levels):
     ds, k = demo
     sub = compute_kpis(ds, period="2026Q3", levels=levels, period_types=("quarter",))

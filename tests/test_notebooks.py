@@ -29,11 +29,12 @@ def test_notebook_is_thin(path):
             continue
         tree = ast.parse(cell.source)
         for node in ast.walk(tree):
-            assert not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda), \
+            assert not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda), (
                 f"{path.name} cell {i} defines a function or class"
-            assert not isinstance(node, ast.For | ast.While | ast.ListComp | ast.DictComp
-                                  | ast.SetComp | ast.GeneratorExp), \
-                f"{path.name} cell {i} loops: move the logic into bankperf_analysis/"
+            )
+            assert not isinstance(
+                node, ast.For | ast.While | ast.ListComp | ast.DictComp | ast.SetComp | ast.GeneratorExp
+            ), f"{path.name} cell {i} loops: move the logic into bankperf_analysis/"
         assert "filterwarnings" not in cell.source and "%%capture" not in cell.source
 
 
@@ -54,10 +55,25 @@ def test_parameters_cell_is_typed_and_documented(path):
 
 def test_nbval_runs_every_notebook_with_defaults(tiny_bank, tmp_path):
     """nbval (lax): every notebook executes top to bottom with its default parameters."""
-    env = {**os.environ, "BANKPERF_DATA": str(tiny_bank), "MPLBACKEND": "Agg",
-           "OPENBLAS_NUM_THREADS": "1"}
+    env = {**os.environ, "BANKPERF_DATA": str(tiny_bank), "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p",
-         "no:cacheprovider", "-q", "--rootdir", str(tmp_path), *map(str, NOTEBOOKS)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--rootdir",
+            str(tmp_path),
+            *map(str, NOTEBOOKS),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

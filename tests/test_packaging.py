@@ -23,7 +23,18 @@ def wheel(tmp_path_factory) -> Path:
     """The wheel of this checkout, built as `pip install .` builds it (hatchling)."""
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
         check=True,
     )
     (whl,) = out.glob("bankperf_analysis-*.whl")
@@ -37,7 +48,9 @@ def test_wheel_carries_notebooks_scheme_templates_and_py_typed(wheel):
             member = f"bankperf_analysis/notebooks/{nb.name}"
             assert member in names, f"the wheel lacks {member}: add it to force-include in pyproject.toml"
             assert z.read(member) == nb.read_bytes()
-        assert z.read("bankperf_analysis/scheme/default.yaml") == (REPO / "params" / "scheme.yaml").read_bytes()
+        assert (
+            z.read("bankperf_analysis/scheme/default.yaml") == (REPO / "params" / "scheme.yaml").read_bytes()
+        )
         assert "bankperf_analysis/py.typed" in names
         for tpl in (REPO / "bankperf_analysis" / "runner" / "templates").rglob("*"):
             if tpl.is_file():
@@ -68,39 +81,91 @@ def installed(wheel, tmp_path_factory) -> Path:
     env = root / "venv"
     venv.EnvBuilder(with_pip=False).create(env)
     py = env / "bin" / "python"
-    site = Path(subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [py, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     (site / "_borrowed_deps.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
     # Data files that the dependencies install under <prefix>/share (nbconvert's templates).
     (env / "share").mkdir(exist_ok=True)
     (env / "share" / "jupyter").symlink_to(Path(sys.prefix) / "share" / "jupyter")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps",
-                    "--no-index", str(wheel)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(py),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        check=True,
+    )
     return env
 
 
 def _run(env: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "BANKPERF_DATA")}
-    return subprocess.run([str(env / "bin" / args[0]), *args[1:]], cwd=cwd, env=clean,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [str(env / "bin" / args[0]), *args[1:]],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_installed_wheel_renders_a_branch_report(installed, tmp_path):
-    where = _run(installed, "python", "-c", "import bankperf_analysis; print(bankperf_analysis.__file__)",
-                 cwd=tmp_path)
+    where = _run(
+        installed, "python", "-c", "import bankperf_analysis; print(bankperf_analysis.__file__)", cwd=tmp_path
+    )
     assert where.returncode == 0, where.stderr
     assert Path(where.stdout.strip()).is_relative_to(installed), where.stdout  # not the checkout
 
     made = _run(installed, "bankperf", "demo-data", "bank", "--scale", "tiny", "--quiet", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     branch = str(pd.read_parquet(tmp_path / "bank" / "branches.parquet").branch_id.iloc[0])
-    rep = _run(installed, "bankperf", "report", "--data", "bank", "--quarter", "2026Q4", "--branch", branch,
-               "--out", "out", "--jobs", "1", "--no-progress", cwd=tmp_path)
+    rep = _run(
+        installed,
+        "bankperf",
+        "report",
+        "--data",
+        "bank",
+        "--quarter",
+        "2026Q4",
+        "--branch",
+        branch,
+        "--out",
+        "out",
+        "--jobs",
+        "1",
+        "--no-progress",
+        cwd=tmp_path,
+    )
     assert rep.returncode == 0, rep.stdout + rep.stderr
     page = (tmp_path / "out" / "2026Q4" / f"{branch}.html").read_text(encoding="utf-8")
     assert f"({branch})" in page and "<script" not in page.lower()
 
-    card = _run(installed, "bankperf", "scorecard", "--data", "bank", "--quarter", "2026Q4",
-                "--out", "card.xlsx", "--no-progress", cwd=tmp_path)
+    card = _run(
+        installed,
+        "bankperf",
+        "scorecard",
+        "--data",
+        "bank",
+        "--quarter",
+        "2026Q4",
+        "--out",
+        "card.xlsx",
+        "--no-progress",
+        cwd=tmp_path,
+    )
     assert card.returncode == 0, card.stderr  # reads the default scheme from the wheel
     assert (tmp_path / "card.xlsx").is_file()

@@ -40,8 +40,9 @@ def test_font_ships_with_the_package_and_registers():
 def test_chinese_figure_renders_without_missing_glyphs(lang, restore_rc, caplog):
     import matplotlib.pyplot as plt
 
-    with warnings.catch_warnings(record=True) as caught, caplog.at_level(
-        logging.WARNING, logger="matplotlib"
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        caplog.at_level(logging.WARNING, logger="matplotlib"),
     ):
         warnings.simplefilter("always")
         use_report_style(lang)

@@ -63,8 +63,9 @@ def _expected_tiles(bank, branch: str) -> dict[str, tuple[str, int]]:
     day = pd.to_datetime(surveys["survey_date"])
     surveys = surveys[(surveys["branch_id"] == branch) & (day >= start) & (day < end)]
     contacts = pd.read_parquet(bank / "contacts.parquet")
-    contacts = contacts[(contacts["branch_id"] == branch) & (contacts["arrival_ts"] >= start)
-                        & (contacts["arrival_ts"] < end)]
+    contacts = contacts[
+        (contacts["branch_id"] == branch) & (contacts["arrival_ts"] >= start) & (contacts["arrival_ts"] < end)
+    ]
     wait = (contacts["answer_ts"] - contacts["arrival_ts"]).dt.total_seconds()
     answered = contacts["answer_ts"].notna()
     counter = answered & (contacts["channel"] == "counter")
@@ -112,7 +113,7 @@ def test_report_is_self_contained_and_small(rendered, two_branches):
     assert "<script" not in page.lower()
     assert "data:image/png;base64" in page
     assert len(page.encode()) <= 250_000
-    assert "class=\"toc\"" in page  # table of contents
+    assert 'class="toc"' in page  # table of contents
 
 
 def test_branch_report_has_no_other_branch_staff(rendered, tiny_bank, two_branches):
@@ -133,8 +134,7 @@ def test_chinese_report_and_hostile_names(bank_copy, tmp_path):
     br = pd.read_parquet(bank_copy / "branches.parquet")
     br.loc[br.branch_id == branch, "branch_name"] = "<b onmouseover=x>Evil</b>"
     br.to_parquet(bank_copy / "branches.parquet")
-    res = build_reports(bank_copy, "2026Q4", tmp_path, branches=[branch], lang="zh", jobs=1,
-                        progress=False)
+    res = build_reports(bank_copy, "2026Q4", tmp_path, branches=[branch], lang="zh", jobs=1, progress=False)
     assert res.exit_code == 0, [f.error for f in res.failed]
     page = (tmp_path / "2026Q4" / f"{branch}.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in page
@@ -162,8 +162,10 @@ def planted_failure(tmp_path, monkeypatch):
         nb = nbformat.read(REPO / "notebooks" / "branch_quarter.ipynb", as_version=4)
         first = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
         message = f"planted failure for branch {bad}"
-        nb.cells.insert(first + 1, nbformat.v4.new_code_cell(
-            f"if branch_id == {bad!r}:\n    raise RuntimeError({message!r})"))
+        nb.cells.insert(
+            first + 1,
+            nbformat.v4.new_code_cell(f"if branch_id == {bad!r}:\n    raise RuntimeError({message!r})"),
+        )
         package = tmp_path / "installed" / "bankperf_analysis"
         copy = package / "notebooks" / "branch_quarter.ipynb"
         copy.parent.mkdir(parents=True)
@@ -183,8 +185,24 @@ def test_failed_branch_is_not_published(bank_copy, tmp_path, capsys, planted_fai
     folder = tmp_path / "o" / "2026Q4"
     folder.mkdir(parents=True)
     (folder / f"{bad}.html").write_text("<p>last run's numbers</p>", encoding="utf-8")
-    code = main(["report", "--data", str(bank_copy), "--quarter", "2026Q4", "--branch", good,
-                 "--branch", bad, "--out", str(tmp_path / "o"), "--no-progress", "--jobs", "2"])
+    code = main(
+        [
+            "report",
+            "--data",
+            str(bank_copy),
+            "--quarter",
+            "2026Q4",
+            "--branch",
+            good,
+            "--branch",
+            bad,
+            "--out",
+            str(tmp_path / "o"),
+            "--no-progress",
+            "--jobs",
+            "2",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert (folder / f"{good}.html").is_file()
@@ -202,8 +220,22 @@ def test_relative_paths_as_typed_by_a_user(tiny_bank, tmp_path, monkeypatch):
     branch = _branch_ids(tiny_bank)[1]
     monkeypatch.chdir(tmp_path)
     shutil.copytree(tiny_bank, tmp_path / "data" / "demo")
-    code = main(["report", "--data", "data/demo", "--quarter", "2026Q4", "--branch", branch,
-                 "--out", "outputs", "--no-progress", "--jobs", "1"])
+    code = main(
+        [
+            "report",
+            "--data",
+            "data/demo",
+            "--quarter",
+            "2026Q4",
+            "--branch",
+            branch,
+            "--out",
+            "outputs",
+            "--no-progress",
+            "--jobs",
+            "1",
+        ]
+    )
     assert code == 0
     assert (tmp_path / "outputs" / "2026Q4" / f"{branch}.html").is_file()
 
@@ -220,7 +252,7 @@ def test_roles_not_scored_individually_are_labelled_so(rendered, tiny_bank, two_
     assert len(mine)  # the tiny bank has such staff in every branch
     page = (folder / f"{branch}.html").read_text(encoding="utf-8")
     for sid in mine.staff_id:
-        row = page[page.index(f"({sid})"):].split("</tr>")[0]
+        row = page[page.index(f"({sid})") :].split("</tr>")[0]
         assert "not scored (role)" in row and "insufficient data" not in row, sid
 
 
@@ -234,8 +266,14 @@ def _first_branch(bank):
 def _bankperf(root, *args):
     """``bankperf`` run from the package copy at ``root`` (its kernels inherit PYTHONPATH)."""
     env = {**os.environ, "PYTHONPATH": str(root)}
-    proc = subprocess.run([sys.executable, "-m", "bankperf_analysis.cli", *args], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bankperf_analysis.cli", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 
@@ -250,8 +288,9 @@ def _shown(page, what):
 def test_changing_one_line_of_a_kpi_function_reruns_the_report(tiny_bank, tmp_path):
     """The cache key hashes the package's code: a one-line KPI change re-renders (issue 11, item 6)."""
     root = tmp_path / "copy"
-    shutil.copytree(REPO / "bankperf_analysis", root / "bankperf_analysis",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "bankperf_analysis", root / "bankperf_analysis", ignore=shutil.ignore_patterns("__pycache__")
+    )
     (root / "notebooks").mkdir()
     for nb in (REPO / "notebooks").glob("*.ipynb"):
         shutil.copy(nb, root / "notebooks" / nb.name)
@@ -259,8 +298,20 @@ def test_changing_one_line_of_a_kpi_function_reruns_the_report(tiny_bank, tmp_pa
     shutil.copy(REPO / "params" / "scheme.yaml", root / "params" / "scheme.yaml")
     branch = _first_branch(tiny_bank)
     page = tmp_path / "out" / "2026Q3" / f"{branch}.html"
-    args = ["report", "--data", str(tiny_bank), "--quarter", "2026Q3", "--branch", branch,
-            "--out", str(tmp_path / "out"), "--no-progress", "--jobs", "1"]
+    args = [
+        "report",
+        "--data",
+        str(tiny_bank),
+        "--quarter",
+        "2026Q3",
+        "--branch",
+        branch,
+        "--out",
+        str(tmp_path / "out"),
+        "--no-progress",
+        "--jobs",
+        "1",
+    ]
 
     assert _bankperf(root, *args).startswith("1 rendered, 0 up to date, 0 failed")
     before = page.read_text(encoding="utf-8")
@@ -268,10 +319,14 @@ def test_changing_one_line_of_a_kpi_function_reruns_the_report(tiny_bank, tmp_pa
 
     # A satisfied customer scores >= the threshold; make it > (one line of the KPI's SQL).
     line = "count_if(score >= {thr}) AS sat"
-    (source,) = [p for p in (root / "bankperf_analysis" / "metrics").rglob("*.py")
-                 if line in p.read_text(encoding="utf-8")]
-    source.write_text(source.read_text(encoding="utf-8").replace(line, line.replace(">=", ">")),
-                      encoding="utf-8")
+    (source,) = [
+        p
+        for p in (root / "bankperf_analysis" / "metrics").rglob("*.py")
+        if line in p.read_text(encoding="utf-8")
+    ]
+    source.write_text(
+        source.read_text(encoding="utf-8").replace(line, line.replace(">=", ">")), encoding="utf-8"
+    )
     assert _bankperf(root, *args).startswith("1 rendered, 0 up to date, 0 failed")
     after = page.read_text(encoding="utf-8")
     assert _shown(after, "code digest") != _shown(before, "code digest")

@@ -79,11 +79,18 @@ def batch(tmp_path_factory):
 
     t0 = time.perf_counter()
     result = run_reports(
-        REPORT_NB, ITEMS, out, quarter=QUARTER, lang="zh", fingerprint="fp-1234abcd",
-        params_hash="ph-5678ef", jobs=2, prepare=prepare, progress=False,
+        REPORT_NB,
+        ITEMS,
+        out,
+        quarter=QUARTER,
+        lang="zh",
+        fingerprint="fp-1234abcd",
+        params_hash="ph-5678ef",
+        jobs=2,
+        prepare=prepare,
+        progress=False,
     )
-    return {"result": result, "out": out, "prepare_calls": calls,
-            "seconds": time.perf_counter() - t0}
+    return {"result": result, "out": out, "prepare_calls": calls, "seconds": time.perf_counter() - t0}
 
 
 def _html(batch, branch):
@@ -124,7 +131,7 @@ def test_report_html_is_clean_self_contained_and_small(batch, branch):
     # the headline bundle is not shown
     assert "x.bankperf-headline" not in page
     # footer: fingerprint, params hash, version, generation time
-    footer = page[page.index('<footer class="provenance">'):]
+    footer = page[page.index('<footer class="provenance">') :]
     assert "fp-1234abcd" in footer and "ph-5678ef" in footer
     assert bankperf_analysis.__version__ in footer
     assert "数据指纹" in footer and "生成时间" in footer and " UTC" in footer
@@ -150,7 +157,7 @@ def test_index_links_every_report_with_status(batch):
     index = (batch["out"] / QUARTER / "index.html").read_text(encoding="utf-8")
     assert batch["result"].index_paths == (batch["out"] / QUARTER / "index.html",)
     assert 'href="B01.html"' in index and 'href="0012.html"' in index
-    assert index.count("class=\"status-ok\"") == 2
+    assert index.count('class="status-ok"') == 2
     assert "Branch B01" in index  # item title
     assert "客户满意度" in index  # headline KPI label, translated
     assert "<script" not in index.lower() and "http://" not in index and "https://" not in index
@@ -172,9 +179,18 @@ def test_unchanged_batch_is_all_cached_and_fast(batch, tmp_path):
 
     before = {p.name: p.stat().st_mtime_ns for p in (out / QUARTER).glob("B01.html")}
     t0 = time.perf_counter()
-    again = run_reports(REPORT_NB, ITEMS, out, quarter=QUARTER, lang="zh",
-                        fingerprint="fp-1234abcd", params_hash="ph-5678ef", jobs=2,
-                        prepare=prepare, progress=False)
+    again = run_reports(
+        REPORT_NB,
+        ITEMS,
+        out,
+        quarter=QUARTER,
+        lang="zh",
+        fingerprint="fp-1234abcd",
+        params_hash="ph-5678ef",
+        jobs=2,
+        prepare=prepare,
+        progress=False,
+    )
     assert time.perf_counter() - t0 < 5
     assert [o.status for o in again.outcomes] == ["cached", "cached"]
     assert calls == []  # nothing to run: shared inputs not even prepared
@@ -201,21 +217,34 @@ def test_changed_param_reruns_only_that_item_and_force_reruns_all(tmp_path):
 def test_input_key_covers_every_input(tmp_path):
     from bankperf_analysis.runner.plan import plan_items
 
-    def key(nb=FAILING_NB, lang="en", fingerprint="fp", params_hash="ph", code="1",
-            item=None, digest="nb1"):
+    def key(nb=FAILING_NB, lang="en", fingerprint="fp", params_hash="ph", code="1", item=None, digest="nb1"):
         item = item or {"branch_id": "B01", "title": "T"}
-        (planned,) = plan_items(Path(nb), [item], lang=lang, quarter=QUARTER,
-                                fingerprint=fingerprint, params_hash=params_hash,
-                                id_param="branch_id", with_shared_inputs=False, nb_digest=digest,
-                                code_digest=code)
+        (planned,) = plan_items(
+            Path(nb),
+            [item],
+            lang=lang,
+            quarter=QUARTER,
+            fingerprint=fingerprint,
+            params_hash=params_hash,
+            id_param="branch_id",
+            with_shared_inputs=False,
+            nb_digest=digest,
+            code_digest=code,
+        )
         return planned.key
 
     base = key()
     assert key() == base  # deterministic
-    variants = [key(lang="zh"), key(fingerprint="fp2"), key(params_hash="ph2"), key(code="2"),
-                key(digest="nb2"), key(item={"branch_id": "B01", "title": "T", "data_dir": "/x"}),
-                key(item={"branch_id": "B01", "title": "Other"}),
-                key(item={"branch_id": "B01", "title": "T", "fingerprint": "per-item"})]
+    variants = [
+        key(lang="zh"),
+        key(fingerprint="fp2"),
+        key(params_hash="ph2"),
+        key(code="2"),
+        key(digest="nb2"),
+        key(item={"branch_id": "B01", "title": "T", "data_dir": "/x"}),
+        key(item={"branch_id": "B01", "title": "Other"}),
+        key(item={"branch_id": "B01", "title": "T", "fingerprint": "per-item"}),
+    ]
     assert base not in variants and len(set(variants)) == len(variants)
 
 
@@ -223,9 +252,17 @@ def test_cache_survives_a_lost_manifest(batch, tmp_path):
     out = tmp_path / "copy"
     shutil.copytree(batch["out"], out)
     (out / QUARTER / MANIFEST_NAME).unlink()
-    again = run_reports(REPORT_NB, ITEMS, out, quarter=QUARTER, lang="zh",
-                        fingerprint="fp-1234abcd", params_hash="ph-5678ef", progress=False,
-                        prepare=_prepare_token)
+    again = run_reports(
+        REPORT_NB,
+        ITEMS,
+        out,
+        quarter=QUARTER,
+        lang="zh",
+        fingerprint="fp-1234abcd",
+        params_hash="ph-5678ef",
+        progress=False,
+        prepare=_prepare_token,
+    )
     assert [o.status for o in again.outcomes] == ["cached", "cached"]
     assert "B01.html" in (out / QUARTER / "index.html").read_text(encoding="utf-8")
 
@@ -243,16 +280,31 @@ def failing_batch(tmp_path_factory):
     items = [{"branch_id": b} for b in ("B01", "BAD1", "SLOW1", "LONG1", "XSS1", "B02")]
     # cells of LONG1 sleep 3 s each (< the 4 s cell timeout), 9 s in all (> the 8 s report
     # timeout); SLOW1 sleeps 60 s in one cell
-    result = run_reports(FAILING_NB, items, out, quarter=QUARTER, jobs=2, timeout_cell=4,
-                         timeout_report=8, preload=(), progress=False)
+    result = run_reports(
+        FAILING_NB,
+        items,
+        out,
+        quarter=QUARTER,
+        jobs=2,
+        timeout_cell=4,
+        timeout_report=8,
+        preload=(),
+        progress=False,
+    )
     return {"result": result, "out": out, "folder": folder}
 
 
 def test_failed_items_do_not_stop_the_batch(failing_batch):
     result = failing_batch["result"]
     status = {o.id: o.status for o in result.outcomes}
-    assert status == {"B01": "ok", "BAD1": "failed", "SLOW1": "failed", "LONG1": "failed",
-                      "XSS1": "failed", "B02": "ok"}
+    assert status == {
+        "B01": "ok",
+        "BAD1": "failed",
+        "SLOW1": "failed",
+        "LONG1": "failed",
+        "XSS1": "failed",
+        "B02": "ok",
+    }
     assert not result.ok and result.exit_code == 1 and exit_code(result) == 1
     assert [o.id for o in result.failed] == ["BAD1", "SLOW1", "LONG1", "XSS1"]
     folder = failing_batch["folder"]
@@ -267,12 +319,11 @@ def test_cell_error_is_reported_with_cell_and_notebook_kept(failing_batch):
     assert "no survey data for branch BAD1" in bad.error.message
     assert bad.error.cell_index == 6  # index in the source notebook
     assert nbformat.read(FAILING_NB, 4).cells[6].source.startswith("# fixture: BAD*")
-    assert 'raise ValueError' in bad.error.cell_source
+    assert "raise ValueError" in bad.error.cell_source
     kept = failing_batch["folder"] / "_failed" / "BAD1.ipynb"
     assert bad.failed_notebook == kept
     nb = nbformat.read(kept, 4)
-    assert any(o.get("ename") == "ValueError" for c in nb.cells if c.cell_type == "code"
-               for o in c.outputs)
+    assert any(o.get("ename") == "ValueError" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert nb.metadata.papermill.parameters["branch_id"] == "BAD1"
     text = format_failures(failing_batch["result"])
     assert "BAD1" in text and "cell [6]" in text and "ValueError" in text and str(kept) in text
@@ -282,7 +333,7 @@ def test_stale_html_of_a_failed_item_is_removed(failing_batch):
     assert not (failing_batch["folder"] / "BAD1.html").exists()
     index = (failing_batch["folder"] / "index.html").read_text(encoding="utf-8")
     assert 'href="BAD1.html"' not in index
-    assert index.count("class=\"status-failed\"") == 4 and index.count("class=\"status-ok\"") == 2
+    assert index.count('class="status-failed"') == 4 and index.count('class="status-ok"') == 2
 
 
 def test_timeouts_are_failures_even_without_an_error_banner(failing_batch):
@@ -308,8 +359,17 @@ def test_kernels_are_reused_reset_and_recycled(tmp_path):
     # a temp file left by a killed run is cleaned, never taken for a report
     (folder / ".K0.html.abc123.tmp").write_text("<html>half", encoding="utf-8")
     items = [{"branch_id": f"K{i}"} for i in range(3)]
-    result = run_reports(FAILING_NB, items, tmp_path, quarter=QUARTER, jobs=1, preload=(),
-                         progress=False, max_reports_per_kernel=2, kernel_name="python3")
+    result = run_reports(
+        FAILING_NB,
+        items,
+        tmp_path,
+        quarter=QUARTER,
+        jobs=1,
+        preload=(),
+        progress=False,
+        max_reports_per_kernel=2,
+        kernel_name="python3",
+    )
     assert result.ok
     pids = [o.headline["kernel_pid"] for o in result.outcomes]
     assert pids[0] == pids[1] != pids[2]  # one kernel ran two reports, then was replaced
@@ -355,8 +415,12 @@ def test_kernel_start_is_retried_with_backoff(monkeypatch):
 def test_exit_code_function():
     ok = RunResult((ReportOutcome("B01", QUARTER, "ok"), ReportOutcome("B02", QUARTER, "cached")))
     assert exit_code(ok) == 0 and ok.ok
-    bad = RunResult((*ok.outcomes, ReportOutcome(
-        "B03", QUARTER, "failed", error=ReportFailure("error", "ValueError: x", 4, "1/0"))))
+    bad = RunResult(
+        (
+            *ok.outcomes,
+            ReportOutcome("B03", QUARTER, "failed", error=ReportFailure("error", "ValueError: x", 4, "1/0")),
+        )
+    )
     assert exit_code(bad) == 1 and not bad.ok
     assert "B03" in bad.summary() and "cell [4]" in format_failures(bad)
     assert list(bad.to_frame()["status"]) == ["ok", "cached", "failed"]
@@ -374,8 +438,16 @@ def test_interrupted_batch_leaves_no_partial_file_and_resumes(tmp_path):
         raise RuntimeError("simulated crash")
 
     with pytest.raises(RuntimeError, match="simulated crash"):
-        run_reports(FAILING_NB, items, tmp_path, quarter=QUARTER, jobs=2, preload=(),
-                    progress=False, on_result=crash_after_first)
+        run_reports(
+            FAILING_NB,
+            items,
+            tmp_path,
+            quarter=QUARTER,
+            jobs=2,
+            preload=(),
+            progress=False,
+            on_result=crash_after_first,
+        )
     assert not _kernels_of_this_process()
     folder = tmp_path / QUARTER
     leftovers = [p.name for p in folder.rglob("*") if p.name.endswith(".tmp")]
@@ -385,8 +457,7 @@ def test_interrupted_batch_leaves_no_partial_file_and_resumes(tmp_path):
     for p in folder.glob("*.html"):
         assert p.read_text(encoding="utf-8").rstrip().endswith("</html>")
 
-    resumed = run_reports(FAILING_NB, items, tmp_path, quarter=QUARTER, jobs=2, preload=(),
-                          progress=False)
+    resumed = run_reports(FAILING_NB, items, tmp_path, quarter=QUARTER, jobs=2, preload=(), progress=False)
     assert resumed.ok
     assert [o.id for o in resumed.cached] == [seen[0]]
     assert len(resumed.done) == 3
@@ -402,8 +473,9 @@ def test_interrupted_batch_leaves_no_partial_file_and_resumes(tmp_path):
 def test_unsafe_item_ids_are_refused_before_anything_is_written(tmp_path, bad_id):
     out = tmp_path / "out"
     with pytest.raises(ParamsError):
-        run_reports(REPORT_NB, [{"branch_id": "B01"}, {"branch_id": bad_id}], out,
-                    quarter=QUARTER, progress=False)
+        run_reports(
+            REPORT_NB, [{"branch_id": "B01"}, {"branch_id": bad_id}], out, quarter=QUARTER, progress=False
+        )
     assert not out.exists()
 
 
@@ -429,11 +501,15 @@ def test_bad_parameters_are_refused(tmp_path, params):
 
 def test_other_invalid_calls(tmp_path):
     with pytest.raises(ParamsError, match="appears twice"):
-        run_reports(REPORT_NB, [{"branch_id": "B01"}, {"branch_id": "B01"}], tmp_path / "o",
-                    quarter=QUARTER, progress=False)
+        run_reports(
+            REPORT_NB,
+            [{"branch_id": "B01"}, {"branch_id": "B01"}],
+            tmp_path / "o",
+            quarter=QUARTER,
+            progress=False,
+        )
     with pytest.raises(ParamsError, match="no quarter"):
-        run_reports(FAILING_NB, [{"branch_id": "B01", "quarter": None}], tmp_path / "o",
-                    progress=False)
+        run_reports(FAILING_NB, [{"branch_id": "B01", "quarter": None}], tmp_path / "o", progress=False)
     with pytest.raises(ParamsError, match="lang"):
         run_reports(REPORT_NB, [{"branch_id": "B01"}], tmp_path / "o", lang="fr")
     with pytest.raises(ParamsError, match="does not exist"):
@@ -446,8 +522,9 @@ def test_failing_prepare_runs_nothing(tmp_path):
         raise OSError("disk full")
 
     with pytest.raises(ReportError, match="disk full"):
-        run_reports(FAILING_NB, [{"branch_id": "B01"}], tmp_path, quarter=QUARTER,
-                    prepare=prepare, progress=False)
+        run_reports(
+            FAILING_NB, [{"branch_id": "B01"}], tmp_path, quarter=QUARTER, prepare=prepare, progress=False
+        )
     assert not (tmp_path / QUARTER / "B01.html").exists()
 
 
@@ -496,9 +573,18 @@ def test_record_headline_validates_and_converts(ipython_shell):
 
     mime = "application/x.bankperf-headline+json"  # what the runner reads from the notebook
     with capture_output() as cap:
-        shown = record_headline({"a": np.float64(0.5), "b": np.int64(3), "ok": np.bool_(True),
-                                 "name": "王府井", "gone": None, "c": 1.0},
-                                c=float("nan"), inf=np.float32("inf"))
+        shown = record_headline(
+            {
+                "a": np.float64(0.5),
+                "b": np.int64(3),
+                "ok": np.bool_(True),
+                "name": "王府井",
+                "gone": None,
+                "c": 1.0,
+            },
+            c=float("nan"),
+            inf=np.float32("inf"),
+        )
         record_headline(satisfaction_rate=0.87)
     assert shown is None  # a last-line call adds no text output
     assert [o.data for o in cap.outputs] == [
@@ -512,20 +598,37 @@ def test_record_headline_validates_and_converts(ipython_shell):
     with capture_output() as cap:
         with pytest.raises(ParamsError) as info:
             record_headline({"a": [1, 2]})
-        assert str(info.value) == ("The value of 'a' in record_headline must be a number, string, "
-                                   "bool or None. Got list instead.")
+        assert str(info.value) == (
+            "The value of 'a' in record_headline must be a number, string, bool or None. Got list instead."
+        )
         for key in (1, ""):
             with pytest.raises(ParamsError) as info:
                 record_headline({key: 2})
-            assert str(info.value) == (f"The keys of record_headline must be non-empty strings. "
-                                       f"Got {key!r} instead.")
+            assert str(info.value) == (
+                f"The keys of record_headline must be non-empty strings. Got {key!r} instead."
+            )
     assert cap.outputs == []  # nothing recorded when the values are refused
 
 
 def test_cli_arguments_keep_branch_ids_as_strings():
     parser = add_report_arguments(argparse.ArgumentParser(prog="bankperf report"))
-    args = parser.parse_args(["--data", "d", "--quarter", "2026Q3", "--branch", "0012",
-                              "--branch", "B01", "--lang", "zh", "--jobs", "3", "--force"])
+    args = parser.parse_args(
+        [
+            "--data",
+            "d",
+            "--quarter",
+            "2026Q3",
+            "--branch",
+            "0012",
+            "--branch",
+            "B01",
+            "--lang",
+            "zh",
+            "--jobs",
+            "3",
+            "--force",
+        ]
+    )
     assert args.branch == ["0012", "B01"] and args.lang == "zh" and args.jobs == 3
     assert args.force and args.out == "outputs" and args.scheduler is None and args.progress
 
@@ -540,11 +643,19 @@ def test_dask_cluster_gives_the_same_reports(batch, tmp_path):
     # test's randomness, so restore it for the RNG guard of conftest.py.
     random_state = random.getstate()
     try:
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=None) as cluster:
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster:
             result = run_reports(
-                REPORT_NB, ITEMS, out, quarter=QUARTER, lang="zh", fingerprint="fp-1234abcd",
-                params_hash="ph-5678ef", scheduler=cluster.scheduler_address, progress=False,
+                REPORT_NB,
+                ITEMS,
+                out,
+                quarter=QUARTER,
+                lang="zh",
+                fingerprint="fp-1234abcd",
+                params_hash="ph-5678ef",
+                scheduler=cluster.scheduler_address,
+                progress=False,
                 prepare=_prepare_token,
             )
             # the cluster is still up, but the kernels its workers started are stopped
@@ -578,10 +689,21 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 def test_report_renders_in_headless_chromium(batch, tmp_path):
     page = batch["out"] / QUARTER / "B01.html"
     shot = tmp_path / "B01.png"
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-           f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri()]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--screenshot={shot}",
+        "--window-size=1280,2000",
+        page.as_uri(),
+    ]
     subprocess.run(cmd, check=True, capture_output=True, timeout=90)
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

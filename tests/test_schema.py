@@ -12,8 +12,8 @@ from bankperf_analysis.dataset.schema import CONTRACT, ROLES, contract_markdown
 def test_readme_contract_table_is_generated_from_schema():
     text = (REPO / "README.md").read_text(encoding="utf-8")
     assert contract_section(text) == contract_markdown(), (
-        "README.md's data contract drifted from schema.py: run "
-        "`python -m bankperf_analysis.dataset._readme`")
+        "README.md's data contract drifted from schema.py: run `python -m bankperf_analysis.dataset._readme`"
+    )
 
 
 def test_foreign_keys_point_at_primary_keys():
@@ -54,18 +54,38 @@ def test_public_api_resolves():
         "metrics": ["compute_kpis", "MetricOptions", "KPI_CATALOGUE", "kpi_availability"],
         "scheme": ["load_scheme", "Scheme"],
         "scorecard": ["score_staff", "score_branches", "annual_summary", "write_scorecard"],
-        "significance": ["compare_rates", "compare_means", "compare_ordinal", "compare_many",
-                         "funnel_data", "shrink_rates", "minimum_detectable_change",
-                         "required_sample_size", "kpi_changes", "league_table"],
+        "significance": [
+            "compare_rates",
+            "compare_means",
+            "compare_ordinal",
+            "compare_many",
+            "funnel_data",
+            "shrink_rates",
+            "minimum_detectable_change",
+            "required_sample_size",
+            "kpi_changes",
+            "league_table",
+        ],
         "incentives": ["twfe_did", "staggered_did", "estimate_incentive_effect", "rtm_guarded_effect"],
-        "staffing": ["ErlangStaffing", "required_staff", "achieved_service", "DemandForecaster",
-                     "branch_staffing_plan"],
+        "staffing": [
+            "ErlangStaffing",
+            "required_staff",
+            "achieved_service",
+            "DemandForecaster",
+            "branch_staffing_plan",
+        ],
         "runner": ["run_reports"],
         "report": ["prepare_batch"],
     }
-    eager = {"BankPerfError": exceptions, "BankPerfWarning": exceptions,
-             "DataValidationError": exceptions, "InsufficientSampleError": exceptions,
-             "ParamsError": exceptions, "SmallSampleWarning": exceptions, "Period": periods}
+    eager = {
+        "BankPerfError": exceptions,
+        "BankPerfWarning": exceptions,
+        "DataValidationError": exceptions,
+        "InsufficientSampleError": exceptions,
+        "ParamsError": exceptions,
+        "SmallSampleWarning": exceptions,
+        "Period": periods,
+    }
     lazy = {name: sub for sub, names in home.items() for name in names}
     assert sorted(b.__all__) == sorted(["__version__", *eager, *lazy])
     assert b.__version__ == "0.1.0"

@@ -879,7 +879,8 @@ def test_compare_periods_dispatches():
     welch = stats.ttest_ind(b, a, equal_var=False)
     assert res.kind == "mean" and res.diff == pytest.approx(9.0 - 7.5)
     assert (res.statistic, res.pvalue, res.df) == pytest.approx(
-        (welch.statistic, welch.pvalue, welch.df), rel=1e-10)
+        (welch.statistic, welch.pvalue, welch.df), rel=1e-10
+    )
     assert (res.ci_low, res.ci_high) == pytest.approx(tuple(welch.confidence_interval(0.9)), rel=1e-10)
     assert res.check_pvalue == pytest.approx(stats.mannwhitneyu(b, a).pvalue, rel=1e-10)
     # ordinal: the probabilistic index P(after > before) + 0.5 P(tie) over all 16 pairs, and
@@ -891,16 +892,19 @@ def test_compare_periods_dispatches():
     assert index == 9.5 / 16
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    fit = OrderedModel(pd.Series(pd.Categorical(before + after, ordered=True)),
-                       pd.DataFrame({"after": [0] * 4 + [1] * 4}), distr="logit").fit(
-        method="bfgs", disp=False)
+    fit = OrderedModel(
+        pd.Series(pd.Categorical(before + after, ordered=True)),
+        pd.DataFrame({"after": [0] * 4 + [1] * 4}),
+        distr="logit",
+    ).fit(method="bfgs", disp=False)
     assert res.kind == "ordinal" and res.diff == pytest.approx(index, rel=1e-12)
     assert (res.estimate_before, res.estimate_after) == (4.0, 4.25)
     assert res.pvalue == pytest.approx(fit.pvalues["after"], rel=1e-4)
     assert res.odds_ratio == pytest.approx(math.exp(fit.params["after"]), rel=1e-4)
     # keyword arguments reach the chosen test
     assert compare_periods("rate", (850, 1000), (810, 1000), alternative="smaller").pvalue == (
-        pytest.approx(chi2.pvalue / 2, rel=1e-10))
+        pytest.approx(chi2.pvalue / 2, rel=1e-10)
+    )
     with pytest.raises(DataValidationError):
         compare_periods("ordinal", [1, 7], [2, 3])  # 7 is not a level of the default 1-5 scale
     assert compare_periods("ordinal", [1, 7], [2, 3], levels=None).kind == "ordinal"

@@ -93,15 +93,20 @@ def test_callcentrehelper_worked_example():
     assert m.service_level[1] == pytest.approx(0.8884, abs=5e-4)
     assert m.service_level[0] < 0.80 <= m.service_level[1]
     assert m.occupancy[1] == pytest.approx(0.714, abs=5e-4)
-    n = required_staff(a, 180.0, target_service_level=0.8, target_answer_seconds=20,
-                       max_occupancy=0.85)
+    n = required_staff(a, 180.0, target_service_level=0.8, target_answer_seconds=20, max_occupancy=0.85)
     assert n.tolist() == [14]
     assert scheduled_staff(n, 0.3).tolist() == [20]
     # the same through the estimator
-    demand = pd.DataFrame({"interval_start": pd.to_datetime(["2026-03-02 09:00"]),
-                           "contacts": [100], "aht_seconds": [180.0]})
-    plan = ErlangStaffing(target_service_level=0.8, target_answer_seconds=20,
-                          max_occupancy=0.85, interval_minutes=30).fit(demand).plan_
+    demand = pd.DataFrame(
+        {"interval_start": pd.to_datetime(["2026-03-02 09:00"]), "contacts": [100], "aht_seconds": [180.0]}
+    )
+    plan = (
+        ErlangStaffing(
+            target_service_level=0.8, target_answer_seconds=20, max_occupancy=0.85, interval_minutes=30
+        )
+        .fit(demand)
+        .plan_
+    )
     assert plan.loc[0, "required_staff"] == 14
     assert plan.loc[0, "scheduled_staff"] == 20
 
@@ -161,13 +166,13 @@ def test_required_staff_not_one_too_many():
     # enough: C(1, A) = A, SL = 1 - 0.5 * exp(-(1 - 0.5) * 60 / 30) = 1 - 0.5/e = 0.816.
     # Starting the search at round(A + 1) = 2 would return 2.
     assert 1 - 0.5 * math.exp(-1.0) >= 0.8
-    assert required_staff(0.5, 30.0, target_service_level=0.8,
-                          target_answer_seconds=60).tolist() == [1]
+    assert required_staff(0.5, 30.0, target_service_level=0.8, target_answer_seconds=60).tolist() == [1]
     assert erlang_c_service_level(1, 0.5, 30.0, 60)[0] == pytest.approx(1 - 0.5 / math.e)
 
 
-def _smallest_staff_meeting(a: Fraction, aht: float, sl: float, t: float, asa: float | None = None,
-                            occ: float | None = None) -> int:
+def _smallest_staff_meeting(
+    a: Fraction, aht: float, sl: float, t: float, asa: float | None = None, occ: float | None = None
+) -> int:
     """Textbook Erlang C, independently of the package: the smallest n > A meeting every target.
 
     SL(n) = 1 - C(n, A) exp(-(n - A) t / AHT), ASA(n) = C(n, A) AHT / (n - A), occupancy A / n.
@@ -192,10 +197,12 @@ def test_required_staff_all_targets_together():
     with_asa = _smallest_staff_meeting(a, h, 0.8, 20.0, asa=2.0)
     all_three = _smallest_staff_meeting(a, h, 0.8, 20.0, asa=2.0, occ=0.6)
     assert (sl_only, with_asa, all_three) == (14, 16, 17)  # each added target binds
+
     # the package, with the same targets, given alone, together and per interval
     def req(**caps):
-        return required_staff(np.array([10.0, 10.0]), h, target_service_level=0.8,
-                              target_answer_seconds=20, **caps).tolist()
+        return required_staff(
+            np.array([10.0, 10.0]), h, target_service_level=0.8, target_answer_seconds=20, **caps
+        ).tolist()
 
     assert req() == [sl_only] * 2
     assert req(max_asa_seconds=2.0) == [with_asa] * 2
@@ -204,8 +211,9 @@ def test_required_staff_all_targets_together():
     assert req(max_occupancy=0.7) == [_smallest_staff_meeting(a, h, 0.8, 20.0, occ=0.7)] * 2 == [15, 15]
     assert req(max_asa_seconds=2.0, max_occupancy=0.7) == [with_asa] * 2
     # occupancy exactly at its cap counts as met (10 / 0.5 = 20)
-    assert required_staff(10.0, h, target_service_level=0.01, target_answer_seconds=0,
-                          max_occupancy=0.5).tolist() == [20]
+    assert required_staff(
+        10.0, h, target_service_level=0.01, target_answer_seconds=0, max_occupancy=0.5
+    ).tolist() == [20]
 
 
 def test_large_traffic_is_fast_and_finite():
@@ -214,8 +222,14 @@ def test_large_traffic_is_fast_and_finite():
     n = required_staff(a, 300.0, target_service_level=0.95, target_answer_seconds=30)
     m = erlang_c_metrics(n, a, 300.0, 30)
     m_prev = erlang_c_metrics(n - 1, a, 300.0, 30)
-    na = required_staff(a, 300.0, target_service_level=0.95, target_answer_seconds=30,
-                        model="erlang_a", patience_seconds=120.0)
+    na = required_staff(
+        a,
+        300.0,
+        target_service_level=0.95,
+        target_answer_seconds=30,
+        model="erlang_a",
+        patience_seconds=120.0,
+    )
     ma = erlang_a_metrics(na, a, 300.0, 120.0, 30)
     assert time.perf_counter() - t0 < 5.0
     assert np.all((n > a) & (n < a + 3 * np.sqrt(a)))  # slightly above A
@@ -231,8 +245,7 @@ def test_large_traffic_is_fast_and_finite():
 def test_zero_demand_and_min_staff():
     assert required_staff([0.0, 0.0], 300.0).tolist() == [0, 0]
     assert required_staff([0.0, 3.0], 300.0, min_staff=2).min() == 2
-    assert required_staff([0.0], 300.0, model="erlang_a", patience_seconds=60.0,
-                          min_staff=1).tolist() == [1]
+    assert required_staff([0.0], 300.0, model="erlang_a", patience_seconds=60.0, min_staff=1).tolist() == [1]
     m = achieved_service([0, 2], 0.0, 300.0)
     assert m.service_level.tolist() == [1.0, 1.0]
     assert m.asa_seconds.tolist() == [0.0, 0.0]
@@ -243,12 +256,20 @@ def test_reverse_mode_unstable_and_erlang_a():
     assert m.service_level[0] == 0.0 and m.service_level[1] == 0.0
     assert np.isinf(m.asa_seconds[0]) and m.prob_wait[1] == 1.0
     assert 0 < m.service_level[2] < 1
-    ma = achieved_service([5, 10, 12], 10.0, 180.0, answer_seconds=20, model="erlang_a",
-                          patience_seconds=120.0)
+    ma = achieved_service(
+        [5, 10, 12], 10.0, 180.0, answer_seconds=20, model="erlang_a", patience_seconds=120.0
+    )
     assert np.all(np.isfinite(ma.service_level)) and np.all(ma.abandon_rate > 0)
     frame = ma.to_frame()
-    assert list(frame.columns) == ["servers", "traffic", "service_level", "prob_wait",
-                                   "asa_seconds", "abandon_rate", "occupancy"]
+    assert list(frame.columns) == [
+        "servers",
+        "traffic",
+        "service_level",
+        "prob_wait",
+        "asa_seconds",
+        "abandon_rate",
+        "occupancy",
+    ]
     assert "erlang_a" in ma.summary().as_text()
     assert "<h4>" in ma.summary()._repr_html_()
 
@@ -257,17 +278,27 @@ def test_reverse_mode_unstable_and_erlang_a():
 
 
 @settings(max_examples=60, deadline=None)
-@given(a=st.floats(0.0, 300.0), extra=st.floats(0.0, 50.0), aht=st.floats(30.0, 600.0),
-       target=st.floats(0.05, 0.99), t=st.floats(0.0, 120.0))
+@given(
+    a=st.floats(0.0, 300.0),
+    extra=st.floats(0.0, 50.0),
+    aht=st.floats(30.0, 600.0),
+    target=st.floats(0.05, 0.99),
+    t=st.floats(0.0, 120.0),
+)
 def test_more_demand_never_fewer_staff(a, extra, aht, target, t):
-    n = required_staff([a, a + extra], aht, target_service_level=target,
-                       target_answer_seconds=t)
+    n = required_staff([a, a + extra], aht, target_service_level=target, target_answer_seconds=t)
     assert n[1] >= n[0]
 
 
 @settings(max_examples=60, deadline=None)
-@given(a=st.floats(0.01, 300.0), aht=st.floats(30.0, 600.0), t1=st.floats(0.05, 0.98),
-       dt=st.floats(0.0, 0.2), s1=st.floats(0.0, 120.0), ds=st.floats(0.0, 60.0))
+@given(
+    a=st.floats(0.01, 300.0),
+    aht=st.floats(30.0, 600.0),
+    t1=st.floats(0.05, 0.98),
+    dt=st.floats(0.0, 0.2),
+    s1=st.floats(0.0, 120.0),
+    ds=st.floats(0.0, 60.0),
+)
 def test_stricter_target_never_fewer_staff(a, aht, t1, dt, s1, ds):
     t2 = min(t1 + dt, 0.99)
     loose = required_staff(a, aht, target_service_level=t1, target_answer_seconds=s1 + ds)
@@ -275,9 +306,9 @@ def test_stricter_target_never_fewer_staff(a, aht, t1, dt, s1, ds):
     assert strict[0] >= loose[0]
 
 
-@pytest.mark.parametrize("a,aht,patience,t", [(3.0, 180.0, 60.0, 20.0),
-                                              (25.0, 300.0, 300.0, 30.0),
-                                              (80.0, 240.0, 1200.0, 0.0)])
+@pytest.mark.parametrize(
+    "a,aht,patience,t", [(3.0, 180.0, 60.0, 20.0), (25.0, 300.0, 300.0, 30.0), (80.0, 240.0, 1200.0, 0.0)]
+)
 def test_metrics_monotone_in_staff(a, aht, patience, t):
     n = np.arange(int(a) + 1, int(a) + 40)
     c = erlang_c_metrics(n, a, aht, t)
@@ -296,14 +327,18 @@ def test_erlang_a_bisection_matches_brute_force_scan():
     a = np.concatenate([[0.0, 0.2], rng.uniform(0.5, 40, 60)])
     h = rng.uniform(60, 400, a.size)
     pat = rng.uniform(20, 600, a.size)
-    kw = dict(target_service_level=0.85, target_answer_seconds=20, max_asa_seconds=15.0,
-              max_abandon_rate=0.03)
+    kw = dict(
+        target_service_level=0.85, target_answer_seconds=20, max_asa_seconds=15.0, max_abandon_rate=0.03
+    )
     got = required_staff(a, h, model="erlang_a", patience_seconds=pat, **kw)
     for i in range(a.size):
         n = np.arange(0, int(3 * a[i]) + 40)
         m = erlang_a_metrics(n, a[i], h[i], pat[i], 20)
-        ok = ((m.service_level >= 0.85) & (np.nan_to_num(m.asa_seconds, nan=np.inf) <= 15.0)
-              & (m.abandon_rate <= 0.03))
+        ok = (
+            (m.service_level >= 0.85)
+            & (np.nan_to_num(m.asa_seconds, nan=np.inf) <= 15.0)
+            & (m.abandon_rate <= 0.03)
+        )
         assert got[i] == n[np.argmax(ok)], i
 
 
@@ -336,9 +371,10 @@ def simulate_mmn_m(n, a, aht, patience, t, n_customers=120_000, seed=1):
     return answered_in_t / m, abandoned / m, wait_sum / answered
 
 
-@pytest.mark.parametrize("n,a,aht,patience,t", [(8, 10.0, 180.0, 120.0, 20.0),
-                                                (3, 2.0, 300.0, 60.0, 30.0),
-                                                (12, 10.0, 180.0, 300.0, 20.0)])
+@pytest.mark.parametrize(
+    "n,a,aht,patience,t",
+    [(8, 10.0, 180.0, 120.0, 20.0), (3, 2.0, 300.0, 60.0, 30.0), (12, 10.0, 180.0, 300.0, 20.0)],
+)
 def test_erlang_a_against_simulation(n, a, aht, patience, t):
     sl, ab, asa = simulate_mmn_m(n, a, aht, patience, t)
     m = erlang_a_metrics(n, a, aht, patience, t)
@@ -366,15 +402,18 @@ def test_erlang_a_no_agents():
 # --------------------------------------------------------------------------- ceilings, FTE
 
 
-@pytest.mark.parametrize("required,shrinkage,expected", [
-    (21, 0.3, 30),  # 21 / 0.7 = 30.000000000000004 in floating point
-    (14, 0.3, 20),
-    (7, 0.3, 10),
-    (22, 0.3, 32),  # 31.43 -> 32
-    (17, 0.15, 20),
-    (9, 0.1, 10),
-    (0, 0.3, 0),
-])
+@pytest.mark.parametrize(
+    "required,shrinkage,expected",
+    [
+        (21, 0.3, 30),  # 21 / 0.7 = 30.000000000000004 in floating point
+        (14, 0.3, 20),
+        (7, 0.3, 10),
+        (22, 0.3, 32),  # 31.43 -> 32
+        (17, 0.15, 20),
+        (9, 0.1, 10),
+        (0, 0.3, 0),
+    ],
+)
 def test_scheduled_staff_exact_ceiling(required, shrinkage, expected):
     assert scheduled_staff(required, shrinkage).tolist() == expected
 
@@ -398,41 +437,57 @@ def test_fte():
 
 
 def _demand(n=6, contacts=(0, 40, 100, 160, 120, 60)):
-    return pd.DataFrame({
-        "interval_start": pd.date_range("2026-03-02 09:00", periods=n, freq="30min"),
-        "contacts": list(contacts)[:n], "aht_seconds": 240.0, "queue": "retail"})
+    return pd.DataFrame(
+        {
+            "interval_start": pd.date_range("2026-03-02 09:00", periods=n, freq="30min"),
+            "contacts": list(contacts)[:n],
+            "aht_seconds": 240.0,
+            "queue": "retail",
+        }
+    )
 
 
 def test_estimator_plan_and_params():
     est = ErlangStaffing(target_service_level=0.9, target_answer_seconds=20, shrinkage=0.25)
     assert est.get_params()["target_service_level"] == 0.9
-    assert repr(est) == ("ErlangStaffing(target_service_level=0.9, target_answer_seconds=20, "
-                         "shrinkage=0.25)")
+    assert repr(est) == ("ErlangStaffing(target_service_level=0.9, target_answer_seconds=20, shrinkage=0.25)")
     assert repr(ErlangStaffing()) == "ErlangStaffing()"
     out = est.fit(_demand())
     assert out is est
     plan = est.plan_
-    assert {"interval_start", "queue", "traffic_erlangs", "required_staff", "service_level",
-            "asa_seconds", "abandon_rate", "occupancy", "scheduled_staff"} <= set(plan.columns)
+    assert {
+        "interval_start",
+        "queue",
+        "traffic_erlangs",
+        "required_staff",
+        "service_level",
+        "asa_seconds",
+        "abandon_rate",
+        "occupancy",
+        "scheduled_staff",
+    } <= set(plan.columns)
     assert plan["interval_minutes"].eq(30).all()  # inferred from interval_start
     a = plan["contacts"] * 240 / 1800
     np.testing.assert_allclose(plan["traffic_erlangs"], a)
     np.testing.assert_array_equal(
         plan["required_staff"],
-        required_staff(a.to_numpy(), 240.0, target_service_level=0.9, target_answer_seconds=20))
+        required_staff(a.to_numpy(), 240.0, target_service_level=0.9, target_answer_seconds=20),
+    )
     assert plan.loc[0, "required_staff"] == 0
     assert (plan["service_level"] >= 0.9).all()
-    np.testing.assert_array_equal(plan["scheduled_staff"],
-                                  [math.ceil(Fraction(int(r)) / Fraction(3, 4))
-                                   for r in plan["required_staff"]])
+    np.testing.assert_array_equal(
+        plan["scheduled_staff"],
+        [math.ceil(Fraction(int(r)) / Fraction(3, 4)) for r in plan["required_staff"]],
+    )
     total_h = (plan["scheduled_staff"] * 30).sum() / 60
     assert est.fte(40.0) == pytest.approx(total_h / 40.0)
     assert "Staffing plan" in est.summary().as_text()
 
 
 def test_estimator_erlang_a():
-    est = ErlangStaffing(model="erlang_a", patience_seconds=90.0, max_abandon_rate=0.02,
-                         interval_minutes=30).fit(_demand())
+    est = ErlangStaffing(
+        model="erlang_a", patience_seconds=90.0, max_abandon_rate=0.02, interval_minutes=30
+    ).fit(_demand())
     p = est.plan_
     assert (p["abandon_rate"] <= 0.02 + 1e-12).all() and (p["service_level"] >= 0.95).all()
 
@@ -442,18 +497,23 @@ def test_estimator_not_fitted():
         ErlangStaffing().fte(40.0)
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"target_service_level": 1.5},
-     "The 'target_service_level' parameter of ErlangStaffing must be a float in (0, 1). "
-     "Got 1.5 instead."),
-    ({"target_service_level": 1.0}, "must be a float in (0, 1). Got 1.0 instead."),
-    ({"model": "erlang_x"}, "The 'model' parameter of ErlangStaffing must be one of"),
-    ({"model": "erlang_a"}, "The 'patience_seconds' parameter of ErlangStaffing"),
-    ({"shrinkage": 1.0}, "The 'shrinkage' parameter of ErlangStaffing must be a float in [0, 1)"),
-    ({"max_occupancy": 0.0}, "The 'max_occupancy' parameter"),
-    ({"min_staff": -1}, "The 'min_staff' parameter"),
-    ({"target_answer_seconds": -5}, "The 'target_answer_seconds' parameter"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (
+            {"target_service_level": 1.5},
+            "The 'target_service_level' parameter of ErlangStaffing must be a float in (0, 1). "
+            "Got 1.5 instead.",
+        ),
+        ({"target_service_level": 1.0}, "must be a float in (0, 1). Got 1.0 instead."),
+        ({"model": "erlang_x"}, "The 'model' parameter of ErlangStaffing must be one of"),
+        ({"model": "erlang_a"}, "The 'patience_seconds' parameter of ErlangStaffing"),
+        ({"shrinkage": 1.0}, "The 'shrinkage' parameter of ErlangStaffing must be a float in [0, 1)"),
+        ({"max_occupancy": 0.0}, "The 'max_occupancy' parameter"),
+        ({"min_staff": -1}, "The 'min_staff' parameter"),
+        ({"target_answer_seconds": -5}, "The 'target_answer_seconds' parameter"),
+    ],
+)
 def test_invalid_params_raise(kwargs, message):
     with pytest.raises(ParamsError) as err:
         ErlangStaffing(**kwargs).fit(_demand())
@@ -481,7 +541,8 @@ def test_invalid_inputs_raise():
 
 def test_staffing_gap_and_pivot_and_heatmap():
     t = pd.date_range("2026-03-02 09:00", periods=4, freq="30min").append(
-        pd.date_range("2026-03-06 09:00", periods=2, freq="30min"))  # Monday and Friday
+        pd.date_range("2026-03-06 09:00", periods=2, freq="30min")
+    )  # Monday and Friday
     req = pd.DataFrame({"interval_start": t, "required_staff": [5, 7, 6, 4, 9, 3]})
     ros = pd.DataFrame({"interval_start": t[:5], "rostered_staff": [6, 6, 6, 6, 8]})
     gap = staffing_gap(req, ros)
@@ -503,13 +564,23 @@ def test_staffing_gap_and_pivot_and_heatmap():
 
 
 def test_check_minimum_posts():
-    staff = pd.DataFrame({
-        "branch_id": ["B1"] * 4 + ["B2"] * 4,
-        "staff_id": range(8),
-        "role": ["lobby_manager", "teller", "customer_manager", "teller",
-                 "teller", "teller", "teller", "customer_service_rep"],
-        "counter_type": [None, "non_cash", None, "cash", "cash", "cash", "cash", None],
-    })
+    staff = pd.DataFrame(
+        {
+            "branch_id": ["B1"] * 4 + ["B2"] * 4,
+            "staff_id": range(8),
+            "role": [
+                "lobby_manager",
+                "teller",
+                "customer_manager",
+                "teller",
+                "teller",
+                "teller",
+                "teller",
+                "customer_service_rep",
+            ],
+            "counter_type": [None, "non_cash", None, "cash", "cash", "cash", "cash", None],
+        }
+    )
     res = check_minimum_posts(staff)
     b1 = res[res["branch_id"] == "B1"].set_index("rule")
     b2 = res[res["branch_id"] == "B2"].set_index("rule")
@@ -520,8 +591,10 @@ def test_check_minimum_posts():
     assert not b2.loc["sales_share", "passed"] and b2.loc["sales_share", "actual"] == 0.25
     assert b2.loc["lobby_manager", "message"].startswith("FAIL")
     # sales roles are a parameter
-    res2 = check_minimum_posts(staff[staff["branch_id"] == "B2"].drop(columns="branch_id"),
-                               sales_roles=["teller", "customer_service_rep"])
+    res2 = check_minimum_posts(
+        staff[staff["branch_id"] == "B2"].drop(columns="branch_id"),
+        sales_roles=["teller", "customer_service_rep"],
+    )
     assert res2.set_index("rule").loc["sales_share", "passed"]
 
 
@@ -531,8 +604,13 @@ def test_cost_benefit_and_what_if():
     assert cb["benefit_yuan"].tolist() == [300_000.0, 1_000_000.0]
     assert cb["net_yuan"].tolist() == [0.0, 250_000.0]
     assert cb["benefit_cost_ratio"].tolist() == pytest.approx([1.0, 4 / 3])
-    w = what_if_service_levels(_demand(), [0.7, 0.8, 0.9, 0.95], salary_per_fte_year=120_000,
-                               paid_hours_per_fte=40.0, target_answer_seconds=30)
+    w = what_if_service_levels(
+        _demand(),
+        [0.7, 0.8, 0.9, 0.95],
+        salary_per_fte_year=120_000,
+        paid_hours_per_fte=40.0,
+        target_answer_seconds=30,
+    )
     assert w["fte"].is_monotonic_increasing
     assert (w["achieved_service_level"] >= w["target_service_level"]).all()
     assert w["cost_yuan_year"].tolist() == pytest.approx((w["fte"] * 120_000).tolist())

@@ -63,10 +63,14 @@ def test_forecast_backtest_beats_seasonal_naive(default_bank, series):
     # Recorded: channel WAPE negbin 0.614 vs naive 0.784; queue 0.503 vs 0.675.
     branch = min(pd.read_parquet(default_bank / "branches.parquet")["branch_id"])
     with load_dataset(default_bank) as ds:
-        expr = ("channel" if series == "channel"
-                else "CASE WHEN channel = 'counter' THEN 'counter' ELSE 'phone_online' END")
-        contacts = ds.sql(f"SELECT branch_id, {expr} AS channel, arrival_ts FROM contacts "
-                          f"WHERE branch_id = '{branch}'")
+        expr = (
+            "channel"
+            if series == "channel"
+            else "CASE WHEN channel = 'counter' THEN 'counter' ELSE 'phone_online' END"
+        )
+        contacts = ds.sql(
+            f"SELECT branch_id, {expr} AS channel, arrival_ts FROM contacts WHERE branch_id = '{branch}'"
+        )
         holidays = ds.meta["holidays"]
     res = backtest(contacts, models=("negbin",), interval_minutes=30, holidays=holidays)
     wape = res.overall.set_index("model")["wape"]
@@ -98,8 +102,9 @@ def test_required_positive_when_open_zero_when_closed(tiny_plan):
     counter = iv[iv["queue"] == "counter"]
     assert (counter.loc[counter["weekday"] == 6, "required_staff"] == 0).all()
     assert (counter.loc[counter["hour"] < 9, "required_staff"] == 0).all()
-    assert (counter.loc[(counter["weekday"] < 5) & counter["hour"].between(9, 15),
-                        "required_staff"] > 0).all()
+    assert (
+        counter.loc[(counter["weekday"] < 5) & counter["hour"].between(9, 15), "required_staff"] > 0
+    ).all()
     # every target is met where there is demand; scheduled covers shrinkage
     assert (iv.loc[open_, "service_level"] >= 0.95 - 1e-9).all()
     assert (iv.loc[open_, "asa_seconds"] <= 180).all()
@@ -151,8 +156,9 @@ def test_cost_benefit_and_what_if(tiny_plan):
 
 
 def test_assumed_points_are_an_input(tiny_ds, tiny_branches):
-    plan = branch_staffing_plan(tiny_ds, tiny_branches[1], QUARTER, satisfaction_points=4.0, forecast=False,
-                                targets=(0.9,))
+    plan = branch_staffing_plan(
+        tiny_ds, tiny_branches[1], QUARTER, satisfaction_points=4.0, forecast=False, targets=(0.9,)
+    )
     assert plan.demand_source == "observed"
     np.testing.assert_allclose(plan.intervals["contacts"], plan.intervals["contacts_observed"])
     assert plan.cost_benefit["benefit_yuan_per_year"].item() == pytest.approx(400_000)
@@ -163,8 +169,16 @@ def test_assumed_points_are_an_input(tiny_ds, tiny_branches):
 def test_summary_renders(tiny_plan):
     s = tiny_plan.summary()
     text = s.as_text()
-    for heading in ("Demand", "Required vs rostered", "Gap, counter", "Gap, phone_online",
-                    "Headcount", "Minimum posts", "Cost vs benefit", "What if"):
+    for heading in (
+        "Demand",
+        "Required vs rostered",
+        "Gap, counter",
+        "Gap, phone_online",
+        "Headcount",
+        "Minimum posts",
+        "Cost vs benefit",
+        "What if",
+    ):
         assert heading in text
     assert str(s) == text and s._repr_html_() == s.as_html()
     assert "<table" in s.as_html()
@@ -184,8 +198,9 @@ def test_plot_labels(tiny_plan, tiny_inputs, tiny_branches):
 
 
 def test_channel_and_erlang_a(tiny_ds, tiny_branches):
-    plan = branch_staffing_plan(tiny_ds, tiny_branches[0], QUARTER, channel="phone", interval_minutes=60,
-                                model="erlang_a")
+    plan = branch_staffing_plan(
+        tiny_ds, tiny_branches[0], QUARTER, channel="phone", interval_minutes=60, model="erlang_a"
+    )
     iv = plan.intervals
     assert set(iv["queue"]) == {"phone"} and set(iv["role"]) == {"customer_service_rep"}
     assert (iv["patience_seconds"] > 0).all()
@@ -233,15 +248,17 @@ def test_demo_branches_pass_minimum_posts(tiny_inputs, default_inputs):
 def test_missing_lobby_manager_fails_with_message(bank_copy):
     staff = pd.read_parquet(bank_copy / "staff.parquet")
     branch = staff.loc[staff["role"] == "lobby_manager", "branch_id"].max()
-    staff.loc[(staff["branch_id"] == branch) & (staff["role"] == "lobby_manager"),
-              "role"] = "customer_manager"
+    staff.loc[(staff["branch_id"] == branch) & (staff["role"] == "lobby_manager"), "role"] = (
+        "customer_manager"
+    )
     staff.to_parquet(bank_copy / "staff.parquet", index=False)
     with load_dataset(bank_copy) as ds:
         plan = branch_staffing_plan(ds, branch, QUARTER, forecast=False)
     posts = plan.posts.set_index("rule")
     assert not posts.loc["lobby_manager", "passed"]
     assert posts.loc["lobby_manager", "message"] == (
-        f"FAIL - Branch {branch}: 0 lobby manager(s); at least 1 required.")
+        f"FAIL - Branch {branch}: 0 lobby manager(s); at least 1 required."
+    )
     assert posts.loc["non_cash_teller", "passed"]
     lobby = plan.headcount.set_index("role").loc["lobby_manager"]
     assert (lobby["current_headcount"], lobby["planned_headcount"]) == (0, 1)
@@ -285,8 +302,11 @@ def test_inputs_match_single_branch_plan(tiny_inputs, tiny_plan):
     one = hm[hm["branch_id"] == tiny_plan.branch_id].reset_index(drop=True)
     pd.testing.assert_frame_equal(one, tiny_plan.heatmap.reset_index(drop=True), check_dtype=False)
     plan = tiny_inputs["plan"]
-    pd.testing.assert_frame_equal(plan[plan["branch_id"] == tiny_plan.branch_id].reset_index(drop=True),
-                                  tiny_plan.headcount.reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        plan[plan["branch_id"] == tiny_plan.branch_id].reset_index(drop=True),
+        tiny_plan.headcount.reset_index(drop=True),
+        check_dtype=False,
+    )
 
 
 def test_inputs_write_to_parquet(tiny_inputs, tmp_path):
@@ -302,12 +322,20 @@ def test_inputs_write_to_parquet(tiny_inputs, tmp_path):
 def test_cli_prints_plan_and_writes_xlsx(tiny_bank, tiny_branches, tmp_path, capsys):
     out = tmp_path / "plan.xlsx"
     branch = tiny_branches[0]
-    rc = main(["staffing", "--data", str(tiny_bank), "--branch", branch, "--quarter", QUARTER,
-               "--out", str(out)])
+    rc = main(
+        ["staffing", "--data", str(tiny_bank), "--branch", branch, "--quarter", QUARTER, "--out", str(out)]
+    )
     text = capsys.readouterr().out
     assert rc == 0
-    for heading in (f"Staffing plan: branch {branch}, 2027Q1", "Demand", "Required vs rostered",
-                    "Headcount", "Minimum posts", "Cost vs benefit", "What if"):
+    for heading in (
+        f"Staffing plan: branch {branch}, 2027Q1",
+        "Demand",
+        "Required vs rostered",
+        "Headcount",
+        "Minimum posts",
+        "Cost vs benefit",
+        "What if",
+    ):
         assert heading in text
     sheets = pd.read_excel(out, sheet_name=None)
     assert set(sheets) == {"intervals", "heatmap", "headcount", "posts", "cost_benefit", "what_if"}
@@ -317,12 +345,32 @@ def test_cli_prints_plan_and_writes_xlsx(tiny_bank, tiny_branches, tmp_path, cap
 
 def test_cli_csv(tiny_bank, tiny_branches, tmp_path, capsys):
     out = tmp_path / "plan.csv"
-    rc = main(["staffing", "--data", str(tiny_bank), "--branch", tiny_branches[2], "--quarter", QUARTER,
-               "--out", str(out), "--interval", "60"])
+    rc = main(
+        [
+            "staffing",
+            "--data",
+            str(tiny_bank),
+            "--branch",
+            tiny_branches[2],
+            "--quarter",
+            QUARTER,
+            "--out",
+            str(out),
+            "--interval",
+            "60",
+        ]
+    )
     assert rc == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["plan.csv", "plan_heatmap.csv", "plan_headcount.csv", "plan_posts.csv",
-         "plan_cost_benefit.csv", "plan_what_if.csv"])
+        [
+            "plan.csv",
+            "plan_heatmap.csv",
+            "plan_headcount.csv",
+            "plan_posts.csv",
+            "plan_cost_benefit.csv",
+            "plan_what_if.csv",
+        ]
+    )
     assert pd.read_csv(out)["slot"].max() <= 23
 
 
@@ -331,8 +379,19 @@ def test_cli_errors(tiny_bank, tiny_branches, tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 2
     assert f"branch 'ZZ' is not in the dataset; branches: {', '.join(tiny_branches)}" in err
-    rc = main(["staffing", "--data", str(tiny_bank), "--branch", tiny_branches[0], "--quarter", QUARTER,
-               "--out", str(tmp_path / "plan.txt")])
+    rc = main(
+        [
+            "staffing",
+            "--data",
+            str(tiny_bank),
+            "--branch",
+            tiny_branches[0],
+            "--quarter",
+            QUARTER,
+            "--out",
+            str(tmp_path / "plan.txt"),
+        ]
+    )
     assert rc == 2 and ".xlsx or .csv" in capsys.readouterr().err
     assert not (tmp_path / "plan.txt").exists()
 
@@ -343,12 +402,24 @@ def test_planned_headcount_keeps_sales_share():
     from bankperf_analysis.staffing.plan_tables import _headcount
 
     cfg = _config(None, Period.parse(QUARTER), 30, None, "erlang_c", True, 10.0, (0.95,), 40.0)
-    intervals = pd.DataFrame({"branch_id": "X", "queue": ["counter", "phone_online"],
-                              "role": ["teller", "customer_service_rep"], "contacts": [100.0, 10.0],
-                              "required_staff": [400, 10], "scheduled_staff": [600, 20]})
-    staff = pd.DataFrame({"staff_id": list("abcd"), "branch_id": "X",
-                          "role": ["teller", "teller", "lobby_manager", "customer_service_rep"],
-                          "counter_type": ["non_cash", "cash", None, None]})
+    intervals = pd.DataFrame(
+        {
+            "branch_id": "X",
+            "queue": ["counter", "phone_online"],
+            "role": ["teller", "customer_service_rep"],
+            "contacts": [100.0, 10.0],
+            "required_staff": [400, 10],
+            "scheduled_staff": [600, 20],
+        }
+    )
+    staff = pd.DataFrame(
+        {
+            "staff_id": list("abcd"),
+            "branch_id": "X",
+            "role": ["teller", "teller", "lobby_manager", "customer_service_rep"],
+            "counter_type": ["non_cash", "cash", None, None],
+        }
+    )
     branches = pd.DataFrame({"branch_id": ["X"], "branch_type": ["standard"]})
     hc = _headcount(intervals, staff, branches, pd.Series(dtype=float), False, cfg).set_index("role")
     assert hc.loc["teller", "planned_headcount"] == 8  # 600 half-hours = 300 h = 7.5 FTE

@@ -26,8 +26,14 @@ def _lint_imports(cwd: Path, env: dict | None = None) -> subprocess.CompletedPro
     exe = Path(sys.executable).with_name("lint-imports")
     if not exe.exists():
         pytest.skip("import-linter is not installed (pip install -e '.[test]')")
-    return subprocess.run([str(exe), "--config", str(cwd / "pyproject.toml")], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(exe), "--config", str(cwd / "pyproject.toml")],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_import_contract_is_kept():
@@ -41,8 +47,9 @@ def test_import_contract_fails_on_an_upward_import(tmp_path):
     shutil.copytree(PKG, tmp_path / "bankperf_analysis", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
     target = tmp_path / "bankperf_analysis" / "metrics" / "__init__.py"
-    target.write_text(target.read_text(encoding="utf-8") + "\nimport bankperf_analysis.cli.main  # noqa\n",
-                      encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8") + "\nimport bankperf_analysis.cli.main  # noqa\n", encoding="utf-8"
+    )
     env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
     res = _lint_imports(tmp_path, env)
     assert res.returncode != 0
@@ -62,16 +69,20 @@ def _modules():
 
 
 def test_no_module_over_800_lines():
-    long = {p.relative_to(REPO).as_posix(): n for p in _modules()
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    long = {
+        p.relative_to(REPO).as_posix(): n
+        for p in _modules()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
     assert not long, f"split these by the step they perform: {long}"
 
 
 def test_no_function_over_80_lines():
     """Docstring included: a function is read whole. Split long ones by the step they perform."""
     long = {name: n for p in _modules() for name, n in _functions(p) if n > MAX_FUNCTION_LINES}
-    assert set(long) <= set(LONG_FUNCTION_EXCEPTIONS), {k: v for k, v in long.items()
-                                                        if k not in LONG_FUNCTION_EXCEPTIONS}
+    assert set(long) <= set(LONG_FUNCTION_EXCEPTIONS), {
+        k: v for k, v in long.items() if k not in LONG_FUNCTION_EXCEPTIONS
+    }
 
 
 _IMPORT = re.compile(r"^\s*(?:from|import)\s+(bankperf_analysis[\w.]*)", re.M)

@@ -16,13 +16,19 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     from bankperf_analysis.dataset.demo import make_demo_bank
 
     t0 = time.perf_counter()
-    truth = make_demo_bank(args.dir, scale=args.scale, seed=args.seed,
-                           progress=None if args.quiet else (lambda m: print("  " + m)))
+    truth = make_demo_bank(
+        args.dir,
+        scale=args.scale,
+        seed=args.seed,
+        progress=None if args.quiet else (lambda m: print("  " + m)),
+    )
     rows = sum(truth["rows"].values())
-    print(f"demo bank ({args.scale}, seed {args.seed}) written to {args.dir}: "
-          f"{truth['n_branches']} branches, {truth['n_staff']} staff, {rows:,} rows, "
-          f"{truth['first_period']}–{truth['last_period']} in {time.perf_counter() - t0:.1f} s; "
-          f"planted truths in {args.dir}/truth.json")
+    print(
+        f"demo bank ({args.scale}, seed {args.seed}) written to {args.dir}: "
+        f"{truth['n_branches']} branches, {truth['n_staff']} staff, {rows:,} rows, "
+        f"{truth['first_period']}–{truth['last_period']} in {time.perf_counter() - t0:.1f} s; "
+        f"planted truths in {args.dir}/truth.json"
+    )
     return 0
 
 

@@ -18,22 +18,39 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
     """
     parser.add_argument("--data", required=True, help="folder (or file/URL) of the dataset")
     parser.add_argument("--quarter", required=True, help="reporting quarter, e.g. 2026Q3")
-    parser.add_argument("--branch", action="append", default=None, metavar="ID", type=str,
-                        help="branch id to report on (repeatable; default: every branch)")
+    parser.add_argument(
+        "--branch",
+        action="append",
+        default=None,
+        metavar="ID",
+        type=str,
+        help="branch id to report on (repeatable; default: every branch)",
+    )
     parser.add_argument("--lang", choices=["en", "zh"], default="en", help="report language")
-    parser.add_argument("--jobs", type=int, default=None,
-                        help="parallel workers (default: number of CPUs)")
-    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                        help="Dask scheduler address (tcp://host:8786) to run on a cluster")
+    parser.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of CPUs)")
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler address (tcp://host:8786) to run on a cluster",
+    )
     parser.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
-    parser.add_argument("--force", action="store_true",
-                        help="re-run reports whose inputs did not change")
-    parser.add_argument("--timeout-cell", type=float, default=600.0, metavar="S",
-                        help="seconds one cell may run (default 600)")
-    parser.add_argument("--timeout-report", type=float, default=1800.0, metavar="S",
-                        help="seconds one report may run (default 1800)")
-    parser.add_argument("--no-progress", dest="progress", action="store_false",
-                        help="no progress bar")
+    parser.add_argument("--force", action="store_true", help="re-run reports whose inputs did not change")
+    parser.add_argument(
+        "--timeout-cell",
+        type=float,
+        default=600.0,
+        metavar="S",
+        help="seconds one cell may run (default 600)",
+    )
+    parser.add_argument(
+        "--timeout-report",
+        type=float,
+        default=1800.0,
+        metavar="S",
+        help="seconds one report may run (default 1800)",
+    )
+    parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     return parser
 
 
@@ -43,12 +60,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bankperf_analysis.runner.items import format_failures
 
     t0 = time.perf_counter()
-    res = build_reports(args.data, args.quarter, args.out, branches=args.branch, lang=args.lang,
-                        jobs=args.jobs, scheduler=args.scheduler, force=args.force,
-                        progress=args.progress, timeout_cell=args.timeout_cell,
-                        timeout_report=args.timeout_report)
-    print(f"{len(res.done)} rendered, {len(res.cached)} up to date, {len(res.failed)} failed "
-          f"in {time.perf_counter() - t0:.1f} s")
+    res = build_reports(
+        args.data,
+        args.quarter,
+        args.out,
+        branches=args.branch,
+        lang=args.lang,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        force=args.force,
+        progress=args.progress,
+        timeout_cell=args.timeout_cell,
+        timeout_report=args.timeout_report,
+    )
+    print(
+        f"{len(res.done)} rendered, {len(res.cached)} up to date, {len(res.failed)} failed "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
     if res.failed:
         print(format_failures(res), file=sys.stderr)
     for p in res.index_paths:

@@ -27,8 +27,15 @@ def cmd_staffing(args: argparse.Namespace) -> int:
     if args.out:
         check_plan_path(args.out)  # before the work, so a bad name fails fast
     with load_dataset(args.data) as ds:
-        plan = branch_staffing_plan(ds, args.branch, args.quarter, scheme, channel=args.channel,
-                                    interval_minutes=args.interval, model=args.model)
+        plan = branch_staffing_plan(
+            ds,
+            args.branch,
+            args.quarter,
+            scheme,
+            channel=args.channel,
+            interval_minutes=args.interval,
+            model=args.model,
+        )
     print(plan.summary().as_text())
     if args.out:
         files = write_plan(plan, args.out)
@@ -42,14 +49,27 @@ def register(sub) -> None:
     p = sub.add_parser("staffing", help="a branch's staffing plan for the next quarter")
     p.add_argument("--data", required=True, help="data folder or DuckDB file")
     p.add_argument("--branch", required=True, help="branch id, e.g. B01")
-    p.add_argument("--quarter", required=True,
-                   help="reporting quarter whose data the plan starts from, e.g. 2026Q4")
+    p.add_argument(
+        "--quarter", required=True, help="reporting quarter whose data the plan starts from, e.g. 2026Q4"
+    )
     p.add_argument("--out", help="also write the tables: .xlsx (one sheet each) or .csv")
-    p.add_argument("--interval", type=int, default=30, choices=[15, 30, 60],
-                   help="interval length in minutes (default 30)")
-    p.add_argument("--channel", choices=["phone", "counter", "online"],
-                   help="plan one channel only (default: counter and phone+online queues)")
-    p.add_argument("--model", default="erlang_c", choices=["erlang_c", "erlang_a"],
-                   help="queueing model (default erlang_c)")
+    p.add_argument(
+        "--interval",
+        type=int,
+        default=30,
+        choices=[15, 30, 60],
+        help="interval length in minutes (default 30)",
+    )
+    p.add_argument(
+        "--channel",
+        choices=["phone", "counter", "online"],
+        help="plan one channel only (default: counter and phone+online queues)",
+    )
+    p.add_argument(
+        "--model",
+        default="erlang_c",
+        choices=["erlang_c", "erlang_a"],
+        help="queueing model (default erlang_c)",
+    )
     p.add_argument("--scheme", help="scheme YAML (default: the packaged params/scheme.yaml)")
     p.set_defaults(func=cmd_staffing)

@@ -28,8 +28,7 @@ def _issues_table(err: DataValidationError, limit: int = 200) -> str:
     df = err.to_frame()
     df["row"] = df["row"].map(lambda r: "" if r is None or pd.isna(r) else str(int(r)))
     shown = df.head(limit)
-    with pd.option_context("display.max_colwidth", 60, "display.width", 200,
-                           "display.max_rows", limit + 5):
+    with pd.option_context("display.max_colwidth", 60, "display.width", 200, "display.max_rows", limit + 5):
         text = shown.to_string(index=False)
     more = f"\n... and {len(df) - limit} more problems" if len(df) > limit else ""
     return text + more
@@ -53,6 +52,8 @@ def register(sub) -> None:
     """Add the ``validate`` sub-command."""
     v = sub.add_parser("validate", help="check a dataset against the data contract")
     v.add_argument("data", help="data folder or DuckDB file")
-    v.add_argument("--periods", help="FIRST:LAST reporting quarters, e.g. 2025Q1:2026Q4 "
-                                     "(default: from the folder's dataset.yaml)")
+    v.add_argument(
+        "--periods",
+        help="FIRST:LAST reporting quarters, e.g. 2025Q1:2026Q4 (default: from the folder's dataset.yaml)",
+    )
     v.set_defaults(func=cmd_validate)

@@ -34,8 +34,14 @@ _NONE = np.array(None, dtype=object)  # a missing value in np.where
 
 def _branches(w: World) -> pd.DataFrame:
     names = [f"Demo Branch {i + 1} 演示支行{i + 1}" for i in range(w.scale.n_branches)]
-    return pd.DataFrame({"branch_id": w.branch_ids, "branch_name": names,
-                         "region": w.branch_region, "branch_type": w.branch_type})
+    return pd.DataFrame(
+        {
+            "branch_id": w.branch_ids,
+            "branch_name": names,
+            "region": w.branch_region,
+            "branch_type": w.branch_type,
+        }
+    )
 
 
 def _staff(w: World) -> pd.DataFrame:
@@ -43,15 +49,22 @@ def _staff(w: World) -> pd.DataFrame:
     rng = w.rng("names")
     family = np.array(list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"))
     given = np.array(list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"))
-    names = (family[rng.integers(0, len(family), len(st))]
-             + given[rng.integers(0, len(given), len(st))]
-             + given[rng.integers(0, len(given), len(st))])
-    return pd.DataFrame({
-        "staff_id": st.staff_id, "staff_name": names, "branch_id": st.branch_id,
-        "role": st.role, "counter_type": st.counter_type,
-        "hire_date": pd.to_datetime(st.hire_date).dt.date,
-        "leave_date": pd.to_datetime(st.leave_date).dt.date,
-    })
+    names = (
+        family[rng.integers(0, len(family), len(st))]
+        + given[rng.integers(0, len(given), len(st))]
+        + given[rng.integers(0, len(given), len(st))]
+    )
+    return pd.DataFrame(
+        {
+            "staff_id": st.staff_id,
+            "staff_name": names,
+            "branch_id": st.branch_id,
+            "role": st.role,
+            "counter_type": st.counter_type,
+            "hire_date": pd.to_datetime(st.hire_date).dt.date,
+            "leave_date": pd.to_datetime(st.leave_date).dt.date,
+        }
+    )
 
 
 def contacts_chunk(w: World, branches: np.ndarray, start_id: int) -> pd.DataFrame:
@@ -72,11 +85,12 @@ def contacts_chunk(w: World, branches: np.ndarray, start_id: int) -> pd.DataFram
         t = _timings(w, rng, ch, di, hi, load=hp[hi] * len(hp) * day_f[di])
         sidx = _answered_by(w, rng, ch, branches[bi], t.day)
         frames.append(_outcomes(w, rng, ch, branches[bi], sidx, t))
-    df = pd.concat(frames, ignore_index=True).sort_values(["arrival_ts", "branch_id"],
-                                                          kind="stable", ignore_index=True)
+    df = pd.concat(frames, ignore_index=True).sort_values(
+        ["arrival_ts", "branch_id"], kind="stable", ignore_index=True
+    )
     ids = pc.binary_join_element_wise(
-        "C", pc.utf8_lpad(pa.array(np.arange(start_id, start_id + len(df))).cast(pa.string()), 9, "0"),
-        "")
+        "C", pc.utf8_lpad(pa.array(np.arange(start_id, start_id + len(df))).cast(pa.string()), 9, "0"), ""
+    )
     df.insert(0, "contact_id", ids.to_pandas())
     df["answer_ts"] = pd.to_datetime(df["answer_ts"]).astype("datetime64[ms]")
     df["end_ts"] = pd.to_datetime(df["end_ts"]).astype("datetime64[ms]")
@@ -98,15 +112,27 @@ def _day_factors(w: World) -> np.ndarray:
     return day_f
 
 
-def _arrivals(w: World, rng: np.random.Generator, branches: np.ndarray, ch: str, share: float,
-              hp: np.ndarray, day_f: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _arrivals(
+    w: World,
+    rng: np.random.Generator,
+    branches: np.ndarray,
+    ch: str,
+    share: float,
+    hp: np.ndarray,
+    day_f: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(branch, day, hour) indices of each arriving contact of channel ``ch``, one entry per contact.
 
     ``share`` is the channel's share of contacts, ``hp`` its hourly profile (summing to 1).
     """
     # expected arrivals per (branch, day, hour)
-    lam = (w.scale.contacts_per_branch_day * share
-           * w.volume[branches][:, None, None] * day_f[None, :, None] * hp[None, None, :])
+    lam = (
+        w.scale.contacts_per_branch_day
+        * share
+        * w.volume[branches][:, None, None]
+        * day_f[None, :, None]
+        * hp[None, None, :]
+    )
     # Day-level over-dispersion (contact counts are over-dispersed): gamma noise.
     lam = lam * rng.gamma(25.0, 1 / 25.0, size=lam.shape[:2])[:, :, None]
     if ch == "counter":
@@ -129,8 +155,9 @@ class _Timings:
     handle: np.ndarray
 
 
-def _timings(w: World, rng: np.random.Generator, ch: str, di: np.ndarray, hi: np.ndarray,
-             load: np.ndarray) -> _Timings:
+def _timings(
+    w: World, rng: np.random.Generator, ch: str, di: np.ndarray, hi: np.ndarray, load: np.ndarray
+) -> _Timings:
     """Arrival time in the hour, wait (growing with the hour's relative ``load``), patience, handling."""
     n = len(di)
     base = w.days.to_numpy()[di].astype("datetime64[s]") + (HOURS[hi] * 3600).astype("timedelta64[s]")
@@ -144,8 +171,9 @@ def _timings(w: World, rng: np.random.Generator, ch: str, di: np.ndarray, hi: np
     return _Timings(day, arrival, waits, patience, waits > patience, handle)
 
 
-def _answered_by(w: World, rng: np.random.Generator, ch: str, b_global: np.ndarray,
-                 day: np.ndarray) -> np.ndarray:
+def _answered_by(
+    w: World, rng: np.random.Generator, ch: str, b_global: np.ndarray, day: np.ndarray
+) -> np.ndarray:
     """Staff row of who answered: a post of the channel's role in the branch, its holder that day."""
     role = "teller" if ch == "counter" else "customer_service_rep"
     st = w.staff
@@ -159,27 +187,30 @@ def _answered_by(w: World, rng: np.random.Generator, ch: str, b_global: np.ndarr
     return w.holder(post_choice, day)
 
 
-def _outcomes(w: World, rng: np.random.Generator, ch: str, b_global: np.ndarray, sidx: np.ndarray,
-              t: _Timings) -> pd.DataFrame:
+def _outcomes(
+    w: World, rng: np.random.Generator, ch: str, b_global: np.ndarray, sidx: np.ndarray, t: _Timings
+) -> pd.DataFrame:
     """The contacts' rows: resolved or not, answer and end times (an abandoned one ends at patience)."""
     st = w.staff
     res_p = np.clip(RESOLUTION_BASE + st.res_eff.to_numpy()[sidx], 0.5, 0.999)
     resolved = rng.random(len(sidx)) < res_p
     wait_td = (t.waits * 1e3).astype("int64").astype("timedelta64[ms]")
-    answer = (t.arrival.astype("datetime64[ms]") + wait_td)
+    answer = t.arrival.astype("datetime64[ms]") + wait_td
     end = answer + (t.handle * 1e3).astype("int64").astype("timedelta64[ms]")
     pat_td = (t.patience * 1e3).astype("int64").astype("timedelta64[ms]")
     end = np.where(t.abandoned, t.arrival.astype("datetime64[ms]") + pat_td, end)
-    return pd.DataFrame({
-        "branch_id": w.branch_ids[b_global],
-        "staff_id": np.where(t.abandoned, None, st.staff_id.to_numpy()[sidx]),
-        "channel": ch,
-        "arrival_ts": t.arrival.astype("datetime64[ms]"),
-        "answer_ts": np.where(t.abandoned, np.datetime64("NaT"), answer),
-        "end_ts": end,
-        "resolved": pd.array(np.where(t.abandoned, None, resolved), dtype="boolean"),
-        "abandoned": t.abandoned,
-    })
+    return pd.DataFrame(
+        {
+            "branch_id": w.branch_ids[b_global],
+            "staff_id": np.where(t.abandoned, None, st.staff_id.to_numpy()[sidx]),
+            "channel": ch,
+            "arrival_ts": t.arrival.astype("datetime64[ms]"),
+            "answer_ts": np.where(t.abandoned, np.datetime64("NaT"), answer),
+            "end_ts": end,
+            "resolved": pd.array(np.where(t.abandoned, None, resolved), dtype="boolean"),
+            "abandoned": t.abandoned,
+        }
+    )
 
 
 def _front_line(w: World) -> pd.DataFrame:
@@ -212,13 +243,20 @@ def _surveys(w: World) -> pd.DataFrame:
     hi = rng.choice([8, 9, 10], size=len(p), p=[0.35, 0.35, 0.30])
     lo = rng.choice(np.arange(1, 8), size=len(p), p=np.array([1, 1, 2, 3, 5, 8, 10]) / 30)
     role = w.staff.role.to_numpy()[sidx]
-    channel = np.where(role == "teller",
-                       np.where(rng.random(len(p)) < 0.85, "on_site", "phone_callback"),
-                       np.where(rng.random(len(p)) < 0.15, "on_site", "phone_callback"))
-    df = pd.DataFrame({
-        "branch_id": w.branch_ids[b], "staff_id": w.staff.staff_id.to_numpy()[sidx],
-        "survey_date": pd.to_datetime(day).date, "channel": channel,
-        "score": np.where(sat, hi, lo).astype(np.int64)})
+    channel = np.where(
+        role == "teller",
+        np.where(rng.random(len(p)) < 0.85, "on_site", "phone_callback"),
+        np.where(rng.random(len(p)) < 0.15, "on_site", "phone_callback"),
+    )
+    df = pd.DataFrame(
+        {
+            "branch_id": w.branch_ids[b],
+            "staff_id": w.staff.staff_id.to_numpy()[sidx],
+            "survey_date": pd.to_datetime(day).date,
+            "channel": channel,
+            "score": np.where(sat, hi, lo).astype(np.int64),
+        }
+    )
     df.insert(0, "survey_id", [f"V{i + 1:08d}" for i in range(len(df))])
     return df
 
@@ -236,13 +274,17 @@ def _complaints(w: World) -> pd.DataFrame:
     end = np.datetime64(w.end).astype("datetime64[s]")
     still_open = closed >= end
     score = rng.choice([1, 2, 3, 4, 5], size=n, p=[0.05, 0.10, 0.15, 0.40, 0.30])
-    df = pd.DataFrame({
-        "branch_id": w.staff.branch_id.to_numpy()[sidx],
-        "staff_id": w.staff.staff_id.to_numpy()[sidx],
-        "opened_ts": opened.astype("datetime64[s]"),
-        "closed_ts": pd.Series(np.where(still_open, np.datetime64("NaT"), closed)).astype("datetime64[s]"),
-        "resolution_score": pd.array(np.where(still_open, _NONE, score), dtype="Int64"),
-    })
+    df = pd.DataFrame(
+        {
+            "branch_id": w.staff.branch_id.to_numpy()[sidx],
+            "staff_id": w.staff.staff_id.to_numpy()[sidx],
+            "opened_ts": opened.astype("datetime64[s]"),
+            "closed_ts": pd.Series(np.where(still_open, np.datetime64("NaT"), closed)).astype(
+                "datetime64[s]"
+            ),
+            "resolution_score": pd.array(np.where(still_open, _NONE, score), dtype="Int64"),
+        }
+    )
     df.insert(0, "complaint_id", [f"K{i + 1:07d}" for i in range(len(df))])
     return df
 
@@ -253,17 +295,21 @@ def _sales(w: World) -> pd.DataFrame:
     sidx, day = _active_days(w, st, w.business_days())
     b = w.staff.b.to_numpy()[sidx]
     qi = w.quarter_index(day)
-    per_month = (CROSS_SALES_BASE * w.staff.sales_mult.to_numpy()[sidx]
-                 + BONUS_EFFECT_CROSS_SALES * w.treated(b, qi))
+    per_month = CROSS_SALES_BASE * w.staff.sales_mult.to_numpy()[sidx] + BONUS_EFFECT_CROSS_SALES * w.treated(
+        b, qi
+    )
     k = rng.poisson(per_month * 12 / 310.0)  # 310 business days a year (Mon-Sat)
     sidx, day = np.repeat(sidx, k), np.repeat(day, k)
     products = np.array(["credit_card", "wealth_product", "insurance", "fund", "mobile_banking"])
-    df = pd.DataFrame({
-        "branch_id": w.staff.branch_id.to_numpy()[sidx],
-        "staff_id": w.staff.staff_id.to_numpy()[sidx],
-        "sale_date": pd.to_datetime(day).date,
-        "product": products[rng.integers(0, len(products), len(sidx))],
-        "quantity": np.ones(len(sidx), dtype=np.int64)})
+    df = pd.DataFrame(
+        {
+            "branch_id": w.staff.branch_id.to_numpy()[sidx],
+            "staff_id": w.staff.staff_id.to_numpy()[sidx],
+            "sale_date": pd.to_datetime(day).date,
+            "product": products[rng.integers(0, len(products), len(sidx))],
+            "quantity": np.ones(len(sidx), dtype=np.int64),
+        }
+    )
     df.insert(0, "sale_id", [f"X{i + 1:08d}" for i in range(len(df))])
     return df
 
@@ -274,7 +320,7 @@ def _teller_transactions(w: World) -> pd.DataFrame:
     sidx, day = _active_days(w, st, w.business_days())
     n = len(sidx)
     ntx = rng.poisson(42.0, n)
-    cash = (w.staff.counter_type.to_numpy()[sidx] == "cash")
+    cash = w.staff.counter_type.to_numpy()[sidx] == "cash"
     cash_handled = np.where(cash, ntx * rng.lognormal(np.log(14000), 0.3, n), 0.0).round(2)
     err_mult = w.staff.err_mult.to_numpy()[sidx]
     has_err = cash & (rng.random(n) < 0.02 * err_mult)
@@ -282,13 +328,19 @@ def _teller_transactions(w: World) -> pd.DataFrame:
     entries = ntx * 2 + rng.poisson(3.0, n)
     errors = rng.binomial(entries, np.clip(0.004 * err_mult, 0, 0.2))
     handling = (ntx * rng.lognormal(np.log(290.0), 0.2, n)).round(1)
-    return pd.DataFrame({
-        "staff_id": w.staff.staff_id.to_numpy()[sidx],
-        "branch_id": w.staff.branch_id.to_numpy()[sidx],
-        "work_date": pd.to_datetime(day).date, "n_transactions": ntx.astype(np.int64),
-        "cash_handled_yuan": cash_handled, "cash_error_yuan": cash_err,
-        "ledger_entries": entries.astype(np.int64), "ledger_errors": errors.astype(np.int64),
-        "handling_seconds": handling})
+    return pd.DataFrame(
+        {
+            "staff_id": w.staff.staff_id.to_numpy()[sidx],
+            "branch_id": w.staff.branch_id.to_numpy()[sidx],
+            "work_date": pd.to_datetime(day).date,
+            "n_transactions": ntx.astype(np.int64),
+            "cash_handled_yuan": cash_handled,
+            "cash_error_yuan": cash_err,
+            "ledger_entries": entries.astype(np.int64),
+            "ledger_errors": errors.astype(np.int64),
+            "handling_seconds": handling,
+        }
+    )
 
 
 def _inspections(w: World) -> pd.DataFrame:
@@ -299,35 +351,56 @@ def _inspections(w: World) -> pd.DataFrame:
     frames = []
     for aspect in ("dress", "manner"):
         score = np.clip(np.round(rng.normal(9.1 + 0.2 * w.staff.perf.to_numpy()[sidx], 0.8)), 0, 10)
-        frames.append(pd.DataFrame({
-            "staff_id": w.staff.staff_id.to_numpy()[sidx],
-            "branch_id": w.staff.branch_id.to_numpy()[sidx],
-            "inspection_date": pd.to_datetime(day).date, "aspect": aspect,
-            "score": score.astype(float)}))
-    df = pd.concat(frames, ignore_index=True).sort_values(["inspection_date", "staff_id", "aspect"],
-                                                          ignore_index=True)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "staff_id": w.staff.staff_id.to_numpy()[sidx],
+                    "branch_id": w.staff.branch_id.to_numpy()[sidx],
+                    "inspection_date": pd.to_datetime(day).date,
+                    "aspect": aspect,
+                    "score": score.astype(float),
+                }
+            )
+        )
+    df = pd.concat(frames, ignore_index=True).sort_values(
+        ["inspection_date", "staff_id", "aspect"], ignore_index=True
+    )
     df.insert(0, "inspection_id", [f"I{i + 1:08d}" for i in range(len(df))])
     return df
 
 
 def _training(w: World) -> pd.DataFrame:
     rng = w.rng("training")
-    topics = ["Service etiquette", "Product knowledge", "Compliance and risk",
-              "Complaint handling", "Cash handling accuracy", "Cross-selling skills"]
+    topics = [
+        "Service etiquette",
+        "Product knowledge",
+        "Compliance and risk",
+        "Complaint handling",
+        "Cash handling accuracy",
+        "Cross-selling skills",
+    ]
     st = w.staff[w.staff.role != "data_analyst"]
     # Each branch holds a session on the 2nd and 4th Wednesday of every month.
     wed = w.days[(w.days.day_of_week == 2) & (((w.days.day - 1) // 7) % 2 == 1)]
     sidx, day = _active_days(w, st, wed)
     n = len(sidx)
     attended = rng.random(n) < np.clip(0.88 + 0.04 * w.staff.perf.to_numpy()[sidx], 0.3, 0.99)
-    exam = np.where(attended, np.clip(rng.normal(82 + 4 * w.staff.perf.to_numpy()[sidx], 7), 0, 100),
-                    np.nan).round(1)
+    exam = np.where(
+        attended, np.clip(rng.normal(82 + 4 * w.staff.perf.to_numpy()[sidx], 7), 0, 100), np.nan
+    ).round(1)
     day_idx = pd.DatetimeIndex(day)
     sess = [f"T{d:%Y%m%d}-{bid}" for d, bid in zip(day_idx, w.staff.branch_id.to_numpy()[sidx])]
     topic = np.array(topics)[(day_idx.month.to_numpy() * 2 + (day_idx.day.to_numpy() > 14)) % len(topics)]
-    return pd.DataFrame({"session_id": sess, "staff_id": w.staff.staff_id.to_numpy()[sidx],
-                         "session_date": day_idx.date, "topic": topic, "attended": attended,
-                         "exam_score": exam})
+    return pd.DataFrame(
+        {
+            "session_id": sess,
+            "staff_id": w.staff.staff_id.to_numpy()[sidx],
+            "session_date": day_idx.date,
+            "topic": topic,
+            "attended": attended,
+            "exam_score": exam,
+        }
+    )
 
 
 def _mystery_shopper(w: World) -> pd.DataFrame:
@@ -340,11 +413,19 @@ def _mystery_shopper(w: World) -> pd.DataFrame:
         jitter = rng.integers(0, 5, len(b)).astype("timedelta64[D]")
         day = months.to_numpy()[m] + np.timedelta64(offset, "D") + jitter
         score = np.clip(rng.normal(w.ms_mean[b] - (1.5 if method == "video" else 0.0), 2.5), 0, 100)
-        frames.append(pd.DataFrame({"branch_id": w.branch_ids[b],
-                                    "check_date": pd.to_datetime(day).date, "method": method,
-                                    "score": score.round(1)}))
-    df = pd.concat(frames, ignore_index=True).sort_values(["check_date", "branch_id", "method"],
-                                                          ignore_index=True)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "branch_id": w.branch_ids[b],
+                    "check_date": pd.to_datetime(day).date,
+                    "method": method,
+                    "score": score.round(1),
+                }
+            )
+        )
+    df = pd.concat(frames, ignore_index=True).sort_values(
+        ["check_date", "branch_id", "method"], ignore_index=True
+    )
     df.insert(0, "check_id", [f"M{i + 1:07d}" for i in range(len(df))])
     return df
 
@@ -364,12 +445,20 @@ def _reviews_360(w: World) -> pd.DataFrame:
         for dim in dims:
             r_s, r_d = np.repeat(sidx, k), np.repeat(day, k)
             score = np.clip(rng.normal(80 + bias + 5 * w.staff.perf.to_numpy()[r_s], 6), 0, 100)
-            frames.append(pd.DataFrame({"reviewee_id": w.staff.staff_id.to_numpy()[r_s],
-                                        "review_date": pd.to_datetime(r_d).date,
-                                        "rater_role": role, "dimension": dim,
-                                        "score": score.round(1)}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "reviewee_id": w.staff.staff_id.to_numpy()[r_s],
+                        "review_date": pd.to_datetime(r_d).date,
+                        "rater_role": role,
+                        "dimension": dim,
+                        "score": score.round(1),
+                    }
+                )
+            )
     df = pd.concat(frames, ignore_index=True).sort_values(
-        ["review_date", "reviewee_id", "rater_role", "dimension"], kind="stable", ignore_index=True)
+        ["review_date", "reviewee_id", "rater_role", "dimension"], kind="stable", ignore_index=True
+    )
     df.insert(0, "review_id", [f"R{i + 1:07d}" for i in range(len(df))])
     return df
 
@@ -381,11 +470,19 @@ def _qualitative(w: World) -> pd.DataFrame:
     frames = []
     for dim in ("service_quality", "teamwork"):
         score = np.clip(rng.normal(82 + 5 * w.staff.perf.to_numpy()[sidx], 6), 0, 100)
-        frames.append(pd.DataFrame({"staff_id": w.staff.staff_id.to_numpy()[sidx],
-                                    "rating_date": pd.to_datetime(day).date, "dimension": dim,
-                                    "score": score.round(1)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "staff_id": w.staff.staff_id.to_numpy()[sidx],
+                    "rating_date": pd.to_datetime(day).date,
+                    "dimension": dim,
+                    "score": score.round(1),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True).sort_values(
-        ["rating_date", "staff_id", "dimension"], ignore_index=True)
+        ["rating_date", "staff_id", "dimension"], ignore_index=True
+    )
 
 
 def _new_customers(w: World) -> pd.DataFrame:
@@ -394,10 +491,14 @@ def _new_customers(w: World) -> pd.DataFrame:
     sidx, day = _active_days(w, st, w.business_days())
     k = rng.poisson(6.0 * 12 / 310.0 * w.staff.sales_mult.to_numpy()[sidx])
     sidx, day = np.repeat(sidx, k), np.repeat(day, k)
-    return pd.DataFrame({"customer_id": [f"N{i + 1:08d}" for i in range(len(sidx))],
-                         "staff_id": w.staff.staff_id.to_numpy()[sidx],
-                         "branch_id": w.staff.branch_id.to_numpy()[sidx],
-                         "acquired_date": pd.to_datetime(day).date})
+    return pd.DataFrame(
+        {
+            "customer_id": [f"N{i + 1:08d}" for i in range(len(sidx))],
+            "staff_id": w.staff.staff_id.to_numpy()[sidx],
+            "branch_id": w.staff.branch_id.to_numpy()[sidx],
+            "acquired_date": pd.to_datetime(day).date,
+        }
+    )
 
 
 def _risk(w: World) -> pd.DataFrame:
@@ -406,11 +507,15 @@ def _risk(w: World) -> pd.DataFrame:
     sidx, day = _active_days(w, st, w.business_days())
     k = rng.poisson(0.2 / 77.0 * w.staff.err_mult.to_numpy()[sidx])
     sidx, day = np.repeat(sidx, k), np.repeat(day, k)
-    return pd.DataFrame({"incident_id": [f"Z{i + 1:06d}" for i in range(len(sidx))],
-                         "staff_id": w.staff.staff_id.to_numpy()[sidx],
-                         "branch_id": w.staff.branch_id.to_numpy()[sidx],
-                         "incident_date": pd.to_datetime(day).date,
-                         "loss_yuan": rng.lognormal(np.log(5000), 1.0, len(sidx)).round(2)})
+    return pd.DataFrame(
+        {
+            "incident_id": [f"Z{i + 1:06d}" for i in range(len(sidx))],
+            "staff_id": w.staff.staff_id.to_numpy()[sidx],
+            "branch_id": w.staff.branch_id.to_numpy()[sidx],
+            "incident_date": pd.to_datetime(day).date,
+            "loss_yuan": rng.lognormal(np.log(5000), 1.0, len(sidx)).round(2),
+        }
+    )
 
 
 def _churn(w: World) -> pd.DataFrame:
@@ -422,9 +527,16 @@ def _churn(w: World) -> pd.DataFrame:
     cur = base.astype(float)
     for m in months:
         lost = rng.binomial(cur.astype(np.int64), rate)
-        rows.append(pd.DataFrame({"branch_id": w.branch_ids, "month_start": m.date(),
-                                  "customers_start": cur.astype(np.int64),
-                                  "customers_lost": lost.astype(np.int64)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "branch_id": w.branch_ids,
+                    "month_start": m.date(),
+                    "customers_start": cur.astype(np.int64),
+                    "customers_lost": lost.astype(np.int64),
+                }
+            )
+        )
         cur = cur - lost + rng.poisson(cur * 0.0135)
     return pd.concat(rows, ignore_index=True)
 
@@ -434,15 +546,19 @@ def _roster(w: World) -> pd.DataFrame:
     st = w.staff_of(("customer_service_rep", "teller", "lobby_manager"))
     sidx, day = _active_days(w, st, w.business_days())
     role = w.staff.role.to_numpy()[sidx]
-    start_h = np.where(role == "customer_service_rep",
-                       np.where(rng.random(len(sidx)) < 0.5, 8, 12), 9)
+    start_h = np.where(role == "customer_service_rep", np.where(rng.random(len(sidx)) < 0.5, 8, 12), 9)
     start = day.astype("datetime64[s]") + (start_h * 3600).astype("timedelta64[s]")
     end = start + np.timedelta64(8 * 3600, "s")
     present = rng.random(len(sidx)) < np.where(role == "lobby_manager", 0.96, 0.98)
-    df = pd.DataFrame({"staff_id": w.staff.staff_id.to_numpy()[sidx],
-                       "branch_id": w.staff.branch_id.to_numpy()[sidx],
-                       "shift_start": start.astype("datetime64[s]"),
-                       "shift_end": end.astype("datetime64[s]"), "present": present})
+    df = pd.DataFrame(
+        {
+            "staff_id": w.staff.staff_id.to_numpy()[sidx],
+            "branch_id": w.staff.branch_id.to_numpy()[sidx],
+            "shift_start": start.astype("datetime64[s]"),
+            "shift_end": end.astype("datetime64[s]"),
+            "present": present,
+        }
+    )
     df = df.sort_values(["shift_start", "staff_id"], ignore_index=True)
     df.insert(0, "shift_id", [f"H{i + 1:08d}" for i in range(len(df))])
     return df
@@ -450,10 +566,19 @@ def _roster(w: World) -> pd.DataFrame:
 
 #: Every table but contacts, in the order they are written.
 TABLES: dict[str, Callable[[World], pd.DataFrame]] = {
-    "branches": _branches, "staff": _staff, "surveys": _surveys,
-    "complaints": _complaints, "sales": _sales, "teller_transactions": _teller_transactions,
-    "inspections": _inspections, "training": _training, "mystery_shopper": _mystery_shopper,
-    "reviews_360": _reviews_360, "qualitative_ratings": _qualitative,
-    "new_customers": _new_customers, "risk_incidents": _risk, "customer_churn": _churn,
+    "branches": _branches,
+    "staff": _staff,
+    "surveys": _surveys,
+    "complaints": _complaints,
+    "sales": _sales,
+    "teller_transactions": _teller_transactions,
+    "inspections": _inspections,
+    "training": _training,
+    "mystery_shopper": _mystery_shopper,
+    "reviews_360": _reviews_360,
+    "qualitative_ratings": _qualitative,
+    "new_customers": _new_customers,
+    "risk_incidents": _risk,
+    "customer_churn": _churn,
     "roster": _roster,
 }

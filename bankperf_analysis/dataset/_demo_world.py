@@ -17,11 +17,32 @@ from bankperf_analysis.periods import quarters_between
 
 #: Public holidays on which branches see a fraction of their usual contacts.
 DEMO_HOLIDAYS: tuple[str, ...] = (
-    "2025-01-01", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31", "2025-02-03",
-    "2025-02-04", "2025-05-01", "2025-05-02", "2025-10-01", "2025-10-02", "2025-10-03",
-    "2025-10-06", "2025-10-07", "2026-01-01", "2026-02-16", "2026-02-17", "2026-02-18",
-    "2026-02-19", "2026-02-20", "2026-05-01", "2026-10-01", "2026-10-02", "2026-10-05",
-    "2026-10-06", "2026-10-07",
+    "2025-01-01",
+    "2025-01-28",
+    "2025-01-29",
+    "2025-01-30",
+    "2025-01-31",
+    "2025-02-03",
+    "2025-02-04",
+    "2025-05-01",
+    "2025-05-02",
+    "2025-10-01",
+    "2025-10-02",
+    "2025-10-03",
+    "2025-10-06",
+    "2025-10-07",
+    "2026-01-01",
+    "2026-02-16",
+    "2026-02-17",
+    "2026-02-18",
+    "2026-02-19",
+    "2026-02-20",
+    "2026-05-01",
+    "2026-10-01",
+    "2026-10-02",
+    "2026-10-05",
+    "2026-10-06",
+    "2026-10-07",
 )
 
 # Weekday profile (Mon..Sun): Monday and Friday peaks, quiet weekends (source 001).
@@ -59,23 +80,70 @@ class DemoScale:
 
 SCALES: dict[str, DemoScale] = {
     "tiny": DemoScale(
-        "tiny", 4,
-        {"customer_service_rep": 3, "teller": 3, "customer_manager": 2, "lobby_manager": 1,
-         "service_manager": 1},
-        "2025Q1", "2026Q4", 40.0, 40.0, 0.10, 4, True,
-        cohorts={"2025Q3": (0,), "2026Q1": (1,)}, drop_branch=2, small_branch=3),
+        "tiny",
+        4,
+        {
+            "customer_service_rep": 3,
+            "teller": 3,
+            "customer_manager": 2,
+            "lobby_manager": 1,
+            "service_manager": 1,
+        },
+        "2025Q1",
+        "2026Q4",
+        40.0,
+        40.0,
+        0.10,
+        4,
+        True,
+        cohorts={"2025Q3": (0,), "2026Q1": (1,)},
+        drop_branch=2,
+        small_branch=3,
+    ),
     "default": DemoScale(
-        "default", 12,
-        {"customer_service_rep": 8, "teller": 7, "customer_manager": 5, "lobby_manager": 2,
-         "service_manager": 2, "data_analyst": 1},
-        "2025Q1", "2026Q4", 110.0, 45.0, 0.10, 12, True,
-        cohorts={"2025Q3": (0, 1, 2), "2026Q1": (3, 4, 5)}, drop_branch=8, small_branch=11),
+        "default",
+        12,
+        {
+            "customer_service_rep": 8,
+            "teller": 7,
+            "customer_manager": 5,
+            "lobby_manager": 2,
+            "service_manager": 2,
+            "data_analyst": 1,
+        },
+        "2025Q1",
+        "2026Q4",
+        110.0,
+        45.0,
+        0.10,
+        12,
+        True,
+        cohorts={"2025Q3": (0, 1, 2), "2026Q1": (3, 4, 5)},
+        drop_branch=8,
+        small_branch=11,
+    ),
     "bench": DemoScale(
-        "bench", 1000,
-        {"customer_service_rep": 7, "teller": 6, "customer_manager": 4, "lobby_manager": 1,
-         "service_manager": 1, "data_analyst": 1},
-        "2026Q4", "2026Q4", 640.0, 45.0, 0.05, 50, False,
-        cohorts={}, drop_branch=8, small_branch=11),
+        "bench",
+        1000,
+        {
+            "customer_service_rep": 7,
+            "teller": 6,
+            "customer_manager": 4,
+            "lobby_manager": 1,
+            "service_manager": 1,
+            "data_analyst": 1,
+        },
+        "2026Q4",
+        "2026Q4",
+        640.0,
+        45.0,
+        0.05,
+        50,
+        False,
+        cohorts={},
+        drop_branch=8,
+        small_branch=11,
+    ),
 }
 
 SATISFACTION_BASE = 0.85
@@ -107,8 +175,9 @@ class World:
         width = max(2, len(str(nb)))
         self.branch_ids = np.array([f"B{i + 1:0{width}d}" for i in range(nb)])
         regions = ["North", "South", "East", "West", "Central"]
-        self.branch_region = np.array([regions[i % len(regions)] if nb > 4 else
-                                       regions[i % 2] for i in range(nb)])
+        self.branch_region = np.array(
+            [regions[i % len(regions)] if nb > 4 else regions[i % 2] for i in range(nb)]
+        )
         self.branch_type = np.where(np.arange(nb) % 6 == 0, "flagship", "standard")
         # Branch baselines.
         self.sat_base = np.clip(rng.normal(SATISFACTION_BASE, 0.02, nb), 0.7, 0.95)
@@ -144,14 +213,16 @@ class World:
                         counter = "non_cash" if j < max(1, k // 3) else "cash"
                     hire = self.start - dt.timedelta(days=int(rng.integers(60, 3000)))
                     split = rng.random() < self.scale.turnover_share
-                    cut = (self.start + dt.timedelta(days=int(rng.integers(30, horizon - 30)))
-                           if split else None)
+                    cut = (
+                        self.start + dt.timedelta(days=int(rng.integers(30, horizon - 30))) if split else None
+                    )
                     rows.append((post, b, bid, role, counter, hire, cut))
                     if split:
                         rows.append((post, b, bid, role, counter, cut, None))
                     post += 1
-        df = pd.DataFrame(rows, columns=["post", "b", "branch_id", "role", "counter_type",
-                                         "hire_date", "leave_date"])
+        df = pd.DataFrame(
+            rows, columns=["post", "b", "branch_id", "role", "counter_type", "hire_date", "leave_date"]
+        )
         # The first holder of a split post leaves on the cut date.
         df["next_hire"] = df.groupby("post")["hire_date"].shift(-1)
         df["leave_date"] = df["next_hire"]

@@ -16,8 +16,7 @@ _FALSE = ("false", "f", "0", "no", "n", "否", "假")
 #: untouched, so typed views over 50M-row Parquet cost nothing beyond the scan.
 _NATIVE: dict[str, tuple[str, ...]] = {
     "string": ("VARCHAR",),
-    "int": ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT",
-            "UTINYINT"),
+    "int": ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT"),
     "float": ("DOUBLE", "FLOAT"),
     "bool": ("BOOLEAN",),
     "date": ("DATE",),
@@ -54,12 +53,13 @@ def typed_expr(c: Column, raw: str, src_type: str | None = None) -> str:
         return f"(CASE WHEN {s} IN ({t}) THEN TRUE WHEN {s} IN ({f}) THEN FALSE END)"
     if c.dtype == "int":
         d = f"TRY_CAST({raw} AS DOUBLE)"
-        return (f"coalesce(TRY_CAST({raw} AS BIGINT), "
-                f"CASE WHEN {d} = round({d}) THEN CAST({d} AS BIGINT) END)")
+        return f"coalesce(TRY_CAST({raw} AS BIGINT), CASE WHEN {d} = round({d}) THEN CAST({d} AS BIGINT) END)"
     if c.dtype == "date":
         ts = f"TRY_CAST({raw} AS TIMESTAMP)"
-        return (f"coalesce(TRY_CAST({raw} AS DATE), "
-                f"CASE WHEN {ts} = date_trunc('day', {ts}) THEN CAST({ts} AS DATE) END)")
+        return (
+            f"coalesce(TRY_CAST({raw} AS DATE), "
+            f"CASE WHEN {ts} = date_trunc('day', {ts}) THEN CAST({ts} AS DATE) END)"
+        )
     return f"TRY_CAST({raw} AS {c.duckdb_type})"
 
 

@@ -43,18 +43,33 @@ class Collector:
         """Record one issue."""
         self.issues.append(issue)
 
-    def rows(self, con, src: TableSource, sql_where_from: str, column: str, expected: str,
-             value_expr: str, total: int) -> None:
+    def rows(
+        self,
+        con,
+        src: TableSource,
+        sql_where_from: str,
+        column: str,
+        expected: str,
+        value_expr: str,
+        total: int,
+    ) -> None:
         """List example rows matching a violation and summarise the rest."""
         rows = con.execute(
             f"SELECT _row, _file, CAST({value_expr} AS VARCHAR) {sql_where_from} "
-            f"ORDER BY _file, _row LIMIT {MAX_EXAMPLES}").fetchall()
+            f"ORDER BY _file, _row LIMIT {MAX_EXAMPLES}"
+        ).fetchall()
         for r, f, v in rows:
-            self.add(ValidationIssue(src.table, f or src.label, int(r), column,
-                                     "(empty)" if v is None else v, expected))
+            self.add(
+                ValidationIssue(
+                    src.table, f or src.label, int(r), column, "(empty)" if v is None else v, expected
+                )
+            )
         if total > len(rows):
-            self.add(ValidationIssue(src.table, src.label, None, column,
-                                     f"{total - len(rows):,} more rows like this", expected))
+            self.add(
+                ValidationIssue(
+                    src.table, src.label, None, column, f"{total - len(rows):,} more rows like this", expected
+                )
+            )
 
 
 class _Check(NamedTuple):
@@ -70,15 +85,23 @@ def period_window(meta: dict, periods: tuple[str, str] | None) -> tuple[dt.date,
     """First and last day of the dataset's periods: ``periods``, else dataset.yaml's, else None."""
     first_last = periods or (
         (meta["first_period"], meta["last_period"])
-        if meta.get("first_period") and meta.get("last_period") else None)
+        if meta.get("first_period") and meta.get("last_period")
+        else None
+    )
     if first_last is None:
         return None
     a, b = Period.parse(first_last[0]), Period.parse(first_last[1])
     return a.start, b.end - dt.timedelta(days=1)
 
 
-def validate_table(con, t: Table, src: TableSource, present: dict[str, TableSource],
-                   window: tuple[dt.date, dt.date] | None, out: Collector) -> bool:
+def validate_table(
+    con,
+    t: Table,
+    src: TableSource,
+    present: dict[str, TableSource],
+    window: tuple[dt.date, dt.date] | None,
+    out: Collector,
+) -> bool:
     """Check one table; create its typed view. Returns False if it is unusable.
 
     ``present`` are the tables already checked (parents come first in the contract), whose
@@ -100,20 +123,30 @@ def validate_table(con, t: Table, src: TableSource, present: dict[str, TableSour
 def _has_columns(t: Table, src: TableSource, types: dict[str, str], out: Collector) -> bool:
     missing = [c.name for c in t.columns if c.name not in types]
     for m in missing:
-        out.add(ValidationIssue(t.name, src.label, None, m, "(missing column)",
-                                f"a column '{m}': {t.column(m).expected_text()}"))
+        out.add(
+            ValidationIssue(
+                t.name,
+                src.label,
+                None,
+                m,
+                "(missing column)",
+                f"a column '{m}': {t.column(m).expected_text()}",
+            )
+        )
     return not missing
 
 
 def _create_check_views(con, t: Table, types: dict[str, str]) -> None:
     """``typed_<table>`` (the contract types) and ``check_<table>`` (raw and typed side by side)."""
-    typed_cols = ", ".join(f"{typed_expr(c, quote(c.name), types[c.name])} AS {quote(c.name)}"
-                           for c in t.columns)
-    con.execute(f"CREATE VIEW {quote('typed_' + t.name)} AS SELECT {typed_cols}, _row, _file "
-                f"FROM {quote('raw_' + t.name)}")
+    typed_cols = ", ".join(
+        f"{typed_expr(c, quote(c.name), types[c.name])} AS {quote(c.name)}" for c in t.columns
+    )
+    con.execute(
+        f"CREATE VIEW {quote('typed_' + t.name)} AS SELECT {typed_cols}, _row, _file "
+        f"FROM {quote('raw_' + t.name)}"
+    )
     # One view with raw and typed values side by side ("t:<col>"), scanned once.
-    both = ", ".join(f"{typed_expr(c, quote(c.name), types[c.name])} AS {_typed(c.name)}"
-                     for c in t.columns)
+    both = ", ".join(f"{typed_expr(c, quote(c.name), types[c.name])} AS {_typed(c.name)}" for c in t.columns)
     con.execute(f"CREATE VIEW {quote('check_' + t.name)} AS SELECT *, {both} FROM {quote('raw_' + t.name)}")
 
 
@@ -156,8 +189,11 @@ def _row_checks(t: Table) -> list[_Check]:
         cond = ck.condition
         for c in t.columns:
             cond = _qualify(cond, c.name)
-        value = "concat_ws(' / ', " + ", ".join(
-            f"coalesce(CAST({_typed(c)} AS VARCHAR), '(empty)')" for c in ck.columns) + ")"
+        value = (
+            "concat_ws(' / ', "
+            + ", ".join(f"coalesce(CAST({_typed(c)} AS VARCHAR), '(empty)')" for c in ck.columns)
+            + ")"
+        )
         checks.append(_Check(f"NOT coalesce(({cond}), TRUE)", ", ".join(ck.columns), ck.expected, value))
     return checks
 
@@ -172,9 +208,15 @@ def _period_checks(t: Table, window: tuple[dt.date, dt.date] | None) -> list[_Ch
     if window is None:
         return []
     lo, hi = window
-    return [_Check(f"CAST({_typed(col)} AS DATE) NOT BETWEEN DATE '{lo}' AND DATE '{hi}'",
-                   col, f"a date within the dataset's periods ({lo} to {hi})", _typed(col))
-            for col in t.period_columns]
+    return [
+        _Check(
+            f"CAST({_typed(col)} AS DATE) NOT BETWEEN DATE '{lo}' AND DATE '{hi}'",
+            col,
+            f"a date within the dataset's periods ({lo} to {hi})",
+            _typed(col),
+        )
+        for col in t.period_columns
+    ]
 
 
 def _report_row_checks(con, t: Table, src: TableSource, checks: list[_Check], out: Collector) -> None:
@@ -204,18 +246,35 @@ def _check_keys(con, t: Table, src: TableSource, out: Collector) -> None:
         f"WITH d AS (SELECT {key}, list(_row ORDER BY _row) AS rows, count(*) AS k "
         f"FROM {typed} GROUP BY {key} HAVING count(*) > 1) "
         f"SELECT concat_ws(' / ', {', '.join(f'CAST({quote(k)} AS VARCHAR)' for k in t.primary_key)}),"
-        f" rows FROM d ORDER BY rows[1] LIMIT {MAX_EXAMPLES}").fetchall()
+        f" rows FROM d ORDER BY rows[1] LIMIT {MAX_EXAMPLES}"
+    ).fetchall()
     for keyval, rownums in rows:
-        out.add(ValidationIssue(t.name, src.label, int(rownums[1]), ", ".join(t.primary_key),
-                                str(keyval),
-                                f"a unique key (also in row {int(rownums[0])})"))
+        out.add(
+            ValidationIssue(
+                t.name,
+                src.label,
+                int(rownums[1]),
+                ", ".join(t.primary_key),
+                str(keyval),
+                f"a unique key (also in row {int(rownums[0])})",
+            )
+        )
     if dup > len(rows):
-        out.add(ValidationIssue(t.name, src.label, None, ", ".join(t.primary_key),
-                                f"{dup - len(rows):,} more duplicated keys", "a unique key"))
+        out.add(
+            ValidationIssue(
+                t.name,
+                src.label,
+                None,
+                ", ".join(t.primary_key),
+                f"{dup - len(rows):,} more duplicated keys",
+                "a unique key",
+            )
+        )
 
 
-def _check_references(con, t: Table, src: TableSource, present: dict[str, TableSource],
-                      out: Collector) -> None:
+def _check_references(
+    con, t: Table, src: TableSource, present: dict[str, TableSource], out: Collector
+) -> None:
     """Foreign keys: each value names a row of the parent table (when the parent is present)."""
     typed = quote("typed_" + t.name)
     for c in t.columns:
@@ -225,9 +284,12 @@ def _check_references(con, t: Table, src: TableSource, present: dict[str, TableS
         if ptable not in present:
             continue
         ptyped = quote("typed_" + ptable)
-        where = (f"FROM {typed} t WHERE t.{quote(c.name)} IS NOT NULL AND NOT EXISTS "
-                 f"(SELECT 1 FROM {ptyped} p WHERE p.{quote(pcol)} = t.{quote(c.name)})")
+        where = (
+            f"FROM {typed} t WHERE t.{quote(c.name)} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {ptyped} p WHERE p.{quote(pcol)} = t.{quote(c.name)})"
+        )
         total = con.execute(f"SELECT count(*) {where}").fetchone()[0]
         if total:
-            out.rows(con, src, where, c.name, f"a {pcol} present in {ptable}",
-                     f"t.{quote(c.name)}", int(total))
+            out.rows(
+                con, src, where, c.name, f"a {pcol} present in {ptable}", f"t.{quote(c.name)}", int(total)
+            )

@@ -116,8 +116,16 @@ def make_demo_bank(
     qnames = [str(q) for q in w.quarters]
     truth = _truth(w, qnames, counts)
     truth["generation_seconds"] = round(time.perf_counter() - t0, 2)
-    write_meta(out, name=f"demo bank ({scale})", first_period=qnames[0], last_period=qnames[-1],
-               seed=int(seed), scale=scale, holidays=list(DEMO_HOLIDAYS), currency="CNY")
+    write_meta(
+        out,
+        name=f"demo bank ({scale})",
+        first_period=qnames[0],
+        last_period=qnames[-1],
+        seed=int(seed),
+        scale=scale,
+        holidays=list(DEMO_HOLIDAYS),
+        currency="CNY",
+    )
     atomic_write(demo_truth_path(out), json.dumps(truth, indent=2, ensure_ascii=False))
     return truth
 
@@ -181,8 +189,9 @@ def _stream(path: Path, tables: Iterator[tuple[int, pa.Table]]) -> None:
 def _truth(w: World, qnames: list[str], counts: dict[str, int]) -> dict:
     """The planted truths, as written to ``truth.json``."""
     sc = w.scale
-    adoption = {str(w.branch_ids[b]): qnames[int(w.adopt_q[b])]
-                for b in range(sc.n_branches) if w.adopt_q[b] >= 0}
+    adoption = {
+        str(w.branch_ids[b]): qnames[int(w.adopt_q[b])] for b in range(sc.n_branches) if w.adopt_q[b] >= 0
+    }
     never = [str(w.branch_ids[b]) for b in range(sc.n_branches) if w.adopt_q[b] < 0]
     truth: dict = {
         "seed": w.seed,
@@ -193,45 +202,64 @@ def _truth(w: World, qnames: list[str], counts: dict[str, int]) -> dict:
         "n_branches": sc.n_branches,
         "n_staff": int(len(w.staff)),
         "baselines": {
-            "satisfaction_rate": SATISFACTION_BASE, "resolution_rate": RESOLUTION_BASE,
-            "cross_sales_per_month": CROSS_SALES_BASE, "satisfied_threshold": 8,
+            "satisfaction_rate": SATISFACTION_BASE,
+            "resolution_rate": RESOLUTION_BASE,
+            "cross_sales_per_month": CROSS_SALES_BASE,
+            "satisfied_threshold": 8,
         },
         "bonus_scheme": {
             "amount_yuan": 2000,
             "level": "branch",
             "adoption": adoption,
             "never_treated": never,
-            "effect": {"satisfaction_rate": BONUS_EFFECT_SATISFACTION,
-                       "cross_sales_per_month": BONUS_EFFECT_CROSS_SALES},
-            "note": ("From its adoption quarter on, every survey answered in an adopting branch is "
-                     "'satisfied' (score >= 8) with probability higher by the satisfaction_rate "
-                     "effect (percentage points / 100), and each customer-service rep and customer "
-                     "manager sells the cross_sales_per_month effect more products per month."),
+            "effect": {
+                "satisfaction_rate": BONUS_EFFECT_SATISFACTION,
+                "cross_sales_per_month": BONUS_EFFECT_CROSS_SALES,
+            },
+            "note": (
+                "From its adoption quarter on, every survey answered in an adopting branch is "
+                "'satisfied' (score >= 8) with probability higher by the satisfaction_rate "
+                "effect (percentage points / 100), and each customer-service rep and customer "
+                "manager sells the cross_sales_per_month effect more products per month."
+            ),
         },
         "satisfaction_drop": None,
         "small_sample_branch": None,
-        "staff_heterogeneity": {"satisfaction_sd": STAFF_SAT_SD, "cross_sales_log_sd": 0.3,
-                                "resolution_sd": 0.02, "error_log_sd": 0.5},
-        "mystery_shopper_branch_means": {str(b): round(float(m), 2)
-                                         for b, m in zip(w.branch_ids, w.ms_mean)},
+        "staff_heterogeneity": {
+            "satisfaction_sd": STAFF_SAT_SD,
+            "cross_sales_log_sd": 0.3,
+            "resolution_sd": 0.02,
+            "error_log_sd": 0.5,
+        },
+        "mystery_shopper_branch_means": {str(b): round(float(m), 2) for b, m in zip(w.branch_ids, w.ms_mean)},
         "holidays": list(DEMO_HOLIDAYS),
-        "contact_pattern": {"weekday_factor_mon_to_sun": WEEKDAY_FACTOR.tolist(),
-                            "month_end_factor": MONTH_END_FACTOR,
-                            "holiday_factor": HOLIDAY_FACTOR},
+        "contact_pattern": {
+            "weekday_factor_mon_to_sun": WEEKDAY_FACTOR.tolist(),
+            "month_end_factor": MONTH_END_FACTOR,
+            "holiday_factor": HOLIDAY_FACTOR,
+        },
     }
     if sc.drop_branch < sc.n_branches:
         truth["satisfaction_drop"] = {
-            "branch_id": str(w.branch_ids[sc.drop_branch]), "quarter": qnames[w.drop_q],
+            "branch_id": str(w.branch_ids[sc.drop_branch]),
+            "quarter": qnames[w.drop_q],
             "effect": DROP_EFFECT,
             "note": "Satisfied-survey probability falls by 12 points from this quarter on.",
         }
     if sc.small_branch < sc.n_branches:
         truth["small_sample_branch"] = {
             "branch_id": str(w.branch_ids[sc.small_branch]),
-            "expected_surveys_per_quarter": round(float(
-                w.scale.surveys_per_staff_quarter * w.survey_factor[sc.small_branch]
-                * sum(sc.roles_per_branch.get(r, 0) for r in (
-                    "customer_service_rep", "teller", "customer_manager", "lobby_manager"))), 1),
+            "expected_surveys_per_quarter": round(
+                float(
+                    w.scale.surveys_per_staff_quarter
+                    * w.survey_factor[sc.small_branch]
+                    * sum(
+                        sc.roles_per_branch.get(r, 0)
+                        for r in ("customer_service_rep", "teller", "customer_manager", "lobby_manager")
+                    )
+                ),
+                1,
+            ),
         }
     truth["expected_satisfaction_by_branch_quarter"] = _expected_satisfaction(w, qnames)
     return truth
@@ -243,10 +271,11 @@ def _expected_satisfaction(w: World, qnames: list[str]) -> dict[str, dict[str, f
     exp = {}
     for qi, q in enumerate(qnames):
         qstart, qend = Period.parse(q).start, Period.parse(q).end
-        active = st[(pd.to_datetime(st.hire_date).dt.date < qend)
-                    & (pd.isna(st.leave_date) | (pd.to_datetime(st.leave_date).dt.date > qstart))
-                    & st.role.isin(("customer_service_rep", "teller", "customer_manager",
-                                    "lobby_manager"))]
+        active = st[
+            (pd.to_datetime(st.hire_date).dt.date < qend)
+            & (pd.isna(st.leave_date) | (pd.to_datetime(st.leave_date).dt.date > qstart))
+            & st.role.isin(("customer_service_rep", "teller", "customer_manager", "lobby_manager"))
+        ]
         b = active.b.to_numpy()
         p = w.sat_prob(b, active.index.to_numpy(), np.full(len(b), qi))
         s = pd.Series(p).groupby(w.branch_ids[b]).mean()

@@ -68,10 +68,12 @@ class DatasetSummary:
     def as_text(self) -> str:
         """The one-line summary printed by ``bankperf validate``."""
         rows = sum(self.tables.values())
-        span = (f"{self.first_period}–{self.last_period}" if self.first_period else "no dated rows")
+        span = f"{self.first_period}–{self.last_period}" if self.first_period else "no dated rows"
         miss = f"; not provided: {', '.join(self.missing)}" if self.missing else ""
-        return (f"valid: {len(self.tables)} tables, {rows:,} rows, periods {span}, "
-                f"fingerprint {self.fingerprint}{miss}")
+        return (
+            f"valid: {len(self.tables)} tables, {rows:,} rows, periods {span}, "
+            f"fingerprint {self.fingerprint}{miss}"
+        )
 
     def __str__(self) -> str:
         return self.as_text()
@@ -164,7 +166,8 @@ class Dataset:
             for col in CONTRACT[name].period_columns:
                 a, b = self._one(
                     f"SELECT CAST(min({quote(col)}) AS DATE), CAST(max({quote(col)}) AS DATE) "
-                    f"FROM {quote(name)}")
+                    f"FROM {quote(name)}"
+                )
                 if a is not None:
                     lo = a if lo is None else min(lo, a)
                     hi = b if hi is None else max(hi, b)
@@ -193,7 +196,8 @@ class Dataset:
             for col in CONTRACT[name].period_columns:
                 hit = self.con.execute(
                     f"SELECT 1 FROM {quote(name)} WHERE {quote(col)} >= TIMESTAMP '{p.start}' "
-                    f"AND {quote(col)} < TIMESTAMP '{p.end}' LIMIT 1").fetchone()
+                    f"AND {quote(col)} < TIMESTAMP '{p.end}' LIMIT 1"
+                ).fetchone()
                 if hit is not None:
                     return True
         return False
@@ -220,15 +224,19 @@ class Dataset:
         self.close()
 
     def __repr__(self) -> str:
-        return (f"Dataset(root={str(self.root)!r}, tables={len(self.tables)}, "
-                f"missing={self.missing})")
+        return f"Dataset(root={str(self.root)!r}, tables={len(self.tables)}, missing={self.missing})"
 
 
 # ----------------------------------------------------------------------------- loading
 
 
-def load_dataset(path: str | Path, *, periods: tuple[str, str] | None = None,
-                 validate: bool = True, threads: int | None = None) -> Dataset:
+def load_dataset(
+    path: str | Path,
+    *,
+    periods: tuple[str, str] | None = None,
+    validate: bool = True,
+    threads: int | None = None,
+) -> Dataset:
     """Load and validate a dataset.
 
     Parameters
@@ -263,8 +271,11 @@ def load_dataset(path: str | Path, *, periods: tuple[str, str] | None = None,
     try:
         for src in sources.values():
             issues.extend(attach_raw(con, src))
-        usable = {n: s for n, s in sources.items()
-                  if not any(i.table == n and i.row is None and i.column == "" for i in issues)}
+        usable = {
+            n: s
+            for n, s in sources.items()
+            if not any(i.table == n and i.row is None and i.column == "" for i in issues)
+        }
         collector = Collector()
         window = period_window(meta, periods) if validate else None
         ok: dict[str, TableSource] = {}
@@ -310,8 +321,7 @@ def _create_final(con, t: Table, src: TableSource) -> None:
     name = quote(t.name)
     raw = quote(f"raw_{t.name}")
     types = raw_types(con, t.name)
-    typed = ", ".join(f"{typed_expr(c, quote(c.name), types[c.name])} AS {quote(c.name)}"
-                      for c in t.columns)
+    typed = ", ".join(f"{typed_expr(c, quote(c.name), types[c.name])} AS {quote(c.name)}" for c in t.columns)
     if src.kind in ("csv", "xlsx"):
         con.execute(f"CREATE TABLE {name} AS SELECT {typed} FROM {raw}")
     elif src.kind == "parquet":

@@ -93,9 +93,16 @@ class Column:
 
     def expected_text(self) -> str:
         """Human description of what a valid value looks like (used in error messages)."""
-        parts = [{"string": "text", "int": "an integer", "float": "a number",
-                  "bool": "true/false", "date": "a date (YYYY-MM-DD)",
-                  "timestamp": "a timestamp (YYYY-MM-DD HH:MM:SS)"}[self.dtype]]
+        parts = [
+            {
+                "string": "text",
+                "int": "an integer",
+                "float": "a number",
+                "bool": "true/false",
+                "date": "a date (YYYY-MM-DD)",
+                "timestamp": "a timestamp (YYYY-MM-DD HH:MM:SS)",
+            }[self.dtype]
+        ]
         if self.min_value is not None and self.max_value is not None:
             parts.append(f"in [{_num(self.min_value)}, {_num(self.max_value)}]")
         elif self.min_value is not None:
@@ -161,8 +168,9 @@ def _c(name, dtype, description, unit="", **kw) -> Column:
 
 _BRANCH_FK = _c("branch_id", "string", "branch the row belongs to", references="branches.branch_id")
 _STAFF_FK = _c("staff_id", "string", "staff member concerned", references="staff.staff_id")
-_STAFF_FK_NULL = _c("staff_id", "string", "staff member concerned (empty if none)",
-                    nullable=True, references="staff.staff_id")
+_STAFF_FK_NULL = _c(
+    "staff_id", "string", "staff member concerned (empty if none)", nullable=True, references="staff.staff_id"
+)
 
 _TABLES: tuple[Table, ...] = (
     Table(
@@ -172,8 +180,12 @@ _TABLES: tuple[Table, ...] = (
             _c("branch_id", "string", "branch identifier (kept as text: '0012' stays '0012')"),
             _c("branch_name", "string", "display name"),
             _c("region", "string", "region / sub-branch group for roll-ups"),
-            _c("branch_type", "string", "flagship branches add a personal customer manager",
-               allowed=("flagship", "standard", "community")),
+            _c(
+                "branch_type",
+                "string",
+                "flagship branches add a personal customer manager",
+                allowed=("flagship", "standard", "community"),
+            ),
         ),
         primary_key=("branch_id",),
         required=True,
@@ -186,15 +198,26 @@ _TABLES: tuple[Table, ...] = (
             _c("staff_name", "string", "display name (escaped in reports)"),
             _BRANCH_FK,
             _c("role", "string", "role", allowed=ROLES),
-            _c("counter_type", "string", "for tellers: cash or non-cash counter", nullable=True,
-               allowed=("cash", "non_cash")),
+            _c(
+                "counter_type",
+                "string",
+                "for tellers: cash or non-cash counter",
+                nullable=True,
+                allowed=("cash", "non_cash"),
+            ),
             _c("hire_date", "date", "date of hire"),
             _c("leave_date", "date", "date of leaving (empty if still employed)", nullable=True),
         ),
         primary_key=("staff_id",),
         required=True,
-        checks=(RowCheck("leave_after_hire", "leave_date >= hire_date", ("hire_date", "leave_date"),
-                         "leave_date on or after hire_date"),),
+        checks=(
+            RowCheck(
+                "leave_after_hire",
+                "leave_date >= hire_date",
+                ("hire_date", "leave_date"),
+                "leave_date on or after hire_date",
+            ),
+        ),
     ),
     Table(
         "contacts",
@@ -207,24 +230,44 @@ _TABLES: tuple[Table, ...] = (
             _c("arrival_ts", "timestamp", "arrival in the queue"),
             _c("answer_ts", "timestamp", "first answer (empty if abandoned)", nullable=True),
             _c("end_ts", "timestamp", "end of handling or of waiting (abandoned)", nullable=True),
-            _c("resolved", "bool", "the customer's issue was resolved (empty if abandoned)",
-               nullable=True),
+            _c("resolved", "bool", "the customer's issue was resolved (empty if abandoned)", nullable=True),
             _c("abandoned", "bool", "the customer hung up / left before an answer"),
         ),
         primary_key=("contact_id",),
         checks=(
-            RowCheck("answer_after_arrival", "answer_ts >= arrival_ts", ("arrival_ts", "answer_ts"),
-                     "answer_ts on or after arrival_ts"),
-            RowCheck("end_after_answer", "end_ts >= coalesce(answer_ts, arrival_ts)",
-                     ("answer_ts", "end_ts"), "end_ts on or after answer_ts (or arrival_ts)"),
-            RowCheck("abandoned_has_no_answer", "NOT (abandoned AND answer_ts IS NOT NULL)",
-                     ("abandoned", "answer_ts"), "no answer_ts when abandoned is true"),
-            RowCheck("answered_has_answer", "abandoned OR answer_ts IS NOT NULL",
-                     ("abandoned", "answer_ts"), "an answer_ts when abandoned is false"),
+            RowCheck(
+                "answer_after_arrival",
+                "answer_ts >= arrival_ts",
+                ("arrival_ts", "answer_ts"),
+                "answer_ts on or after arrival_ts",
+            ),
+            RowCheck(
+                "end_after_answer",
+                "end_ts >= coalesce(answer_ts, arrival_ts)",
+                ("answer_ts", "end_ts"),
+                "end_ts on or after answer_ts (or arrival_ts)",
+            ),
+            RowCheck(
+                "abandoned_has_no_answer",
+                "NOT (abandoned AND answer_ts IS NOT NULL)",
+                ("abandoned", "answer_ts"),
+                "no answer_ts when abandoned is true",
+            ),
+            RowCheck(
+                "answered_has_answer",
+                "abandoned OR answer_ts IS NOT NULL",
+                ("abandoned", "answer_ts"),
+                "an answer_ts when abandoned is false",
+            ),
         ),
         period_columns=("arrival_ts",),
-        feeds=("response_time_seconds", "service_level", "abandonment_rate", "resolution_rate",
-               "queue_wait_seconds"),
+        feeds=(
+            "response_time_seconds",
+            "service_level",
+            "abandonment_rate",
+            "resolution_rate",
+            "queue_wait_seconds",
+        ),
     ),
     Table(
         "surveys",
@@ -234,8 +277,7 @@ _TABLES: tuple[Table, ...] = (
             _BRANCH_FK,
             _STAFF_FK_NULL,
             _c("survey_date", "date", "date of the survey"),
-            _c("channel", "string", "how the answer was collected",
-               allowed=("on_site", "phone_callback")),
+            _c("channel", "string", "how the answer was collected", allowed=("on_site", "phone_callback")),
             _c("score", "int", "satisfaction score", "points of 10", min_value=1, max_value=10),
         ),
         primary_key=("survey_id",),
@@ -251,15 +293,32 @@ _TABLES: tuple[Table, ...] = (
             _STAFF_FK_NULL,
             _c("opened_ts", "timestamp", "complaint received"),
             _c("closed_ts", "timestamp", "complaint closed (empty while open)", nullable=True),
-            _c("resolution_score", "int", "customer's satisfaction with the handling",
-               "points of 5", nullable=True, min_value=1, max_value=5),
+            _c(
+                "resolution_score",
+                "int",
+                "customer's satisfaction with the handling",
+                "points of 5",
+                nullable=True,
+                min_value=1,
+                max_value=5,
+            ),
         ),
         primary_key=("complaint_id",),
-        checks=(RowCheck("close_after_open", "closed_ts >= opened_ts", ("opened_ts", "closed_ts"),
-                         "closed_ts on or after opened_ts"),),
+        checks=(
+            RowCheck(
+                "close_after_open",
+                "closed_ts >= opened_ts",
+                ("opened_ts", "closed_ts"),
+                "closed_ts on or after opened_ts",
+            ),
+        ),
         period_columns=("opened_ts",),
-        feeds=("complaint_count", "complaint_closed_on_time_rate", "complaint_median_hours",
-               "complaint_resolution_score"),
+        feeds=(
+            "complaint_count",
+            "complaint_closed_on_time_rate",
+            "complaint_median_hours",
+            "complaint_resolution_score",
+        ),
     ),
     Table(
         "sales",
@@ -292,11 +351,18 @@ _TABLES: tuple[Table, ...] = (
         ),
         primary_key=("staff_id", "work_date"),
         checks=(
-            RowCheck("errors_within_entries", "ledger_errors <= ledger_entries",
-                     ("ledger_entries", "ledger_errors"), "ledger_errors <= ledger_entries"),
-            RowCheck("cash_error_within_cash", "cash_error_yuan <= cash_handled_yuan",
-                     ("cash_handled_yuan", "cash_error_yuan"),
-                     "cash_error_yuan <= cash_handled_yuan"),
+            RowCheck(
+                "errors_within_entries",
+                "ledger_errors <= ledger_entries",
+                ("ledger_entries", "ledger_errors"),
+                "ledger_errors <= ledger_entries",
+            ),
+            RowCheck(
+                "cash_error_within_cash",
+                "cash_error_yuan <= cash_handled_yuan",
+                ("cash_handled_yuan", "cash_error_yuan"),
+                "cash_error_yuan <= cash_handled_yuan",
+            ),
         ),
         period_columns=("work_date",),
         feeds=("cash_error_rate", "ledger_error_rate", "handling_minutes", "volume_vs_baseline"),
@@ -325,8 +391,15 @@ _TABLES: tuple[Table, ...] = (
             _c("session_date", "date", "date of the session"),
             _c("topic", "string", "training topic"),
             _c("attended", "bool", "the staff member attended"),
-            _c("exam_score", "float", "exam score (empty if no exam or absent)", "points of 100",
-               nullable=True, min_value=0, max_value=100),
+            _c(
+                "exam_score",
+                "float",
+                "exam score (empty if no exam or absent)",
+                "points of 100",
+                nullable=True,
+                min_value=0,
+                max_value=100,
+            ),
         ),
         primary_key=("session_id", "staff_id"),
         period_columns=("session_date",),
@@ -339,8 +412,7 @@ _TABLES: tuple[Table, ...] = (
             _c("check_id", "string", "check identifier"),
             _BRANCH_FK,
             _c("check_date", "date", "date of the check"),
-            _c("method", "string", "on-site visit or off-site video check",
-               allowed=("on_site", "video")),
+            _c("method", "string", "on-site visit or off-site video check", allowed=("on_site", "video")),
             _c("score", "float", "check score", "points of 100", min_value=0, max_value=100),
         ),
         primary_key=("check_id",),
@@ -408,16 +480,24 @@ _TABLES: tuple[Table, ...] = (
         (
             _BRANCH_FK,
             _c("month_start", "date", "first day of the month"),
-            _c("customers_start", "int", "customers at the start of the month", "customers",
-               min_value=0),
-            _c("customers_lost", "int", "customers lost during the month", "customers",
-               min_value=0),
+            _c("customers_start", "int", "customers at the start of the month", "customers", min_value=0),
+            _c("customers_lost", "int", "customers lost during the month", "customers", min_value=0),
         ),
         primary_key=("branch_id", "month_start"),
-        checks=(RowCheck("lost_within_base", "customers_lost <= customers_start",
-                         ("customers_start", "customers_lost"), "customers_lost <= customers_start"),
-                RowCheck("month_start_is_first", "day(month_start) = 1", ("month_start",),
-                         "month_start on the first day of a month")),
+        checks=(
+            RowCheck(
+                "lost_within_base",
+                "customers_lost <= customers_start",
+                ("customers_start", "customers_lost"),
+                "customers_lost <= customers_start",
+            ),
+            RowCheck(
+                "month_start_is_first",
+                "day(month_start) = 1",
+                ("month_start",),
+                "month_start on the first day of a month",
+            ),
+        ),
         period_columns=("month_start",),
         feeds=("churn_rate",),
     ),
@@ -433,8 +513,14 @@ _TABLES: tuple[Table, ...] = (
             _c("present", "bool", "the staff member was on duty for the shift"),
         ),
         primary_key=("shift_id",),
-        checks=(RowCheck("end_after_start", "shift_end > shift_start", ("shift_start", "shift_end"),
-                         "shift_end after shift_start"),),
+        checks=(
+            RowCheck(
+                "end_after_start",
+                "shift_end > shift_start",
+                ("shift_start", "shift_end"),
+                "shift_end after shift_start",
+            ),
+        ),
         period_columns=("shift_start",),
         feeds=("on_duty_rate",),
     ),

@@ -58,8 +58,9 @@ def find_sources(path: str | Path) -> tuple[dict[str, TableSource], list[Validat
     """
     root = Path(path)
     if not root.exists():
-        raise DataValidationError([ValidationIssue("", str(root), None, "", "",
-                                                   "an existing data folder or DuckDB file")])
+        raise DataValidationError(
+            [ValidationIssue("", str(root), None, "", "", "an existing data folder or DuckDB file")]
+        )
     issues: list[ValidationIssue] = []
     if root.is_file():
         sources = _duckdb_sources(root)
@@ -67,22 +68,37 @@ def find_sources(path: str | Path) -> tuple[dict[str, TableSource], list[Validat
         sources, issues = _folder_sources(root)
     for name, t in CONTRACT.items():
         if t.required and name not in sources:
-            issues.append(ValidationIssue(
-                name, "", None, "", "(missing)",
-                f"a file {name}.parquet, {name}.csv or {name}.xlsx in {root}"))
+            issues.append(
+                ValidationIssue(
+                    name,
+                    "",
+                    None,
+                    "",
+                    "(missing)",
+                    f"a file {name}.parquet, {name}.csv or {name}.xlsx in {root}",
+                )
+            )
     return sources, issues
 
 
 def _duckdb_sources(root: Path) -> dict[str, TableSource]:
     """The contract tables present in a DuckDB database file."""
     if root.suffix.lower() not in (".duckdb", ".db", ".ddb"):
-        raise DataValidationError([ValidationIssue(
-            "", root.name, None, "", root.suffix,
-            "a data folder, or a DuckDB database file (.duckdb/.db)")])
+        raise DataValidationError(
+            [
+                ValidationIssue(
+                    "",
+                    root.name,
+                    None,
+                    "",
+                    root.suffix,
+                    "a data folder, or a DuckDB database file (.duckdb/.db)",
+                )
+            ]
+        )
     con = duckdb.connect(str(root), read_only=True)
     try:
-        present = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables").fetchall()}
+        present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     finally:
         con.close()
     return {name: TableSource(name, "duckdb", (root,)) for name in CONTRACT if name in present}
@@ -104,9 +120,16 @@ def _folder_sources(root: Path) -> tuple[dict[str, TableSource], list[Validation
             if parts:
                 found.append(TableSource(name, "parquet", parts))
         if len(found) > 1:
-            issues.append(ValidationIssue(
-                name, ", ".join(s.label for s in found), None, "", "",
-                "exactly one file per table (remove the extra copies)"))
+            issues.append(
+                ValidationIssue(
+                    name,
+                    ", ".join(s.label for s in found),
+                    None,
+                    "",
+                    "",
+                    "exactly one file per table (remove the extra copies)",
+                )
+            )
         if found:
             sources[name] = found[0]
     return sources, issues
@@ -140,23 +163,34 @@ def attach_raw(con: duckdb.DuckDBPyConnection, src: TableSource) -> list[Validat
         con.execute(
             f"CREATE VIEW {raw} AS SELECT * EXCLUDE (file_row_number, filename), "
             f"file_row_number + 1 AS _row, parse_filename(filename) AS _file "
-            f"FROM read_parquet({files}, file_row_number = true, filename = true)")
+            f"FROM read_parquet({files}, file_row_number = true, filename = true)"
+        )
     elif src.kind == "csv":
         return _attach_csv(con, src, raw)
     elif src.kind == "xlsx":
         try:
             df = pd.read_excel(src.paths[0], dtype=str, engine="openpyxl")
         except Exception as exc:  # noqa: BLE001
-            return [ValidationIssue(src.table, src.paths[0].name, None, "", str(exc)[:120],
-                                    "a readable .xlsx workbook with a header row")]
+            return [
+                ValidationIssue(
+                    src.table,
+                    src.paths[0].name,
+                    None,
+                    "",
+                    str(exc)[:120],
+                    "a readable .xlsx workbook with a header row",
+                )
+            ]
         _register_frame(con, raw, df, src.paths[0].name)
     elif src.kind == "duckdb":
         alias = "src"
         attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
         if alias not in attached:
             con.execute(f"ATTACH {literal(str(src.paths[0]))} AS {alias} (READ_ONLY)")
-        con.execute(f"CREATE VIEW {raw} AS SELECT *, rowid + 1 AS _row, "
-                    f"{literal(src.label)} AS _file FROM {alias}.{quote(src.table)}")
+        con.execute(
+            f"CREATE VIEW {raw} AS SELECT *, rowid + 1 AS _row, "
+            f"{literal(src.label)} AS _file FROM {alias}.{quote(src.table)}"
+        )
     return []
 
 
@@ -166,10 +200,14 @@ def _attach_csv(con: duckdb.DuckDBPyConnection, src: TableSource, raw: str) -> l
     try:
         # Insertion order is preserved, so rowid + 1 is the data row number in the file.
         stage = quote(f"stage_{src.table}")
-        con.execute(f"CREATE TEMP TABLE {stage} AS SELECT * FROM read_csv({literal(path)}, "
-                    f"header = true, all_varchar = true, auto_detect = true)")
-        con.execute(f"CREATE TABLE {raw} AS SELECT *, CAST(rowid + 1 AS BIGINT) AS _row, "
-                    f"{literal(src.paths[0].name)} AS _file FROM {stage}")
+        con.execute(
+            f"CREATE TEMP TABLE {stage} AS SELECT * FROM read_csv({literal(path)}, "
+            f"header = true, all_varchar = true, auto_detect = true)"
+        )
+        con.execute(
+            f"CREATE TABLE {raw} AS SELECT *, CAST(rowid + 1 AS BIGINT) AS _row, "
+            f"{literal(src.paths[0].name)} AS _file FROM {stage}"
+        )
         con.execute(f"DROP TABLE {stage}")
     except (duckdb.InvalidInputException, duckdb.ConversionException):
         # Bank staff often export CSV from Excel as GBK/GB18030, which DuckDB cannot
@@ -177,8 +215,16 @@ def _attach_csv(con: duckdb.DuckDBPyConnection, src: TableSource, raw: str) -> l
         try:
             df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gb18030")
         except Exception as exc:  # noqa: BLE001 - report, do not crash
-            return [ValidationIssue(src.table, src.paths[0].name, None, "", str(exc)[:120],
-                                    "a readable CSV file (UTF-8 or GB18030) with a header row")]
+            return [
+                ValidationIssue(
+                    src.table,
+                    src.paths[0].name,
+                    None,
+                    "",
+                    str(exc)[:120],
+                    "a readable CSV file (UTF-8 or GB18030) with a header row",
+                )
+            ]
         _register_frame(con, raw, df, src.paths[0].name)
     return []
 

@@ -154,8 +154,7 @@ def adoption_from_params(
         path = Path(source)
         if not path.is_file():
             raise ParamsError(
-                f"The 'source' parameter of {func} must be an existing CSV file. "
-                f"Got {str(source)!r} instead."
+                f"The 'source' parameter of {func} must be an existing CSV file. Got {str(source)!r} instead."
             )
         source = pd.read_csv(path, dtype=str, keep_default_na=False)
     if not isinstance(source, pd.DataFrame):

@@ -106,9 +106,7 @@ class AggregationResult:
         return (self,) if self.kind == "event" else ()
 
 
-def _wavg(
-    cells: _CSCells, est: np.ndarray, psi: np.ndarray, cg: np.ndarray
-) -> tuple[float, np.ndarray]:
+def _wavg(cells: _CSCells, est: np.ndarray, psi: np.ndarray, cg: np.ndarray) -> tuple[float, np.ndarray]:
     """Cohort-size weighted average of ``est`` with the influence of the estimated weights."""
     p = cells.pg[cg]
     s = p.sum()

@@ -67,7 +67,7 @@ def kpi_panel(
     ds : Dataset
         A loaded dataset (:func:`bankperf_analysis.dataset.load.load_dataset`).
     kpi : str
-        The outcome KPI (a name of :data:`~bankperf_analysis.metrics.compute.KPI_CATALOGUE`).
+        The outcome KPI (a name of :data:`~bankperf_analysis.metrics.KPI_CATALOGUE`).
     level : {"branch-quarter", "staff-quarter", "staff-month"}
         Unit and period of a row. Staff rows carry their home branch (the cluster).
     kpis : sequence of str, optional

@@ -176,9 +176,7 @@ def attach_treatment(
     return _with_treatment_columns(panel, cohort, pvals, kind)
 
 
-def _adoption_table(
-    adoption: Any, key: str, level: str, adoption_col: str | None, func: str
-) -> pd.Series:
+def _adoption_table(adoption: Any, key: str, level: str, adoption_col: str | None, func: str) -> pd.Series:
     """The adoption table as a Series of periods indexed by id (each id once)."""
     if isinstance(adoption, pd.DataFrame):
         if key not in adoption.columns:

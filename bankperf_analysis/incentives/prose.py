@@ -102,8 +102,7 @@ def _pretrend_sentence(r: PreTrendTestResult, lang: str, unit: str) -> str:
         return s + "."
     if r.reject:
         return (
-            f"事前趋势：联合检验拒绝平行趋势（p {_fp(r.pvalue)}，{r.df} 个事前期），"
-            "估计结果不宜作因果解读。"
+            f"事前趋势：联合检验拒绝平行趋势（p {_fp(r.pvalue)}，{r.df} 个事前期），估计结果不宜作因果解读。"
         )
     s = (
         f"事前趋势：未发现证据（p {_fp(r.pvalue)}，{r.df} 个事前期），但该检验只能以 "

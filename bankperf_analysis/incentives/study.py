@@ -279,8 +279,12 @@ class IncentiveStudy:
             warnings.simplefilter("always")
             self._estimate_all(panel)
         # the few-clusters warning is stated once in the diagnostics; keep the others
-        ours = [str(m.message) for m in caught if issubclass(m.category, BankPerfWarning)
-                and not (issubclass(m.category, SmallSampleWarning) and " clusters" in str(m.message))]
+        ours = [
+            str(m.message)
+            for m in caught
+            if issubclass(m.category, BankPerfWarning)
+            and not (issubclass(m.category, SmallSampleWarning) and " clusters" in str(m.message))
+        ]
         self.warnings_ = tuple(dict.fromkeys(ours))
         for m in caught:  # not ours: let them through unchanged
             if not issubclass(m.category, BankPerfWarning):
@@ -291,8 +295,9 @@ class IncentiveStudy:
         w = "n" if self.weighted else None
         leads, lags = self._window(panel)
         try:
-            self.result_ = estimate_incentive_effect(panel, self.kpi, weights=w, leads=leads, lags=lags,
-                                                     alpha=self.alpha)
+            self.result_ = estimate_incentive_effect(
+                panel, self.kpi, weights=w, leads=leads, lags=lags, alpha=self.alpha
+            )
         except InsufficientSampleError as exc:
             self.status_, self.reason_ = "insufficient", str(exc)
             return
@@ -322,8 +327,15 @@ class IncentiveStudy:
                     tw = twfe_did(sub, self.kpi, weights=w, alpha=self.alpha)
             except InsufficientSampleError:
                 continue
-            rows.append({"left_out": b, "robust": rb.estimate, "robust_ci_low": rb.ci_low,
-                         "robust_ci_high": rb.ci_high, "twfe": tw.estimate})
+            rows.append(
+                {
+                    "left_out": b,
+                    "robust": rb.estimate,
+                    "robust_ci_low": rb.ci_low,
+                    "robust_ci_high": rb.ci_high,
+                    "twfe": tw.estimate,
+                }
+            )
         out = pd.DataFrame(rows, columns=["left_out", "robust", "robust_ci_low", "robust_ci_high", "twfe"])
         out["change"] = out["robust"] - r.estimate
         return out
@@ -333,8 +345,19 @@ class IncentiveStudy:
     def to_frame(self) -> pd.DataFrame:
         """Tidy estimates (robust, TWFE, their difference) in KPI units, with kpi and level."""
         if self.result_ is None:
-            return pd.DataFrame(columns=["kpi", "level", "estimator", "estimate", "std_error",
-                                         "statistic", "pvalue", "ci_low", "ci_high"])
+            return pd.DataFrame(
+                columns=[
+                    "kpi",
+                    "level",
+                    "estimator",
+                    "estimate",
+                    "std_error",
+                    "statistic",
+                    "pvalue",
+                    "ci_low",
+                    "ci_high",
+                ]
+            )
         fr = self.result_.to_frame()
         fr.insert(0, "level", self.level)
         fr.insert(0, "kpi", self.kpi)

@@ -51,9 +51,11 @@ class _Window:
 
 def _unpivot(src: str, items: Iterable[tuple[str, str, str, str]]) -> str:
     """One base row per KPI ``(kpi, num, den, n)`` from each row of the aggregate ``src``."""
-    parts = [f"SELECT '{k}' AS kpi, branch_id, staff_id, m, CAST({num} AS {EXACT}) AS num, "
-             f"CAST({den} AS {EXACT}) AS den, CAST({n} AS BIGINT) AS n FROM {src}"
-             for k, num, den, n in items]
+    parts = [
+        f"SELECT '{k}' AS kpi, branch_id, staff_id, m, CAST({num} AS {EXACT}) AS num, "
+        f"CAST({den} AS {EXACT}) AS den, CAST({n} AS BIGINT) AS n FROM {src}"
+        for k, num, den, n in items
+    ]
     return " UNION ALL ".join(parts)
 
 
@@ -62,8 +64,9 @@ def _dec(col: str) -> str:
     return f"CAST({col} AS DECIMAL(18, 6))"
 
 
-def base_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str, grain: str = "month",
-                 const_m: str | None = None) -> list[str]:
+def base_queries(
+    ds: Dataset, o: MetricOptions, lo: str, hi: str, grain: str = "month", const_m: str | None = None
+) -> list[str]:
     """SQL producing base rows (kpi, branch_id, staff_id, m, num, den, n) per source table.
 
     ``m`` is the start of the row's ``grain`` period (month, quarter or year): the finest
@@ -98,14 +101,17 @@ def _contacts(win: _Window) -> str:
     # aggregates use FILTER. A constant period is added after the aggregation: as a group
     # key it costs ~5% of the scan.
     sl = float(win.options.service_level_seconds)
-    m_row, m_out = (("", f", {win.const_m} AS m") if win.const_m is not None
-                    else (f", {win.trunc('arrival_ts')} AS m", ""))
+    m_row, m_out = (
+        ("", f", {win.const_m} AS m")
+        if win.const_m is not None
+        else (f", {win.trunc('arrival_ts')} AS m", "")
+    )
     return f"""
     WITH c AS (
       SELECT branch_id, staff_id{m_row},
              epoch_us(answer_ts) - epoch_us(arrival_ts) AS w, channel = 'counter' AS ctr,
              resolved, abandoned
-      FROM contacts WHERE {win.within('arrival_ts')}),
+      FROM contacts WHERE {win.within("arrival_ts")}),
     a0 AS (
       SELECT branch_id, staff_id{", m" if m_row else ""}, count(*) AS offered, count(w) AS answered,
         sum(w) AS wait_us, count_if(w <= {round(sl * 1e6)}) AS in_sl, count_if(abandoned) AS aband,
@@ -113,14 +119,23 @@ def _contacts(win: _Window) -> str:
         count(w) FILTER (WHERE ctr) AS ctr_n, sum(w) FILTER (WHERE ctr) AS ctr_wait_us
       FROM c GROUP BY ALL),
     a AS (SELECT *{m_out} FROM a0)
-    {_unpivot('a', [
-        ('response_time_seconds', 'wait_us / 1e6', 'answered', 'answered'),
-        ('service_level', 'in_sl', 'CASE WHEN staff_id IS NULL THEN offered ELSE answered END',
-         'CASE WHEN staff_id IS NULL THEN offered ELSE answered END'),
-        ('abandonment_rate', 'aband', 'offered', 'offered'),
-        ('resolution_rate', 'res_num', 'res_den', 'res_den'),
-        ('queue_wait_seconds', 'ctr_wait_us / 1e6', 'ctr_n', 'ctr_n'),
-    ])}"""
+    {
+        _unpivot(
+            "a",
+            [
+                ("response_time_seconds", "wait_us / 1e6", "answered", "answered"),
+                (
+                    "service_level",
+                    "in_sl",
+                    "CASE WHEN staff_id IS NULL THEN offered ELSE answered END",
+                    "CASE WHEN staff_id IS NULL THEN offered ELSE answered END",
+                ),
+                ("abandonment_rate", "aband", "offered", "offered"),
+                ("resolution_rate", "res_num", "res_den", "res_den"),
+                ("queue_wait_seconds", "ctr_wait_us / 1e6", "ctr_n", "ctr_n"),
+            ],
+        )
+    }"""
 
 
 def _surveys(win: _Window) -> str:
@@ -128,18 +143,23 @@ def _surveys(win: _Window) -> str:
     thr = float(win.options.satisfied_threshold)
     return f"""
     WITH a AS (
-      SELECT branch_id, staff_id, {win.trunc('survey_date')} AS m,
+      SELECT branch_id, staff_id, {win.trunc("survey_date")} AS m,
         count(*) AS n_all, count_if(score >= {thr}) AS sat,
         sum(CASE WHEN channel = 'on_site' THEN score END) AS os_sum,
         count_if(channel = 'on_site') AS os_n,
         sum(CASE WHEN channel = 'phone_callback' THEN score END) AS cb_sum,
         count_if(channel = 'phone_callback') AS cb_n
-      FROM surveys WHERE {win.within('survey_date')} GROUP BY ALL)
-    {_unpivot('a', [
-        ('satisfaction_rate', 'sat', 'n_all', 'n_all'),
-        ('onsite_survey_score', 'os_sum', 'os_n', 'os_n'),
-        ('callback_survey_score', 'cb_sum', 'cb_n', 'cb_n'),
-    ])}"""
+      FROM surveys WHERE {win.within("survey_date")} GROUP BY ALL)
+    {
+        _unpivot(
+            "a",
+            [
+                ("satisfaction_rate", "sat", "n_all", "n_all"),
+                ("onsite_survey_score", "os_sum", "os_n", "os_n"),
+                ("callback_survey_score", "cb_sum", "cb_n", "cb_n"),
+            ],
+        )
+    }"""
 
 
 def _complaints(win: _Window) -> str:
@@ -147,16 +167,21 @@ def _complaints(win: _Window) -> str:
     dl = float(win.options.complaint_deadline_hours) * 3600.0
     return f"""
     WITH a AS (
-      SELECT branch_id, staff_id, {win.trunc('opened_ts')} AS m,
+      SELECT branch_id, staff_id, {win.trunc("opened_ts")} AS m,
         count(*) AS k,
         count_if(closed_ts IS NOT NULL AND epoch(closed_ts) - epoch(opened_ts) <= {dl}) AS on_time,
         sum(resolution_score) AS rs_sum, count(resolution_score) AS rs_n
-      FROM complaints WHERE {win.within('opened_ts')} GROUP BY ALL)
-    {_unpivot('a', [
-        ('complaint_count', 'k', 'NULL', 'k'),
-        ('complaint_closed_on_time_rate', 'on_time', 'k', 'k'),
-        ('complaint_resolution_score', 'rs_sum', 'rs_n', 'rs_n'),
-    ])}"""
+      FROM complaints WHERE {win.within("opened_ts")} GROUP BY ALL)
+    {
+        _unpivot(
+            "a",
+            [
+                ("complaint_count", "k", "NULL", "k"),
+                ("complaint_closed_on_time_rate", "on_time", "k", "k"),
+                ("complaint_resolution_score", "rs_sum", "rs_n", "rs_n"),
+            ],
+        )
+    }"""
 
 
 def _teller_transactions(win: _Window) -> str:
@@ -164,12 +189,12 @@ def _teller_transactions(win: _Window) -> str:
     base = float(win.options.volume_baseline_per_month)
     return f"""
     WITH a AS (
-      SELECT branch_id, staff_id, {win.trunc('work_date')} AS m,
-        sum({_dec('cash_error_yuan')}) AS ce, sum({_dec('cash_handled_yuan')}) AS ch, count(*) AS days,
+      SELECT branch_id, staff_id, {win.trunc("work_date")} AS m,
+        sum({_dec("cash_error_yuan")}) AS ce, sum({_dec("cash_handled_yuan")}) AS ch, count(*) AS days,
         sum(ledger_errors) AS le, sum(ledger_entries) AS lt,
-        sum({_dec('handling_seconds')}) / 60.0 AS hm, sum(n_transactions) AS tx
-      FROM teller_transactions WHERE {win.within('work_date')} GROUP BY ALL),
-    months AS (SELECT branch_id, staff_id, {win.trunc('m')} AS m, count(*) AS k
+        sum({_dec("handling_seconds")}) / 60.0 AS hm, sum(n_transactions) AS tx
+      FROM teller_transactions WHERE {win.within("work_date")} GROUP BY ALL),
+    months AS (SELECT branch_id, staff_id, {win.trunc("m")} AS m, count(*) AS k
                FROM _staff_months WHERE role = 'teller' GROUP BY ALL),
     -- Every month a teller was employed carries the baseline, worked or not.
     v AS (SELECT coalesce(a.branch_id, months.branch_id) AS branch_id,
@@ -178,11 +203,16 @@ def _teller_transactions(win: _Window) -> str:
                  {base} * coalesce(months.k, 0) AS bl,
                  coalesce(a.days, 0) AS days
           FROM a FULL OUTER JOIN months ON a.staff_id = months.staff_id AND a.m = months.m)
-    {_unpivot('a', [
-        ('cash_error_rate', 'ce', 'NULLIF(ch, 0)', 'days'),
-        ('ledger_error_rate', 'le', 'lt', 'lt'),
-        ('handling_minutes', 'hm', 'tx', 'tx'),
-    ])} UNION ALL {_unpivot('v', [('volume_vs_baseline', 'tx', 'bl', 'days')])}"""
+    {
+        _unpivot(
+            "a",
+            [
+                ("cash_error_rate", "ce", "NULLIF(ch, 0)", "days"),
+                ("ledger_error_rate", "le", "lt", "lt"),
+                ("handling_minutes", "hm", "tx", "tx"),
+            ],
+        )
+    } UNION ALL {_unpivot("v", [("volume_vs_baseline", "tx", "bl", "days")])}"""
 
 
 def _sales(win: _Window) -> str:
@@ -190,101 +220,120 @@ def _sales(win: _Window) -> str:
     roles = ", ".join(f"'{r}'" for r in win.options.sales_roles)
     return f"""
     WITH s AS (
-      SELECT staff_id, {win.trunc('sale_date')} AS m, sum(quantity) AS qty, count(*) AS k
-      FROM sales WHERE {win.within('sale_date')} GROUP BY ALL),
-    sm AS (SELECT branch_id, staff_id, {win.trunc('m')} AS m, count(*) AS k
+      SELECT staff_id, {win.trunc("sale_date")} AS m, sum(quantity) AS qty, count(*) AS k
+      FROM sales WHERE {win.within("sale_date")} GROUP BY ALL),
+    sm AS (SELECT branch_id, staff_id, {win.trunc("m")} AS m, count(*) AS k
            FROM _staff_months WHERE role IN ({roles}) GROUP BY ALL),
     a AS (SELECT coalesce(sm.branch_id, st.branch_id) AS branch_id,
                  coalesce(sm.staff_id, s.staff_id) AS staff_id, coalesce(sm.m, s.m) AS m,
                  coalesce(s.qty, 0) AS qty, coalesce(sm.k, 0) AS den
           FROM sm FULL OUTER JOIN s ON sm.staff_id = s.staff_id AND sm.m = s.m
           LEFT JOIN staff st ON st.staff_id = s.staff_id)
-    {_unpivot('a', [('cross_sales_per_month', 'qty', 'den', 'den')])}"""
+    {_unpivot("a", [("cross_sales_per_month", "qty", "den", "den")])}"""
 
 
 def _inspections(win: _Window) -> str:
     """Inspections: dress and manner scores."""
     return f"""
     WITH a AS (
-      SELECT branch_id, staff_id, {win.trunc('inspection_date')} AS m,
-        sum(CASE WHEN aspect = 'dress' THEN {_dec('score')} END) AS d_sum,
+      SELECT branch_id, staff_id, {win.trunc("inspection_date")} AS m,
+        sum(CASE WHEN aspect = 'dress' THEN {_dec("score")} END) AS d_sum,
         count_if(aspect = 'dress') AS d_n,
-        sum(CASE WHEN aspect = 'manner' THEN {_dec('score')} END) AS m_sum,
+        sum(CASE WHEN aspect = 'manner' THEN {_dec("score")} END) AS m_sum,
         count_if(aspect = 'manner') AS m_n
-      FROM inspections WHERE {win.within('inspection_date')} GROUP BY ALL)
-    {_unpivot('a', [('dress_score', 'd_sum', 'd_n', 'd_n'),
-                   ('manner_score', 'm_sum', 'm_n', 'm_n')])}"""
+      FROM inspections WHERE {win.within("inspection_date")} GROUP BY ALL)
+    {_unpivot("a", [("dress_score", "d_sum", "d_n", "d_n"), ("manner_score", "m_sum", "m_n", "m_n")])}"""
 
 
 def _training(win: _Window) -> str:
     """Training: attendance rate and exam score (branch from the staff table)."""
     return f"""
     WITH a AS (
-      SELECT st.branch_id, t.staff_id, {win.trunc('t.session_date')} AS m,
+      SELECT st.branch_id, t.staff_id, {win.trunc("t.session_date")} AS m,
         count(*) AS held, count_if(t.attended) AS att,
-        sum({_dec('t.exam_score')}) AS ex_sum, count(t.exam_score) AS ex_n
+        sum({_dec("t.exam_score")}) AS ex_sum, count(t.exam_score) AS ex_n
       FROM training t JOIN staff st USING (staff_id)
-      WHERE {win.within('t.session_date')} GROUP BY ALL)
-    {_unpivot('a', [('training_attendance_rate', 'att', 'held', 'held'),
-                   ('training_exam_score', 'ex_sum', 'ex_n', 'ex_n')])}"""
+      WHERE {win.within("t.session_date")} GROUP BY ALL)
+    {
+        _unpivot(
+            "a",
+            [
+                ("training_attendance_rate", "att", "held", "held"),
+                ("training_exam_score", "ex_sum", "ex_n", "ex_n"),
+            ],
+        )
+    }"""
 
 
 def _new_customers(win: _Window) -> str:
     """New customers won."""
     return f"""
-    WITH a AS (SELECT branch_id, staff_id, {win.trunc('acquired_date')} AS m, count(*) AS k
-               FROM new_customers WHERE {win.within('acquired_date')} GROUP BY ALL)
-    {_unpivot('a', [('new_customers', 'k', 'NULL', 'k')])}"""
+    WITH a AS (SELECT branch_id, staff_id, {win.trunc("acquired_date")} AS m, count(*) AS k
+               FROM new_customers WHERE {win.within("acquired_date")} GROUP BY ALL)
+    {_unpivot("a", [("new_customers", "k", "NULL", "k")])}"""
 
 
 def _risk_incidents(win: _Window) -> str:
     """Risk incidents and their losses."""
     return f"""
-    WITH a AS (SELECT branch_id, staff_id, {win.trunc('incident_date')} AS m,
-                      count(*) AS k, sum({_dec('loss_yuan')}) AS loss
-               FROM risk_incidents WHERE {win.within('incident_date')} GROUP BY ALL)
-    {_unpivot('a', [('risk_incidents', 'k', 'NULL', 'k'),
-                   ('risk_loss_yuan', 'loss', 'NULL', 'k')])}"""
+    WITH a AS (SELECT branch_id, staff_id, {win.trunc("incident_date")} AS m,
+                      count(*) AS k, sum({_dec("loss_yuan")}) AS loss
+               FROM risk_incidents WHERE {win.within("incident_date")} GROUP BY ALL)
+    {_unpivot("a", [("risk_incidents", "k", "NULL", "k"), ("risk_loss_yuan", "loss", "NULL", "k")])}"""
 
 
 def _roster(win: _Window) -> str:
     """Roster: hours on duty over hours rostered."""
     us = "(epoch_us(shift_end) - epoch_us(shift_start))"  # integer microseconds: exact sums
     return f"""
-    WITH a AS (SELECT branch_id, staff_id, {win.trunc('shift_start')} AS m,
+    WITH a AS (SELECT branch_id, staff_id, {win.trunc("shift_start")} AS m,
                       sum(CASE WHEN present THEN {us} ELSE 0 END) / 3.6e9 AS on_h,
                       sum({us}) / 3.6e9 AS all_h, count(*) AS k
-               FROM roster WHERE {win.within('shift_start')} GROUP BY ALL)
-    {_unpivot('a', [('on_duty_rate', 'on_h', 'all_h', 'k')])}"""
+               FROM roster WHERE {win.within("shift_start")} GROUP BY ALL)
+    {_unpivot("a", [("on_duty_rate", "on_h", "all_h", "k")])}"""
 
 
 def _qualitative_ratings(win: _Window) -> str:
     """Supervisors' ratings: service quality and teamwork (branch from the staff table)."""
     return f"""
     WITH a AS (
-      SELECT st.branch_id, q.staff_id, {win.trunc('q.rating_date')} AS m,
-        sum(CASE WHEN dimension = 'service_quality' THEN {_dec('score')} END) AS sq_sum,
+      SELECT st.branch_id, q.staff_id, {win.trunc("q.rating_date")} AS m,
+        sum(CASE WHEN dimension = 'service_quality' THEN {_dec("score")} END) AS sq_sum,
         count_if(dimension = 'service_quality') AS sq_n,
-        sum(CASE WHEN dimension = 'teamwork' THEN {_dec('score')} END) AS tw_sum,
+        sum(CASE WHEN dimension = 'teamwork' THEN {_dec("score")} END) AS tw_sum,
         count_if(dimension = 'teamwork') AS tw_n
       FROM qualitative_ratings q JOIN staff st USING (staff_id)
-      WHERE {win.within('q.rating_date')} GROUP BY ALL)
-    {_unpivot('a', [('service_quality_score', 'sq_sum', 'sq_n', 'sq_n'),
-                   ('teamwork_score', 'tw_sum', 'tw_n', 'tw_n')])}"""
+      WHERE {win.within("q.rating_date")} GROUP BY ALL)
+    {
+        _unpivot(
+            "a",
+            [
+                ("service_quality_score", "sq_sum", "sq_n", "sq_n"),
+                ("teamwork_score", "tw_sum", "tw_n", "tw_n"),
+            ],
+        )
+    }"""
 
 
 def _mystery_shopper(win: _Window) -> str:
     """Mystery shopper: on-site and video check scores (branch level, no staff member)."""
     return f"""
     WITH a AS (
-      SELECT branch_id, CAST(NULL AS VARCHAR) AS staff_id, {win.trunc('check_date')} AS m,
-        sum(CASE WHEN method = 'on_site' THEN {_dec('score')} END) AS os_sum,
+      SELECT branch_id, CAST(NULL AS VARCHAR) AS staff_id, {win.trunc("check_date")} AS m,
+        sum(CASE WHEN method = 'on_site' THEN {_dec("score")} END) AS os_sum,
         count_if(method = 'on_site') AS os_n,
-        sum(CASE WHEN method = 'video' THEN {_dec('score')} END) AS v_sum,
+        sum(CASE WHEN method = 'video' THEN {_dec("score")} END) AS v_sum,
         count_if(method = 'video') AS v_n
-      FROM mystery_shopper WHERE {win.within('check_date')} GROUP BY ALL)
-    {_unpivot('a', [('mystery_shopper_score', 'os_sum', 'os_n', 'os_n'),
-                   ('video_check_score', 'v_sum', 'v_n', 'v_n')])}"""
+      FROM mystery_shopper WHERE {win.within("check_date")} GROUP BY ALL)
+    {
+        _unpivot(
+            "a",
+            [
+                ("mystery_shopper_score", "os_sum", "os_n", "os_n"),
+                ("video_check_score", "v_sum", "v_n", "v_n"),
+            ],
+        )
+    }"""
 
 
 #: The base query of each contract table, in the order their rows are stacked.

@@ -38,8 +38,10 @@ def period_expr(kind: str, col: str = "m") -> str:
 
 def periods_select(col: str = "m") -> str:
     """SQL selecting the month, quarter and year labels ``mp, qp, yp`` of a date column."""
-    return (f"{period_expr('month', col)} AS mp, {period_expr('quarter', col)} AS qp, "
-            f"{period_expr('year', col)} AS yp")
+    return (
+        f"{period_expr('month', col)} AS mp, {period_expr('quarter', col)} AS qp, "
+        f"{period_expr('year', col)} AS yp"
+    )
 
 
 def grouping_sets(levels: Sequence[str], period_types: Sequence[str], lead: str = "") -> str:
@@ -55,8 +57,9 @@ def grouping_sets(levels: Sequence[str], period_types: Sequence[str], lead: str 
 
 def level_case(levels: Sequence[str]) -> str:
     """SQL naming the level of a GROUPING SETS row; refers only to dimensions grouped on."""
-    whens = [f"WHEN GROUPING({DIMS[lv]}) = 0 THEN '{lv}'" for lv in ("staff", "branch", "region")
-             if lv in levels]
+    whens = [
+        f"WHEN GROUPING({DIMS[lv]}) = 0 THEN '{lv}'" for lv in ("staff", "branch", "region") if lv in levels
+    ]
     last = "'bank'" if "bank" in levels else "NULL"
     return f"CASE {' '.join(whens)} ELSE {last} END" if whens else last
 

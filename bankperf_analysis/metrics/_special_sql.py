@@ -28,8 +28,15 @@ from bankperf_analysis.metrics.options import MetricOptions
 __all__ = ["special_queries"]
 
 
-def special_queries(ds: Dataset, o: MetricOptions, lo: str, hi: str, levels: Sequence[str],
-                    period_types: Sequence[str], wanted: Collection[str] | None) -> list[str]:
+def special_queries(
+    ds: Dataset,
+    o: MetricOptions,
+    lo: str,
+    hi: str,
+    levels: Sequence[str],
+    period_types: Sequence[str],
+    wanted: Collection[str] | None,
+) -> list[str]:
     """SQL of the non-additive KPIs the dataset has (and ``wanted`` asks for, None = all)."""
     out: list[str] = []
 
@@ -55,7 +62,7 @@ def _median_hours(lo: str, hi: str, levels: Sequence[str], period_types: Sequenc
     """Median hours from opening to closing, over the closed complaints."""
     return f"""
         WITH b AS (
-          SELECT c.branch_id, c.staff_id, br.region, {periods_select('opened_ts')},
+          SELECT c.branch_id, c.staff_id, br.region, {periods_select("opened_ts")},
                  (epoch(closed_ts) - epoch(opened_ts)) / 3600.0 AS h
           FROM complaints c LEFT JOIN branches br USING (branch_id)
           WHERE opened_ts >= {lo} AND opened_ts < {hi} AND closed_ts IS NOT NULL)
@@ -66,22 +73,26 @@ def _median_hours(lo: str, hi: str, levels: Sequence[str], period_types: Sequenc
         FROM b GROUP BY GROUPING SETS ({grouping_sets(levels, period_types)})"""
 
 
-def _review_360(o: MetricOptions, lo: str, hi: str, levels: Sequence[str],
-                period_types: Sequence[str]) -> str:
+def _review_360(
+    o: MetricOptions, lo: str, hi: str, levels: Sequence[str], period_types: Sequence[str]
+) -> str:
     """360-degree score per person and period; a branch's is the mean over its staff."""
     wcase = " ".join(f"WHEN '{k}' THEN {float(v)}" for k, v in dict(o.rater_weights).items())
     # Per person and period: mean score per rater group, weighted over the groups present.
     # Fractional scores are summed in value order (ORDER BY inside the aggregate): a
     # parallel sum adds them in whatever order the threads finish, and the last bit of a
     # 360 score would then change from run to run.
-    per = " UNION ALL ".join(f"""
+    per = " UNION ALL ".join(
+        f"""
             SELECT '{pt}' AS period_type, period, staff_id,
                    sum(wt * ms ORDER BY wt * ms) / sum(wt ORDER BY wt) AS score
-            FROM (SELECT reviewee_id AS staff_id, {period_expr(pt, 'review_date')} AS period,
+            FROM (SELECT reviewee_id AS staff_id, {period_expr(pt, "review_date")} AS period,
                          avg(score ORDER BY score) AS ms, CASE rater_role {wcase} ELSE 0 END AS wt
                   FROM reviews_360 WHERE review_date >= {lo} AND review_date < {hi}
                   GROUP BY ALL)
-            WHERE wt > 0 GROUP BY ALL""" for pt in period_types)
+            WHERE wt > 0 GROUP BY ALL"""
+        for pt in period_types
+    )
     return f"""
         WITH r AS ({per}),
         b AS (SELECT r.*, st.branch_id, br.region FROM r
@@ -96,11 +107,14 @@ def _review_360(o: MetricOptions, lo: str, hi: str, levels: Sequence[str],
 
 def _churn(lo: str, hi: str, branch_levels: Sequence[str], period_types: Sequence[str]) -> str:
     """Churn over a period = customers lost in its months / customers at its start."""
-    per = " UNION ALL ".join(f"""
-            SELECT '{pt}' AS period_type, {period_expr(pt, 'month_start')} AS period, branch_id,
+    per = " UNION ALL ".join(
+        f"""
+            SELECT '{pt}' AS period_type, {period_expr(pt, "month_start")} AS period, branch_id,
                    sum(customers_lost) AS lost, arg_min(customers_start, month_start) AS start
             FROM customer_churn WHERE month_start >= {lo} AND month_start < {hi}
-            GROUP BY ALL""" for pt in period_types)
+            GROUP BY ALL"""
+        for pt in period_types
+    )
     return f"""
         WITH c AS ({per}),
         b AS (SELECT c.*, br.region FROM c LEFT JOIN branches br USING (branch_id))

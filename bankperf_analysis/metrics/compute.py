@@ -109,16 +109,20 @@ def compute_kpis(
     parts = base_queries(ds, o, lo, hi, grain, const_m)
     if not parts:
         return _empty()
-    con.execute("CREATE OR REPLACE TEMP TABLE _kpi_base AS " + " UNION ALL ".join(
-        f"SELECT * FROM ({p})" for p in parts))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _kpi_base AS "
+        + " UNION ALL ".join(f"SELECT * FROM ({p})" for p in parts)
+    )
     if wanted is not None:
         kl = ", ".join(f"'{k}'" for k in wanted)
         con.execute(f"DELETE FROM _kpi_base WHERE kpi NOT IN ({kl})")
     # Everything stays in DuckDB until the one final, ordered frame crosses to pandas.
     con.execute("CREATE OR REPLACE TEMP TABLE _kpi_out AS " + _rollup_sql(levels, period_types))
     for sql in special_queries(ds, o, lo, hi, levels, period_types, wanted):
-        con.execute(f"INSERT INTO _kpi_out SELECT kpi, level, entity_id, period_type, period, "
-                    f"numerator, denominator, n, value_direct FROM ({sql}) WHERE NOT orphan")
+        con.execute(
+            f"INSERT INTO _kpi_out SELECT kpi, level, entity_id, period_type, period, "
+            f"numerator, denominator, n, value_direct FROM ({sql}) WHERE NOT orphan"
+        )
     try:
         return _finish(con)
     finally:
@@ -126,19 +130,27 @@ def compute_kpis(
         con.execute("DROP TABLE IF EXISTS _kpi_out")
 
 
-def _check_request(levels: Iterable[str], period_types: Iterable[str], kpis: Iterable[str] | None,
-                   period: str | Period | None) -> tuple[tuple[str, ...], tuple[str, ...], set[str] | None]:
+def _check_request(
+    levels: Iterable[str],
+    period_types: Iterable[str],
+    kpis: Iterable[str] | None,
+    period: str | Period | None,
+) -> tuple[tuple[str, ...], tuple[str, ...], set[str] | None]:
     """Validate what :func:`compute_kpis` is asked for; drop period types longer than ``period``."""
     levels = tuple(levels)
     period_types = tuple(period_types)
     for lv in levels:
         if lv not in LEVELS:
-            raise ParamsError(f"The 'levels' parameter of compute_kpis must contain only "
-                              f"{', '.join(LEVELS)}. Got {lv!r} instead.")
+            raise ParamsError(
+                f"The 'levels' parameter of compute_kpis must contain only "
+                f"{', '.join(LEVELS)}. Got {lv!r} instead."
+            )
     for pt in period_types:
         if pt not in PERIOD_TYPES:
-            raise ParamsError(f"The 'period_types' parameter of compute_kpis must contain only "
-                              f"{', '.join(PERIOD_TYPES)}. Got {pt!r} instead.")
+            raise ParamsError(
+                f"The 'period_types' parameter of compute_kpis must contain only "
+                f"{', '.join(PERIOD_TYPES)}. Got {pt!r} instead."
+            )
     if period is not None:
         p = Period.parse(period)
         order = {"month": 0, "quarter": 1, "year": 2}
@@ -183,11 +195,25 @@ def _rollup_sql(levels: Sequence[str], period_types: Sequence[str]) -> str:
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in (
-        ("level", "str"), ("entity_id", "str"), ("branch_id", "str"), ("region", "str"),
-        ("role", "str"), ("period_type", "str"), ("period", "str"), ("kpi", "str"),
-        ("value", "float64"), ("numerator", "float64"), ("denominator", "float64"),
-        ("n", "int64"))})
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype=t)
+            for c, t in (
+                ("level", "str"),
+                ("entity_id", "str"),
+                ("branch_id", "str"),
+                ("region", "str"),
+                ("role", "str"),
+                ("period_type", "str"),
+                ("period", "str"),
+                ("kpi", "str"),
+                ("value", "float64"),
+                ("numerator", "float64"),
+                ("denominator", "float64"),
+                ("n", "int64"),
+            )
+        }
+    )
 
 
 def _finish(con) -> pd.DataFrame:
@@ -225,8 +251,11 @@ def _arrow_string_dtype(arrow_type):
     """Map Arrow string types to pandas' Arrow-backed ``string`` dtype (others: default)."""
     import pyarrow as pa
 
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or \
-            pa.types.is_string_view(arrow_type):
+    if (
+        pa.types.is_string(arrow_type)
+        or pa.types.is_large_string(arrow_type)
+        or pa.types.is_string_view(arrow_type)
+    ):
         return pd.StringDtype("pyarrow")
     return None
 
@@ -242,13 +271,18 @@ def kpi_availability(ds: Dataset) -> pd.DataFrame:
     rows = []
     for k in KPI_CATALOGUE.values():
         ok = ds.has(k.table)
-        rows.append({"kpi": k.name, "table": k.table, "available": ok,
-                     "reason": "" if ok else f"table '{k.table}' not provided"})
+        rows.append(
+            {
+                "kpi": k.name,
+                "table": k.table,
+                "available": ok,
+                "reason": "" if ok else f"table '{k.table}' not provided",
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def kpi_table(kpis: pd.DataFrame, *, level: str, period: str, entity_id: str | None = None
-              ) -> pd.DataFrame:
+def kpi_table(kpis: pd.DataFrame, *, level: str, period: str, entity_id: str | None = None) -> pd.DataFrame:
     """Wide view: one row per entity, one column per KPI, for one level and period.
 
     Examples
@@ -262,8 +296,7 @@ def kpi_table(kpis: pd.DataFrame, *, level: str, period: str, entity_id: str | N
     sel = kpis[(kpis.level == level) & (kpis.period == period)]
     if entity_id is not None:
         sel = sel[sel.entity_id == entity_id]
-    wide = sel.pivot_table(index="entity_id", columns="kpi", values="value", aggfunc="first",
-                           sort=False)
+    wide = sel.pivot_table(index="entity_id", columns="kpi", values="value", aggfunc="first", sort=False)
     order = [k for k in KPI_CATALOGUE if k in wide.columns]
     wide = wide[order]
     wide.columns.name = None

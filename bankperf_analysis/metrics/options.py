@@ -37,41 +37,53 @@ class MetricOptions:
     service_level_seconds: float = 30
     complaint_deadline_hours: float = 24
     volume_baseline_per_month: float = 1000
-    rater_weights: Mapping[str, float] = field(default_factory=lambda: {
-        "supervisor": 0.4, "peer": 0.3, "customer": 0.2, "self": 0.1})
+    rater_weights: Mapping[str, float] = field(
+        default_factory=lambda: {"supervisor": 0.4, "peer": 0.3, "customer": 0.2, "self": 0.1}
+    )
     sales_roles: tuple[str, ...] = ("customer_service_rep", "customer_manager", "lobby_manager")
 
     def __post_init__(self) -> None:
-        for name in ("satisfied_threshold", "service_level_seconds", "complaint_deadline_hours",
-                     "volume_baseline_per_month"):
+        for name in (
+            "satisfied_threshold",
+            "service_level_seconds",
+            "complaint_deadline_hours",
+            "volume_baseline_per_month",
+        ):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not np.isfinite(v) or v <= 0:
-                raise ParamsError(f"The '{name}' parameter of MetricOptions must be a positive "
-                                  f"number. Got {v!r} instead.")
+                raise ParamsError(
+                    f"The '{name}' parameter of MetricOptions must be a positive number. Got {v!r} instead."
+                )
         w = dict(self.rater_weights)
         if not w or any((not isinstance(x, (int, float))) or x < 0 for x in w.values()):
-            raise ParamsError("The 'rater_weights' parameter of MetricOptions must map rater "
-                              f"roles to non-negative numbers. Got {w!r} instead.")
+            raise ParamsError(
+                "The 'rater_weights' parameter of MetricOptions must map rater "
+                f"roles to non-negative numbers. Got {w!r} instead."
+            )
 
     @classmethod
     def from_scheme(cls, scheme: Any) -> MetricOptions:
         """Build the options from a loaded scheme (:func:`bankperf_analysis.scheme.load_scheme`)."""
         d = scheme.definitions
         weights = None
-        for role in getattr(scheme, "roles", {}).values() if isinstance(
-                getattr(scheme, "roles", None), Mapping) else getattr(scheme, "roles", ()):
+        for role in (
+            getattr(scheme, "roles", {}).values()
+            if isinstance(getattr(scheme, "roles", None), Mapping)
+            else getattr(scheme, "roles", ())
+        ):
             r360 = getattr(role, "review_360", None)
             if r360 is not None:
                 weights = dict(r360.rater_weights)
-        kw: dict[str, Any] = dict(satisfied_threshold=d.satisfied_threshold,
-                                  service_level_seconds=d.service_level_seconds,
-                                  complaint_deadline_hours=d.complaint_deadline_hours,
-                                  volume_baseline_per_month=d.volume_baseline_per_month)
+        kw: dict[str, Any] = dict(
+            satisfied_threshold=d.satisfied_threshold,
+            service_level_seconds=d.service_level_seconds,
+            complaint_deadline_hours=d.complaint_deadline_hours,
+            volume_baseline_per_month=d.volume_baseline_per_month,
+        )
         if weights:
             kw["rater_weights"] = weights
         # Cross-sales are per staff-month of the roles the scheme scores on them.
-        sales = tuple(r.name for r in scheme.roles
-                      if any(k.kpi == "cross_sales_per_month" for k in r.kpis))
+        sales = tuple(r.name for r in scheme.roles if any(k.kpi == "cross_sales_per_month" for k in r.kpis))
         if sales:
             kw["sales_roles"] = sales
         return cls(**kw)

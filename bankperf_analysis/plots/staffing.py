@@ -28,8 +28,15 @@ _TITLES = {
     "contacts": ("Contacts per hour", "每小时接触量"),
 }
 _STAFF_UNIT = ("staff", "人数")
-_WEEKDAYS_ZH = {"Mon": "周一", "Tue": "周二", "Wed": "周三", "Thu": "周四", "Fri": "周五",
-                "Sat": "周六", "Sun": "周日"}
+_WEEKDAYS_ZH = {
+    "Mon": "周一",
+    "Tue": "周二",
+    "Wed": "周三",
+    "Thu": "周四",
+    "Fri": "周五",
+    "Sat": "周六",
+    "Sun": "周日",
+}
 
 
 def _figure_for(pivot: pd.DataFrame, ax: Axes | None) -> tuple[Figure, Axes]:
@@ -42,8 +49,13 @@ def _figure_for(pivot: pd.DataFrame, ax: Axes | None) -> tuple[Figure, Axes]:
     return cast("Figure", ax.figure), ax  # a SubFigure only when the caller's axes are in one
 
 
-def gap_heatmap(pivot: pd.DataFrame, *, ax: Axes | None = None,
-                title: str = "Rostered minus required staff", cmap: str = "RdBu") -> Figure:
+def gap_heatmap(
+    pivot: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    title: str = "Rostered minus required staff",
+    cmap: str = "RdBu",
+) -> Figure:
     """Heatmap of a weekday x hour staffing-gap pivot (diverging, centred at 0).
 
     Parameters
@@ -66,8 +78,18 @@ def gap_heatmap(pivot: pd.DataFrame, *, ax: Axes | None = None,
     fig, ax = _figure_for(pivot, ax)
     finite = pivot.to_numpy(dtype=float)
     span = float(np.nanmax(np.abs(finite))) if np.isfinite(finite).any() else 1.0
-    sns.heatmap(pivot, ax=ax, cmap=cmap, center=0.0, vmin=-span or -1, vmax=span or 1,
-                annot=True, fmt=".1f", linewidths=0.5, cbar_kws={"label": "staff"})
+    sns.heatmap(
+        pivot,
+        ax=ax,
+        cmap=cmap,
+        center=0.0,
+        vmin=-span or -1,
+        vmax=span or 1,
+        annot=True,
+        fmt=".1f",
+        linewidths=0.5,
+        cbar_kws={"label": "staff"},
+    )
     ax.set_title(title)
     ax.set_xlabel("hour")
     ax.set_ylabel("weekday")
@@ -104,8 +126,7 @@ def _label(axis: Axes, pivot: pd.DataFrame, lang: str) -> None:
             text.set_fontfamily(font)
 
 
-def staffing_heatmap(pivot: pd.DataFrame, value: str, *, lang: str = "en",
-                     ax: Axes | None = None) -> Figure:
+def staffing_heatmap(pivot: pd.DataFrame, value: str, *, lang: str = "en", ax: Axes | None = None) -> Figure:
     """Weekday x hour heatmap of one branch's ``value`` (gap, shortfall, required, rostered...).
 
     Parameters

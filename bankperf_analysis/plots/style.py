@@ -112,8 +112,7 @@ def use_report_style(
     check_lang(lang)
     if dpi <= 0 or dpi > 600:
         raise ParamsError(
-            f"The 'dpi' parameter of use_report_style must be an int in (0, 600]. "
-            f"Got {dpi!r} instead."
+            f"The 'dpi' parameter of use_report_style must be an int in (0, 600]. Got {dpi!r} instead."
         )
     import matplotlib as mpl
     import seaborn as sns

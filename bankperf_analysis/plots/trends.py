@@ -24,9 +24,16 @@ _BANK_COLOR = "#a0aec0"
 _TARGET_COLOR = "#c53030"
 
 
-def kpi_trends(values: pd.DataFrame, quarters: Sequence[str], *, kpis: Sequence[str],
-               units: Mapping[str, str], targets: Mapping[str, float | None], entity_label: str,
-               lang: str = "en") -> Figure:
+def kpi_trends(
+    values: pd.DataFrame,
+    quarters: Sequence[str],
+    *,
+    kpis: Sequence[str],
+    units: Mapping[str, str],
+    targets: Mapping[str, float | None],
+    entity_label: str,
+    lang: str = "en",
+) -> Figure:
     """Small multiples (2 x 2): each KPI of ``kpis`` for the entity (solid) and the bank (dashed).
 
     Parameters
@@ -65,17 +72,24 @@ def kpi_trends(values: pd.DataFrame, quarters: Sequence[str], *, kpis: Sequence[
     fig, axes = plt.subplots(2, 2, figsize=(9, 5.2), sharex=True)
     for ax, kpi in zip(axes.ravel(), kpis):
         scale = 100.0 if units.get(kpi) == "share" else 1.0
-        for level, style, label in (("branch", "-o", entity_label),
-                                    ("bank", "--", t("label_bank", lang))):
+        for level, style, label in (("branch", "-o", entity_label), ("bank", "--", t("label_bank", lang))):
             s = values[(values.kpi == kpi) & (values.level == level)].set_index("period").value
             s = s.reindex(quarters) * scale
-            ax.plot(range(len(quarters)), s.to_numpy(), style, label=label,
-                    color=_ENTITY_COLOR if level == "branch" else _BANK_COLOR)
+            ax.plot(
+                range(len(quarters)),
+                s.to_numpy(),
+                style,
+                label=label,
+                color=_ENTITY_COLOR if level == "branch" else _BANK_COLOR,
+            )
         target = targets.get(kpi)
         if target is not None:
             ax.axhline(target * scale, color=_TARGET_COLOR, lw=1, ls=":", label=t("label_target", lang))
-        unit = {"share": "%", "seconds": t("unit_seconds", lang),
-                "products per month": t("unit_per_month", lang)}.get(units.get(kpi, ""), "")
+        unit = {
+            "share": "%",
+            "seconds": t("unit_seconds", lang),
+            "products per month": t("unit_per_month", lang),
+        }.get(units.get(kpi, ""), "")
         ax.set_title(kpi_label(kpi, lang) + (f" ({unit})" if unit else ""), fontsize=10)
         ax.set_xticks(range(len(quarters)))
         ax.set_xticklabels(quarters, fontsize=8)

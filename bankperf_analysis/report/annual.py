@@ -28,8 +28,9 @@ class AnnualReport:
     scheme_path : str or Path, optional
     """
 
-    def __init__(self, data_dir: str | Path, year: str, lang: str = "en",
-                 scheme_path: str | Path | None = None):
+    def __init__(
+        self, data_dir: str | Path, year: str, lang: str = "en", scheme_path: str | Path | None = None
+    ):
         from bankperf_analysis.dataset.load import load_dataset
         from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis
         from bankperf_analysis.scheme import load_scheme
@@ -38,22 +39,27 @@ class AnnualReport:
         self.lang = check_lang(lang)
         y = Period.parse(str(year))
         if y.kind != "year":
-            raise ParamsError(f"The 'year' parameter of AnnualReport must be a year like '2026'. "
-                              f"Got {year!r} instead.")
+            raise ParamsError(
+                f"The 'year' parameter of AnnualReport must be a year like '2026'. Got {year!r} instead."
+            )
         self.year = str(y)
         scheme = load_scheme(scheme_path) if scheme_path else load_scheme()
         with load_dataset(data_dir) as ds:
-            kpis = compute_kpis(ds, period=self.year, options=MetricOptions.from_scheme(scheme),
-                                period_types=("quarter", "year"))
-            self.summary = annual_summary(kpis, scheme, self.year, ds.table("staff"),
-                                          branches=ds.table("branches"))
+            kpis = compute_kpis(
+                ds,
+                period=self.year,
+                options=MetricOptions.from_scheme(scheme),
+                period_types=("quarter", "year"),
+            )
+            self.summary = annual_summary(
+                kpis, scheme, self.year, ds.table("staff"), branches=ds.table("branches")
+            )
             self.fingerprint = ds.fingerprint
         self.params_hash = scheme.params_hash()
 
     def title(self) -> HtmlBlock:
         """The report title with the year."""
-        return HtmlBlock(f'<h1 id="title">{_e(t("report_title_annual", self.lang))} · '
-                         f'{_e(self.year)}</h1>')
+        return HtmlBlock(f'<h1 id="title">{_e(t("report_title_annual", self.lang))} · {_e(self.year)}</h1>')
 
     def heading(self, key: str, anchor: str) -> HtmlBlock:
         """A section heading with an anchor."""
@@ -62,18 +68,29 @@ class AnnualReport:
     def totals(self) -> HtmlBlock:
         """Total bonus, promotion candidates, excellent branches and pay cuts of the year."""
         s = self.summary
-        rows = [(t("total_bonus", self.lang), f"{s.total_bonus_yuan:,.0f} {t('unit_yuan', self.lang)}"),
-                (t("promotion_candidate", self.lang), f"{s.n_promotion_candidates}"),
-                (t("excellent_branch", self.lang), f"{s.n_excellent_branches}"),
-                (t("action_cut", self.lang), f"{s.n_pay_cuts}")]
+        rows = [
+            (t("total_bonus", self.lang), f"{s.total_bonus_yuan:,.0f} {t('unit_yuan', self.lang)}"),
+            (t("promotion_candidate", self.lang), f"{s.n_promotion_candidates}"),
+            (t("excellent_branch", self.lang), f"{s.n_excellent_branches}"),
+            (t("action_cut", self.lang), f"{s.n_pay_cuts}"),
+        ]
         return HtmlBlock(facts_table(rows))
 
     def staff_table(self) -> HtmlBlock:
         """Every person: quarterly grades, annual composite and grade, bonus, promotion."""
         st = self.summary.staff
-        head = [t(k, self.lang) for k in ("label_staff", "label_branch", "label_role",
-                                          "label_composite", "label_grade", "label_bonus_yuan",
-                                          "promotion_candidate")]
+        head = [
+            t(k, self.lang)
+            for k in (
+                "label_staff",
+                "label_branch",
+                "label_role",
+                "label_composite",
+                "label_grade",
+                "label_bonus_yuan",
+                "promotion_candidate",
+            )
+        ]
         rows = []
         for _, p in st.sort_values(["branch_id", "staff_id"]).iterrows():
             g = p.get("annual_grade")
@@ -85,19 +102,24 @@ class AnnualReport:
                 f"<td>{_e(p.branch_id)}</td>"
                 f"<td style='text-align:left'>{_e(role_label(p.role, self.lang))}</td>"
                 f"<td>{'' if pd.isna(comp) else f'{comp:.1f}'}</td><td>{_e(grade)}</td>"
-                f"<td>{float(p.get('total_bonus_yuan', 0) or 0):,.0f}</td><td>{promo}</td></tr>")
+                f"<td>{float(p.get('total_bonus_yuan', 0) or 0):,.0f}</td><td>{promo}</td></tr>"
+            )
         return HtmlBlock(data_table(head, rows))
 
     def branch_table(self) -> HtmlBlock:
         """Branches: annual mystery-shopper mean, rank, excellent-branch status."""
         b = self.summary.branches
-        return HtmlBlock(b.to_html(index=False, escape=True, na_rep="–", classes="dataframe",
-                                   float_format=lambda x: f"{x:.2f}"))
+        return HtmlBlock(
+            b.to_html(
+                index=False, escape=True, na_rep="–", classes="dataframe", float_format=lambda x: f"{x:.2f}"
+            )
+        )
 
     def headline(self) -> dict[str, Any]:
         """Headline numbers of the year for the index page."""
         s = self.summary
-        return {"total_bonus": int(s.total_bonus_yuan),
-                "promotion_candidate": int(s.n_promotion_candidates),
-                "excellent_branch": int(s.n_excellent_branches)}
-
+        return {
+            "total_bonus": int(s.total_bonus_yuan),
+            "promotion_candidate": int(s.n_promotion_candidates),
+            "excellent_branch": int(s.n_excellent_branches),
+        }

@@ -34,13 +34,23 @@ __all__ = ["BranchReport", "TILE_KPIS", "TREND_KPIS"]
 
 #: KPIs shown as tiles at the top of a branch report, in order.
 TILE_KPIS: tuple[str, ...] = (
-    "satisfaction_rate", "response_time_seconds", "service_level", "resolution_rate",
-    "cross_sales_per_month", "complaint_closed_on_time_rate", "mystery_shopper_score",
-    "video_check_score", "queue_wait_seconds", "churn_rate",
+    "satisfaction_rate",
+    "response_time_seconds",
+    "service_level",
+    "resolution_rate",
+    "cross_sales_per_month",
+    "complaint_closed_on_time_rate",
+    "mystery_shopper_score",
+    "video_check_score",
+    "queue_wait_seconds",
+    "churn_rate",
 )
 #: KPIs drawn in the trend panel.
 TREND_KPIS: tuple[str, ...] = (
-    "satisfaction_rate", "response_time_seconds", "resolution_rate", "cross_sales_per_month",
+    "satisfaction_rate",
+    "response_time_seconds",
+    "resolution_rate",
+    "cross_sales_per_month",
 )
 
 
@@ -76,8 +86,9 @@ class BranchReport:
         br = self.inputs.frame("branches")
         row = br[br.branch_id == self.branch_id]
         if row.empty:
-            raise ParamsError(f"The 'branch_id' parameter must be a branch of the dataset. "
-                              f"Got {self.branch_id!r} instead.")
+            raise ParamsError(
+                f"The 'branch_id' parameter must be a branch of the dataset. Got {self.branch_id!r} instead."
+            )
         self.branch = row.iloc[0]
         self.quarter = self.inputs.quarter
 
@@ -85,8 +96,7 @@ class BranchReport:
     @cached_property
     def _kpis(self) -> pd.DataFrame:
         k = self.inputs.kpis
-        return k[(k.level == "branch") & (k.entity_id == self.branch_id)
-                 | (k.level == "bank")]
+        return k[(k.level == "branch") & (k.entity_id == self.branch_id) | (k.level == "bank")]
 
     def _value(self, kpi: str, period: str | None = None, level: str = "branch"):
         k = self._kpis
@@ -110,7 +120,8 @@ class BranchReport:
         sub = f"{_e(self.branch.get('region', ''))} · {_e(self.quarter)}"
         return HtmlBlock(
             f'<h1 id="title">{_e(t("report_title_branch", self.lang))}: {_e(name)} '
-            f'({_e(self.branch_id)})</h1><p class="subtitle">{sub}</p>')
+            f'({_e(self.branch_id)})</h1><p class="subtitle">{sub}</p>'
+        )
 
     def kpi_tiles(self) -> HtmlBlock:
         """Headline KPIs against the branch targets, with traffic-light status."""
@@ -135,25 +146,39 @@ class BranchReport:
                 f'padding:6px 10px;margin:4px;min-width:170px;flex:1 1 170px;background:#fafafa">'
                 f'<div style="font-size:0.85em;color:#4a5568">{_e(kpi_label(kpi, self.lang))}</div>'
                 f'<div style="font-size:1.6em;font-weight:600;color:{STATUS_COLORS[status]}">'
-                f'{_e(format_value(kpi, v, self.lang))}</div>'
+                f"{_e(format_value(kpi, v, self.lang))}</div>"
                 f'<div style="font-size:0.8em;color:#4a5568">{_e(note)}</div>'
-                f'<div style="font-size:0.8em;color:#718096">{_e(bank_txt)} · n={n:,}</div></div>')
+                f'<div style="font-size:0.8em;color:#718096">{_e(bank_txt)} · n={n:,}</div></div>'
+            )
         legend = " ".join(
             f'<span style="color:{STATUS_COLORS[s]}">■ {_e(t(k, self.lang))}</span>'
-            for s, k in (("met", "status_met"), ("near", "status_near"),
-                         ("below", "status_below"), ("none", "status_insufficient")))
-        return HtmlBlock('<div style="display:flex;flex-wrap:wrap">' + "".join(tiles)
-                         + f'</div><p style="font-size:0.8em">{legend}</p>')
+            for s, k in (
+                ("met", "status_met"),
+                ("near", "status_near"),
+                ("below", "status_below"),
+                ("none", "status_insufficient"),
+            )
+        )
+        return HtmlBlock(
+            '<div style="display:flex;flex-wrap:wrap">'
+            + "".join(tiles)
+            + f'</div><p style="font-size:0.8em">{legend}</p>'
+        )
 
     def trends_figure(self):
         """Small multiples: this branch vs the bank over the last quarters, with targets."""
         from bankperf_analysis.plots.trends import kpi_trends
 
         k = self._kpis[(self._kpis.period_type == "quarter") & self._kpis.kpi.isin(TREND_KPIS)]
-        return kpi_trends(k, self.inputs.meta.get("quarters", []), kpis=TREND_KPIS,
-                          units={kpi: KPI_CATALOGUE[kpi].unit for kpi in TREND_KPIS},
-                          targets={kpi: self._target(kpi)[0] for kpi in TREND_KPIS},
-                          entity_label=self.branch_id, lang=self.lang)
+        return kpi_trends(
+            k,
+            self.inputs.meta.get("quarters", []),
+            kpis=TREND_KPIS,
+            units={kpi: KPI_CATALOGUE[kpi].unit for kpi in TREND_KPIS},
+            targets={kpi: self._target(kpi)[0] for kpi in TREND_KPIS},
+            entity_label=self.branch_id,
+            lang=self.lang,
+        )
 
     def satisfaction_change(self) -> HtmlBlock:
         """Satisfaction of this quarter vs the previous one, with a significance verdict."""
@@ -164,21 +189,23 @@ class BranchReport:
         r = row.iloc[0]
         verdict = r.get(f"verdict_{self.lang}", r.get("verdict_en", ""))
         flag = str(r.get("flag", ""))
-        color = {"down": STATUS_COLORS["below"], "up": STATUS_COLORS["met"]}.get(
-            flag, STATUS_COLORS["none"])
+        color = {"down": STATUS_COLORS["below"], "up": STATUS_COLORS["met"]}.get(flag, STATUS_COLORS["none"])
         before, after = r.get("period_before", ""), r.get("period_after", "")
-        detail = (f"{_e(before)}: {_e(format_value('satisfaction_rate', r.before))} "
-                  f"(n={int(r.n_before):,}) → {_e(after)}: "
-                  f"{_e(format_value('satisfaction_rate', r.after))} "
-                  f"(n={int(r.n_after):,})")
+        detail = (
+            f"{_e(before)}: {_e(format_value('satisfaction_rate', r.before))} "
+            f"(n={int(r.n_before):,}) → {_e(after)}: "
+            f"{_e(format_value('satisfaction_rate', r.after))} "
+            f"(n={int(r.n_after):,})"
+        )
         padj = r.get("p_adjusted", np.nan)
-        ptxt = (f"{t('p_adjusted', self.lang)} = {padj:.3f}" if pd.notna(padj) else "")
+        ptxt = f"{t('p_adjusted', self.lang)} = {padj:.3f}" if pd.notna(padj) else ""
         return HtmlBlock(
             f'<div style="border-left:6px solid {color};padding:8px 12px;background:#fafafa">'
             f'<p style="font-size:1.15em;margin:0">{_e(verdict)}</p>'
             f'<p style="font-size:0.85em;color:#4a5568;margin:4px 0 0 0">{detail} · {_e(ptxt)}</p>'
             f'<p style="font-size:0.8em;color:#718096;margin:2px 0 0 0">'
-            f'{_e(t("note_multiple_testing", self.lang))}</p></div>')
+            f"{_e(t('note_multiple_testing', self.lang))}</p></div>"
+        )
 
     def staff_table(self) -> HtmlBlock:
         """Staff of the branch: composite score, grade, bonus and training needs."""
@@ -187,40 +214,68 @@ class BranchReport:
         training = self.inputs.frame("training")
         training = training[training.branch_id == self.branch_id]
         topic_col = "topic_zh" if self.lang == "zh" else "topic_en"
-        needs = (training.sort_values(["staff_id", "priority"]).groupby("staff_id")[topic_col]
-                 .apply(lambda s: "; ".join(dict.fromkeys(s))) if len(training) else pd.Series(dtype=str))
-        head = [t(k, self.lang) for k in ("label_staff", "label_role", "label_composite",
-                                          "label_grade", "label_bonus_yuan", "label_training_needs",
-                                          "label_note")]
+        needs = (
+            training.sort_values(["staff_id", "priority"])
+            .groupby("staff_id")[topic_col]
+            .apply(lambda s: "; ".join(dict.fromkeys(s)))
+            if len(training)
+            else pd.Series(dtype=str)
+        )
+        head = [
+            t(k, self.lang)
+            for k in (
+                "label_staff",
+                "label_role",
+                "label_composite",
+                "label_grade",
+                "label_bonus_yuan",
+                "label_training_needs",
+                "label_note",
+            )
+        ]
         rows = []
         order = people.sort_values(["composite_score"], ascending=False, na_position="last")
         for _, p in order.iterrows():
             grade = p.get("grade")
             role_scored = int(p.get("n_kpis", 1) or 0) > 0  # no KPIs: the role is not scored
-            grade_txt = t(f"grade_{grade}", self.lang) if isinstance(grade, str) and grade else \
-                t("status_role_not_scored", self.lang) if not role_scored else \
-                t("status_insufficient", self.lang) if bool(p.get("gradable", True)) is False or \
-                pd.isna(p.get("composite_score")) else ""
+            grade_txt = (
+                t(f"grade_{grade}", self.lang)
+                if isinstance(grade, str) and grade
+                else t("status_role_not_scored", self.lang)
+                if not role_scored
+                else t("status_insufficient", self.lang)
+                if bool(p.get("gradable", True)) is False or pd.isna(p.get("composite_score"))
+                else ""
+            )
             comp = p.get("composite_score")
             note = ""
             if bool(p.get("reweighted", False)) and int(p.get("n_kpis_scored", 0) or 0) > 0:
-                note = t("note_reweighted", self.lang, n=int(p.get("n_kpis_scored", 0)),
-                         m=int(p.get("n_kpis", 0)))
-            cells = [f"{_e(p.staff_name)} <span style='color:#718096'>({_e(p.staff_id)})</span>",
-                     _e(role_label(p.role, self.lang)),
-                     "" if pd.isna(comp) else f"{comp:.1f}",
-                     _e(grade_txt),
-                     f"{float(p.get('bonus_yuan', 0) or 0):,.0f}",
-                     _e(needs.get(p.staff_id, "")),
-                     _e(note)]
+                note = t(
+                    "note_reweighted", self.lang, n=int(p.get("n_kpis_scored", 0)), m=int(p.get("n_kpis", 0))
+                )
+            cells = [
+                f"{_e(p.staff_name)} <span style='color:#718096'>({_e(p.staff_id)})</span>",
+                _e(role_label(p.role, self.lang)),
+                "" if pd.isna(comp) else f"{comp:.1f}",
+                _e(grade_txt),
+                f"{float(p.get('bonus_yuan', 0) or 0):,.0f}",
+                _e(needs.get(p.staff_id, "")),
+                _e(note),
+            ]
             left = (0, 1, 3, 5, 6)  # text columns
-            rows.append("<tr>" + "".join(
-                f"<td style='text-align:left'>{c}</td>" if i in left else f"<td>{c}</td>"
-                for i, c in enumerate(cells)) + "</tr>")
+            rows.append(
+                "<tr>"
+                + "".join(
+                    f"<td style='text-align:left'>{c}</td>" if i in left else f"<td>{c}</td>"
+                    for i, c in enumerate(cells)
+                )
+                + "</tr>"
+            )
         total = float(people.bonus_yuan.fillna(0).sum()) if len(people) else 0.0
         return HtmlBlock(
             data_table(head, rows)
-            + f"<p>{_e(t('total_bonus', self.lang))}: {total:,.0f} {_e(t('unit_yuan', self.lang))}</p>")
+            + f"<p>{_e(t('total_bonus', self.lang))}: {total:,.0f} {_e(t('unit_yuan', self.lang))}</p>"
+        )
 
     def checks_table(self) -> HtmlBlock:
         """Mystery-shopper and video checks: score, rank, reward / pay cut / re-check."""
@@ -235,24 +290,32 @@ class BranchReport:
             if c.pay_cut == "cut":
                 acts.append(t("action_cut", self.lang) + f" ({100 * float(c.pay_cut_share):.0f} %)")
             elif c.pay_cut == "heavier_cut":
-                acts.append(t("action_heavier_cut", self.lang)
-                            + f" ({100 * float(c.pay_cut_share):.0f} %)")
+                acts.append(t("action_heavier_cut", self.lang) + f" ({100 * float(c.pay_cut_share):.0f} %)")
             if bool(c.recheck):
                 acts.append(t("action_recheck", self.lang))
             act = "; ".join(acts) or t("action_none", self.lang)
-            color = STATUS_COLORS["below"] if c.pay_cut != "none" else (
-                STATUS_COLORS["met"] if bool(c.reward) else "inherit")
+            color = (
+                STATUS_COLORS["below"]
+                if c.pay_cut != "none"
+                else (STATUS_COLORS["met"] if bool(c.reward) else "inherit")
+            )
             rank = "" if pd.isna(c["rank"]) else f"{int(c['rank'])} / {int(c.n_ranked)}"
             score = "–" if pd.isna(c.score) else f"{float(c.score):.1f} (n={int(c.n)})"
-            rows.append(f"<tr><td style='text-align:left'>{_e(kpi_label(c.kpi, self.lang))}</td>"
-                        f"<td>{_e(score)}</td><td>{_e(rank)}</td>"
-                        f"<td style='color:{color};text-align:left'>{_e(act)}</td></tr>")
+            rows.append(
+                f"<tr><td style='text-align:left'>{_e(kpi_label(c.kpi, self.lang))}</td>"
+                f"<td>{_e(score)}</td><td>{_e(rank)}</td>"
+                f"<td style='color:{color};text-align:left'>{_e(act)}</td></tr>"
+            )
         return HtmlBlock(data_table(head, rows))
 
     def complaints_table(self) -> HtmlBlock:
         """Complaints this quarter vs the previous quarter and the bank."""
-        kp = ("complaint_count", "complaint_closed_on_time_rate", "complaint_median_hours",
-              "complaint_resolution_score")
+        kp = (
+            "complaint_count",
+            "complaint_closed_on_time_rate",
+            "complaint_median_hours",
+            "complaint_resolution_score",
+        )
         prev = str(Period.parse(self.quarter).previous())
         head = [t("label_kpi", self.lang), self.quarter, prev, t("label_bank", self.lang)]
         rows = []
@@ -263,10 +326,12 @@ class BranchReport:
             if kpi == "complaint_count" and bank is not None:
                 nb = max(len(self.inputs.frame("branches")), 1)
                 bank = bank / nb
-            rows.append(f"<tr><td style='text-align:left'>{_e(kpi_label(kpi, self.lang))}</td>"
-                        f"<td>{_e(format_value(kpi, cur, self.lang))}</td>"
-                        f"<td>{_e(format_value(kpi, old, self.lang))}</td>"
-                        f"<td>{_e(format_value(kpi, bank, self.lang))}</td></tr>")
+            rows.append(
+                f"<tr><td style='text-align:left'>{_e(kpi_label(kpi, self.lang))}</td>"
+                f"<td>{_e(format_value(kpi, cur, self.lang))}</td>"
+                f"<td>{_e(format_value(kpi, old, self.lang))}</td>"
+                f"<td>{_e(format_value(kpi, bank, self.lang))}</td></tr>"
+            )
         note = t("note_bank_complaints_per_branch", self.lang)
         return HtmlBlock(data_table(head, rows) + f"<p style='font-size:0.8em'>{_e(note)}</p>")
 
@@ -285,8 +350,10 @@ class BranchReport:
         fig = plot_branch_staffing(hm, self.branch_id, value="gap", lang=self.lang)
         png = base64.b64encode(figure_png(fig)).decode("ascii")
         plt.close(fig)
-        return HtmlBlock(f'<img alt="staffing heatmap" src="data:image/png;base64,{png}">'
-                         f"<p style='font-size:0.8em'>{_e(t('note_heatmap', self.lang))}</p>")
+        return HtmlBlock(
+            f'<img alt="staffing heatmap" src="data:image/png;base64,{png}">'
+            f"<p style='font-size:0.8em'>{_e(t('note_heatmap', self.lang))}</p>"
+        )
 
     def staffing_table(self) -> HtmlBlock:
         """Headcount per role (定编), minimum posts, cost vs benefit of the extra staff."""
@@ -294,14 +361,23 @@ class BranchReport:
         if plan.empty:
             return no_data(self.lang)
         plan = plan[plan.branch_id == self.branch_id]
-        head = [t(k, self.lang) for k in ("label_role", "label_current_headcount",
-                                          "label_planned_headcount", "label_required_fte")]
+        head = [
+            t(k, self.lang)
+            for k in (
+                "label_role",
+                "label_current_headcount",
+                "label_planned_headcount",
+                "label_required_fte",
+            )
+        ]
         rows = []
         for _, r in plan.iterrows():
             fte = "" if pd.isna(r.required_fte) else f"{r.scheduled_fte:.1f}"
-            rows.append(f"<tr><td style='text-align:left'>{_e(role_label(r.role, self.lang))}</td>"
-                        f"<td>{int(r.current_headcount)}</td><td>{int(r.planned_headcount)}</td>"
-                        f"<td>{_e(fte)}</td></tr>")
+            rows.append(
+                f"<tr><td style='text-align:left'>{_e(role_label(r.role, self.lang))}</td>"
+                f"<td>{int(r.current_headcount)}</td><td>{int(r.planned_headcount)}</td>"
+                f"<td>{_e(fte)}</td></tr>"
+            )
         posts = self.inputs.frame("staffing_posts")
         posts = posts[posts.branch_id == self.branch_id] if len(posts) else posts
         ok = all(bool(x) for x in posts.passed) if len(posts) else True
@@ -312,14 +388,21 @@ class BranchReport:
         cb_txt = ""
         if len(cb):
             c = cb.iloc[0]
-            cb_txt = t("cost_benefit_line", self.lang, fte=float(c.extra_fte),
-                       cost=float(c.cost_yuan_per_year), pts=float(c.satisfaction_points_assumed),
-                       benefit=float(c.benefit_yuan_per_year),
-                       be=float(c.break_even_points) if pd.notna(c.break_even_points) else float("nan"))
-        return HtmlBlock(data_table(head, rows)
-                         + f"<p>{_e(post_txt)}</p>"
-                         + "".join(f"<p style='color:{STATUS_COLORS['below']}'>{_e(m)}</p>" for m in failed)
-                         + (f"<p>{_e(cb_txt)}</p>" if cb_txt else ""))
+            cb_txt = t(
+                "cost_benefit_line",
+                self.lang,
+                fte=float(c.extra_fte),
+                cost=float(c.cost_yuan_per_year),
+                pts=float(c.satisfaction_points_assumed),
+                benefit=float(c.benefit_yuan_per_year),
+                be=float(c.break_even_points) if pd.notna(c.break_even_points) else float("nan"),
+            )
+        return HtmlBlock(
+            data_table(head, rows)
+            + f"<p>{_e(post_txt)}</p>"
+            + "".join(f"<p style='color:{STATUS_COLORS['below']}'>{_e(m)}</p>" for m in failed)
+            + (f"<p>{_e(cb_txt)}</p>" if cb_txt else "")
+        )
 
     def data_quality(self) -> HtmlBlock:
         """KPIs not scored for lack of data, and KPIs the dataset cannot compute."""
@@ -358,4 +441,3 @@ class BranchReport:
             "action_cut": int((checks.pay_cut != "none").sum()) if len(checks) else 0,
             "action_recheck": int(checks.recheck.sum()) if len(checks) else 0,
         }
-

@@ -45,9 +45,7 @@ def record_headline(values: Mapping[str, Any] | None = None, **more: Any) -> Non
     clean: dict[str, Any] = {}
     for key, value in data.items():
         if not isinstance(key, str) or not key:
-            raise ParamsError(
-                f"The keys of record_headline must be non-empty strings. Got {key!r} instead."
-            )
+            raise ParamsError(f"The keys of record_headline must be non-empty strings. Got {key!r} instead.")
         if hasattr(value, "item") and not isinstance(value, str | bytes):
             value = value.item()  # NumPy / pandas scalar
         if isinstance(value, float) and not math.isfinite(value):

@@ -17,8 +17,15 @@ import numpy as np
 from bankperf_analysis.i18n import t
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 
-__all__ = ["HtmlBlock", "format_value", "data_table", "facts_table", "section_heading", "no_data",
-           "STATUS_COLORS"]
+__all__ = [
+    "HtmlBlock",
+    "format_value",
+    "data_table",
+    "facts_table",
+    "section_heading",
+    "no_data",
+    "STATUS_COLORS",
+]
 
 #: Colour of each traffic-light status in the report sections.
 STATUS_COLORS = {"met": "#1a7f37", "near": "#b7791f", "below": "#c53030", "none": "#718096"}
@@ -96,9 +103,13 @@ def data_table(head: Sequence[str], rows: Iterable[str]) -> str:
     >>> page[51:]
     '</tr></thead><tbody><tr><td>1</td></tr></tbody></table>'
     """
-    return ('<table class="dataframe"><thead><tr>'
-            + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+    return (
+        '<table class="dataframe"><thead><tr>'
+        + "".join(f"<th>{_e(h)}</th>" for h in head)
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
 
 
 def facts_table(rows: Iterable[tuple[str, str]]) -> str:
@@ -109,8 +120,11 @@ def facts_table(rows: Iterable[tuple[str, str]]) -> str:
     >>> facts_table([("Total", "3")])
     "<table class='dataframe'><tbody><tr><th>Total</th><td>3</td></tr></tbody></table>"
     """
-    return "<table class='dataframe'><tbody>" + "".join(
-        f"<tr><th>{_e(a)}</th><td>{_e(b)}</td></tr>" for a, b in rows) + "</tbody></table>"
+    return (
+        "<table class='dataframe'><tbody>"
+        + "".join(f"<tr><th>{_e(a)}</th><td>{_e(b)}</td></tr>" for a, b in rows)
+        + "</tbody></table>"
+    )
 
 
 def section_heading(key: str, anchor: str, lang: str) -> HtmlBlock:

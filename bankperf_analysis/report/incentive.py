@@ -145,20 +145,41 @@ _L: dict[str, dict[str, str]] = {
 _PER = {"en": {"Q": "quarter", "M": "month"}, "zh": {"Q": "季度", "M": "月"}}
 
 _LEVEL_NAMES = {
-    "en": {"branch-quarter": "branch x quarter", "staff-quarter": "staff member x quarter",
-           "staff-month": "staff member x month"},
+    "en": {
+        "branch-quarter": "branch x quarter",
+        "staff-quarter": "staff member x quarter",
+        "staff-month": "staff member x month",
+    },
     "zh": {"branch-quarter": "网点 x 季度", "staff-quarter": "员工 x 季度", "staff-month": "员工 x 月"},
 }
 _N_WHAT = {
-    "en": {"surveys": "survey answers", "contacts": "contacts", "sales": "staff-months",
-           "teller_transactions": "transactions", "complaints": "complaints"},
-    "zh": {"surveys": "问卷数", "contacts": "接触数", "sales": "员工月数",
-           "teller_transactions": "交易笔数", "complaints": "投诉数"},
+    "en": {
+        "surveys": "survey answers",
+        "contacts": "contacts",
+        "sales": "staff-months",
+        "teller_transactions": "transactions",
+        "complaints": "complaints",
+    },
+    "zh": {
+        "surveys": "问卷数",
+        "contacts": "接触数",
+        "sales": "员工月数",
+        "teller_transactions": "交易笔数",
+        "complaints": "投诉数",
+    },
 }
 _UNIT_ZH = {
-    "products per month": "件/月", "seconds": "秒", "minutes": "分钟", "hours": "小时",
-    "points of 10": "分（10 分制）", "points of 5": "分（5 分制）", "points of 100": "分（百分制）",
-    "complaints": "件", "customers": "位客户", "incidents": "起", "yuan": "元",
+    "products per month": "件/月",
+    "seconds": "秒",
+    "minutes": "分钟",
+    "hours": "小时",
+    "points of 10": "分（10 分制）",
+    "points of 5": "分（5 分制）",
+    "points of 100": "分（百分制）",
+    "complaints": "件",
+    "customers": "位客户",
+    "incidents": "起",
+    "yuan": "元",
     "share of baseline": "基准比例",
 }
 _HEADINGS = ("definition", "estimates", "event", "diagnostics", "robustness", "conclusion")
@@ -173,7 +194,8 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """HTML table; every cell escaped."""
     body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows)
     return (
-        '<table class="dataframe"><thead><tr>' + "".join(f"<th>{_e(h)}</th>" for h in head)
+        '<table class="dataframe"><thead><tr>'
+        + "".join(f"<th>{_e(h)}</th>" for h in head)
         + f"</tr></thead><tbody>{body}</tbody></table>"
     )
 
@@ -305,9 +327,14 @@ class IncentiveReport:
     def definition(self) -> HtmlBlock:
         """Outcome, unit of analysis, weights, sample and the treatment table."""
         p = self.study.panel_
-        parts = ["<table class='dataframe'><tbody>" + "".join(
-            f"<tr><th style='text-align:left'>{_e(a)}</th><td style='text-align:left'>{_e(b)}</td></tr>"
-            for a, b in self._definition_facts()) + "</tbody></table>"]
+        parts = [
+            "<table class='dataframe'><tbody>"
+            + "".join(
+                f"<tr><th style='text-align:left'>{_e(a)}</th><td style='text-align:left'>{_e(b)}</td></tr>"
+                for a, b in self._definition_facts()
+            )
+            + "</tbody></table>"
+        ]
         if p is not None and not p.empty:
             parts.append(self._treatment_table(p))
         if self.study.status_ != "ok":
@@ -321,14 +348,28 @@ class IncentiveReport:
         info = [
             (_lab(lang, "outcome"), f"{self._label()} ({s.kpi}): {k.formula}"),
             (_lab(lang, "unit_of_analysis"), _LEVEL_NAMES[lang][s.level]),
-            (_lab(lang, "weights"), _lab(lang, "weights_n", what=what) if s.weighted
-             else _lab(lang, "weights_none")),
+            (
+                _lab(lang, "weights"),
+                _lab(lang, "weights_n", what=what) if s.weighted else _lab(lang, "weights_none"),
+            ),
             (_lab(lang, "treatment"), _lab(lang, "treatment_text")),
         ]
         if p is not None and not p.empty:
-            info.insert(3, (_lab(lang, "sample"), _lab(
-                lang, "sample_text", rows=len(p), units=p["unit"].nunique(), branches=p["branch"].nunique(),
-                first=str(p["period"].min()), last=str(p["period"].max()))))
+            info.insert(
+                3,
+                (
+                    _lab(lang, "sample"),
+                    _lab(
+                        lang,
+                        "sample_text",
+                        rows=len(p),
+                        units=p["unit"].nunique(),
+                        branches=p["branch"].nunique(),
+                        first=str(p["period"].min()),
+                        last=str(p["period"].max()),
+                    ),
+                ),
+            )
         if s.exclude_branches:
             info.append((_lab(lang, "excluded"), ", ".join(s.exclude_branches)))
         return info
@@ -338,16 +379,23 @@ class IncentiveReport:
 
         lang = self.lang
         g = p.groupby("branch", sort=True)
-        tab = pd.DataFrame({
-            "cohort": g[COHORT_COL].min(),
-            "units": g["unit"].nunique(),
-            "post": g[TREATED_COL].sum().astype(int),
-        })
+        tab = pd.DataFrame(
+            {
+                "cohort": g[COHORT_COL].min(),
+                "units": g["unit"].nunique(),
+                "post": g[TREATED_COL].sum().astype(int),
+            }
+        )
         tab["pre"] = g.size() - tab["post"]
         rows = [
-            (b, _lab(lang, "never") if pd.isna(r.cohort) else str(r.cohort),
-             _lab(lang, "control") if pd.isna(r.cohort) else _lab(lang, "adopter"),
-             int(r.units), int(r.pre), int(r.post))
+            (
+                b,
+                _lab(lang, "never") if pd.isna(r.cohort) else str(r.cohort),
+                _lab(lang, "control") if pd.isna(r.cohort) else _lab(lang, "adopter"),
+                int(r.units),
+                int(r.pre),
+                int(r.post),
+            )
             for b, r in tab.iterrows()
         ]
         head = [_lab(lang, h) for h in ("branch", "adoption", "group", "units", "rows_pre", "rows_post")]
@@ -361,15 +409,25 @@ class IncentiveReport:
         conf = f"{1 - self.study.alpha:.0%}"
         names = [_lab(lang, "robust"), _lab(lang, "twfe"), _lab(lang, "difference")]
         rows = [
-            (name, self._fmt(row.estimate), self._ci(row.ci_low, row.ci_high),
-             self._fmt(row.std_error, signed=False), _fp(row.pvalue))
+            (
+                name,
+                self._fmt(row.estimate),
+                self._ci(row.ci_low, row.ci_high),
+                self._fmt(row.std_error, signed=False),
+                _fp(row.pvalue),
+            )
             for name, row in zip(names, r.to_frame().itertuples())
         ]
         truth = self.study.planted_effect()
         if truth is not None:
             rows.append((_lab(lang, "truth"), self._fmt(truth), "", "", ""))
-        head = [_lab(lang, "estimator"), f"{_lab(lang, 'estimate')} ({self._unit()})",
-                _lab(lang, "ci", conf=conf), _lab(lang, "se"), _lab(lang, "pvalue")]
+        head = [
+            _lab(lang, "estimator"),
+            f"{_lab(lang, 'estimate')} ({self._unit()})",
+            _lab(lang, "ci", conf=conf),
+            _lab(lang, "se"),
+            _lab(lang, "pvalue"),
+        ]
         return HtmlBlock(_table(head, rows))
 
     def event_study_figure(self) -> Figure:
@@ -384,17 +442,27 @@ class IncentiveReport:
             aggs = [self._estimated().event]
         unit = _lab(self.lang, "share") if self._is_share else self._unit()
         ylab = f"Effect on {label} ({unit})" if self.lang == "en" else f"对{label}的影响（{unit}）"
-        return event_study_figure([(a.estimator, a.frame) for a in aggs], aggs[0].outcome, lang=self.lang,
-                                  title=_lab(self.lang, "title", kpi=label), ylabel=ylab)
+        return event_study_figure(
+            [(a.estimator, a.frame) for a in aggs],
+            aggs[0].outcome,
+            lang=self.lang,
+            title=_lab(self.lang, "title", kpi=label),
+            ylabel=ylab,
+        )
 
     def diagnostics(self) -> HtmlBlock:
         """Clusters, pre-trend test with its power, placebo, estimator disagreement, warnings."""
         d = self.study.diagnostics()
         if d is None:
             return self._not_estimated()
-        return HtmlBlock("<ul>" + "".join(
-            (f"<li><b style='color:#c53030'>{_e(t)}</b></li>" if alert else f"<li>{_e(t)}</li>")
-            for t, alert in self._diagnostic_items(d)) + "</ul>")
+        return HtmlBlock(
+            "<ul>"
+            + "".join(
+                (f"<li><b style='color:#c53030'>{_e(t)}</b></li>" if alert else f"<li>{_e(t)}</li>")
+                for t, alert in self._diagnostic_items(d)
+            )
+            + "</ul>"
+        )
 
     def _diagnostic_items(self, d: StudyDiagnostics) -> list[tuple[str, bool]]:
         per = _PER[self.lang][self.study.freq]
@@ -413,85 +481,128 @@ class IncentiveReport:
 
         g = d.n_clusters
         if self.lang == "en":
-            items = [(
-                f"Clusters: {g} branches ({d.n_adopters} adopting in {d.n_cohorts} cohort(s), "
-                f"{d.n_controls} never adopting); standard errors clustered by branch, "
-                f"t({g - 1}) critical values.", False)]
+            items = [
+                (
+                    f"Clusters: {g} branches ({d.n_adopters} adopting in {d.n_cohorts} cohort(s), "
+                    f"{d.n_controls} never adopting); standard errors clustered by branch, "
+                    f"t({g - 1}) critical values.",
+                    False,
+                )
+            ]
             if d.few_clusters:
-                items.append((
-                    f"Small sample: only {g} branches. Cluster-robust inference is approximate with "
-                    f"fewer than about {FEW_CLUSTERS} clusters: read the intervals and p-values as "
-                    "rough guides, not exact levels.", True))
+                items.append(
+                    (
+                        f"Small sample: only {g} branches. Cluster-robust inference is approximate with "
+                        f"fewer than about {FEW_CLUSTERS} clusters: read the intervals and p-values as "
+                        "rough guides, not exact levels.",
+                        True,
+                    )
+                )
             return items
-        items = [(
-            f"聚类：{g} 个网点（{d.n_adopters} 个实施，分 {d.n_cohorts} 批；"
-            f"{d.n_controls} 个从未实施）；"
-            f"标准误按网点聚类，临界值取 t({g - 1})。", False)]
+        items = [
+            (
+                f"聚类：{g} 个网点（{d.n_adopters} 个实施，分 {d.n_cohorts} 批；"
+                f"{d.n_controls} 个从未实施）；"
+                f"标准误按网点聚类，临界值取 t({g - 1})。",
+                False,
+            )
+        ]
         if d.few_clusters:
-            items.append((
-                f"小样本：只有 {g} 个网点。聚类数少于约 {FEW_CLUSTERS} 时聚类稳健推断只是近似，"
-                "置信区间和 p 值仅供粗略参考。", True))
+            items.append(
+                (
+                    f"小样本：只有 {g} 个网点。聚类数少于约 {FEW_CLUSTERS} 时聚类稳健推断只是近似，"
+                    "置信区间和 p 值仅供粗略参考。",
+                    True,
+                )
+            )
         return items
 
     def _pretrend_text(self, d: StudyDiagnostics, per: str) -> str:
         pt, lang = d.pretrend, self.lang
         if pt is None:
-            return ("Pre-trends: no pre-adoption period to test." if lang == "en"
-                    else "事前趋势：没有可检验的实施前期间。")
+            return (
+                "Pre-trends: no pre-adoption period to test."
+                if lang == "en"
+                else "事前趋势：没有可检验的实施前期间。"
+            )
         slope, mds = self._fmt(pt.slope, signed=False), self._fmt(pt.detectable_slope, signed=False)
         u = self._unit()
         pw = _percent(pt.power)
         dev = self._fmt(d.pretrend_max, signed=False)
         eff = self._fmt(abs(self._estimated().estimate), signed=False)
         if lang == "en":
-            head = (f"Pre-trends: joint test of the {pt.df} pre-adoption effects, "
-                    f"F({pt.df}, {pt.df_denom:.0f}) = {pt.statistic:.2f}, p = {_fp(pt.pvalue)}")
+            head = (
+                f"Pre-trends: joint test of the {pt.df} pre-adoption effects, "
+                f"F({pt.df}, {pt.df_denom:.0f}) = {pt.statistic:.2f}, p = {_fp(pt.pvalue)}"
+            )
             if pt.reject:
-                return (head + ": parallel pre-trends are rejected. The largest pre-adoption deviation is "
-                        f"{dev} {u} against an effect of {eff} {u}; read the estimate "
-                        "with caution (with few branches this test also rejects too often).")
-            return (head + ". Not rejecting is not proof of parallel trends: the test had "
-                    f"{pw} power against a linear pre-trend of {slope} {u} per {per} (steep enough to "
-                    f"explain the whole effect) and detects with {pt.power_target:.0%} power only "
-                    f"slopes steeper than {mds} {u} per {per}.")
-        head = (f"事前趋势：对 {pt.df} 个实施前效应的联合检验，F({pt.df}, {pt.df_denom:.0f}) = "
-                f"{pt.statistic:.2f}，p = {_fp(pt.pvalue)}")
+                return (
+                    head + ": parallel pre-trends are rejected. The largest pre-adoption deviation is "
+                    f"{dev} {u} against an effect of {eff} {u}; read the estimate "
+                    "with caution (with few branches this test also rejects too often)."
+                )
+            return (
+                head + ". Not rejecting is not proof of parallel trends: the test had "
+                f"{pw} power against a linear pre-trend of {slope} {u} per {per} (steep enough to "
+                f"explain the whole effect) and detects with {pt.power_target:.0%} power only "
+                f"slopes steeper than {mds} {u} per {per}."
+            )
+        head = (
+            f"事前趋势：对 {pt.df} 个实施前效应的联合检验，F({pt.df}, {pt.df_denom:.0f}) = "
+            f"{pt.statistic:.2f}，p = {_fp(pt.pvalue)}"
+        )
         if pt.reject:
-            return (head + f"：拒绝平行趋势。实施前最大偏离为 {dev}{u}，"
-                    f"而效应为 {eff}{u}；请谨慎解读"
-                    "（网点少时该检验也容易过度拒绝）。")
-        return (head + "。未拒绝并不证明平行趋势成立：对每{per}{slope}{u}（足以解释全部效应）的线性事前趋势，"
-                "检验功效为 {pw}；以 {pt80} 的把握只能发现每{per}超过 {mds}{u} 的趋势。").format(
-            per=per, slope=slope, u=u, pw=pw, pt80=f"{pt.power_target:.0%}", mds=mds)
+            return (
+                head + f"：拒绝平行趋势。实施前最大偏离为 {dev}{u}，"
+                f"而效应为 {eff}{u}；请谨慎解读"
+                "（网点少时该检验也容易过度拒绝）。"
+            )
+        return (
+            head + "。未拒绝并不证明平行趋势成立：对每{per}{slope}{u}（足以解释全部效应）的线性事前趋势，"
+            "检验功效为 {pw}；以 {pt80} 的把握只能发现每{per}超过 {mds}{u} 的趋势。"
+        ).format(per=per, slope=slope, u=u, pw=pw, pt80=f"{pt.power_target:.0%}", mds=mds)
 
     def _placebo_text(self, pl: PlaceboResult, per: str) -> str:
         lang, alpha = self.lang, self.study.alpha
         est, ci = self._fmt(pl.estimate, unit=True), self._ci(pl.ci_low, pl.ci_high)
         bad = pl.pvalue < alpha
         if lang == "en":
-            return (f"Placebo (adoption moved one {per} earlier, pre-adoption data only): {est} "
-                    f"({1 - alpha:.0%} CI {ci}, p = {_fp(pl.pvalue)}); "
-                    + ("significant: points to anticipation or diverging trends." if bad
-                       else "consistent with no effect before adoption."))
-        return (f"安慰剂检验（实施时点提前一{per}，仅用实施前数据）：{est}"
-                f"（{1 - alpha:.0%} 置信区间 {ci}，"
-                f"p = {_fp(pl.pvalue)}）；" + ("显著，提示存在预期效应或趋势不平行。" if bad
-                                               else "与实施前无效应一致。"))
+            return (
+                f"Placebo (adoption moved one {per} earlier, pre-adoption data only): {est} "
+                f"({1 - alpha:.0%} CI {ci}, p = {_fp(pl.pvalue)}); "
+                + (
+                    "significant: points to anticipation or diverging trends."
+                    if bad
+                    else "consistent with no effect before adoption."
+                )
+            )
+        return (
+            f"安慰剂检验（实施时点提前一{per}，仅用实施前数据）：{est}"
+            f"（{1 - alpha:.0%} 置信区间 {ci}，"
+            f"p = {_fp(pl.pvalue)}）；"
+            + ("显著，提示存在预期效应或趋势不平行。" if bad else "与实施前无效应一致。")
+        )
 
     def _disagreement_text(self) -> str:
         r, lang = self._estimated(), self.lang
         d, se = self._fmt(r.difference), self._fmt(r.difference_se, signed=False)
         neg = r.twfe.negative_weight_share
         if lang == "en":
-            verdict = ("they DISAGREE: report the robust estimate; TWFE uses already-treated branches "
-                       "as controls" if r.disagree else "they agree")
-            return (f"Robust vs TWFE: difference {d} (se {se}); {verdict} (rule: |difference| > "
-                    f"max(z x se, {r.disagreement_rtol:.0%} of the robust estimate)). {neg:.0%} of treated "
-                    "rows get a negative TWFE weight.")
-        verdict = ("二者不一致：应报告稳健估计；双向固定效应把已实施网点当作对照" if r.disagree
-                   else "二者一致")
-        return (f"稳健估计与双向固定效应：差异 {d}（标准误 {se}）；{verdict}（规则：|差异| > max(z x 标准误，"
-                f"稳健估计的 {r.disagreement_rtol:.0%}）。{neg:.0%} 的处理行在双向固定效应中权重为负。")
+            verdict = (
+                "they DISAGREE: report the robust estimate; TWFE uses already-treated branches as controls"
+                if r.disagree
+                else "they agree"
+            )
+            return (
+                f"Robust vs TWFE: difference {d} (se {se}); {verdict} (rule: |difference| > "
+                f"max(z x se, {r.disagreement_rtol:.0%} of the robust estimate)). {neg:.0%} of treated "
+                "rows get a negative TWFE weight."
+            )
+        verdict = "二者不一致：应报告稳健估计；双向固定效应把已实施网点当作对照" if r.disagree else "二者一致"
+        return (
+            f"稳健估计与双向固定效应：差异 {d}（标准误 {se}）；{verdict}（规则：|差异| > max(z x 标准误，"
+            f"稳健估计的 {r.disagreement_rtol:.0%}）。{neg:.0%} 的处理行在双向固定效应中权重为负。"
+        )
 
     def robustness(self) -> HtmlBlock:
         """Leave-one-branch-out: the estimate without each (influential) branch."""
@@ -499,13 +610,33 @@ class IncentiveReport:
         if r is None or lo is None:
             return self._not_estimated()
         lang = self.lang
-        rows = [(_lab(lang, "none_left_out"), self._fmt(r.estimate), self._ci(r.ci_low, r.ci_high),
-                 self._fmt(r.twfe.estimate), "")]
-        rows += [(row.left_out, self._fmt(row.robust), self._ci(row.robust_ci_low, row.robust_ci_high),
-                  self._fmt(row.twfe), self._fmt(row.change)) for row in lo.itertuples()]
+        rows = [
+            (
+                _lab(lang, "none_left_out"),
+                self._fmt(r.estimate),
+                self._ci(r.ci_low, r.ci_high),
+                self._fmt(r.twfe.estimate),
+                "",
+            )
+        ]
+        rows += [
+            (
+                row.left_out,
+                self._fmt(row.robust),
+                self._ci(row.robust_ci_low, row.robust_ci_high),
+                self._fmt(row.twfe),
+                self._fmt(row.change),
+            )
+            for row in lo.itertuples()
+        ]
         conf = f"{1 - self.study.alpha:.0%}"
-        head = [_lab(lang, "left_out"), f"{_lab(lang, 'robust_short')} ({self._unit()})",
-                _lab(lang, "ci", conf=conf), _lab(lang, "twfe"), _lab(lang, "change")]
+        head = [
+            _lab(lang, "left_out"),
+            f"{_lab(lang, 'robust_short')} ({self._unit()})",
+            _lab(lang, "ci", conf=conf),
+            _lab(lang, "twfe"),
+            _lab(lang, "change"),
+        ]
         note = self._robustness_sentence()
         return HtmlBlock(_table(head, rows) + (f"<p>{_e(note)}</p>" if note else ""))
 
@@ -521,17 +652,25 @@ class IncentiveReport:
         if drop is not None and drop[0] in set(lo["left_out"]):
             without = self._fmt(float(lo.loc[lo["left_out"] == drop[0], "robust"].iloc[0]))
         if lang == "en":
-            s = (f"Leaving out one branch at a time, the robust estimate stays between {lo_min} and {lo_max} "
-                 f"{self._unit()}; the largest change ({self._fmt(ch)}) comes from leaving out {b}.")
+            s = (
+                f"Leaving out one branch at a time, the robust estimate stays between {lo_min} and {lo_max} "
+                f"{self._unit()}; the largest change ({self._fmt(ch)}) comes from leaving out {b}."
+            )
             if drop is not None and without is not None:
-                s += (f" Demo data: {drop[0]} has a planted local drop in {drop[1]} while never "
-                      f"adopting, a mild violation of parallel trends; without it the estimate is {without}.")
+                s += (
+                    f" Demo data: {drop[0]} has a planted local drop in {drop[1]} while never "
+                    f"adopting, a mild violation of parallel trends; without it the estimate is {without}."
+                )
             return s
-        s = (f"逐一剔除网点后，稳健估计在 {lo_min} 至 {lo_max}{self._unit()} 之间；"
-             f"变化最大（{self._fmt(ch)}）的是剔除 {b}。")
+        s = (
+            f"逐一剔除网点后，稳健估计在 {lo_min} 至 {lo_max}{self._unit()} 之间；"
+            f"变化最大（{self._fmt(ch)}）的是剔除 {b}。"
+        )
         if drop is not None and without is not None:
-            s += (f"演示数据：{drop[0]} 从未实施该方案，但在 {drop[1]} 预设了局部下滑，"
-                  f"轻度违反平行趋势；剔除后估计为 {without}。")
+            s += (
+                f"演示数据：{drop[0]} 从未实施该方案，但在 {drop[1]} 预设了局部下滑，"
+                f"轻度违反平行趋势；剔除后估计为 {without}。"
+            )
         return s
 
     def conclusion(self) -> HtmlBlock:
@@ -552,11 +691,17 @@ class IncentiveReport:
         if truth is not None:
             inside, u = r.ci_low <= truth <= r.ci_high, self._unit()
             if self.lang == "en":
-                parts.append(f"Demo data: the planted effect is {self._fmt(truth)} {u}, "
-                             + ("inside" if inside else "outside") + " the interval.")
+                parts.append(
+                    f"Demo data: the planted effect is {self._fmt(truth)} {u}, "
+                    + ("inside" if inside else "outside")
+                    + " the interval."
+                )
             else:
-                parts.append(f"演示数据：预设效应为 {self._fmt(truth)}{u}，" + ("落在" if inside else "不在")
-                             + "置信区间内。")
+                parts.append(
+                    f"演示数据：预设效应为 {self._fmt(truth)}{u}，"
+                    + ("落在" if inside else "不在")
+                    + "置信区间内。"
+                )
         return " ".join(parts)
 
     def _conclusion_en(self, r: IncentiveEffectResult, d: StudyDiagnostics) -> list[str]:
@@ -565,10 +710,13 @@ class IncentiveReport:
         est, ci = self._fmt(abs(r.estimate), signed=False), self._ci(r.ci_low, r.ci_high)
         verb = "raised" if r.estimate > 0 else "lowered"
         parts = [
-            (f"The bonus scheme {verb} {label} by {est} {u} ({conf} CI {ci}; robust staggered "
-             f"difference-in-differences over {g} branches)." if r.pvalue < self.study.alpha else
-             f"The bonus scheme's effect on {label} is {self._fmt(r.estimate)} {u} ({conf} CI {ci}): "
-             "it cannot be told apart from zero."),
+            (
+                f"The bonus scheme {verb} {label} by {est} {u} ({conf} CI {ci}; robust staggered "
+                f"difference-in-differences over {g} branches)."
+                if r.pvalue < self.study.alpha
+                else f"The bonus scheme's effect on {label} is {self._fmt(r.estimate)} {u} ({conf} CI {ci}): "
+                "it cannot be told apart from zero."
+            ),
             f"The conventional two-way fixed-effects estimate ({self._fmt(r.twfe.estimate)}) "
             + ("disagrees and should not be used." if r.disagree else "agrees."),
         ]
@@ -579,10 +727,11 @@ class IncentiveReport:
                 f"(pre-trend test p = {_fp(pt.pvalue)}); the deviations are at most "
                 f"{self._fmt(d.pretrend_max, signed=False)} {u}, small next to the effect, "
                 "but the causal reading rests on parallel trends."
-                if pt.reject else
-                "Before adoption the branches moved alike as far as the data can tell (the "
+                if pt.reject
+                else "Before adoption the branches moved alike as far as the data can tell (the "
                 f"pre-trend test had {_percent(pt.power)} power against a trend that alone would explain "
-                "the effect); that is support for, not proof of, parallel trends.")
+                "the effect); that is support for, not proof of, parallel trends."
+            )
         if d.placebo_significant:
             parts.append(
                 "The placebo test finds an 'effect' before adoption: treat the estimate with caution."
@@ -597,11 +746,13 @@ class IncentiveReport:
         est, ci = self._fmt(abs(r.estimate), signed=False), self._ci(r.ci_low, r.ci_high)
         verb = "提高" if r.estimate > 0 else "降低"
         parts = [
-            (f"奖金方案使{label}{verb}了 {est}{u}（{conf} 置信区间 {ci}；"
-             f"基于 {g} 个网点的交错双重差分稳健估计）。"
-             if r.pvalue < self.study.alpha else
-             f"奖金方案对{label}的影响为 {self._fmt(r.estimate)}{u}（{conf} 置信区间 {ci}），"
-             "与零没有显著差异。"),
+            (
+                f"奖金方案使{label}{verb}了 {est}{u}（{conf} 置信区间 {ci}；"
+                f"基于 {g} 个网点的交错双重差分稳健估计）。"
+                if r.pvalue < self.study.alpha
+                else f"奖金方案对{label}的影响为 {self._fmt(r.estimate)}{u}（{conf} 置信区间 {ci}），"
+                "与零没有显著差异。"
+            ),
             f"传统双向固定效应估计（{self._fmt(r.twfe.estimate)}）"
             + ("与之不一致，不应采用。" if r.disagree else "与之一致。"),
         ]
@@ -611,9 +762,10 @@ class IncentiveReport:
                 f"注意：实施前实施网点与其他网点的走势并不完全一致（事前趋势检验 p = {_fp(pt.pvalue)}）；"
                 f"偏离最多 {self._fmt(d.pretrend_max, signed=False)}{u}，相对效应较小，"
                 "但因果解读依赖平行趋势假设。"
-                if pt.reject else
-                f"就数据所见，实施前各网点走势相近（对足以单独解释该效应的趋势，事前趋势检验的功效为 "
-                f"{_percent(pt.power)}）；这支持但不能证明平行趋势。")
+                if pt.reject
+                else f"就数据所见，实施前各网点走势相近（对足以单独解释该效应的趋势，事前趋势检验的功效为 "
+                f"{_percent(pt.power)}）；这支持但不能证明平行趋势。"
+            )
         if d.placebo_significant:
             parts.append("安慰剂检验在实施前发现了“效应”，请谨慎解读。")
         if d.few_clusters:

@@ -39,8 +39,9 @@ N_TREND_QUARTERS = 5
 # ----------------------------------------------------------------------------- prepare
 
 
-def prepare_batch(data_dir: str | Path, quarter: str, out_dir: str | Path, *,
-                  scheme_path: str | Path | None = None, ds=None) -> Path:
+def prepare_batch(
+    data_dir: str | Path, quarter: str, out_dir: str | Path, *, scheme_path: str | Path | None = None, ds=None
+) -> Path:
     """Compute every input the reports of one quarter share, once, into ``out_dir``.
 
     Parameters
@@ -129,8 +130,9 @@ def _kpi_history(ds, quarters: list[Period], scheme) -> pd.DataFrame:
     from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis
 
     opts = MetricOptions.from_scheme(scheme)
-    frames = [compute_kpis(ds, period=str(p), options=opts, period_types=("month", "quarter"))
-              for p in quarters]
+    frames = [
+        compute_kpis(ds, period=str(p), options=opts, period_types=("month", "quarter")) for p in quarters
+    ]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -169,11 +171,14 @@ def _report_targets(scheme) -> dict[str, dict]:
     for role in scheme.roles:
         for r in role.kpis:
             if r.kpi not in out and r.target is not None:
-                out[r.kpi] = {"target": r.target, "direction": r.direction, "min_n": r.min_n,
-                              "source": "role"}
+                out[r.kpi] = {
+                    "target": r.target,
+                    "direction": r.direction,
+                    "min_n": r.min_n,
+                    "source": "role",
+                }
     for r in scheme.branch.kpis:
-        out[r.kpi] = {"target": r.target, "direction": r.direction, "min_n": r.min_n,
-                      "source": "branch"}
+        out[r.kpi] = {"target": r.target, "direction": r.direction, "min_n": r.min_n, "source": "branch"}
     return out
 
 
@@ -191,8 +196,9 @@ def _satisfaction_changes(ds, kpis: pd.DataFrame, q: Period) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # small-sample notes are in the verdicts
         for level in ("branch", "bank"):
-            res = kpi_changes(ds, "satisfaction_rate", str(q), against="previous", level=level,
-                              kpis=kpis).to_frame()
+            res = kpi_changes(
+                ds, "satisfaction_rate", str(q), against="previous", level=level, kpis=kpis
+            ).to_frame()
             parts.append(res.assign(level=level))
     return pd.concat(parts, ignore_index=True)
 
@@ -218,13 +224,15 @@ def _staffing_inputs(ds, q: Period, scheme) -> dict[str, pd.DataFrame]:
 def _write_inputs(out: Path, frames: dict[str, pd.DataFrame], meta: dict[str, Any]) -> None:
     """Publish the frames and ``meta.json`` together: a failed write changes no file."""
     jobs: list[tuple[Path, str | Callable[[Path], None]]] = [
-        (out / f"{name}.parquet", _parquet_writer(df)) for name, df in frames.items()]
+        (out / f"{name}.parquet", _parquet_writer(df)) for name, df in frames.items()
+    ]
     jobs.append((out / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False)))
     atomic_write_many(jobs)
 
 
 def _parquet_writer(df: pd.DataFrame) -> Callable[[Path], None]:
     """Write ``df`` as Parquet, object columns as strings (Arrow cannot guess mixed objects)."""
+
     def write(tmp: Path) -> None:
         frame = df.copy()
         for c in frame.columns:
@@ -250,8 +258,10 @@ class ReportInputs:
         """Read ``meta.json`` (frames are read lazily, on first use)."""
         p = Path(path)
         if not (p / "meta.json").is_file():
-            raise ParamsError(f"The 'shared_inputs' folder {str(p)!r} has no meta.json: run "
-                              "prepare_batch (bankperf report does) first.")
+            raise ParamsError(
+                f"The 'shared_inputs' folder {str(p)!r} has no meta.json: run "
+                "prepare_batch (bankperf report does) first."
+            )
         return cls(p, json.loads((p / "meta.json").read_text(encoding="utf-8")))
 
     def frame(self, name: str) -> pd.DataFrame:
@@ -273,8 +283,9 @@ class ReportInputs:
 # ----------------------------------------------------------------------------- notebooks
 
 
-def resolve_inputs(shared_inputs: str = "", data_dir: str = "", quarter: str = "",
-                   scheme_path: str = "") -> Path:
+def resolve_inputs(
+    shared_inputs: str = "", data_dir: str = "", quarter: str = "", scheme_path: str = ""
+) -> Path:
     """The shared-inputs folder a notebook should read.
 
     In a batch the runner passes ``shared_inputs``. Run interactively (JupyterLab,
@@ -296,8 +307,7 @@ def resolve_inputs(shared_inputs: str = "", data_dir: str = "", quarter: str = "
     with load_dataset(data) as ds:
         q = quarter or ds.coverage()[1]
         out = root / "outputs" / str(q) / "_shared_interactive"
-        made_by = {"fingerprint": ds.fingerprint, "params_hash": params_hash,
-                   "code_digest": code_digest()}
+        made_by = {"fingerprint": ds.fingerprint, "params_hash": params_hash, "code_digest": code_digest()}
         if _made_by(out, made_by):
             return out
         return prepare_batch(data, str(q), out, scheme_path=scheme_path or None, ds=ds)
@@ -316,8 +326,10 @@ def resolve_data_dir(data_dir: str = "") -> Path:
     """The dataset a notebook reads: ``data_dir``, else ``$BANKPERF_DATA``, else ``data/demo``."""
     data = Path(data_dir or os.environ.get("BANKPERF_DATA", "") or _repo_root() / "data" / "demo")
     if not data.exists():
-        raise ParamsError(f"The 'data_dir' parameter must name a dataset. Got {str(data)!r}, which "
-                          "does not exist (run `make demo` to create the demo bank).")
+        raise ParamsError(
+            f"The 'data_dir' parameter must name a dataset. Got {str(data)!r}, which "
+            "does not exist (run `make demo` to create the demo bank)."
+        )
     return data
 
 

@@ -36,8 +36,7 @@ class BankOverview:
 
     def title(self) -> HtmlBlock:
         """The report title."""
-        return HtmlBlock(f'<h1 id="title">{_e(t("report_title_bank", self.lang))} · '
-                         f'{_e(self.quarter)}</h1>')
+        return HtmlBlock(f'<h1 id="title">{_e(t("report_title_bank", self.lang))} · {_e(self.quarter)}</h1>')
 
     def heading(self, key: str, anchor: str) -> HtmlBlock:
         """A section heading with an anchor."""
@@ -55,20 +54,36 @@ class BankOverview:
             return no_data(self.lang)
         names = self.inputs.frame("branches").set_index("branch_id").branch_name
         lg = lg.sort_values("rank_shrunk")
-        head = [t(k, self.lang) for k in ("label_rank", "label_branch", "label_n", "label_raw_rate",
-                                          "label_shrunk_rate", "label_ci", "label_funnel")]
+        head = [
+            t(k, self.lang)
+            for k in (
+                "label_rank",
+                "label_branch",
+                "label_n",
+                "label_raw_rate",
+                "label_shrunk_rate",
+                "label_ci",
+                "label_funnel",
+            )
+        ]
         rows = []
         for _, r in lg.iterrows():
             band = str(r.get("band", ""))
-            color = (STATUS_COLORS["below"] if band.startswith("below") else
-                     STATUS_COLORS["met"] if band.startswith("above") else "inherit")
+            color = (
+                STATUS_COLORS["below"]
+                if band.startswith("below")
+                else STATUS_COLORS["met"]
+                if band.startswith("above")
+                else "inherit"
+            )
             rows.append(
                 f"<tr><td>{int(r['rank_shrunk'])}</td>"
                 f"<td style='text-align:left'>{_e(names.get(r.entity, r.entity))} ({_e(r.entity)})</td>"
                 f"<td>{int(r.n):,}</td><td>{100 * r.rate:.1f} %</td>"
                 f"<td>{100 * r.shrunk_rate:.1f} %</td>"
                 f"<td>{100 * r.ci_low:.1f}–{100 * r.ci_high:.1f} %</td>"
-                f"<td style='color:{color}'>{_e(t('band_' + band, self.lang) if band else '')}</td></tr>")
+                f"<td style='color:{color}'>{_e(t('band_' + band, self.lang) if band else '')}</td></tr>"
+            )
         return HtmlBlock(data_table(head, rows))
 
     def funnel_figure(self):
@@ -76,9 +91,13 @@ class BankOverview:
         from bankperf_analysis.significance import funnel_plot
 
         lg = self.inputs.frame("league").sort_values("entity")
-        return funnel_plot(x=lg.x.to_numpy(float), n=lg.n.to_numpy(float),
-                           labels=lg.entity.astype(str).tolist(), lang=self.lang,
-                           title=kpi_label("satisfaction_rate", self.lang))
+        return funnel_plot(
+            x=lg.x.to_numpy(float),
+            n=lg.n.to_numpy(float),
+            labels=lg.entity.astype(str).tolist(),
+            lang=self.lang,
+            title=kpi_label("satisfaction_rate", self.lang),
+        )
 
     def changes_table(self) -> HtmlBlock:
         """Satisfaction change per branch, verdicts on multiple-testing-adjusted p-values."""
@@ -86,9 +105,17 @@ class BankOverview:
         if ch.empty:
             return no_data(self.lang)
         ch = ch.sort_values(["level", "entity"], ascending=[False, True])
-        head = [t(k, self.lang) for k in ("label_branch", "label_previous_quarter",
-                                          "label_current_quarter", "label_change",
-                                          "p_adjusted", "label_verdict")]
+        head = [
+            t(k, self.lang)
+            for k in (
+                "label_branch",
+                "label_previous_quarter",
+                "label_current_quarter",
+                "label_change",
+                "p_adjusted",
+                "label_verdict",
+            )
+        ]
         rows = []
         for _, r in ch.iterrows():
             flag = str(r.flag)
@@ -102,15 +129,26 @@ class BankOverview:
                 f"<td>{_e(format_value('satisfaction_rate', r.after))} (n={int(r.n_after):,})</td>"
                 f"<td>{_e(diff)}</td><td>{_e(padj)}</td>"
                 f"<td style='text-align:left;color:{color}'>"
-                f"{_e(r.get('verdict_' + self.lang, ''))}</td></tr>")
-        return HtmlBlock(data_table(head, rows)
-                         + f"<p style='font-size:0.8em'>{_e(t('note_multiple_testing', self.lang))}</p>")
+                f"{_e(r.get('verdict_' + self.lang, ''))}</td></tr>"
+            )
+        return HtmlBlock(
+            data_table(head, rows)
+            + f"<p style='font-size:0.8em'>{_e(t('note_multiple_testing', self.lang))}</p>"
+        )
 
     def branch_results(self) -> HtmlBlock:
         """Every branch: composite, checks, reward / pay cut / re-check."""
         b = self.inputs.frame("branch_scores")
-        head = [t(k, self.lang) for k in ("label_branch", "label_composite", "mystery_shopper_score",
-                                          "video_check_score", "label_action")]
+        head = [
+            t(k, self.lang)
+            for k in (
+                "label_branch",
+                "label_composite",
+                "mystery_shopper_score",
+                "video_check_score",
+                "label_action",
+            )
+        ]
         rows = []
         for _, r in b.sort_values("branch_id").iterrows():
             acts = []
@@ -127,7 +165,8 @@ class BankOverview:
                 f"<td>{'' if pd.isna(comp) else f'{comp:.1f}'}</td>"
                 f"<td>{_e(format_value('mystery_shopper_score', r.get('mystery_shopper_score')))}</td>"
                 f"<td>{_e(format_value('video_check_score', r.get('video_check_score')))}</td>"
-                f"<td style='text-align:left'>{_e('; '.join(acts) or t('action_none', self.lang))}</td></tr>")
+                f"<td style='text-align:left'>{_e('; '.join(acts) or t('action_none', self.lang))}</td></tr>"
+            )
         return HtmlBlock(data_table(head, rows))
 
     def headline(self) -> dict[str, Any]:
@@ -139,9 +178,11 @@ class BankOverview:
         sat = k[(k.level == "bank") & (k.kpi == "satisfaction_rate") & (k.period == self.quarter)]
         return {
             "satisfaction_rate": float(sat.value.iloc[0]) if len(sat) else None,
-            "label_change": t("flagged_down_n", self.lang,
-                              n=int(((ch.level == "branch") & (ch.flag == "down")).sum())
-                              if len(ch) else 0),
+            "label_change": t(
+                "flagged_down_n",
+                self.lang,
+                n=int(((ch.level == "branch") & (ch.flag == "down")).sum()) if len(ch) else 0,
+            ),
             "total_bonus": int(people.bonus_yuan.fillna(0).sum()),
             "grade_excellent": int((people.grade == "excellent").sum()),
             "action_cut": int((checks.pay_cut != "none").sum()) if len(checks) else 0,
@@ -153,8 +194,10 @@ class BankOverview:
         people = self.inputs.frame("staff_scores")
         checks = self.inputs.frame("branch_checks")
         rows = [
-            (t("total_bonus", self.lang), f"{float(people.bonus_yuan.fillna(0).sum()):,.0f} "
-                                          f"{t('unit_yuan', self.lang)}"),
+            (
+                t("total_bonus", self.lang),
+                f"{float(people.bonus_yuan.fillna(0).sum()):,.0f} {t('unit_yuan', self.lang)}",
+            ),
             (t("grade_excellent", self.lang), f"{int((people.grade == 'excellent').sum())}"),
             (t("action_cut", self.lang), f"{int((checks.pay_cut == 'cut').sum())}"),
             (t("action_heavier_cut", self.lang), f"{int((checks.pay_cut == 'heavier_cut').sum())}"),
@@ -162,4 +205,3 @@ class BankOverview:
             (t("action_reward", self.lang), f"{int(checks.reward.sum())}"),
         ]
         return HtmlBlock(facts_table(rows))
-

@@ -20,7 +20,7 @@ from bankperf_analysis.runner.items import (
     format_failures,
 )
 from bankperf_analysis.runner.plan import SAFE_ID
-from bankperf_analysis.runner.run import run_reports
+from bankperf_analysis.runner.run import RunOptions, run_reports
 
 __all__ = [
     "build_reports",
@@ -31,6 +31,7 @@ __all__ = [
     "ReportOutcome",
     "RunResult",
     "run_reports",
+    "RunOptions",
     "exit_code",
     "format_failures",
 ]

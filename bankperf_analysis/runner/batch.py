@@ -22,11 +22,21 @@ from bankperf_analysis.runner.run import run_reports
 __all__ = ["build_reports"]
 
 
-def build_reports(data: str | Path, quarter: str, out: str | Path = "outputs", *,
-                  branches: list[str] | None = None, lang: str = "en", jobs: int | None = None,
-                  scheduler: str | None = None, force: bool = False, progress: bool = True,
-                  timeout_cell: float | None = 600.0, timeout_report: float | None = 1800.0,
-                  scheme_path: str | Path | None = None) -> RunResult:
+def build_reports(
+    data: str | Path,
+    quarter: str,
+    out: str | Path = "outputs",
+    *,
+    branches: list[str] | None = None,
+    lang: str = "en",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    timeout_cell: float | None = 600.0,
+    timeout_report: float | None = 1800.0,
+    scheme_path: str | Path | None = None,
+) -> RunResult:
     """Render the branch reports of ``quarter`` (and the bank overview) under ``out/<quarter>/``.
 
     The dataset is fingerprinted here (cheap); it is validated and the shared inputs
@@ -44,22 +54,39 @@ def build_reports(data: str | Path, quarter: str, out: str | Path = "outputs", *
     fingerprint, names = _dataset_branches(data)
     chosen = _chosen_branches(branches, names)
     common: dict[str, Any] = dict(
-        lang=lang, quarter=q, fingerprint=fingerprint, params_hash=scheme.params_hash(), jobs=jobs,
-        scheduler=scheduler, force=force, timeout_cell=timeout_cell, timeout_report=timeout_report,
-        progress=progress)
+        lang=lang,
+        quarter=q,
+        fingerprint=fingerprint,
+        params_hash=scheme.params_hash(),
+        jobs=jobs,
+        scheduler=scheduler,
+        force=force,
+        timeout_cell=timeout_cell,
+        timeout_report=timeout_report,
+        progress=progress,
+    )
     extra = {"scheme_path": str(Path(scheme_path).resolve()) if scheme_path else ""}
     prepare = _prepare_once(data, q, scheme_path)
-    items = [{"id": b, "branch_id": b, "data_dir": str(data), "quarter": q,
-              "title": f"{names[b]} ({b})"} for b in chosen]
+    items = [
+        {"id": b, "branch_id": b, "data_dir": str(data), "quarter": q, "title": f"{names[b]} ({b})"}
+        for b in chosen
+    ]
     runs = [_run("branch_quarter.ipynb", items, extra, out, prepare=prepare, **common)]
     if not branches:  # a full batch also renders the bank overview (and, in Q4, the year)
-        overview = [{"id": "overview", "data_dir": str(data), "quarter": q,
-                     "title": "Bank overview / 全行概览"}]
+        overview = [
+            {"id": "overview", "data_dir": str(data), "quarter": q, "title": "Bank overview / 全行概览"}
+        ]
         runs.append(_run("bank_overview.ipynb", overview, extra, out, prepare=prepare, **common))
         if Period.parse(q).start.month == 10:
             year = str(Period.parse(q).start.year)
-            annual = [{"id": f"annual-{year}", "data_dir": str(data), "year": year,
-                       "title": f"Annual summary / 年度总结 {year}"}]
+            annual = [
+                {
+                    "id": f"annual-{year}",
+                    "data_dir": str(data),
+                    "year": year,
+                    "title": f"Annual summary / 年度总结 {year}",
+                }
+            ]
             runs.append(_run("annual_summary.ipynb", annual, extra, out, **common))
     return _merge(runs)
 
@@ -71,8 +98,7 @@ def _dataset_branches(data: Path) -> tuple[str, dict[str, str]]:
     with load_dataset(data, validate=False) as ds:
         fingerprint = ds.fingerprint
         all_branches = ds.sql("SELECT branch_id, branch_name FROM branches ORDER BY branch_id")
-    return fingerprint, dict(zip(all_branches.branch_id.astype(str),
-                                 all_branches.branch_name.astype(str)))
+    return fingerprint, dict(zip(all_branches.branch_id.astype(str), all_branches.branch_name.astype(str)))
 
 
 def _chosen_branches(branches: Sequence[str] | None, names: Mapping[str, str]) -> list[str]:
@@ -80,8 +106,10 @@ def _chosen_branches(branches: Sequence[str] | None, names: Mapping[str, str]) -
     chosen = [str(b) for b in branches] if branches else list(names)
     unknown = [b for b in chosen if b not in names]
     if unknown:
-        raise ParamsError(f"Unknown branch id(s) {unknown}: the dataset has "
-                          f"{', '.join(list(names)[:20])}{' ...' if len(names) > 20 else ''}.")
+        raise ParamsError(
+            f"Unknown branch id(s) {unknown}: the dataset has "
+            f"{', '.join(list(names)[:20])}{' ...' if len(names) > 20 else ''}."
+        )
     return chosen
 
 
@@ -94,15 +122,15 @@ def _prepare_once(data: Path, q: str, scheme_path: str | Path | None):
     def prepare(workdir: Path, items: list[ReportItem]) -> Path:
         # Once per batch, shared by the branch reports and the overview.
         if "path" not in prepared:
-            prepared["path"] = prepare_batch(data, q, Path(workdir).resolve() / q,
-                                             scheme_path=scheme_path)
+            prepared["path"] = prepare_batch(data, q, Path(workdir).resolve() / q, scheme_path=scheme_path)
         return prepared["path"]
 
     return prepare
 
 
-def _run(notebook: str, items: list[dict[str, Any]], extra: Mapping[str, Any], out: Path,
-         **options: Any) -> RunResult:
+def _run(
+    notebook: str, items: list[dict[str, Any]], extra: Mapping[str, Any], out: Path, **options: Any
+) -> RunResult:
     """Run one report notebook; ``extra`` parameters go to it only if it declares them."""
     nb = _notebook(notebook)
     declared = declared_parameters(nb)
@@ -115,5 +143,4 @@ def _merge(runs: list[RunResult]) -> RunResult:
     first = runs[0]
     outcomes = tuple(o for r in runs for o in r.outcomes)
     index = tuple(dict.fromkeys(p for r in runs for p in r.index_paths))
-    return replace(first, outcomes=outcomes, index_paths=index,
-                   duration_s=sum(r.duration_s for r in runs))
+    return replace(first, outcomes=outcomes, index_paths=index, duration_s=sum(r.duration_s for r in runs))

@@ -40,8 +40,16 @@ MANIFEST_NAME = ".bankperf-cache.json"
 _MANIFEST_FORMAT = 1
 
 
-def input_key(*, notebook: str, params: Mapping[str, Any], lang: str, fingerprint: str | None,
-              params_hash: str | None, title: str, code: str) -> str:
+def input_key(
+    *,
+    notebook: str,
+    params: Mapping[str, Any],
+    lang: str,
+    fingerprint: str | None,
+    params_hash: str | None,
+    title: str,
+    code: str,
+) -> str:
     """Hash of everything that made a report.
 
     Parameters
@@ -67,9 +75,20 @@ def input_key(*, notebook: str, params: Mapping[str, Any], lang: str, fingerprin
     >>> input_key(**parts, code="c1") == input_key(**parts, code="c2")
     False
     """
-    blob = json.dumps({"notebook": notebook, "params": params, "lang": lang, "fingerprint": fingerprint,
-                       "params_hash": params_hash, "code": code, "title": title},
-                      sort_keys=True, ensure_ascii=False, default=str).encode()
+    blob = json.dumps(
+        {
+            "notebook": notebook,
+            "params": params,
+            "lang": lang,
+            "fingerprint": fingerprint,
+            "params_hash": params_hash,
+            "code": code,
+            "title": title,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    ).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
 
 
@@ -113,9 +132,7 @@ def folder_lock(folder: Path) -> Iterator[None]:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise ReportError(
-                f"Another bankperf run is writing {folder}; wait for it to finish."
-            ) from None
+            raise ReportError(f"Another bankperf run is writing {folder}; wait for it to finish.") from None
         yield
     finally:
         fh.close()
@@ -130,8 +147,13 @@ def remove_temps(folders: Mapping[str, Path]) -> None:
 
 
 def split_cached(
-    planned: Sequence[Planned], folders: Mapping[str, Path], manifests: Mapping[str, dict[str, Any]],
-    *, nb_path: Path, lang: str, force: bool,
+    planned: Sequence[Planned],
+    folders: Mapping[str, Path],
+    manifests: Mapping[str, dict[str, Any]],
+    *,
+    nb_path: Path,
+    lang: str,
+    force: bool,
 ) -> tuple[dict[tuple[str, str], ReportOutcome], list[Planned]]:
     """Split up-to-date reports (``cached`` outcomes, by (quarter, id)) from those to run.
 
@@ -145,8 +167,7 @@ def split_cached(
         html = folders[p.quarter] / f"{p.item.id}.html"
         entry = manifests[p.quarter]["reports"].get(p.item.id, {})
         fresh = html.is_file() and (
-            (entry.get("status") == "ok" and entry.get("key") == p.key)
-            or read_input_key(html) == p.key
+            (entry.get("status") == "ok" and entry.get("key") == p.key) or read_input_key(html) == p.key
         )
         if not fresh or force:
             to_run.append(p)
@@ -154,8 +175,9 @@ def split_cached(
         headline = entry.get("headline") if entry.get("key") == p.key else None
         if headline is None:  # manifest lost: rebuild the entry from the item
             headline = dict(p.item.headline)
-            manifests[p.quarter]["reports"][p.item.id] = manifest_entry(p, nb_path, lang, "ok",
-                                                                        headline=headline)
+            manifests[p.quarter]["reports"][p.item.id] = manifest_entry(
+                p, nb_path, lang, "ok", headline=headline
+            )
         outcomes[(p.quarter, p.item.id)] = ReportOutcome(
             p.item.id, p.quarter, "cached", html_path=html, headline=headline
         )

@@ -45,15 +45,13 @@ class ReportItem:
     params_hash: str | None = None
 
     @classmethod
-    def from_mapping(cls, item: Mapping[str, Any] | ReportItem,
-                     id_param: str = "branch_id") -> ReportItem:
+    def from_mapping(cls, item: Mapping[str, Any] | ReportItem, id_param: str = "branch_id") -> ReportItem:
         """Split a dict into metadata (``id``, ``title``, ``headline``, ...) and parameters."""
         if isinstance(item, ReportItem):
             return item
         if not isinstance(item, Mapping):
             raise ParamsError(
-                f"Each item of run_reports must be a dict or ReportItem. "
-                f"Got {type(item).__name__} instead."
+                f"Each item of run_reports must be a dict or ReportItem. Got {type(item).__name__} instead."
             )
         params = {k: v for k, v in item.items() if k not in ("id", "title", "headline")}
         item_id = item.get("id", item.get(id_param))
@@ -65,8 +63,7 @@ class ReportItem:
         headline = item.get("headline") or {}
         if not isinstance(headline, Mapping):
             raise ParamsError(
-                f"The 'headline' of item {item_id!r} must be a dict. "
-                f"Got {type(headline).__name__} instead."
+                f"The 'headline' of item {item_id!r} must be a dict. Got {type(headline).__name__} instead."
             )
         return cls(
             id=item_id,
@@ -205,4 +202,3 @@ def format_failures(result: RunResult) -> str:
         if o.failed_notebook:
             lines.append(f"      executed notebook kept in {o.failed_notebook}")
     return "\n".join(lines)
-

@@ -120,8 +120,14 @@ def _spec_manager():
         def get_kernel_spec(self, kernel_name):  # noqa: D102
             if kernel_name == CURRENT_ENV_KERNEL:
                 return KernelSpec(
-                    argv=[sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher",
-                          "-f", "{connection_file}"],
+                    argv=[
+                        sys.executable,
+                        "-Xfrozen_modules=off",
+                        "-m",
+                        "ipykernel_launcher",
+                        "-f",
+                        "{connection_file}",
+                    ],
                     display_name="Python (bankperf, current environment)",
                     language="python",
                     metadata={},
@@ -154,8 +160,9 @@ def _kill_tree(pid: int | None, pgid: int | None = None) -> None:
 class PooledKernel:
     """One IPython kernel that runs many reports; driven from the thread that started it."""
 
-    def __init__(self, options: KernelOptions, cwd: str | None,
-                 while_starting: Callable[[], None] | None = None):
+    def __init__(
+        self, options: KernelOptions, cwd: str | None, while_starting: Callable[[], None] | None = None
+    ):
         self.options = options
         self._while_starting = while_starting
         self.km: Any = None  # jupyter_client AsyncKernelManager, once started
@@ -340,9 +347,14 @@ def _engine_class():
             state = kwargs.pop("bankperf_state", None)
             if kernel is None:
                 return super().execute_managed_notebook(
-                    nb_man, kernel_name, log_output=log_output, stdout_file=stdout_file,
-                    stderr_file=stderr_file, start_timeout=start_timeout,
-                    execution_timeout=execution_timeout, **kwargs,
+                    nb_man,
+                    kernel_name,
+                    log_output=log_output,
+                    stdout_file=stdout_file,
+                    stderr_file=stderr_file,
+                    start_timeout=start_timeout,
+                    execution_timeout=execution_timeout,
+                    **kwargs,
                 )
             kwargs = remove_args(["input_path"], **kwargs)
             safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
@@ -375,5 +387,3 @@ def ensure_engine() -> None:
     with _ENGINE_LOCK:
         if ENGINE_NAME not in papermill_engines._engines:
             papermill_engines.register(ENGINE_NAME, _engine_class())
-
-

@@ -30,7 +30,10 @@ SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 META_KEYS = ("id", "title", "headline", "fingerprint", "params_hash")
 #: Python type of each parameter type papermill infers from an annotation.
 _DECLARED_TYPES: dict[str, type | tuple[type, ...]] = {
-    "str": str, "int": int, "float": (int, float), "bool": bool,
+    "str": str,
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
 }
 
 
@@ -74,14 +77,22 @@ def plan_items(
         fp = item.fingerprint if item.fingerprint is not None else fingerprint
         ph = item.params_hash if item.params_hash is not None else params_hash
         defaults = {"lang": lang, "quarter": quarter, "fingerprint": fp, "params_hash": ph}
-        params = _item_parameters(item, declared, nb_path.name, defaults,
-                                  with_shared_inputs=with_shared_inputs)
+        params = _item_parameters(
+            item, declared, nb_path.name, defaults, with_shared_inputs=with_shared_inputs
+        )
         q = _item_quarter(item, params, quarter)
         if (q, item.id) in seen:
             raise ParamsError(f"The item id {item.id!r} appears twice for quarter {q}.")
         seen.add((q, item.id))
-        key = input_key(notebook=nb_digest, params={k: v for k, v in params.items() if k != "shared_inputs"},
-                        lang=lang, fingerprint=fp, params_hash=ph, title=item.title, code=code_digest)
+        key = input_key(
+            notebook=nb_digest,
+            params={k: v for k, v in params.items() if k != "shared_inputs"},
+            lang=lang,
+            fingerprint=fp,
+            params_hash=ph,
+            title=item.title,
+            code=code_digest,
+        )
         planned.append(Planned(item, q, params, key, fp or "", ph or ""))
     if not planned:
         raise ParamsError("run_reports got no item to run.")
@@ -99,8 +110,14 @@ def _declared_for_run(nb_path: Path, with_shared_inputs: bool) -> dict[str, dict
     return declared
 
 
-def _item_parameters(item: ReportItem, declared: Mapping[str, Mapping[str, Any]], nb_name: str,
-                     defaults: Mapping[str, Any], *, with_shared_inputs: bool) -> dict[str, Any]:
+def _item_parameters(
+    item: ReportItem,
+    declared: Mapping[str, Mapping[str, Any]],
+    nb_name: str,
+    defaults: Mapping[str, Any],
+    *,
+    with_shared_inputs: bool,
+) -> dict[str, Any]:
     """The parameters passed to the notebook for ``item``: declared, defaulted, checked."""
     params = _declared_only(item, declared, nb_name)
     for key, value in defaults.items():
@@ -117,8 +134,10 @@ def _item_parameters(item: ReportItem, declared: Mapping[str, Mapping[str, Any]]
             f"Item {item.id!r} sets 'shared_inputs' although a 'prepare' callable "
             "computes it; give one or the other."
         )
-    return {key: _check_value(key, value, declared[key]["inferred_type_name"], item.id)
-            for key, value in params.items()}
+    return {
+        key: _check_value(key, value, declared[key]["inferred_type_name"], item.id)
+        for key, value in params.items()
+    }
 
 
 def _declared_only(item: ReportItem, declared: Mapping[str, Any], nb_name: str) -> dict[str, Any]:
@@ -130,8 +149,7 @@ def _declared_only(item: ReportItem, declared: Mapping[str, Any], nb_name: str) 
     for key in list(params):
         if not isinstance(key, str) or not key.isidentifier() or keyword.iskeyword(key):
             raise ParamsError(
-                f"The parameter names of item {item.id!r} must be Python identifiers. "
-                f"Got {key!r} instead."
+                f"The parameter names of item {item.id!r} must be Python identifiers. Got {key!r} instead."
             )
         if key not in declared:
             if key in META_KEYS:

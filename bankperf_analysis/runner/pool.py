@@ -62,9 +62,6 @@ def shutdown_workers() -> int:
     return n
 
 
-
-
-
 def _worker_main(conn) -> None:  # pragma: no cover - runs in a child process
     """Loop of a local worker process: receive a task, send its outcome, until ``None``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
@@ -116,8 +113,7 @@ class LocalPool:
 
         def spawn() -> _Handle:
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_worker_main, args=(child,), daemon=True,
-                               name="bankperf-report-worker")
+            proc = ctx.Process(target=_worker_main, args=(child,), daemon=True, name="bankperf-report-worker")
             proc.start()
             child.close()
             h = _Handle(proc, parent)
@@ -152,9 +148,11 @@ class LocalPool:
                     elif not h.proc.is_alive():
                         task, h.task = cast(ReportTask, h.task), None  # busy: it holds a task
                         h.proc.join(1)
-                        on_outcome(failed_outcome(
-                            task, "worker_died",
-                            f"the worker process died (exit code {h.proc.exitcode})"))
+                        on_outcome(
+                            failed_outcome(
+                                task, "worker_died", f"the worker process died (exit code {h.proc.exitcode})"
+                            )
+                        )
                         if queue:
                             feed(spawn())
             clean = True
@@ -211,8 +209,9 @@ def run_dask(scheduler: Any, tasks: list, publish: Callable) -> None:
             try:
                 outs = fut.result()
             except Exception as exc:  # noqa: BLE001 - a lost worker, a pickling error...
-                outs = [failed_outcome(t_, "dask", f"the Dask task failed: {exc!r}")
-                        for t_ in by_future[fut.key]]
+                outs = [
+                    failed_outcome(t_, "dask", f"the Dask task failed: {exc!r}") for t_ in by_future[fut.key]
+                ]
             for out in outs:
                 publish(out)
     finally:

@@ -50,10 +50,17 @@ class Publisher:
         Called with each outcome once it is published.
     """
 
-    def __init__(self, folders: Mapping[str, Path], manifests: Mapping[str, dict[str, Any]],
-                 to_run: Iterable[Planned], nb_path: Path, lang: str,
-                 outcomes: dict[tuple[str, str], ReportOutcome], bar: Any,
-                 on_result: Callable[[ReportOutcome], None] | None):
+    def __init__(
+        self,
+        folders: Mapping[str, Path],
+        manifests: Mapping[str, dict[str, Any]],
+        to_run: Iterable[Planned],
+        nb_path: Path,
+        lang: str,
+        outcomes: dict[tuple[str, str], ReportOutcome],
+        bar: Any,
+        on_result: Callable[[ReportOutcome], None] | None,
+    ):
         self.folders = folders
         self.manifests = manifests
         self.planned = {(p.quarter, p.item.id): p for p in to_run}
@@ -84,49 +91,66 @@ class Publisher:
             self.counts["failed"] += 1
         manifest = self.manifests[out.quarter]
         manifest["reports"][out.id] = entry
-        atomic_write(folder / MANIFEST_NAME,
-                     json.dumps(manifest, indent=1, ensure_ascii=False, sort_keys=True))
+        atomic_write(
+            folder / MANIFEST_NAME, json.dumps(manifest, indent=1, ensure_ascii=False, sort_keys=True)
+        )
         self.outcomes[(out.quarter, out.id)] = outcome
         self.bar.update(1)
         self.bar.set_postfix(self.counts, refresh=True)
         if self.on_result is not None:
             self.on_result(outcome)
 
-    def _publish_ok(self, out: TaskOutcome, p: Planned,
-                    folder: Path) -> tuple[dict[str, Any], ReportOutcome]:
+    def _publish_ok(self, out: TaskOutcome, p: Planned, folder: Path) -> tuple[dict[str, Any], ReportOutcome]:
         html_path = folder / f"{out.id}.html"
         atomic_write(html_path, cast(str, out.html))
         with contextlib.suppress(FileNotFoundError):
             (folder / "_failed" / f"{out.id}.ipynb").unlink()
         headline = {**p.item.headline, **out.headline}
-        entry = manifest_entry(p, self.nb_path, self.lang, "ok", headline=headline,
-                               generated_at=out.generated_at, duration_s=round(out.duration_s, 3))
-        outcome = ReportOutcome(out.id, out.quarter, "ok", html_path=html_path,
-                                headline=headline, duration_s=out.duration_s)
+        entry = manifest_entry(
+            p,
+            self.nb_path,
+            self.lang,
+            "ok",
+            headline=headline,
+            generated_at=out.generated_at,
+            duration_s=round(out.duration_s, 3),
+        )
+        outcome = ReportOutcome(
+            out.id, out.quarter, "ok", html_path=html_path, headline=headline, duration_s=out.duration_s
+        )
         return entry, outcome
 
-    def _publish_failed(self, out: TaskOutcome, p: Planned,
-                        folder: Path) -> tuple[dict[str, Any], ReportOutcome]:
-        failure = ReportFailure(**cast(dict[str, Any], {k: (out.failure or {}).get(k)
-                                                        for k in _FAILURE_FIELDS}))
+    def _publish_failed(
+        self, out: TaskOutcome, p: Planned, folder: Path
+    ) -> tuple[dict[str, Any], ReportOutcome]:
+        failure = ReportFailure(
+            **cast(dict[str, Any], {k: (out.failure or {}).get(k) for k in _FAILURE_FIELDS})
+        )
         kept = None
         if out.notebook_json:
             kept = atomic_write(folder / "_failed" / f"{out.id}.ipynb", out.notebook_json)
         # A failed report must not leave last run's HTML looking current.
         with contextlib.suppress(FileNotFoundError):
             (folder / f"{out.id}.html").unlink()
-        entry = manifest_entry(p, self.nb_path, self.lang, "failed",
-                               error=failure.as_text().splitlines()[0][:500],
-                               failed_notebook=f"_failed/{out.id}.ipynb" if kept else None,
-                               generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-                               headline={})
-        outcome = ReportOutcome(out.id, out.quarter, "failed", failed_notebook=kept,
-                                error=failure, duration_s=out.duration_s)
+        entry = manifest_entry(
+            p,
+            self.nb_path,
+            self.lang,
+            "failed",
+            error=failure.as_text().splitlines()[0][:500],
+            failed_notebook=f"_failed/{out.id}.ipynb" if kept else None,
+            generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            headline={},
+        )
+        outcome = ReportOutcome(
+            out.id, out.quarter, "failed", failed_notebook=kept, error=failure, duration_s=out.duration_s
+        )
         return entry, outcome
 
 
-def write_indexes(folders: Mapping[str, Path], manifests: Mapping[str, Mapping[str, Any]], lang: str,
-                  version: str) -> list[Path]:
+def write_indexes(
+    folders: Mapping[str, Path], manifests: Mapping[str, Mapping[str, Any]], lang: str, version: str
+) -> list[Path]:
     """Write ``index.html`` of every quarter folder; a folder whose index fails is skipped."""
     paths = []
     for q, folder in folders.items():
@@ -135,8 +159,7 @@ def write_indexes(folders: Mapping[str, Path], manifests: Mapping[str, Mapping[s
     return paths
 
 
-def _write_index(folder: Path, quarter: str, manifest: Mapping[str, Any], lang: str,
-                 version: str) -> Path:
+def _write_index(folder: Path, quarter: str, manifest: Mapping[str, Any], lang: str, version: str) -> Path:
     entries = []
     for entry in manifest["reports"].values():
         e = dict(entry)
@@ -144,5 +167,6 @@ def _write_index(folder: Path, quarter: str, manifest: Mapping[str, Any], lang: 
             e["status"] = "failed"
             e["error"] = t("run_missing", lang)
         entries.append(e)
-    return atomic_write(folder / "index.html",
-                        render_index(entries, quarter=quarter, lang=lang, version=version))
+    return atomic_write(
+        folder / "index.html", render_index(entries, quarter=quarter, lang=lang, version=version)
+    )

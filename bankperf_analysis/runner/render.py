@@ -30,8 +30,14 @@ _UNSAFE = [
     (re.compile(r"<\s*(script|iframe|object|embed|applet|base|link|form)\b", re.I), "a <{0}> tag"),
     (re.compile(r"<[^>]*\son[a-z]+\s*=", re.I), "an inline event handler (on...=)"),
     (re.compile(r"<[^>]*=\s*[\"']?\s*(?:javascript|vbscript)\s*:", re.I), "a javascript: URL"),
-    (re.compile(r"<[^>]*\b(?:src|srcset|poster|data|background|action)\s*=\s*[\"']?\s*"
-                r"(?:[a-z][a-z0-9+.-]*:)?//", re.I), "an external resource URL"),
+    (
+        re.compile(
+            r"<[^>]*\b(?:src|srcset|poster|data|background|action)\s*=\s*[\"']?\s*"
+            r"(?:[a-z][a-z0-9+.-]*:)?//",
+            re.I,
+        ),
+        "an external resource URL",
+    ),
     (re.compile(r"url\(\s*[\"']?\s*(?:[a-z][a-z0-9+.-]*:)?//", re.I), "an external CSS url()"),
     (re.compile(r"@import\s+(?:url\(|[\"'])", re.I), "a CSS @import"),
 ]
@@ -94,7 +100,7 @@ def add_toc(page: str, heading: str) -> str:
             items.append(f'<li class="toc-h{level}"><a href="#{anchor}">{text}</a></li>')
     nav = (
         f'<nav class="toc" aria-label="{_html.escape(heading)}"><h2 class="toc-title">'
-        f'{_html.escape(heading)}</h2><ul>{"".join(items)}</ul></nav>'
+        f"{_html.escape(heading)}</h2><ul>{''.join(items)}</ul></nav>"
     )
     # Right under the report title when there is one, else at the top of the page.
     body = page.replace(_TOC_MARK, "", 1)
@@ -198,9 +204,7 @@ def render_index(
         )
     n_ok = sum(r["status"] == "ok" for r in rows)
     n_failed = len(rows) - n_ok
-    summary = (
-        f"{quarter}: {n_ok} {t('run_ok', lang)}, {n_failed} {t('run_failed', lang)}"
-    )
+    summary = f"{quarter}: {n_ok} {t('run_ok', lang)}, {n_failed} {t('run_failed', lang)}"
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return env.get_template("index.html.j2").render(
         html_lang="zh-CN" if lang == "zh" else "en",

@@ -71,7 +71,69 @@ from bankperf_analysis.runner.pool import LocalPool, run_dask
 from bankperf_analysis.runner.publish import Publisher, write_indexes
 from bankperf_analysis.runner.worker import ReportTask
 
-__all__ = ["run_reports"]
+__all__ = ["run_reports", "RunOptions"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How :func:`run_reports` executes the reports (its keyword options).
+
+    Attributes
+    ----------
+    jobs : int, optional
+        Local worker processes (default ``os.cpu_count()``); ignored with ``scheduler``.
+    scheduler : str or distributed.Client, optional
+        Dask scheduler address (``"tcp://host:8786"``) or client: run on the cluster.
+        Workers must share the package's code, and the paths in the parameters
+        (``data_dir``, ``shared_inputs``) must be visible from the workers.
+    timeout_cell, timeout_report : float or None
+        Seconds a cell (papermill ``execution_timeout``) / a whole report may run; a
+        report past its time fails and its kernel is replaced.
+    progress : bool
+        Show a tqdm bar with done / failed / cached counts.
+    kernel_name : str, optional
+        Kernel spec to use; default: this interpreter (``sys.executable``).
+    max_reports_per_kernel : int
+        Replace a worker's kernel after this many reports.
+    preload : sequence of str, optional
+        Modules imported once when a kernel starts (default pandas, pyplot, seaborn).
+    """
+
+    jobs: int | None = None
+    scheduler: Any = None
+    timeout_cell: float | None = 600.0
+    timeout_report: float | None = 1800.0
+    progress: bool = True
+    kernel_name: str | None = None
+    max_reports_per_kernel: int = 50
+    preload: Sequence[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.jobs is not None:
+            check_int(self.jobs, "jobs", "run_reports", low=1)
+        check_positive(self.timeout_cell, "timeout_cell", "run_reports", allow_none=True)
+        check_positive(self.timeout_report, "timeout_report", "run_reports", allow_none=True)
+        check_int(self.max_reports_per_kernel, "max_reports_per_kernel", "run_reports", low=1)
+
+    @classmethod
+    def from_keywords(cls, options: Mapping[str, Any]) -> RunOptions:
+        """The options from :func:`run_reports`' keywords; an unknown keyword is refused by name."""
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise ParamsError(
+                f"run_reports got unknown option(s) {unknown}; its options are "
+                f"notebook, items, out_dir, lang, quarter, fingerprint, params_hash, force, prepare, "
+                f"id_param, on_result and {', '.join(sorted(known))}."
+            )
+        return cls(**options)
+
+    def kernel_options(self) -> KernelOptions:
+        """The kernel pool's settings."""
+        preload = DEFAULT_PRELOAD if self.preload is None else self.preload
+        return KernelOptions(
+            kernel_name=self.kernel_name, max_reports=self.max_reports_per_kernel, preload=tuple(preload)
+        )
 
 
 @dataclass(frozen=True)
@@ -84,26 +146,27 @@ class _Run:
     out_root: Path
     force: bool
     prepare: Callable[..., str | os.PathLike] | None
-    jobs: int | None
-    scheduler: Any
-    progress: bool
     on_result: Callable[[ReportOutcome], None] | None
-    options: KernelOptions
-    timeout_cell: float | None
-    timeout_report: float | None
+    opts: RunOptions
     version: str = __version__
     code: str = field(default_factory=code_digest)
 
 
-def run_reports(notebook: str | os.PathLike, items: Iterable[Mapping[str, Any] | ReportItem],
-                out_dir: str | os.PathLike, *, lang: str = "en", quarter: str | None = None,
-                fingerprint: str = "", params_hash: str = "", jobs: int | None = None,
-                scheduler: Any = None, force: bool = False,
-                prepare: Callable[..., str | os.PathLike] | None = None,
-                timeout_cell: float | None = 600.0, timeout_report: float | None = 1800.0,
-                progress: bool = True, id_param: str = "branch_id", kernel_name: str | None = None,
-                max_reports_per_kernel: int = 50, preload: Sequence[str] | None = None,
-                on_result: Callable[[ReportOutcome], None] | None = None) -> RunResult:
+def run_reports(
+    notebook: str | os.PathLike,
+    items: Iterable[Mapping[str, Any] | ReportItem],
+    out_dir: str | os.PathLike,
+    *,
+    lang: str = "en",
+    quarter: str | None = None,
+    fingerprint: str = "",
+    params_hash: str = "",
+    force: bool = False,
+    prepare: Callable[..., str | os.PathLike] | None = None,
+    id_param: str = "branch_id",
+    on_result: Callable[[ReportOutcome], None] | None = None,
+    **options: Any,
+) -> RunResult:
     """Run ``notebook`` once per item and publish HTML reports under ``out_dir/<quarter>/``.
 
     Parameters
@@ -123,12 +186,6 @@ def run_reports(notebook: str | os.PathLike, items: Iterable[Mapping[str, Any] |
     fingerprint, params_hash : str
         Data fingerprint and scheme-parameters hash of the batch: printed in every
         footer, part of the cache key, and passed to notebooks that declare them.
-    jobs : int, optional
-        Local worker processes (default ``os.cpu_count()``); ignored with ``scheduler``.
-    scheduler : str or distributed.Client, optional
-        Dask scheduler address (``"tcp://host:8786"``) or client: run on the cluster.
-        Workers must share the package's code, and the paths in the parameters
-        (``data_dir``, ``shared_inputs``) must be visible from the workers.
     force : bool
         Re-run reports whose inputs did not change.
     prepare : callable, optional
@@ -136,22 +193,15 @@ def run_reports(notebook: str | os.PathLike, items: Iterable[Mapping[str, Any] |
         process, only when some report must run (``workdir``: ``out_dir/.bankperf-shared/``;
         ``items``: those that will run). Its path goes to every notebook as ``shared_inputs``
         (which it must declare); it is not part of the cache key.
-    timeout_cell, timeout_report : float or None
-        Seconds a cell (papermill ``execution_timeout``) / a report may run (then its kernel is replaced).
-    progress : bool
-        Show a tqdm bar with done / failed / cached counts.
     id_param : str
         Parameter that gives the item id when an item dict has no ``id``.
-    kernel_name : str, optional
-        Kernel spec to use; default: this interpreter (``sys.executable``).
-    max_reports_per_kernel : int
-        Replace a worker's kernel after this many reports.
-    preload : sequence of str, optional
-        Modules imported once when a kernel starts (default pandas, pyplot, seaborn).
     on_result : callable, optional
         Called here with each :class:`ReportOutcome` as it is published (cached ones
         too). If it raises, the batch stops: workers and kernels are stopped, what was
         published stays, nothing is half-written.
+    **options
+        How the reports run (:class:`RunOptions`): ``jobs``, ``scheduler``, ``timeout_cell``,
+        ``timeout_report``, ``progress``, ``kernel_name``, ``max_reports_per_kernel``, ``preload``.
 
     Returns
     -------
@@ -160,34 +210,36 @@ def run_reports(notebook: str | os.PathLike, items: Iterable[Mapping[str, Any] |
     Raises
     ------
     ParamsError
-        Invalid items or parameters (nothing has been written).
+        Invalid items, parameters or options (nothing has been written).
     ReportError
         ``prepare`` failed, or another run holds the output folder.
     """
     t0 = time.perf_counter()
-    nb_path = _check_arguments(notebook, lang, jobs, timeout_cell, timeout_report)
+    opts = RunOptions.from_keywords(options)
+    nb_path = _check_notebook(notebook, lang)
     nb_bytes = nb_path.read_bytes()
-    options = KernelOptions(kernel_name=kernel_name, max_reports=max(1, int(max_reports_per_kernel)),
-                            preload=tuple(DEFAULT_PRELOAD if preload is None else preload))
-    run = _Run(nb_path, nb_bytes.decode("utf-8"), lang, Path(out_dir), force, prepare, jobs,
-               scheduler, progress, on_result, options, timeout_cell, timeout_report)
-    planned = plan_items(nb_path, items, lang=lang, quarter=quarter, fingerprint=fingerprint,
-                         params_hash=params_hash, id_param=id_param, with_shared_inputs=prepare is not None,
-                         nb_digest=hashlib.sha256(nb_bytes).hexdigest(), code_digest=run.code)
+    run = _Run(nb_path, nb_bytes.decode("utf-8"), lang, Path(out_dir), force, prepare, on_result, opts)
+    planned = plan_items(
+        nb_path,
+        items,
+        lang=lang,
+        quarter=quarter,
+        fingerprint=fingerprint,
+        params_hash=params_hash,
+        id_param=id_param,
+        with_shared_inputs=prepare is not None,
+        nb_digest=hashlib.sha256(nb_bytes).hexdigest(),
+        code_digest=run.code,
+    )
     return _run_in_folders(planned, run, t0)
 
 
-def _check_arguments(notebook: str | os.PathLike, lang: str, jobs: int | None,
-                     timeout_cell: float | None, timeout_report: float | None) -> Path:
-    """Validate the arguments of :func:`run_reports` that are not items; return the notebook path."""
+def _check_notebook(notebook: str | os.PathLike, lang: str) -> Path:
+    """Validate the language and the notebook of :func:`run_reports`; return its absolute path."""
     check_lang(lang)
     nb_path = Path(notebook).resolve()
     if not nb_path.is_file():
         raise ParamsError(f"The notebook {nb_path} does not exist.")
-    if jobs is not None:
-        check_int(jobs, "jobs", "run_reports", low=1)
-    check_positive(timeout_cell, "timeout_cell", "run_reports", allow_none=True)
-    check_positive(timeout_report, "timeout_report", "run_reports", allow_none=True)
     return nb_path
 
 
@@ -207,11 +259,11 @@ def _run_locked(planned: list[Planned], folders: dict[str, Path], run: _Run, t0:
     """Split cached from stale items, run the stale ones, publish, write the indexes."""
     manifests = {q: load_manifest(f) for q, f in folders.items()}
     remove_temps(folders)
-    outcomes, to_run = split_cached(planned, folders, manifests, nb_path=run.nb_path, lang=run.lang,
-                                    force=run.force)
-    bar = _progress_bar(len(planned), run.progress, "/".join(folders))
-    publisher = Publisher(folders, manifests, to_run, run.nb_path, run.lang, outcomes, bar,
-                          run.on_result)
+    outcomes, to_run = split_cached(
+        planned, folders, manifests, nb_path=run.nb_path, lang=run.lang, force=run.force
+    )
+    bar = _progress_bar(len(planned), run.opts.progress, "/".join(folders))
+    publisher = Publisher(folders, manifests, to_run, run.nb_path, run.lang, outcomes, bar, run.on_result)
     publisher.announce_cached()
     try:
         if to_run:
@@ -234,9 +286,7 @@ def _prepare_shared(to_run: list[Planned], run: _Run) -> str | None:
         # Kernels run in their own working directory: hand them an absolute path.
         return os.fspath(Path(run.prepare(workdir=workdir, items=[p.item for p in to_run])).resolve())
     except Exception as exc:
-        raise ReportError(
-            f"Preparing the shared inputs failed, so no report was run: {exc!r}"
-        ) from exc
+        raise ReportError(f"Preparing the shared inputs failed, so no report was run: {exc!r}") from exc
 
 
 def _tasks(to_run: list[Planned], run: _Run, shared: str | None) -> list[ReportTask]:
@@ -248,30 +298,39 @@ def _tasks(to_run: list[Planned], run: _Run, shared: str | None) -> list[ReportT
         if shared is not None:
             params["shared_inputs"] = shared
         title = p.item.title or p.item.id
-        tasks.append(ReportTask(
-            id=p.item.id, quarter=p.quarter, notebook_path=str(run.nb_path),
-            notebook_json=run.nb_text, parameters=params, lang=lang,
-            title=f"{title} · {p.quarter}", input_key=p.key,
-            footer_rows=(
-                (t("footer_fingerprint", lang), p.fingerprint or "–"),
-                (t("footer_params_hash", lang), p.params_hash or "–"),
-                (t("footer_version", lang), run.version),
-                (t("footer_code_digest", lang), run.code),
-            ),
-            generated_label=t("footer_generated", lang),
-            toc_heading=t("heading_contents", lang),
-            timeout_cell=run.timeout_cell, timeout_report=run.timeout_report,
-            options=run.options, version=run.version,
-        ))
+        tasks.append(
+            ReportTask(
+                id=p.item.id,
+                quarter=p.quarter,
+                notebook_path=str(run.nb_path),
+                notebook_json=run.nb_text,
+                parameters=params,
+                lang=lang,
+                title=f"{title} · {p.quarter}",
+                input_key=p.key,
+                footer_rows=(
+                    (t("footer_fingerprint", lang), p.fingerprint or "–"),
+                    (t("footer_params_hash", lang), p.params_hash or "–"),
+                    (t("footer_version", lang), run.version),
+                    (t("footer_code_digest", lang), run.code),
+                ),
+                generated_label=t("footer_generated", lang),
+                toc_heading=t("heading_contents", lang),
+                timeout_cell=run.opts.timeout_cell,
+                timeout_report=run.opts.timeout_report,
+                options=run.opts.kernel_options(),
+                version=run.version,
+            )
+        )
     return tasks
 
 
 def _execute(tasks: list[ReportTask], run: _Run, publish: Callable[[Any], None]) -> None:
     """Run the tasks on the Dask cluster or the local pool; ``publish`` gets each outcome."""
-    if run.scheduler is not None:
-        run_dask(run.scheduler, tasks, publish)
+    if run.opts.scheduler is not None:
+        run_dask(run.opts.scheduler, tasks, publish)
     else:
-        n = min(run.jobs or os.cpu_count() or 1, len(tasks))
+        n = min(run.opts.jobs or os.cpu_count() or 1, len(tasks))
         LocalPool(n).run(tasks, publish)
 
 

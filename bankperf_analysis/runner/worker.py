@@ -71,8 +71,7 @@ class TaskOutcome:
 
 def failed_outcome(task: ReportTask, kind: str, message: str) -> TaskOutcome:
     """Outcome of a task that failed outside the notebook (worker died, kernel would not start)."""
-    return TaskOutcome(id=task.id, quarter=task.quarter, ok=False,
-                       failure=_failure(kind, message))
+    return TaskOutcome(id=task.id, quarter=task.quarter, ok=False, failure=_failure(kind, message))
 
 
 def _source_index(nb, exec_index: int | None) -> int | None:
@@ -82,9 +81,7 @@ def _source_index(nb, exec_index: int | None) -> int | None:
     cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
     if exec_index >= len(cells):
         return None
-    injected = sum(
-        "injected-parameters" in c.metadata.get("tags", []) for c in cells[:exec_index]
-    )
+    injected = sum("injected-parameters" in c.metadata.get("tags", []) for c in cells[:exec_index])
     return exec_index - injected
 
 
@@ -148,8 +145,8 @@ class ReportWorker:
         except Exception as exc:  # noqa: BLE001 - bookkeeping must survive anything
             self.drop_kernel()
             outcome = failed_outcome(
-                task, "runner",
-                f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}")
+                task, "runner", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+            )
         outcome.duration_s = time.perf_counter() - t0
         return outcome
 
@@ -173,8 +170,7 @@ class ReportWorker:
             f = outcome.failure or {}
             where = f" in cell [{f['cell_index']}]" if f.get("cell_index") is not None else ""
             note = nbformat.v4.new_markdown_cell(
-                f"**bankperf runner: report failed ({f.get('kind')}){where}:** "
-                f"{f.get('message', '')}"
+                f"**bankperf runner: report failed ({f.get('kind')}){where}:** {f.get('message', '')}"
             )
             note.metadata["tags"] = ["bankperf-failure"]
             nb.cells.insert(0, note)
@@ -227,8 +223,9 @@ class ReportWorker:
             return nb, None, deadline_hit.is_set()
         except PapermillExecutionError as exc:  # a cell raised: the kernel itself is fine
             nb = state.nb_man.nb if state.nb_man is not None else None
-            failure = _failure("error", f"{exc.ename}: {exc.evalue}", nb, exc.cell_index,
-                               exc.source, exc.ename, exc.evalue)
+            failure = _failure(
+                "error", f"{exc.ename}: {exc.evalue}", nb, exc.cell_index, exc.source, exc.ename, exc.evalue
+            )
             return nb, failure, deadline_hit.is_set()
         except Exception as exc:  # noqa: BLE001 - timeouts, dead kernel, anything else
             nb = state.nb_man.nb if state.nb_man is not None else None
@@ -236,8 +233,7 @@ class ReportWorker:
             source = nb.cells[idx].source if nb is not None and idx is not None else ""
             if deadline_hit.is_set():
                 kind = "report_timeout"
-                message = (f"the report did not finish within {task.timeout_report:g} s "
-                           "(kernel killed)")
+                message = f"the report did not finish within {task.timeout_report:g} s (kernel killed)"
             elif isinstance(exc, CellTimeoutError):
                 kind, message = "cell_timeout", f"a cell did not finish within {task.timeout_cell:g} s"
             elif isinstance(exc, DeadKernelError):
@@ -278,25 +274,38 @@ class ReportWorker:
                 toc_heading=task.toc_heading,
             )
         except Exception as exc:  # noqa: BLE001
-            failure = _failure("render", f"HTML rendering failed: {exc!r}", None, None, "",
-                               type(exc).__name__, str(exc))
+            failure = _failure(
+                "render", f"HTML rendering failed: {exc!r}", None, None, "", type(exc).__name__, str(exc)
+            )
             return TaskOutcome(id=task.id, quarter=task.quarter, ok=False, failure=failure)
         problems = unsafe_content(page)
         if problems:
-            message = ("the report contains live or external content: " + "; ".join(problems)
-                       + " (escape names with bankperf_analysis.i18n.md_escape / safe_html)")
-            return TaskOutcome(id=task.id, quarter=task.quarter, ok=False,
-                               failure=_failure("unsafe_html", message))
+            message = (
+                "the report contains live or external content: "
+                + "; ".join(problems)
+                + " (escape names with bankperf_analysis.i18n.md_escape / safe_html)"
+            )
+            return TaskOutcome(
+                id=task.id, quarter=task.quarter, ok=False, failure=_failure("unsafe_html", message)
+            )
         try:
             json.dumps(headline)
         except (TypeError, ValueError):
             headline = {}
-        return TaskOutcome(id=task.id, quarter=task.quarter, ok=True, html=page,
-                           headline=headline, generated_at=generated)
+        return TaskOutcome(
+            id=task.id, quarter=task.quarter, ok=True, html=page, headline=headline, generated_at=generated
+        )
 
 
-def _failure(kind: str, message: str, nb=None, exec_index: int | None = None, source: str = "",
-             ename: str = "", evalue: str = "") -> dict[str, Any]:
+def _failure(
+    kind: str,
+    message: str,
+    nb=None,
+    exec_index: int | None = None,
+    source: str = "",
+    ename: str = "",
+    evalue: str = "",
+) -> dict[str, Any]:
     return {
         "kind": kind,
         "message": message,
@@ -305,4 +314,3 @@ def _failure(kind: str, message: str, nb=None, exec_index: int | None = None, so
         "ename": ename,
         "evalue": (evalue or "")[:500],
     }
-

@@ -49,8 +49,21 @@ KPI_COLUMNS = (
 
 #: Columns of a scored KPI row, after the entity columns (staff and branch scorecards).
 SCORED_KPI_COLUMNS: tuple[str, ...] = (
-    "kpi", "value", "n", "min_n", "target", "floor", "direction", "rule", "status", "score",
-    "weight", "effective_weight", "contribution", "reweighted", "zero_filled",
+    "kpi",
+    "value",
+    "n",
+    "min_n",
+    "target",
+    "floor",
+    "direction",
+    "rule",
+    "status",
+    "score",
+    "weight",
+    "effective_weight",
+    "contribution",
+    "reweighted",
+    "zero_filled",
 )
 
 TEXT = "str"  # pandas' default string dtype: every text column of a scorecard
@@ -134,11 +147,13 @@ class KpiRows:
         m = self.kpi_code == self.kpi_names.get_indexer([kpi])[0]
         take = self.idx[m]
         cols = ("entity_id", "period", "kpi")
-        return pd.DataFrame({
-            **{c: pd.Series(self.kpis[c].array.take(take)).astype(TEXT) for c in cols},
-            "value": self.value[m],
-            "n": self.n[m],
-        })
+        return pd.DataFrame(
+            {
+                **{c: pd.Series(self.kpis[c].array.take(take)).astype(TEXT) for c in cols},
+                "value": self.value[m],
+                "n": self.n[m],
+            }
+        )
 
 
 def kpi_rows(kpis: pd.DataFrame, level: str, periods: Sequence[str]) -> KpiRows:
@@ -159,10 +174,13 @@ def kpi_rows(kpis: pd.DataFrame, level: str, periods: Sequence[str]) -> KpiRows:
     key = per * max(len(ent_names), 1) + ent
     pair_keys, first, pair = np.unique(key, return_index=True, return_inverse=True)
     _refuse_duplicates(kpis, idx, pair.astype(np.int64) * max(len(kpi_names), 1) + kc)
-    num = {c: pd.to_numeric(kpis[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[idx]
-           for c in ("value", "n")}
-    return KpiRows(kpis, idx, first, pair.ravel(), kc, kpi_names, ent_names, per_names, pair_keys,
-                   num["value"], num["n"])
+    num = {
+        c: pd.to_numeric(kpis[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[idx]
+        for c in ("value", "n")
+    }
+    return KpiRows(
+        kpis, idx, first, pair.ravel(), kc, kpi_names, ent_names, per_names, pair_keys, num["value"], num["n"]
+    )
 
 
 def _refuse_duplicates(kpis: pd.DataFrame, idx: np.ndarray, full_key: np.ndarray) -> None:
@@ -172,7 +190,11 @@ def _refuse_duplicates(kpis: pd.DataFrame, idx: np.ndarray, full_key: np.ndarray
         d = kpis.take(idx[dup])
         raise DataValidationError(
             ValidationIssue(
-                "kpis", "", int(i) + 1, "kpi", f"{e} {p} {k}",
+                "kpis",
+                "",
+                int(i) + 1,
+                "kpi",
+                f"{e} {p} {k}",
                 "one row per (level, entity_id, period_type, period, kpi)",
             )
             for i, e, p, k in zip(d.index, d["entity_id"], d["period"], d["kpi"], strict=True)
@@ -269,7 +291,12 @@ def build_grid(roles: np.ndarray, rules: pd.DataFrame, rows: KpiRows, row_pid: n
     value, n, zf = _cell_values(pid, rid, rules, rows, row_pid, len(roles))
     col = {c: rules[c].to_numpy() for c in ("target", "floor", "direction", "rule", "min_n", "weight")}
     score, status = score_kpi_values(
-        value, n, col["target"][rid], col["floor"][rid], col["direction"][rid], col["rule"][rid],
+        value,
+        n,
+        col["target"][rid],
+        col["floor"][rid],
+        col["direction"][rid],
+        col["rule"][rid],
         col["min_n"][rid],
     )
     scored = ~np.isnan(score)
@@ -283,8 +310,7 @@ def build_grid(roles: np.ndarray, rules: pd.DataFrame, rows: KpiRows, row_pid: n
     contribution = np.where(scored, eff * np.nan_to_num(score), 0.0)
     n_rows = np.bincount(pid, minlength=len(roles))
     n_scored = np.bincount(pid, weights=scored, minlength=len(roles))
-    return Grid(pid, rid, value, n, zf, score, status, eff, contribution,
-                n_rows[pid] > n_scored[pid], sums)
+    return Grid(pid, rid, value, n, zf, score, status, eff, contribution, n_rows[pid] > n_scored[pid], sums)
 
 
 def aggregate(grid: Grid, rules: pd.DataFrame, size: int, scheme: Scheme) -> pd.DataFrame:
@@ -304,21 +330,26 @@ def aggregate(grid: Grid, rules: pd.DataFrame, size: int, scheme: Scheme) -> pd.
     n_txt = np.nan_to_num(grid.n[ex]).astype(np.int64).astype(str).astype(object)
     min_n = rules["min_n"].to_numpy().astype(str).astype(object)[grid.rid[ex]]
     why = np.where(st[ex] == STATUS_INSUFFICIENT, "insufficient data: n=" + n_txt + " < " + min_n, st[ex])
-    return pd.DataFrame({
-        "n_kpis": n_kpis.astype(np.int64),
-        "n_kpis_scored": n_scored,
-        "n_kpis_met": np.bincount(pid, weights=st == STATUS_MET, minlength=size).astype(np.int64),
-        "n_kpis_below_target": np.bincount(pid, weights=st == STATUS_BELOW, minlength=size).astype(np.int64),
-        "scored_weight_share": share,
-        "reweighted": n_scored < n_kpis,
-        "composite_score": np.where(gradable, composite, np.nan),
-        "gradable": gradable,
-        "excluded_kpis": text(join_text(pid[ex], kpi + " (" + why + ")", "; ", size)),
-    })
+    return pd.DataFrame(
+        {
+            "n_kpis": n_kpis.astype(np.int64),
+            "n_kpis_scored": n_scored,
+            "n_kpis_met": np.bincount(pid, weights=st == STATUS_MET, minlength=size).astype(np.int64),
+            "n_kpis_below_target": np.bincount(pid, weights=st == STATUS_BELOW, minlength=size).astype(
+                np.int64
+            ),
+            "scored_weight_share": share,
+            "reweighted": n_scored < n_kpis,
+            "composite_score": np.where(gradable, composite, np.nan),
+            "gradable": gradable,
+            "excluded_kpis": text(join_text(pid[ex], kpi + " (" + why + ")", "; ", size)),
+        }
+    )
 
 
-def scored_kpi_rows(roster: pd.DataFrame, entity_cols: list[str], grid: Grid,
-                    rules: pd.DataFrame) -> pd.DataFrame:
+def scored_kpi_rows(
+    roster: pd.DataFrame, entity_cols: list[str], grid: Grid, rules: pd.DataFrame
+) -> pd.DataFrame:
     """The scored KPI rows: entity columns, then :data:`SCORED_KPI_COLUMNS`."""
     ent = roster[entity_cols].take(grid.pid).reset_index(drop=True)
     rid = grid.rid

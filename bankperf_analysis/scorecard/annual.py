@@ -24,7 +24,12 @@ __all__ = ["annual_summary"]
 _QUARTERS = range(1, 5)
 
 _STAFF_COLUMNS = [
-    "staff_id", "staff_name", "branch_id", "branch_name", "region", "role",
+    "staff_id",
+    "staff_name",
+    "branch_id",
+    "branch_name",
+    "region",
+    "role",
     *[f"q{i}_grade" for i in _QUARTERS],
     *[f"q{i}_composite" for i in _QUARTERS],
     "n_graded_quarters",
@@ -123,9 +128,7 @@ def _annual_staff(people: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
         .set_index("staff_id")[["staff_name", "branch_id", "branch_name", "region", "role"]]
     )
     wide_g = people.pivot(index="staff_id", columns="_q", values="grade").reindex(columns=_QUARTERS)
-    wide_c = people.pivot(index="staff_id", columns="_q", values="composite_score").reindex(
-        columns=_QUARTERS
-    )
+    wide_c = people.pivot(index="staff_id", columns="_q", values="composite_score").reindex(columns=_QUARTERS)
     wide_g.columns = [f"q{i}_grade" for i in _QUARTERS]
     wide_c.columns = [f"q{i}_composite" for i in _QUARTERS]
     by = people.assign(_exc=people["grade"].eq(scheme.promotion.grade)).groupby("staff_id")
@@ -150,8 +153,9 @@ def _annual_staff(people: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
 # ------------------------------------------------------------------ branches
 
 
-def _annual_branch_roster(bq: pd.DataFrame, kpis: pd.DataFrame, year: str,
-                          branches: pd.DataFrame | None) -> pd.DataFrame:
+def _annual_branch_roster(
+    bq: pd.DataFrame, kpis: pd.DataFrame, year: str, branches: pd.DataFrame | None
+) -> pd.DataFrame:
     """Name and region per branch id (last quarter wins), plus branches known only from year rows."""
     bro = (
         bq.sort_values("period", kind="stable")

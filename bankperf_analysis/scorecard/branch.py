@@ -151,14 +151,19 @@ def _branch_roster(kpis, rows: KpiRows, periods: Sequence[str], branches):
     return roster[_BRANCH_COLS], row_pid
 
 
-def _with_check_columns(out: pd.DataFrame, branch_checks: Sequence[BranchCheck],
-                        checks: list[pd.DataFrame], checks_df: pd.DataFrame) -> pd.DataFrame:
+def _with_check_columns(
+    out: pd.DataFrame,
+    branch_checks: Sequence[BranchCheck],
+    checks: list[pd.DataFrame],
+    checks_df: pd.DataFrame,
+) -> pd.DataFrame:
     """Add each check's ``<check>_<column>`` and the totals over checks to the branch rows."""
     keys = ["branch_id", "period"]
     for check, c in zip(branch_checks, checks, strict=True):
         name = check.name
         wide = c[["period", "branch_id", *_WIDE_CHECK_COLUMNS]].rename(
-            columns=lambda col, nm=name: col if col in keys else f"{nm}_{col}")
+            columns=lambda col, nm=name: col if col in keys else f"{nm}_{col}"
+        )
         out = out.merge(wide, on=keys, how="left")
     if not len(checks_df):
         return out.assign(reward=False, pay_cut_share_total=0.0, recheck=False, reason="")
@@ -255,8 +260,9 @@ def _outcome(r: pd.DataFrame, check: BranchCheck) -> _Outcome:
     return _Outcome(score, n, eligible, rank, n_ranked, high_enough, reward, heavier, cut, recheck)
 
 
-def _rank(r: pd.DataFrame, score: np.ndarray, eligible: np.ndarray,
-          check: BranchCheck) -> tuple[np.ndarray, np.ndarray]:
+def _rank(
+    r: pd.DataFrame, score: np.ndarray, eligible: np.ndarray, check: BranchCheck
+) -> tuple[np.ndarray, np.ndarray]:
     """Competition rank (best = 1) of each eligible score per period (and region), and the group size."""
     keys = ["period"] + (["region"] if check.rank_within == "region" else [])
     ranked = r.assign(_s=np.where(eligible, score, np.nan), _e=eligible)
@@ -283,8 +289,12 @@ def _consequences(check: BranchCheck, o: _Outcome) -> list[tuple[np.ndarray, str
         said.append((o.high_enough & ~o.reward, f">= {mins} but not in the top {top} -> no reward"))
     if check.heavier_pay_cut is not None:
         hc = check.heavier_pay_cut
-        said.append((o.heavier, f"below {hc.below:g} -> heavier pay cut "
-                                f"({hc.share * 100:g} % of branch performance pay)"))
+        said.append(
+            (
+                o.heavier,
+                f"below {hc.below:g} -> heavier pay cut ({hc.share * 100:g} % of branch performance pay)",
+            )
+        )
     if check.pay_cut is not None:
         c = check.pay_cut
         said.append((o.cut, f"below {c.below:g} -> pay cut ({c.share * 100:g} % of branch performance pay)"))

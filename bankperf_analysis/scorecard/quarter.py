@@ -38,8 +38,9 @@ def quarter_scorecards(
         raise ParamsError(f"The dataset has no data for {q}: it covers {first}–{last}.")
     if kpis is None:
         # Scorecards use quarter values only: no monthly roll-up.
-        kpis = compute_kpis(ds, period=str(q), options=MetricOptions.from_scheme(scheme),
-                            period_types=("quarter",))
+        kpis = compute_kpis(
+            ds, period=str(q), options=MetricOptions.from_scheme(scheme), period_types=("quarter",)
+        )
     staff = ds.table("staff")
     branches = ds.table("branches")
     staff_card = score_staff(kpis, scheme, str(q), staff=staff, branches=branches)

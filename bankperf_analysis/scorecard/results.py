@@ -296,4 +296,3 @@ class AnnualSummary:
             facts=facts,
             tables=[("Promotion candidates", cand.head(30)), ("Excellent branches", exc.head(30))],
         )
-

@@ -93,7 +93,7 @@ def score_staff(
         branch_id, region, role, period_type, period, kpi, value, n``...). Only
         staff rows of ``quarter`` are used.
     scheme : Scheme
-        Targets, weights, bands and money (:func:`~bankperf_analysis.scheme.model.load_scheme`).
+        Targets, weights, bands and money (:func:`~bankperf_analysis.scheme.load_scheme`).
     quarter : str
         The quarter, e.g. ``"2026Q3"``.
     staff : pandas.DataFrame, optional
@@ -171,7 +171,8 @@ def staff_quarters(kpis, scheme: Scheme, periods: Sequence[str], staff, branches
 def _staff_roster(kpis, rows: KpiRows, periods: Sequence[str], staff, branches):
     """One row per (quarter, person): from the KPI rows, plus the staff table's people."""
     pre = rows.first_rows(["period", "entity_id", "branch_id", "region", "role"]).rename(
-        columns={"entity_id": "staff_id"})
+        columns={"entity_id": "staff_id"}
+    )
     names = pd.Series(dtype=object)
     if staff is not None:
         st = _staff_table(staff)
@@ -182,8 +183,7 @@ def _staff_roster(kpis, rows: KpiRows, periods: Sequence[str], staff, branches):
             pre["role"] = pre["role"].fillna(pre["staff_id"].map(role_of)).astype(TEXT)
         pre = _add_people_without_rows(pre, st, rows, periods, kpis, branches)
     roster, row_pid = order_roster(pre, ["period", "branch_id", "staff_id"], rows)
-    roster["staff_name"] = text(roster["staff_id"].map(names)) if len(names) else text(
-        [None] * len(roster))
+    roster["staff_name"] = text(roster["staff_id"].map(names)) if len(names) else text([None] * len(roster))
     roster["branch_name"] = text(roster["branch_id"].map(branch_names(branches)))
     return roster[STAFF_COLS], row_pid
 
@@ -200,19 +200,22 @@ def _staff_table(staff: pd.DataFrame) -> pd.DataFrame:
     return st.drop_duplicates("staff_id").reset_index(drop=True)
 
 
-def _add_people_without_rows(pre: pd.DataFrame, st: pd.DataFrame, rows: KpiRows,
-                             periods: Sequence[str], kpis, branches) -> pd.DataFrame:
+def _add_people_without_rows(
+    pre: pd.DataFrame, st: pd.DataFrame, rows: KpiRows, periods: Sequence[str], kpis, branches
+) -> pd.DataFrame:
     """Append the staff table's people that have no KPI row in a quarter (after the KPI pairs)."""
     pairs, known = known_pairs(rows, periods, pd.Index(st["staff_id"]))
     if not (~known).any():
         return pre
     idx = np.tile(np.arange(len(st)), len(periods))[~known]
-    extra = pd.DataFrame({
-        "period": pairs[~known, 0],
-        "staff_id": st["staff_id"].to_numpy()[idx],
-        "branch_id": st["branch_id"].to_numpy()[idx],
-        "role": st["role"].to_numpy()[idx],
-    })
+    extra = pd.DataFrame(
+        {
+            "period": pairs[~known, 0],
+            "staff_id": st["staff_id"].to_numpy()[idx],
+            "branch_id": st["branch_id"].to_numpy()[idx],
+            "role": st["role"].to_numpy()[idx],
+        }
+    )
     extra["region"] = regions(extra["branch_id"], pre, kpis, branches)
     return pd.concat([pre, extra[pre.columns].astype(TEXT)], ignore_index=True)
 
@@ -239,7 +242,8 @@ def _training_needs(roster: pd.DataFrame, grid: Grid, rules: pd.DataFrame, schem
     below = np.flatnonzero(grid.status == STATUS_BELOW)
     ps_rank = np.empty(len(roster), dtype=np.int64)
     ps_rank[roster.sort_values(["period", "staff_id"], kind="stable").index.to_numpy()] = np.arange(
-        len(roster))
+        len(roster)
+    )
     rid, pid = grid.rid[below], grid.pid[below]
     weight = rules["weight"].to_numpy(float)[rid]
     sel = below[np.lexsort((rules["order"].to_numpy()[rid], -weight, grid.score[below], ps_rank[pid]))]
@@ -247,19 +251,24 @@ def _training_needs(roster: pd.DataFrame, grid: Grid, rules: pd.DataFrame, schem
     topics = [scheme.training_topic(k) for k in rules["kpi"]]
     topic_en = np.array([t.en for t in topics], dtype=object)
     topic_zh = np.array([t.zh for t in topics], dtype=object)
-    training = pd.concat([
-        roster[STAFF_COLS].take(pid).reset_index(drop=True),
-        pd.DataFrame({
-            "priority": pd.Series(pid).groupby(pid, sort=False).cumcount().to_numpy(np.int64) + 1,
-            "kpi": rules["kpi"].astype(TEXT).array.take(rid),
-            "value": grid.value[sel],
-            "target": rules["target"].to_numpy(float)[rid],
-            "score": grid.score[sel],
-            "weight": rules["weight"].to_numpy(float)[rid],
-            "topic_en": text(topic_en[rid]).array,
-            "topic_zh": text(topic_zh[rid]).array,
-        }),
-    ], axis=1)
+    training = pd.concat(
+        [
+            roster[STAFF_COLS].take(pid).reset_index(drop=True),
+            pd.DataFrame(
+                {
+                    "priority": pd.Series(pid).groupby(pid, sort=False).cumcount().to_numpy(np.int64) + 1,
+                    "kpi": rules["kpi"].astype(TEXT).array.take(rid),
+                    "value": grid.value[sel],
+                    "target": rules["target"].to_numpy(float)[rid],
+                    "score": grid.score[sel],
+                    "weight": rules["weight"].to_numpy(float)[rid],
+                    "topic_en": text(topic_en[rid]).array,
+                    "topic_zh": text(topic_zh[rid]).array,
+                }
+            ),
+        ],
+        axis=1,
+    )
     # the needs in words: each topic once, in priority order
     first_topic = ~pd.DataFrame({"p": pid, "t": topic_en[rid]}).duplicated().to_numpy()
     needs = text(join_text(pid[first_topic], topic_en[rid][first_topic], "; ", len(roster)))
@@ -284,13 +293,36 @@ def _staff_notes(people: pd.DataFrame, scheme: Scheme) -> pd.Series:
     rules = [
         (~in_scheme, lambda m: "Not scored: role '" + role[m] + "' has no entry in the scheme."),
         (~scored_role, lambda m: "Not scored: role '" + role[m] + "' is not scored individually."),
-        (n_sc == 0, lambda m: "Insufficient data to grade: no KPI could be scored; not scored: "
-         + excluded[m] + "."),
-        (~people["gradable"].to_numpy(), lambda m: "Insufficient data to grade: " + share_pct(m)
-         + " % of the weight scorable (minimum " + min_share + "); not scored: " + excluded[m] + "."),
-        (people["reweighted"].to_numpy(), lambda m: "Re-weighted over " + n_sc[m].astype(str).astype(object)
-         + " of " + n_k[m].astype(str).astype(object) + " KPIs (" + share_pct(m)
-         + " % of the weight scorable); not scored: " + excluded[m] + "."),
+        (
+            n_sc == 0,
+            lambda m: "Insufficient data to grade: no KPI could be scored; not scored: " + excluded[m] + ".",
+        ),
+        (
+            ~people["gradable"].to_numpy(),
+            lambda m: (
+                "Insufficient data to grade: "
+                + share_pct(m)
+                + " % of the weight scorable (minimum "
+                + min_share
+                + "); not scored: "
+                + excluded[m]
+                + "."
+            ),
+        ),
+        (
+            people["reweighted"].to_numpy(),
+            lambda m: (
+                "Re-weighted over "
+                + n_sc[m].astype(str).astype(object)
+                + " of "
+                + n_k[m].astype(str).astype(object)
+                + " KPIs ("
+                + share_pct(m)
+                + " % of the weight scorable); not scored: "
+                + excluded[m]
+                + "."
+            ),
+        ),
     ]
     note = np.full(len(people), "", dtype=object)
     left = np.ones(len(people), dtype=bool)

@@ -455,8 +455,9 @@ def _compare_entities(req: _Request, data: pd.DataFrame, compare_kwargs: Mapping
     if req.test == "ordinal":
         kw.setdefault("levels", ORDINAL_LEVELS.get(req.kpi))
     kind = cast(KpiKind, req.test)
-    return compare_many(data, kind, correction=cast(Correction, req.correction), alpha=req.alpha,
-                        kpi_label=label, **kw)
+    return compare_many(
+        data, kind, correction=cast(Correction, req.correction), alpha=req.alpha, kpi_label=label, **kw
+    )
 
 
 def _changes_result(req: _Request, many: pd.DataFrame) -> ChangesResult:

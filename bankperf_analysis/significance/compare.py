@@ -330,10 +330,7 @@ def _rate_test(
             if expected.min() < min_expected - 1e-9
             else "a zero cell"
         )
-        msg = (
-            f"{owner}: {why} in {x_b}/{n_b} vs {x_a}/{n_a}; used the {test_name} "
-            "instead of the score test."
-        )
+        msg = f"{owner}: {why} in {x_b}/{n_b} vs {x_a}/{n_a}; used the {test_name} instead of the score test."
         notes.append(msg.split(": ", 1)[1])
         warn(msg, SmallSampleWarning)
     return stat, p, test_name, notes

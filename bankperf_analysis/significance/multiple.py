@@ -141,8 +141,7 @@ def _warn_once(owner: str, caught: dict[type[Warning], list[tuple[Any, str]]], n
     for category, items in caught.items():
         who = ", ".join(str(name) for name, _ in items[:10]) + (" ..." if len(items) > 10 else "")
         warn(
-            f"{owner}: {category.__name__} for {len(items)} of {n} entities "
-            f"({who}); first: {items[0][1]}",
+            f"{owner}: {category.__name__} for {len(items)} of {n} entities ({who}); first: {items[0][1]}",
             category,
         )
 

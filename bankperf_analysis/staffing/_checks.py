@@ -34,8 +34,7 @@ def as_servers(x: Any, owner: str) -> np.ndarray:
     """Return ``x`` (the ``servers`` parameter) as an int64 array of non-negative whole numbers."""
     arr = np.asarray(x)
     as_float = arr.astype(float)
-    if (not np.all(np.isfinite(as_float)) or np.any(as_float < 0)
-            or np.any(as_float != np.round(as_float))):
+    if not np.all(np.isfinite(as_float)) or np.any(as_float < 0) or np.any(as_float != np.round(as_float)):
         raise param_error("servers", owner, "an array of non-negative integers", x)
     return as_float.astype(np.int64)
 
@@ -43,8 +42,9 @@ def as_servers(x: Any, owner: str) -> np.ndarray:
 def require_columns(frame: Any, cols: Sequence[str], table: str) -> None:
     """Raise :class:`~bankperf_analysis.exceptions.DataValidationError` unless ``frame`` has ``cols``."""
     if not isinstance(frame, pd.DataFrame):
-        raise DataValidationError([ValidationIssue(table, "", None, "", type(frame).__name__,
-                                                   "a pandas DataFrame")])
+        raise DataValidationError(
+            [ValidationIssue(table, "", None, "", type(frame).__name__, "a pandas DataFrame")]
+        )
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise DataValidationError(

@@ -75,8 +75,7 @@ class BacktestResult:
             f"Rolling-origin backtest: {self.folds['fold'].nunique()} folds x "
             f"{self.horizon_days} days, {self.interval_minutes}-min intervals",
             self.overall,
-            ["WAPE = sum|y - yhat| / sum y over every interval of every fold (lower is "
-             "better)."],
+            ["WAPE = sum|y - yhat| / sum y over every interval of every fold (lower is better)."],
         )
 
 
@@ -134,34 +133,37 @@ def backtest(
     minutes, compared = _check_options(models, n_folds, horizon_days, interval_minutes, min_train_days)
     df = _validate_contacts(contacts)
     full = _aggregate(df, minutes, by_channel)
-    options = {"interval_minutes": minutes, "by_channel": by_channel, "holidays": holidays,
-               "month_end_days": month_end_days}
+    options = {
+        "interval_minutes": minutes,
+        "by_channel": by_channel,
+        "holidays": holidays,
+        "month_end_days": month_end_days,
+    }
     rows = []
     for k, cut in enumerate(_cutoffs(full, n_folds, horizon_days, min_train_days), start=1):
         rows += _score_fold(k, cut, df, full, compared, horizon_days, options)
     folds = pd.DataFrame(rows)
-    return BacktestResult(folds=folds, overall=_pooled(folds), interval_minutes=minutes,
-                          horizon_days=horizon_days)
+    return BacktestResult(
+        folds=folds, overall=_pooled(folds), interval_minutes=minutes, horizon_days=horizon_days
+    )
 
 
-def _check_options(models: Sequence[Any], n_folds: Any, horizon_days: Any, interval_minutes: Any,
-                   min_train_days: Any) -> tuple[int, list[ForecastModel]]:
+def _check_options(
+    models: Sequence[Any], n_folds: Any, horizon_days: Any, interval_minutes: Any, min_train_days: Any
+) -> tuple[int, list[ForecastModel]]:
     """The interval length, and the models to compare with the baseline first."""
     owner = "backtest"
     minutes = _check_interval(interval_minutes, owner)
-    for name, v in (("n_folds", n_folds), ("horizon_days", horizon_days),
-                    ("min_train_days", min_train_days)):
+    for name, v in (("n_folds", n_folds), ("horizon_days", horizon_days), ("min_train_days", min_train_days)):
         check_int(v, name, owner, low=1)
     compared = list(dict.fromkeys(["seasonal_naive", *models]))
     for m in compared:
         if m not in get_args(ForecastModel):
-            raise param_error("models", owner,
-                              "a sequence of 'negbin', 'poisson', 'seasonal_naive'", m)
+            raise param_error("models", owner, "a sequence of 'negbin', 'poisson', 'seasonal_naive'", m)
     return minutes, cast(list[ForecastModel], compared)
 
 
-def _cutoffs(full: pd.DataFrame, n_folds: int, horizon_days: int,
-             min_train_days: int) -> list[pd.Timestamp]:
+def _cutoffs(full: pd.DataFrame, n_folds: int, horizon_days: int, min_train_days: int) -> list[pd.Timestamp]:
     """Midnights ``horizon_days`` apart, the last one ``horizon_days`` before the end of the data."""
     first = full["date"].min()
     end = full["date"].max() + pd.Timedelta(days=1)
@@ -174,8 +176,15 @@ def _cutoffs(full: pd.DataFrame, n_folds: int, horizon_days: int,
     return cutoffs
 
 
-def _score_fold(k: int, cut: pd.Timestamp, df: pd.DataFrame, full: pd.DataFrame, models: list[ForecastModel],
-                horizon_days: int, options: dict[str, Any]) -> list[dict[str, Any]]:
+def _score_fold(
+    k: int,
+    cut: pd.Timestamp,
+    df: pd.DataFrame,
+    full: pd.DataFrame,
+    models: list[ForecastModel],
+    horizon_days: int,
+    options: dict[str, Any],
+) -> list[dict[str, Any]]:
     """Train every model before ``cut``, score it on the next ``horizon_days``: one row per model."""
     keys = ["branch_id", "channel", "interval_start"]
     stop = cut + pd.Timedelta(days=horizon_days)
@@ -190,17 +199,26 @@ def _score_fold(k: int, cut: pd.Timestamp, df: pd.DataFrame, full: pd.DataFrame,
         j = actual[keys + ["contacts"]].merge(pred, on=keys, how="left")
         yhat = j["expected_contacts"].fillna(0.0).to_numpy()
         y = j["contacts"].to_numpy(dtype=float)
-        rows.append({"fold": k, "cutoff": cut, "model": m, "n_intervals": len(j),
-                     "actual_contacts": float(y.sum()),
-                     "abs_error": float(np.abs(y - yhat).sum()), "wape": wape(y, yhat)})
+        rows.append(
+            {
+                "fold": k,
+                "cutoff": cut,
+                "model": m,
+                "n_intervals": len(j),
+                "actual_contacts": float(y.sum()),
+                "abs_error": float(np.abs(y - yhat).sum()),
+                "wape": wape(y, yhat),
+            }
+        )
     return rows
 
 
 def _pooled(folds: pd.DataFrame) -> pd.DataFrame:
     """Pooled WAPE per model over all folds, and its ratio to the seasonal-naive baseline."""
     tot = folds.groupby("model", sort=False)[["actual_contacts", "abs_error"]].sum()
-    overall = pd.DataFrame({"model": tot.index,
-                            "wape": (tot["abs_error"] / tot["actual_contacts"]).to_numpy()})
+    overall = pd.DataFrame(
+        {"model": tot.index, "wape": (tot["abs_error"] / tot["actual_contacts"]).to_numpy()}
+    )
     base = float(overall.loc[overall["model"] == "seasonal_naive", "wape"].iloc[0])
     overall["wape_vs_baseline"] = overall["wape"] / base
     overall["beats_baseline"] = overall["wape"] < base

@@ -41,8 +41,9 @@ def _normalise_holidays(holidays: Iterable[Any] | None) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(pd.to_datetime(list(holidays))).normalize().unique()
 
 
-def calendar_flags(dates: Any, holidays: Iterable[Any] | None = None,
-                   month_end_days: int = 2) -> pd.DataFrame:
+def calendar_flags(
+    dates: Any, holidays: Iterable[Any] | None = None, month_end_days: int = 2
+) -> pd.DataFrame:
     """Month-end and holiday flags for calendar dates.
 
     Parameters
@@ -91,20 +92,35 @@ def _validate_contacts(contacts: Any) -> pd.DataFrame:
     """Check a contacts frame; return its ``branch_id``, ``channel`` (str) and ``arrival_ts`` (datetime)."""
     table = "contacts"
     if not isinstance(contacts, pd.DataFrame):
-        raise DataValidationError([ValidationIssue(table, "", None, "", type(contacts).__name__,
-                                                   "a pandas DataFrame")])
-    issues = [ValidationIssue(table, "", None, c, "", "column present")
-              for c in ("branch_id", "channel", "arrival_ts") if c not in contacts.columns]
+        raise DataValidationError(
+            [ValidationIssue(table, "", None, "", type(contacts).__name__, "a pandas DataFrame")]
+        )
+    issues = [
+        ValidationIssue(table, "", None, c, "", "column present")
+        for c in ("branch_id", "channel", "arrival_ts")
+        if c not in contacts.columns
+    ]
     if issues:
         raise DataValidationError(issues)
     df = contacts[["branch_id", "channel", "arrival_ts"]].copy()
     ts = pd.to_datetime(df["arrival_ts"], errors="coerce")
-    for col, bad in (("arrival_ts", ts.isna()), ("branch_id", df["branch_id"].isna()),
-                     ("channel", df["channel"].isna())):
+    for col, bad in (
+        ("arrival_ts", ts.isna()),
+        ("branch_id", df["branch_id"].isna()),
+        ("channel", df["channel"].isna()),
+    ):
         rows = np.flatnonzero(bad.to_numpy())
-        issues += [ValidationIssue(table, "", int(r) + 1, col, str(contacts[col].iloc[r]),
-                                   "a non-missing value" if col != "arrival_ts"
-                                   else "a timestamp") for r in rows[:50]]
+        issues += [
+            ValidationIssue(
+                table,
+                "",
+                int(r) + 1,
+                col,
+                str(contacts[col].iloc[r]),
+                "a non-missing value" if col != "arrival_ts" else "a timestamp",
+            )
+            for r in rows[:50]
+        ]
     if issues:
         raise DataValidationError(issues)
     if len(df) == 0:
@@ -120,8 +136,9 @@ def _check_interval(interval_minutes: Any, owner: str) -> int:
     return int(check_choice(interval_minutes, "interval_minutes", owner, INTERVAL_MINUTES))
 
 
-def aggregate_contacts(contacts: pd.DataFrame, interval_minutes: int = 30,
-                       by_channel: bool = True) -> pd.DataFrame:
+def aggregate_contacts(
+    contacts: pd.DataFrame, interval_minutes: int = 30, by_channel: bool = True
+) -> pd.DataFrame:
     """Count contacts per series and interval, zero-filled within opening hours.
 
     Parameters
@@ -158,13 +175,18 @@ def _aggregate(df: pd.DataFrame, minutes: int, by_channel: bool) -> pd.DataFrame
     if not by_channel:
         df = df.assign(channel=_ALL_CHANNELS)
     start = df["arrival_ts"].dt.floor(f"{minutes}min")
-    counts = (df.assign(interval_start=start)
-              .groupby(["branch_id", "channel", "interval_start"], observed=True).size()
-              .rename("contacts").reset_index())
+    counts = (
+        df.assign(interval_start=start)
+        .groupby(["branch_id", "channel", "interval_start"], observed=True)
+        .size()
+        .rename("contacts")
+        .reset_index()
+    )
     counts["date"] = counts["interval_start"].dt.normalize()
     counts["weekday"] = counts["date"].dt.day_of_week
-    counts["slot"] = ((counts["interval_start"] - counts["date"]).dt.total_seconds()
-                      // (60 * minutes)).astype(np.int64)
+    counts["slot"] = (
+        (counts["interval_start"] - counts["date"]).dt.total_seconds() // (60 * minutes)
+    ).astype(np.int64)
     return _zero_filled(counts, minutes)
 
 
@@ -187,10 +209,12 @@ def _zero_filled(counts: pd.DataFrame, minutes: int) -> pd.DataFrame:
     open_days = counts[["branch_id", "date", "weekday"]].drop_duplicates()
     slots = counts[["branch_id", "channel", "weekday", "slot"]].drop_duplicates()
     grid = open_days.merge(slots, on=["branch_id", "weekday"], how="inner")
-    grid = grid.merge(counts[["branch_id", "channel", "date", "slot", "contacts"]],
-                      on=["branch_id", "channel", "date", "slot"], how="left")
+    grid = grid.merge(
+        counts[["branch_id", "channel", "date", "slot", "contacts"]],
+        on=["branch_id", "channel", "date", "slot"],
+        how="left",
+    )
     grid["contacts"] = grid["contacts"].fillna(0).astype(np.int64)
     grid["interval_start"] = grid["date"] + pd.to_timedelta(grid["slot"] * minutes, unit="min")
     cols = ["branch_id", "channel", "interval_start", "date", "weekday", "slot", "contacts"]
-    return grid[cols].sort_values(["branch_id", "channel", "interval_start"]).reset_index(
-        drop=True)
+    return grid[cols].sort_values(["branch_id", "channel", "interval_start"]).reset_index(drop=True)

@@ -121,15 +121,20 @@ class QueueMetrics:
                 "service_level": [float(np.sum(np.ravel(self.service_level) * w))],
                 "asa_seconds": [float(asa_w)],
                 "abandon_rate": [float(np.sum(np.ravel(self.abandon_rate) * w))],
-                "occupancy": [float(a.sum() * (1 - np.sum(np.ravel(self.abandon_rate) * w))
-                                    / max(np.sum(self.servers), 1))],
+                "occupancy": [
+                    float(
+                        a.sum() * (1 - np.sum(np.ravel(self.abandon_rate) * w)) / max(np.sum(self.servers), 1)
+                    )
+                ],
             }
         )
         return Summary(
             f"Queue metrics ({self.model}, answered within {self.answer_seconds:g} s)",
             frame,
-            ["Service level is the share of all arriving contacts answered in time "
-             "(traffic-weighted across intervals)."],
+            [
+                "Service level is the share of all arriving contacts answered in time "
+                "(traffic-weighted across intervals)."
+            ],
         )
 
 
@@ -244,8 +249,9 @@ def erlang_c(servers: Any, traffic: Any) -> np.ndarray:
     return out
 
 
-def _c_metrics_from_c(n: np.ndarray, a: np.ndarray, c: np.ndarray, aht: np.ndarray,
-                     t: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _c_metrics_from_c(
+    n: np.ndarray, a: np.ndarray, c: np.ndarray, aht: np.ndarray, t: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Service level, ASA (s) and occupancy from the Erlang C probability (n > a)."""
     gap = n - a
     sl = 1.0 - c * np.exp(-gap * t / aht)
@@ -253,8 +259,9 @@ def _c_metrics_from_c(n: np.ndarray, a: np.ndarray, c: np.ndarray, aht: np.ndarr
     return sl, asa, a / n
 
 
-def erlang_c_metrics(servers: Any, traffic: Any, aht_seconds: Any,
-                     answer_seconds: float = 30.0) -> QueueMetrics:
+def erlang_c_metrics(
+    servers: Any, traffic: Any, aht_seconds: Any, answer_seconds: float = 30.0
+) -> QueueMetrics:
     """Every Erlang C (M/M/n) metric at once.
 
     Service level ``P(W <= t) = 1 - C(n, A) exp(-(n - A) t / AHT)``; ASA
@@ -302,14 +309,21 @@ def erlang_c_metrics(servers: Any, traffic: Any, aht_seconds: Any,
         pw[ok] = c
         sl[ok], asa[ok], occ[ok] = _c_metrics_from_c(n[ok], a[ok], c, h[ok], answer_seconds)
     return QueueMetrics(
-        servers=n.astype(np.int64), traffic=a, service_level=sl, prob_wait=pw,
-        asa_seconds=asa, abandon_rate=np.zeros(size), occupancy=occ,
-        answer_seconds=float(answer_seconds), model="erlang_c",
+        servers=n.astype(np.int64),
+        traffic=a,
+        service_level=sl,
+        prob_wait=pw,
+        asa_seconds=asa,
+        abandon_rate=np.zeros(size),
+        occupancy=occ,
+        answer_seconds=float(answer_seconds),
+        model="erlang_c",
     )
 
 
-def erlang_c_service_level(servers: Any, traffic: Any, aht_seconds: Any,
-                           answer_seconds: float = 30.0) -> np.ndarray:
+def erlang_c_service_level(
+    servers: Any, traffic: Any, aht_seconds: Any, answer_seconds: float = 30.0
+) -> np.ndarray:
     """Erlang C service level: share of contacts answered within ``answer_seconds``.
 
     Parameters
@@ -434,8 +448,7 @@ def _erlang_a_raw(n, a, gamma, t_over_patience, need_sl=True):
         while stop < size and (stop - start + 1) * k[order[stop]] <= _CHUNK_CELLS:
             stop += 1
         idx = order[start:stop]
-        s, w, ab, e = _erlang_a_block(n[idx], a[idx], gamma[idx], p_log[idx], log1mp[idx],
-                                      need_sl)
+        s, w, ab, e = _erlang_a_block(n[idx], a[idx], gamma[idx], p_log[idx], log1mp[idx], need_sl)
         if need_sl:
             sl[idx] = s
         pw[idx], pab[idx], ews[idx] = w, ab, e
@@ -443,8 +456,9 @@ def _erlang_a_raw(n, a, gamma, t_over_patience, need_sl=True):
     return sl, pw, pab, ews
 
 
-def erlang_a_metrics(servers: Any, traffic: Any, aht_seconds: Any, patience_seconds: Any,
-                     answer_seconds: float = 30.0) -> QueueMetrics:
+def erlang_a_metrics(
+    servers: Any, traffic: Any, aht_seconds: Any, patience_seconds: Any, answer_seconds: float = 30.0
+) -> QueueMetrics:
     """Every Erlang A (M/M/n+M) metric, exact from the birth-death chain.
 
     States ``k = 0, 1, ...`` (contacts in the system), birth rate ``lambda``, death
@@ -508,9 +522,13 @@ def erlang_a_metrics(servers: Any, traffic: Any, aht_seconds: Any, patience_seco
             asa[pos] = np.where(ab < 1.0, ews / (1.0 - ab) * hh, np.nan)
             occ[pos] = np.where(nn > 0, aa * (1.0 - ab) / nn, 0.0)
     return QueueMetrics(
-        servers=n.astype(np.int64), traffic=a, service_level=sl, prob_wait=pw,
-        asa_seconds=asa, abandon_rate=pab, occupancy=occ,
-        answer_seconds=float(answer_seconds), model="erlang_a",
+        servers=n.astype(np.int64),
+        traffic=a,
+        service_level=sl,
+        prob_wait=pw,
+        asa_seconds=asa,
+        abandon_rate=pab,
+        occupancy=occ,
+        answer_seconds=float(answer_seconds),
+        model="erlang_a",
     )
-
-

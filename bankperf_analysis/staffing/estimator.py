@@ -27,13 +27,23 @@ def _check_demand_values(demand: pd.DataFrame) -> None:
         v = pd.to_numeric(demand[col], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(v) | ((v <= 0) if positive else (v < 0))
         exp = "a finite number > 0" if positive else "a finite number >= 0"
-        issues += [ValidationIssue("demand", "", int(r) + 1, col, str(demand[col].iloc[r]), exp)
-                   for r in np.flatnonzero(bad)]
+        issues += [
+            ValidationIssue("demand", "", int(r) + 1, col, str(demand[col].iloc[r]), exp)
+            for r in np.flatnonzero(bad)
+        ]
     if pd.to_datetime(demand["interval_start"], errors="coerce").isna().any():
         rows = np.flatnonzero(pd.to_datetime(demand["interval_start"], errors="coerce").isna())
-        issues += [ValidationIssue("demand", "", int(r) + 1, "interval_start",
-                                   str(demand["interval_start"].iloc[r]), "a timestamp")
-                   for r in rows]
+        issues += [
+            ValidationIssue(
+                "demand",
+                "",
+                int(r) + 1,
+                "interval_start",
+                str(demand["interval_start"].iloc[r]),
+                "a timestamp",
+            )
+            for r in rows
+        ]
     if issues:
         raise DataValidationError(issues)
 
@@ -122,9 +132,17 @@ class ErlangStaffing(ParamsMixin):
 
     def _validate_params(self) -> None:
         owner = "ErlangStaffing"
-        _check_targets(owner, self.target_service_level, self.target_answer_seconds,
-                      self.max_asa_seconds, self.max_occupancy, self.max_abandon_rate,
-                      self.model, self.patience_seconds, self.min_staff)
+        _check_targets(
+            owner,
+            self.target_service_level,
+            self.target_answer_seconds,
+            self.max_asa_seconds,
+            self.max_occupancy,
+            self.max_abandon_rate,
+            self.model,
+            self.patience_seconds,
+            self.min_staff,
+        )
         check_unit_interval(self.shrinkage, "shrinkage", owner, low_closed=True)
         check_positive(self.interval_minutes, "interval_minutes", owner, allow_none=True)
 
@@ -149,18 +167,30 @@ class ErlangStaffing(ParamsMixin):
         plan = demand.copy()
         minutes = self._interval_minutes(plan)
         plan["interval_minutes"] = minutes
-        a = traffic_intensity(plan["contacts"].to_numpy(dtype=float),
-                              plan["aht_seconds"].to_numpy(dtype=float), minutes)
+        a = traffic_intensity(
+            plan["contacts"].to_numpy(dtype=float), plan["aht_seconds"].to_numpy(dtype=float), minutes
+        )
         h = plan["aht_seconds"].to_numpy(dtype=float)
         req = required_staff(
-            a, h, target_service_level=self.target_service_level,
+            a,
+            h,
+            target_service_level=self.target_service_level,
             target_answer_seconds=self.target_answer_seconds,
-            max_asa_seconds=self.max_asa_seconds, max_occupancy=self.max_occupancy,
-            max_abandon_rate=self.max_abandon_rate, model=self.model,
-            patience_seconds=self.patience_seconds, min_staff=self.min_staff,
+            max_asa_seconds=self.max_asa_seconds,
+            max_occupancy=self.max_occupancy,
+            max_abandon_rate=self.max_abandon_rate,
+            model=self.model,
+            patience_seconds=self.patience_seconds,
+            min_staff=self.min_staff,
         )
-        m = achieved_service(req, a, h, answer_seconds=self.target_answer_seconds,
-                             model=self.model, patience_seconds=self.patience_seconds)
+        m = achieved_service(
+            req,
+            a,
+            h,
+            answer_seconds=self.target_answer_seconds,
+            model=self.model,
+            patience_seconds=self.patience_seconds,
+        )
         plan["traffic_erlangs"] = a
         plan["required_staff"] = req
         for col in ("service_level", "prob_wait", "asa_seconds", "abandon_rate", "occupancy"):
@@ -195,18 +225,17 @@ class ErlangStaffing(ParamsMixin):
         p = self.plan_
         w = p["contacts"].to_numpy(dtype=float)
         wsum = w.sum() if w.sum() > 0 else 1.0
-        frame = pd.DataFrame({
-            "intervals": [len(p)],
-            "contacts": [float(w.sum())],
-            "required_staff_hours": [float((p["required_staff"] * p["interval_minutes"]).sum()
-                                           / 60.0)],
-            "scheduled_staff_hours": [float((p["scheduled_staff"] * p["interval_minutes"]).sum()
-                                            / 60.0)],
-            "peak_scheduled_staff": [int(p["scheduled_staff"].max()) if len(p) else 0],
-            "service_level": [float((p["service_level"] * w).sum() / wsum)],
-            "abandon_rate": [float((p["abandon_rate"] * w).sum() / wsum)],
-        })
-        return Summary(f"Staffing plan: {self!r}", frame,
-                       ["Service level and abandonment are contact-weighted."])
-
-
+        frame = pd.DataFrame(
+            {
+                "intervals": [len(p)],
+                "contacts": [float(w.sum())],
+                "required_staff_hours": [float((p["required_staff"] * p["interval_minutes"]).sum() / 60.0)],
+                "scheduled_staff_hours": [float((p["scheduled_staff"] * p["interval_minutes"]).sum() / 60.0)],
+                "peak_scheduled_staff": [int(p["scheduled_staff"].max()) if len(p) else 0],
+                "service_level": [float((p["service_level"] * w).sum() / wsum)],
+                "abandon_rate": [float((p["abandon_rate"] * w).sum() / wsum)],
+            }
+        )
+        return Summary(
+            f"Staffing plan: {self!r}", frame, ["Service level and abandonment are contact-weighted."]
+        )

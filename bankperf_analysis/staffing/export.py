@@ -30,14 +30,14 @@ def check_plan_path(path: str | Path, owner: str = "bankperf staffing") -> Path:
     """Return ``path`` as a Path if it ends in ``.xlsx`` or ``.csv``, else raise :class:`ParamsError`."""
     p = Path(path)
     if p.suffix.lower() not in (".xlsx", ".csv"):
-        raise ParamsError(f"The 'out' parameter of {owner} must end in .xlsx or .csv. "
-                          f"Got {str(path)!r} instead.")
+        raise ParamsError(
+            f"The 'out' parameter of {owner} must end in .xlsx or .csv. Got {str(path)!r} instead."
+        )
     return p
 
 
 def _frames(plan: StaffingPlan) -> dict[str, pd.DataFrame]:
-    return {name: (plan.to_frame() if name == "intervals" else getattr(plan, name))
-            for name in _TABLES}
+    return {name: (plan.to_frame() if name == "intervals" else getattr(plan, name)) for name in _TABLES}
 
 
 def write_plan(plan: StaffingPlan, path: str | Path) -> list[Path]:
@@ -59,6 +59,7 @@ def write_plan(plan: StaffingPlan, path: str | Path) -> list[Path]:
     p = check_plan_path(path)
     frames = _frames(plan)
     if p.suffix.lower() == ".xlsx":
+
         def write_xlsx(tmp: Path) -> None:
             with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
                 for name, frame in frames.items():

@@ -51,13 +51,23 @@ def _moment_alpha_sums(num: float, den: float) -> float:
 def _group_stats(hist: pd.DataFrame) -> pd.DataFrame:
     """Sufficient statistics per series, cell and calendar flags: n, sum y, sum y^2."""
     y = hist["contacts"].to_numpy(dtype=float)
-    return (hist.assign(y=y, y2=y**2)
-            .groupby(_KEYS + _CELL + ["month_end", "holiday"], observed=True, sort=True)
-            .agg(n=("y", "size"), y=("y", "sum"), y2=("y2", "sum")).reset_index())
+    return (
+        hist.assign(y=y, y2=y**2)
+        .groupby(_KEYS + _CELL + ["month_end", "holiday"], observed=True, sort=True)
+        .agg(n=("y", "size"), y=("y", "sum"), y2=("y2", "sum"))
+        .reset_index()
+    )
 
 
-def _cell_step(codes: np.ndarray, k: int, n: np.ndarray, ybar: np.ndarray, offset: np.ndarray,
-               c: np.ndarray, alpha: float) -> np.ndarray:
+def _cell_step(
+    codes: np.ndarray,
+    k: int,
+    n: np.ndarray,
+    ybar: np.ndarray,
+    offset: np.ndarray,
+    c: np.ndarray,
+    alpha: float,
+) -> np.ndarray:
     """Maximise the log-likelihood over the cell effects for a fixed offset (calendar part).
 
     Poisson: closed form ``c_j = log(sum y / sum n exp(offset))`` over the cell. NB2
@@ -65,8 +75,11 @@ def _cell_step(codes: np.ndarray, k: int, n: np.ndarray, ybar: np.ndarray, offse
     decreasing in ``c_j``; Newton's method from the current value.
     """
     tot_y = np.bincount(codes, weights=n * ybar, minlength=k)
-    c = np.log(tot_y / np.bincount(codes, weights=n * np.exp(offset), minlength=k)) \
-        if alpha == 0.0 or not np.all(np.isfinite(c)) else c
+    c = (
+        np.log(tot_y / np.bincount(codes, weights=n * np.exp(offset), minlength=k))
+        if alpha == 0.0 or not np.all(np.isfinite(c))
+        else c
+    )
     if alpha == 0.0:
         return c
     for _ in range(100):
@@ -126,7 +139,8 @@ def _fit_series_glm(g: pd.DataFrame, model: str, alpha: float | None) -> dict[st
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = GLM(ybar, xf, family=family, freq_weights=n, offset=c_new[codes]).fit(
-                    start_params=beta, method="IRLS", tol=1e-12)
+                    start_params=beta, method="IRLS", tol=1e-12
+                )
             beta_new = np.asarray(res.params)
             delta = max(np.max(np.abs(c_new - c)), np.max(np.abs(beta_new - beta)))
             c, beta = c_new, beta_new
@@ -254,8 +268,7 @@ class DemandForecaster(ParamsMixin):
         try:
             _normalise_holidays(self.holidays)
         except (TypeError, ValueError) as exc:
-            raise param_error("holidays", owner, "an iterable of dates or None",
-                               self.holidays) from exc
+            raise param_error("holidays", owner, "an iterable of dates or None", self.holidays) from exc
 
     def fit(self, contacts: pd.DataFrame) -> DemandForecaster:
         """Aggregate ``contacts`` and fit one count model per series.
@@ -277,17 +290,24 @@ class DemandForecaster(ParamsMixin):
 
     def _fit_grid(self, grid: pd.DataFrame) -> DemandForecaster:
         """Fit on zero-filled counts (the frame of :func:`.demand.aggregate_contacts`)."""
-        flags = calendar_flags(grid["date"].drop_duplicates(), self.holidays,
-                               self.month_end_days)
+        flags = calendar_flags(grid["date"].drop_duplicates(), self.holidays, self.month_end_days)
         hist = grid.merge(flags[["date", "month_end", "holiday"]], on="date", how="left")
         self.history_ = hist
         # seasonal naive: the last open same-weekday value of every cell
-        self._naive = (hist.sort_values("date").groupby(_KEYS + _CELL, sort=True)["contacts"]
-                       .last().rename("naive").reset_index())
+        self._naive = (
+            hist.sort_values("date")
+            .groupby(_KEYS + _CELL, sort=True)["contacts"]
+            .last()
+            .rename("naive")
+            .reset_index()
+        )
         series = self._series_defaults(hist, grid)
         cell_frames = self._fit_series(hist, series) if self.model != "seasonal_naive" else []
-        cells = (pd.concat(cell_frames, ignore_index=True) if cell_frames
-                 else pd.DataFrame(columns=[*_KEYS, *_CELL, "log_rate"]))
+        cells = (
+            pd.concat(cell_frames, ignore_index=True)
+            if cell_frames
+            else pd.DataFrame(columns=[*_KEYS, *_CELL, "log_rate"])
+        )
         self._cells = cells
         self._series = series
         self.coef_ = _coefficients(cells, series, calendar=self.model != "seasonal_naive")
@@ -307,8 +327,9 @@ class DemandForecaster(ParamsMixin):
         series = hist[_KEYS].drop_duplicates().sort_values(_KEYS).reset_index(drop=True)
         idx = pd.MultiIndex.from_frame(series)
         hol_y = on_hol.reindex(idx).to_numpy(dtype=float)
-        default_hol = np.where(np.isnan(hol_y), -np.inf if hol_in_range else np.nan,
-                               np.where(hol_y > 0, 0.0, -np.inf))
+        default_hol = np.where(
+            np.isnan(hol_y), -np.inf if hol_in_range else np.nan, np.where(hol_y > 0, 0.0, -np.inf)
+        )
         series["b_month_end"] = 0.0
         series["b_holiday"] = default_hol
         series["alpha"] = 0.0
@@ -322,8 +343,7 @@ class DemandForecaster(ParamsMixin):
         stats = stats[tot > 0]  # cells that never had a contact are forecast as 0
         for key, g in stats.groupby(_KEYS, sort=True):
             f = _fit_series_glm(g, self.model, self.alpha)
-            j = int(np.flatnonzero((series["branch_id"] == key[0])
-                                   & (series["channel"] == key[1]))[0])
+            j = int(np.flatnonzero((series["branch_id"] == key[0]) & (series["channel"] == key[1]))[0])
             series.loc[j, ["b_month_end", "alpha"]] = [f["month_end"], f["alpha"]]
             if np.isfinite(f["holiday"]):
                 series.loc[j, "b_holiday"] = f["holiday"]
@@ -338,18 +358,31 @@ class DemandForecaster(ParamsMixin):
         """Per series: intervals and contacts fitted, dispersion and calendar multipliers."""
         if not hasattr(self, "_series"):
             raise NotFittedError("This DemandForecaster instance is not fitted yet; call fit().")
-        h = self.history_.groupby(_KEYS, sort=True).agg(
-            intervals=("contacts", "size"), contacts=("contacts", "sum")).reset_index()
+        h = (
+            self.history_.groupby(_KEYS, sort=True)
+            .agg(intervals=("contacts", "size"), contacts=("contacts", "sum"))
+            .reset_index()
+        )
         s = h.merge(self._series, on=_KEYS, how="left")
-        frame = pd.DataFrame({
-            "branch_id": s["branch_id"], "channel": s["channel"], "intervals": s["intervals"],
-            "contacts": s["contacts"], "alpha": s["alpha"],
-            "month_end_multiplier": np.exp(s["b_month_end"].to_numpy(dtype=float)),
-            "holiday_multiplier": np.exp(s["b_holiday"].to_numpy(dtype=float)),
-        })
-        return Summary(f"Demand forecast: {self!r}", frame,
-                       ["Multipliers are exp(coefficient); a holiday multiplier of 0 means "
-                         "closed on holidays, NaN that no holiday fell in the training data."])
+        frame = pd.DataFrame(
+            {
+                "branch_id": s["branch_id"],
+                "channel": s["channel"],
+                "intervals": s["intervals"],
+                "contacts": s["contacts"],
+                "alpha": s["alpha"],
+                "month_end_multiplier": np.exp(s["b_month_end"].to_numpy(dtype=float)),
+                "holiday_multiplier": np.exp(s["b_holiday"].to_numpy(dtype=float)),
+            }
+        )
+        return Summary(
+            f"Demand forecast: {self!r}",
+            frame,
+            [
+                "Multipliers are exp(coefficient); a holiday multiplier of 0 means "
+                "closed on holidays, NaN that no holiday fell in the training data."
+            ],
+        )
 
     def predict(self, start: Any, end: Any) -> pd.DataFrame:
         """Forecast expected contacts per interval in ``[start, end)``.
@@ -384,31 +417,36 @@ class DemandForecaster(ParamsMixin):
         keep = ~(is_hol & np.isneginf(hol_eff))  # closed on holidays: no rows
         g, hol_eff, is_hol = g[keep], hol_eff[keep], is_hol[keep]
         if self.model == "seasonal_naive":
-            pred = g.merge(self._naive, on=_KEYS + _CELL, how="left")["naive"].to_numpy(
-                dtype=float)
+            pred = g.merge(self._naive, on=_KEYS + _CELL, how="left")["naive"].to_numpy(dtype=float)
         else:
-            log_rate = g.merge(self._cells, on=_KEYS + _CELL, how="left")["log_rate"].to_numpy(
-                dtype=float)
-            eta = (log_rate + g["b_month_end"].to_numpy(dtype=float)
-                   * g["month_end"].to_numpy(dtype=float)
-                   + np.where(is_hol & np.isfinite(hol_eff), hol_eff, 0.0))
+            log_rate = g.merge(self._cells, on=_KEYS + _CELL, how="left")["log_rate"].to_numpy(dtype=float)
+            eta = (
+                log_rate
+                + g["b_month_end"].to_numpy(dtype=float) * g["month_end"].to_numpy(dtype=float)
+                + np.where(is_hol & np.isfinite(hol_eff), hol_eff, 0.0)
+            )
             pred = np.exp(eta)
         pred = np.maximum(np.nan_to_num(pred, nan=0.0, posinf=0.0), 0.0)
-        out = pd.DataFrame({"interval_start": g["interval_start"].to_numpy(),
-                            "branch_id": g["branch_id"].to_numpy(),
-                            "channel": g["channel"].to_numpy(), "expected_contacts": pred})
+        out = pd.DataFrame(
+            {
+                "interval_start": g["interval_start"].to_numpy(),
+                "branch_id": g["branch_id"].to_numpy(),
+                "channel": g["channel"].to_numpy(),
+                "expected_contacts": pred,
+            }
+        )
         return out.sort_values(["branch_id", "channel", "interval_start"]).reset_index(drop=True)
 
 
 def _coefficients(cells: pd.DataFrame, series: pd.DataFrame, calendar: bool) -> pd.DataFrame:
     """Tidy ``coef_``: the cell log rates, then (with ``calendar``) the month-end and holiday effects."""
-    coef = cells.assign(term="dow" + cells["weekday"].astype(str) + "_slot"
-                        + cells["slot"].astype(str)).rename(columns={"log_rate": "estimate"})
+    coef = cells.assign(
+        term="dow" + cells["weekday"].astype(str) + "_slot" + cells["slot"].astype(str)
+    ).rename(columns={"log_rate": "estimate"})
     parts = [coef[[*_KEYS, "term", "estimate"]]]
     if calendar:
         for term in ("month_end", "holiday"):
             t = series[[*_KEYS, "b_" + term]].rename(columns={"b_" + term: "estimate"})
             t = t[t["estimate"].notna()]
             parts.append(t.assign(term=term)[[*_KEYS, "term", "estimate"]])
-    return (pd.concat(parts, ignore_index=True)
-            .sort_values(_KEYS, kind="stable").reset_index(drop=True))
+    return pd.concat(parts, ignore_index=True).sort_values(_KEYS, kind="stable").reset_index(drop=True)

@@ -88,8 +88,9 @@ def staffing_gap(
     out["gap"] = out["rostered_staff"] - out["required_staff"]
     out["status"] = np.select([out["gap"] < 0, out["gap"] > 0], ["under", "over"], "ok")
     ts = pd.to_datetime(out["interval_start"])
-    out["weekday"] = pd.Categorical(ts.dt.day_of_week.map(dict(enumerate(WEEKDAYS))),
-                                    categories=list(WEEKDAYS), ordered=True)
+    out["weekday"] = pd.Categorical(
+        ts.dt.day_of_week.map(dict(enumerate(WEEKDAYS))), categories=list(WEEKDAYS), ordered=True
+    )
     out["hour"] = ts.dt.hour
     return out.sort_values(keys).reset_index(drop=True)
 
@@ -121,15 +122,18 @@ def gap_pivot(gap: pd.DataFrame, value: str = "gap", aggfunc: str = "mean") -> p
     np.float64(0.0)
     """
     require_columns(gap, ["weekday", "hour", value], "gap")
-    pv = gap.pivot_table(index="weekday", columns="hour", values=value, aggfunc=aggfunc,
-                         observed=True)
+    pv = gap.pivot_table(index="weekday", columns="hour", values=value, aggfunc=aggfunc, observed=True)
     pv.columns.name = "hour"
     return pv
 
 
-def plot_staffing_heatmap(pivot: pd.DataFrame, *, ax: Axes | None = None,
-                          title: str = "Rostered minus required staff",
-                          cmap: str = "RdBu") -> Figure:
+def plot_staffing_heatmap(
+    pivot: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    title: str = "Rostered minus required staff",
+    cmap: str = "RdBu",
+) -> Figure:
     """Heatmap of a weekday x hour staffing-gap pivot (diverging, centred at 0).
 
     Parameters
@@ -195,8 +199,7 @@ def check_minimum_posts(
     require_columns(staff, ["staff_id", "role", "counter_type"], "staff")
     check_unit_interval(min_sales_share, "min_sales_share", "check_minimum_posts")
     roles = set(sales_roles)
-    groups = staff.groupby("branch_id", sort=True) if "branch_id" in staff.columns else [
-        (None, staff)]
+    groups = staff.groupby("branch_id", sort=True) if "branch_id" in staff.columns else [(None, staff)]
     rows = []
     for branch, g in groups:
         for row in _post_rules(g, branch, roles, min_sales_share):
@@ -208,24 +211,44 @@ def _post_rules(g: pd.DataFrame, branch: Any, roles: set[str], min_sales_share: 
     """The three minimum-post rules of one branch's staff, one row each."""
     n_staff = g["staff_id"].nunique()
     n_lobby = g.loc[g["role"] == "lobby_manager", "staff_id"].nunique()
-    n_noncash = g.loc[(g["role"] == "teller") & (g["counter_type"] == "non_cash"),
-                      "staff_id"].nunique()
+    n_noncash = g.loc[(g["role"] == "teller") & (g["counter_type"] == "non_cash"), "staff_id"].nunique()
     n_sales = g.loc[g["role"].isin(roles), "staff_id"].nunique()
     share = n_sales / n_staff if n_staff else 0.0
     who = f"Branch {branch}: " if branch is not None else ""
     checks = [
-        ("lobby_manager", 1.0, float(n_lobby), n_lobby >= 1,
-         f"{who}{n_lobby} lobby manager(s); at least 1 required."),
-        ("non_cash_teller", 1.0, float(n_noncash), n_noncash >= 1,
-         f"{who}{n_noncash} non-cash teller(s); at least 1 required."),
-        ("sales_share", float(min_sales_share), share,
-         n_staff > 0 and share >= min_sales_share - 1e-12,
-         f"{who}sales staff {n_sales} of {n_staff} ({share:.0%}); at least "
-         f"{min_sales_share:.0%} required."),
+        (
+            "lobby_manager",
+            1.0,
+            float(n_lobby),
+            n_lobby >= 1,
+            f"{who}{n_lobby} lobby manager(s); at least 1 required.",
+        ),
+        (
+            "non_cash_teller",
+            1.0,
+            float(n_noncash),
+            n_noncash >= 1,
+            f"{who}{n_noncash} non-cash teller(s); at least 1 required.",
+        ),
+        (
+            "sales_share",
+            float(min_sales_share),
+            share,
+            n_staff > 0 and share >= min_sales_share - 1e-12,
+            f"{who}sales staff {n_sales} of {n_staff} ({share:.0%}); at least "
+            f"{min_sales_share:.0%} required.",
+        ),
     ]
-    return [{"rule": rule, "required": req, "actual": act, "passed": bool(ok),
-             "message": ("OK - " if ok else "FAIL - ") + msg}
-            for rule, req, act, ok, msg in checks]
+    return [
+        {
+            "rule": rule,
+            "required": req,
+            "actual": act,
+            "passed": bool(ok),
+            "message": ("OK - " if ok else "FAIL - ") + msg,
+        }
+        for rule, req, act, ok, msg in checks
+    ]
 
 
 def cost_benefit(
@@ -268,15 +291,26 @@ def cost_benefit(
     f = np.atleast_1d(as_float(fte, "fte", owner))
     pts = np.atleast_1d(np.asarray(satisfaction_points_gained, dtype=float))
     f, pts = np.broadcast_arrays(f, pts)
-    labels = (np.arange(f.size) + 1).astype(str) if scenario is None else np.broadcast_to(
-        np.asarray(scenario, dtype=object), f.shape)
+    labels = (
+        (np.arange(f.size) + 1).astype(str)
+        if scenario is None
+        else np.broadcast_to(np.asarray(scenario, dtype=object), f.shape)
+    )
     cost = f * float(salary_per_fte_year)
     benefit = pts * float(yuan_per_point_year)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(cost > 0, benefit / cost, np.nan)
-    return pd.DataFrame({"scenario": labels, "fte": f, "satisfaction_points": pts,
-                         "cost_yuan": cost, "benefit_yuan": benefit,
-                         "net_yuan": benefit - cost, "benefit_cost_ratio": ratio})
+    return pd.DataFrame(
+        {
+            "scenario": labels,
+            "fte": f,
+            "satisfaction_points": pts,
+            "cost_yuan": cost,
+            "benefit_yuan": benefit,
+            "net_yuan": benefit - cost,
+            "benefit_cost_ratio": ratio,
+        }
+    )
 
 
 def what_if_service_levels(
@@ -332,13 +366,16 @@ def what_if_service_levels(
         req_h = float((p["required_staff"] * p["interval_minutes"]).sum()) / 60.0
         sch_h = float((p["scheduled_staff"] * p["interval_minutes"]).sum()) / 60.0
         f = est.fte(paid_hours_per_fte)
-        rows.append({
-            "target_service_level": float(target),
-            "achieved_service_level": float((p["service_level"] * w).sum() / w.sum())
-            if w.sum() > 0 else 1.0,
-            "required_staff_hours": req_h * annualise,
-            "scheduled_staff_hours": sch_h * annualise,
-            "fte": f,
-            "cost_yuan_year": f * float(salary_per_fte_year),
-        })
+        rows.append(
+            {
+                "target_service_level": float(target),
+                "achieved_service_level": float((p["service_level"] * w).sum() / w.sum())
+                if w.sum() > 0
+                else 1.0,
+                "required_staff_hours": req_h * annualise,
+                "scheduled_staff_hours": sch_h * annualise,
+                "fte": f,
+                "cost_yuan_year": f * float(salary_per_fte_year),
+            }
+        )
     return pd.DataFrame(rows)

@@ -231,37 +231,67 @@ class StaffingPlan:
         """Demand, required vs rostered, headcount, posts, cost vs benefit and what-if."""
         sl = f"{self.service_level_target:.0%} within {self.answer_seconds:g} s"
         tables = [
-            Table("Demand (contacts per typical week)", _demand_table(self.intervals), False,
-                  [f"Planning demand: {self.demand_source} ({self.plan_quarter}); observed: "
-                   f"{self.quarter}, ordinary open days."]),
-            Table("Required vs rostered", _staff_table(self.intervals, self.interval_minutes,
-                                                       self.has_roster), False,
-                  [f"Agents meet {sl} and mean response <= {self.max_asa_seconds:g} s "
-                   f"({self.model}); on shift = agents / (1 - {self.shrinkage:g} shrinkage)."]),
+            Table(
+                "Demand (contacts per typical week)",
+                _demand_table(self.intervals),
+                False,
+                [
+                    f"Planning demand: {self.demand_source} ({self.plan_quarter}); observed: "
+                    f"{self.quarter}, ordinary open days."
+                ],
+            ),
+            Table(
+                "Required vs rostered",
+                _staff_table(self.intervals, self.interval_minutes, self.has_roster),
+                False,
+                [
+                    f"Agents meet {sl} and mean response <= {self.max_asa_seconds:g} s "
+                    f"({self.model}); on shift = agents / (1 - {self.shrinkage:g} shrinkage)."
+                ],
+            ),
         ]
         if self.has_roster:
             tables += [self._gap_table(queue) for queue in sorted(self.intervals["queue"].unique())]
         tables += [
-            Table("Headcount (定编)", self.headcount.drop(columns=["branch_id"]), False,
-                  [f"FTE = staff-hours of a typical week / {PAID_HOURS_PER_WEEK:g} h unless set "
-                   "otherwise; planned headcount rounds up (a shift plan needs some slack)."]),
+            Table(
+                "Headcount (定编)",
+                self.headcount.drop(columns=["branch_id"]),
+                False,
+                [
+                    f"FTE = staff-hours of a typical week / {PAID_HOURS_PER_WEEK:g} h unless set "
+                    "otherwise; planned headcount rounds up (a shift plan needs some slack)."
+                ],
+            ),
             Table("Minimum posts", self.posts[["rule", "passed", "message"]], False, []),
-            Table("Cost vs benefit (yuan per year)",
-                  self.cost_benefit.drop(columns=["branch_id", "assumption"]), False,
-                  [str(self.cost_benefit["assumption"].iloc[0])] if len(self.cost_benefit) else []),
-            Table("What if: service-level target", self.what_if.drop(columns=["branch_id"]), False,
-                  [f"Same mean-response limit and shrinkage; answered within {self.answer_seconds:g} s."]),
+            Table(
+                "Cost vs benefit (yuan per year)",
+                self.cost_benefit.drop(columns=["branch_id", "assumption"]),
+                False,
+                [str(self.cost_benefit["assumption"].iloc[0])] if len(self.cost_benefit) else [],
+            ),
+            Table(
+                "What if: service-level target",
+                self.what_if.drop(columns=["branch_id"]),
+                False,
+                [f"Same mean-response limit and shrinkage; answered within {self.answer_seconds:g} s."],
+            ),
         ]
-        title = (f"Staffing plan: branch {self.branch_id}, {self.plan_quarter} "
-                 f"(from {self.quarter} data), {self.interval_minutes}-min intervals")
+        title = (
+            f"Staffing plan: branch {self.branch_id}, {self.plan_quarter} "
+            f"(from {self.quarter} data), {self.interval_minutes}-min intervals"
+        )
         return Summary(title, tables=tables, float_format=lambda v: f"{v:,.2f}")
 
     def _gap_table(self, queue: str) -> Table:
         """Weekday x hour gap of one queue, without the hours where it is 0 throughout."""
         pv = self.pivot("gap", queue=queue).round(1)
         pv = pv.loc[:, (pv != 0).any(axis=0)] if (pv != 0).any().any() else pv
-        return Table(f"Gap, {queue}: rostered - required on shift (weekday x hour)", pv, True,
-                     ["Negative = understaffed if the current roster is kept."])
+        return Table(
+            f"Gap, {queue}: rostered - required on shift (weekday x hour)",
+            pv,
+            True,
+            ["Negative = understaffed if the current roster is kept."],
+        )
 
 
 def _demand_table(iv: pd.DataFrame) -> pd.DataFrame:
@@ -269,15 +299,19 @@ def _demand_table(iv: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (queue, role), g in iv.groupby(["queue", "role"], sort=True):
         peak = g.loc[g["contacts"].idxmax()] if g["contacts"].max() > 0 else None
-        rows.append({
-            "queue": queue, "role": role,
-            "contacts_per_week": g["contacts"].sum(),
-            "observed_per_week": g["contacts_observed"].sum(),
-            "aht_seconds": g["aht_seconds"].max(),
-            "peak_interval": (f"{WEEKDAYS[int(peak['weekday'])]} {peak['time']}"
-                              if peak is not None else "-"),
-            "peak_contacts": peak["contacts"] if peak is not None else 0.0,
-        })
+        rows.append(
+            {
+                "queue": queue,
+                "role": role,
+                "contacts_per_week": g["contacts"].sum(),
+                "observed_per_week": g["contacts_observed"].sum(),
+                "aht_seconds": g["aht_seconds"].max(),
+                "peak_interval": (
+                    f"{WEEKDAYS[int(peak['weekday'])]} {peak['time']}" if peak is not None else "-"
+                ),
+                "peak_contacts": peak["contacts"] if peak is not None else 0.0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -290,19 +324,21 @@ def _staff_table(iv: pd.DataFrame, minutes: int, has_roster: bool) -> pd.DataFra
             "queue": queue,
             "agent_hours_per_week": g["required_staff"].sum() * minutes / 60,
             "on_shift_hours_per_week": g["scheduled_staff"].sum() * minutes / 60,
-            "rostered_hours_per_week": g["rostered_staff"].sum() * minutes / 60
-            if has_roster else np.nan,
+            "rostered_hours_per_week": g["rostered_staff"].sum() * minutes / 60 if has_roster else np.nan,
         }
         if has_roster:
             under = g[g["gap"] < -1e-9]
             worst = g.loc[g["gap"].idxmin()] if len(under) else g.loc[g["gap"].idxmax()]
             w = open_["contacts"].to_numpy()
-            row.update({
-                "understaffed_intervals": f"{len(under)} of {int((g['scheduled_staff'] > 0).sum())}",
-                "worst_gap": f"{WEEKDAYS[int(worst['weekday'])]} {worst['time']}: {worst['gap']:+.1f}",
-                "service_level_with_roster": float(
-                    (open_["rostered_service_level"] * w).sum() / w.sum()) if w.sum() else np.nan,
-            })
+            row.update(
+                {
+                    "understaffed_intervals": f"{len(under)} of {int((g['scheduled_staff'] > 0).sum())}",
+                    "worst_gap": f"{WEEKDAYS[int(worst['weekday'])]} {worst['time']}: {worst['gap']:+.1f}",
+                    "service_level_with_roster": float((open_["rostered_service_level"] * w).sum() / w.sum())
+                    if w.sum()
+                    else np.nan,
+                }
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -326,18 +362,26 @@ def _build(ds: Dataset, cfg: _Config, branch_ids: list[str] | None) -> dict[str,
     # compute: demand -> grid -> required staff -> rostered staff, for every branch at once
     observed, fc, source = _demand_profiles(stats, qstats, open_days, all_ids, cfg, holidays)
     queues = [cfg.channel] if cfg.channel else ["counter", "phone_online"]
-    grid = _with_demand(_slot_grid(observed, fc, roster, queues), observed, fc, source, qstats,
-                        cfg.minutes)
+    grid = _with_demand(_slot_grid(observed, fc, roster, queues), observed, fc, source, qstats, cfg.minutes)
     grid = _with_required(grid, cfg)
-    grid, role_hours = (_with_roster(grid, roster if roster is not None else _no_roster(), open_days,
-                                     queues, cfg)
-                        if has_roster else _without_roster(grid))
+    grid, role_hours = (
+        _with_roster(grid, roster if roster is not None else _no_roster(), open_days, queues, cfg)
+        if has_roster
+        else _without_roster(grid)
+    )
     intervals = _interval_plan(grid, cfg)
     # assemble: the plan's tables
     plan = _headcount(intervals, staff, branches, role_hours, has_roster, cfg)
-    return {"intervals": intervals, "heatmap": _heatmap(intervals, has_roster), "plan": plan,
-            "posts": _posts(staff, branches, cfg), "cost_benefit": _cost_benefit(plan, all_ids, cfg),
-            "what_if": _what_if(grid, staff, all_ids, cfg), "source": source, "has_roster": has_roster}
+    return {
+        "intervals": intervals,
+        "heatmap": _heatmap(intervals, has_roster),
+        "plan": plan,
+        "posts": _posts(staff, branches, cfg),
+        "cost_benefit": _cost_benefit(plan, all_ids, cfg),
+        "what_if": _what_if(grid, staff, all_ids, cfg),
+        "source": source,
+        "has_roster": has_roster,
+    }
 
 
 def _check_branch(ds: Dataset, branch_id: Any) -> str:
@@ -354,25 +398,46 @@ def _check_branch(ds: Dataset, branch_id: Any) -> str:
 
 def _check_quarter_contacts(ds: Dataset, b: str, q: Period, channel: str | None) -> None:
     """Refuse a branch without (``channel``) contacts in the reporting quarter."""
-    n = int(ds.sql("SELECT count(*) AS n FROM contacts WHERE branch_id = ? AND arrival_ts >= ? "
-                   "AND arrival_ts < ?" + (" AND channel = ?" if channel else ""),
-                   [b, q.start, q.end, *([channel] if channel else [])])["n"].iloc[0])
+    n = int(
+        ds.sql(
+            "SELECT count(*) AS n FROM contacts WHERE branch_id = ? AND arrival_ts >= ? "
+            "AND arrival_ts < ?" + (" AND channel = ?" if channel else ""),
+            [b, q.start, q.end, *([channel] if channel else [])],
+        )["n"].iloc[0]
+    )
     if n == 0:
         what = f"{channel} contacts" if channel else "contacts"
         span = ds.sql("SELECT min(arrival_ts) AS a, max(arrival_ts) AS b FROM contacts").iloc[0]
-        cover = (f"the contacts cover {span['a']:%Y-%m-%d} to {span['b']:%Y-%m-%d}"
-                 if pd.notna(span["a"]) else "the contacts table is empty")
-        raise InsufficientSampleError(f"Branch {b} has no {what} in {q} ({cover}); a staffing plan "
-                                      "needs the quarter's contacts.")
+        cover = (
+            f"the contacts cover {span['a']:%Y-%m-%d} to {span['b']:%Y-%m-%d}"
+            if pd.notna(span["a"])
+            else "the contacts table is empty"
+        )
+        raise InsufficientSampleError(
+            f"Branch {b} has no {what} in {q} ({cover}); a staffing plan needs the quarter's contacts."
+        )
 
 
 def _plan(b: str, cfg: _Config, f: dict[str, Any]) -> StaffingPlan:
     return StaffingPlan(
-        branch_id=b, quarter=str(cfg.q), plan_quarter=str(cfg.q.shift(1)), demand_source=f["source"][b],
-        interval_minutes=cfg.minutes, model=cfg.model, service_level_target=cfg.sl_target,
-        answer_seconds=cfg.answer_seconds, max_asa_seconds=cfg.max_asa, shrinkage=cfg.shrinkage,
-        has_roster=bool(f["has_roster"]), intervals=f["intervals"], heatmap=f["heatmap"],
-        headcount=f["plan"], posts=f["posts"], cost_benefit=f["cost_benefit"], what_if=f["what_if"])
+        branch_id=b,
+        quarter=str(cfg.q),
+        plan_quarter=str(cfg.q.shift(1)),
+        demand_source=f["source"][b],
+        interval_minutes=cfg.minutes,
+        model=cfg.model,
+        service_level_target=cfg.sl_target,
+        answer_seconds=cfg.answer_seconds,
+        max_asa_seconds=cfg.max_asa,
+        shrinkage=cfg.shrinkage,
+        has_roster=bool(f["has_roster"]),
+        intervals=f["intervals"],
+        heatmap=f["heatmap"],
+        headcount=f["plan"],
+        posts=f["posts"],
+        cost_benefit=f["cost_benefit"],
+        what_if=f["what_if"],
+    )
 
 
 def branch_staffing_plan(
@@ -394,31 +459,24 @@ def branch_staffing_plan(
     Parameters
     ----------
     ds : Dataset
-        Loaded dataset (:func:`bankperf_analysis.dataset.load.load_dataset`) with ``contacts``
-        (and optionally ``roster``).
+        Loaded dataset with ``contacts`` (and optionally ``roster``).
     branch_id : str
         Branch to plan.
     quarter : str or Period
         Reporting quarter, e.g. ``"2026Q4"``: its contacts give the observed demand
         and AHT, its roster the rostered staff; the plan is for the next quarter.
     scheme : Scheme, optional
-        Performance scheme (targets, shrinkage, salary, value of a satisfaction
-        point, sales roles); default :func:`~bankperf_analysis.scheme.model.load_scheme`.
+        Targets, shrinkage, salary, value of a satisfaction point, sales roles
+        (default :func:`~bankperf_analysis.scheme.load_scheme`).
     channel : {"phone", "counter", "online"}, optional
-        Plan only this channel (as its own queue). Default: the two queues
-        ``"counter"`` and ``"phone_online"`` (see the module docstring). Rostered
-        staff then still count every rostered member of the channel's role, who may
-        also serve the other channel of a pooled queue.
+        Plan only this channel, as its own queue (its role's rostered staff all count).
+        Default: the queues ``"counter"`` and ``"phone_online"``.
     interval_minutes : {15, 30, 60}, default 30
-        Interval length.
     model : {"erlang_c", "erlang_a"}, default "erlang_c"
-        Queueing model.
     forecast : bool, default True
-        Forecast next quarter's demand (when the history allows); else use the
-        reporting quarter's observed profile.
+        Forecast next quarter's demand (when the history allows); else the observed profile.
     satisfaction_points : float, default 10
-        Assumed satisfaction gain (points) valued in the cost-benefit table -- an
-        input, not a measured effect.
+        Assumed satisfaction gain valued in the cost-benefit table (an input, not a measurement).
     targets : iterable of float, default (0.80, 0.90, 0.95)
         Service-level targets of the what-if table.
     paid_hours_per_week : float, default 40
@@ -438,8 +496,7 @@ def branch_staffing_plan(
     Examples
     --------
     >>> import tempfile
-    >>> from bankperf_analysis.dataset.demo import make_demo_bank
-    >>> from bankperf_analysis.dataset.load import load_dataset
+    >>> from bankperf_analysis.dataset import load_dataset, make_demo_bank
     >>> folder = tempfile.mkdtemp()
     >>> _ = make_demo_bank(folder, scale="tiny", seed=1)
     >>> plan = branch_staffing_plan(load_dataset(folder), "B01", "2026Q4")
@@ -447,17 +504,31 @@ def branch_staffing_plan(
     ('2027Q1', 'forecast')
     """
     q = check_period(quarter, "quarter", "branch_staffing_plan")
-    tg = _check_options("branch_staffing_plan", channel, interval_minutes, model, satisfaction_points,
-                        targets, paid_hours_per_week)
+    tg = _check_options(
+        "branch_staffing_plan",
+        channel,
+        interval_minutes,
+        model,
+        satisfaction_points,
+        targets,
+        paid_hours_per_week,
+    )
     b = _check_branch(ds, branch_id)
-    cfg = _config(scheme, q, interval_minutes, channel, model, forecast, satisfaction_points, tg,
-                  paid_hours_per_week)
+    cfg = _config(
+        scheme, q, interval_minutes, channel, model, forecast, satisfaction_points, tg, paid_hours_per_week
+    )
     _check_quarter_contacts(ds, b, q, channel)
     return _plan(b, cfg, _build(ds, cfg, [b]))
 
 
-def branch_staffing_inputs(ds: Dataset, quarter: str | Period, scheme: Scheme | None = None, *,
-                           interval_minutes: int = 30, forecast: bool = True) -> dict[str, pd.DataFrame]:
+def branch_staffing_inputs(
+    ds: Dataset,
+    quarter: str | Period,
+    scheme: Scheme | None = None,
+    *,
+    interval_minutes: int = 30,
+    forecast: bool = True,
+) -> dict[str, pd.DataFrame]:
     """Staffing-plan tables of every branch at once, for the branch reports.
 
     One SQL aggregation of the contacts (and one of the roster), one forecaster
@@ -470,7 +541,7 @@ def branch_staffing_inputs(ds: Dataset, quarter: str | Period, scheme: Scheme | 
     quarter : str or Period
         Reporting quarter; the plans are for the next quarter.
     scheme : Scheme, optional
-        Performance scheme; default :func:`~bankperf_analysis.scheme.model.load_scheme`.
+        Performance scheme; default :func:`~bankperf_analysis.scheme.load_scheme`.
     interval_minutes : {15, 30, 60}, default 30
         Interval length.
     forecast : bool, default True
@@ -492,16 +563,37 @@ def branch_staffing_inputs(ds: Dataset, quarter: str | Period, scheme: Scheme | 
     """
     owner = "branch_staffing_inputs"
     q = check_period(quarter, "quarter", owner)
-    tg = _check_options(owner, None, interval_minutes, "erlang_c", DEFAULT_SATISFACTION_POINTS,
-                        DEFAULT_TARGETS, PAID_HOURS_PER_WEEK)
-    cfg = _config(scheme, q, interval_minutes, None, "erlang_c", forecast,
-                  DEFAULT_SATISFACTION_POINTS, tg, PAID_HOURS_PER_WEEK)
+    tg = _check_options(
+        owner,
+        None,
+        interval_minutes,
+        "erlang_c",
+        DEFAULT_SATISFACTION_POINTS,
+        DEFAULT_TARGETS,
+        PAID_HOURS_PER_WEEK,
+    )
+    cfg = _config(
+        scheme,
+        q,
+        interval_minutes,
+        None,
+        "erlang_c",
+        forecast,
+        DEFAULT_SATISFACTION_POINTS,
+        tg,
+        PAID_HOURS_PER_WEEK,
+    )
     f = _build(ds, cfg, None)
     src = pd.Series(f["source"], name="demand_source")
     cb = f["cost_benefit"].merge(src.rename_axis("branch_id").reset_index(), on="branch_id", how="left")
     cb["plan_quarter"] = str(q.shift(1))
-    return {"heatmap": f["heatmap"], "plan": f["plan"], "posts": f["posts"], "cost_benefit": cb,
-            "what_if": f["what_if"]}
+    return {
+        "heatmap": f["heatmap"],
+        "plan": f["plan"],
+        "posts": f["posts"],
+        "cost_benefit": cb,
+        "what_if": f["what_if"],
+    }
 
 
 # --------------------------------------------------------------------------- heatmap
@@ -510,16 +602,21 @@ def branch_staffing_inputs(ds: Dataset, quarter: str | Period, scheme: Scheme | 
 def _pivot(heatmap: pd.DataFrame, value: str) -> pd.DataFrame:
     """Weekday (``Mon``..) x hour table of a heatmap column, averaged over the branches' rows."""
     check_choice(value, "value", "plot_branch_staffing", _HEATMAP_VALUES)
-    pv = heatmap.pivot_table(index="weekday", columns="hour", values=value, aggfunc="mean",
-                             dropna=False)
+    pv = heatmap.pivot_table(index="weekday", columns="hour", values=value, aggfunc="mean", dropna=False)
     pv.index = [WEEKDAYS[int(i)] for i in pv.index]
     pv.index.name = "weekday"
     pv.columns.name = "hour"
     return pv
 
 
-def plot_branch_staffing(heatmap: pd.DataFrame, branch_id: str | None = None, *, value: str = "gap",
-                         lang: str = "en", ax: Axes | None = None) -> Figure:
+def plot_branch_staffing(
+    heatmap: pd.DataFrame,
+    branch_id: str | None = None,
+    *,
+    value: str = "gap",
+    lang: str = "en",
+    ax: Axes | None = None,
+) -> Figure:
     """Weekday x hour heatmap of one branch's staffing (gap, required, rostered...).
 
     Parameters
@@ -547,8 +644,9 @@ def plot_branch_staffing(heatmap: pd.DataFrame, branch_id: str | None = None, *,
     if branch_id is not None:
         hm = hm[hm["branch_id"].astype(str) == str(branch_id)]
     elif hm["branch_id"].nunique() > 1:
-        raise param_error("branch_id", "plot_branch_staffing",
-                          "a branch of the heatmap when it holds several", None)
+        raise param_error(
+            "branch_id", "plot_branch_staffing", "a branch of the heatmap when it holds several", None
+        )
     if hm.empty:
         raise InsufficientSampleError(f"No staffing heatmap rows for branch {branch_id!r}.")
     if value == "gap" and hm["gap"].isna().all():

@@ -26,10 +26,27 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Columns of the interval plan (StaffingPlan.intervals), in order.
 _INTERVAL_COLUMNS = [
-    "branch_id", "queue", "role", "weekday", "weekday_name", "slot", "time", "hour",
-    "contacts_observed", "contacts", "demand_source", "aht_seconds", "patience_seconds",
-    "traffic_erlangs", "required_staff", "scheduled_staff", "service_level", "asa_seconds",
-    "rostered_staff", "gap", "rostered_service_level",
+    "branch_id",
+    "queue",
+    "role",
+    "weekday",
+    "weekday_name",
+    "slot",
+    "time",
+    "hour",
+    "contacts_observed",
+    "contacts",
+    "demand_source",
+    "aht_seconds",
+    "patience_seconds",
+    "traffic_erlangs",
+    "required_staff",
+    "scheduled_staff",
+    "service_level",
+    "asa_seconds",
+    "rostered_staff",
+    "gap",
+    "rostered_service_level",
 ]
 
 
@@ -38,12 +55,19 @@ _INTERVAL_COLUMNS = [
 
 def _open_days(qstats: pd.DataFrame) -> pd.DataFrame:
     """Open days of the quarter per branch and weekday (``n_days``)."""
-    return (qstats[["branch_id", "date", "weekday"]].drop_duplicates()
-            .groupby(["branch_id", "weekday"]).size().rename("n_days").reset_index())
+    return (
+        qstats[["branch_id", "date", "weekday"]]
+        .drop_duplicates()
+        .groupby(["branch_id", "weekday"])
+        .size()
+        .rename("n_days")
+        .reset_index()
+    )
 
 
-def _forecast_profile(stats: pd.DataFrame, branches: Sequence[str], q: Period, minutes: int,
-                      holidays: Sequence[Any]) -> pd.DataFrame:
+def _forecast_profile(
+    stats: pd.DataFrame, branches: Sequence[str], q: Period, minutes: int, holidays: Sequence[Any]
+) -> pd.DataFrame:
     """Next quarter's mean contacts per ordinary day, branch x queue x weekday x slot."""
     hist = stats[stats["branch_id"].isin(branches)]
     if hist.empty:
@@ -51,10 +75,10 @@ def _forecast_profile(stats: pd.DataFrame, branches: Sequence[str], q: Period, m
     # The forecaster's zero-filled grid (as demand.aggregate_contacts builds it),
     # built from the SQL counts rather than one row per contact.
     counts = hist[["branch_id", "queue", "date", "weekday", "slot", "contacts"]].rename(
-        columns={"queue": "channel"})
+        columns={"queue": "channel"}
+    )
     grid = _zero_filled(counts, minutes)
-    est = DemandForecaster(model="negbin", interval_minutes=minutes, by_channel=True,
-                           holidays=list(holidays))
+    est = DemandForecaster(model="negbin", interval_minutes=minutes, by_channel=True, holidays=list(holidays))
     est._fit_grid(grid)  # noqa: SLF001 - same package; fit() would need one row per contact
     nq = q.shift(1)
     pred = est.predict(pd.Timestamp(nq.start), pd.Timestamp(nq.end))
@@ -63,12 +87,16 @@ def _forecast_profile(stats: pd.DataFrame, branches: Sequence[str], q: Period, m
     if hol is not None:
         pred = pred[~day.isin(hol)]
         day = day[pred.index]
-    pred = pred.assign(weekday=day.dt.day_of_week.astype(np.int64),
-                       slot=((pred["interval_start"] - day).dt.total_seconds() // (60 * minutes))
-                       .astype(np.int64))
-    return (pred.rename(columns={"channel": "queue"})
-            .groupby(_KEY, as_index=False)["expected_contacts"].mean()
-            .rename(columns={"expected_contacts": "contacts"}))
+    pred = pred.assign(
+        weekday=day.dt.day_of_week.astype(np.int64),
+        slot=((pred["interval_start"] - day).dt.total_seconds() // (60 * minutes)).astype(np.int64),
+    )
+    return (
+        pred.rename(columns={"channel": "queue"})
+        .groupby(_KEY, as_index=False)["expected_contacts"]
+        .mean()
+        .rename(columns={"expected_contacts": "contacts"})
+    )
 
 
 def _observed_profile(qstats: pd.DataFrame, open_days: pd.DataFrame) -> pd.DataFrame:
@@ -78,9 +106,14 @@ def _observed_profile(qstats: pd.DataFrame, open_days: pd.DataFrame) -> pd.DataF
     return tot[[*_KEY, "contacts"]]
 
 
-def _demand_profiles(stats: pd.DataFrame, qstats: pd.DataFrame, open_days: pd.DataFrame,
-                     all_ids: list[str], cfg: _Config,
-                     holidays: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+def _demand_profiles(
+    stats: pd.DataFrame,
+    qstats: pd.DataFrame,
+    open_days: pd.DataFrame,
+    all_ids: list[str],
+    cfg: _Config,
+    holidays: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """Observed and forecast profiles, and each branch's demand source.
 
     The forecast is used where the history allows, else the observed profile.
@@ -89,44 +122,62 @@ def _demand_profiles(stats: pd.DataFrame, qstats: pd.DataFrame, open_days: pd.Da
     span = stats.groupby("branch_id")["date"].agg(["min", "max"])
     long_enough = span.index[((span["max"] - span["min"]).dt.days + 1) >= MIN_HISTORY_DAYS]
     fc_ids = sorted(set(long_enough) & set(qstats["branch_id"])) if cfg.forecast else []
-    fc = (_forecast_profile(stats, fc_ids, cfg.q, cfg.minutes, holidays) if fc_ids
-          else pd.DataFrame(columns=[*_KEY, "contacts"]))
+    fc = (
+        _forecast_profile(stats, fc_ids, cfg.q, cfg.minutes, holidays)
+        if fc_ids
+        else pd.DataFrame(columns=[*_KEY, "contacts"])
+    )
     has_q = set(qstats["branch_id"])
-    source = {b: ("forecast" if b in fc_ids else "observed" if b in has_q else "none")
-              for b in all_ids}
+    source = {b: ("forecast" if b in fc_ids else "observed" if b in has_q else "none") for b in all_ids}
     return observed, fc, source
 
 
 # --------------------------------------------------------------------------- grid
 
 
-def _slot_grid(observed: pd.DataFrame, fc: pd.DataFrame, roster: pd.DataFrame | None,
-               queues: list[str]) -> pd.DataFrame:
+def _slot_grid(
+    observed: pd.DataFrame, fc: pd.DataFrame, roster: pd.DataFrame | None, queues: list[str]
+) -> pd.DataFrame:
     """Branch x queue x weekday x slot over each branch's span of slots with demand or roster."""
     slot_sets = [observed[["branch_id", "slot"]], fc[["branch_id", "slot"]]]
     if roster is not None:
         slot_sets.append(roster[["branch_id", "slot"]])
-    slot_span = (pd.concat(slot_sets, ignore_index=True).astype({"slot": np.int64})
-                 .groupby("branch_id")["slot"].agg(["min", "max"]))
+    slot_span = (
+        pd.concat(slot_sets, ignore_index=True)
+        .astype({"slot": np.int64})
+        .groupby("branch_id")["slot"]
+        .agg(["min", "max"])
+    )
     parts = []
     for b, (lo, hi) in slot_span.iterrows():
         s = np.arange(int(lo), int(hi) + 1)
         idx = pd.MultiIndex.from_product([[b], queues, range(7), s], names=_KEY)
         parts.append(idx.to_frame(index=False))
-    grid = (pd.concat(parts, ignore_index=True) if parts
-            else pd.DataFrame({c: pd.Series(dtype=object if c in ("branch_id", "queue") else np.int64)
-                               for c in _KEY}))
+    grid = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(
+            {c: pd.Series(dtype=object if c in ("branch_id", "queue") else np.int64) for c in _KEY}
+        )
+    )
     return grid.astype({"weekday": np.int64, "slot": np.int64})
 
 
-def _with_demand(grid: pd.DataFrame, observed: pd.DataFrame, fc: pd.DataFrame, source: dict[str, str],
-                 qstats: pd.DataFrame, minutes: int) -> pd.DataFrame:
+def _with_demand(
+    grid: pd.DataFrame,
+    observed: pd.DataFrame,
+    fc: pd.DataFrame,
+    source: dict[str, str],
+    qstats: pd.DataFrame,
+    minutes: int,
+) -> pd.DataFrame:
     """Add the planning demand, its source, the role, AHT, Erlang A patience and traffic.
 
     AHT (and patience) per branch x queue, with the bank-wide AHT of the queue as fallback.
     """
     agg = qstats.groupby(["branch_id", "queue"], as_index=False)[
-        ["answered", "handle_seconds", "exposure_seconds", "abandoned"]].sum()
+        ["answered", "handle_seconds", "exposure_seconds", "abandoned"]
+    ].sum()
     bank = agg.groupby("queue")[["answered", "handle_seconds"]].sum()
     bank_aht = (bank["handle_seconds"] / bank["answered"].where(bank["answered"] > 0)).to_dict()
     grid = grid.merge(observed.rename(columns={"contacts": "contacts_observed"}), on=_KEY, how="left")
@@ -134,15 +185,17 @@ def _with_demand(grid: pd.DataFrame, observed: pd.DataFrame, fc: pd.DataFrame, s
     grid["contacts_observed"] = grid["contacts_observed"].astype(float).fillna(0.0)
     grid["demand_source"] = grid["branch_id"].map(source).fillna("observed")
     use_fc = grid["demand_source"] == "forecast"
-    grid["contacts"] = np.where(use_fc, grid["contacts"].astype(float).fillna(0.0),
-                                grid["contacts_observed"])
+    grid["contacts"] = np.where(use_fc, grid["contacts"].astype(float).fillna(0.0), grid["contacts_observed"])
     grid["role"] = grid["queue"].map(QUEUE_ROLES)
     grid = grid.merge(agg, on=["branch_id", "queue"], how="left")
     aht = grid["handle_seconds"] / grid["answered"].where(grid["answered"] > 0)
     aht = aht.fillna(grid["queue"].map(bank_aht))
     grid["aht_seconds"] = aht.fillna(300.0).astype(float)  # 300 s only if no answered contact at all
-    grid["patience_seconds"] = (grid["exposure_seconds"] / grid["abandoned"].where(grid["abandoned"] > 0)
-                                ).fillna(1e7).clip(lower=1.0)
+    grid["patience_seconds"] = (
+        (grid["exposure_seconds"] / grid["abandoned"].where(grid["abandoned"] > 0))
+        .fillna(1e7)
+        .clip(lower=1.0)
+    )
     grid["traffic_erlangs"] = grid["contacts"] * grid["aht_seconds"] / (60.0 * minutes)
     return grid
 
@@ -152,19 +205,25 @@ def _with_demand(grid: pd.DataFrame, observed: pd.DataFrame, fc: pd.DataFrame, s
 
 def _required(df: pd.DataFrame, cfg: _Config, target: float) -> np.ndarray:
     return required_staff(
-        df["traffic_erlangs"].to_numpy(dtype=float), df["aht_seconds"].to_numpy(dtype=float),
-        target_service_level=target, target_answer_seconds=cfg.answer_seconds,
-        max_asa_seconds=cfg.max_asa, model=cfg.model,
-        patience_seconds=df["patience_seconds"].to_numpy(dtype=float)
-        if cfg.model == "erlang_a" else None)
+        df["traffic_erlangs"].to_numpy(dtype=float),
+        df["aht_seconds"].to_numpy(dtype=float),
+        target_service_level=target,
+        target_answer_seconds=cfg.answer_seconds,
+        max_asa_seconds=cfg.max_asa,
+        model=cfg.model,
+        patience_seconds=df["patience_seconds"].to_numpy(dtype=float) if cfg.model == "erlang_a" else None,
+    )
 
 
 def _service(staff: np.ndarray, df: pd.DataFrame, cfg: _Config) -> tuple[np.ndarray, np.ndarray]:
-    m = achieved_service(staff, df["traffic_erlangs"].to_numpy(dtype=float),
-                         df["aht_seconds"].to_numpy(dtype=float), answer_seconds=cfg.answer_seconds,
-                         model=cfg.model,
-                         patience_seconds=df["patience_seconds"].to_numpy(dtype=float)
-                         if cfg.model == "erlang_a" else None)
+    m = achieved_service(
+        staff,
+        df["traffic_erlangs"].to_numpy(dtype=float),
+        df["aht_seconds"].to_numpy(dtype=float),
+        answer_seconds=cfg.answer_seconds,
+        model=cfg.model,
+        patience_seconds=df["patience_seconds"].to_numpy(dtype=float) if cfg.model == "erlang_a" else None,
+    )
     sl = np.where(df["traffic_erlangs"].to_numpy() > 0, m.service_level, np.nan)
     asa = np.where(df["traffic_erlangs"].to_numpy() > 0, m.asa_seconds, np.nan)
     return sl, asa
@@ -179,14 +238,14 @@ def _with_required(grid: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
     return grid
 
 
-def _with_roster(grid: pd.DataFrame, roster: pd.DataFrame, open_days: pd.DataFrame,
-                 queues: list[str], cfg: _Config) -> tuple[pd.DataFrame, pd.Series]:
+def _with_roster(
+    grid: pd.DataFrame, roster: pd.DataFrame, open_days: pd.DataFrame, queues: list[str], cfg: _Config
+) -> tuple[pd.DataFrame, pd.Series]:
     """Add rostered staff (mean over open days), the gap and the service the roster gives.
 
     Returns the grid and the rostered hours of a typical week per branch x role.
     """
-    ros = roster.assign(queue=roster["role"].map(
-        {r: qn for qn, r in QUEUE_ROLES.items() if qn in queues}))
+    ros = roster.assign(queue=roster["role"].map({r: qn for qn, r in QUEUE_ROLES.items() if qn in queues}))
     per = ros.dropna(subset=["queue"]).groupby(_KEY, as_index=False)["staff"].sum()
     per = per.merge(open_days, on=["branch_id", "weekday"], how="left")
     per["rostered_staff"] = per["staff"] / per["n_days"]
@@ -195,9 +254,12 @@ def _with_roster(grid: pd.DataFrame, roster: pd.DataFrame, open_days: pd.DataFra
     grid["gap"] = grid["rostered_staff"] - grid["scheduled_staff"]
     productive = np.floor(grid["rostered_staff"].to_numpy() * (1.0 - cfg.shrinkage) + 1e-9)
     grid["rostered_service_level"] = _service(productive.astype(np.int64), grid, cfg)[0]
-    role_hours = (ros.merge(open_days, on=["branch_id", "weekday"], how="inner")
-                  .assign(h=lambda d: d["staff"] / d["n_days"] * cfg.minutes / 60.0)
-                  .groupby(["branch_id", "role"])["h"].sum())
+    role_hours = (
+        ros.merge(open_days, on=["branch_id", "weekday"], how="inner")
+        .assign(h=lambda d: d["staff"] / d["n_days"] * cfg.minutes / 60.0)
+        .groupby(["branch_id", "role"])["h"]
+        .sum()
+    )
     return grid, role_hours
 
 
@@ -218,8 +280,9 @@ def _interval_plan(grid: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
     grid["weekday_name"] = grid["weekday"].map(dict(enumerate(WEEKDAYS)))
     grid["hour"] = (grid["slot"] * minutes // 60).astype(np.int64)
     grid["time"] = [f"{m // 60:02d}:{m % 60:02d}" for m in (grid["slot"] * minutes)]
-    intervals = (grid[_INTERVAL_COLUMNS].sort_values(["branch_id", "queue", "weekday", "slot"])
-                 .reset_index(drop=True))
+    intervals = (
+        grid[_INTERVAL_COLUMNS].sort_values(["branch_id", "queue", "weekday", "slot"]).reset_index(drop=True)
+    )
     if cfg.model != "erlang_a":
         intervals = intervals.drop(columns=["patience_seconds"])
     return intervals
@@ -227,18 +290,29 @@ def _interval_plan(grid: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
 
 def _heatmap(intervals: pd.DataFrame, has_roster: bool) -> pd.DataFrame:
     per_slot = intervals.groupby(["branch_id", "weekday", "hour", "slot"], as_index=False).agg(
-        contacts=("contacts", "sum"), required_productive=("required_staff", "sum"),
-        required=("scheduled_staff", "sum"), rostered=("rostered_staff", "sum"))
+        contacts=("contacts", "sum"),
+        required_productive=("required_staff", "sum"),
+        required=("scheduled_staff", "sum"),
+        rostered=("rostered_staff", "sum"),
+    )
     hm = per_slot.groupby(["branch_id", "weekday", "hour"], as_index=False).agg(
-        contacts=("contacts", "sum"), required_productive=("required_productive", "mean"),
-        required=("required", "mean"), rostered=("rostered", "mean"))
+        contacts=("contacts", "sum"),
+        required_productive=("required_productive", "mean"),
+        required=("required", "mean"),
+        rostered=("rostered", "mean"),
+    )
     if not has_roster:
         hm["rostered"] = np.nan
     hm["gap"] = hm["rostered"] - hm["required"]
     # shortfall: staff missing in the queues that are short (a surplus elsewhere does not help)
-    short = (intervals.assign(s=intervals["gap"].clip(upper=0.0))
-             .groupby(["branch_id", "weekday", "hour", "slot"])["s"].sum(min_count=1)
-             .groupby(["branch_id", "weekday", "hour"]).mean())
-    hm["shortfall"] = short.reindex(pd.MultiIndex.from_frame(hm[["branch_id", "weekday", "hour"]])
-                                    ).to_numpy(dtype=float)
+    short = (
+        intervals.assign(s=intervals["gap"].clip(upper=0.0))
+        .groupby(["branch_id", "weekday", "hour", "slot"])["s"]
+        .sum(min_count=1)
+        .groupby(["branch_id", "weekday", "hour"])
+        .mean()
+    )
+    hm["shortfall"] = short.reindex(pd.MultiIndex.from_frame(hm[["branch_id", "weekday", "hour"]])).to_numpy(
+        dtype=float
+    )
     return hm.astype({"weekday": np.int64, "hour": np.int64}).reset_index(drop=True)

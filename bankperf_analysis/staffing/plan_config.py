@@ -76,34 +76,58 @@ class _Config:
     min_sales_share: float
 
 
-def _config(scheme: Scheme | None, q: Period, minutes: int, channel: str | None, model: PlanModel,
-            forecast: bool, points: float, targets: tuple[float, ...],
-            paid_hours: float) -> _Config:
+def _config(
+    scheme: Scheme | None,
+    q: Period,
+    minutes: int,
+    channel: str | None,
+    model: PlanModel,
+    forecast: bool,
+    points: float,
+    targets: tuple[float, ...],
+    paid_hours: float,
+) -> _Config:
     """The options of one run with the scheme's values (default: the packaged scheme)."""
     from bankperf_analysis.scheme import load_scheme
 
     scheme = scheme if scheme is not None else load_scheme()
     s = scheme.staffing
-    return _Config(q=q, minutes=int(minutes), channel=channel, model=model, forecast=bool(forecast),
-                   points=float(points), targets=targets, paid_hours=float(paid_hours),
-                   sl_target=float(s.service_level_target),
-                   answer_seconds=float(scheme.definitions.service_level_seconds),
-                   max_asa=float(s.max_mean_response_seconds), shrinkage=float(s.shrinkage),
-                   salary=float(s.salary_per_fte_yuan_per_year),
-                   yuan_per_point=float(s.yuan_per_satisfaction_point_per_year),
-                   sales_roles=tuple(s.sales_roles), min_sales_share=float(s.min_sales_share))
+    return _Config(
+        q=q,
+        minutes=int(minutes),
+        channel=channel,
+        model=model,
+        forecast=bool(forecast),
+        points=float(points),
+        targets=targets,
+        paid_hours=float(paid_hours),
+        sl_target=float(s.service_level_target),
+        answer_seconds=float(scheme.definitions.service_level_seconds),
+        max_asa=float(s.max_mean_response_seconds),
+        shrinkage=float(s.shrinkage),
+        salary=float(s.salary_per_fte_yuan_per_year),
+        yuan_per_point=float(s.yuan_per_satisfaction_point_per_year),
+        sales_roles=tuple(s.sales_roles),
+        min_sales_share=float(s.min_sales_share),
+    )
 
 
-def _check_options(owner: str, channel: Any, interval_minutes: Any, model: Any,
-                   satisfaction_points: Any, targets: Any, paid_hours_per_week: Any) -> tuple[float, ...]:
+def _check_options(
+    owner: str,
+    channel: Any,
+    interval_minutes: Any,
+    model: Any,
+    satisfaction_points: Any,
+    targets: Any,
+    paid_hours_per_week: Any,
+) -> tuple[float, ...]:
     """Check the options of a plan; return the what-if ``targets`` as a tuple."""
     check_choice(channel, "channel", owner, (None, "phone", "counter", "online"))
     _check_interval(interval_minutes, owner)
     check_choice(model, "model", owner, PlanModel)
     check_real(satisfaction_points, "satisfaction_points", owner)
     tg = tuple(targets)
-    if not tg or not all(isinstance(x, int | float) and not isinstance(x, bool) and 0 < x < 1
-                         for x in tg):
+    if not tg or not all(isinstance(x, int | float) and not isinstance(x, bool) and 0 < x < 1 for x in tg):
         raise param_error("targets", owner, "a non-empty sequence of floats in (0, 1)", targets)
     check_positive(paid_hours_per_week, "paid_hours_per_week", owner)
     return tg

@@ -31,8 +31,9 @@ def _in_list(values: Iterable[str]) -> str:
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
 
-def _contact_stats(ds: Dataset, start: dt.date, end: dt.date, minutes: int,
-                   branch_ids: list[str] | None, channel: str | None) -> pd.DataFrame:
+def _contact_stats(
+    ds: Dataset, start: dt.date, end: dt.date, minutes: int, branch_ids: list[str] | None, channel: str | None
+) -> pd.DataFrame:
     """One aggregation of contacts per branch x queue x date x interval of the day."""
     where = ["arrival_ts >= ?", "arrival_ts < ?"]
     if branch_ids is not None:
@@ -53,7 +54,7 @@ def _contact_stats(ds: Dataset, start: dt.date, end: dt.date, minutes: int,
                         FILTER (WHERE {waited_until} >= arrival_ts), 0) / 1000.0 AS exposure_seconds,
                count(*) FILTER (WHERE abandoned AND end_ts IS NOT NULL) AS abandoned
         FROM contacts
-        WHERE {' AND '.join(where)}
+        WHERE {" AND ".join(where)}
         GROUP BY ALL
     """
     df = ds.sql(q, [dt.datetime.combine(start, dt.time()), dt.datetime.combine(end, dt.time())])
@@ -65,8 +66,9 @@ def _contact_stats(ds: Dataset, start: dt.date, end: dt.date, minutes: int,
     return df
 
 
-def _roster_stats(ds: Dataset, start: dt.date, end: dt.date, minutes: int,
-                  branch_ids: list[str] | None) -> pd.DataFrame:
+def _roster_stats(
+    ds: Dataset, start: dt.date, end: dt.date, minutes: int, branch_ids: list[str] | None
+) -> pd.DataFrame:
     """Present staff per branch x role x date x interval (shares of shifts covering it)."""
     where = "r.present AND r.shift_start < ? AND r.shift_end > ?"
     if branch_ids is not None:
@@ -104,11 +106,9 @@ def _current_staff(ds: Dataset, q: Period, branch_ids: list[str] | None) -> pd.D
     where = "hire_date < ? AND (leave_date IS NULL OR leave_date >= ?)"
     if branch_ids is not None:
         where += f" AND branch_id IN ({_in_list(branch_ids)})"
-    df = ds.sql(f"SELECT staff_id, branch_id, role, counter_type FROM staff WHERE {where}",
-                [q.end, q.end])
+    df = ds.sql(f"SELECT staff_id, branch_id, role, counter_type FROM staff WHERE {where}", [q.end, q.end])
     df["branch_id"] = df["branch_id"].astype(str)
     return df
-
 
 
 def _known_branches(ds: Dataset) -> list[str]:
@@ -133,8 +133,9 @@ def _holiday_index(holidays: list[str]) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(pd.to_datetime(holidays)).normalize() if holidays else pd.DatetimeIndex([])
 
 
-def _contact_history(ds: Dataset, cfg: _Config, branch_ids: list[str] | None,
-                     hol: pd.DatetimeIndex) -> pd.DataFrame:
+def _contact_history(
+    ds: Dataset, cfg: _Config, branch_ids: list[str] | None, hol: pd.DatetimeIndex
+) -> pd.DataFrame:
     """Contact statistics of the ordinary days of the forecaster's history window.
 
     The window is the ``HISTORY_WEEKS`` ending with the reporting quarter, or the
@@ -143,28 +144,42 @@ def _contact_history(ds: Dataset, cfg: _Config, branch_ids: list[str] | None,
     q = cfg.q
     hist_start = q.end - dt.timedelta(weeks=HISTORY_WEEKS)
     if ds.has("contacts"):
-        stats = _contact_stats(ds, hist_start if cfg.forecast else q.start, q.end, cfg.minutes,
-                               branch_ids, cfg.channel)
+        stats = _contact_stats(
+            ds, hist_start if cfg.forecast else q.start, q.end, cfg.minutes, branch_ids, cfg.channel
+        )
     else:
-        stats = pd.DataFrame({
-            "branch_id": pd.Series(dtype=str), "queue": pd.Series(dtype=str),
-            "date": pd.Series(dtype="datetime64[ns]"),
-            **{c: pd.Series(dtype=np.int64) for c in ("slot", "contacts", "answered", "abandoned",
-                                                      "weekday")},
-            **{c: pd.Series(dtype=float) for c in ("handle_seconds", "exposure_seconds")}})
+        stats = pd.DataFrame(
+            {
+                "branch_id": pd.Series(dtype=str),
+                "queue": pd.Series(dtype=str),
+                "date": pd.Series(dtype="datetime64[ns]"),
+                **{
+                    c: pd.Series(dtype=np.int64)
+                    for c in ("slot", "contacts", "answered", "abandoned", "weekday")
+                },
+                **{c: pd.Series(dtype=float) for c in ("handle_seconds", "exposure_seconds")},
+            }
+        )
     return stats[~stats["date"].isin(hol)] if len(stats) else stats
 
 
 def _no_roster() -> pd.DataFrame:
     """The roster frame of :func:`_open_day_roster` with no rows."""
-    return pd.DataFrame({"branch_id": pd.Series(dtype=str), "role": pd.Series(dtype=str),
-                         "date": pd.Series(dtype="datetime64[ns]"),
-                         "slot": pd.Series(dtype=np.int64), "staff": pd.Series(dtype=float),
-                         "weekday": pd.Series(dtype=np.int64)})
+    return pd.DataFrame(
+        {
+            "branch_id": pd.Series(dtype=str),
+            "role": pd.Series(dtype=str),
+            "date": pd.Series(dtype="datetime64[ns]"),
+            "slot": pd.Series(dtype=np.int64),
+            "staff": pd.Series(dtype=float),
+            "weekday": pd.Series(dtype=np.int64),
+        }
+    )
 
 
-def _open_day_roster(ds: Dataset, cfg: _Config, branch_ids: list[str] | None, hol: pd.DatetimeIndex,
-                     qstats: pd.DataFrame) -> pd.DataFrame:
+def _open_day_roster(
+    ds: Dataset, cfg: _Config, branch_ids: list[str] | None, hol: pd.DatetimeIndex, qstats: pd.DataFrame
+) -> pd.DataFrame:
     """Present staff per branch x role x date x slot, on the branch's open days of the quarter only.
 
     Only open days, so that roster and demand share a denominator.

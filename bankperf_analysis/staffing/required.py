@@ -19,6 +19,7 @@ monotone in ``n`` for M/M/n+M (checked against a brute-force scan in the tests).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,29 @@ __all__ = ["achieved_service", "required_staff", "scheduled_staff", "ceil_tolera
 _TARGET_TOL = 1e-12
 
 
+@dataclass(frozen=True)
+class _Targets:
+    """The staffing targets, checked: every one an interval's staff must meet."""
+
+    service_level: float
+    answer_seconds: float
+    max_asa: float | None
+    max_occupancy: float | None
+    max_abandon: float | None
+    min_staff: int
+
+    def met(self, sl, asa, ab, occ):
+        """Which intervals meet every target (within an absolute tolerance of 1e-12)."""
+        ok = sl >= self.service_level - _TARGET_TOL
+        if self.max_asa is not None:
+            ok &= asa <= self.max_asa + _TARGET_TOL * max(1.0, self.max_asa)
+        if self.max_occupancy is not None:
+            ok &= occ <= self.max_occupancy + _TARGET_TOL
+        if self.max_abandon is not None:
+            ok &= ab <= self.max_abandon + _TARGET_TOL
+        return ok
+
+
 def _check_targets(
     owner: str,
     target_service_level: Any,
@@ -60,16 +84,22 @@ def _check_targets(
     model: Any,
     patience_seconds: Any,
     min_staff: Any,
-) -> None:
+) -> _Targets:
     """Validate the targets and model options shared by :func:`required_staff` and the estimator."""
-    check_unit_interval(target_service_level, "target_service_level", owner)
-    check_positive(target_answer_seconds, "target_answer_seconds", owner, allow_zero=True)
-    check_positive(max_asa_seconds, "max_asa_seconds", owner, allow_none=True)
-    check_unit_interval(max_occupancy, "max_occupancy", owner, high_closed=True, allow_none=True)
-    check_unit_interval(max_abandon_rate, "max_abandon_rate", owner, allow_none=True)
+    return _Targets(
+        check_unit_interval(target_service_level, "target_service_level", owner),
+        check_positive(target_answer_seconds, "target_answer_seconds", owner, allow_zero=True),
+        check_positive(max_asa_seconds, "max_asa_seconds", owner, allow_none=True),
+        check_unit_interval(max_occupancy, "max_occupancy", owner, high_closed=True, allow_none=True),
+        check_unit_interval(max_abandon_rate, "max_abandon_rate", owner, allow_none=True),
+        _check_model_and_floor(model, patience_seconds, min_staff, owner),
+    )
+
+
+def _check_model_and_floor(model: Any, patience_seconds: Any, min_staff: Any, owner: str) -> int:
     check_choice(model, "model", owner, Model)
     check_positive(patience_seconds, "patience_seconds", owner, allow_none=model != "erlang_a")
-    check_int(min_staff, "min_staff", owner, low=0)
+    return check_int(min_staff, "min_staff", owner, low=0)
 
 
 def ceil_tolerant(x: Any, rtol: float = 1e-9) -> np.ndarray:
@@ -153,19 +183,9 @@ def achieved_service(
 # --------------------------------------------------------------------------- required staff
 
 
-def _meets(sl, asa, ab, occ, target_sl, max_asa, max_occ, max_ab):
-    ok = sl >= target_sl - _TARGET_TOL
-    if max_asa is not None:
-        ok &= asa <= max_asa + _TARGET_TOL * max(1.0, max_asa)
-    if max_occ is not None:
-        ok &= occ <= max_occ + _TARGET_TOL
-    if max_ab is not None:
-        ok &= ab <= max_ab + _TARGET_TOL
-    return ok
-
-
-def _required_erlang_c(a, h, t, target_sl, max_asa, max_occ, min_staff):
+def _required_erlang_c(a, h, goal: _Targets):
     """Upward scan from the stability bound; Erlang B advanced by its recursion."""
+    t, max_occ, min_staff = goal.answer_seconds, goal.max_occupancy, goal.min_staff
     out = np.full(a.shape, min_staff, dtype=np.int64)
     pos = np.flatnonzero(a > 0)
     if pos.size == 0:
@@ -183,7 +203,7 @@ def _required_erlang_c(a, h, t, target_sl, max_asa, max_occ, min_staff):
         nn, ai, bi = n[idx], aa[idx], b[idx]
         c = _erlang_c_from_b(nn, ai, bi)
         sl, asa, occ = _c_metrics_from_c(nn, ai, c, hh[idx], t)
-        ok = _meets(sl, asa, 0.0, occ, target_sl, max_asa, max_occ, None)
+        ok = goal.met(sl, asa, 0.0, occ)
         out[pos[idx[ok]]] = nn[ok].astype(np.int64)
         idx = idx[~ok]
         if np.any(n[idx] > limit[idx]):
@@ -195,8 +215,10 @@ def _required_erlang_c(a, h, t, target_sl, max_asa, max_occ, min_staff):
     return out
 
 
-def _required_erlang_a(a, h, pat, t, target_sl, max_asa, max_occ, max_ab, min_staff):
+def _required_erlang_a(a, h, pat, goal: _Targets):
     """Bisection between a proven lower bound and a feasible upper bound (monotone targets)."""
+    t, max_occ, max_ab, min_staff = goal.answer_seconds, goal.max_occupancy, goal.max_abandon, goal.min_staff
+    target_sl = goal.service_level
     out = np.full(a.shape, min_staff, dtype=np.int64)
     pos = np.flatnonzero(a > 0)
     if pos.size == 0:
@@ -208,7 +230,7 @@ def _required_erlang_a(a, h, pat, t, target_sl, max_asa, max_occ, max_ab, min_st
         with np.errstate(divide="ignore", invalid="ignore"):
             asa = np.where(ab < 1.0, ews / (1.0 - ab) * hh[sel], np.inf)
             occ = np.where(nv > 0, aa[sel] * (1.0 - ab) / nv, 0.0)
-        return _meets(sl, asa, ab, occ, target_sl, max_asa, max_occ, max_ab)
+        return goal.met(sl, asa, ab, occ)
 
     # Lower bound: the answered share 1 - P(ab) = carried / offered <= n / A, and
     # SL <= 1 - P(ab), so n >= SL target * A and n >= (1 - max_ab) * A.
@@ -301,23 +323,26 @@ def required_staff(
     [14]
     """
     owner = "required_staff"
-    _check_targets(owner, target_service_level, target_answer_seconds, max_asa_seconds,
-                   max_occupancy, max_abandon_rate, model, patience_seconds
-                   if np.ndim(patience_seconds) == 0 else 1.0, min_staff)
+    goal = _check_targets(
+        owner,
+        target_service_level,
+        target_answer_seconds,
+        max_asa_seconds,
+        max_occupancy,
+        max_abandon_rate,
+        model,
+        patience_seconds if np.ndim(patience_seconds) == 0 else 1.0,
+        min_staff,
+    )
     a = np.atleast_1d(as_float(traffic, "traffic", owner))
     h = as_float(aht_seconds, "aht_seconds", owner, allow_zero=False)
-    a, h = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(a, h))
-    shape = a.shape
-    a, h = a.ravel(), h.ravel().copy()
-    t = float(target_answer_seconds)
+    a, h = (np.asarray(v, dtype=float).ravel() for v in np.broadcast_arrays(a, h))
+    shape = np.broadcast_shapes(np.shape(np.atleast_1d(traffic)), np.shape(aht_seconds))
     if model == "erlang_c":
-        out = _required_erlang_c(a, h, t, float(target_service_level), max_asa_seconds,
-                                 max_occupancy, int(min_staff))
+        out = _required_erlang_c(a, h.copy(), goal)
     else:
         pat = as_float(patience_seconds, "patience_seconds", owner, allow_zero=False)
-        pat = np.broadcast_to(pat, shape).ravel().astype(float)
-        out = _required_erlang_a(a, h, pat, t, float(target_service_level), max_asa_seconds,
-                                 max_occupancy, max_abandon_rate, int(min_staff))
+        out = _required_erlang_a(a, h.copy(), np.broadcast_to(pat, shape).ravel().astype(float), goal)
     return out.reshape(shape)
 
 
@@ -382,5 +407,3 @@ def fte(staff: Any, interval_minutes: float, paid_hours_per_fte: float) -> float
     check_positive(paid_hours_per_fte, "paid_hours_per_fte", owner)
     hours = float(np.sum(as_float(staff, "staff", owner))) * interval_minutes / 60.0
     return hours / paid_hours_per_fte
-
-
