@@ -16,6 +16,12 @@ __all__ = [
     "BankPerfError",
     "BankPerfWarning",
     "DataValidationError",
+    "UnreadableInputError",
+    "EXIT_OK",
+    "EXIT_REPORTS_FAILED",
+    "EXIT_USAGE",
+    "EXIT_INVALID_DATA",
+    "EXIT_UNREADABLE",
     "InsufficientSampleError",
     "ParamsError",
     "ReportError",
@@ -118,6 +124,37 @@ class DataValidationError(BankPerfError, ValueError):
 
         cols: Sequence[str] = ("table", "file", "row", "column", "value", "expected")
         return pd.DataFrame([asdict(i) for i in self.issues], columns=list(cols))
+
+
+class UnreadableInputError(DataValidationError):
+    """An input cannot be read at all: missing, empty, corrupt or of the wrong format.
+
+    A data file that is 0 bytes or not Parquet, a ``dataset.yaml`` or scheme file with a
+    YAML syntax error, a scheme file that does not exist, a database that refuses the
+    connection. Like :class:`DataValidationError` it lists every problem, each naming its
+    file (``issues``); the command line exits with :data:`EXIT_UNREADABLE` (4) instead of
+    :data:`EXIT_INVALID_DATA` (3), because nothing was wrong with the data it could read.
+    """
+
+    def _message(self, limit: int = 50) -> str:
+        head = f"An input cannot be read: {self.n_total} problem(s) found."
+        lines = [head] + ["  - " + i.as_text() for i in self.issues[:limit]]
+        if len(self.issues) > limit:
+            lines.append(f"  ... and {len(self.issues) - limit} more (see .issues)")
+        return "\n".join(lines)
+
+
+#: Exit codes of every ``bankperf`` sub-command (README "Exit codes").
+EXIT_OK = 0
+#: Some reports failed (the others were published).
+EXIT_REPORTS_FAILED = 1
+#: A usage error: bad arguments or options, an invalid scheme (ParamsError). Nothing written.
+EXIT_USAGE = 2
+#: The data break the data contract (DataValidationError). Nothing written.
+EXIT_INVALID_DATA = 3
+#: An input cannot be read (UnreadableInputError) or the environment fails (another run holds
+#: the output folder, a kernel cannot start, the disk is full). Nothing half-written.
+EXIT_UNREADABLE = 4
 
 
 class BankPerfWarning(UserWarning):
