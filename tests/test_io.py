@@ -175,7 +175,7 @@ def test_three_planted_errors_cli(bank_copy, capsys):
     k.loc[7, "closed_ts"] = k.loc[7, "opened_ts"] - pd.Timedelta(hours=2)
     k.to_parquet(bank_copy / "complaints.parquet")
     before = sorted(p.name for p in bank_copy.rglob("*"))
-    assert main(["validate", str(bank_copy)]) == 1
+    assert main(["validate", str(bank_copy)]) == 3  # invalid data
     err = capsys.readouterr().err
     assert "3 problem(s)" in err
     for needle in ("B99", "11", "closed_ts on or after opened_ts"):

@@ -12,6 +12,10 @@ Sub-commands, one module each (its ``register(sub)`` adds the sub-command):
     Every branch report of a quarter as HTML (:mod:`bankperf_analysis.cli.report`).
 ``bankperf staffing``
     One branch's staffing plan (:mod:`bankperf_analysis.cli.staffing`).
+
+Every sub-command exits with the same codes (README "Exit codes"): 0 ok; 1 some reports
+failed; 2 usage error (bad arguments or options, an invalid scheme); 3 invalid data (every
+problem listed, nothing written); 4 an input that cannot be read or an environment problem.
 """
 
 from __future__ import annotations
@@ -22,7 +26,16 @@ from collections.abc import Sequence
 
 from bankperf_analysis import __version__
 from bankperf_analysis.cli import demo, report, scorecard, staffing, validate
-from bankperf_analysis.exceptions import BankPerfError
+from bankperf_analysis.exceptions import (
+    EXIT_INVALID_DATA,
+    EXIT_UNREADABLE,
+    EXIT_USAGE,
+    BankPerfError,
+    DataValidationError,
+    InsufficientSampleError,
+    ParamsError,
+    UnreadableInputError,
+)
 
 __all__ = ["main", "build_parser"]
 
@@ -41,13 +54,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``bankperf``; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    """Entry point of ``bankperf``; returns the process exit code (module docstring)."""
+    args = build_parser().parse_args(argv)  # argparse exits 2 on a usage error
     try:
         return int(args.func(args) or 0)
+    except DataValidationError as err:
+        return _refused(err, getattr(args, "data", ""))
     except BankPerfError as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
+        if isinstance(err, ParamsError):
+            return EXIT_USAGE
+        return EXIT_INVALID_DATA if isinstance(err, InsufficientSampleError) else EXIT_UNREADABLE
+
+
+def _refused(err: DataValidationError, data: str) -> int:
+    """Print every problem of a refused input as a table; the exit code says which kind."""
+    from bankperf_analysis.cli.validate import issues_table
+
+    unreadable = isinstance(err, UnreadableInputError)
+    head = "UNREADABLE" if unreadable else "INVALID"
+    print(f"{head}: {data}: {err.n_total} problem(s) found\n", file=sys.stderr)
+    print(issues_table(err), file=sys.stderr)
+    return EXIT_UNREADABLE if unreadable else EXIT_INVALID_DATA
 
 
 if __name__ == "__main__":  # pragma: no cover

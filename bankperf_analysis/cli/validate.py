@@ -1,12 +1,12 @@
 """``bankperf validate DIR [--periods 2025Q1:2026Q4]``: check a dataset against the data contract.
 
-Prints every problem as a table and exits 1, or prints a one-line summary and exits 0.
+Prints a one-line summary and exits 0, or every problem as a table and exits 3 (invalid data) or
+4 (an input that cannot be read); see :func:`bankperf_analysis.cli.main.main`.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 
 from bankperf_analysis.exceptions import DataValidationError
 
@@ -22,7 +22,8 @@ def _periods(text: str | None) -> tuple[str, str] | None:
     return a.strip(), b.strip()
 
 
-def _issues_table(err: DataValidationError, limit: int = 200) -> str:
+def issues_table(err: DataValidationError, limit: int = 200) -> str:
+    """Every problem of ``err`` as a table: table, file, row, column, value, expected."""
     import pandas as pd
 
     df = err.to_frame()
@@ -35,15 +36,10 @@ def _issues_table(err: DataValidationError, limit: int = 200) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate ``args.data``; return the exit code (0 valid, 1 invalid)."""
+    """Validate ``args.data``: print the summary and return 0, or raise with every problem."""
     from bankperf_analysis.dataset.load import validate_dataset
 
-    try:
-        summary = validate_dataset(args.data, periods=_periods(args.periods))
-    except DataValidationError as err:
-        print(f"INVALID: {args.data}: {err.n_total} problem(s) found\n", file=sys.stderr)
-        print(_issues_table(err), file=sys.stderr)
-        return 1
+    summary = validate_dataset(args.data, periods=_periods(args.periods))
     print(summary.as_text())
     return 0
 
