@@ -23,7 +23,7 @@ import datetime as dt
 import re
 from typing import NamedTuple
 
-from bankperf_analysis.dataset._sql import is_blank, literal, quote, raw_types, typed_expr
+from bankperf_analysis.dataset._sql import literal, missing_expr, quote, raw_types, typed_expr
 from bankperf_analysis.dataset.schema import Column, Table
 from bankperf_analysis.dataset.sources import TableSource
 from bankperf_analysis.exceptions import ValidationIssue
@@ -159,12 +159,18 @@ def _typed(name: str) -> str:
 
 
 def _type_checks(c: Column) -> list[_Check]:
-    """A value where one is required; a value that converts to the column's type."""
+    """A value where one is required; a value that converts to the column's type exactly.
+
+    Missing is NULL, blank text, or NaN in a float column (:func:`missing_expr`); any other
+    value that does not type (7.5 or "0x0A" in an integer column, inf in a float one) is
+    refused with its raw text.
+    """
     rc, tc = quote(c.name), _typed(c.name)
+    missing = missing_expr(c, rc)
     checks = []
     if not c.nullable:
-        checks.append(_Check(is_blank(rc), c.name, f"a value: {c.expected_text()}", rc))
-    checks.append(_Check(f"NOT {is_blank(rc)} AND {tc} IS NULL", c.name, c.expected_text(), rc))
+        checks.append(_Check(missing, c.name, f"a value: {c.expected_text()}", rc))
+    checks.append(_Check(f"NOT {missing} AND {tc} IS NULL", c.name, c.expected_text(), rc))
     return checks
 
 

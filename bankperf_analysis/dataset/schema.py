@@ -97,10 +97,10 @@ class Column:
             {
                 "string": "text",
                 "int": "an integer",
-                "float": "a number",
+                "float": "a finite number",
                 "bool": "true/false",
                 "date": "a date (YYYY-MM-DD)",
-                "timestamp": "a timestamp (YYYY-MM-DD HH:MM:SS)",
+                "timestamp": "a timestamp (YYYY-MM-DD HH:MM:SS, no time zone)",
             }[self.dtype]
         ]
         if self.min_value is not None and self.max_value is not None:
