@@ -161,6 +161,10 @@ def test_duckdb_file_input(tiny_bank, tmp_path):
         con.execute(f"CREATE TABLE {f.stem} AS SELECT * FROM read_parquet('{f}')")
     con.close()
     with load_dataset(db) as ds, load_dataset(tiny_bank) as ref:
+        assert ds.encodings["staff"] == "duckdb"
+        assert ds.fingerprint != ref.fingerprint  # the folder's dataset.yaml is part of it
+    shutil.copy(tiny_bank / "dataset.yaml", tmp_path / "bank.yaml")  # the metadata beside the file
+    with load_dataset(db) as ds, load_dataset(tiny_bank) as ref:
         assert ds.fingerprint == ref.fingerprint
 
 

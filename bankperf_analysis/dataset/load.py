@@ -40,11 +40,19 @@ from typing import Any, cast
 import duckdb
 import pandas as pd
 
-from bankperf_analysis.dataset._sql import literal, quote, raw_types, typed_expr
+from bankperf_analysis.dataset._issues import raise_issues, unreadable
+from bankperf_analysis.dataset._sql import quote, raw_types, typed_expr
 from bankperf_analysis.dataset.checks import Collector, period_window, validate_table
+from bankperf_analysis.dataset.meta import declared_encodings, load_meta, meta_text
 from bankperf_analysis.dataset.schema import CONTRACT, Table
-from bankperf_analysis.dataset.sources import TableSource, attach_raw, find_sources, read_meta
-from bankperf_analysis.exceptions import DataValidationError
+from bankperf_analysis.dataset.sources import (
+    TableSource,
+    declare_encodings,
+    find_sources,
+    parquet_files,
+    read_source,
+)
+from bankperf_analysis.exceptions import ValidationIssue
 from bankperf_analysis.periods import Period, quarter_of
 
 __all__ = [
@@ -64,19 +72,38 @@ class DatasetSummary:
     first_period: str | None
     last_period: str | None
     fingerprint: str
+    #: table -> how it was read: "utf-8", "utf-8-sig", "gb18030", "gbk" (CSV), "parquet", "xlsx", "duckdb"
+    encodings: dict[str, str] = field(default_factory=dict)
 
     def as_text(self) -> str:
         """The one-line summary printed by ``bankperf validate``."""
         rows = sum(self.tables.values())
         span = f"{self.first_period}–{self.last_period}" if self.first_period else "no dated rows"
         miss = f"; not provided: {', '.join(self.missing)}" if self.missing else ""
+        read = f"; read as {encodings_text(self.encodings)}" if self.encodings else ""
         return (
             f"valid: {len(self.tables)} tables, {rows:,} rows, periods {span}, "
-            f"fingerprint {self.fingerprint}{miss}"
+            f"fingerprint {self.fingerprint}{miss}{read}"
         )
 
     def __str__(self) -> str:
         return self.as_text()
+
+
+def encodings_text(encodings: dict[str, str]) -> str:
+    """How the tables were read, grouped: ``"parquet (14 tables), gb18030 (staff, surveys)"``.
+
+    Examples
+    --------
+    >>> encodings_text({"branches": "parquet", "staff": "gb18030", "surveys": "parquet"})
+    'parquet (branches, surveys), gb18030 (staff)'
+    """
+    groups: dict[str, list[str]] = {}
+    for table, how in encodings.items():
+        groups.setdefault(how, []).append(table)
+    return ", ".join(
+        f"{how} ({', '.join(ts) if len(ts) <= 3 else f'{len(ts)} tables'})" for how, ts in groups.items()
+    )
 
 
 # ----------------------------------------------------------------------------- the dataset
@@ -111,6 +138,15 @@ class Dataset:
         """Contract tables the dataset does not provide."""
         return [t for t in CONTRACT if t not in self.sources]
 
+    @property
+    def encodings(self) -> dict[str, str]:
+        """How each table present was read, in contract order.
+
+        The CSV encoding ("utf-8", "utf-8-sig" with a byte-order mark, "gb18030", "gbk"),
+        else the kind of source ("parquet", "xlsx", "duckdb"). Report footers print it.
+        """
+        return {t: self.sources[t].read_as for t in self.tables}
+
     def sql(self, query: str, params: Iterable | None = None) -> pd.DataFrame:
         """Run ``query`` on the dataset and return a pandas DataFrame."""
         if params is None:
@@ -144,18 +180,25 @@ class Dataset:
         fingerprint) and of row order: each row is rendered as canonical text from
         its *typed* values, hashed with MD5, and the 128-bit row hashes are summed
         per table (a sum is order-free). The per-table counts and sums, with the
-        table and column names, are then hashed with SHA-256.
+        table and column names, are then hashed with SHA-256, followed by the checked
+        content of ``dataset.yaml`` when there is one (name, periods, holidays, declared
+        encodings...: adding a holiday changes the fingerprint).
         """
         h = hashlib.sha256()
         for name in self.tables:
             t = CONTRACT[name]
             parts = ", ".join(f"coalesce(CAST({quote(c)} AS VARCHAR), '\\N')" for c in t.column_names)
             row = f"concat_ws(chr(31), {parts})"
-            n, hi, lo = self._one(
-                f"SELECT count(*), coalesce(sum(md5_number_upper({row})), 0), "
-                f"coalesce(sum(md5_number_lower({row})), 0) FROM {quote(name)}"
-            )
+            try:
+                n, hi, lo = self._one(
+                    f"SELECT count(*), coalesce(sum(md5_number_upper({row})), 0), "
+                    f"coalesce(sum(md5_number_lower({row})), 0) FROM {quote(name)}"
+                )
+            except duckdb.Error as exc:  # a part that only fails when scanned
+                raise_issues([_scan_issue(self.sources[name], exc)])
             h.update(f"{name}|{','.join(t.column_names)}|{n}|{hi}|{lo}\n".encode())
+        if meta := meta_text(self.meta):
+            h.update(f"dataset.yaml|{meta}\n".encode())
         return h.hexdigest()[:16]
 
     def coverage(self) -> tuple[str | None, str | None]:
@@ -211,6 +254,7 @@ class Dataset:
             first_period=first,
             last_period=last,
             fingerprint=self.fingerprint,
+            encodings=self.encodings,
         )
 
     def close(self) -> None:
@@ -261,21 +305,22 @@ def load_dataset(
     ------
     DataValidationError
         Listing every problem found (table, file, row, column, value, expectation).
+    UnreadableInputError
+        (a DataValidationError) When an input cannot be read at all: the folder is missing,
+        a file is empty, corrupt, of the wrong format or not decodable, dataset.yaml is not
+        valid YAML or has a wrong structure. Every problem is listed, those of the readable
+        tables as well.
     """
     root = Path(path)
     sources, issues = find_sources(root)
-    meta = read_meta(root)
+    meta, meta_issues = load_meta(root)
+    sources, enc_issues = declare_encodings(sources, declared_encodings(meta), meta.get("encodings", {}))
+    issues = [*meta_issues, *issues, *enc_issues]
     con = duckdb.connect(":memory:")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     try:
-        for src in sources.values():
-            issues.extend(attach_raw(con, src))
-        usable = {
-            n: s
-            for n, s in sources.items()
-            if not any(i.table == n and i.row is None and i.column == "" for i in issues)
-        }
+        usable = _read_sources(con, sources, issues)
         collector = Collector()
         window = period_window(meta, periods) if validate else None
         ok: dict[str, TableSource] = {}
@@ -283,20 +328,40 @@ def load_dataset(
         for name, t in CONTRACT.items():
             if name not in usable:
                 continue
-            if validate:
-                if validate_table(con, t, usable[name], ok, window, collector):
+            try:
+                if not validate or validate_table(con, t, usable[name], ok, window, collector):
                     ok[name] = usable[name]
-            else:
-                ok[name] = usable[name]
-        issues.extend(collector.issues)
-        if issues:
-            raise DataValidationError(issues)
+            except duckdb.Error as exc:  # a Parquet part that fails only when scanned
+                issues.append(_scan_issue(usable[name], exc))
+        raise_issues([*issues, *collector.issues])
         for name, src in ok.items():
             _create_final(con, CONTRACT[name], src)
         return Dataset(con=con, root=root, sources=ok, meta=meta)
     except BaseException:
         con.close()
         raise
+
+
+def _read_sources(
+    con, sources: dict[str, TableSource], issues: list[ValidationIssue]
+) -> dict[str, TableSource]:
+    """Read every source into ``raw_<table>``; the usable ones, with their encodings (issues appended)."""
+    usable: dict[str, TableSource] = {}
+    for name, src in sources.items():
+        # A table given twice (or otherwise refused as a whole) is not read or checked further.
+        if any(i.table == name and i.row is None and i.column == "" for i in issues):
+            continue
+        read, problems = read_source(con, src)
+        issues.extend(problems)
+        if not problems:
+            usable[name] = read
+    return usable
+
+
+def _scan_issue(src: TableSource, exc: BaseException) -> ValidationIssue:
+    """A source that failed while being scanned (a corrupt data page, parts that do not match)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return unreadable(src.table, src.label, text[:160], f"a readable {src.kind} source")
 
 
 def validate_dataset(path: str | Path, *, periods: tuple[str, str] | None = None) -> DatasetSummary:
@@ -325,8 +390,7 @@ def _create_final(con, t: Table, src: TableSource) -> None:
     if src.kind in ("csv", "xlsx"):
         con.execute(f"CREATE TABLE {name} AS SELECT {typed} FROM {raw}")
     elif src.kind == "parquet":
-        files = "[" + ", ".join(literal(str(p)) for p in src.paths) + "]"
-        con.execute(f"CREATE VIEW {name} AS SELECT {typed} FROM read_parquet({files})")
+        con.execute(f"CREATE VIEW {name} AS SELECT {typed} FROM read_parquet({parquet_files(src)})")
     else:
         con.execute(f"CREATE VIEW {name} AS SELECT {typed} FROM src.{quote(t.name)}")
     for obj, kind in ((f"check_{t.name}", "VIEW"), (f"typed_{t.name}", "VIEW")):
