@@ -23,7 +23,7 @@ from typing import Any, NoReturn, cast
 import yaml
 
 from bankperf_analysis._resources import default_scheme_path
-from bankperf_analysis.exceptions import ParamsError
+from bankperf_analysis.exceptions import ParamsError, UnreadableInputError, ValidationIssue
 from bankperf_analysis.scheme.kpis import KNOWN_KPIS, KNOWN_ROLES, Direction, KpiInfo
 from bankperf_analysis.scheme.model import (
     WEIGHT_TOLERANCE,
@@ -84,6 +84,25 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+class _SchemeUnreadable(UnreadableInputError):
+    """A scheme file that cannot be read; the message opens with one plain sentence."""
+
+    def __init__(self, sentence: str, issue: ValidationIssue):
+        self.sentence = sentence
+        super().__init__([issue])
+
+    def _message(self, limit: int = 50) -> str:
+        return f"{self.sentence}\n{super()._message(limit)}"
+
+
+class _SchemeMissing(_SchemeUnreadable, FileNotFoundError):
+    """A scheme file that does not exist (still a FileNotFoundError for callers catching that)."""
+
+
+class _SchemeNotYaml(_SchemeUnreadable, ParamsError):
+    """A scheme file with a YAML syntax error (still a ParamsError for callers catching that)."""
+
+
 def load_scheme(path: str | Path | None = None) -> Scheme:
     """Load and validate a scheme file.
 
@@ -99,11 +118,13 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
 
     Raises
     ------
-    FileNotFoundError
-        If ``path`` does not exist.
+    UnreadableInputError
+        If the file cannot be read (``bankperf`` exits 4): it does not exist (the error is
+        also a ``FileNotFoundError``), is not UTF-8 text, or is not valid YAML (also a
+        ``ParamsError``); the issue names the file, and the line of a syntax error.
     ParamsError
-        If the file is not valid YAML or breaks a rule of the scheme; the
-        message names the file, the key path and what was expected.
+        If the file breaks a rule of the scheme; the message names the file, the key path
+        and what was expected.
 
     Examples
     --------
@@ -115,16 +136,28 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
     """
     p = default_scheme_path() if path is None else Path(path)
     source = str(path) if path is not None else "the default scheme (params/scheme.yaml)"
+    expected = "a scheme YAML file (UTF-8)"
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise FileNotFoundError(f"The scheme file {p} does not exist.") from None
+        issue = ValidationIssue("", str(p), None, "", "(does not exist)", expected)
+        raise _SchemeMissing(f"The scheme file {p} does not exist.", issue) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        issue = ValidationIssue("", str(p), None, "", f"{type(exc).__name__}: {exc}"[:160], expected)
+        raise _SchemeUnreadable(f"The scheme file {p} cannot be read.", issue) from None
     loader = _UniqueKeyLoader(text)
     loader.name = source
     try:
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
-        raise ParamsError(f"The scheme file {source} is not valid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        line = None if mark is None else mark.line + 1
+        where = "" if mark is None else f"line {line}, column {mark.column + 1}: "
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        issue = ValidationIssue(
+            "", str(p), line, "", f"{where}{problem}", "valid YAML: the scheme's mapping of keys"
+        )
+        raise _SchemeNotYaml(f"The scheme file {source} is not valid YAML: {exc}", issue) from exc
     finally:
         loader.dispose()
     if data is None:
