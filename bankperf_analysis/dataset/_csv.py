@@ -47,8 +47,8 @@ _BOM_UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _MAX_ROWS = 10
 
 
-def detect_encoding(path: Path, declared: str | None = None) -> tuple[str | None, str]:
-    r"""The encoding to read ``path`` with, or ``None`` and why it cannot be read.
+def detect_encoding(path: Path, declared: str | None = None) -> tuple[str | None, str, int | None]:
+    r"""The encoding to read ``path`` with; else ``None``, why, and the offset of the first bad byte.
 
     Examples
     --------
@@ -57,50 +57,44 @@ def detect_encoding(path: Path, declared: str | None = None) -> tuple[str | None
     >>> (d / "a.csv").write_bytes("staff_name\n张伟\n".encode("gb18030"))
     16
     >>> detect_encoding(d / "a.csv")
-    ('gb18030', '')
+    ('gb18030', '', None)
     >>> (d / "b.csv").write_bytes(b"staff_name\n\xff\xfe\n")
     14
-    >>> detect_encoding(d / "b.csv")[1]
-    'byte 0xff at offset 11 is neither UTF-8 nor GB18030 (first bad byte for GB18030 at offset 11)'
+    >>> detect_encoding(d / "b.csv")[1:]
+    ('byte 0xff at offset 11 is neither UTF-8 nor GB18030 (first bad byte for GB18030 at offset 11)', 11)
     """
     with open(path, "rb") as fh:
         head = fh.read(4)
     if declared is not None:
         enc = "utf-8-sig" if declared == "utf-8" and head.startswith(_BOM_UTF8) else declared
-        bad = _first_bad(path, enc)
-        if bad is None:
-            return enc, ""
-        return (
-            None,
-            f"byte 0x{bad[1]:02x} at offset {bad[0]} does not decode as {declared} "
-            "(declared in dataset.yaml)",
-        )
+        if (bad := _first_bad(path, enc)) is None:
+            return enc, "", None
+        return None, f"{_byte(bad)} does not decode as {declared} (declared in dataset.yaml)", bad[0]
     if head.startswith(_BOM_UTF16):
-        return None, "a UTF-16 byte-order mark at offset 0 (Excel 'Unicode text'; save as 'CSV UTF-8')"
+        return None, "a UTF-16 byte-order mark at offset 0 (Excel 'Unicode text'; save as 'CSV UTF-8')", 0
     if head.startswith(_BOM_UTF8):
-        bad = _first_bad(path, "utf-8-sig")
-        if bad is None:
-            return "utf-8-sig", ""
-        return (
-            None,
-            f"byte 0x{bad[1]:02x} at offset {bad[0]} is not UTF-8, though the file starts with "
-            "a UTF-8 byte-order mark",
-        )
-    bad_utf8 = _first_bad(path, "utf-8")
-    if bad_utf8 is None:
-        return "utf-8", ""
-    if bad_utf8[1] == 0:
-        return (
-            None,
-            f"a NUL byte at offset {bad_utf8[0]}: not a text file (Parquet, Excel or UTF-16 named .csv?)",
-        )
-    bad_gb = _first_bad(path, "gb18030")
-    if bad_gb is None:
-        return "gb18030", ""
-    return None, (
-        f"byte 0x{bad_utf8[1]:02x} at offset {bad_utf8[0]} is neither UTF-8 nor GB18030 "
-        f"(first bad byte for GB18030 at offset {bad_gb[0]})"
-    )
+        if (bad := _first_bad(path, "utf-8-sig")) is None:
+            return "utf-8-sig", "", None
+        return None, f"{_byte(bad)} is not UTF-8, though the file starts with a UTF-8 byte-order mark", bad[0]
+    if (bad := _first_bad(path, "utf-8")) is None:
+        return "utf-8", "", None
+    if bad[1] == 0:
+        return None, f"{_byte(bad)}: not a text file (Parquet, Excel or UTF-16 named .csv?)", bad[0]
+    if (bad_gb := _first_bad(path, "gb18030")) is None:
+        return "gb18030", "", None
+    text = f"{_byte(bad)} is neither UTF-8 nor GB18030 (first bad byte for GB18030 at offset {bad_gb[0]})"
+    return None, text, bad[0]
+
+
+def _byte(bad: tuple[int, int]) -> str:
+    return f"a NUL byte at offset {bad[0]}" if bad[1] == 0 else f"byte 0x{bad[1]:02x} at offset {bad[0]}"
+
+
+def _data_row(path: Path, offset: int) -> int | None:
+    """The data row (the header is row 0, not counted) holding the byte at ``offset``."""
+    with open(path, "rb") as fh:
+        line = fh.read(offset).count(b"\n") + 1
+    return line - 1 if line > 1 else None
 
 
 def _first_bad(path: Path, encoding: str) -> tuple[int, int] | None:
@@ -142,11 +136,11 @@ def attach_csv(
     name = path.name
     if path.stat().st_size == 0:
         return None, [unreadable(table, name, "an empty file (0 bytes)", CSV_EXPECTED)]
-    enc, problem = detect_encoding(path, encoding)
+    enc, problem, offset = detect_encoding(path, encoding)
     if enc is None:
-        return None, [
-            unreadable(table, name, problem, CSV_EXPECTED if encoding is None else f"a file in {encoding}")
-        ]
+        row = None if offset is None else _data_row(path, offset)
+        expected = CSV_EXPECTED if encoding is None else f"a file in {encoding}, as dataset.yaml declares"
+        return None, [unreadable(table, name, problem, expected, row=row)]
     header, issues = _header(table, path, enc)
     if issues:
         return enc, issues

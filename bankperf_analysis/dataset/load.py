@@ -49,6 +49,7 @@ from bankperf_analysis.dataset.sources import (
     TableSource,
     declare_encodings,
     find_sources,
+    first_line,
     parquet_files,
     read_source,
 )
@@ -360,8 +361,8 @@ def _read_sources(
 
 def _scan_issue(src: TableSource, exc: BaseException) -> ValidationIssue:
     """A source that failed while being scanned (a corrupt data page, parts that do not match)."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return unreadable(src.table, src.label, text[:160], f"a readable {src.kind} source")
+    folder = src.paths[0].parent if src.paths else None
+    return unreadable(src.table, src.label, first_line(exc, folder), f"a readable {src.kind} source")
 
 
 def validate_dataset(path: str | Path, *, periods: tuple[str, str] | None = None) -> DatasetSummary:

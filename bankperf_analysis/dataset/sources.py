@@ -169,7 +169,7 @@ def _file_sources(root: Path) -> tuple[dict[str, list[TableSource]], list[Valida
     try:
         con = duckdb.connect(str(root), read_only=True)
     except duckdb.Error as exc:
-        raise_issues([unreadable("", root.name, _first_line(exc), "a DuckDB database file")])
+        raise_issues([unreadable("", root.name, first_line(exc, root.parent), "a DuckDB database file")])
     try:
         present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     finally:
@@ -318,7 +318,7 @@ def read_source(
                 f"{literal(src.label)} AS _file FROM {alias}.{quote(src.table)}"
             )
         except duckdb.Error as exc:
-            return src, [unreadable(src.table, src.label, _first_line(exc), "a readable DuckDB table")]
+            return src, [unreadable(src.table, src.label, first_line(exc), "a readable DuckDB table")]
     return src, []
 
 
@@ -338,7 +338,7 @@ def _attach_parquet(con: duckdb.DuckDBPyConnection, src: TableSource, raw: str) 
         try:
             con.execute(f"SELECT count(*) FROM parquet_file_metadata({path_literal(p)})").fetchone()
         except duckdb.Error as exc:
-            issues.append(unreadable(src.table, label, _first_line(exc), PARQUET_EXPECTED))
+            issues.append(unreadable(src.table, label, first_line(exc, p.parent), PARQUET_EXPECTED))
     if issues:
         return issues
     try:
@@ -350,18 +350,23 @@ def _attach_parquet(con: duckdb.DuckDBPyConnection, src: TableSource, raw: str) 
     except duckdb.Error as exc:
         return [
             unreadable(
-                src.table, src.label, _first_line(exc), f"{PARQUET_EXPECTED}; parts with the same columns"
+                src.table,
+                src.label,
+                first_line(exc, src.paths[0].parent),
+                f"{PARQUET_EXPECTED}; parts with the same columns",
             )
         ]
     return []
 
 
-def _first_line(exc: BaseException) -> str:
-    """The first line of an error message, without DuckDB's error-class prefix, shortened."""
+def first_line(exc: BaseException, folder: Path | None = None) -> str:
+    """The first line of an error message, without DuckDB's error-class prefix or ``folder/``, shortened."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     for prefix in ("IO Error: ", "Invalid Input Error: ", "Binder Error: ", "Serialization Error: "):
         text = text.removeprefix(prefix)
+    if folder is not None:
+        text = text.replace(f"{folder}/", "")
     return text[:160]
 
 
-__all__ += ["read_source", "parquet_files", "CSV_EXPECTED"]
+__all__ += ["read_source", "parquet_files", "first_line", "CSV_EXPECTED"]
