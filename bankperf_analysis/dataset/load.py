@@ -362,7 +362,11 @@ def _read_sources(
 def _scan_issue(src: TableSource, exc: BaseException) -> ValidationIssue:
     """A source that failed while being scanned (a corrupt data page, parts that do not match)."""
     folder = src.paths[0].parent if src.paths else None
-    return unreadable(src.table, src.label, first_line(exc, folder), f"a readable {src.kind} source")
+    expected = {
+        "parquet": "readable Parquet data (every part with the same columns)",
+        "duckdb": "a readable DuckDB table",
+    }.get(src.kind, f"a readable {src.kind} source")
+    return unreadable(src.table, src.label, first_line(exc, folder), expected)
 
 
 def validate_dataset(path: str | Path, *, periods: tuple[str, str] | None = None) -> DatasetSummary:
