@@ -274,6 +274,7 @@ BAD: tuple[Bad, ...] = (
         csv("complaints", {(0, "opened_ts"): "2025-02-14 10:25:19+08:00"}),
         3, "complaints", "complaints.csv", 1, "opened_ts", "+08:00", "no time zone",
     ),
+    Bad("timestamp-hour-24", csv("complaints", {(1, "opened_ts"): "2025-06-01 24:00:00"}), 3, "complaints", "complaints.csv", 2, "opened_ts", "24:00:00", "a timestamp"),
     Bad("bool-word", csv("roster", {(0, "present"): "maybe"}), 3, "roster", "roster.csv", 1, "present", "maybe", "true/false"),
     Bad("category-null-text", csv("staff", {(0, "counter_type"): "NULL"}), 3, "staff", "staff.csv", 1, "counter_type", "NULL", "'cash', 'non_cash'"),
     Bad("blank-required", csv("surveys", {(0, "score"): ""}), 3, "surveys", "surveys.csv", 1, "score", "(empty)", "a value: " + INT10),

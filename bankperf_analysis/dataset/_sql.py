@@ -15,7 +15,8 @@ one). The rules, per contract type:
   contract requires a value, NULL where it allows one — never a number.
 - **date**: a date, or a timestamp at midnight; text ``YYYY-MM-DD`` (or ``/``), optionally
   with a ``00:00:00`` time.
-- **timestamp**: text ``YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]``; a time-zone offset is refused
+- **timestamp**: text ``YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]`` (hours 00-23: ``24:00`` is refused,
+  not read as the next day); a time-zone offset is refused
   (the contract's times are the branch's local time, and a silent shift would move rows
   between days and quarters).
 - **bool**: true/false words (:data:`_TRUE`, :data:`_FALSE`).
@@ -48,7 +49,9 @@ _FRACTIONAL = ("DOUBLE", "FLOAT", "DECIMAL", "HUGEINT", "UHUGEINT")
 _INT_TEXT = r"\s*[+-]?[0-9]+\s*"
 _FLOAT_TEXT = r"\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*"
 _DATE_PART = r"[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}"
-_TIMESTAMP_TEXT = rf"\s*{_DATE_PART}([ T][0-9]{{1,2}}:[0-9]{{2}}(:[0-9]{{2}}(\.[0-9]{{1,6}})?)?)?\s*"
+#: Hours 0-23 only: DuckDB would read "24:00:00" as the next day's midnight.
+_TIME_PART = r"([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+_TIMESTAMP_TEXT = rf"\s*{_DATE_PART}([ T]{_TIME_PART})?\s*"
 #: Blanks stripped around a number before the cast.
 _BLANKS = " \t\r\n"
 
