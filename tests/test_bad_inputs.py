@@ -403,7 +403,7 @@ def test_bad_input_refused_by_name_nothing_written(case: Bad, bank_copy: Path, m
     if case.scheme is None:
         code, err = _run(["validate", str(data)], monkeypatch)
         printed = capsys.readouterr().err
-        assert code == case.code, printed
+        assert code == case.code, f"exit {code}, expected {case.code}; stderr: {printed[-300:]}"
         _check_named(case, err, printed)
         assert _snapshot(root) == before  # nothing written
     if case.scorecard:
@@ -414,7 +414,7 @@ def test_bad_input_refused_by_name_nothing_written(case: Bad, bank_copy: Path, m
             argv += ["--scheme", str(root / case.scheme)]
         code, err = _run([*argv, "--no-progress"], monkeypatch)
         printed = capsys.readouterr().err
-        assert code == case.code, printed
+        assert code == case.code, f"exit {code}, expected {case.code}; stderr: {printed[-300:]}"
         _check_named(case, err, printed)
         assert list(out.iterdir()) == []  # no output file, no temporary file
         out.rmdir()
