@@ -466,6 +466,14 @@ def _header_blanks(d: Path) -> None:
     df.to_csv(d / "branches.csv", index=False)
 
 
+def _trailing_comma(d: Path) -> None:
+    """Excel's CSV export of a sheet with a formatted empty column: every line ends with a comma."""
+    df = _frame(d, "branches")
+    (d / "branches.parquet").unlink()
+    text = df.to_csv(index=False, lineterminator=",\r\n")
+    (d / "branches.csv").write_text(text, encoding="utf-8")
+
+
 def _empty_text_for_missing(d: Path) -> None:
     df = _frame(d, "staff")
     df["counter_type"] = df.counter_type.fillna("")
@@ -561,6 +569,7 @@ LEGIT: tuple[Legit, ...] = (
     Legit("csv-quote-all", csv("surveys", quoting=1), {"surveys": "utf-8"}),
     Legit("csv-ints-with-blanks-and-sign", _ints_with_blanks, {"surveys": "utf-8"}),
     Legit("csv-header-with-blanks", _header_blanks, {"branches": "utf-8"}),
+    Legit("csv-trailing-comma-unnamed-column", _trailing_comma, {"branches": "utf-8"}),
     Legit("csv-iso-T-and-slash-dates", _text_dates, {"complaints": "utf-8", "staff": "utf-8"}),
     Legit("csv-upper-case-suffix", both(csv("staff"), lambda d: (d / "staff.csv").rename(d / "staff.CSV")), {"staff": "utf-8"}),
     Legit("one-workbook", workbook(SMALL), dict.fromkeys(SMALL, "xlsx")),

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from bankperf_analysis.dataset._issues import unreadable
+from bankperf_analysis.dataset._issues import header_names, unreadable
 from bankperf_analysis.dataset._sql import literal, path_literal, quote
 from bankperf_analysis.exceptions import ValidationIssue
 
@@ -157,36 +157,13 @@ def attach_csv(
 
 
 def _header(table: str, path: Path, enc: str) -> tuple[list[str], list[ValidationIssue]]:
-    """The header row's names (blanks stripped); a missing, empty or repeated name is a problem."""
+    """The header row's names (:func:`header_names`); no header at all is a problem."""
     with open(path, encoding=enc, newline="") as fh:
         head = fh.read(_CHUNK)
     first = next(csv.reader(io.StringIO(head)), [])
-    names = [n.strip() for n in first]
-    if not any(names):
-        return [], [
-            unreadable(table, path.name, "no header row (the first line is empty)", CSV_EXPECTED, row=None)
-        ]
-    issues: list[ValidationIssue] = []
-    for i, n in enumerate(names):
-        if not n:
-            issues.append(
-                ValidationIssue(
-                    table,
-                    path.name,
-                    None,
-                    f"(column {i + 1})",
-                    "(empty name)",
-                    "a name for every column of the header row",
-                )
-            )
-        elif n in names[:i]:
-            where = f"columns {names.index(n) + 1} and {i + 1}"
-            issues.append(
-                ValidationIssue(
-                    table, path.name, None, n, f"given twice ({where})", "each column once in the header row"
-                )
-            )
-    return names, issues
+    if not any(c.strip() for c in first):
+        return [], [unreadable(table, path.name, "no header row (the first line is empty)", CSV_EXPECTED)]
+    return header_names(table, path.name, first)
 
 
 def _load(

@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from bankperf_analysis.dataset._issues import unreadable
+from bankperf_analysis.dataset._issues import header_names, unreadable
 from bankperf_analysis.dataset.schema import CONTRACT
 from bankperf_analysis.exceptions import ValidationIssue
 
@@ -99,31 +99,11 @@ def _blank(v: Any) -> bool:
 
 
 def _header(table: str, label: str, header: tuple) -> tuple[list[str], list[ValidationIssue]]:
-    """Header names (blanks stripped); trailing empty header cells are dropped, others are problems."""
-    names = ["" if v is None else str(v).strip() for v in header]
-    while names and not names[-1]:
-        names.pop()
-    issues: list[ValidationIssue] = []
-    for i, n in enumerate(names):
-        if not n:
-            issues.append(
-                ValidationIssue(
-                    table,
-                    label,
-                    None,
-                    f"(column {i + 1})",
-                    "(empty name)",
-                    "a name for every column of the header row",
-                )
-            )
-        elif n in names[:i]:
-            where = f"columns {names.index(n) + 1} and {i + 1}"
-            issues.append(
-                ValidationIssue(
-                    table, label, None, n, f"given twice ({where})", "each column once in the header row"
-                )
-            )
-    return names, issues
+    """Header names (:func:`header_names`), trailing empty header cells dropped."""
+    cells = list(header)
+    while cells and _blank(cells[-1]):
+        cells.pop()
+    return header_names(table, label, cells)
 
 
 def _epoch(wb) -> dt.datetime:

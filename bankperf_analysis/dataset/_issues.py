@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bankperf_analysis.exceptions import DataValidationError, UnreadableInputError, ValidationIssue
 
-__all__ = ["UnreadableIssue", "unreadable", "raise_issues"]
+__all__ = ["UnreadableIssue", "unreadable", "raise_issues", "header_names"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +44,29 @@ def raise_issues(issues: Sequence[ValidationIssue]) -> None:
     if bad:
         raise UnreadableInputError([*bad, *(i for i in issues if not isinstance(i, UnreadableIssue))])
     raise DataValidationError(issues)
+
+
+def header_names(table: str, file: str, cells: Sequence[object]) -> tuple[list[str], list[ValidationIssue]]:
+    """The column names of a header row, blanks stripped; a name given twice is a problem.
+
+    A column without a name is kept as ``_unnamed_<n>`` and, like every column not in the
+    contract, not read (a contract column whose name was lost is then reported missing).
+
+    Examples
+    --------
+    >>> header_names("staff", "staff.csv", [" staff_id ", "", "staff_id"])[0]
+    ['staff_id', '_unnamed_2', 'staff_id']
+    >>> header_names("staff", "staff.csv", ["staff_id", "", "staff_id"])[1][0].value
+    'given twice (columns 1 and 3)'
+    """
+    names = ["" if c is None else str(c).strip() for c in cells]
+    issues: list[ValidationIssue] = []
+    for i, n in enumerate(names):
+        if n and n in names[:i]:
+            where = f"columns {names.index(n) + 1} and {i + 1}"
+            issues.append(
+                ValidationIssue(
+                    table, file, None, n, f"given twice ({where})", "each column once in the header row"
+                )
+            )
+    return [n or f"_unnamed_{i + 1}" for i, n in enumerate(names)], issues

@@ -53,7 +53,7 @@ _DATE_PART = r"[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}"
 _TIME_PART = r"([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
 _TIMESTAMP_TEXT = rf"\s*{_DATE_PART}([ T]{_TIME_PART})?\s*"
 #: Blanks stripped around a number before the cast.
-_BLANKS = " \t\r\n"
+_BLANKS = " \t\r\n\f"
 
 
 def quote(name: str) -> str:
