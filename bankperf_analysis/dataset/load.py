@@ -42,6 +42,7 @@ import pandas as pd
 
 from bankperf_analysis.dataset._sql import literal, quote, raw_types, typed_expr
 from bankperf_analysis.dataset.checks import Collector, period_window, validate_table
+from bankperf_analysis.dataset.database import PostgresReader, is_database_url
 from bankperf_analysis.dataset.schema import CONTRACT, Table
 from bankperf_analysis.dataset.sources import TableSource, attach_raw, find_sources, read_meta
 from bankperf_analysis.exceptions import DataValidationError
@@ -92,7 +93,7 @@ class Dataset:
     """
 
     con: duckdb.DuckDBPyConnection
-    root: Path
+    root: Path | str  # a folder or file, or a database URL without its password
     sources: dict[str, TableSource]
     meta: dict = field(default_factory=dict)
 
@@ -242,7 +243,9 @@ def load_dataset(
     Parameters
     ----------
     path : str or Path
-        A data folder (one Parquet/CSV/Excel file per table) or a DuckDB database file.
+        A data folder (one Parquet/CSV/Excel file per table), a DuckDB database file, or a
+        PostgreSQL URL ``postgresql://user@host:port/dbname[?schema=NAME]``
+        (:mod:`~bankperf_analysis.dataset.database`).
     periods : (str, str), optional
         First and last reporting period, e.g. ``("2025Q1", "2026Q4")``; dated rows
         outside are errors. Defaults to ``first_period``/``last_period`` in the folder's
@@ -262,15 +265,16 @@ def load_dataset(
     DataValidationError
         Listing every problem found (table, file, row, column, value, expectation).
     """
-    root = Path(path)
-    sources, issues = find_sources(root)
-    meta = read_meta(root)
+    db = PostgresReader(str(path)) if is_database_url(path) else None
+    root: Path | str = db.display if db else Path(path)
     con = duckdb.connect(":memory:")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     try:
+        sources, issues = db.sources() if db else find_sources(root)
+        meta = db.meta if db else read_meta(Path(root))
         for src in sources.values():
-            issues.extend(attach_raw(con, src))
+            issues.extend(db.attach(con, src) if db else attach_raw(con, src))
         usable = {
             n: s
             for n, s in sources.items()
@@ -297,6 +301,9 @@ def load_dataset(
     except BaseException:
         con.close()
         raise
+    finally:
+        if db:
+            db.close()
 
 
 def validate_dataset(path: str | Path, *, periods: tuple[str, str] | None = None) -> DatasetSummary:
@@ -324,6 +331,8 @@ def _create_final(con, t: Table, src: TableSource) -> None:
     typed = ", ".join(f"{typed_expr(c, quote(c.name), types[c.name])} AS {quote(c.name)}" for c in t.columns)
     if src.kind in ("csv", "xlsx"):
         con.execute(f"CREATE TABLE {name} AS SELECT {typed} FROM {raw}")
+    elif src.kind == "postgres":  # a view over the rows streamed in (database.py)
+        con.execute(f"CREATE VIEW {name} AS SELECT {typed} FROM {raw}")
     elif src.kind == "parquet":
         files = "[" + ", ".join(literal(str(p)) for p in src.paths) + "]"
         con.execute(f"CREATE VIEW {name} AS SELECT {typed} FROM read_parquet({files})")
