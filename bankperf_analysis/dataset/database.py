@@ -43,11 +43,12 @@ or three times (branches list, shared inputs, annual summary).
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import duckdb
@@ -63,7 +64,11 @@ __all__ = [
     "is_database_url",
     "redact",
     "password_in_environment",
+    "password_via_environment",
 ]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 #: URL schemes of a PostgreSQL database (libpq accepts both).
 SCHEMES: tuple[str, ...] = ("postgresql://", "postgres://")
@@ -139,6 +144,22 @@ def password_in_environment(data: Any) -> Iterator[Any]:
             os.environ.pop("PGPASSWORD", None)
         else:
             os.environ["PGPASSWORD"] = before
+
+
+def password_via_environment(func: Callable[Concatenate[Any, _P], _R]) -> Callable[Concatenate[Any, _P], _R]:
+    """Decorator: call ``func(data, ...)`` inside :func:`password_in_environment` of ``data``.
+
+    For functions that hand their dataset on to other processes (the report batch): they
+    receive the URL without its password, and the processes they start inherit it in
+    ``PGPASSWORD``.
+    """
+
+    @functools.wraps(func)
+    def wrapper(data: Any, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with password_in_environment(data) as public:
+            return func(public, *args, **kwargs)
+
+    return wrapper
 
 
 # ----------------------------------------------------------------------------- the URL
