@@ -269,11 +269,16 @@ class PostgresReader:
     def _unreadable(self, value: str, expected: str, table: str = "") -> UnreadableInputError:
         return UnreadableInputError([ValidationIssue(table, self.display, None, "", value, expected)])
 
-    def _fetch(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def _fetch(self, sql: str) -> list[tuple]:
+        """The rows of a catalog query (no bound parameters: drivers before 1.2 cannot)."""
         cur = self._con.cursor()
         try:
-            cur.execute(sql, params or None)
+            cur.execute(sql)
             return [tuple(r) for r in cur.fetchall()]
+        except Exception as exc:  # noqa: BLE001 - the database answered, but not this question
+            raise self._unreadable(
+                self._message(exc), "a PostgreSQL database whose catalog can be read"
+            ) from None
         finally:
             cur.close()
 
@@ -330,9 +335,8 @@ class PostgresReader:
             "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
             "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
             "LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype "
-            "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
-            "ORDER BY c.relname, a.attnum",
-            (self.schema,),
+            f"WHERE n.nspname = {literal(self.schema)} AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+            "ORDER BY c.relname, a.attnum"
         )
         out: dict[str, dict[str, str]] = {}
         for rel, col, typ in rows:
