@@ -35,7 +35,9 @@ Memory and time. A table streams from the server in Arrow batches of about 16 MB
 driver's default) straight into DuckDB's in-memory columnar storage; it is never held as
 a whole in Python. The cost is one copy of the tables present in DuckDB (about the size
 of the data uncompressed, less where DuckDB compresses) plus one batch in flight, for as
-long as the :class:`~bankperf_analysis.dataset.load.Dataset` is open. The server sorts
+long as the :class:`~bankperf_analysis.dataset.load.Dataset` is open. Measured on the default
+demo bank (1.2 M rows): 61 MB of DuckDB tables; ``validate`` peaks at 350 MB resident and
+takes 11 s, against 358 MB and 5 s from its Parquet files. The server sorts
 each table once by its key to number the rows (within ``work_mem``, spilling to its
 temporary files). Every load reads the tables again: ``bankperf report`` reads them two
 or three times (branches list, shared inputs, annual summary).
@@ -364,10 +366,12 @@ class PostgresReader:
         if not isinstance(src, DatabaseSource):
             raise TypeError(f"attach needs a DatabaseSource, got {type(src).__name__}")
         stored = quote(f"pg_{src.table}")
+        (bar,) = con.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0]
         cur = self._con.cursor()
         try:
             cur.execute(select_sql(src))
             con.register("_pg_stream", cur.fetch_record_batch())
+            con.execute("SET enable_progress_bar = false")  # no bar on stdout while a table streams
             con.execute(f"CREATE TABLE {stored} AS SELECT * FROM _pg_stream")
         except Exception as exc:  # noqa: BLE001 - the query or the stream failed: cannot be read
             raise self._unreadable(
@@ -378,6 +382,7 @@ class PostgresReader:
         finally:
             with suppress(Exception):
                 con.unregister("_pg_stream")
+            con.execute(f"SET enable_progress_bar = {bool(bar)}")
             cur.close()
         raw = quote(f"raw_{src.table}")
         con.execute(f"CREATE VIEW {raw} AS SELECT *, {literal(src.label)} AS _file FROM {stored}")
