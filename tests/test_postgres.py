@@ -223,6 +223,22 @@ def test_schema_parameter_selects_the_schema(cluster, db_copy, tiny_bank):
     assert {i.table for i in info.value.issues} == {"branches", "staff"}
 
 
+@pytest.mark.parametrize("how", ["PGPASSWORD, Unix socket", "~/.pgpass, TCP"])
+def test_password_from_libpq_not_the_url(cluster, bank_db, tiny_bank, tmp_path, monkeypatch, how):
+    """The README's advice: no password in the URL; libpq finds it in PGPASSWORD or a .pgpass file."""
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    if how.startswith("PGPASSWORD"):
+        monkeypatch.setenv("PGPASSWORD", cluster.password)
+        url = f"postgresql:///{bank_db}?host={cluster.base}&port={cluster.port}&user={cluster.user}"
+    else:
+        passfile = tmp_path / "pgpass"
+        passfile.write_text(f"127.0.0.1:{cluster.port}:{bank_db}:{cluster.user}:{cluster.password}\n")
+        passfile.chmod(0o600)
+        monkeypatch.setenv("PGPASSFILE", str(passfile))
+        url = f"postgresql://{cluster.user}@127.0.0.1:{cluster.port}/{bank_db}"
+    assert validate_dataset(url).fingerprint == validate_dataset(tiny_bank).fingerprint
+
+
 # ----------------------------------------------------------------------------- cannot be read
 
 

@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import duckdb
 
@@ -178,21 +178,23 @@ class _DatabaseURL:
 
     @classmethod
     def parse(cls, url: str) -> _DatabaseURL:
+        """Split ``url``; the query's pieces are kept as written (libpq decodes them)."""
         parts = urlsplit(url)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        own = {k: v for k, v in query if k in _OWN_KEYS}
-        libpq = [(k, v) for k, v in query if k not in _OWN_KEYS]
+        pieces = [p for p in parts.query.split("&") if p]
+        values = dict(parse_qsl(parts.query, keep_blank_values=True))
         userinfo, at, hostinfo = parts.netloc.rpartition("@")
         user, colon, secret = userinfo.partition(":")
-        password = unquote(secret) if colon else None
-        password = dict(query).get("password", password)
-        public = [(k, v) for k, v in query if k != "password"]
-        netloc = f"{user}{at}{hostinfo}"
+        password = values.get("password") or (unquote(secret) if colon else None)
+
+        def build(netloc: str, drop: tuple[str, ...]) -> str:
+            kept = [p for p in pieces if unquote(p.partition("=")[0]) not in drop]
+            return f"{parts.scheme}://{netloc}{parts.path}" + ("?" + "&".join(kept) if kept else "")
+
         return cls(
-            conninfo=urlunsplit(parts._replace(query=urlencode(libpq))),
-            display=urlunsplit(parts._replace(netloc=netloc, query=urlencode(public))),
+            conninfo=build(parts.netloc, _OWN_KEYS),
+            display=build(f"{user}{at}{hostinfo}", ("password",)),
             password=password or None,
-            schema=own.get("schema") or None,
+            schema=values.get("schema") or None,
         )
 
 
