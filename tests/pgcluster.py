@@ -159,10 +159,14 @@ def load_bank(cluster: Cluster, database: str, folder: Path) -> None:
     """Create ``database`` and load every Parquet table of a data folder into it, typed by the contract.
 
     Each contract table becomes a PostgreSQL table with its primary key and the column
-    types of :data:`PG_TYPES`; rows go in through ADBC's bulk ingest (binary COPY).
+    types of :data:`PG_TYPES`; rows go in through ADBC's bulk ingest (binary COPY). The
+    folder's ``dataset.yaml`` becomes the table ``dataset_meta``: one row per key, the
+    value in YAML.
     """
     import adbc_driver_postgresql.dbapi as pg
+    import pyarrow as pa
     import pyarrow.parquet as pq
+    import yaml
 
     from bankperf_analysis.dataset.schema import CONTRACT
 
@@ -176,3 +180,10 @@ def load_bank(cluster: Cluster, database: str, folder: Path) -> None:
             key = ", ".join(f'"{k}"' for k in t.primary_key)
             cur.execute(f'CREATE TABLE "{name}" ({cols}, PRIMARY KEY ({key}))')
             cur.adbc_ingest(name, pq.read_table(file, columns=list(t.column_names)), mode="append")
+        meta = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
+        rows = {
+            "key": list(meta),
+            "value": [yaml.safe_dump(v, default_flow_style=True).strip() for v in meta.values()],
+        }
+        cur.execute("CREATE TABLE dataset_meta (key text PRIMARY KEY, value text)")
+        cur.adbc_ingest("dataset_meta", pa.table(rows), mode="append")

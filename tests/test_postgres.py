@@ -109,6 +109,20 @@ def test_kpis_and_scorecards_are_identical_frames(cluster, bank_db, tiny_bank):
     assert len(staff_db.people) > 0 and staff_db.total_bonus_yuan == staff_f.total_bonus_yuan
 
 
+def test_staffing_plan_is_the_same_holidays_and_all(cluster, bank_db, tiny_bank, capsys):
+    """The plan counts open days: the holidays of dataset.yaml come from the table dataset_meta."""
+    branch = str(pd.read_parquet(tiny_bank / "branches.parquet").branch_id.astype(str).min())
+    printed = []
+    for data in (cluster.url(bank_db), str(tiny_bank)):
+        assert (
+            main(["staffing", "--data", data, "--branch", branch, "--quarter", _last_quarter(tiny_bank)]) == 0
+        )
+        printed.append(
+            [line for line in capsys.readouterr().out.splitlines() if not line.startswith("done in")]
+        )
+    assert printed[0] == printed[1] and len(printed[0]) > 20
+
+
 def test_cli_validate_and_scorecard_on_the_database(cluster, bank_db, tiny_bank, tmp_path, capsys):
     """`bankperf validate URL` exits 0 with the files' fingerprint; `scorecard` writes the same workbook."""
     url = cluster.url(bank_db)
@@ -154,10 +168,17 @@ def _plant_dangling_staff(ids):
     )
 
 
+def _plant_outside_periods(ids):
+    """dataset_meta says 2025Q1-2026Q4, as the folder's dataset.yaml does."""
+    sql = [f"UPDATE surveys SET survey_date = '2027-02-01' WHERE survey_id = '{ids[40]}'"]
+    return sql, 40, "survey_date", "2027-02-01", "within the dataset's periods"
+
+
 @pytest.mark.parametrize(
     "plant",
     [
         _plant_score_11,
+        _plant_outside_periods,
         pytest.param(
             _plant_decimal_score,
             marks=pytest.mark.xfail(
@@ -168,7 +189,7 @@ def _plant_dangling_staff(ids):
         ),
         _plant_dangling_staff,
     ],
-    ids=["score-11", "numeric-7.5-in-integer", "dangling-staff-id"],
+    ids=["score-11", "outside-periods", "numeric-7.5-in-integer", "dangling-staff-id"],
 )
 def test_bad_value_is_refused_with_table_row_column_value(cluster, db_copy, tiny_bank, plant, capsys):
     """Rows are numbered by primary key (byte order): the planted row's number is its key's rank,
@@ -263,6 +284,21 @@ def test_unreadable_database_exits_4_without_the_password(cluster, bank_db, what
         assert f"UNREADABLE: {redact(url)}" in err
         assert wrong not in out + err and cluster.password not in out + err
     assert wrong not in str(info.value) and cluster.password not in str(info.value)
+
+
+def test_unreadable_dataset_meta_exits_4(cluster, db_copy, capsys):
+    cluster.execute(db_copy, "UPDATE dataset_meta SET value = '[2026-10-01, ' WHERE key = 'holidays'")
+    with pytest.raises(UnreadableInputError) as info:
+        load_dataset(cluster.url(db_copy))
+    (issue,) = info.value.issues
+    assert (issue.table, issue.file, issue.column) == (
+        "dataset_meta",
+        f"{db_copy}.public.dataset_meta",
+        "holidays",
+    )
+    assert issue.value == "[2026-10-01, " and "YAML" in issue.expected
+    assert main(["validate", cluster.url(db_copy)]) == 4
+    assert "dataset_meta" in capsys.readouterr().err
 
 
 def _closed_port() -> int:

@@ -26,6 +26,11 @@ column is refused, never rounded. A ``timestamp with time zone`` (or ``time with
 zone``) column is refused: the contract's timestamps are the branch's local times, and
 converting an instant to local time would need a time zone that the data do not name.
 
+What a data folder's ``dataset.yaml`` holds (reporting periods, holidays, name) lives in
+an optional table ``dataset_meta``: one row per key, the value in YAML as in the file
+(:meth:`PostgresReader.read_meta`). Without it the dataset has no periods and no
+holidays, like a folder without ``dataset.yaml``.
+
 Rows are numbered in a stated, stable order, since a database table has none: by the
 contract's primary key, compared as text byte by byte (``COLLATE "C"``), ties broken by
 the whole row's text. Each message's file names the table and that order, e.g.
@@ -54,6 +59,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import duckdb
+import yaml
 
 from bankperf_analysis.dataset._sql import literal, quote
 from bankperf_analysis.dataset.schema import CONTRACT, Table
@@ -81,6 +87,8 @@ _NATIVE_TYPES = frozenset(
 )
 #: PostgreSQL types refused at the door: an instant, not the branch's local time.
 _ZONED_TYPES = frozenset({"timestamptz", "timetz"})
+#: Optional table holding what a data folder's dataset.yaml holds (key, value in YAML).
+META_TABLE = "dataset_meta"
 #: URL query keys that are ours, not libpq's: removed before connecting.
 _OWN_KEYS = ("schema",)
 _INSTALL_HINT = "pip install 'bankperf-analysis[postgres]' (adbc-driver-postgresql)"
@@ -234,6 +242,7 @@ class PostgresReader:
     def __init__(self, url: str):
         self.url = _DatabaseURL.parse(url)
         self.display = self.url.display
+        self._catalog: dict[str, dict[str, str]] | None = None
         self._con = self._connect()
         try:
             database, current = self._fetch("SELECT current_database(), current_schema()")[0]
@@ -243,10 +252,62 @@ class PostgresReader:
         self.database: str = str(database)
         self.schema: str = self.url.schema or str(current or "public")
 
-    @property
-    def meta(self) -> dict:
-        """The dataset's metadata: only its name (a database has no ``dataset.yaml``)."""
-        return {"name": self.display}
+    def read_meta(self) -> dict:
+        """What a data folder's ``dataset.yaml`` holds, from the optional table ``dataset_meta``.
+
+        One row per top-level key of ``dataset.yaml`` (columns ``key`` and ``value``, text),
+        the value written in YAML as in the file: ``first_period`` / ``2025Q1``,
+        ``holidays`` / ``[2026-10-01, 2026-10-02]``. Without the table, the dataset has no
+        periods and no holidays, as a folder without ``dataset.yaml``. The name defaults to
+        the URL without its password.
+
+        Raises
+        ------
+        UnreadableInputError
+            The table lacks a ``key`` or ``value`` column, repeats a key, or holds a value
+            that is not YAML; each problem named by key.
+        """
+        meta: dict[str, Any] = {"name": self.display}
+        columns = self._columns().get(META_TABLE)
+        if columns is None:
+            return meta
+        label = f"{self.database}.{self.schema}.{META_TABLE}"
+        if not {"key", "value"} <= set(columns):
+            raise UnreadableInputError(
+                [
+                    ValidationIssue(
+                        META_TABLE, label, None, "", ", ".join(columns), "columns key and value (text)"
+                    )
+                ]
+            )
+        rows = self._fetch(
+            f"SELECT key::text, value::text FROM {quote(self.schema)}.{quote(META_TABLE)} ORDER BY 1"
+        )
+        issues, seen = [], set()
+        for key, value in rows:
+            try:
+                parsed = yaml.safe_load(value) if value is not None else None
+            except yaml.YAMLError as exc:
+                issues.append(
+                    ValidationIssue(
+                        META_TABLE,
+                        label,
+                        None,
+                        str(key),
+                        str(value)[:80],
+                        f"a YAML value ({_yaml_problem(exc)})",
+                    )
+                )
+                continue
+            if key in seen:
+                issues.append(
+                    ValidationIssue(META_TABLE, label, None, str(key), str(value)[:80], "one row per key")
+                )
+            seen.add(key)
+            meta[str(key)] = parsed
+        if issues:
+            raise UnreadableInputError(issues)
+        return meta
 
     # -- connection ---------------------------------------------------------------------
     def _connect(self):
@@ -331,6 +392,8 @@ class PostgresReader:
 
     def _columns(self) -> dict[str, dict[str, str]]:
         """Table (or view) -> column -> PostgreSQL type name (a domain's base type) in the schema."""
+        if self._catalog is not None:
+            return self._catalog
         rows = self._fetch(
             "SELECT c.relname, a.attname, "
             "CASE WHEN t.typtype = 'd' THEN bt.typname ELSE t.typname END "
@@ -345,6 +408,7 @@ class PostgresReader:
         out: dict[str, dict[str, str]] = {}
         for rel, col, typ in rows:
             out.setdefault(str(rel), {})[str(col)] = str(typ)
+        self._catalog = out
         return out
 
     def _missing(self, t: Table) -> ValidationIssue:
@@ -389,6 +453,11 @@ class PostgresReader:
         raw = quote(f"raw_{src.table}")
         con.execute(f"CREATE VIEW {raw} AS SELECT *, {literal(src.label)} AS _file FROM {stored}")
         return []
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """The YAML parser's complaint, on one line."""
+    return " ".join(str(getattr(exc, "problem", None) or exc).split())[:80]
 
 
 def _zoned_columns(t: Table, src: DatabaseSource) -> list[ValidationIssue]:

@@ -272,7 +272,7 @@ def load_dataset(
         con.execute(f"SET threads = {int(threads)}")
     try:
         sources, issues = db.sources() if db else find_sources(root)
-        meta = db.meta if db else read_meta(Path(root))
+        meta = db.read_meta() if db else read_meta(Path(root))
         for src in sources.values():
             issues.extend(db.attach(con, src) if db else attach_raw(con, src))
         usable = {
