@@ -286,6 +286,14 @@ def test_unreadable_database_exits_4_without_the_password(cluster, bank_db, what
     assert wrong not in str(info.value) and cluster.password not in str(info.value)
 
 
+def test_without_dataset_meta_a_database_is_named_by_its_url_less_the_password(cluster, db_copy):
+    cluster.execute(db_copy, "DROP TABLE dataset_meta")
+    url = cluster.url(db_copy)
+    with load_dataset(url) as ds:
+        assert ds.meta == {}  # no periods, no holidays: a folder without dataset.yaml
+        assert str(ds.root) == redact(url) and cluster.password not in repr(ds)
+
+
 def test_unreadable_dataset_meta_exits_4(cluster, db_copy, capsys):
     cluster.execute(db_copy, "UPDATE dataset_meta SET value = '[2026-10-01, ' WHERE key = 'holidays'")
     with pytest.raises(UnreadableInputError) as info:

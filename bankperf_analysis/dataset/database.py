@@ -258,8 +258,8 @@ class PostgresReader:
         One row per top-level key of ``dataset.yaml`` (columns ``key`` and ``value``, text),
         the value written in YAML as in the file: ``first_period`` / ``2025Q1``,
         ``holidays`` / ``[2026-10-01, 2026-10-02]``. Without the table, the dataset has no
-        periods and no holidays, as a folder without ``dataset.yaml``. The name defaults to
-        the URL without its password.
+        periods and no holidays, as a folder without ``dataset.yaml`` (and no name: a
+        report then names the dataset by its URL without the password, ``Dataset.root``).
 
         Raises
         ------
@@ -267,7 +267,7 @@ class PostgresReader:
             The table lacks a ``key`` or ``value`` column, repeats a key, or holds a value
             that is not YAML; each problem named by key.
         """
-        meta: dict[str, Any] = {"name": self.display}
+        meta: dict[str, Any] = {}
         columns = self._columns().get(META_TABLE)
         if columns is None:
             return meta

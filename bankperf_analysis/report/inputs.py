@@ -72,7 +72,7 @@ def prepare_batch(
     own = ds is None
     ds = ds or load_dataset(data_dir)
     try:
-        frames, meta = _compute_inputs(ds, q, scheme, str(data_dir))
+        frames, meta = _compute_inputs(ds, q, scheme, str(ds.root))  # a database: its URL less the password
     finally:
         if own:
             ds.close()
