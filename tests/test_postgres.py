@@ -327,13 +327,13 @@ def test_the_report_batch_hands_on_the_url_without_its_password(monkeypatch):
     def batch(data, quarter):
         seen.update(data=data, quarter=quarter, env=os.environ["PGPASSWORD"])
 
-    batch("postgresql://analyst:s3cret@db:5432/bank?schema=hr", "2026Q4")
-    assert seen == {
-        "data": "postgresql://analyst@db:5432/bank?schema=hr",
-        "quarter": "2026Q4",
-        "env": "s3cret",
-    }
-    assert os.environ["PGPASSWORD"] == "before"
+    url = "postgresql://analyst:s3cret@db:5432/bank?schema=hr"
+    for args, kwargs in (((url,), {}), ((), {"data": url})):  # positional, or by keyword
+        seen.clear()
+        batch(*args, quarter="2026Q4", **kwargs)
+        assert seen == {"data": redact(url), "quarter": "2026Q4", "env": "s3cret"}
+        assert redact(url) == "postgresql://analyst@db:5432/bank?schema=hr"
+        assert os.environ["PGPASSWORD"] == "before"
     with password_in_environment("data/demo") as same:
         assert same == "data/demo"
 

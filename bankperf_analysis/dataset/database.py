@@ -51,11 +51,12 @@ or three times (branches list, shared inputs, annual summary).
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import duckdb
@@ -156,18 +157,22 @@ def password_in_environment(data: Any) -> Iterator[Any]:
             os.environ["PGPASSWORD"] = before
 
 
-def password_via_environment(func: Callable[Concatenate[Any, _P], _R]) -> Callable[Concatenate[Any, _P], _R]:
-    """Decorator: call ``func(data, ...)`` inside :func:`password_in_environment` of ``data``.
+def password_via_environment(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Decorator: call ``func`` inside :func:`password_in_environment` of its first argument.
 
     For functions that hand their dataset on to other processes (the report batch): they
-    receive the URL without its password, and the processes they start inherit it in
-    ``PGPASSWORD``.
+    receive the URL without its password (however the argument is passed), and the
+    processes they start inherit it in ``PGPASSWORD``.
     """
+    signature = inspect.signature(func)
+    first = next(iter(signature.parameters))
 
     @functools.wraps(func)
-    def wrapper(data: Any, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with password_in_environment(data) as public:
-            return func(public, *args, **kwargs)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        bound = signature.bind(*args, **kwargs)
+        with password_in_environment(bound.arguments[first]) as public:
+            bound.arguments[first] = public
+            return func(*bound.args, **bound.kwargs)
 
     return wrapper
 
