@@ -70,7 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _refused(err: DataValidationError, data: str) -> int:
     """Print every problem of a refused input as a table; the exit code says which kind."""
     from bankperf_analysis.cli.validate import issues_table
+    from bankperf_analysis.dataset.database import redact
 
+    data = redact(data)  # a database URL is shown without its password
     unreadable = isinstance(err, UnreadableInputError)
     head = "UNREADABLE" if unreadable else "INVALID"
     print(f"{head}: {data}: {err.n_total} problem(s) found\n", file=sys.stderr)

@@ -43,7 +43,8 @@ import pandas as pd
 from bankperf_analysis.dataset._issues import raise_issues, unreadable
 from bankperf_analysis.dataset._sql import quote, raw_types, typed_expr
 from bankperf_analysis.dataset.checks import Collector, period_window, validate_table
-from bankperf_analysis.dataset.meta import declared_encodings, load_meta, meta_text
+from bankperf_analysis.dataset.database import PostgresReader, is_database_url
+from bankperf_analysis.dataset.meta import check_meta, declared_encodings, load_meta, meta_text
 from bankperf_analysis.dataset.schema import CONTRACT, Table
 from bankperf_analysis.dataset.sources import (
     TableSource,
@@ -120,7 +121,7 @@ class Dataset:
     """
 
     con: duckdb.DuckDBPyConnection
-    root: Path
+    root: Path | str  # a folder or file, or a database URL without its password
     sources: dict[str, TableSource]
     meta: dict = field(default_factory=dict)
 
@@ -287,7 +288,9 @@ def load_dataset(
     Parameters
     ----------
     path : str or Path
-        A data folder (one Parquet/CSV/Excel file per table) or a DuckDB database file.
+        A data folder (one Parquet/CSV/Excel file per table), a DuckDB database file, or a
+        PostgreSQL URL ``postgresql://user@host:port/dbname[?schema=NAME]``
+        (:mod:`~bankperf_analysis.dataset.database`).
     periods : (str, str), optional
         First and last reporting period, e.g. ``("2025Q1", "2026Q4")``; dated rows
         outside are errors. Defaults to ``first_period``/``last_period`` in the folder's
@@ -312,16 +315,14 @@ def load_dataset(
         valid YAML or has a wrong structure. Every problem is listed, those of the readable
         tables as well.
     """
-    root = Path(path)
-    sources, issues = find_sources(root)
-    meta, meta_issues = load_meta(root)
-    sources, enc_issues = declare_encodings(sources, declared_encodings(meta), meta.get("encodings", {}))
-    issues = [*meta_issues, *issues, *enc_issues]
+    db = PostgresReader(str(path)) if is_database_url(path) else None
+    root: Path | str = db.display if db else Path(path)
     con = duckdb.connect(":memory:")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     try:
-        usable = _read_sources(con, sources, issues)
+        sources, meta, issues = _discover(root, db)
+        usable = _read_sources(con, sources, issues, db)
         collector = Collector()
         window = period_window(meta, periods) if validate else None
         ok: dict[str, TableSource] = {}
@@ -341,10 +342,28 @@ def load_dataset(
     except BaseException:
         con.close()
         raise
+    finally:
+        if db:
+            db.close()
+
+
+def _discover(
+    root: Path | str, db: PostgresReader | None
+) -> tuple[dict[str, TableSource], dict, list[ValidationIssue]]:
+    """The sources of every table, the checked ``dataset.yaml`` (or ``dataset_meta``), the issues met."""
+    if db is not None:
+        sources, issues = db.sources()
+        meta, meta_issues = check_meta(db.read_meta(), f"{db.database}.{db.schema}.dataset_meta")
+        return sources, meta, [*meta_issues, *issues]
+    folder = Path(root)
+    sources, issues = find_sources(folder)
+    meta, meta_issues = load_meta(folder)
+    sources, enc_issues = declare_encodings(sources, declared_encodings(meta), meta.get("encodings", {}))
+    return sources, meta, [*meta_issues, *issues, *enc_issues]
 
 
 def _read_sources(
-    con, sources: dict[str, TableSource], issues: list[ValidationIssue]
+    con, sources: dict[str, TableSource], issues: list[ValidationIssue], db: PostgresReader | None = None
 ) -> dict[str, TableSource]:
     """Read every source into ``raw_<table>``; the usable ones, with their encodings (issues appended)."""
     usable: dict[str, TableSource] = {}
@@ -352,7 +371,7 @@ def _read_sources(
         # A table given twice (or otherwise refused as a whole) is not read or checked further.
         if any(i.table == name and i.row is None and i.column == "" for i in issues):
             continue
-        read, problems = read_source(con, src)
+        read, problems = (src, db.attach(con, src)) if db is not None else read_source(con, src)
         issues.extend(problems)
         if not problems:
             usable[name] = read
@@ -394,6 +413,8 @@ def _create_final(con, t: Table, src: TableSource) -> None:
     typed = ", ".join(f"{typed_expr(c, quote(c.name), types[c.name])} AS {quote(c.name)}" for c in t.columns)
     if src.kind in ("csv", "xlsx"):
         con.execute(f"CREATE TABLE {name} AS SELECT {typed} FROM {raw}")
+    elif src.kind == "postgres":  # a view over the rows streamed in (database.py)
+        con.execute(f"CREATE VIEW {name} AS SELECT {typed} FROM {raw}")
     elif src.kind == "parquet":
         con.execute(f"CREATE VIEW {name} AS SELECT {typed} FROM read_parquet({parquet_files(src)})")
     else:

@@ -72,7 +72,7 @@ def prepare_batch(
     own = ds is None
     ds = ds or load_dataset(data_dir)
     try:
-        frames, meta = _compute_inputs(ds, q, scheme, str(data_dir))
+        frames, meta = _compute_inputs(ds, q, scheme, str(ds.root))  # a database: its URL less the password
     finally:
         if own:
             ds.close()
@@ -322,9 +322,17 @@ def _made_by(folder: Path, expected: dict[str, str]) -> bool:
     return all(m.get(k) == v for k, v in expected.items())
 
 
-def resolve_data_dir(data_dir: str = "") -> Path:
-    """The dataset a notebook reads: ``data_dir``, else ``$BANKPERF_DATA``, else ``data/demo``."""
-    data = Path(data_dir or os.environ.get("BANKPERF_DATA", "") or _repo_root() / "data" / "demo")
+def resolve_data_dir(data_dir: str = "") -> Path | str:
+    """The dataset a notebook reads: ``data_dir``, else ``$BANKPERF_DATA``, else ``data/demo``.
+
+    A folder or file must exist; a database URL (``postgresql://...``) is returned as it is.
+    """
+    from bankperf_analysis.dataset.database import is_database_url
+
+    given = data_dir or os.environ.get("BANKPERF_DATA", "")
+    if is_database_url(given):
+        return given
+    data = Path(given or _repo_root() / "data" / "demo")
     if not data.exists():
         raise ParamsError(
             f"The 'data_dir' parameter must name a dataset. Got {str(data)!r}, which "

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bankperf_analysis._resources import notebook_path as _notebook
+from bankperf_analysis.dataset.database import is_database_url, password_via_environment
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.periods import Period
 from bankperf_analysis.runner.items import ReportItem, RunResult
@@ -22,6 +23,7 @@ from bankperf_analysis.runner.run import run_reports
 __all__ = ["build_reports"]
 
 
+@password_via_environment  # a database password reaches kernels in PGPASSWORD, not in parameters
 def build_reports(
     data: str | Path,
     quarter: str,
@@ -48,7 +50,7 @@ def build_reports(
 
     q = str(Period.parse(quarter))
     # Kernels run in their own working directory: every path they receive is absolute.
-    data = Path(data).resolve()
+    data = data if is_database_url(data) else Path(data).resolve()
     out = Path(out).resolve()
     scheme = load_scheme(scheme_path) if scheme_path else load_scheme()
     fingerprint, names = _dataset_branches(data)
@@ -91,7 +93,7 @@ def build_reports(
     return _merge(runs)
 
 
-def _dataset_branches(data: Path) -> tuple[str, dict[str, str]]:
+def _dataset_branches(data: Path | str) -> tuple[str, dict[str, str]]:
     """The dataset's fingerprint and its branches (id -> name), without a full validation."""
     from bankperf_analysis.dataset.load import load_dataset
 
@@ -113,7 +115,7 @@ def _chosen_branches(branches: Sequence[str] | None, names: Mapping[str, str]) -
     return chosen
 
 
-def _prepare_once(data: Path, q: str, scheme_path: str | Path | None):
+def _prepare_once(data: Path | str, q: str, scheme_path: str | Path | None):
     """The runner's ``prepare`` hook: the shared inputs, computed once per batch."""
     from bankperf_analysis.report.inputs import prepare_batch
 
