@@ -90,7 +90,7 @@ class Missing:
 
         Examples
         --------
-        >>> Missing().gap_block({"key": "missing_survey_quarter", "quarter": "2024Q4"}).html[-40:]
+        >>> Missing().gap_block({"key": "missing_survey_quarter", "quarter": "2024Q4"}).html[-44:]
         'Not available: no survey data in 2024Q4.</p>'
         """
         if not gap:
@@ -134,7 +134,7 @@ class Missing:
         --------
         >>> Missing().data_quality_section().html
         ''
-        >>> Missing({"roster": "empty"}).data_quality_section().html[:52]
+        >>> Missing({"roster": "empty"}).data_quality_section().html[:53]
         '<h2 id="data-quality">Notes and data quality</h2><ul>'
         """
         if not self.tables:
