@@ -124,7 +124,7 @@ class Rendered:
     headlines: dict[str, dict]
     inputs: ReportInputs
     annual: AnnualReport
-    trend_panels: dict[str, str]  # trend KPI -> text drawn on its panel
+    trend_panels: dict[str, tuple[str, int]]  # trend KPI -> text drawn on its panel, y ticks
 
 
 def _render(bank: Path, shared: Path, lang: str) -> Rendered:
@@ -143,7 +143,10 @@ def _render(bank: Path, shared: Path, lang: str) -> Rendered:
         for section in names
     }
     fig = reports["branch"][0].trends_figure()
-    panels = {kpi: " ".join(x.get_text() for x in ax.texts) for ax, kpi in zip(fig.axes, TREND_KPIS)}
+    panels = {
+        kpi: (" ".join(x.get_text() for x in ax.texts), len(ax.get_yticks()))
+        for ax, kpi in zip(fig.axes, TREND_KPIS)
+    }
     reports["overview"][0].funnel_figure()
     headlines = {name: report.headline() for name, (report, _) in reports.items()}
     return Rendered(sections, headlines, ReportInputs.load(shared), reports["annual"][0], panels)
@@ -179,10 +182,11 @@ def test_reports_say_not_available_without_an_optional_table(bank_copy, tmp_path
         else:
             assert all(t("not_available_short", lang) not in x for x in tile), kpi
 
-    # trends: the panel of an unavailable KPI and the note under the figure say why
+    # trends: the panel of an unavailable KPI (with no scale) and the note under the figure say why
     for kpi in TREND_KPIS:
         unavailable = kpi in _kpis_of(table)
-        assert (why in r.trend_panels[kpi]) == unavailable, kpi
+        text, n_ticks = r.trend_panels[kpi]
+        assert (why in text) == unavailable and (n_ticks == 0) == unavailable, kpi
         assert (kpi_label(kpi, lang) in r.sections["branch.trends_note"]) == unavailable, kpi
 
     # staff tables: scored KPIs of the table are "not available" for everyone, and said so

@@ -184,7 +184,8 @@ class BranchReport:
         )
         for ax, kpi in zip(fig.axes, TREND_KPIS, strict=False):
             why = self.missing.kpi_reason(kpi)
-            if why is not None:  # an empty panel says why
+            if why is not None:  # an empty panel says why, with no scale to read a number from
+                ax.set_yticks([])
                 ax.text(
                     0.5,
                     0.5,
