@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -128,8 +129,17 @@ class Rendered:
 
 
 def _render(bank: Path, shared: Path, lang: str) -> Rendered:
-    """Prepare the batch inputs and render every section of the three reports in-process."""
-    use_report_style(lang)  # as the notebooks do (the Chinese font)
+    """Prepare the batch inputs and render every section of the three reports in-process.
+
+    The figure style is applied as the notebooks do (the Chinese font), within an
+    ``rc_context`` so that later tests get matplotlib's settings back.
+    """
+    with matplotlib.rc_context():
+        use_report_style(lang)
+        return _render_sections(bank, shared, lang)
+
+
+def _render_sections(bank: Path, shared: Path, lang: str) -> Rendered:
     prepare_batch(bank, QUARTER, shared)
     branch = sorted(pd.read_parquet(bank / "branches.parquet").branch_id)[0]
     reports = {
