@@ -276,9 +276,48 @@ _REPORT: dict[str, tuple[str, str]] = {
     "dq_ok": ("Every KPI had enough data.", "所有指标数据充足。"),
 }
 
+# Optional tables that are absent or empty (bankperf_analysis.report): why a section or KPI
+# is not available. ``missing_<table>`` names what is missing, for every optional table.
+_MISSING: dict[str, tuple[str, str]] = {
+    "not_available": ("Not available: {reason}.", "不可用：{reason}。"),
+    "not_available_short": ("not available", "不可用"),
+    "missing_contacts": ("no contact data", "无客户接触（来电/柜台/在线）数据"),
+    "missing_surveys": ("no survey data", "无满意度调查数据"),
+    "missing_complaints": ("no complaints data", "无投诉数据"),
+    "missing_sales": ("no sales data", "无销售数据"),
+    "missing_teller_transactions": ("no teller transaction data", "无柜员业务数据"),
+    "missing_inspections": ("no inspection data", "无检查（着装/仪态）数据"),
+    "missing_training": ("no training data", "无培训数据"),
+    "missing_mystery_shopper": ("no mystery-shopper or video check data", "无神秘人或视频检查数据"),
+    "missing_reviews_360": ("no 360-degree review data", "无 360 度评价数据"),
+    "missing_qualitative_ratings": ("no qualitative rating data", "无定性评价数据"),
+    "missing_new_customers": ("no new-customer data", "无新客户拓展数据"),
+    "missing_risk_incidents": ("no risk-incident data", "无业务风险事件数据"),
+    "missing_customer_churn": ("no customer-churn data", "无客户流失数据"),
+    "missing_roster": ("no roster data", "无排班数据"),
+    "missing_survey_quarter": ("no survey data in {quarter}", "{quarter} 无满意度调查数据"),
+    "dq_table_absent": (
+        "Table '{table}' was not provided ({reason}); not available: {kpis}.",
+        "未提供数据表“{table}”（{reason}）：以下指标不可用：{kpis}。",
+    ),
+    "dq_table_empty": (
+        "Table '{table}' was provided empty, without rows ({reason}); not available: {kpis}.",
+        "数据表“{table}”为空、无数据行（{reason}）：以下指标不可用：{kpis}。",
+    ),
+    "note_not_scored_unavailable": (
+        "Not scored for anyone, not available: {kpis}.",
+        "以下指标不可用，所有员工均未就其评分：{kpis}。",
+    ),
+    "note_heatmap_no_roster": (
+        "Required staff on shift for the 95 %-in-30-s service level, average per weekday and hour; "
+        "rostered staff are not compared (no roster data).",
+        "按星期与小时平均的达到 95%/30 秒服务水平所需在岗人数；未与排班比较（无排班数据）。",
+    ),
+}
+
 LABELS: dict[str, dict[str, str]] = {
     key: {"en": en, "zh": zh}
-    for table in (_KPIS, _ROLES, _UNITS, _WORDS, _REPORT)
+    for table in (_KPIS, _ROLES, _UNITS, _WORDS, _REPORT, _MISSING)
     for key, (en, zh) in table.items()
 }
 KPI_KEYS: tuple[str, ...] = tuple(_KPIS)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from bankperf_analysis.metrics.catalogue import KPI_CATALOGUE, LEVELS, KpiDef
-from bankperf_analysis.metrics.compute import compute_kpis, kpi_availability, kpi_table
+from bankperf_analysis.metrics.compute import (
+    compute_kpis,
+    kpi_availability,
+    kpi_table,
+    unavailable_kpis,
+    unavailable_tables,
+)
 from bankperf_analysis.metrics.options import MetricOptions
 
 __all__ = [
@@ -13,5 +19,7 @@ __all__ = [
     "compute_kpis",
     "kpi_availability",
     "kpi_table",
+    "unavailable_kpis",
+    "unavailable_tables",
     "LEVELS",
 ]

@@ -41,6 +41,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from bankperf_analysis.dataset.load import Dataset
+from bankperf_analysis.dataset.schema import CONTRACT
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.metrics._base_sql import base_queries, staff_months_sql
 from bankperf_analysis.metrics._grouping import (
@@ -56,7 +57,7 @@ from bankperf_analysis.metrics.catalogue import KPI_CATALOGUE, LEVELS, PERIOD_TY
 from bankperf_analysis.metrics.options import MetricOptions
 from bankperf_analysis.periods import Period
 
-__all__ = ["compute_kpis", "kpi_availability", "kpi_table"]
+__all__ = ["compute_kpis", "kpi_availability", "kpi_table", "unavailable_tables", "unavailable_kpis"]
 
 
 def compute_kpis(
@@ -260,26 +261,70 @@ def _arrow_string_dtype(arrow_type):
     return None
 
 
+def unavailable_tables(ds: Dataset) -> dict[str, str]:
+    """The contract tables the dataset cannot feed a KPI from, and why: ``"absent"`` or ``"empty"``.
+
+    A table is unavailable when the dataset does not provide it (``"absent"``) or provides
+    it without a single row (``"empty"``, e.g. a CSV file with only its header). Either
+    way no KPI of that table can be computed: it is reported as not available, never as
+    zero. Tables are listed in contract order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from bankperf_analysis.dataset.demo import make_demo_bank
+    >>> from bankperf_analysis.dataset.load import load_dataset
+    >>> folder = Path(tempfile.mkdtemp()); _ = make_demo_bank(folder, scale="tiny", seed=1)
+    >>> (folder / "surveys.parquet").unlink()
+    >>> with load_dataset(folder) as ds:
+    ...     unavailable_tables(ds)
+    {'surveys': 'absent'}
+    """
+    out: dict[str, str] = {}
+    for name in CONTRACT:
+        if not ds.has(name):
+            out[name] = "absent"
+        elif ds.con.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() is None:  # contract names: plain
+            out[name] = "empty"
+    return out
+
+
 def kpi_availability(ds: Dataset) -> pd.DataFrame:
     """Which KPIs the dataset can compute, and why not when it cannot.
+
+    A KPI is not available when its table is absent or empty
+    (:func:`unavailable_tables`).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``kpi, table, available, reason``.
     """
+    missing = unavailable_tables(ds)
+    reasons = {"absent": "table '{}' not provided", "empty": "table '{}' is empty (no rows)"}
     rows = []
     for k in KPI_CATALOGUE.values():
-        ok = ds.has(k.table)
+        why = missing.get(k.table)
         rows.append(
             {
                 "kpi": k.name,
                 "table": k.table,
-                "available": ok,
-                "reason": "" if ok else f"table '{k.table}' not provided",
+                "available": why is None,
+                "reason": "" if why is None else reasons[why].format(k.table),
             }
         )
     return pd.DataFrame(rows)
+
+
+def unavailable_kpis(ds: Dataset) -> list[str]:
+    """The KPIs the dataset cannot compute (their table is absent or empty), in catalogue order.
+
+    Pass them to the scorecards (``unavailable=``) so that a KPI without data is
+    "not available", never an event count filled with zero.
+    """
+    missing = unavailable_tables(ds)
+    return [k.name for k in KPI_CATALOGUE.values() if k.table in missing]
 
 
 def kpi_table(kpis: pd.DataFrame, *, level: str, period: str, entity_id: str | None = None) -> pd.DataFrame:

@@ -1,4 +1,9 @@
-"""The annual summary report: four quarters -> annual grades, total bonus, promotion candidates."""
+"""The annual summary report: four quarters -> annual grades, total bonus, promotion candidates.
+
+It uses the run's scheme (``scheme_path``, as the branch and overview reports do). A KPI
+whose table is absent or empty is not available, never scored as zero; what the branch
+checks decide (pay cuts, excellent branches) is "not available" without check data.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ import pandas as pd
 
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, role_label, t
+from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.periods import Period
 from bankperf_analysis.report.html import HtmlBlock, _e, data_table, facts_table, section_heading
+from bankperf_analysis.report.missing import Missing
 
 __all__ = ["AnnualReport"]
 
@@ -26,13 +33,25 @@ class AnnualReport:
         The year, e.g. ``"2026"``.
     lang : {"en", "zh"}
     scheme_path : str or Path, optional
+        The scheme YAML of the run (default, or ``""``: the packaged scheme). Its
+        targets, weights, bands and money decide the grades and bonuses summarised.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from bankperf_analysis.dataset.demo import make_demo_bank
+    >>> folder = tempfile.mkdtemp(); _ = make_demo_bank(folder, scale="tiny", seed=1)
+    >>> annual = AnnualReport(folder, "2026")
+    >>> annual.headline()["total_bonus"] == int(annual.summary.total_bonus_yuan)
+    True
     """
 
     def __init__(
         self, data_dir: str | Path, year: str, lang: str = "en", scheme_path: str | Path | None = None
     ):
         from bankperf_analysis.dataset.load import load_dataset
-        from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis
+        from bankperf_analysis.dataset.schema import CONTRACT
+        from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis, unavailable_tables
         from bankperf_analysis.scheme import load_scheme
         from bankperf_analysis.scorecard import annual_summary
 
@@ -45,6 +64,8 @@ class AnnualReport:
         self.year = str(y)
         scheme = load_scheme(scheme_path) if scheme_path else load_scheme()
         with load_dataset(data_dir) as ds:
+            missing = {k: v for k, v in unavailable_tables(ds).items() if not CONTRACT[k].required}
+            self.missing = Missing(missing, self.lang)
             kpis = compute_kpis(
                 ds,
                 period=self.year,
@@ -52,10 +73,26 @@ class AnnualReport:
                 period_types=("quarter", "year"),
             )
             self.summary = annual_summary(
-                kpis, scheme, self.year, ds.table("staff"), branches=ds.table("branches")
+                kpis,
+                scheme,
+                self.year,
+                ds.table("staff"),
+                branches=ds.table("branches"),
+                unavailable=[k for k in KPI_CATALOGUE if self.missing.kpi_table(k)],
             )
             self.fingerprint = ds.fingerprint
         self.params_hash = scheme.params_hash()
+        self._check_kpis = [c.kpi for c in scheme.branch_checks]
+        rules = scheme.rules_frame()
+        self._staff_kpis = list(
+            dict.fromkeys(rules.loc[rules["scored"] & (rules["role"] != "__branch__"), "kpi"])
+        )
+
+    def _checks_missing(self) -> HtmlBlock | None:
+        """Why there are no branch-check results at all (None when some check has data)."""
+        if not self.missing.all_missing(self._check_kpis):
+            return None
+        return self.missing.block_for_kpis(*self._check_kpis)
 
     def title(self) -> HtmlBlock:
         """The report title with the year."""
@@ -68,13 +105,15 @@ class AnnualReport:
     def totals(self) -> HtmlBlock:
         """Total bonus, promotion candidates, excellent branches and pay cuts of the year."""
         s = self.summary
+        no_checks = self._checks_missing()
+        na = t("not_available_short", self.lang)
         rows = [
             (t("total_bonus", self.lang), f"{s.total_bonus_yuan:,.0f} {t('unit_yuan', self.lang)}"),
             (t("promotion_candidate", self.lang), f"{s.n_promotion_candidates}"),
-            (t("excellent_branch", self.lang), f"{s.n_excellent_branches}"),
-            (t("action_cut", self.lang), f"{s.n_pay_cuts}"),
+            (t("excellent_branch", self.lang), na if no_checks else f"{s.n_excellent_branches}"),
+            (t("action_cut", self.lang), na if no_checks else f"{s.n_pay_cuts}"),
         ]
-        return HtmlBlock(facts_table(rows))
+        return HtmlBlock(facts_table(rows) + (no_checks.html if no_checks else ""))
 
     def staff_table(self) -> HtmlBlock:
         """Every person: quarterly grades, annual composite and grade, bonus, promotion."""
@@ -104,16 +143,32 @@ class AnnualReport:
                 f"<td>{'' if pd.isna(comp) else f'{comp:.1f}'}</td><td>{_e(grade)}</td>"
                 f"<td>{float(p.get('total_bonus_yuan', 0) or 0):,.0f}</td><td>{promo}</td></tr>"
             )
-        return HtmlBlock(data_table(head, rows))
+        labels = self.missing.unavailable_labels(self._staff_kpis)
+        note = (
+            f"<p style='font-size:0.8em'>{_e(t('note_not_scored_unavailable', self.lang, kpis=labels))}</p>"
+            if labels
+            else ""
+        )
+        return HtmlBlock(data_table(head, rows) + note)
 
     def branch_table(self) -> HtmlBlock:
         """Branches: annual mystery-shopper mean, rank, excellent-branch status."""
-        b = self.summary.branches
+        no_checks = self._checks_missing()
+        if no_checks is not None:  # every column comes from the checks
+            return no_checks
+        b = self.summary.branches.copy()
+        for c in b.columns:  # a missing rank or flag shows as "–", never "<NA>"
+            if isinstance(b[c].dtype, pd.api.extensions.ExtensionDtype) and b[c].isna().any():
+                b[c] = b[c].astype(object).where(b[c].notna(), "–")
         return HtmlBlock(
             b.to_html(
                 index=False, escape=True, na_rep="–", classes="dataframe", float_format=lambda x: f"{x:.2f}"
             )
         )
+
+    def data_quality(self) -> HtmlBlock:
+        """The optional tables not provided (or empty) and what they leave out; empty when none."""
+        return self.missing.data_quality_section()
 
     def headline(self) -> dict[str, Any]:
         """Headline numbers of the year for the index page."""
@@ -121,5 +176,5 @@ class AnnualReport:
         return {
             "total_bonus": int(s.total_bonus_yuan),
             "promotion_candidate": int(s.n_promotion_candidates),
-            "excellent_branch": int(s.n_excellent_branches),
+            "excellent_branch": None if self._checks_missing() else int(s.n_excellent_branches),
         }

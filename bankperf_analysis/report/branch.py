@@ -1,7 +1,9 @@
 """The branch quarter report: the sections of one branch's report, read from the shared inputs.
 
 Sections: KPI tiles with traffic lights, trends, the satisfaction verdict, the staff
-table, the branch checks, complaints, staffing, and a data-quality note. Every name
+table, the branch checks, complaints, staffing, and a data-quality note. A section whose
+data come from an optional table that is absent or empty says "Not available: no survey
+data." (:mod:`bankperf_analysis.report.missing`), never a zero. Every name
 coming from the data is HTML-escaped; every label goes through
 :mod:`bankperf_analysis.i18n`, so ``lang="zh"`` gives a Chinese report throughout.
 """
@@ -29,6 +31,7 @@ from bankperf_analysis.report.html import (
     section_heading,
 )
 from bankperf_analysis.report.inputs import ReportInputs
+from bankperf_analysis.report.missing import Missing
 
 __all__ = ["BranchReport", "TILE_KPIS", "TREND_KPIS"]
 
@@ -91,6 +94,7 @@ class BranchReport:
             )
         self.branch = row.iloc[0]
         self.quarter = self.inputs.quarter
+        self.missing = Missing.from_meta(self.inputs.meta, self.lang)
 
     # -- helpers -----------------------------------------------------------------------
     @cached_property
@@ -127,6 +131,10 @@ class BranchReport:
         """Headline KPIs against the branch targets, with traffic-light status."""
         tiles = []
         for kpi in TILE_KPIS:
+            why = self.missing.kpi_reason(kpi)
+            if why is not None:  # its table is absent or empty: say so, never "0 %"
+                tiles.append(_tile(kpi, "none", t("not_available_short", self.lang), why, "", self.lang))
+                continue
             v, n = self._value(kpi)
             if v is None:
                 continue
@@ -141,15 +149,8 @@ class BranchReport:
                 sign = "≥" if KPI_CATALOGUE[kpi].direction == "higher" else "≤"
                 note = f"{t('label_target', self.lang)} {sign} {format_value(kpi, target, self.lang)}"
             bank_txt = f"{t('label_bank', self.lang)}: {format_value(kpi, bank, self.lang)}"
-            tiles.append(
-                f'<div class="tile" style="border-left:6px solid {STATUS_COLORS[status]};'
-                f'padding:6px 10px;margin:4px;min-width:170px;flex:1 1 170px;background:#fafafa">'
-                f'<div style="font-size:0.85em;color:#4a5568">{_e(kpi_label(kpi, self.lang))}</div>'
-                f'<div style="font-size:1.6em;font-weight:600;color:{STATUS_COLORS[status]}">'
-                f"{_e(format_value(kpi, v, self.lang))}</div>"
-                f'<div style="font-size:0.8em;color:#4a5568">{_e(note)}</div>'
-                f'<div style="font-size:0.8em;color:#718096">{_e(bank_txt)} · n={n:,}</div></div>'
-            )
+            value = format_value(kpi, v, self.lang)
+            tiles.append(_tile(kpi, status, value, note, f"{_e(bank_txt)} · n={n:,}", self.lang))
         legend = " ".join(
             f'<span style="color:{STATUS_COLORS[s]}">■ {_e(t(k, self.lang))}</span>'
             for s, k in (
@@ -170,18 +171,47 @@ class BranchReport:
         from bankperf_analysis.plots.trends import kpi_trends
 
         k = self._kpis[(self._kpis.period_type == "quarter") & self._kpis.kpi.isin(TREND_KPIS)]
-        return kpi_trends(
+        fig = kpi_trends(
             k,
             self.inputs.meta.get("quarters", []),
             kpis=TREND_KPIS,
             units={kpi: KPI_CATALOGUE[kpi].unit for kpi in TREND_KPIS},
-            targets={kpi: self._target(kpi)[0] for kpi in TREND_KPIS},
+            targets={
+                kpi: None if self.missing.kpi_table(kpi) else self._target(kpi)[0] for kpi in TREND_KPIS
+            },
             entity_label=self.branch_id,
             lang=self.lang,
+        )
+        for ax, kpi in zip(fig.axes, TREND_KPIS, strict=False):
+            why = self.missing.kpi_reason(kpi)
+            if why is not None:  # an empty panel says why, with no scale to read a number from
+                ax.set_yticks([])
+                ax.text(
+                    0.5,
+                    0.5,
+                    t("not_available", self.lang, reason=why),
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    color=STATUS_COLORS["none"],
+                )
+        return fig
+
+    def trends_note(self) -> HtmlBlock:
+        """The trend KPIs that are not available and why (empty when every one is)."""
+        labels = self.missing.unavailable_labels(TREND_KPIS)
+        if not labels:
+            return HtmlBlock("")
+        return HtmlBlock(
+            f'<p class="not-available" style="color:{STATUS_COLORS["none"]}">'
+            f"{_e(t('not_available', self.lang, reason=labels))}</p>"
         )
 
     def satisfaction_change(self) -> HtmlBlock:
         """Satisfaction of this quarter vs the previous one, with a significance verdict."""
+        gap = self.missing.gap_block(self.inputs.meta.get("changes_missing"))
+        if gap is not None:  # no surveys, or none in one of the two quarters
+            return gap
         ch = self.inputs.frame("changes")
         row = ch[(ch.entity == self.branch_id)] if len(ch) else ch
         if row.empty:
@@ -275,12 +305,30 @@ class BranchReport:
         return HtmlBlock(
             data_table(head, rows)
             + f"<p>{_e(t('total_bonus', self.lang))}: {total:,.0f} {_e(t('unit_yuan', self.lang))}</p>"
+            + self._not_scored_note()
+        )
+
+    def _not_scored_note(self) -> str:
+        """The staff KPIs of this branch that nobody is scored on because they are not available."""
+        sk = self.inputs.frame("staff_kpis")
+        if sk.empty or "status" not in sk:
+            return ""
+        from bankperf_analysis.scorecard.rules import STATUS_NOT_AVAILABLE
+
+        sel = sk[(sk.branch_id == self.branch_id) & (sk.status == STATUS_NOT_AVAILABLE)]
+        labels = self.missing.unavailable_labels(dict.fromkeys(sel.kpi.astype(str)))
+        if not labels:
+            return ""
+        return (
+            f"<p style='font-size:0.8em'>{_e(t('note_not_scored_unavailable', self.lang, kpis=labels))}</p>"
         )
 
     def checks_table(self) -> HtmlBlock:
         """Mystery-shopper and video checks: score, rank, reward / pay cut / re-check."""
         ch = self.inputs.frame("branch_checks")
         ch = ch[ch.branch_id == self.branch_id]
+        if self.missing.all_missing(ch.kpi.astype(str)):  # no check data at all: no consequence either
+            return self.missing.block_for_kpis(*ch.kpi.astype(str)) or no_data(self.lang)
         head = [t(k, self.lang) for k in ("label_check", "label_score", "label_rank", "label_action")]
         rows = []
         for _, c in ch.iterrows():
@@ -310,6 +358,9 @@ class BranchReport:
 
     def complaints_table(self) -> HtmlBlock:
         """Complaints this quarter vs the previous quarter and the bank."""
+        blk = self.missing.block_for_kpis("complaint_count")
+        if blk is not None:
+            return blk
         kp = (
             "complaint_count",
             "complaint_closed_on_time_rate",
@@ -344,19 +395,24 @@ class BranchReport:
         from bankperf_analysis.plots.style import figure_png
         from bankperf_analysis.staffing.plan import plot_branch_staffing
 
+        if "contacts" in self.missing.tables:  # no demand: nothing to staff for
+            return self.missing.block("contacts")
         hm = self.inputs.frame("staffing_heatmap")
         if hm.empty or not (hm.branch_id == self.branch_id).any():
             return no_data(self.lang)
         fig = plot_branch_staffing(hm, self.branch_id, value="gap", lang=self.lang)
         png = base64.b64encode(figure_png(fig)).decode("ascii")
         plt.close(fig)
+        note = "note_heatmap_no_roster" if "roster" in self.missing.tables else "note_heatmap"
         return HtmlBlock(
             f'<img alt="staffing heatmap" src="data:image/png;base64,{png}">'
-            f"<p style='font-size:0.8em'>{_e(t('note_heatmap', self.lang))}</p>"
+            f"<p style='font-size:0.8em'>{_e(t(note, self.lang))}</p>"
         )
 
     def staffing_table(self) -> HtmlBlock:
         """Headcount per role (定编), minimum posts, cost vs benefit of the extra staff."""
+        if "contacts" in self.missing.tables:  # a plan without demand would show 0 FTE, 0 yuan
+            return self.missing.block("contacts")
         plan = self.inputs.frame("staffing_plan")
         if plan.empty:
             return no_data(self.lang)
@@ -405,10 +461,10 @@ class BranchReport:
         )
 
     def data_quality(self) -> HtmlBlock:
-        """KPIs not scored for lack of data, and KPIs the dataset cannot compute."""
+        """Tables not provided (or empty), KPIs not scored for lack of data, KPIs not computable."""
         sk = self.inputs.frame("staff_kpis")
         sk = sk[(sk.branch_id == self.branch_id)] if len(sk) else sk
-        items = []
+        items = self.missing.data_quality_items()
         if len(sk):
             ins = sk[sk.status == "insufficient data"].groupby("kpi").size()
             for kpi, cnt in ins.items():
@@ -418,7 +474,8 @@ class BranchReport:
         if v is not None and n < min_n:
             items.append(t("dq_branch_small", self.lang, n=n, m=min_n))
         for kpi in self.inputs.meta.get("unavailable", []):
-            items.append(t("dq_unavailable", self.lang, kpi=kpi_label(kpi, self.lang)))
+            if self.missing.kpi_table(kpi) is None:  # not already listed with its table
+                items.append(t("dq_unavailable", self.lang, kpi=kpi_label(kpi, self.lang)))
         if not items:
             items.append(t("dq_ok", self.lang))
         return HtmlBlock("<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>")
@@ -433,11 +490,25 @@ class BranchReport:
         ch = self.inputs.frame("changes")
         ch = ch[ch.entity == self.branch_id] if len(ch) else ch
         flag = None if ch.empty else str(ch.flag.iloc[0])
+        no_checks = self.missing.all_missing(checks.kpi.astype(str)) if len(checks) else False
         return {
             "satisfaction_rate": sat,
             "label_change": t(f"flag_{flag}", self.lang) if flag else None,
             "total_bonus": int(people.bonus_yuan.fillna(0).sum()) if len(people) else 0,
             "grade_excellent": int((people.grade == "excellent").sum()) if len(people) else 0,
-            "action_cut": int((checks.pay_cut != "none").sum()) if len(checks) else 0,
-            "action_recheck": int(checks.recheck.sum()) if len(checks) else 0,
+            "action_cut": None if no_checks else int((checks.pay_cut != "none").sum()) if len(checks) else 0,
+            "action_recheck": None if no_checks else int(checks.recheck.sum()) if len(checks) else 0,
         }
+
+
+def _tile(kpi: str, status: str, value: str, note: str, foot: str, lang: str) -> str:
+    """One KPI tile: label, value in the status colour, note, and a foot line (already escaped)."""
+    return (
+        f'<div class="tile" style="border-left:6px solid {STATUS_COLORS[status]};'
+        f'padding:6px 10px;margin:4px;min-width:170px;flex:1 1 170px;background:#fafafa">'
+        f'<div style="font-size:0.85em;color:#4a5568">{_e(kpi_label(kpi, lang))}</div>'
+        f'<div style="font-size:1.6em;font-weight:600;color:{STATUS_COLORS[status]}">'
+        f"{_e(value)}</div>"
+        f'<div style="font-size:0.8em;color:#4a5568">{_e(note)}</div>'
+        f'<div style="font-size:0.8em;color:#718096">{foot}</div></div>'
+    )

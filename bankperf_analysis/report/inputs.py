@@ -87,13 +87,22 @@ def _load_scheme(scheme_path: str | Path | None):
 
 
 def _compute_inputs(ds, q: Period, scheme, data_name: str) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Every shared frame (by file stem) and the batch's ``meta.json`` content."""
+    """Every shared frame (by file stem) and the batch's ``meta.json`` content.
+
+    What needs a table that is absent or empty is not computed (the satisfaction
+    changes and league without surveys, the staffing plans without contacts): the
+    report sections then say it is not available, by the ``meta.json`` keys
+    ``missing_tables``, ``changes_missing`` and ``league_missing``.
+    """
     from bankperf_analysis.scorecard.quarter import quarter_scorecards
 
     quarters = _trend_quarters(ds, q)
     kpis = _kpi_history(ds, quarters, scheme)
     qkpis = kpis[kpis.period.isin(_quarter_and_months(q))]
     _, staff_card, branch_card = quarter_scorecards(ds, str(q), scheme, kpis=qkpis)
+    meta = _meta(ds, q, scheme, data_name, quarters)
+    meta["changes_missing"] = _survey_gap(kpis, [q.previous(), q], meta["missing_tables"])
+    meta["league_missing"] = _survey_gap(kpis, [q], meta["missing_tables"])
     frames = {
         "kpis": kpis,
         "staff_scores": staff_card.people,
@@ -102,14 +111,16 @@ def _compute_inputs(ds, q: Period, scheme, data_name: str) -> tuple[dict[str, pd
         "branch_scores": branch_card.branches,
         "branch_checks": branch_card.checks,
         "branch_kpis": branch_card.kpis,
-        "changes": _satisfaction_changes(ds, kpis, q),
-        "league": _league(kpis, q),
         "branches": ds.table("branches"),
         "staff": ds.table("staff"),
     }
-    meta = _meta(ds, q, scheme, data_name, quarters)
-    for name, df in _staffing_inputs(ds, q, scheme).items():
-        frames[f"staffing_{name}"] = df
+    if meta["changes_missing"] is None:
+        frames["changes"] = _satisfaction_changes(ds, kpis, q)
+    if meta["league_missing"] is None:
+        frames["league"] = _league(kpis, q)
+    if "contacts" not in meta["missing_tables"]:  # no contacts, no demand: no staffing plan
+        for name, df in _staffing_inputs(ds, q, scheme).items():
+            frames[f"staffing_{name}"] = df
     return frames, meta
 
 
@@ -142,7 +153,8 @@ def _quarter_and_months(q: Period) -> list[str]:
 
 def _meta(ds, q: Period, scheme, data_name: str, quarters: list[Period]) -> dict[str, Any]:
     """What made the inputs (data, scheme, code) and what the sections need besides frames."""
-    from bankperf_analysis.metrics.compute import kpi_availability
+    from bankperf_analysis.dataset.schema import CONTRACT
+    from bankperf_analysis.metrics.compute import kpi_availability, unavailable_tables
 
     return {
         "quarter": str(q),
@@ -155,6 +167,9 @@ def _meta(ds, q: Period, scheme, data_name: str, quarters: list[Period]) -> dict
         "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "quarters": [str(p) for p in quarters],
         "unavailable": kpi_availability(ds).query("not available").kpi.tolist(),
+        "missing_tables": {
+            name: how for name, how in unavailable_tables(ds).items() if not CONTRACT[name].required
+        },
         "min_n": {r.kpi: r.min_n for role in scheme.roles for r in role.kpis},
         "branch_targets": _report_targets(scheme),
     }
@@ -180,6 +195,23 @@ def _report_targets(scheme) -> dict[str, dict]:
     for r in scheme.branch.kpis:
         out[r.kpi] = {"target": r.target, "direction": r.direction, "min_n": r.min_n, "source": "branch"}
     return out
+
+
+def _survey_gap(kpis: pd.DataFrame, quarters: list[Period], missing_tables: dict[str, str]) -> dict | None:
+    """Why the satisfaction of ``quarters`` cannot be tested or ranked (None: it can).
+
+    ``{"key": "missing_surveys"}`` without survey data at all, else
+    ``{"key": "missing_survey_quarter", "quarter": ...}`` for the first of ``quarters``
+    without a survey (e.g. the first quarter of the data has no previous quarter).
+    """
+    if "surveys" in missing_tables:
+        return {"key": "missing_surveys"}
+    sat = kpis[(kpis.kpi == "satisfaction_rate") & (kpis.period_type == "quarter")]
+    have = set(sat.period.astype(str))
+    for p in quarters:
+        if str(p) not in have:
+            return {"key": "missing_survey_quarter", "quarter": str(p)}
+    return None
 
 
 def _satisfaction_changes(ds, kpis: pd.DataFrame, q: Period) -> pd.DataFrame:

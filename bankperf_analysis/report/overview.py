@@ -1,6 +1,8 @@
 """The bank overview report: every branch's results, the league, significance of changes, money.
 
-Its sections read the shared inputs of the batch (:mod:`bankperf_analysis.report.inputs`).
+Its sections read the shared inputs of the batch (:mod:`bankperf_analysis.report.inputs`). A
+section whose data come from an optional table that is absent or empty says it is not
+available and why (:mod:`bankperf_analysis.report.missing`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bankperf_analysis.report.html import (
     section_heading,
 )
 from bankperf_analysis.report.inputs import ReportInputs
+from bankperf_analysis.report.missing import Missing
 
 __all__ = ["BankOverview"]
 
@@ -33,6 +36,13 @@ class BankOverview:
         self.lang = check_lang(lang)
         self.inputs = ReportInputs.load(shared_inputs)
         self.quarter = self.inputs.quarter
+        self.missing = Missing.from_meta(self.inputs.meta, self.lang)
+
+    def _checks_missing(self) -> HtmlBlock | None:
+        """Why the branch checks have no data at all (None when some check has data)."""
+        checks = self.inputs.frame("branch_checks")
+        kpis = checks.kpi.astype(str).unique() if len(checks) else []
+        return self.missing.block_for_kpis(*kpis) if self.missing.all_missing(kpis) else None
 
     def title(self) -> HtmlBlock:
         """The report title."""
@@ -49,6 +59,9 @@ class BankOverview:
         first (or last) by luck; the funnel band says whether it differs from the bank
         by more than chance (95 % / 99.8 % limits, over-dispersion allowed for).
         """
+        gap = self.missing.gap_block(self.inputs.meta.get("league_missing"))
+        if gap is not None:
+            return gap
         lg = self.inputs.frame("league")
         if lg.empty:
             return no_data(self.lang)
@@ -87,9 +100,15 @@ class BankOverview:
         return HtmlBlock(data_table(head, rows))
 
     def funnel_figure(self):
-        """Funnel plot: branch satisfaction vs number of surveys, with control limits."""
+        """Funnel plot: branch satisfaction vs number of surveys, with control limits.
+
+        Without survey data (or none this quarter) the figure only says why.
+        """
         from bankperf_analysis.significance import funnel_plot
 
+        gap = self.inputs.meta.get("league_missing")
+        if gap:
+            return _message_figure(self.missing.gap_block(gap))
         lg = self.inputs.frame("league").sort_values("entity")
         return funnel_plot(
             x=lg.x.to_numpy(float),
@@ -101,6 +120,9 @@ class BankOverview:
 
     def changes_table(self) -> HtmlBlock:
         """Satisfaction change per branch, verdicts on multiple-testing-adjusted p-values."""
+        gap = self.missing.gap_block(self.inputs.meta.get("changes_missing"))
+        if gap is not None:
+            return gap
         ch = self.inputs.frame("changes")
         if ch.empty:
             return no_data(self.lang)
@@ -139,6 +161,8 @@ class BankOverview:
     def branch_results(self) -> HtmlBlock:
         """Every branch: composite, checks, reward / pay cut / re-check."""
         b = self.inputs.frame("branch_scores")
+        no_checks = self._checks_missing()
+        na = t("not_available_short", self.lang)
         head = [
             t(k, self.lang)
             for k in (
@@ -160,14 +184,22 @@ class BankOverview:
             if bool(r.get("recheck", False)):
                 acts.append(t("action_recheck", self.lang))
             comp = r.get("composite_score")
+            ms, vc = (
+                (na, na)
+                if no_checks
+                else (
+                    format_value("mystery_shopper_score", r.get("mystery_shopper_score")),
+                    format_value("video_check_score", r.get("video_check_score")),
+                )
+            )
+            act = na if no_checks else "; ".join(acts) or t("action_none", self.lang)
             rows.append(
                 f"<tr><td style='text-align:left'>{_e(r.branch_name)} ({_e(r.branch_id)})</td>"
                 f"<td>{'' if pd.isna(comp) else f'{comp:.1f}'}</td>"
-                f"<td>{_e(format_value('mystery_shopper_score', r.get('mystery_shopper_score')))}</td>"
-                f"<td>{_e(format_value('video_check_score', r.get('video_check_score')))}</td>"
-                f"<td style='text-align:left'>{_e('; '.join(acts) or t('action_none', self.lang))}</td></tr>"
+                f"<td>{_e(ms)}</td><td>{_e(vc)}</td>"
+                f"<td style='text-align:left'>{_e(act)}</td></tr>"
             )
-        return HtmlBlock(data_table(head, rows))
+        return HtmlBlock(data_table(head, rows) + (no_checks.html if no_checks else ""))
 
     def headline(self) -> dict[str, Any]:
         """Headline numbers of the bank for the index page."""
@@ -176,32 +208,59 @@ class BankOverview:
         ch = self.inputs.frame("changes")
         k = self.inputs.kpis
         sat = k[(k.level == "bank") & (k.kpi == "satisfaction_rate") & (k.period == self.quarter)]
+        no_checks = self._checks_missing() is not None
         return {
             "satisfaction_rate": float(sat.value.iloc[0]) if len(sat) else None,
-            "label_change": t(
+            "label_change": None
+            if self.inputs.meta.get("changes_missing")
+            else t(
                 "flagged_down_n",
                 self.lang,
                 n=int(((ch.level == "branch") & (ch.flag == "down")).sum()) if len(ch) else 0,
             ),
             "total_bonus": int(people.bonus_yuan.fillna(0).sum()),
             "grade_excellent": int((people.grade == "excellent").sum()),
-            "action_cut": int((checks.pay_cut != "none").sum()) if len(checks) else 0,
-            "action_recheck": int(checks.recheck.sum()) if len(checks) else 0,
+            "action_cut": None if no_checks else int((checks.pay_cut != "none").sum()) if len(checks) else 0,
+            "action_recheck": None if no_checks else int(checks.recheck.sum()) if len(checks) else 0,
         }
+
+    def data_quality(self) -> HtmlBlock:
+        """The optional tables not provided (or empty) and what they leave out; empty when none."""
+        return self.missing.data_quality_section()
 
     def money_totals(self) -> HtmlBlock:
         """Bonus total, pay cuts and re-checks across the bank."""
         people = self.inputs.frame("staff_scores")
         checks = self.inputs.frame("branch_checks")
+        no_checks = self._checks_missing()
+        na = t("not_available_short", self.lang)
         rows = [
             (
                 t("total_bonus", self.lang),
                 f"{float(people.bonus_yuan.fillna(0).sum()):,.0f} {t('unit_yuan', self.lang)}",
             ),
             (t("grade_excellent", self.lang), f"{int((people.grade == 'excellent').sum())}"),
-            (t("action_cut", self.lang), f"{int((checks.pay_cut == 'cut').sum())}"),
-            (t("action_heavier_cut", self.lang), f"{int((checks.pay_cut == 'heavier_cut').sum())}"),
-            (t("action_recheck", self.lang), f"{int(checks.recheck.sum())}"),
-            (t("action_reward", self.lang), f"{int(checks.reward.sum())}"),
         ]
-        return HtmlBlock(facts_table(rows))
+        counts = [
+            ("action_cut", lambda: (checks.pay_cut == "cut").sum()),
+            ("action_heavier_cut", lambda: (checks.pay_cut == "heavier_cut").sum()),
+            ("action_recheck", lambda: checks.recheck.sum()),
+            ("action_reward", lambda: checks.reward.sum()),
+        ]
+        # without any check data there are no consequences to count: not "0"
+        rows += [(t(key, self.lang), na if no_checks else f"{int(count())}") for key, count in counts]
+        return HtmlBlock(facts_table(rows) + (no_checks.html if no_checks else ""))
+
+
+def _message_figure(block: HtmlBlock | None):
+    """A small figure that only says why it has nothing to draw (the text of ``block``)."""
+    import html
+    import re
+
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 1.2))
+    text = html.unescape(re.sub(r"<[^>]+>", "", block.html)) if block is not None else ""
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color=STATUS_COLORS["none"])
+    ax.set_axis_off()
+    return fig

@@ -24,6 +24,7 @@ from bankperf_analysis.scorecard.rules import (
     STATUS_INSUFFICIENT,
     STATUS_MET,
     STATUS_NO_DATA,
+    STATUS_NOT_AVAILABLE,
     assign_grades,
     score_kpi_values,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "STATUS_BELOW",
     "STATUS_INSUFFICIENT",
     "STATUS_NO_DATA",
+    "STATUS_NOT_AVAILABLE",
     "ScorecardSummary",
     "StaffScorecard",
     "BranchScorecard",

@@ -29,6 +29,7 @@ from bankperf_analysis.scorecard.rules import (
     STATUS_BELOW,
     STATUS_INSUFFICIENT,
     STATUS_MET,
+    STATUS_NOT_AVAILABLE,
     TOL,
     score_kpi_values,
 )
@@ -265,8 +266,14 @@ def _cells(roles: np.ndarray, rules: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     return pid, rid
 
 
-def _cell_values(pid, rid, rules: pd.DataFrame, rows: KpiRows, row_pid: np.ndarray, size: int):
-    """Value, n and zero-filled flag of every cell, looked up among the KPI rows by (pid, kpi)."""
+def _cell_values(
+    pid, rid, rules: pd.DataFrame, rows: KpiRows, row_pid: np.ndarray, size: int, unavailable: frozenset[str]
+):
+    """Value, n and zero-filled flag of every cell, looked up among the KPI rows by (pid, kpi).
+
+    An event count of a KPI in ``unavailable`` (its table absent or empty) is never
+    zero-filled: no data is not zero events.
+    """
     n_k = max(len(rows.kpi_names), 1)
     rule_k = rows.kpi_names.get_indexer(rules["kpi"].to_numpy(dtype=object))
     gk = rule_k[rid]
@@ -278,17 +285,26 @@ def _cell_values(pid, rid, rules: pd.DataFrame, rows: KpiRows, row_pid: np.ndarr
     # Event counts without a row are zero for entities with other rows in the quarter.
     active = np.zeros(size, dtype=bool)
     active[row_pid] = True
-    zero_rule = rules["kpi"].isin(_ZERO_IF_ABSENT).to_numpy()
+    zero_rule = (rules["kpi"].isin(_ZERO_IF_ABSENT) & ~rules["kpi"].isin(unavailable)).to_numpy()
     zf = np.isnan(n) & zero_rule[rid] & active[pid]
     value[zf] = 0.0
     n[zf] = 0.0
     return value, n, zf
 
 
-def build_grid(roles: np.ndarray, rules: pd.DataFrame, rows: KpiRows, row_pid: np.ndarray) -> Grid:
-    """Grid of every roster row (with role ``roles[pid]``) x the rules of its role, scored."""
+def build_grid(
+    roles: np.ndarray,
+    rules: pd.DataFrame,
+    rows: KpiRows,
+    row_pid: np.ndarray,
+    unavailable: frozenset[str] = frozenset(),
+) -> Grid:
+    """Grid of every roster row (with role ``roles[pid]``) x the rules of its role, scored.
+
+    Cells of a KPI in ``unavailable`` without a value get status "not available".
+    """
     pid, rid = _cells(roles, rules)
-    value, n, zf = _cell_values(pid, rid, rules, rows, row_pid, len(roles))
+    value, n, zf = _cell_values(pid, rid, rules, rows, row_pid, len(roles), unavailable)
     col = {c: rules[c].to_numpy() for c in ("target", "floor", "direction", "rule", "min_n", "weight")}
     score, status = score_kpi_values(
         value,
@@ -299,6 +315,8 @@ def build_grid(roles: np.ndarray, rules: pd.DataFrame, rows: KpiRows, row_pid: n
         col["rule"][rid],
         col["min_n"][rid],
     )
+    not_available = rules["kpi"].isin(unavailable).to_numpy()[rid] & np.isnan(value)
+    status[not_available] = STATUS_NOT_AVAILABLE
     scored = ~np.isnan(score)
     w = col["weight"].astype(float)[rid]
     # pandas group sums (compensated), so re-weighting matches a plain groupby to the last bit

@@ -9,6 +9,8 @@ excellent branches from their annual check means.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from bankperf_analysis._validation import check_period
@@ -48,6 +50,7 @@ def annual_summary(
     staff: pd.DataFrame | None = None,
     *,
     branches: pd.DataFrame | None = None,
+    unavailable: Iterable[str] = (),
 ) -> AnnualSummary:
     """Summarise a year: quarterly grades, annual grade, bonus, promotions, excellent branches.
 
@@ -63,6 +66,10 @@ def annual_summary(
     staff, branches : pandas.DataFrame, optional
         As in :func:`~bankperf_analysis.scorecard.score_staff` /
         :func:`~bankperf_analysis.scorecard.score_branches`.
+    unavailable : iterable of str, optional
+        KPIs the dataset cannot compute (their table is absent or empty;
+        :func:`~bankperf_analysis.metrics.compute.unavailable_kpis`): "not available"
+        in every quarter, never zero-filled.
 
     Returns
     -------
@@ -101,8 +108,8 @@ def annual_summary(
     staff_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "staff"), "period"]))
     branch_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "branch"), "period"]))
 
-    people, _, _ = staff_quarters(kpis, scheme, staff_qs, staff, branches)
-    bq, _, checks = branch_quarters(kpis, scheme, branch_qs, branches)
+    people, _, _ = staff_quarters(kpis, scheme, staff_qs, staff, branches, unavailable)
+    bq, _, checks = branch_quarters(kpis, scheme, branch_qs, branches, unavailable)
     bro = _branch_counts(_annual_branch_roster(bq, kpis, y, branches), checks)
     bro = _excellent_branches(bro, kpis, y, scheme)
     return AnnualSummary(

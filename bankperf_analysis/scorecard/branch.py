@@ -8,7 +8,7 @@ heavier cut replaces the normal one), flag a re-check, and say why in words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,7 +63,12 @@ _WIDE_CHECK_COLUMNS = ["score", "n", "rank", "reward", "pay_cut", "pay_cut_share
 
 
 def score_branches(
-    kpis: pd.DataFrame, scheme: Scheme, quarter: str, *, branches: pd.DataFrame | None = None
+    kpis: pd.DataFrame,
+    scheme: Scheme,
+    quarter: str,
+    *,
+    branches: pd.DataFrame | None = None,
+    unavailable: Iterable[str] = (),
 ) -> BranchScorecard:
     r"""Score every branch for one quarter: KPIs vs branch targets, check consequences.
 
@@ -78,6 +83,10 @@ def score_branches(
     branches : pandas.DataFrame, optional
         Branches table (``branch_id, branch_name, region``): names, and branches
         without KPI rows.
+    unavailable : iterable of str, optional
+        KPIs the dataset cannot compute (their table is absent or empty): status
+        "not available", never zero-filled; a check on one of them says so and has no
+        consequence.
 
     Returns
     -------
@@ -107,26 +116,27 @@ def score_branches(
     """  # noqa: E501
     q = str(check_period(quarter, "quarter", "score_branches"))
     check_kpi_frame(kpis, "score_branches")
-    out, kpi_frame, checks = branch_quarters(kpis, scheme, [q], branches)
+    out, kpi_frame, checks = branch_quarters(kpis, scheme, [q], branches, unavailable)
     if not len(out):
         warn(f"The KPI frame has no branch rows for quarter {q}.", BankPerfWarning)
     return BranchScorecard(q, out, kpi_frame, checks, scheme.params_hash(), scheme.name)
 
 
-def branch_quarters(kpis, scheme: Scheme, periods: Sequence[str], branches):
+def branch_quarters(kpis, scheme: Scheme, periods: Sequence[str], branches, unavailable: Iterable[str] = ()):
     """Score branches over one or more quarters; return (branches, kpi rows, checks)."""
     rows = kpi_rows(kpis, "branch", periods)
     roster, row_pid = _branch_roster(kpis, rows, periods, branches)
 
     rules = scheme.rules_frame()
     rules = rules.loc[rules["role"] == "__branch__"].reset_index(drop=True)
-    grid = build_grid(np.full(len(roster), "__branch__", dtype=object), rules, rows, row_pid)
+    missing = frozenset(unavailable)
+    grid = build_grid(np.full(len(roster), "__branch__", dtype=object), rules, rows, row_pid, missing)
     agg = aggregate(grid, rules, len(roster), scheme)
     out = pd.concat([roster, agg[["composite_score", "n_kpis_met", "n_kpis_below_target"]]], axis=1)
     if not len(rules):  # no branch KPIs in the scheme: nothing to count
         out[["n_kpis_met", "n_kpis_below_target"]] = np.nan
 
-    checks = [_check_results(roster, rows.frame(c.kpi), c) for c in scheme.branch_checks]
+    checks = [_check_results(roster, rows.frame(c.kpi), c, c.kpi in missing) for c in scheme.branch_checks]
     checks_df = pd.concat(checks, ignore_index=True) if checks else _empty_checks()
     out = _with_check_columns(out, scheme.branch_checks, checks, checks_df)
     return out, scored_kpi_rows(roster, _BRANCH_COLS, grid, rules), checks_df
@@ -197,8 +207,14 @@ class _Outcome:
     recheck: np.ndarray
 
 
-def _check_results(roster: pd.DataFrame, sub: pd.DataFrame, check: BranchCheck) -> pd.DataFrame:
-    """Apply one branch check's rules to every branch of the roster (vectorised)."""
+def _check_results(
+    roster: pd.DataFrame, sub: pd.DataFrame, check: BranchCheck, unavailable: bool = False
+) -> pd.DataFrame:
+    """Apply one branch check's rules to every branch of the roster (vectorised).
+
+    ``unavailable``: the dataset has no data for the check's KPI at all (its table is
+    absent or empty); the reason says so.
+    """
     vals = sub.loc[sub["kpi"] == check.kpi, ["entity_id", "period", "value", "n"]].rename(
         columns={"entity_id": "branch_id", "value": "score"}
     )
@@ -231,7 +247,7 @@ def _check_results(roster: pd.DataFrame, sub: pd.DataFrame, check: BranchCheck) 
             "pay_cut": pay_cut,
             "pay_cut_share": share,
             "recheck": o.recheck,
-            "reason": _reason(check, o),
+            "reason": _reason(check, o, unavailable),
         }
     )
 
@@ -303,7 +319,7 @@ def _consequences(check: BranchCheck, o: _Outcome) -> list[tuple[np.ndarray, str
     return said
 
 
-def _reason(check: BranchCheck, o: _Outcome) -> np.ndarray:
+def _reason(check: BranchCheck, o: _Outcome, unavailable: bool = False) -> np.ndarray:
     """The reason in words: score, rank and every consequence, or why the branch is not ranked."""
     label = check.name.replace("_", " ").capitalize()
     s_txt = _fmt(o.score, "%.2f")
@@ -324,7 +340,7 @@ def _reason(check: BranchCheck, o: _Outcome) -> np.ndarray:
     n_txt = pd.Series(o.n).astype(int).astype(str)
     not_eligible = np.where(
         np.isnan(o.score),
-        label + ": no score in the period",
+        label + (": not available (no data table)" if unavailable else ": no score in the period"),
         label + " " + s_txt + ": insufficient checks (n=" + n_txt + f" < {check.min_n})",
     )
     return np.where(o.eligible, base + extra + ".", pd.Series(not_eligible) + ".")

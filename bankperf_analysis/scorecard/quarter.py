@@ -24,9 +24,10 @@ def quarter_scorecards(
 
     Returns ``(kpis, staff_card, branch_card)``; ``kpis`` is the quarter's KPI frame
     (computed here unless given: quarter values at every level, no months). This is
-    what ``bankperf scorecard`` runs, and what ``benchmarks/bench_kpis.py`` times.
+    what ``bankperf scorecard`` runs, and what ``benchmarks/bench_kpis.py`` times. KPIs
+    whose table is absent or empty are "not available" on the scorecards, never zero.
     """
-    from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis
+    from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis, unavailable_kpis
     from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.scorecard.branch import score_branches
     from bankperf_analysis.scorecard.staff import score_staff
@@ -43,6 +44,7 @@ def quarter_scorecards(
         )
     staff = ds.table("staff")
     branches = ds.table("branches")
-    staff_card = score_staff(kpis, scheme, str(q), staff=staff, branches=branches)
-    branch_card = score_branches(kpis, scheme, str(q), branches=branches)
+    missing = unavailable_kpis(ds)  # not available, never zero-filled
+    staff_card = score_staff(kpis, scheme, str(q), staff=staff, branches=branches, unavailable=missing)
+    branch_card = score_branches(kpis, scheme, str(q), branches=branches, unavailable=missing)
     return kpis, staff_card, branch_card

@@ -39,7 +39,9 @@ class StaffScorecard:
         reweighted, zero_filled``. ``score`` is NaN and ``effective_weight`` 0 when
         not scored. ``zero_filled`` marks event counts (complaints, new customers,
         risk incidents) that had no row although the person had other KPI rows in
-        the quarter: the KPI frame only has rows for events, so they count as 0.
+        the quarter: the KPI frame only has rows for events, so they count as 0 --
+        unless the event table is absent or empty: then the KPI's ``status`` is
+        "not available" and it is not scored.
     training : pandas.DataFrame
         KPIs below target, one row per person per KPI, weakest first
         (``priority`` 1 = lowest score; ties: larger weight first), with

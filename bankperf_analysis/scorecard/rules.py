@@ -8,7 +8,9 @@ All numbers come from the :class:`~bankperf_analysis.scheme.model.Scheme`:
   target (``>=`` target, or ``<=`` for lower-is-better) scores exactly 100, status
   ``"met"``; otherwise ``"below target"``.
 - **Minimum sample.** A value on fewer than ``min_n`` observations is reported with
-  status ``"insufficient data"`` and not scored; a missing value is ``"no data"``.
+  status ``"insufficient data"`` and not scored; a missing value is ``"no data"``, and
+  ``"not available"`` when the dataset cannot compute the KPI at all (its table is
+  absent or empty): never a zero.
   The composite re-weights over the scored KPIs (``effective_weight = weight / sum
   of scored weights``); ``reweighted`` says so and ``excluded_kpis`` lists them.
   If less than ``scoring.min_scorable_weight_share`` of the weight is scored, the
@@ -31,6 +33,7 @@ __all__ = [
     "STATUS_BELOW",
     "STATUS_INSUFFICIENT",
     "STATUS_NO_DATA",
+    "STATUS_NOT_AVAILABLE",
     "assign_grades",
     "score_kpi_values",
 ]
@@ -39,6 +42,8 @@ STATUS_MET = "met"
 STATUS_BELOW = "below target"
 STATUS_INSUFFICIENT = "insufficient data"
 STATUS_NO_DATA = "no data"
+#: A KPI the dataset cannot compute: its table was not provided or has no rows.
+STATUS_NOT_AVAILABLE = "not available"
 
 #: Relative tolerance at band edges (targets, check thresholds).
 TOL = 1e-9

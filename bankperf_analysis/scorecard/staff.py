@@ -27,7 +27,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -83,6 +83,7 @@ def score_staff(
     staff: pd.DataFrame | None = None,
     *,
     branches: pd.DataFrame | None = None,
+    unavailable: Iterable[str] = (),
 ) -> StaffScorecard:
     """Score every person for one quarter.
 
@@ -101,6 +102,11 @@ def score_staff(
         lists people without any KPI row (they get "no data" and no grade).
     branches : pandas.DataFrame, optional
         Branches table (``branch_id, branch_name, region``) for branch names.
+    unavailable : iterable of str, optional
+        KPIs the dataset cannot compute because their table is absent or empty
+        (:func:`~bankperf_analysis.metrics.compute.unavailable_kpis`). They get status
+        "not available" and are not scored (the composite is re-weighted); an event
+        count among them is never filled with zero.
 
     Returns
     -------
@@ -139,7 +145,7 @@ def score_staff(
     """
     q = str(check_period(quarter, "quarter", "score_staff"))
     check_kpi_frame(kpis, "score_staff")
-    people, kpi_frame, training = staff_quarters(kpis, scheme, [q], staff, branches)
+    people, kpi_frame, training = staff_quarters(kpis, scheme, [q], staff, branches, unavailable)
     if not len(people):
         warn(f"The KPI frame has no staff rows for quarter {q}.", BankPerfWarning)
     return StaffScorecard(
@@ -147,7 +153,9 @@ def score_staff(
     )
 
 
-def staff_quarters(kpis, scheme: Scheme, periods: Sequence[str], staff, branches):
+def staff_quarters(
+    kpis, scheme: Scheme, periods: Sequence[str], staff, branches, unavailable: Iterable[str] = ()
+):
     """Score staff over one or more quarters; return (people, kpi rows, training)."""
     rows = kpi_rows(kpis, "staff", periods)
     roster, row_pid = _staff_roster(kpis, rows, periods, staff, branches)
@@ -155,7 +163,7 @@ def staff_quarters(kpis, scheme: Scheme, periods: Sequence[str], staff, branches
 
     rules = scheme.rules_frame()
     rules = rules.loc[rules["scored"] & (rules["role"] != "__branch__")].reset_index(drop=True)
-    grid = build_grid(roster["role"].to_numpy(dtype=object), rules, rows, row_pid)
+    grid = build_grid(roster["role"].to_numpy(dtype=object), rules, rows, row_pid, frozenset(unavailable))
     people = pd.concat([roster, aggregate(grid, rules, len(roster), scheme)], axis=1)
     people["grade"] = text(assign_grades(people["composite_score"], scheme))
     bonus = {g: scheme.money.bonus(g) for g in scheme.grade_names}
