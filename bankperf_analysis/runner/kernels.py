@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import random
@@ -165,6 +166,7 @@ def private_runtime_dir() -> Path:
         _remove_dead_runtime_dirs(base)
         folder = Path(tempfile.mkdtemp(prefix=f"{_RUNTIME_PREFIX}{_host()}-{pid}-", dir=base))
         _RUNTIME_DIRS[pid] = folder
+        atexit.register(remove_runtime_dir)  # a process that started kernels itself (tests, Dask)
         return folder
 
 
