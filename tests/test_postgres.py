@@ -14,13 +14,11 @@ import os
 import uuid
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 from pgcluster import Cluster, load_bank, server_binaries, start_cluster
 
 from bankperf_analysis.cli.main import main
-from bankperf_analysis.dataset._sql import typed_expr
 from bankperf_analysis.dataset.database import password_in_environment, password_via_environment, redact
 from bankperf_analysis.dataset.load import load_dataset, validate_dataset
 from bankperf_analysis.dataset.schema import CONTRACT
@@ -71,12 +69,6 @@ def _ids_by_key(folder: Path, table: str) -> list[str]:
     """A table's single-column primary key values in byte order, read from the Parquet file."""
     (key,) = CONTRACT[table].primary_key
     return sorted(pd.read_parquet(folder / f"{table}.parquet")[key].astype(str), key=lambda s: s.encode())
-
-
-def _strict_int_typing() -> bool:
-    """Whether this checkout refuses the text 7.5 in an integer column (issue 12, item 1)."""
-    expr = typed_expr(CONTRACT["surveys"].column("score"), "'7.5'", "VARCHAR")
-    return duckdb.connect().execute(f"SELECT {expr}").fetchall() == [(None,)]
 
 
 # ----------------------------------------------------------------------------- same data, same numbers
@@ -180,14 +172,7 @@ def _plant_outside_periods(ids):
     [
         _plant_score_11,
         _plant_outside_periods,
-        pytest.param(
-            _plant_decimal_score,
-            marks=pytest.mark.xfail(
-                not _strict_int_typing(),
-                reason="this checkout still rounds 7.5 in an integer column (strict typing: issue 12 item 1)",
-                strict=True,
-            ),
-        ),
+        _plant_decimal_score,
         _plant_dangling_staff,
     ],
     ids=["score-11", "outside-periods", "numeric-7.5-in-integer", "dangling-staff-id"],

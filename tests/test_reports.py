@@ -363,3 +363,77 @@ def test_edited_scheme_changes_what_the_interactive_notebook_shows(tiny_bank, tm
     assert again["params_hash"] != meta["params_hash"]  # recomputed with the edited scheme
     tile = satisfaction_tile(second)
     assert f"≥ {100 * new:.1f} %" in tile and f"≥ {100 * old:.1f} %" not in tile
+
+
+# --------------------------------------------------------------------------- scheme and data in the footer
+
+
+def _footer_row(page: str, label: str) -> str:
+    return html.unescape(re.search(rf"<dt>{re.escape(label)}</dt><dd>([^<]*)</dd>", page).group(1))
+
+
+def test_footer_names_the_default_scheme(rendered, two_branches):
+    _, folder = rendered
+    page = (folder / f"{two_branches[0]}.html").read_text(encoding="utf-8")
+    assert _footer_row(page, "Scheme").endswith("(the default scheme, params/scheme.yaml)")
+
+
+def test_scheme_option_is_used_and_named_in_the_footer(tiny_bank, tmp_path, capsys, monkeypatch):
+    """`bankperf report --scheme FILE`: the report uses the file (its numbers) and names it; the
+    footer also states the encodings the dataset says it read."""
+    from bankperf_analysis.dataset.load import Dataset
+
+    monkeypatch.setattr(Dataset, "encodings", {"staff": "gb18030", "branches": "utf-8"}, raising=False)
+    doc = yaml.safe_load((REPO / "params" / "scheme.yaml").read_text(encoding="utf-8"))
+    doc["name"] = "no-bonus test scheme"
+    doc["money"]["bonus_by_grade"] = {grade: 0 for grade in doc["money"]["bonus_by_grade"]}
+    scheme = tmp_path / "custom scheme.yaml"
+    scheme.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    branch = _first_branch(tiny_bank)
+    args = ["report", "--data", str(tiny_bank), "--quarter", "2026Q3", "--branch", branch, "--no-progress"]
+    assert main([*args, "--out", str(tmp_path / "out"), "--scheme", str(scheme)]) == 0
+    page = (tmp_path / "out" / "2026Q3" / f"{branch}.html").read_text(encoding="utf-8")
+    assert _footer_row(page, "Scheme") == f"no-bonus test scheme ({scheme})"
+    assert _footer_row(page, "Data encodings") == "branches: utf-8; staff: gb18030"
+    index = (tmp_path / "out" / "2026Q3" / "index.html").read_text(encoding="utf-8")
+    manifest = json.loads((tmp_path / "out" / "2026Q3" / ".bankperf-cache.json").read_text(encoding="utf-8"))
+    assert manifest["reports"][branch]["headline"]["total_bonus"] == 0, index
+
+
+def test_annual_summary_uses_the_runs_scheme(tiny_bank, tmp_path):
+    """A Q4 batch with --scheme: the annual summary too computes with it (no bonus here) and names it."""
+    from bankperf_analysis._resources import notebook_path
+    from bankperf_analysis.runner.plan import declared_parameters
+
+    assert "scheme_path" in declared_parameters(notebook_path("annual_summary.ipynb"))
+    doc = yaml.safe_load((REPO / "params" / "scheme.yaml").read_text(encoding="utf-8"))
+    doc["name"] = "no-bonus test scheme"
+    doc["money"]["bonus_by_grade"] = {grade: 0 for grade in doc["money"]["bonus_by_grade"]}
+    scheme = tmp_path / "scheme.yaml"
+    scheme.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    res = build_reports(tiny_bank, "2026Q4", tmp_path / "out", jobs=2, progress=False, scheme_path=scheme)
+    assert res.exit_code == 0
+    annual = next(o for o in res.outcomes if o.id == "annual-2026")
+    assert annual.headline["total_bonus"] == 0
+    page = annual.html_path.read_text(encoding="utf-8")
+    assert _footer_row(page, "Scheme") == f"no-bonus test scheme ({scheme})"
+
+
+def test_editing_dataset_yaml_holidays_reruns_the_reports(bank_copy, tmp_path):
+    """The cache key covers dataset.yaml (through the data fingerprint): new holidays re-run the report."""
+    branch = _first_branch(bank_copy)
+
+    def run():
+        return build_reports(bank_copy, "2026Q3", tmp_path, branches=[branch], jobs=1, progress=False)
+
+    def fingerprint():
+        with load_dataset(bank_copy) as ds:
+            return ds.fingerprint
+
+    assert [o.status for o in run().outcomes] == ["ok"]
+    before = fingerprint()
+    meta = yaml.safe_load((bank_copy / "dataset.yaml").read_text(encoding="utf-8"))
+    meta["holidays"] = [*meta.get("holidays", []), "2026-08-03", "2026-08-04"]
+    (bank_copy / "dataset.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    assert fingerprint() != before  # the fingerprint covers dataset.yaml
+    assert [o.status for o in run().outcomes] == ["ok"]  # re-run, not "cached"

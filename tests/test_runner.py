@@ -23,7 +23,7 @@ import pytest
 
 import bankperf_analysis
 from bankperf_analysis.cli.report import add_report_arguments
-from bankperf_analysis.exceptions import ParamsError, ReportError
+from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.report import record_headline
 from bankperf_analysis.runner import (
     MANIFEST_NAME,
@@ -467,16 +467,52 @@ def test_interrupted_batch_leaves_no_partial_file_and_resumes(tmp_path):
 # --------------------------------------------------------------------------- refusing bad input
 
 
-@pytest.mark.parametrize(
-    "bad_id", ["../x", "..", "a/b", "", ".hidden", "x" * 65, "a..b", "B 01", "B01\n", 12]
-)
-def test_unsafe_item_ids_are_refused_before_anything_is_written(tmp_path, bad_id):
+@pytest.mark.parametrize("bad_id", ["", "   ", "B\x0001", 12, None])
+def test_item_ids_that_are_not_text_are_refused_before_anything_is_written(tmp_path, bad_id):
     out = tmp_path / "out"
-    with pytest.raises(ParamsError):
+    with pytest.raises(ParamsError, match="item id|needs an 'id'"):
         run_reports(
-            REPORT_NB, [{"branch_id": "B01"}, {"branch_id": bad_id}], out, quarter=QUARTER, progress=False
+            REPORT_NB,
+            [{"branch_id": "B01"}, {"id": bad_id, "branch_id": "B02"}],
+            out,
+            quarter=QUARTER,
+            progress=False,
         )
     assert not out.exists()
+
+
+def test_any_text_id_gets_a_safe_distinct_file_name():
+    """Ids that are not safe file names are planned, not refused: each gets its own safe file."""
+    from bankperf_analysis.runner.names import SAFE_ID, is_reserved
+    from bankperf_analysis.runner.plan import plan_items
+
+    ids = ["../x", "..", "a/b", ".hidden", "x" * 65, "a..b", "B 01", "B01\n", "北京分行", "overview"]
+    ids += ["Index", "annual-2026", "CON", "Bq", "bq", "B01", "0012"]
+
+    def files():
+        planned = plan_items(
+            FAILING_NB,
+            [{"branch_id": i} for i in ids],
+            lang="en",
+            quarter=QUARTER,
+            fingerprint="fp",
+            params_hash="ph",
+            id_param="branch_id",
+            with_shared_inputs=False,
+            nb_digest="nb",
+            code_digest="c",
+        )
+        return {p.item.id: p.file for p in planned}
+
+    stems = files()
+    assert stems == files()  # stable
+    assert stems["B01"] == "B01" and stems["0012"] == "0012"  # plain ids keep their names
+    assert len({s.lower() for s in stems.values()}) == len(ids)  # distinct, even ignoring case
+    for item_id, stem in stems.items():
+        assert SAFE_ID.fullmatch(stem) and ".." not in stem, (item_id, stem)
+        assert not is_reserved(stem) or stem.startswith("annual-2026-"), (item_id, stem)
+        assert stem.lower() not in ("index", "overview", "annual-2026"), item_id
+    assert stems["Bq"] != "Bq" and stems["bq"] != "bq"  # twins by case both move away
 
 
 @pytest.mark.parametrize(
@@ -517,15 +553,70 @@ def test_other_invalid_calls(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
-def test_failing_prepare_runs_nothing(tmp_path):
+def test_failing_prepare_fails_every_report_and_keeps_the_previous_html(tmp_path):
+    """prepare() failing runs nothing: each report fails (kind 'prepare'), named in the index in
+    red with the run's time; its previous good HTML is kept and labelled as the previous run's."""
+    first = run_reports(
+        FAILING_NB, [{"branch_id": "B01"}], tmp_path, quarter=QUARTER, preload=(), progress=False
+    )
+    assert first.ok
+    page = tmp_path / QUARTER / "B01.html"
+    before = page.read_bytes()
+
     def prepare(workdir, items):
         raise OSError("disk full")
 
-    with pytest.raises(ReportError, match="disk full"):
-        run_reports(
-            FAILING_NB, [{"branch_id": "B01"}], tmp_path, quarter=QUARTER, prepare=prepare, progress=False
-        )
-    assert not (tmp_path / QUARTER / "B01.html").exists()
+    result = run_reports(
+        FAILING_NB,
+        [{"branch_id": "B01"}, {"branch_id": "B02"}],
+        tmp_path,
+        quarter=QUARTER,
+        prepare=prepare,
+        progress=False,
+        fingerprint="new-data",
+    )
+    assert result.exit_code == 1 and [o.status for o in result.outcomes] == ["failed", "failed"]
+    assert {o.error.kind for o in result.outcomes} == {"prepare"}
+    assert all("disk full" in o.error.message for o in result.outcomes)
+    assert page.read_bytes() == before  # not a report's own failure: the previous HTML stays
+    assert not (tmp_path / QUARTER / "B02.html").exists()
+    index = (tmp_path / QUARTER / "index.html").read_text(encoding="utf-8")
+    assert index.count('class="status-failed"') == 2 and "disk full" in index
+    assert "report of the previous run" in index and 'href="B01.html"' in index
+    assert 'class="note run-failed"' in index and "run of 20" in index
+
+
+def test_a_report_that_never_ran_keeps_its_previous_html(tmp_path, monkeypatch):
+    """A kernel that does not start, a worker that dies at once: the report never ran, so its
+    previous good HTML stays, and the index shows the failure in red and links the previous
+    report with its time. Once it can run again with the same inputs, the kept HTML is current."""
+    from bankperf_analysis.runner import pool
+
+    common = dict(quarter=QUARTER, preload=(), progress=False, jobs=1)
+    first = run_reports(FAILING_NB, [{"branch_id": "B01"}], tmp_path, **common)
+    page = tmp_path / QUARTER / "B01.html"
+    assert first.ok
+    before = page.read_bytes()
+    manifest = json.loads((tmp_path / QUARTER / MANIFEST_NAME).read_text(encoding="utf-8"))
+    generated = manifest["reports"]["B01"]["generated_at"]
+
+    no_kernel = run_reports(
+        FAILING_NB, [{"branch_id": "B01"}], tmp_path, force=True, kernel_name="no-such-kernel", **common
+    )
+    monkeypatch.setattr(pool, "WORKER_MODULE", "bankperf_analysis.no_such_worker")
+    no_worker = run_reports(FAILING_NB, [{"branch_id": "B01"}], tmp_path, force=True, **common)
+    monkeypatch.undo()
+    for result, kind in ((no_kernel, "kernel_start"), (no_worker, "worker_died")):
+        assert result.exit_code == 1 and result.outcomes[0].error.kind == kind
+    assert page.read_bytes() == before
+    index = (tmp_path / QUARTER / "index.html").read_text(encoding="utf-8")
+    assert 'class="status-failed"' in index and "worker_died" in index
+    assert f'<a href="B01.html">report of the previous run, generated {generated}' in index
+
+    again = run_reports(FAILING_NB, [{"branch_id": "B01"}], tmp_path, **common)
+    assert [o.status for o in again.outcomes] == ["cached"] and page.read_bytes() == before
+    index = (tmp_path / QUARTER / "index.html").read_text(encoding="utf-8")
+    assert 'class="status-ok"' in index and "previous run" not in index
 
 
 # --------------------------------------------------------------------------- helpers
@@ -542,9 +633,19 @@ def test_failing_prepare_runs_nothing(tmp_path):
         ('<div style="background:url(http://x/y.png)">', True),
         ("<iframe src=x></iframe>", True),
         ('<img src="data:image/png;base64,AAAA">', False),
+        ('<div style="background:\\75 rl(http://x/y.png)">', True),  # a CSS escape of url(
+        ("<style>@import 'x.css';</style>", True),
+        ('<a href="java&#x09;script:alert(1)">x</a>', True),
+        ('<img srcset="a.png 1x, https://cdn.example/b.png 2x">', True),
+        ('<a href="https://example.com/">x</a>', True),
         ("<p>&lt;script&gt;alert(1)&lt;/script&gt; javascript: is text</p>", False),
         ("<pre>data=//share/folder</pre>", False),
         ('<table class="dataframe"><tr><td>on=1</td></tr></table>', False),
+        # escaped names that the regex check of old blocked: text, never live
+        ("<td>Wang @import url(http://evil.example/x.css)</td>", False),
+        ("<td>&lt;style&gt;@import url(x)&lt;/style&gt; url(//cdn.example/y)</td>", False),
+        ('<td title="@import url(x) &lt;script&gt;">name</td>', False),
+        ('<a class="anchor-link" href="#Section-one">¶</a>', False),
     ],
 )
 def test_unsafe_content_guard(fragment, unsafe):

@@ -55,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``bankperf``; returns the process exit code (module docstring)."""
-    args = build_parser().parse_args(argv)  # argparse exits 2 on a usage error
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # argparse: 2 on a usage error (it printed why), 0 for --help
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     try:
         return int(args.func(args) or 0)
     except DataValidationError as err:
@@ -65,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(err, ParamsError):
             return EXIT_USAGE
         return EXIT_INVALID_DATA if isinstance(err, InsufficientSampleError) else EXIT_UNREADABLE
+    except OSError as err:  # a file that cannot be read or written, a full disk
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_UNREADABLE
 
 
 def _refused(err: DataValidationError, data: str) -> int:

@@ -1,4 +1,10 @@
-"""``bankperf report``: every branch report of a quarter (+ the bank overview), and the index."""
+"""``bankperf report``: every branch report of a quarter (+ the bank overview), and the index.
+
+Exit codes (:mod:`bankperf_analysis.cli.main`): 0 every report good; 1 some reports failed
+(listed, and in red in the index); 2 bad arguments, an unknown branch or an invalid scheme;
+3 invalid data; 4 unreadable data or scheme, or another run holds the output folder. On 2,
+3 and 4 nothing is written.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
     """Add the options of ``bankperf report`` to ``parser``.
 
     ``--data DIR --quarter 2026Q3 [--branch ID ...] [--lang zh|en] [--jobs N]
-    [--scheduler ADDRESS] [--out outputs/] [--force] [--timeout-cell S]
+    [--scheduler ADDRESS] [--out outputs/] [--scheme FILE] [--force] [--timeout-cell S]
     [--timeout-report S] [--no-progress]``. Branch ids stay strings.
     """
     parser.add_argument("--data", required=True, help="folder (or file/URL) of the dataset")
@@ -35,6 +41,13 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
         help="Dask scheduler address (tcp://host:8786) to run on a cluster",
     )
     parser.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
+    parser.add_argument(
+        "--scheme",
+        default=None,
+        metavar="FILE",
+        help="scheme YAML (default: the packaged params/scheme.yaml); every report, the annual "
+        "summary included, uses it and names it in its footer",
+    )
     parser.add_argument("--force", action="store_true", help="re-run reports whose inputs did not change")
     parser.add_argument(
         "--timeout-cell",
@@ -72,6 +85,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         progress=args.progress,
         timeout_cell=args.timeout_cell,
         timeout_report=args.timeout_report,
+        scheme_path=args.scheme,
     )
     print(
         f"{len(res.done)} rendered, {len(res.cached)} up to date, {len(res.failed)} failed "

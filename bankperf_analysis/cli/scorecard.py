@@ -10,13 +10,21 @@ __all__ = ["register"]
 
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
+    """Score the quarter and write the workbook; return the exit code (nothing written on an error)."""
     from bankperf_analysis.dataset.load import load_dataset
+    from bankperf_analysis.exceptions import ParamsError
+    from bankperf_analysis.periods import Period
     from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.scorecard.export import write_scorecard
     from bankperf_analysis.scorecard.quarter import quarter_scorecards
 
     t0 = time.perf_counter()
-    scheme = load_scheme(args.scheme) if args.scheme else load_scheme()
+    if Path(args.out).suffix.lower() not in (".xlsx", ".csv"):  # before the work: fail fast
+        raise ParamsError(
+            f"The 'out' parameter of bankperf scorecard must end in .xlsx or .csv. Got {args.out!r} instead."
+        )
+    Period.parse(args.quarter)
+    scheme = load_scheme(args.scheme)  # None: the default scheme
     with load_dataset(args.data) as ds:
         _, staff_card, branch_card = quarter_scorecards(ds, args.quarter, scheme)
     files = write_scorecard(Path(args.out), staff_card, branch_card, progress=not args.no_progress)

@@ -17,13 +17,14 @@ __all__ = ["register"]
 
 
 def cmd_staffing(args: argparse.Namespace) -> int:
+    """Plan the branch and print (and optionally write) the plan; return the exit code."""
     from bankperf_analysis.dataset.load import load_dataset
     from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.staffing.export import check_plan_path, write_plan
     from bankperf_analysis.staffing.plan import branch_staffing_plan
 
     t0 = time.perf_counter()
-    scheme = load_scheme(args.scheme) if args.scheme else load_scheme()
+    scheme = load_scheme(args.scheme)  # None: the default scheme
     if args.out:
         check_plan_path(args.out)  # before the work, so a bad name fails fast
     with load_dataset(args.data) as ds:

@@ -39,7 +39,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Validate ``args.data``: print the summary and return 0, or raise with every problem."""
     from bankperf_analysis.dataset.load import validate_dataset
 
-    summary = validate_dataset(args.data, periods=_periods(args.periods))
+    summary = validate_dataset(args.data, periods=args.periods)
     print(summary.as_text())
     return 0
 
@@ -50,6 +50,7 @@ def register(sub) -> None:
     v.add_argument("data", help="data folder or DuckDB file")
     v.add_argument(
         "--periods",
+        type=_periods,  # argparse reports a malformed value as a usage error (exit 2)
         help="FIRST:LAST reporting quarters, e.g. 2025Q1:2026Q4 (default: from the folder's dataset.yaml)",
     )
     v.set_defaults(func=cmd_validate)

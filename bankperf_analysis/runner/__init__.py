@@ -1,10 +1,12 @@
 """Run the report notebooks for many branches: cache, kernels, workers, HTML and the index.
 
 Modules, in the order of a run: ``batch`` (:func:`build_reports`, what ``bankperf
-report`` runs), ``run`` (:func:`run_reports`), ``items`` (what a run takes and gives
-back), ``plan`` (validate and key the items), ``cache`` (input keys, manifest),
-``worker`` / ``kernels`` / ``pool`` (execute the notebooks), ``render`` (HTML, index
-page), ``publish`` (write the outcomes).
+report`` runs), ``run`` (:func:`run_reports`; :func:`plan_run` and :func:`execute_plans`
+for several notebooks under one lock), ``items`` (what a run takes and gives back),
+``plan`` and ``names`` (validate and key the items, name their files), ``cache`` (input
+keys, manifest, the folder lock), ``worker`` / ``worker_process`` / ``kernels`` / ``pool``
+(execute the notebooks), ``render`` and ``safety`` (HTML, index page, the safety check),
+``publish`` (write the outcomes and the index).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from bankperf_analysis.runner.items import (
     exit_code,
     format_failures,
 )
+from bankperf_analysis.runner.names import report_stems
 from bankperf_analysis.runner.plan import SAFE_ID
-from bankperf_analysis.runner.run import RunOptions, run_reports
+from bankperf_analysis.runner.run import RunOptions, RunPlan, execute_plans, plan_run, run_reports
+from bankperf_analysis.runner.safety import unsafe_content
 
 __all__ = [
     "build_reports",
@@ -32,6 +36,11 @@ __all__ = [
     "RunResult",
     "run_reports",
     "RunOptions",
+    "RunPlan",
+    "plan_run",
+    "execute_plans",
+    "report_stems",
+    "unsafe_content",
     "exit_code",
     "format_failures",
 ]

@@ -1,26 +1,54 @@
 """The report batch of a quarter: every branch report, the bank overview and, in Q4, the year.
 
-:func:`build_reports` is what ``bankperf report`` runs: it fingerprints the dataset,
-prepares the inputs the reports share (once, only when some report must run) and runs
-the report notebooks through :func:`bankperf_analysis.runner.run.run_reports`.
+:func:`build_reports` is what ``bankperf report`` runs. In order:
+
+1. check the arguments and read the scheme; read the dataset's fingerprint and branches
+   (a quick read, without the full validation);
+2. plan every report of the batch: the branch reports, the overview and the annual
+   summary, each with its file name (:mod:`bankperf_analysis.runner.names`: a branch id
+   of any characters reports, and never takes a bank-level file) and its cache key;
+3. only if some report must run, validate the dataset in full;
+4. only then create and lock the quarter folder, for the whole batch, and run.
+
+A refused run (bad arguments, invalid or unreadable data, the folder locked by another
+run) therefore writes nothing at all: no folder, no index, no lock file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bankperf_analysis._resources import default_scheme_path
 from bankperf_analysis._resources import notebook_path as _notebook
 from bankperf_analysis.dataset.database import is_database_url, password_via_environment
-from bankperf_analysis.exceptions import ParamsError
+from bankperf_analysis.exceptions import (
+    DataValidationError,
+    ParamsError,
+    UnreadableInputError,
+    ValidationIssue,
+)
+from bankperf_analysis.i18n import check_lang, t
 from bankperf_analysis.periods import Period
+from bankperf_analysis.runner.cache import count_stale
 from bankperf_analysis.runner.items import ReportItem, RunResult
+from bankperf_analysis.runner.names import report_stems
 from bankperf_analysis.runner.plan import declared_parameters
-from bankperf_analysis.runner.run import run_reports
+from bankperf_analysis.runner.run import RunPlan, execute_plans, plan_run
+from bankperf_analysis.scheme import load_scheme
 
 __all__ = ["build_reports"]
+
+
+@dataclass(frozen=True)
+class _DataInfo:
+    """What the batch needs to know of the dataset before running anything."""
+
+    fingerprint: str
+    names: dict[str, str]  # branch id -> branch name
+    encodings: dict[str, str]  # table -> encoding read (when the dataset says)
 
 
 @password_via_environment  # a database password reaches kernels in PGPASSWORD, not in parameters
@@ -41,25 +69,41 @@ def build_reports(
 ) -> RunResult:
     """Render the branch reports of ``quarter`` (and the bank overview) under ``out/<quarter>/``.
 
-    The dataset is fingerprinted here (cheap); it is validated and the shared inputs
-    are computed once, by :func:`bankperf_analysis.report.prepare_batch`, only when
-    some report has to run. Notebooks that declare a ``scheme_path`` parameter get the
-    batch's scheme (``""``: the default scheme). Returns the runner's ``RunResult``.
-    """
-    from bankperf_analysis.scheme import load_scheme
+    Every report uses the batch's scheme (``scheme_path``, default: the packaged scheme)
+    and its footer names it (name and file), with the data's encodings when the dataset
+    reports them. The dataset is validated in full, and the inputs the reports share are
+    computed once, only when some report has to run. Returns the runner's ``RunResult``.
 
+    Raises
+    ------
+    ParamsError
+        Bad arguments, an unknown branch, an invalid scheme (nothing written).
+    DataValidationError
+        The data break the contract (every problem listed; nothing written).
+    UnreadableInputError
+        The data or the scheme file cannot be read (nothing written).
+    ReportError
+        Another run holds the output folder (nothing written).
+
+    Examples
+    --------
+    >>> res = build_reports("data/demo", "2026Q3", "outputs", progress=False)  # doctest: +SKIP
+    >>> res.exit_code  # doctest: +SKIP
+    0
+    """
     q = str(Period.parse(quarter))
+    check_lang(lang)
     # Kernels run in their own working directory: every path they receive is absolute.
     data = data if is_database_url(data) else Path(data).resolve()
     out = Path(out).resolve()
-    scheme = load_scheme(scheme_path) if scheme_path else load_scheme()
-    fingerprint, names = _dataset_branches(data)
-    chosen = _chosen_branches(branches, names)
-    common: dict[str, Any] = dict(
+    scheme_file = Path(scheme_path).resolve() if scheme_path else None
+    scheme = load_scheme(scheme_file)  # a missing or unreadable file: UnreadableInputError (exit 4)
+    info = _dataset_info(data)
+    chosen = _chosen_branches(branches, info.names)
+    options: dict[str, Any] = dict(
         lang=lang,
         quarter=q,
-        fingerprint=fingerprint,
-        params_hash=scheme.params_hash(),
+        fingerprint=info.fingerprint,
         jobs=jobs,
         scheduler=scheduler,
         force=force,
@@ -67,40 +111,125 @@ def build_reports(
         timeout_report=timeout_report,
         progress=progress,
     )
-    extra = {"scheme_path": str(Path(scheme_path).resolve()) if scheme_path else ""}
-    prepare = _prepare_once(data, q, scheme_path)
-    items = [
-        {"id": b, "branch_id": b, "data_dir": str(data), "quarter": q, "title": f"{names[b]} ({b})"}
-        for b in chosen
-    ]
-    runs = [_run("branch_quarter.ipynb", items, extra, out, prepare=prepare, **common)]
+    holder: dict[str, Any] = {}
+    prepare = _prepare_once(data, q, scheme_file, holder)
+    batch = _Batch(data, q, out, lang, scheme, scheme_file, info, options)
+    plans = [batch.plan("branch_quarter.ipynb", batch.branch_items(chosen), prepare)]
     if not branches:  # a full batch also renders the bank overview (and, in Q4, the year)
-        overview = [
-            {"id": "overview", "data_dir": str(data), "quarter": q, "title": "Bank overview / 全行概览"}
-        ]
-        runs.append(_run("bank_overview.ipynb", overview, extra, out, prepare=prepare, **common))
+        overview = {"id": "overview", "file": "overview", "data_dir": str(data), "quarter": q}
+        plans.append(
+            batch.plan("bank_overview.ipynb", [{**overview, "title": "Bank overview / 全行概览"}], prepare)
+        )
         if Period.parse(q).start.month == 10:
             year = str(Period.parse(q).start.year)
-            annual = [
-                {
-                    "id": f"annual-{year}",
-                    "data_dir": str(data),
-                    "year": year,
-                    "title": f"Annual summary / 年度总结 {year}",
-                }
-            ]
-            runs.append(_run("annual_summary.ipynb", annual, extra, out, **common))
-    return _merge(runs)
+            annual = {"id": f"annual-{year}", "file": f"annual-{year}", "data_dir": str(data), "year": year}
+            plans.append(
+                batch.plan("annual_summary.ipynb", [{**annual, "title": f"Annual summary / 年度总结 {year}"}])
+            )
+    holder["ds"] = _validated_if_needed(plans, data)
+    try:
+        return execute_plans(plans)
+    finally:
+        if holder.get("ds") is not None:
+            holder.pop("ds").close()
 
 
-def _dataset_branches(data: Path | str) -> tuple[str, dict[str, str]]:
-    """The dataset's fingerprint and its branches (id -> name), without a full validation."""
+@dataclass(frozen=True)
+class _Batch:
+    """The settings every notebook of one batch shares."""
+
+    data: Path | str
+    quarter: str
+    out: Path
+    lang: str
+    scheme: Any
+    scheme_file: Path | None
+    info: _DataInfo
+    options: Mapping[str, Any]
+
+    def branch_items(self, chosen: Sequence[str]) -> list[dict[str, Any]]:
+        """One item per branch; file names are stable over every branch of the dataset."""
+        stems = report_stems(self.info.names)
+        return [
+            {
+                "id": b,
+                "file": stems[b],
+                "branch_id": b,
+                "data_dir": str(self.data),
+                "quarter": self.quarter,
+                "title": f"{self.info.names[b]} ({b})",
+            }
+            for b in chosen
+        ]
+
+    def plan(self, notebook: str, items: list[dict[str, Any]], prepare=None) -> RunPlan:
+        """Plan one notebook's reports with the batch's scheme; refuse a scheme it cannot take."""
+        nb = _notebook(notebook)
+        takes_scheme = "scheme_path" in declared_parameters(nb)
+        if self.scheme_file is not None and not takes_scheme:
+            raise ParamsError(
+                f"The notebook {notebook} declares no 'scheme_path' parameter, so its report cannot use "
+                f"the scheme {self.scheme_file}; nothing was written. Run without --scheme, or update the "
+                "notebook."
+            )
+        extra = {"scheme_path": str(self.scheme_file or "")} if takes_scheme else {}
+        return plan_run(
+            nb,
+            [{**item, **extra} for item in items],
+            self.out,
+            params_hash=self.scheme.params_hash(),
+            prepare=prepare,
+            footer=self.footer(),
+            **self.options,
+        )
+
+    def footer(self) -> list[tuple[str, str]]:
+        """The footer rows naming the scheme (name and file) and the data's encodings."""
+        lang = self.lang
+        where = (
+            str(self.scheme_file)
+            if self.scheme_file
+            else f"{t('footer_scheme_default', lang)}, {_default_name()}"
+        )
+        rows = [(t("footer_scheme", lang), f"{self.scheme.name} ({where})")]
+        if self.info.encodings:
+            text = "; ".join(f"{table}: {enc}" for table, enc in sorted(self.info.encodings.items()))
+            rows.append((t("footer_encodings", lang), text))
+        return rows
+
+
+def _default_name() -> str:
+    path = default_scheme_path()
+    return "/".join(path.parts[-2:])
+
+
+def _dataset_info(data: Path | str) -> _DataInfo:
+    """The dataset's fingerprint, branches (id -> name) and encodings, without a full validation.
+
+    A dataset the quick read cannot take is validated in full, so that it is refused with
+    every problem named rather than with a raw error.
+    """
     from bankperf_analysis.dataset.load import load_dataset
 
-    with load_dataset(data, validate=False) as ds:
-        fingerprint = ds.fingerprint
-        all_branches = ds.sql("SELECT branch_id, branch_name FROM branches ORDER BY branch_id")
-    return fingerprint, dict(zip(all_branches.branch_id.astype(str), all_branches.branch_name.astype(str)))
+    try:
+        with load_dataset(data, validate=False) as ds:
+            fingerprint = ds.fingerprint
+            rows = ds.sql("SELECT branch_id, branch_name FROM branches ORDER BY branch_id")
+            encodings = getattr(ds, "encodings", None) or {}
+    except DataValidationError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - name the problem through the full validation
+        with load_dataset(data):
+            pass
+        raise UnreadableInputError(
+            [
+                ValidationIssue(
+                    "branches", str(data), None, "", f"{type(exc).__name__}: {exc}", "a readable dataset"
+                )
+            ]
+        ) from exc
+    names = dict(zip(rows.branch_id.astype(str), rows.branch_name.astype(str), strict=True))
+    return _DataInfo(fingerprint, names, {str(k): str(v) for k, v in dict(encodings).items() if v})
 
 
 def _chosen_branches(branches: Sequence[str] | None, names: Mapping[str, str]) -> list[str]:
@@ -115,34 +244,40 @@ def _chosen_branches(branches: Sequence[str] | None, names: Mapping[str, str]) -
     return chosen
 
 
-def _prepare_once(data: Path | str, q: str, scheme_path: str | Path | None):
-    """The runner's ``prepare`` hook: the shared inputs, computed once per batch."""
+def _validated_if_needed(plans: Sequence[RunPlan], data: Path | str):
+    """The dataset, validated in full, when some report must run (else None: nothing to check).
+
+    A cached report was made from the same data (the fingerprint) by the same code (the
+    code digest), which validated them then; so a batch with nothing to run skips it.
+    """
+    from bankperf_analysis.dataset.load import load_dataset
+
+    if not any(count_stale(plan.planned, plan.run.out_root, force=plan.run.force) for plan in plans):
+        return None
+    return load_dataset(data)
+
+
+def _prepare_once(data: Path | str, q: str, scheme_file: Path | None, holder: dict[str, Any]):
+    """The runner's ``prepare`` hook: the shared inputs, computed once per batch (or failed once)."""
     from bankperf_analysis.report.inputs import prepare_batch
 
-    prepared: dict[str, Path] = {}
+    prepared: dict[str, Any] = {}
 
     def prepare(workdir: Path, items: list[ReportItem]) -> Path:
         # Once per batch, shared by the branch reports and the overview.
+        if "error" in prepared:
+            raise prepared["error"]
         if "path" not in prepared:
-            prepared["path"] = prepare_batch(data, q, Path(workdir).resolve() / q, scheme_path=scheme_path)
+            ds = holder.pop("ds", None)
+            try:
+                target = Path(workdir).resolve() / q
+                prepared["path"] = prepare_batch(data, q, target, scheme_path=scheme_file, ds=ds)
+            except Exception as exc:
+                prepared["error"] = exc
+                raise
+            finally:
+                if ds is not None:
+                    ds.close()
         return prepared["path"]
 
     return prepare
-
-
-def _run(
-    notebook: str, items: list[dict[str, Any]], extra: Mapping[str, Any], out: Path, **options: Any
-) -> RunResult:
-    """Run one report notebook; ``extra`` parameters go to it only if it declares them."""
-    nb = _notebook(notebook)
-    declared = declared_parameters(nb)
-    passed = {k: v for k, v in extra.items() if k in declared}
-    return run_reports(nb, [{**item, **passed} for item in items], out, **options)
-
-
-def _merge(runs: list[RunResult]) -> RunResult:
-    """One RunResult for several runner calls of the same batch."""
-    first = runs[0]
-    outcomes = tuple(o for r in runs for o in r.outcomes)
-    index = tuple(dict.fromkeys(p for r in runs for p in r.index_paths))
-    return replace(first, outcomes=outcomes, index_paths=index, duration_s=sum(r.duration_s for r in runs))

@@ -17,6 +17,7 @@ from bankperf_analysis.exceptions import ParamsError
 
 __all__ = [
     "Status",
+    "KEEP_PREVIOUS_KINDS",
     "ReportItem",
     "ReportFailure",
     "ReportOutcome",
@@ -26,15 +27,23 @@ __all__ = [
 ]
 
 Status = Literal["ok", "failed", "cached"]
+#: Failures that say nothing about the report itself: it never ran (its worker or kernel
+#: did not start or died under it, the shared inputs were not prepared, the cluster lost
+#: its workers). A previous good HTML of the report is kept, and the index says it is from
+#: the previous run, with its time. Any other failure removes it.
+KEEP_PREVIOUS_KINDS = frozenset(
+    {"kernel_start", "worker_died", "worker_start", "prepare", "not_done", "dask"}
+)
 
 
 @dataclass(frozen=True, slots=True)
 class ReportItem:
-    """One report to produce: an id (a safe file name) and its notebook parameters.
+    """One report to produce: an id (any non-empty text) and its notebook parameters.
 
     Plain dicts are accepted by :func:`run_reports` and converted with
     :meth:`from_mapping`: ``{"branch_id": "B01", "quarter": "2026Q3", "title": "...",
-    "headline": {...}}``.
+    "headline": {...}}``. ``file`` names the report's file (without ``.html``); by default
+    it is derived from the id (:mod:`bankperf_analysis.runner.names`).
     """
 
     id: str
@@ -43,6 +52,7 @@ class ReportItem:
     headline: Mapping[str, Any] = field(default_factory=dict)
     fingerprint: str | None = None
     params_hash: str | None = None
+    file: str | None = None
 
     @classmethod
     def from_mapping(cls, item: Mapping[str, Any] | ReportItem, id_param: str = "branch_id") -> ReportItem:
@@ -53,7 +63,7 @@ class ReportItem:
             raise ParamsError(
                 f"Each item of run_reports must be a dict or ReportItem. Got {type(item).__name__} instead."
             )
-        params = {k: v for k, v in item.items() if k not in ("id", "title", "headline")}
+        params = {k: v for k, v in item.items() if k not in ("id", "title", "headline", "file")}
         item_id = item.get("id", item.get(id_param))
         if item_id is None:
             raise ParamsError(
@@ -72,6 +82,7 @@ class ReportItem:
             headline=dict(headline),
             fingerprint=item.get("fingerprint"),
             params_hash=item.get("params_hash"),
+            file=item.get("file"),
         )
 
 
@@ -80,9 +91,11 @@ class ReportFailure:
     """Why a report failed.
 
     ``kind`` is one of ``"error"`` (a cell raised), ``"cell_timeout"``,
-    ``"report_timeout"``, ``"kernel_died"``, ``"kernel_start"``, ``"worker_died"``,
-    ``"render"``, ``"unsafe_html"``, ``"dask"``, ``"runner"``. ``cell_index`` is the
-    0-based index of the failing cell in the source notebook (None when unknown).
+    ``"report_timeout"``, ``"kernel_died"``, ``"render"``, ``"unsafe_html"``, ``"runner"``
+    (the report ran and failed: a previous HTML is removed) or ``"kernel_start"``,
+    ``"worker_died"``, ``"worker_start"``, ``"prepare"``, ``"not_done"``, ``"dask"`` (it
+    never ran: :data:`KEEP_PREVIOUS_KINDS`). ``cell_index`` is the 0-based index of the
+    failing cell in the source notebook (None when unknown).
     """
 
     kind: str
@@ -103,7 +116,10 @@ class ReportFailure:
 
 @dataclass(frozen=True, slots=True)
 class ReportOutcome:
-    """What happened to one item: ``status`` is ``"ok"``, ``"failed"`` or ``"cached"``."""
+    """What happened to one item: ``status`` is ``"ok"``, ``"failed"`` or ``"cached"``.
+
+    ``file`` is the report's file name without ``.html`` (the id itself for a plain id).
+    """
 
     id: str
     quarter: str
@@ -113,6 +129,7 @@ class ReportOutcome:
     headline: Mapping[str, Any] = field(default_factory=dict)
     error: ReportFailure | None = None
     duration_s: float = 0.0
+    file: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,22 +7,33 @@
 * ``BankperfEngine`` (:func:`ensure_engine`) is a papermill engine (registered as
   ``"bankperf"``) that hands nbclient the already started kernel, so papermill's
   parameter injection, per-cell timeout and error handling stay papermill's own.
+* A kernel's connection file holds the HMAC key that lets anyone drive it. Each process
+  writes its kernels' files into its own private folder (:func:`private_runtime_dir`,
+  mode 0700, under Jupyter's runtime folder), removes each file when its kernel stops and
+  the folder when it is done; the folders of processes that died (kill -9) are removed by
+  the next run on the machine and by the local pool when a worker dies.
 
 :mod:`bankperf_analysis.runner.worker` drives them, one report at a time.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import random
+import re
+import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
@@ -33,6 +44,9 @@ __all__ = [
     "PooledKernel",
     "ExecState",
     "ensure_engine",
+    "private_runtime_dir",
+    "remove_runtime_dir",
+    "remove_runtime_dirs_of",
 ]
 
 ENGINE_NAME = "bankperf"
@@ -107,6 +121,78 @@ class KernelOptions:
     start_retries: int = 3
     max_reports: int = 50
     preload: tuple[str, ...] = DEFAULT_PRELOAD
+
+
+# --------------------------------------------------------------------------- runtime folder
+
+_RUNTIME_PREFIX = "bankperf-"
+_RUNTIME_NAME = re.compile(r"^bankperf-(?P<host>[A-Za-z0-9_]+)-(?P<pid>[0-9]+)-[A-Za-z0-9_]+$")
+_RUNTIME_DIRS: dict[int, Path] = {}
+_RUNTIME_LOCK = threading.Lock()
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname()) or "host"
+
+
+def _runtime_base() -> Path:
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    return Path(jupyter_runtime_dir())
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def private_runtime_dir() -> Path:
+    """The calling process's private folder for kernel connection files (mode 0700, made on first use).
+
+    Folders left by processes of this machine that no longer run are removed first.
+    """
+    with _RUNTIME_LOCK:
+        pid = os.getpid()
+        folder = _RUNTIME_DIRS.get(pid)
+        if folder is not None and folder.is_dir():
+            return folder
+        base = _runtime_base()
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _remove_dead_runtime_dirs(base)
+        folder = Path(tempfile.mkdtemp(prefix=f"{_RUNTIME_PREFIX}{_host()}-{pid}-", dir=base))
+        _RUNTIME_DIRS[pid] = folder
+        atexit.register(remove_runtime_dir)  # a process that started kernels itself (tests, Dask)
+        return folder
+
+
+def remove_runtime_dir() -> None:
+    """Remove this process's private runtime folder and any connection file left in it."""
+    with _RUNTIME_LOCK:
+        folder = _RUNTIME_DIRS.pop(os.getpid(), None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_runtime_dirs_of(pid: int) -> None:
+    """Remove the private runtime folders of process ``pid`` of this machine (a worker that died)."""
+    with contextlib.suppress(OSError):
+        for entry in _runtime_base().iterdir():
+            m = _RUNTIME_NAME.match(entry.name)
+            if m and m["host"] == _host() and int(m["pid"]) == pid:
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def _remove_dead_runtime_dirs(base: Path) -> None:
+    with contextlib.suppress(OSError):
+        for entry in base.iterdir():
+            m = _RUNTIME_NAME.match(entry.name)
+            if m and m["host"] == _host() and not _pid_alive(int(m["pid"])):
+                shutil.rmtree(entry, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -191,6 +277,8 @@ class PooledKernel:
             km = AsyncKernelManager(
                 kernel_name=opts.kernel_name or CURRENT_ENV_KERNEL,
                 kernel_spec_manager=_spec_manager(),
+                # not jupyter_client's default (a file in the system temp folder)
+                connection_file=str(private_runtime_dir() / f"kernel-{uuid.uuid4().hex}.json"),
             )
             kc = None
             try:
@@ -287,6 +375,11 @@ class PooledKernel:
         if self.kc is not None:
             with contextlib.suppress(Exception):
                 self.kc.stop_channels()
+        self.abandon()
+
+    def abandon(self) -> None:
+        """Kill the kernel and remove its connection file; safe from any thread (no channel is touched)."""
+        self.kill_process()
         if self.km is not None:
             with contextlib.suppress(Exception):
                 os.unlink(self.km.connection_file)

@@ -1,9 +1,10 @@
 """Plan a report run: validate every item before anything is written, and key its inputs.
 
-Each item becomes a :class:`Planned` report: its quarter, the notebook parameters it
-passes (only parameters the notebook's ``parameters`` cell declares, each a value that
-papermill translates faithfully: ``"0012"`` stays a string) and its input key
-(:func:`bankperf_analysis.runner.cache.input_key`).
+Each item becomes a :class:`Planned` report: its quarter, its file name
+(:mod:`bankperf_analysis.runner.names`: any id is accepted, unsafe or reserved ones get a
+slug plus a hash), the notebook parameters it passes (only parameters the notebook's
+``parameters`` cell declares, each a value that papermill translates faithfully: ``"0012"``
+stays a string) and its input key (:func:`bankperf_analysis.runner.cache.input_key`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from __future__ import annotations
 import keyword
 import math
 import os
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,10 @@ from typing import Any
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.runner.cache import input_key
 from bankperf_analysis.runner.items import ReportItem
+from bankperf_analysis.runner.names import SAFE_ID, check_distinct, check_explicit_stem, report_stems
 
 __all__ = ["SAFE_ID", "META_KEYS", "Planned", "plan_items", "declared_parameters"]
 
-#: An item id (branch id) must match this to become a file name.
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 #: Item keys that describe the report rather than parametrize the notebook. They are
 #: passed to the notebook too when its ``parameters`` cell declares them.
 META_KEYS = ("id", "title", "headline", "fingerprint", "params_hash")
@@ -39,7 +38,7 @@ _DECLARED_TYPES: dict[str, type | tuple[type, ...]] = {
 
 @dataclass(slots=True)
 class Planned:
-    """One validated report: its item, quarter, notebook parameters and input key."""
+    """One validated report: its item, quarter, file name, notebook parameters and input key."""
 
     item: ReportItem
     quarter: str
@@ -47,6 +46,7 @@ class Planned:
     key: str
     fingerprint: str
     params_hash: str
+    file: str = ""
 
 
 def plan_items(
@@ -61,19 +61,21 @@ def plan_items(
     with_shared_inputs: bool,
     nb_digest: str,
     code_digest: str,
+    footer: Sequence[tuple[str, str]] = (),
 ) -> list[Planned]:
-    """Validate every item (before anything is written) and compute its input key.
+    """Validate every item (before anything is written), name its file and key its inputs.
 
     ``nb_digest`` is the hash of the notebook file and ``code_digest`` the digest of
     the package's code (:func:`bankperf_analysis._provenance.code_digest`); with the
-    item's parameters, lang, title, data fingerprint and params hash they make the key.
+    item's parameters, lang, title, data fingerprint, params hash and the extra footer
+    rows (scheme file, data encodings) they make the key.
     """
     declared = _declared_for_run(nb_path, with_shared_inputs)
     planned: list[Planned] = []
     seen: set[tuple[str, str]] = set()
     for raw in items:
         item = ReportItem.from_mapping(raw, id_param=id_param)
-        _check_id(item.id, "item id")
+        _check_item_id(item.id)
         fp = item.fingerprint if item.fingerprint is not None else fingerprint
         ph = item.params_hash if item.params_hash is not None else params_hash
         defaults = {"lang": lang, "quarter": quarter, "fingerprint": fp, "params_hash": ph}
@@ -92,11 +94,37 @@ def plan_items(
             params_hash=ph,
             title=item.title,
             code=code_digest,
+            footer=footer,
         )
         planned.append(Planned(item, q, params, key, fp or "", ph or ""))
     if not planned:
         raise ParamsError("run_reports got no item to run.")
+    _name_files(planned)
     return planned
+
+
+def _check_item_id(value: Any) -> str:
+    """An item id is any non-empty text (its file name is derived from it)."""
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise ParamsError(
+            f"The item id must be a non-empty string without NUL characters. Got {value!r} instead."
+        )
+    return value
+
+
+def _name_files(planned: list[Planned]) -> None:
+    """Give every report its file name, distinct within each quarter folder.
+
+    Items with an explicit ``file`` keep it; the others get :func:`report_stems` of the
+    ids of their quarter, avoiding the explicit names.
+    """
+    for q in dict.fromkeys(p.quarter for p in planned):
+        mine = [p for p in planned if p.quarter == q]
+        explicit = {p.item.id: check_explicit_stem(p.item.file, p.item.id) for p in mine if p.item.file}
+        check_distinct(explicit)
+        derived = report_stems([p.item.id for p in mine if not p.item.file], taken=explicit.values())
+        for p in mine:
+            p.file = explicit.get(p.item.id) or derived[p.item.id]
 
 
 def _declared_for_run(nb_path: Path, with_shared_inputs: bool) -> dict[str, dict[str, Any]]:
@@ -174,7 +202,7 @@ def _item_quarter(item: ReportItem, params: Mapping[str, Any], quarter: str | No
 
 
 def _check_id(value: Any, what: str) -> str:
-    """Return ``value`` if it is a safe file name (:data:`SAFE_ID`, no ``..``)."""
+    """Return ``value`` if it is a safe folder name (:data:`SAFE_ID`, no ``..``)."""
     if not isinstance(value, str) or not SAFE_ID.fullmatch(value) or ".." in value:
         raise ParamsError(
             f"The {what} must be a safe file name (letters, digits, '_', '.', '-'; "

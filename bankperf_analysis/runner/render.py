@@ -1,4 +1,6 @@
-"""HTML side of the runner: the report exporter, table of contents, safety checks, index page.
+"""HTML side of the runner: the report exporter, table of contents, index page.
+
+The safety check of a rendered report lives in :mod:`bankperf_analysis.runner.safety`.
 
 Private module: :mod:`bankperf_analysis.runner.run` is the public entry point. Files are
 written by :mod:`bankperf_analysis.runner.publish`, atomically.
@@ -16,6 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from bankperf_analysis.report.headline import HEADLINE_MIME
+from bankperf_analysis.runner.safety import unsafe_content
+
+__all__ = [
+    "make_exporter",
+    "pop_headline",
+    "strip_papermill_markers",
+    "add_toc",
+    "unsafe_content",
+    "render_report",
+    "read_input_key",
+    "format_value",
+    "render_index",
+]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT_TEMPLATE = "bankperf_report"
@@ -25,22 +40,6 @@ _HEADING = re.compile(r"<h([23])\s+id=\"([^\"]*)\"\s*>(.*?)</h\1>", re.S | re.I)
 _ANCHOR = re.compile(r"<a class=\"anchor-link\"[^>]*>.*?</a>", re.S)
 _TAG = re.compile(r"<[^>]*>")
 _TOC_MARK = "<!--bankperf:toc-->"
-# Live content a report must never carry: it has no JavaScript by design.
-_UNSAFE = [
-    (re.compile(r"<\s*(script|iframe|object|embed|applet|base|link|form)\b", re.I), "a <{0}> tag"),
-    (re.compile(r"<[^>]*\son[a-z]+\s*=", re.I), "an inline event handler (on...=)"),
-    (re.compile(r"<[^>]*=\s*[\"']?\s*(?:javascript|vbscript)\s*:", re.I), "a javascript: URL"),
-    (
-        re.compile(
-            r"<[^>]*\b(?:src|srcset|poster|data|background|action)\s*=\s*[\"']?\s*"
-            r"(?:[a-z][a-z0-9+.-]*:)?//",
-            re.I,
-        ),
-        "an external resource URL",
-    ),
-    (re.compile(r"url\(\s*[\"']?\s*(?:[a-z][a-z0-9+.-]*:)?//", re.I), "an external CSS url()"),
-    (re.compile(r"@import\s+(?:url\(|[\"'])", re.I), "a CSS @import"),
-]
 
 
 @functools.cache
@@ -112,20 +111,6 @@ def add_toc(page: str, heading: str) -> str:
     return page.replace(_TOC_MARK, nav, 1)
 
 
-def unsafe_content(page: str) -> list[str]:
-    """Describe live or external content in the body of a rendered report (empty if none)."""
-    start = page.find("<main")
-    body = page[start:] if start >= 0 else page
-    problems = []
-    for pattern, what in _UNSAFE:
-        m = pattern.search(body)
-        if m:
-            excerpt = body[max(0, m.start() - 40) : m.end() + 40].replace("\n", " ")
-            name = m.group(1) if m.groups() else ""
-            problems.append(f"{what.format(name)} near {excerpt!r}")
-    return problems
-
-
 def render_report(exporter, nb, *, bankperf: Mapping[str, Any], toc_heading: str) -> str:
     """Render an executed notebook to a self-contained HTML page."""
     resources = {"bankperf": {**bankperf, "css": report_css()}}
@@ -165,51 +150,81 @@ def format_value(key: str, value: Any) -> str:
     return str(value)
 
 
-def render_index(
-    entries: Iterable[Mapping[str, Any]],
-    *,
-    quarter: str,
-    lang: str,
-    version: str,
-) -> str:
-    """Render ``index.html`` of a quarter folder from its manifest entries."""
+@functools.cache
+def _index_template():
     import jinja2
-
-    from bankperf_analysis.i18n import LABELS, t
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    rows = []
-    columns: dict[str, str] = {}
-    entries = sorted(entries, key=lambda e: (str(e.get("notebook", "")), str(e["id"])))
-    for e in entries:
-        ok = e.get("status") == "ok"
-        headline = {k: format_value(k, v) for k, v in (e.get("headline") or {}).items()}
-        for k in headline:
-            columns.setdefault(k, t(k, lang) if k in LABELS else k)
-        title = e.get("title") or e["id"]
-        rows.append(
+    return env.get_template("index.html.j2")
+
+
+def _index_row(e: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """One row of the index: a report, its status, its headline and, if any, its previous report."""
+    from bankperf_analysis.i18n import t
+
+    raw = str(e.get("status"))
+    status = raw if raw in ("ok", "failed", "pending") else "failed"
+    ok = status == "ok"
+    prev = e.get("previous") if not ok and isinstance(e.get("previous"), Mapping) else None
+    label = {"ok": "run_ok", "failed": "run_failed", "pending": "run_pending"}[status]
+    return {
+        "title": e.get("title") or e["id"],
+        "href": e.get("html") if ok else None,
+        "status": status,
+        "status_label": t(label, lang, time=e.get("run_started", "")),
+        "error": "" if ok else _shorten(str(e.get("error", "")), 240),
+        "headline": {k: format_value(k, v) for k, v in (e.get("headline") or {}).items()} if ok else {},
+        "generated": e.get("generated_at", "") if status != "pending" else "",
+        "previous": (
             {
-                "title": title,
-                "href": e.get("html") if ok else None,
-                "status": "ok" if ok else "failed",
-                "status_label": t("run_ok" if ok else "run_failed", lang),
-                "error": "" if ok else _shorten(str(e.get("error", "")), 240),
-                "headline": headline,
-                "generated": e.get("generated_at", ""),
+                "href": prev.get("html"),
+                "label": t("index_previous", lang, time=prev.get("generated_at") or "?"),
             }
-        )
-    n_ok = sum(r["status"] == "ok" for r in rows)
-    n_failed = len(rows) - n_ok
-    summary = f"{quarter}: {n_ok} {t('run_ok', lang)}, {n_failed} {t('run_failed', lang)}"
+            if prev and prev.get("html")
+            else None
+        ),
+    }
+
+
+def render_index(
+    entries: Iterable[Mapping[str, Any]],
+    *,
+    quarter: str,
+    lang: str,
+    version: str,
+    run_started: str = "",
+) -> str:
+    """Render ``index.html`` of a quarter folder from its manifest entries.
+
+    Every report is listed with its status: ``ok`` (linked), ``failed`` (in red, with the
+    error) or ``pending`` (not done by the run of ``run_started``: in progress, or the run
+    was interrupted). A report that could not run but has a good report from an earlier
+    run links that one, labelled with its time.
+    """
+    from bankperf_analysis.i18n import LABELS, t
+
+    entries = sorted(entries, key=lambda e: (str(e.get("notebook", "")), str(e["id"])))
+    rows = [_index_row(e, lang) for e in entries]
+    columns: dict[str, str] = {}
+    for row in rows:
+        for k in row["headline"]:
+            columns.setdefault(k, t(k, lang) if k in LABELS else k)
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("ok", "failed", "pending")}
+    summary = (
+        f"{quarter}: {counts['ok']} {t('run_ok', lang)}, {counts['failed']} {t('run_failed', lang)}"
+        + (f", {counts['pending']} {t('run_not_done', lang)}" if counts["pending"] else "")
+        + (f" · {t('index_run_time', lang, time=run_started)}" if run_started else "")
+    )
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return env.get_template("index.html.j2").render(
+    return _index_template().render(
         html_lang="zh-CN" if lang == "zh" else "en",
         title=f"{t('index_title', lang)} · {quarter}",
         summary=summary,
+        summary_class="note run-failed" if counts["failed"] or counts["pending"] else "note",
         css=report_css(),
         version=version,
         labels={
@@ -220,6 +235,6 @@ def render_index(
         },
         headline_columns=[{"key": k, "label": v} for k, v in columns.items()],
         rows=rows,
-        any_failed=n_failed > 0,
+        any_failed=counts["failed"] > 0 or counts["pending"] > 0,
         footer_rows=[(t("footer_version", lang), version), (t("footer_generated", lang), now)],
     )

@@ -29,18 +29,27 @@ What it guarantees:
   ``<out>/<quarter>/.bankperf-cache.json`` and in the HTML itself
   (:mod:`bankperf_analysis.runner.cache`); every footer shows the code digest.
 * **Truthful.** Status comes from the runner's own bookkeeping, never from parsing a
-  notebook. A failed report publishes no HTML: a previous good HTML of that item is
-  *removed* (so nobody reads last run's numbers as current), the executed notebook is
-  kept in ``<out>/<quarter>/_failed/<id>.ipynb``, the index shows the failure, the
-  batch goes on, and :attr:`RunResult.exit_code` is 1.
-* **Safe.** Every file is written atomically; item ids must be safe file names;
-  parameters must be declared in the notebook's ``parameters`` cell and are passed
-  through papermill's Python API (``"0012"`` stays a string); the report template
-  carries no JavaScript and no external URL, and a report whose outputs contain a
-  live ``<script>`` (an unescaped name) fails instead of being published.
+  notebook. Invalid items, parameters or options are refused before anything is
+  written (no folder, no index). The quarter folder is locked for the whole run
+  (:func:`execute_plans`: every notebook of a batch under one lock, with nothing left
+  behind); a second run is refused at once. The index is rewritten after every report
+  and always tells the truth: reports being run are *pending*, a failed report is in
+  red. A report that ran and failed publishes no HTML: a previous good HTML of that item
+  is *removed* (so nobody reads last run's numbers as current), the executed notebook is
+  kept in ``<out>/<quarter>/_failed/<file>.ipynb``; one that never ran (worker or kernel
+  start-up, the shared inputs, a lost cluster) keeps its previous HTML, which the index
+  labels as the previous run's. The batch goes on, and :attr:`RunResult.exit_code` is 1.
+* **Safe.** Every file is written atomically; any item id is accepted and gets a safe
+  file name (:mod:`bankperf_analysis.runner.names`); parameters must be declared in the
+  notebook's ``parameters`` cell and are passed through papermill's Python API
+  (``"0012"`` stays a string); the report template carries no JavaScript and no external
+  URL, and a report whose outputs contain live or external content (an unescaped
+  ``<script>``: :mod:`bankperf_analysis.runner.safety` parses the page) fails instead of
+  being published. Kernel connection files live in a private folder and are removed.
 
-The steps live in their own modules: ``plan`` (validate and key the items), ``cache``,
-``worker`` / ``kernels`` / ``pool`` (execute), ``render`` (HTML), ``publish`` (write).
+The steps live in their own modules: ``plan`` and ``names`` (validate and key the items,
+name their files), ``cache``, ``worker`` / ``worker_process`` / ``kernels`` / ``pool``
+(execute), ``render`` and ``safety`` (HTML), ``publish`` (write).
 
 Notebooks record their headline numbers for the index page with
 :func:`bankperf_analysis.report.record_headline` and escape names with
@@ -61,17 +70,17 @@ from typing import Any
 from bankperf_analysis import __version__
 from bankperf_analysis._provenance import code_digest
 from bankperf_analysis._validation import check_int, check_positive
-from bankperf_analysis.exceptions import ParamsError, ReportError
+from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, t
-from bankperf_analysis.runner.cache import folder_lock, load_manifest, remove_temps, split_cached
+from bankperf_analysis.runner.cache import folder_lock, remove_temps, split_cached
 from bankperf_analysis.runner.items import ReportItem, ReportOutcome, RunResult
 from bankperf_analysis.runner.kernels import DEFAULT_PRELOAD, KernelOptions
 from bankperf_analysis.runner.plan import Planned, plan_items
 from bankperf_analysis.runner.pool import LocalPool, run_dask
-from bankperf_analysis.runner.publish import Publisher, write_indexes
+from bankperf_analysis.runner.publish import Publisher, RunState
 from bankperf_analysis.runner.worker import ReportTask
 
-__all__ = ["run_reports", "RunOptions"]
+__all__ = ["run_reports", "RunOptions", "RunPlan", "plan_run", "execute_plans"]
 
 
 @dataclass(frozen=True)
@@ -138,7 +147,7 @@ class RunOptions:
 
 @dataclass(frozen=True)
 class _Run:
-    """The settings of one :func:`run_reports` call, once its arguments are valid."""
+    """The settings of one notebook's run, once its arguments are valid."""
 
     nb_path: Path
     nb_text: str
@@ -148,8 +157,21 @@ class _Run:
     prepare: Callable[..., str | os.PathLike] | None
     on_result: Callable[[ReportOutcome], None] | None
     opts: RunOptions
+    footer: tuple[tuple[str, str], ...] = ()
     version: str = __version__
     code: str = field(default_factory=code_digest)
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """One notebook's reports, validated, named and keyed: nothing has been written yet.
+
+    Made by :func:`plan_run`; run (with the other notebooks of a batch, under one lock)
+    by :func:`execute_plans`.
+    """
+
+    run: _Run
+    planned: list[Planned]
 
 
 def run_reports(
@@ -165,6 +187,7 @@ def run_reports(
     prepare: Callable[..., str | os.PathLike] | None = None,
     id_param: str = "branch_id",
     on_result: Callable[[ReportOutcome], None] | None = None,
+    footer: Sequence[tuple[str, str]] = (),
     **options: Any,
 ) -> RunResult:
     """Run ``notebook`` once per item and publish HTML reports under ``out_dir/<quarter>/``.
@@ -175,33 +198,34 @@ def run_reports(
         The parameterized notebook (a cell tagged ``parameters``).
     items : iterable of dict or ReportItem
         One per report: the notebook parameters (``branch_id``, ``data_dir``, ...) and
-        optional metadata: ``id`` (default: the ``id_param`` value), ``title``,
-        ``headline`` (numbers for the index page), ``fingerprint``, ``params_hash``.
+        optional metadata: ``id`` (default: the ``id_param`` value; any non-empty text),
+        ``title``, ``headline`` (for the index page), ``fingerprint``, ``params_hash``,
+        ``file`` (file name without ``.html``; default: :mod:`~bankperf_analysis.runner.names`).
     out_dir : path
-        Output root; reports go to ``out_dir/<quarter>/<id>.html``.
+        Output root; reports go to ``out_dir/<quarter>/<file>.html``.
     lang : {"en", "zh"}
         Report language; passed as the ``lang`` parameter when the notebook declares it.
     quarter : str, optional
         Quarter for items that do not carry a ``quarter`` parameter.
     fingerprint, params_hash : str
-        Data fingerprint and scheme-parameters hash of the batch: printed in every
-        footer, part of the cache key, and passed to notebooks that declare them.
+        Data fingerprint and scheme hash: in every footer and the cache key, and passed to
+        notebooks that declare them.
     force : bool
         Re-run reports whose inputs did not change.
     prepare : callable, optional
-        ``prepare(workdir=Path, items=list[ReportItem]) -> path``, called once, in this
-        process, only when some report must run (``workdir``: ``out_dir/.bankperf-shared/``;
-        ``items``: those that will run). Its path goes to every notebook as ``shared_inputs``
-        (which it must declare); it is not part of the cache key.
+        ``prepare(workdir=Path, items=list[ReportItem]) -> path``, called once here, only when
+        some report must run (``workdir``: ``out_dir/.bankperf-shared/``); its path goes to
+        every notebook as ``shared_inputs`` (not part of the cache key). If it raises, the
+        reports fail with kind ``prepare`` (previous HTML kept) and nothing runs.
     id_param : str
         Parameter that gives the item id when an item dict has no ``id``.
     on_result : callable, optional
-        Called here with each :class:`ReportOutcome` as it is published (cached ones
-        too). If it raises, the batch stops: workers and kernels are stopped, what was
-        published stays, nothing is half-written.
+        Called with each :class:`ReportOutcome` as it is published (cached ones too). If
+        it raises, the batch stops; the index shows the rest as not done.
+    footer : sequence of (label, value)
+        Extra footer rows (the scheme file, the data's encodings); part of the cache key.
     **options
-        How the reports run (:class:`RunOptions`): ``jobs``, ``scheduler``, ``timeout_cell``,
-        ``timeout_report``, ``progress``, ``kernel_name``, ``max_reports_per_kernel``, ``preload``.
+        How the reports run: :class:`RunOptions` (``jobs``, ``scheduler``, timeouts...).
 
     Returns
     -------
@@ -210,15 +234,54 @@ def run_reports(
     Raises
     ------
     ParamsError
-        Invalid items, parameters or options (nothing has been written).
+        Invalid items, parameters or options (nothing written).
     ReportError
-        ``prepare`` failed, or another run holds the output folder.
+        Another run holds the output folder (nothing written).
     """
-    t0 = time.perf_counter()
+    plan = plan_run(
+        notebook,
+        items,
+        out_dir,
+        lang=lang,
+        quarter=quarter,
+        fingerprint=fingerprint,
+        params_hash=params_hash,
+        force=force,
+        prepare=prepare,
+        id_param=id_param,
+        on_result=on_result,
+        footer=footer,
+        **options,
+    )
+    return execute_plans([plan])
+
+
+def plan_run(
+    notebook: str | os.PathLike,
+    items: Iterable[Mapping[str, Any] | ReportItem],
+    out_dir: str | os.PathLike,
+    *,
+    lang: str = "en",
+    quarter: str | None = None,
+    fingerprint: str = "",
+    params_hash: str = "",
+    force: bool = False,
+    prepare: Callable[..., str | os.PathLike] | None = None,
+    id_param: str = "branch_id",
+    on_result: Callable[[ReportOutcome], None] | None = None,
+    footer: Sequence[tuple[str, str]] = (),
+    **options: Any,
+) -> RunPlan:
+    """Validate one notebook's run (arguments as :func:`run_reports`); write nothing.
+
+    Raises :class:`~bankperf_analysis.exceptions.ParamsError` for any invalid item,
+    parameter or option.
+    """
     opts = RunOptions.from_keywords(options)
     nb_path = _check_notebook(notebook, lang)
     nb_bytes = nb_path.read_bytes()
-    run = _Run(nb_path, nb_bytes.decode("utf-8"), lang, Path(out_dir), force, prepare, on_result, opts)
+    rows = tuple((str(label), str(value)) for label, value in footer)
+    run = _Run(nb_path, nb_bytes.decode("utf-8"), lang, Path(out_dir), force, prepare, on_result, opts, rows)
     planned = plan_items(
         nb_path,
         items,
@@ -230,8 +293,9 @@ def run_reports(
         with_shared_inputs=prepare is not None,
         nb_digest=hashlib.sha256(nb_bytes).hexdigest(),
         code_digest=run.code,
+        footer=rows,
     )
-    return _run_in_folders(planned, run, t0)
+    return RunPlan(run, planned)
 
 
 def _check_notebook(notebook: str | os.PathLike, lang: str) -> Path:
@@ -243,50 +307,116 @@ def _check_notebook(notebook: str | os.PathLike, lang: str) -> Path:
     return nb_path
 
 
-def _run_in_folders(planned: list[Planned], run: _Run, t0: float) -> RunResult:
-    """Create the quarter folders (everything is valid: from here on we write) and lock them."""
-    quarters = sorted({p.quarter for p in planned})
-    folders = {q: run.out_root / q for q in quarters}
+def _check_together(plans: Sequence[RunPlan]) -> Path:
+    """Plans run together share the output folder and language, and never a file name."""
+    if not plans:
+        raise ParamsError("execute_plans got no plan to run.")
+    roots = {p.run.out_root.resolve() for p in plans}
+    langs = {p.run.lang for p in plans}
+    if len(roots) > 1 or len(langs) > 1:
+        raise ParamsError(
+            f"Plans run together must share one output folder and one lang. Got {sorted(map(str, roots))} "
+            f"and {sorted(langs)} instead."
+        )
+    owners: dict[tuple[str, str], str] = {}
+    for plan in plans:
+        for p in plan.planned:
+            key = (p.quarter, p.file.lower())
+            if key in owners:
+                raise ParamsError(
+                    f"The reports {owners[key]!r} and {p.item.id!r} of {p.quarter} would share the file "
+                    f"{p.file}.html; give one of them another 'file'."
+                )
+            owners[key] = p.item.id
+    return plans[0].run.out_root
+
+
+def execute_plans(plans: Sequence[RunPlan]) -> RunResult:
+    """Run several validated plans as one batch, under one lock of each quarter folder.
+
+    The quarter folders are created and locked only now (a refused run writes nothing);
+    the lock is held from the first report to the last, so another run can neither
+    interleave nor take over between the notebooks. Cached reports are found for every
+    plan first, all reports to run are marked pending, then the plans run in order.
+    """
+    t0 = time.perf_counter()
+    out_root = _check_together(plans)
+    quarters = sorted({p.quarter for plan in plans for p in plan.planned})
+    folders = {q: out_root / q for q in quarters}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         for folder in folders.values():
             stack.enter_context(folder_lock(folder))
-        return _run_locked(planned, folders, run, t0)
+        return _run_locked(plans, folders, t0)
 
 
-def _run_locked(planned: list[Planned], folders: dict[str, Path], run: _Run, t0: float) -> RunResult:
-    """Split cached from stale items, run the stale ones, publish, write the indexes."""
-    manifests = {q: load_manifest(f) for q, f in folders.items()}
+def _run_locked(plans: Sequence[RunPlan], folders: dict[str, Path], t0: float) -> RunResult:
+    """Split cached from stale reports, mark the stale ones pending, run each plan, write the indexes."""
+    first = plans[0].run
+    state = RunState(folders, first.lang, first.version)
     remove_temps(folders)
-    outcomes, to_run = split_cached(
-        planned, folders, manifests, nb_path=run.nb_path, lang=run.lang, force=run.force
-    )
-    bar = _progress_bar(len(planned), run.opts.progress, "/".join(folders))
-    publisher = Publisher(folders, manifests, to_run, run.nb_path, run.lang, outcomes, bar, run.on_result)
-    publisher.announce_cached()
+    splits = [
+        split_cached(
+            plan.planned,
+            folders,
+            state.manifests,
+            nb_path=plan.run.nb_path,
+            lang=plan.run.lang,
+            force=plan.run.force,
+        )
+        for plan in plans
+    ]
+    for plan, (_, to_run) in zip(plans, splits, strict=True):
+        state.mark_pending(to_run, plan.run.nb_path, plan.run.lang)
+    outcomes: dict[tuple[str, str], ReportOutcome] = {}
     try:
-        if to_run:
-            tasks = _tasks(to_run, run, shared=_prepare_shared(to_run, run))
-            _execute(tasks, run, publisher.publish)
+        if any(to_run for _, to_run in splits):
+            state.write_all()
+        for plan, (cached, to_run) in zip(plans, splits, strict=True):
+            _run_plan(plan, cached, to_run, state)
+            outcomes.update(cached)
     finally:
-        bar.close()
-        index_paths = write_indexes(folders, manifests, run.lang, run.version)
-    ordered = tuple(outcomes[(p.quarter, p.item.id)] for p in planned)
+        index_paths = state.write_all()
+    ordered = tuple(outcomes[(p.quarter, p.file)] for plan in plans for p in plan.planned)
     return RunResult(ordered, tuple(index_paths), time.perf_counter() - t0)
 
 
-def _prepare_shared(to_run: list[Planned], run: _Run) -> str | None:
-    """Run the batch's ``prepare`` callable once; the absolute path of what it made."""
-    if run.prepare is None:
-        return None
-    workdir = run.out_root / ".bankperf-shared"
-    workdir.mkdir(parents=True, exist_ok=True)
+def _run_plan(
+    plan: RunPlan, outcomes: dict[tuple[str, str], ReportOutcome], to_run: list[Planned], state: RunState
+) -> None:
+    """Run one plan's stale reports (``outcomes`` holds its cached ones and receives the others)."""
+    run = plan.run
+    bar = _progress_bar(
+        len(plan.planned), run.opts.progress, "/".join(sorted({p.quarter for p in plan.planned}))
+    )
+    publisher = Publisher(state, to_run, run.nb_path, run.lang, outcomes, bar, run.on_result)
+    publisher.announce_cached()
     try:
+        if to_run:
+            shared, error = _prepare_shared(to_run, run)
+            if error:
+                publisher.fail_all("prepare", error)
+            else:
+                _execute(_tasks(to_run, run, shared), run, publisher.publish)
+    finally:
+        bar.close()
+
+
+def _prepare_shared(to_run: list[Planned], run: _Run) -> tuple[str | None, str]:
+    """Run the batch's ``prepare`` callable once: (absolute path of what it made, error message)."""
+    if run.prepare is None:
+        return None, ""
+    workdir = run.out_root / ".bankperf-shared"
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
         # Kernels run in their own working directory: hand them an absolute path.
-        return os.fspath(Path(run.prepare(workdir=workdir, items=[p.item for p in to_run])).resolve())
-    except Exception as exc:
-        raise ReportError(f"Preparing the shared inputs failed, so no report was run: {exc!r}") from exc
+        return os.fspath(Path(run.prepare(workdir=workdir, items=[p.item for p in to_run])).resolve()), ""
+    except Exception as exc:  # noqa: BLE001 - every report to run fails, named, with this error
+        return (
+            None,
+            f"preparing the shared inputs failed, so the report was not run: {type(exc).__name__}: {exc}",
+        )
 
 
 def _tasks(to_run: list[Planned], run: _Run, shared: str | None) -> list[ReportTask]:
@@ -311,6 +441,7 @@ def _tasks(to_run: list[Planned], run: _Run, shared: str | None) -> list[ReportT
                 footer_rows=(
                     (t("footer_fingerprint", lang), p.fingerprint or "–"),
                     (t("footer_params_hash", lang), p.params_hash or "–"),
+                    *run.footer,
                     (t("footer_version", lang), run.version),
                     (t("footer_code_digest", lang), run.code),
                 ),
@@ -320,6 +451,7 @@ def _tasks(to_run: list[Planned], run: _Run, shared: str | None) -> list[ReportT
                 timeout_report=run.opts.timeout_report,
                 options=run.opts.kernel_options(),
                 version=run.version,
+                file=p.file,
             )
         )
     return tasks

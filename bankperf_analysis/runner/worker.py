@@ -51,6 +51,7 @@ class ReportTask:
     timeout_report: float | None
     options: KernelOptions
     version: str
+    file: str = ""
 
 
 @dataclass(slots=True)
@@ -67,11 +68,14 @@ class TaskOutcome:
     duration_s: float = 0.0
     generated_at: str = ""
     kernel_reused: bool = False
+    file: str = ""
 
 
 def failed_outcome(task: ReportTask, kind: str, message: str) -> TaskOutcome:
     """Outcome of a task that failed outside the notebook (worker died, kernel would not start)."""
-    return TaskOutcome(id=task.id, quarter=task.quarter, ok=False, failure=_failure(kind, message))
+    return TaskOutcome(
+        id=task.id, quarter=task.quarter, ok=False, failure=_failure(kind, message), file=task.file
+    )
 
 
 def _source_index(nb, exec_index: int | None) -> int | None:
@@ -165,7 +169,7 @@ class ReportWorker:
         if failure is None:
             outcome = self._render(task, nb)
         else:
-            outcome = TaskOutcome(id=task.id, quarter=task.quarter, ok=False, failure=failure)
+            outcome = TaskOutcome(id=task.id, quarter=task.quarter, ok=False, failure=failure, file=task.file)
         if not outcome.ok and nb is not None:  # kept for debugging, with the runner's verdict
             f = outcome.failure or {}
             where = f" in cell [{f['cell_index']}]" if f.get("cell_index") is not None else ""
@@ -250,12 +254,8 @@ class ReportWorker:
 
     def _render(self, task: ReportTask, nb) -> TaskOutcome:
         """Render an executed notebook; refuse to publish live or external content."""
-        from bankperf_analysis.runner.render import (
-            pop_headline,
-            render_report,
-            strip_papermill_markers,
-            unsafe_content,
-        )
+        from bankperf_analysis.runner.render import pop_headline, render_report, strip_papermill_markers
+        from bankperf_analysis.runner.safety import unsafe_content
 
         headline = pop_headline(nb)
         strip_papermill_markers(nb)
@@ -277,7 +277,7 @@ class ReportWorker:
             failure = _failure(
                 "render", f"HTML rendering failed: {exc!r}", None, None, "", type(exc).__name__, str(exc)
             )
-            return TaskOutcome(id=task.id, quarter=task.quarter, ok=False, failure=failure)
+            return TaskOutcome(id=task.id, quarter=task.quarter, ok=False, failure=failure, file=task.file)
         problems = unsafe_content(page)
         if problems:
             message = (
@@ -286,14 +286,24 @@ class ReportWorker:
                 + " (escape names with bankperf_analysis.i18n.md_escape / safe_html)"
             )
             return TaskOutcome(
-                id=task.id, quarter=task.quarter, ok=False, failure=_failure("unsafe_html", message)
+                id=task.id,
+                quarter=task.quarter,
+                ok=False,
+                failure=_failure("unsafe_html", message),
+                file=task.file,
             )
         try:
             json.dumps(headline)
         except (TypeError, ValueError):
             headline = {}
         return TaskOutcome(
-            id=task.id, quarter=task.quarter, ok=True, html=page, headline=headline, generated_at=generated
+            id=task.id,
+            quarter=task.quarter,
+            ok=True,
+            html=page,
+            headline=headline,
+            generated_at=generated,
+            file=task.file,
         )
 
 
