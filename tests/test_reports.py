@@ -394,7 +394,7 @@ def test_scheme_option_is_used_and_named_in_the_footer(tiny_bank, tmp_path, caps
     assert main([*args, "--out", str(tmp_path / "out"), "--scheme", str(scheme)]) == 0
     page = (tmp_path / "out" / "2026Q3" / f"{branch}.html").read_text(encoding="utf-8")
     assert _footer_row(page, "Scheme") == f"no-bonus test scheme ({scheme})"
-    assert _footer_row(page, "Data encodings") == "branches: utf-8; staff: gb18030"
+    assert _footer_row(page, "Data encodings") == "utf-8 (branches), gb18030 (staff)"
     index = (tmp_path / "out" / "2026Q3" / "index.html").read_text(encoding="utf-8")
     manifest = json.loads((tmp_path / "out" / "2026Q3" / ".bankperf-cache.json").read_text(encoding="utf-8"))
     assert manifest["reports"][branch]["headline"]["total_bonus"] == 0, index

@@ -24,6 +24,7 @@ from typing import Any
 from bankperf_analysis._resources import default_scheme_path
 from bankperf_analysis._resources import notebook_path as _notebook
 from bankperf_analysis.dataset.database import is_database_url, password_via_environment
+from bankperf_analysis.dataset.load import encodings_text
 from bankperf_analysis.exceptions import (
     DataValidationError,
     ParamsError,
@@ -193,7 +194,7 @@ class _Batch:
         )
         rows = [(t("footer_scheme", lang), f"{self.scheme.name} ({where})")]
         if self.info.encodings:
-            text = "; ".join(f"{table}: {enc}" for table, enc in sorted(self.info.encodings.items()))
+            text = encodings_text(dict(sorted(self.info.encodings.items())))
             rows.append((t("footer_encodings", lang), text))
         return rows
 
