@@ -19,6 +19,7 @@ import pandas as pd
 
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, kpi_label, role_label, t
+from bankperf_analysis.kpis import kpis_of_table
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.periods import Period
 from bankperf_analysis.report.html import (
@@ -361,12 +362,7 @@ class BranchReport:
         blk = self.missing.block_for_kpis("complaint_count")
         if blk is not None:
             return blk
-        kp = (
-            "complaint_count",
-            "complaint_closed_on_time_rate",
-            "complaint_median_hours",
-            "complaint_resolution_score",
-        )
+        kp = kpis_of_table("complaints")
         prev = str(Period.parse(self.quarter).previous())
         head = [t("label_kpi", self.lang), self.quarter, prev, t("label_bank", self.lang)]
         rows = []

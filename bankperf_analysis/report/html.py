@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from bankperf_analysis.i18n import t
+from bankperf_analysis.kpis import UNITS
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 
 __all__ = [
@@ -69,25 +70,22 @@ def format_value(kpi: str, value: float | None, lang: str = "en") -> str:
     """
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"
-    unit = KPI_CATALOGUE[kpi].unit if kpi in KPI_CATALOGUE else ""
+    k = KPI_CATALOGUE.get(kpi)
     v = float(value)
-    if unit == "share":
-        if kpi in ("cash_error_rate", "ledger_error_rate"):
-            return f"{100 * v:.3f} %"
-        return f"{100 * v:.1f} %"
-    if unit == "seconds":
-        return f"{v:,.0f} {t('unit_seconds', lang)}"
-    if unit == "minutes":
-        return f"{v:.1f} {t('unit_minutes', lang)}"
-    if unit == "hours":
-        return f"{v:.1f} {t('unit_hours', lang)}"
-    if unit == "yuan":
-        return f"{v:,.0f} {t('unit_yuan', lang)}"
-    if unit in ("complaints", "customers", "incidents"):
-        return f"{v:,.0f}"
-    if unit == "share of baseline":
+    if k is None:
+        return f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}"
+    unit = UNITS[k.unit]
+    if k.unit == "share":
+        return f"{100 * v:.{1 if k.decimals is None else k.decimals}f} %"
+    if unit.percent:
         return f"{100 * v:.0f} %"
-    if unit == "points of 100":
+    if k.unit in ("seconds", "yuan"):
+        return f"{v:,.0f} {unit.symbol(lang)}"
+    if k.unit in ("minutes", "hours"):
+        return f"{v:.1f} {unit.symbol(lang)}"
+    if k.unit in ("complaints", "customers", "incidents"):
+        return f"{v:,.0f}"
+    if k.unit == "points of 100":
         return f"{v:.1f}"
     return f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}"
 

@@ -608,7 +608,7 @@ def _parse_rule(v: _V, kpi: Any, raw: Any, owner: str, path: str, *, staff_level
                 floor,
             )
     weight = v.number(d["weight"], w.format("weight"), f"{path}.weight", 0.0, 1.0)
-    min_n = v.integer(d.get("min_n", 0 if info.is_count else 1), w.format("min_n"), f"{path}.min_n", 0)
+    min_n = v.integer(d.get("min_n", info.min_n), w.format("min_n"), f"{path}.min_n", 0)
     return KpiRule(kpi, target, floor, cast(Direction, direction), weight, cast(ScoringRule, rule), min_n)
 
 
