@@ -255,6 +255,11 @@ _REPORT: dict[str, tuple[str, str]] = {
         "{kpi}：无法计算（未提供相应数据表）。",
     ),
     "dq_ok": ("Every KPI had enough data.", "所有指标数据充足。"),
+    "note_channels": ("Contact channels counted: {items}.", "统计的客户接触渠道：{items}。"),
+    "no_contacts_in_scope": (
+        "no contacts on its channels ({channels})",
+        "其统计渠道（{channels}）无客户接触",
+    ),
 }
 
 # Optional tables that are absent or empty (bankperf_analysis.report): why a section or KPI

@@ -8,14 +8,14 @@ section is a ``<table class="dataframe">`` built by :func:`data_table` or
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from bankperf_analysis.i18n import t
-from bankperf_analysis.kpis import UNITS
+from bankperf_analysis.i18n import kpi_label, t
+from bankperf_analysis.kpis import UNITS, channel_label
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 
 __all__ = [
@@ -88,6 +88,33 @@ def format_value(kpi: str, value: float | None, lang: str = "en") -> str:
     if k.unit == "points of 100":
         return f"{v:.1f}"
     return f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}"
+
+
+def channel_note(channels: Mapping[str, Sequence[str]], kpis: Iterable[str], lang: str) -> str:
+    """The contact channels the contact KPIs among ``kpis`` count, as one sentence (empty if none).
+
+    KPIs with the same channels are named together, in the order given.
+
+    Examples
+    --------
+    >>> ch = {"response_time_seconds": ["phone", "online"], "service_level": ["phone", "online"],
+    ...       "queue_wait_seconds": ["counter"]}
+    >>> channel_note(ch, ["satisfaction_rate", "response_time_seconds", "queue_wait_seconds"], "en")
+    'Contact channels counted: Average response time: phone, online; Queue waiting time: counter.'
+    >>> channel_note(ch, ["response_time_seconds", "service_level"], "en")
+    'Contact channels counted: Average response time, Service level: phone, online.'
+    >>> channel_note(ch, ["queue_wait_seconds"], "zh")
+    '统计的客户接触渠道：排队等候时间：柜台。'
+    """
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for k in kpis:
+        if k in channels:
+            groups.setdefault(tuple(channels[k]), []).append(kpi_label(k, lang))
+    if not groups:
+        return ""
+    sep, colon, semi = ("、", "：", "；") if lang == "zh" else (", ", ": ", "; ")
+    items = semi.join(f"{sep.join(names)}{colon}{channel_label(ch, lang)}" for ch, names in groups.items())
+    return t("note_channels", lang, items=items)
 
 
 def data_table(head: Sequence[str], rows: Iterable[str]) -> str:

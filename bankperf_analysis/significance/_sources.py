@@ -59,7 +59,7 @@ class _Raw:
     """
 
     value: str  # SQL expression on alias ``r``
-    where: str  # SQL filter on alias ``r``
+    where: str  # SQL filter on alias ``r`` (a contact KPI adds its channel scope)
 
     @staticmethod
     def table(kpi: str) -> str:
@@ -80,7 +80,7 @@ _RAW: dict[str, _Raw] = {
     "onsite_survey_score": _Raw("r.score", "r.channel = 'on_site'"),
     "callback_survey_score": _Raw("r.score", "r.channel = 'phone_callback'"),
     "response_time_seconds": _Raw(_WAIT, "r.answer_ts IS NOT NULL"),
-    "queue_wait_seconds": _Raw(_WAIT, "r.answer_ts IS NOT NULL AND r.channel = 'counter'"),
+    "queue_wait_seconds": _Raw(_WAIT, "r.answer_ts IS NOT NULL"),
     "complaint_resolution_score": _Raw("r.resolution_score", "r.resolution_score IS NOT NULL"),
     "dress_score": _Raw("r.score", "r.aspect = 'dress'"),
     "manner_score": _Raw("r.score", "r.aspect = 'manner'"),
@@ -240,9 +240,14 @@ def raw_scores(
     after: Period,
     branch_id: str | None,
     owner: str,
+    options: MetricOptions | None = None,
 ) -> pd.DataFrame:
-    """Individual observations of a mean/ordinal KPI: columns ``entity, which, v``."""
+    """Individual observations of a mean/ordinal KPI: columns ``entity, which, v``.
+
+    A contact KPI counts the channels of its scope (``options.channels``), as in the KPI frame.
+    """
     spec, table = _RAW[kpi], _Raw.table(kpi)
+    scope = (options or MetricOptions()).channels.get(kpi)
     if not ds.has(table):
         raise InsufficientSampleError(f"{owner}: the dataset has no table '{table}' for {kpi}.")
     joins = []
@@ -260,6 +265,8 @@ def raw_scores(
         return f"({date} >= TIMESTAMP '{p.start}' AND {date} < TIMESTAMP '{p.end}')"
 
     where = [spec.where, f"({inside(before)} OR {inside(after)})", f"{entity} IS NOT NULL"]
+    if scope is not None:  # known channel names only (MetricOptions validates them)
+        where.append("r.channel IN (" + ", ".join(f"'{c}'" for c in scope) + ")")
     params: list[Any] = []
     if branch_id is not None:
         where.append("st.branch_id = ?")  # the staff member's home branch, as in the KPI frame
