@@ -274,3 +274,33 @@ def test_workbook_states_the_channels(bank, tmp_path):
         "phone, online (电话、在线)"
     )
     assert about["channels: queue_wait_seconds (Queue waiting time / 排队等候时间)"] == "counter (柜台)"
+
+
+def test_branch_report_says_which_channels_and_never_shows_zero(bank_copy, tmp_path):
+    """A branch whose remote queues had no contact: its tiles say so; the note names the channels."""
+    from bankperf_analysis.report import BranchReport, prepare_batch
+
+    path = bank_copy / "contacts.parquet"
+    c = pd.read_parquet(path)
+    branch = str(sorted(c.branch_id.unique())[0])  # taken from the data
+    c[(c.branch_id != branch) | (c.channel == "counter")].to_parquet(path, index=False)
+    with load_dataset(bank_copy) as ds:
+        quarter = str(ds.coverage()[1])
+    shared = prepare_batch(bank_copy, quarter, tmp_path / "shared")
+    for lang, insufficient, channels, note in (
+        (
+            "en",
+            "insufficient data",
+            "no contacts on its channels (phone, online)",
+            "Contact channels counted",
+        ),
+        ("zh", "数据不足", "其统计渠道（电话、在线）无客户接触", "统计的客户接触渠道"),
+    ):
+        html = BranchReport(shared, branch, lang).kpi_tiles().html
+        assert html.count(channels) == 2, lang  # response time and service level
+        assert insufficient in html and note in html
+        other = BranchReport(shared, str(sorted(c.branch_id.unique())[1]), lang).kpi_tiles().html
+        assert channels not in other and note in other
+    html = BranchReport(shared, branch, "en").kpi_tiles().html
+    assert "Average response time, Service level: phone, online" in html
+    assert "Queue waiting time: counter" in html and "Resolution rate: phone, counter, online" in html
