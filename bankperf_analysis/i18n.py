@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 from bankperf_analysis.exceptions import ParamsError
+from bankperf_analysis.kpis import CHANNELS, KPIS, UNITS
 
 __all__ = [
     "LANGS",
@@ -42,40 +43,11 @@ __all__ = [
 Lang = Literal["en", "zh"]
 LANGS: tuple[str, ...] = ("en", "zh")
 
-#: KPI names (keys are the KPI identifiers of ``metrics``).
-_KPIS: dict[str, tuple[str, str]] = {
-    "satisfaction_rate": ("Customer satisfaction", "客户满意度"),
-    "onsite_survey_score": ("On-site survey score", "现场问卷评分"),
-    "callback_survey_score": ("Phone call-back score", "电话回访评分"),
-    "response_time_seconds": ("Average response time", "平均响应时间"),
-    "service_level": ("Service level", "服务水平"),
-    "abandonment_rate": ("Abandonment rate", "放弃率"),
-    "resolution_rate": ("Resolution rate", "问题解决率"),
-    "complaint_closed_on_time_rate": ("Complaints closed on time", "投诉按时处理率"),
-    "complaint_median_hours": ("Median complaint handling time", "投诉处理时长中位数"),
-    "complaint_count": ("Complaints", "投诉数量"),
-    "complaint_resolution_score": ("Complaint-resolution satisfaction", "投诉处理满意度"),
-    "cross_sales_per_month": ("Cross-sales per month", "交叉销售"),
-    "cash_error_rate": ("Cash error rate", "现金差错率"),
-    "ledger_error_rate": ("Ledger error rate", "账务处理差错率"),
-    "handling_minutes": ("Average handling time", "平均业务办理时间"),
-    "volume_vs_baseline": ("Volume vs baseline", "业务量完成情况"),
-    "dress_score": ("Dress code", "着装规范"),
-    "manner_score": ("Manner", "仪态举止"),
-    "training_attendance_rate": ("Training attendance", "培训出席率"),
-    "training_exam_score": ("Training exam score", "培训考核成绩"),
-    "new_customers": ("New customers", "新客户拓展"),
-    "risk_incidents": ("Risk incidents", "业务风险事件"),
-    "risk_loss_yuan": ("Risk losses", "风险损失"),
-    "on_duty_rate": ("On-duty rate", "在岗率"),
-    "service_quality_score": ("Service quality", "服务质量"),
-    "teamwork_score": ("Teamwork", "团队合作"),
-    "review_360_score": ("360-degree review", "360度评估"),
-    "mystery_shopper_score": ("Mystery-shopper score", "神秘人检查"),
-    "video_check_score": ("Video check score", "视频检查"),
-    "queue_wait_seconds": ("Queue waiting time", "排队等候时间"),
-    "churn_rate": ("Customer churn rate", "客户流失率"),
-}
+#: KPI names: the declaration of :mod:`bankperf_analysis.kpis`.
+_KPIS: dict[str, tuple[str, str]] = {k.name: (k.en, k.zh) for k in KPIS.values()}
+
+#: Contact channels (``channel_phone``...): :data:`bankperf_analysis.kpis.CHANNELS`.
+_CHANNELS: dict[str, tuple[str, str]] = {f"channel_{c}": names for c, names in CHANNELS.items()}
 
 _ROLES: dict[str, tuple[str, str]] = {
     "customer_service_rep": ("Customer-service representative", "客服代表"),
@@ -86,13 +58,12 @@ _ROLES: dict[str, tuple[str, str]] = {
     "data_analyst": ("Data analyst", "数据分析师"),
 }
 
+#: Units: ``unit_<id>`` of every KPI unit (:data:`bankperf_analysis.kpis.UNITS`; its symbol, or its
+#: name for plain numbers), and units of other figures.
 _UNITS: dict[str, tuple[str, str]] = {
+    **{f"unit_{u.id}": (u.symbol_en or u.en, u.symbol_zh or u.zh) for u in UNITS.values()},
     "unit_percent": ("%", "%"),
-    "unit_seconds": ("s", "秒"),
-    "unit_minutes": ("min", "分钟"),
-    "unit_hours": ("h", "小时"),
     "unit_days": ("days", "天"),
-    "unit_yuan": ("yuan", "元"),
     "unit_count": ("count", "次"),
     "unit_people": ("people", "人"),
     "unit_points": ("points", "分"),
@@ -284,6 +255,11 @@ _REPORT: dict[str, tuple[str, str]] = {
         "{kpi}：无法计算（未提供相应数据表）。",
     ),
     "dq_ok": ("Every KPI had enough data.", "所有指标数据充足。"),
+    "note_channels": ("Contact channels counted: {items}.", "统计的客户接触渠道：{items}。"),
+    "no_contacts_in_scope": (
+        "no contacts on its channels ({channels})",
+        "其统计渠道（{channels}）无客户接触",
+    ),
 }
 
 # Optional tables that are absent or empty (bankperf_analysis.report): why a section or KPI
@@ -327,7 +303,7 @@ _MISSING: dict[str, tuple[str, str]] = {
 
 LABELS: dict[str, dict[str, str]] = {
     key: {"en": en, "zh": zh}
-    for table in (_KPIS, _ROLES, _UNITS, _WORDS, _REPORT, _MISSING)
+    for table in (_KPIS, _CHANNELS, _ROLES, _UNITS, _WORDS, _REPORT, _MISSING)
     for key, (en, zh) in table.items()
 }
 KPI_KEYS: tuple[str, ...] = tuple(_KPIS)

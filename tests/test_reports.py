@@ -53,7 +53,8 @@ def _expected_tiles(bank, branch: str) -> dict[str, tuple[str, int]]:
     Definitions (domain.md, "KPIs, formulas and default targets"; the threshold and T from
     params/scheme.yaml): satisfaction = surveys scoring >= the satisfied threshold / all
     surveys; average response time = mean seconds from arrival to answer over answered
-    contacts; service level = contacts answered within T seconds / contacts offered;
+    contacts; service level = contacts answered within T seconds / contacts offered (both over
+    the channels of their scope, ``definitions.channels``: phone and online);
     resolution = resolved / answered contacts; queue waiting time = mean wait of answered
     counter customers. Returns English label -> (displayed value, n).
     """
@@ -69,13 +70,16 @@ def _expected_tiles(bank, branch: str) -> dict[str, tuple[str, int]]:
     wait = (contacts["answer_ts"] - contacts["arrival_ts"]).dt.total_seconds()
     answered = contacts["answer_ts"].notna()
     counter = answered & (contacts["channel"] == "counter")
+    # each contact KPI counts the channels of its scope (definitions.channels)
+    rt = answered & contacts["channel"].isin(defs["channels"]["response_time_seconds"])
+    sl = contacts["channel"].isin(defs["channels"]["service_level"])
     satisfied = (surveys["score"] >= defs["satisfied_threshold"]).mean()
-    in_time = (wait <= defs["service_level_seconds"]).sum() / len(contacts)
+    in_time = (wait[sl] <= defs["service_level_seconds"]).sum() / sl.sum()
     resolved = contacts.loc[answered, "resolved"].astype(bool).sum() / answered.sum()
     return {
         "Customer satisfaction": (f"{100 * satisfied:.1f} %", len(surveys)),
-        "Average response time": (f"{wait[answered].mean():,.0f} s", int(answered.sum())),
-        "Service level": (f"{100 * in_time:.1f} %", len(contacts)),
+        "Average response time": (f"{wait[rt].mean():,.0f} s", int(rt.sum())),
+        "Service level": (f"{100 * in_time:.1f} %", int(sl.sum())),
         "Resolution rate": (f"{100 * resolved:.1f} %", int(answered.sum())),
         "Queue waiting time": (f"{wait[counter].mean():,.0f} s", int(counter.sum())),
     }

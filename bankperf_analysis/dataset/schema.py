@@ -16,8 +16,10 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
+
+from bankperf_analysis.kpis import CHANNELS, kpis_of_table
 
 __all__ = [
     "Column",
@@ -142,8 +144,6 @@ class Table:
     checks: tuple[RowCheck, ...] = ()
     #: columns whose dates/timestamps place a row in a reporting period
     period_columns: tuple[str, ...] = ()
-    #: which KPIs (by name) need this table; documentation and availability notes
-    feeds: tuple[str, ...] = field(default=())
 
     def column(self, name: str) -> Column:
         """Return the column called ``name``."""
@@ -151,6 +151,11 @@ class Table:
             if c.name == name:
                 return c
         raise KeyError(name)
+
+    @property
+    def feeds(self) -> tuple[str, ...]:
+        """The KPIs computed from this table (:func:`bankperf_analysis.kpis.kpis_of_table`)."""
+        return kpis_of_table(self.name)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -226,7 +231,7 @@ _TABLES: tuple[Table, ...] = (
             _c("contact_id", "string", "contact identifier"),
             _BRANCH_FK,
             _STAFF_FK_NULL,
-            _c("channel", "string", "contact channel", allowed=("phone", "counter", "online")),
+            _c("channel", "string", "contact channel", allowed=tuple(CHANNELS)),
             _c("arrival_ts", "timestamp", "arrival in the queue"),
             _c("answer_ts", "timestamp", "first answer (empty if abandoned)", nullable=True),
             _c("end_ts", "timestamp", "end of handling or of waiting (abandoned)", nullable=True),
@@ -261,13 +266,6 @@ _TABLES: tuple[Table, ...] = (
             ),
         ),
         period_columns=("arrival_ts",),
-        feeds=(
-            "response_time_seconds",
-            "service_level",
-            "abandonment_rate",
-            "resolution_rate",
-            "queue_wait_seconds",
-        ),
     ),
     Table(
         "surveys",
@@ -282,7 +280,6 @@ _TABLES: tuple[Table, ...] = (
         ),
         primary_key=("survey_id",),
         period_columns=("survey_date",),
-        feeds=("satisfaction_rate", "onsite_survey_score", "callback_survey_score"),
     ),
     Table(
         "complaints",
@@ -313,12 +310,6 @@ _TABLES: tuple[Table, ...] = (
             ),
         ),
         period_columns=("opened_ts",),
-        feeds=(
-            "complaint_count",
-            "complaint_closed_on_time_rate",
-            "complaint_median_hours",
-            "complaint_resolution_score",
-        ),
     ),
     Table(
         "sales",
@@ -333,7 +324,6 @@ _TABLES: tuple[Table, ...] = (
         ),
         primary_key=("sale_id",),
         period_columns=("sale_date",),
-        feeds=("cross_sales_per_month",),
     ),
     Table(
         "teller_transactions",
@@ -365,7 +355,6 @@ _TABLES: tuple[Table, ...] = (
             ),
         ),
         period_columns=("work_date",),
-        feeds=("cash_error_rate", "ledger_error_rate", "handling_minutes", "volume_vs_baseline"),
     ),
     Table(
         "inspections",
@@ -380,7 +369,6 @@ _TABLES: tuple[Table, ...] = (
         ),
         primary_key=("inspection_id",),
         period_columns=("inspection_date",),
-        feeds=("dress_score", "manner_score"),
     ),
     Table(
         "training",
@@ -403,7 +391,6 @@ _TABLES: tuple[Table, ...] = (
         ),
         primary_key=("session_id", "staff_id"),
         period_columns=("session_date",),
-        feeds=("training_attendance_rate", "training_exam_score"),
     ),
     Table(
         "mystery_shopper",
@@ -417,7 +404,6 @@ _TABLES: tuple[Table, ...] = (
         ),
         primary_key=("check_id",),
         period_columns=("check_date",),
-        feeds=("mystery_shopper_score", "video_check_score"),
     ),
     Table(
         "reviews_360",
@@ -432,7 +418,6 @@ _TABLES: tuple[Table, ...] = (
         ),
         primary_key=("review_id",),
         period_columns=("review_date",),
-        feeds=("review_360_score",),
     ),
     Table(
         "qualitative_ratings",
@@ -445,7 +430,6 @@ _TABLES: tuple[Table, ...] = (
         ),
         primary_key=("staff_id", "rating_date", "dimension"),
         period_columns=("rating_date",),
-        feeds=("service_quality_score", "teamwork_score"),
     ),
     Table(
         "new_customers",
@@ -458,7 +442,6 @@ _TABLES: tuple[Table, ...] = (
         ),
         primary_key=("customer_id",),
         period_columns=("acquired_date",),
-        feeds=("new_customers",),
     ),
     Table(
         "risk_incidents",
@@ -472,7 +455,6 @@ _TABLES: tuple[Table, ...] = (
         ),
         primary_key=("incident_id",),
         period_columns=("incident_date",),
-        feeds=("risk_incidents", "risk_loss_yuan"),
     ),
     Table(
         "customer_churn",
@@ -499,7 +481,6 @@ _TABLES: tuple[Table, ...] = (
             ),
         ),
         period_columns=("month_start",),
-        feeds=("churn_rate",),
     ),
     Table(
         "roster",
@@ -522,7 +503,6 @@ _TABLES: tuple[Table, ...] = (
             ),
         ),
         period_columns=("shift_start",),
-        feeds=("on_duty_rate",),
     ),
 )
 

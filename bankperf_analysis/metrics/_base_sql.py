@@ -11,10 +11,11 @@ bit, on every run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from bankperf_analysis.dataset.load import Dataset
+from bankperf_analysis.kpis import kpis_of_table
 from bankperf_analysis.metrics.options import MetricOptions
 
 __all__ = ["EXACT", "base_queries", "staff_months_sql"]
@@ -49,11 +50,19 @@ class _Window:
         return f"{col} >= {self.lo} AND {col} < {self.hi}"
 
 
-def _unpivot(src: str, items: Iterable[tuple[str, str, str, str]]) -> str:
-    """One base row per KPI ``(kpi, num, den, n)`` from each row of the aggregate ``src``."""
+def _unpivot(
+    src: str, items: Iterable[tuple[str, str, str, str]], where: Mapping[str, str] | None = None
+) -> str:
+    """One base row per KPI ``(kpi, num, den, n)`` from each row of the aggregate ``src``.
+
+    ``where`` maps a KPI to an SQL filter: its rows come only from the rows of ``src`` that
+    pass it.
+    """
+    where = where or {}
     parts = [
         f"SELECT '{k}' AS kpi, branch_id, staff_id, m, CAST({num} AS {EXACT}) AS num, "
         f"CAST({den} AS {EXACT}) AS den, CAST({n} AS BIGINT) AS n FROM {src}"
+        + (f" WHERE {where[k]}" if k in where else "")
         for k, num, den, n in items
     ]
     return " UNION ALL ".join(parts)
@@ -95,8 +104,18 @@ def staff_months_sql(lo: str, hi: str) -> str:
     """
 
 
+def _in_scope(win: _Window, kpi: str) -> str:
+    """SQL filter on ``channel``: the contact channels ``kpi`` counts (the scheme's scope)."""
+    return "channel IN (" + ", ".join(f"'{c}'" for c in win.options.channels[kpi]) + ")"
+
+
 def _contacts(win: _Window) -> str:
-    """Contacts: response time, service level, abandonment, resolution and the counter queue wait."""
+    """Contacts: response time, service level, abandonment, resolution and the counter queue wait.
+
+    Each KPI counts the channels of its scope (``MetricOptions.channels``): the contacts are
+    aggregated once per channel, then each KPI sums the channels it counts. A KPI gets no
+    row where its channels had no contact (not available, never 0).
+    """
     # The wait is computed once per row, in integer microseconds (exact sums); conditional
     # aggregates use FILTER. A constant period is added after the aggregation: as a group
     # key it costs ~5% of the scan.
@@ -106,34 +125,55 @@ def _contacts(win: _Window) -> str:
         if win.const_m is not None
         else (f", {win.trunc('arrival_ts')} AS m", "")
     )
+    m_key = ", m" if m_row else ""
+    scope = {k: _in_scope(win, k) for k in kpis_of_table("contacts")}
+    rt, sv, ab = scope["response_time_seconds"], scope["service_level"], scope["abandonment_rate"]
+    rs, qw = scope["resolution_rate"], scope["queue_wait_seconds"]
+
+    def count(col: str, scope: str) -> str:
+        return f"coalesce(sum({col}) FILTER (WHERE {scope}), 0)"
+
+    sl_den = "CASE WHEN staff_id IS NULL THEN sv_offered ELSE sv_answered END"
     return f"""
     WITH c AS (
-      SELECT branch_id, staff_id{m_row},
-             epoch_us(answer_ts) - epoch_us(arrival_ts) AS w, channel = 'counter' AS ctr,
-             resolved, abandoned
+      SELECT branch_id, staff_id{m_row}, channel,
+             epoch_us(answer_ts) - epoch_us(arrival_ts) AS w, resolved, abandoned
       FROM contacts WHERE {win.within("arrival_ts")}),
     a0 AS (
-      SELECT branch_id, staff_id{", m" if m_row else ""}, count(*) AS offered, count(w) AS answered,
+      SELECT branch_id, staff_id{m_key}, channel, count(*) AS offered, count(w) AS answered,
         sum(w) AS wait_us, count_if(w <= {round(sl * 1e6)}) AS in_sl, count_if(abandoned) AS aband,
-        count(resolved) AS res_den, count_if(resolved) AS res_num,
-        count(w) FILTER (WHERE ctr) AS ctr_n, sum(w) FILTER (WHERE ctr) AS ctr_wait_us
+        count(resolved) AS res_den, count_if(resolved) AS res_num
       FROM c GROUP BY ALL),
-    a AS (SELECT *{m_out} FROM a0)
+    a1 AS (
+      SELECT branch_id, staff_id{m_key},
+        {count("offered", rt)} AS rt_offered, {count("answered", rt)} AS rt_answered,
+        sum(wait_us) FILTER (WHERE {rt}) AS rt_wait_us,
+        {count("offered", sv)} AS sv_offered, {count("answered", sv)} AS sv_answered,
+        {count("in_sl", sv)} AS sv_in_sl,
+        {count("offered", ab)} AS ab_offered, {count("aband", ab)} AS ab_aband,
+        {count("offered", rs)} AS rs_offered, {count("res_den", rs)} AS rs_den,
+        {count("res_num", rs)} AS rs_num,
+        {count("offered", qw)} AS qw_offered, {count("answered", qw)} AS qw_answered,
+        sum(wait_us) FILTER (WHERE {qw}) AS qw_wait_us
+      FROM a0 GROUP BY ALL),
+    a AS (SELECT *{m_out} FROM a1)
     {
         _unpivot(
             "a",
             [
-                ("response_time_seconds", "wait_us / 1e6", "answered", "answered"),
-                (
-                    "service_level",
-                    "in_sl",
-                    "CASE WHEN staff_id IS NULL THEN offered ELSE answered END",
-                    "CASE WHEN staff_id IS NULL THEN offered ELSE answered END",
-                ),
-                ("abandonment_rate", "aband", "offered", "offered"),
-                ("resolution_rate", "res_num", "res_den", "res_den"),
-                ("queue_wait_seconds", "ctr_wait_us / 1e6", "ctr_n", "ctr_n"),
+                ("response_time_seconds", "rt_wait_us / 1e6", "rt_answered", "rt_answered"),
+                ("service_level", "sv_in_sl", sl_den, sl_den),
+                ("abandonment_rate", "ab_aband", "ab_offered", "ab_offered"),
+                ("resolution_rate", "rs_num", "rs_den", "rs_den"),
+                ("queue_wait_seconds", "qw_wait_us / 1e6", "qw_answered", "qw_answered"),
             ],
+            where={
+                "response_time_seconds": "rt_offered > 0",
+                "service_level": "sv_offered > 0",
+                "abandonment_rate": "ab_offered > 0",
+                "resolution_rate": "rs_offered > 0",
+                "queue_wait_seconds": "qw_offered > 0",
+            },
         )
     }"""
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from bankperf_analysis.exceptions import ParamsError
+from bankperf_analysis.kpis import CHANNELS, check_channels, default_channels
 
 __all__ = ["MetricOptions"]
 
@@ -31,6 +32,11 @@ class MetricOptions:
         Weights of the 360-degree rater groups.
     sales_roles : tuple of str
         Roles whose staff-months form the cross-sales denominator.
+    channels : mapping KPI -> tuple of str, default the catalogue's
+        The contact channels each contact KPI counts (``phone``, ``counter``, ``online``):
+        by default response time, service level and abandonment count phone and online,
+        resolution every channel, queue waiting time the counter
+        (:func:`bankperf_analysis.kpis.default_channels`). KPIs left out keep their default.
     """
 
     satisfied_threshold: float = 8
@@ -41,6 +47,7 @@ class MetricOptions:
         default_factory=lambda: {"supervisor": 0.4, "peer": 0.3, "customer": 0.2, "self": 0.1}
     )
     sales_roles: tuple[str, ...] = ("customer_service_rep", "customer_manager", "lobby_manager")
+    channels: Mapping[str, tuple[str, ...]] = field(default_factory=default_channels)
 
     def __post_init__(self) -> None:
         for name in (
@@ -54,6 +61,17 @@ class MetricOptions:
                 raise ParamsError(
                     f"The '{name}' parameter of MetricOptions must be a positive number. Got {v!r} instead."
                 )
+        scope = default_channels()
+        for kpi, value in dict(self.channels).items():
+            channels = check_channels(value)
+            if kpi not in scope or channels is None:
+                raise ParamsError(
+                    "The 'channels' parameter of MetricOptions must map contact KPIs "
+                    f"({', '.join(scope)}) to non-empty lists of channels ({', '.join(CHANNELS)}). "
+                    f"Got {kpi!r}: {value!r} instead."
+                )
+            scope[kpi] = channels
+        object.__setattr__(self, "channels", scope)
         w = dict(self.rater_weights)
         if not w or any((not isinstance(x, (int, float))) or x < 0 for x in w.values()):
             raise ParamsError(
@@ -82,6 +100,9 @@ class MetricOptions:
         )
         if weights:
             kw["rater_weights"] = weights
+        channels = getattr(d, "channels", None)
+        if channels:
+            kw["channels"] = dict(channels)
         # Cross-sales are per staff-month of the roles the scheme scores on them.
         sales = tuple(r.name for r in scheme.roles if any(k.kpi == "cross_sales_per_month" for k in r.kpis))
         if sales:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from bankperf_analysis.i18n import kpi_label, t
+from bankperf_analysis.kpis import UNITS
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -85,11 +86,8 @@ def kpi_trends(
         target = targets.get(kpi)
         if target is not None:
             ax.axhline(target * scale, color=_TARGET_COLOR, lw=1, ls=":", label=t("label_target", lang))
-        unit = {
-            "share": "%",
-            "seconds": t("unit_seconds", lang),
-            "products per month": t("unit_per_month", lang),
-        }.get(units.get(kpi, ""), "")
+        unit_id = units.get(kpi, "")
+        unit = UNITS[unit_id].symbol(lang) if unit_id in UNITS else ""
         ax.set_title(kpi_label(kpi, lang) + (f" ({unit})" if unit else ""), fontsize=10)
         ax.set_xticks(range(len(quarters)))
         ax.set_xticklabels(quarters, fontsize=8)

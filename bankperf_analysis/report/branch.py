@@ -19,12 +19,14 @@ import pandas as pd
 
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, kpi_label, role_label, t
+from bankperf_analysis.kpis import channel_label, default_channels, kpis_of_table
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.periods import Period
 from bankperf_analysis.report.html import (
     STATUS_COLORS,
     HtmlBlock,
     _e,
+    channel_note,
     data_table,
     format_value,
     no_data,
@@ -109,6 +111,15 @@ class BranchReport:
             return None, 0
         return float(sel.value.iloc[0]), int(sel.n.iloc[0])
 
+    @cached_property
+    def _channels(self) -> dict[str, tuple[str, ...]]:
+        """The contact channels each contact KPI counts in this batch (the scheme's scope)."""
+        got = self.inputs.meta.get("channels")
+        return {k: tuple(v) for k, v in got.items()} if got else default_channels()
+
+    def _channel_text(self, kpi: str) -> str:
+        return channel_label(self._channels[kpi], self.lang)
+
     def _target(self, kpi: str):
         tg = self.inputs.meta.get("branch_targets", {}).get(kpi)
         return (tg or {}).get("target"), int((tg or {}).get("min_n") or 0)
@@ -137,6 +148,9 @@ class BranchReport:
                 continue
             v, n = self._value(kpi)
             if v is None:
+                if kpi in self._channels:  # no contact on its channels: say so, never 0
+                    why = t("no_contacts_in_scope", self.lang, channels=self._channel_text(kpi))
+                    tiles.append(_tile(kpi, "none", t("status_insufficient", self.lang), why, "", self.lang))
                 continue
             target, min_n = self._target(kpi)
             status = _status(kpi, v, target, n, min_n)
@@ -160,10 +174,13 @@ class BranchReport:
                 ("none", "status_insufficient"),
             )
         )
+        shown = [k for k in TILE_KPIS if self.missing.kpi_reason(k) is None]
+        scope = channel_note(self._channels, shown, self.lang)
         return HtmlBlock(
             '<div style="display:flex;flex-wrap:wrap">'
             + "".join(tiles)
             + f'</div><p style="font-size:0.8em">{legend}</p>'
+            + (f'<p class="channels" style="font-size:0.8em">{_e(scope)}</p>' if scope else "")
         )
 
     def trends_figure(self):
@@ -361,12 +378,7 @@ class BranchReport:
         blk = self.missing.block_for_kpis("complaint_count")
         if blk is not None:
             return blk
-        kp = (
-            "complaint_count",
-            "complaint_closed_on_time_rate",
-            "complaint_median_hours",
-            "complaint_resolution_score",
-        )
+        kp = kpis_of_table("complaints")
         prev = str(Period.parse(self.quarter).previous())
         head = [t("label_kpi", self.lang), self.quarter, prev, t("label_bank", self.lang)]
         rows = []

@@ -8,13 +8,14 @@ section is a ``<table class="dataframe">`` built by :func:`data_table` or
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from bankperf_analysis.i18n import t
+from bankperf_analysis.i18n import kpi_label, t
+from bankperf_analysis.kpis import UNITS, channel_label
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 
 __all__ = [
@@ -69,27 +70,51 @@ def format_value(kpi: str, value: float | None, lang: str = "en") -> str:
     """
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"
-    unit = KPI_CATALOGUE[kpi].unit if kpi in KPI_CATALOGUE else ""
+    k = KPI_CATALOGUE.get(kpi)
     v = float(value)
-    if unit == "share":
-        if kpi in ("cash_error_rate", "ledger_error_rate"):
-            return f"{100 * v:.3f} %"
-        return f"{100 * v:.1f} %"
-    if unit == "seconds":
-        return f"{v:,.0f} {t('unit_seconds', lang)}"
-    if unit == "minutes":
-        return f"{v:.1f} {t('unit_minutes', lang)}"
-    if unit == "hours":
-        return f"{v:.1f} {t('unit_hours', lang)}"
-    if unit == "yuan":
-        return f"{v:,.0f} {t('unit_yuan', lang)}"
-    if unit in ("complaints", "customers", "incidents"):
-        return f"{v:,.0f}"
-    if unit == "share of baseline":
+    if k is None:
+        return f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}"
+    unit = UNITS[k.unit]
+    if k.unit == "share":
+        return f"{100 * v:.{1 if k.decimals is None else k.decimals}f} %"
+    if unit.percent:
         return f"{100 * v:.0f} %"
-    if unit == "points of 100":
+    if k.unit in ("seconds", "yuan"):
+        return f"{v:,.0f} {unit.symbol(lang)}"
+    if k.unit in ("minutes", "hours"):
+        return f"{v:.1f} {unit.symbol(lang)}"
+    if k.unit in ("complaints", "customers", "incidents"):
+        return f"{v:,.0f}"
+    if k.unit == "points of 100":
         return f"{v:.1f}"
     return f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}"
+
+
+def channel_note(channels: Mapping[str, Sequence[str]], kpis: Iterable[str], lang: str) -> str:
+    """The contact channels the contact KPIs among ``kpis`` count, as one sentence (empty if none).
+
+    KPIs with the same channels are named together, in the order given.
+
+    Examples
+    --------
+    >>> ch = {"response_time_seconds": ["phone", "online"], "service_level": ["phone", "online"],
+    ...       "queue_wait_seconds": ["counter"]}
+    >>> channel_note(ch, ["satisfaction_rate", "response_time_seconds", "queue_wait_seconds"], "en")
+    'Contact channels counted: Average response time: phone, online; Queue waiting time: counter.'
+    >>> channel_note(ch, ["response_time_seconds", "service_level"], "en")
+    'Contact channels counted: Average response time, Service level: phone, online.'
+    >>> channel_note(ch, ["queue_wait_seconds"], "zh")
+    '统计的客户接触渠道：排队等候时间：柜台。'
+    """
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for k in kpis:
+        if k in channels:
+            groups.setdefault(tuple(channels[k]), []).append(kpi_label(k, lang))
+    if not groups:
+        return ""
+    sep, colon, semi = ("、", "：", "；") if lang == "zh" else (", ", ": ", "; ")
+    items = semi.join(f"{sep.join(names)}{colon}{channel_label(ch, lang)}" for ch, names in groups.items())
+    return t("note_channels", lang, items=items)
 
 
 def data_table(head: Sequence[str], rows: Iterable[str]) -> str:

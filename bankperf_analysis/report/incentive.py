@@ -18,6 +18,7 @@ import pandas as pd
 
 from bankperf_analysis._validation import check_choice
 from bankperf_analysis.i18n import check_lang, kpi_label
+from bankperf_analysis.kpis import UNITS
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.plots.event_study import event_study_figure, message_figure
 from bankperf_analysis.report.html import HtmlBlock, _e
@@ -168,20 +169,6 @@ _N_WHAT = {
         "complaints": "投诉数",
     },
 }
-_UNIT_ZH = {
-    "products per month": "件/月",
-    "seconds": "秒",
-    "minutes": "分钟",
-    "hours": "小时",
-    "points of 10": "分（10 分制）",
-    "points of 5": "分（5 分制）",
-    "points of 100": "分（百分制）",
-    "complaints": "件",
-    "customers": "位客户",
-    "incidents": "起",
-    "yuan": "元",
-    "share of baseline": "基准比例",
-}
 _HEADINGS = ("definition", "estimates", "event", "diagnostics", "robustness", "conclusion")
 
 
@@ -269,8 +256,7 @@ class IncentiveReport:
     def _unit(self) -> str:
         if self._is_share:
             return _lab(self.lang, "pp")
-        u = KPI_CATALOGUE[self.study.kpi].unit
-        return _UNIT_ZH.get(u, u) if self.lang == "zh" else u
+        return UNITS[KPI_CATALOGUE[self.study.kpi].unit].name(self.lang)
 
     def _digits(self) -> int:
         r = self.study.result_

@@ -171,6 +171,7 @@ def _meta(ds, q: Period, scheme, data_name: str, quarters: list[Period]) -> dict
             name: how for name, how in unavailable_tables(ds).items() if not CONTRACT[name].required
         },
         "min_n": {r.kpi: r.min_n for role in scheme.roles for r in role.kpis},
+        "channels": {k: list(v) for k, v in scheme.definitions.channels.items()},
         "branch_targets": _report_targets(scheme),
     }
 

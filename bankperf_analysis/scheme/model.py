@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bankperf_analysis.exceptions import ParamsError
+from bankperf_analysis.kpis import default_channels
 from bankperf_analysis.scheme.kpis import Direction
 
 __all__ = [
@@ -83,6 +84,11 @@ class Definitions:
         A complaint closed within this many hours is on time (24).
     volume_baseline_per_month : float
         Transactions per teller per month that count as 100 % volume (1000).
+    channels : dict KPI -> tuple of str
+        The contact channels each contact KPI counts (``definitions.channels``; default
+        :func:`bankperf_analysis.kpis.default_channels`: response time, service level and
+        abandonment count phone and online, resolution every channel, queue waiting time
+        the counter).
     """
 
     satisfied_threshold: float
@@ -90,6 +96,7 @@ class Definitions:
     service_level_seconds: float
     complaint_deadline_hours: float
     volume_baseline_per_month: float
+    channels: dict[str, tuple[str, ...]] = field(default_factory=default_channels)
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,6 +498,7 @@ def _definitions_dict(d: Definitions) -> dict[str, Any]:
         "service_level_seconds": d.service_level_seconds,
         "complaint_deadline_hours": d.complaint_deadline_hours,
         "volume_baseline_per_month": d.volume_baseline_per_month,
+        "channels": {k: list(v) for k, v in d.channels.items()},
     }
 
 

@@ -24,6 +24,7 @@ import yaml
 
 from bankperf_analysis._resources import default_scheme_path
 from bankperf_analysis.exceptions import ParamsError, UnreadableInputError, ValidationIssue
+from bankperf_analysis.scheme._channels import parse_channels
 from bankperf_analysis.scheme.kpis import KNOWN_KPIS, KNOWN_ROLES, Direction, KpiInfo
 from bankperf_analysis.scheme.model import (
     WEIGHT_TOLERANCE,
@@ -372,7 +373,7 @@ def _parse_definitions(v: _V, raw: Any) -> Definitions:
         "complaint_deadline_hours",
         "volume_baseline_per_month",
     )
-    v.keys(dd, "'definitions'", "definitions", dkeys)
+    v.keys(dd, "'definitions'", "definitions", dkeys, ("channels",))
 
     def positive(key: str, high: float = _INF) -> float:
         return v.number(dd[key], f"'{key}' of the definitions", f"definitions.{key}", 0, high, low_open=True)
@@ -384,6 +385,7 @@ def _parse_definitions(v: _V, raw: Any) -> Definitions:
         service_level_seconds=positive("service_level_seconds"),
         complaint_deadline_hours=positive("complaint_deadline_hours"),
         volume_baseline_per_month=positive("volume_baseline_per_month"),
+        channels=parse_channels(v, dd.get("channels")),
     )
 
 
@@ -608,7 +610,7 @@ def _parse_rule(v: _V, kpi: Any, raw: Any, owner: str, path: str, *, staff_level
                 floor,
             )
     weight = v.number(d["weight"], w.format("weight"), f"{path}.weight", 0.0, 1.0)
-    min_n = v.integer(d.get("min_n", 0 if info.is_count else 1), w.format("min_n"), f"{path}.min_n", 0)
+    min_n = v.integer(d.get("min_n", info.min_n), w.format("min_n"), f"{path}.min_n", 0)
     return KpiRule(kpi, target, floor, cast(Direction, direction), weight, cast(ScoringRule, rule), min_n)
 
 

@@ -54,6 +54,7 @@ import pandas as pd
 from bankperf_analysis._atomic import atomic_write, atomic_write_many
 from bankperf_analysis._validation import param_error
 from bankperf_analysis.exceptions import ParamsError
+from bankperf_analysis.kpis import KPIS, channel_label
 from bankperf_analysis.scheme import KNOWN_KPIS
 from bankperf_analysis.scorecard.results import BranchScorecard, StaffScorecard
 
@@ -435,7 +436,19 @@ def _fill_workbook(wb, staff: StaffScorecard, branch: BranchScorecard | None, pr
             ],
         }
     ).astype(object)
+    about = pd.concat([about, _channel_rows(staff)], ignore_index=True)
     _sheet(wb, "About", about, {})
+
+
+def _channel_rows(staff: StaffScorecard) -> pd.DataFrame:
+    """Rows of the About sheet: the contact channels each contact KPI counts, in en and zh."""
+    items = list(staff.channels.items())
+    return pd.DataFrame(
+        {
+            "item": [f"channels: {k} ({KPIS[k].en} / {KPIS[k].zh})" for k, _ in items],
+            "value": [f"{channel_label(c, 'en')} ({channel_label(c, 'zh')})" for _, c in items],
+        }
+    ).astype(object)
 
 
 # ------------------------------------------------------------------- public

@@ -6,11 +6,12 @@ Each is a frozen dataclass of tidy frames with ``to_frame()`` and ``summary()`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from bankperf_analysis._summary import Summary
+from bankperf_analysis.kpis import default_channels
 
 __all__ = ["StaffScorecard", "BranchScorecard", "AnnualSummary"]
 
@@ -52,6 +53,9 @@ class StaffScorecard:
         Name of the scheme.
     grade_names : tuple of str
         The scheme's grades, highest first.
+    channels : dict KPI -> tuple of str
+        The contact channels each contact KPI counts (the scheme's
+        ``definitions.channels``); the workbook states them.
     """
 
     quarter: str
@@ -61,6 +65,7 @@ class StaffScorecard:
     params_hash: str
     scheme_name: str
     grade_names: tuple[str, ...]
+    channels: dict[str, tuple[str, ...]] = field(default_factory=default_channels)
 
     @property
     def total_bonus_yuan(self) -> float:

@@ -148,9 +148,8 @@ def score_staff(
     people, kpi_frame, training = staff_quarters(kpis, scheme, [q], staff, branches, unavailable)
     if not len(people):
         warn(f"The KPI frame has no staff rows for quarter {q}.", BankPerfWarning)
-    return StaffScorecard(
-        q, people, kpi_frame, training, scheme.params_hash(), scheme.name, scheme.grade_names
-    )
+    h, channels = scheme.params_hash(), dict(scheme.definitions.channels)
+    return StaffScorecard(q, people, kpi_frame, training, h, scheme.name, scheme.grade_names, channels)
 
 
 def staff_quarters(

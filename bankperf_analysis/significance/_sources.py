@@ -28,7 +28,9 @@ import pandas as pd
 
 from bankperf_analysis._validation import param_error
 from bankperf_analysis.dataset.load import Dataset
+from bankperf_analysis.dataset.schema import CONTRACT
 from bankperf_analysis.exceptions import InsufficientSampleError, ParamsError
+from bankperf_analysis.kpis import ordinal_levels
 from bankperf_analysis.metrics import LEVELS, MetricOptions, compute_kpis
 from bankperf_analysis.metrics.catalogue import BANK_ID, KPI_CATALOGUE
 from bankperf_analysis.periods import Period
@@ -47,66 +49,57 @@ __all__ = [
     "score_input",
 ]
 
-#: Rate KPIs whose numerator and denominator are not counts of the same units (yuan of
-#: errors over yuan handled, hours on duty over hours rostered): no binomial test.
-_NOT_BINOMIAL = frozenset({"cash_error_rate", "on_duty_rate"})
-
 
 @dataclass(frozen=True, slots=True)
 class _Raw:
-    """Where the individual observations of a mean/ordinal KPI live."""
+    """The SQL selecting the individual observations of a mean/ordinal KPI (alias ``r``).
 
-    table: str
-    date: str  # column that dates a row into a period (as in the KPI engine)
+    Its table is the KPI's (:data:`~bankperf_analysis.kpis.KPIS`); the column dating a row
+    and whether the table carries ``branch_id`` / ``staff_id`` come from the data contract.
+    """
+
     value: str  # SQL expression on alias ``r``
-    where: str  # SQL filter on alias ``r``
-    has_branch: bool = True  # the table carries branch_id (else via the staff table)
-    has_staff: bool = True  # the table carries staff_id
+    where: str  # SQL filter on alias ``r`` (a contact KPI adds its channel scope)
+
+    @staticmethod
+    def table(kpi: str) -> str:
+        return KPI_CATALOGUE[kpi].table
+
+    @staticmethod
+    def date(kpi: str) -> str:
+        return CONTRACT[KPI_CATALOGUE[kpi].table].period_columns[0]
+
+    @staticmethod
+    def has(kpi: str, column: str) -> bool:
+        return column in CONTRACT[KPI_CATALOGUE[kpi].table].column_names
 
 
+_WAIT = "epoch(r.answer_ts) - epoch(r.arrival_ts)"
+#: The observations of each KPI with a mean or ordinal test: SQL, as the engine computes them.
 _RAW: dict[str, _Raw] = {
-    "onsite_survey_score": _Raw("surveys", "survey_date", "r.score", "r.channel = 'on_site'"),
-    "callback_survey_score": _Raw("surveys", "survey_date", "r.score", "r.channel = 'phone_callback'"),
-    "response_time_seconds": _Raw(
-        "contacts", "arrival_ts", "epoch(r.answer_ts) - epoch(r.arrival_ts)", "r.answer_ts IS NOT NULL"
-    ),
-    "queue_wait_seconds": _Raw(
-        "contacts",
-        "arrival_ts",
-        "epoch(r.answer_ts) - epoch(r.arrival_ts)",
-        "r.answer_ts IS NOT NULL AND r.channel = 'counter'",
-    ),
-    "complaint_resolution_score": _Raw(
-        "complaints", "opened_ts", "r.resolution_score", "r.resolution_score IS NOT NULL"
-    ),
-    "dress_score": _Raw("inspections", "inspection_date", "r.score", "r.aspect = 'dress'"),
-    "manner_score": _Raw("inspections", "inspection_date", "r.score", "r.aspect = 'manner'"),
-    "training_exam_score": _Raw(
-        "training", "session_date", "r.exam_score", "r.exam_score IS NOT NULL", has_branch=False
-    ),
-    "service_quality_score": _Raw(
-        "qualitative_ratings", "rating_date", "r.score", "r.dimension = 'service_quality'", has_branch=False
-    ),
-    "teamwork_score": _Raw(
-        "qualitative_ratings", "rating_date", "r.score", "r.dimension = 'teamwork'", has_branch=False
-    ),
-    "mystery_shopper_score": _Raw(
-        "mystery_shopper", "check_date", "r.score", "r.method = 'on_site'", has_staff=False
-    ),
-    "video_check_score": _Raw(
-        "mystery_shopper", "check_date", "r.score", "r.method = 'video'", has_staff=False
-    ),
+    "onsite_survey_score": _Raw("r.score", "r.channel = 'on_site'"),
+    "callback_survey_score": _Raw("r.score", "r.channel = 'phone_callback'"),
+    "response_time_seconds": _Raw(_WAIT, "r.answer_ts IS NOT NULL"),
+    "queue_wait_seconds": _Raw(_WAIT, "r.answer_ts IS NOT NULL"),
+    "complaint_resolution_score": _Raw("r.resolution_score", "r.resolution_score IS NOT NULL"),
+    "dress_score": _Raw("r.score", "r.aspect = 'dress'"),
+    "manner_score": _Raw("r.score", "r.aspect = 'manner'"),
+    "training_exam_score": _Raw("r.exam_score", "r.exam_score IS NOT NULL"),
+    "service_quality_score": _Raw("r.score", "r.dimension = 'service_quality'"),
+    "teamwork_score": _Raw("r.score", "r.dimension = 'teamwork'"),
+    "mystery_shopper_score": _Raw("r.score", "r.method = 'on_site'"),
+    "video_check_score": _Raw("r.score", "r.method = 'video'"),
 }
 
-#: Score levels of the ordinal KPIs.
-ORDINAL_LEVELS = {"complaint_resolution_score": (1, 2, 3, 4, 5)}
+#: Score levels of the ordinal KPIs (their integer range in the catalogue).
+ORDINAL_LEVELS = {k: lv for k in KPI_CATALOGUE if (lv := ordinal_levels(k)) is not None}
 
 
 def change_test_kinds() -> dict[str, str]:
     """KPIs :func:`kpi_changes` can test, mapped to the test used (``"rate"``, ``"mean"``, ``"ordinal"``)."""
     out = {}
     for name, k in KPI_CATALOGUE.items():
-        if k.test == "rate" and name not in _NOT_BINOMIAL:
+        if k.test == "rate" and k.binomial:
             out[name] = "rate"
         elif k.test in ("mean", "ordinal") and name in _RAW:
             out[name] = k.test
@@ -124,7 +117,7 @@ def check_kpi(kpi: Any, owner: str) -> str:
             "a count has no before/after test here"
             if k.test == "count"
             else "its numerator and denominator are not counts of the same units"
-            if kpi in _NOT_BINOMIAL
+            if not k.binomial
             else "it has no observation-level data to test"
         )
         raise ParamsError(
@@ -247,25 +240,33 @@ def raw_scores(
     after: Period,
     branch_id: str | None,
     owner: str,
+    options: MetricOptions | None = None,
 ) -> pd.DataFrame:
-    """Individual observations of a mean/ordinal KPI: columns ``entity, which, v``."""
-    spec = _RAW[kpi]
-    if not ds.has(spec.table):
-        raise InsufficientSampleError(f"{owner}: the dataset has no table '{spec.table}' for {kpi}.")
+    """Individual observations of a mean/ordinal KPI: columns ``entity, which, v``.
+
+    A contact KPI counts the channels of its scope (``options.channels``), as in the KPI frame.
+    """
+    spec, table = _RAW[kpi], _Raw.table(kpi)
+    scope = (options or MetricOptions()).channels.get(kpi)
+    if not ds.has(table):
+        raise InsufficientSampleError(f"{owner}: the dataset has no table '{table}' for {kpi}.")
     joins = []
-    need_staff = not spec.has_branch or level == "staff"
-    if need_staff and spec.has_staff:
+    has_branch = _Raw.has(kpi, "branch_id")
+    need_staff = not has_branch or level == "staff"
+    if need_staff and _Raw.has(kpi, "staff_id"):
         joins.append("LEFT JOIN staff st ON st.staff_id = r.staff_id")
-    branch = "r.branch_id" if spec.has_branch else "st.branch_id"
+    branch = "r.branch_id" if has_branch else "st.branch_id"
     if level == "region":
         joins.append(f"LEFT JOIN branches br ON br.branch_id = {branch}")
     entity = {"staff": "r.staff_id", "branch": branch, "region": "br.region", "bank": f"'{BANK_ID}'"}[level]
-    date = f"r.{spec.date}"
+    date = f"r.{_Raw.date(kpi)}"
 
     def inside(p: Period) -> str:
         return f"({date} >= TIMESTAMP '{p.start}' AND {date} < TIMESTAMP '{p.end}')"
 
     where = [spec.where, f"({inside(before)} OR {inside(after)})", f"{entity} IS NOT NULL"]
+    if scope is not None:  # known channel names only (MetricOptions validates them)
+        where.append("r.channel IN (" + ", ".join(f"'{c}'" for c in scope) + ")")
     params: list[Any] = []
     if branch_id is not None:
         where.append("st.branch_id = ?")  # the staff member's home branch, as in the KPI frame
@@ -273,7 +274,7 @@ def raw_scores(
     sql = (
         f"SELECT CAST({entity} AS VARCHAR) AS entity, "
         f"CASE WHEN {inside(after)} THEN 'after' ELSE 'before' END AS which, "
-        f"CAST({spec.value} AS DOUBLE) AS v FROM {spec.table} r {' '.join(joins)} "
+        f"CAST({spec.value} AS DOUBLE) AS v FROM {table} r {' '.join(joins)} "
         f"WHERE {' AND '.join(where)}"
     )
     return ds.sql(sql, params or None)

@@ -433,7 +433,7 @@ def _entity_data(
             raise param_error("ds", owner, f"a Dataset: {kpi} is tested on individual scores", None)
         if level == "staff" and not ds.has("staff"):
             raise InsufficientSampleError(f"{owner}: level='staff' needs the 'staff' table.")
-        data = score_input(raw_scores(ds, kpi, level, before, after, req.branch_id, owner))
+        data = score_input(raw_scores(ds, kpi, level, before, after, req.branch_id, owner, options))
     names = universe(data.index, ds if req.branch_id is None else None, level, req.entities)
     if not names:
         where = f" of branch {req.branch_id}" if req.branch_id else ""
