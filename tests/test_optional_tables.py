@@ -237,7 +237,7 @@ def _assert_no_number_from(table: str, r: Rendered) -> None:
         assert h["branch"]["satisfaction_rate"] is None and h["branch"]["label_change"] is None
         assert h["overview"]["satisfaction_rate"] is None and h["overview"]["label_change"] is None
     if table == "mystery_shopper":
-        na = t("not_available_short")  # never "0": the counts say they are not available
+        na = t("not_available_short", r.annual.lang)  # never "0": the counts say they are not available
         assert h["branch"]["count_pay_cuts"] == na and h["overview"]["count_pay_cuts"] == na
         assert h["annual"]["count_excellent_branches"] == na and h["annual"]["count_rechecks"] == na
 

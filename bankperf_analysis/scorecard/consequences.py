@@ -330,7 +330,7 @@ def _staff_counts(ppl: pd.DataFrame, excellent_grade: str) -> dict[str, int]:
         row = ppl.loc[frac].iloc[0]
         raise ParamsError(
             "The bonus of every person must be a whole number of yuan for the consequence counts. "
-            f"Got {float(row['bonus_yuan'])!r} for staff {row['staff_id']!r} in {row['period']} instead."
+            f"Got {float(row['bonus_yuan'])!r} yuan for staff {row['staff_id']!r} in {row['period']} instead."
         )
     keys = ppl["period"].astype(str) + "\x1f" + ppl["staff_id"].astype(str)
     return {
