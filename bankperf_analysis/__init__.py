@@ -7,7 +7,7 @@ The public API, one import away (loaded lazily, so ``import bankperf_analysis`` 
 Data: :func:`load_dataset`, :func:`validate_dataset`, :func:`make_demo_bank`.
 KPIs: :func:`compute_kpis`, :class:`MetricOptions`, :data:`KPI_CATALOGUE`.
 Scheme and scorecards: :func:`load_scheme`, :func:`score_staff`, :func:`score_branches`,
-:func:`annual_summary`, :func:`write_scorecard`.
+:func:`annual_summary`, :func:`consequence_counts`, :func:`write_scorecard`.
 Statistics: :func:`compare_rates`, :func:`compare_means`, :func:`compare_ordinal`,
 :func:`compare_many`, :func:`kpi_changes`, :func:`league_table`, :func:`funnel_data`,
 :func:`shrink_rates`, :func:`minimum_detectable_change`, :func:`required_sample_size`.
@@ -49,6 +49,7 @@ _LAZY: dict[str, str] = {
     "score_staff": "scorecard",
     "score_branches": "scorecard",
     "annual_summary": "scorecard",
+    "consequence_counts": "scorecard",
     "write_scorecard": "scorecard",
     "compare_rates": "significance",
     "compare_means": "significance",

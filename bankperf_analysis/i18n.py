@@ -301,9 +301,79 @@ _MISSING: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Consequence counts (bankperf_analysis.scorecard.consequences): what is counted, its unit
+# (``_one``: English singular) and its exact definition. Every output shows these words.
+_COUNTS: dict[str, tuple[str, str]] = {
+    "heading_consequences": ("Consequences", "考核结果"),
+    "count_bonus_total": ("Total bonus", "奖金合计"),
+    "count_staff_with_bonus": ("Staff paid a bonus", "获发奖金员工"),
+    "count_excellent_staff": ("Excellent staff", "优秀员工"),
+    "count_rewards": ("Rewards", "奖励"),
+    "count_pay_cuts": ("Pay cuts", "扣罚绩效"),
+    "count_heavier_pay_cuts": ("Of which heavier pay cuts", "其中加重扣罚"),
+    "count_rechecks": ("Re-checks next period", "下期复查"),
+    "count_promotion_candidates": ("Promotion candidates", "晋升候选"),
+    "count_excellent_branches": ("Excellent branches", "优秀网点"),
+    "count_unit_yuan": ("yuan", "元"),
+    "count_unit_yuan_one": ("yuan", "元"),
+    "count_unit_staff": ("staff", "人"),
+    "count_unit_staff_one": ("staff member", "人"),
+    "count_unit_branches": ("branches", "个网点"),
+    "count_unit_branches_one": ("branch", "个网点"),
+    "count_unit_staff_quarters": ("staff-quarters", "人次"),
+    "count_unit_staff_quarters_one": ("staff-quarter", "人次"),
+    "count_unit_branch_quarters": ("branch-quarters", "网点次"),
+    "count_unit_branch_quarters_one": ("branch-quarter", "网点次"),
+    "count_def_bonus_total": (
+        "Sum of the quarterly bonuses paid to staff, in whole yuan.",
+        "员工季度奖金之和（整元）。",
+    ),
+    "count_def_staff_with_bonus": (
+        "People paid a bonus above 0 yuan; each person counts once.",
+        "奖金大于 0 元的员工，每人计一次。",
+    ),
+    "count_def_excellent_staff": (
+        "People graded at the scheme's top grade (excellent); each person counts once.",
+        "评为方案最高等级（优秀）的员工，每人计一次。",
+    ),
+    "count_def_rewards": (
+        "Branches rewarded by at least one check (top five and score >= 90 by default); "
+        "a branch rewarded by two checks counts once.",
+        "至少一项检查获得奖励的网点（默认：排名前五且得分不低于 90 分），每个网点计一次。",
+    ),
+    "count_def_pay_cuts": (
+        "Branches whose performance pay is cut by at least one check (score below 85 by default), "
+        "heavier cuts included; a branch cut by two checks counts once.",
+        "至少一项检查（默认得分低于 85 分）被扣罚绩效的网点，含加重扣罚；两项检查均扣罚的网点计一次。",
+    ),
+    "count_def_heavier_pay_cuts": (
+        "Of the pay cuts: branches cut harder by at least one check (score below 80 by default).",
+        "扣罚网点中，至少一项检查（默认得分低于 80 分）被加重扣罚的网点。",
+    ),
+    "count_def_rechecks": (
+        "Branches to re-check next period: below 85 (by default) on at least one check; "
+        "each branch counts once.",
+        "下期需复查的网点：至少一项检查低于 85 分（默认），每个网点计一次。",
+    ),
+    "count_def_promotion_candidates": (
+        "People at the promotion grade in at least the scheme's number of quarters of the year "
+        "(3 by default); each person counts once.",
+        "年内达到晋升等级的季度数不少于方案规定（默认 3 个季度）的员工，每人计一次。",
+    ),
+    "count_def_excellent_branches": (
+        "Branches with an annual check mean >= 90 and in the top three (by default); "
+        "each branch counts once.",
+        "年度检查平均分不低于 90 分且排名前三（默认）的网点，每个网点计一次。",
+    ),
+    "count_def_year_sum": (
+        " Over a year: the sum of the quarters' counts (counted in two quarters = counted twice).",
+        "全年：各季度计数之和（两个季度均出现的计两次）。",
+    ),
+}
+
 LABELS: dict[str, dict[str, str]] = {
     key: {"en": en, "zh": zh}
-    for table in (_KPIS, _CHANNELS, _ROLES, _UNITS, _WORDS, _REPORT, _MISSING)
+    for table in (_KPIS, _CHANNELS, _ROLES, _UNITS, _WORDS, _REPORT, _MISSING, _COUNTS)
     for key, (en, zh) in table.items()
 }
 KPI_KEYS: tuple[str, ...] = tuple(_KPIS)

@@ -120,11 +120,11 @@ def bank():
     )
     sc = score_staff(kpis, scheme, Q, staff, branches=branches)
     bc = score_branches(kpis, scheme, Q, branches=branches)
-    assert sc.total_bonus_yuan > 0 and bc.n_pay_cuts > 0  # the fixture exercises both
+    assert sc.total_bonus_yuan > 0 and bc.consequences().pay_cuts.value > 0  # the fixture exercises both
     return sc, bc
 
 
-FIXED = ["Summary", "Branch results", "Bonus list", "Training list", "About"]
+FIXED = ["Summary", "Consequences", "Branch results", "Bonus list", "Training list", "About"]
 
 
 @pytest.fixture(scope="module")
@@ -139,8 +139,8 @@ def test_xlsx_sheets_totals_and_staff(bank, xlsx):
     sc, bc = bank
     xl = pd.ExcelFile(xlsx)
     names = xl.sheet_names
-    assert names[:4] == FIXED[:4] and names[-1] == "About"
-    branch_sheets = names[4:-1]
+    assert names[:5] == FIXED[:5] and names[-1] == "About"
+    branch_sheets = names[5:-1]
     assert len(branch_sheets) == 5
     for n in names:
         assert len(n) <= 31 and not set(n) & set("[]:*?/\\")
@@ -183,7 +183,7 @@ def test_xlsx_formatting(xlsx):
     assert ws[1][0].font.bold
     col = header.index("pay_cut_share_total") + 1
     assert ws.cell(row=2, column=col).number_format == "0.0%"
-    sheet = wb[wb.sheetnames[4]]
+    sheet = wb[wb.sheetnames[5]]  # the first branch sheet
     header = [c.value for c in sheet[1]]
     share = sheet.cell(row=2, column=header.index("scored_weight_share") + 1)
     assert share.number_format == "0.0%"
@@ -234,7 +234,8 @@ def test_csv_round_trip(bank, tmp_path):
     assert back["staff_name"].tolist() == ref["staff_name"].tolist()  # Chinese survives
     assert back["grade"].fillna("").tolist() == ref["grade"].fillna("").tolist()
     checks = pd.read_csv(tmp_path / "q3_branch_checks.csv", encoding="utf-8-sig")
-    assert (checks["pay_cut"] != "none").sum() == bc.n_pay_cuts
+    cut_branches = checks.loc[checks["pay_cut"] != "none", "branch_id"].nunique()
+    assert cut_branches == bc.consequences().pay_cuts.value  # branches, not check results
 
 
 def test_failure_mid_write_leaves_no_file(bank, tmp_path):

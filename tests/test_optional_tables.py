@@ -237,8 +237,9 @@ def _assert_no_number_from(table: str, r: Rendered) -> None:
         assert h["branch"]["satisfaction_rate"] is None and h["branch"]["label_change"] is None
         assert h["overview"]["satisfaction_rate"] is None and h["overview"]["label_change"] is None
     if table == "mystery_shopper":
-        assert h["branch"]["action_cut"] is None and h["overview"]["action_cut"] is None
-        assert h["annual"]["excellent_branch"] is None
+        na = t("not_available_short", r.annual.lang)  # never "0": the counts say they are not available
+        assert h["branch"]["count_pay_cuts"] == na and h["overview"]["count_pay_cuts"] == na
+        assert h["annual"]["count_excellent_branches"] == na and h["annual"]["count_rechecks"] == na
 
 
 def test_all_tables_present_nothing_said_missing(tiny_bank, tmp_path):
@@ -315,7 +316,7 @@ def test_annual_summary_uses_the_schemes_bonus(tiny_bank, tmp_path):
     assert default.summary.total_bonus_yuan == 2000 * n_excellent
     assert own.summary.total_bonus_yuan == 3500 * n_excellent
     assert f"{3500 * n_excellent:,.0f}" in own.totals().html
-    assert own.headline()["total_bonus"] == 3500 * n_excellent
+    assert own.headline()["count_bonus_total"] == f"{3500 * n_excellent:,} yuan"
     assert own.params_hash != default.params_hash
     # the notebook declares the parameter, so the runner passes the batch's scheme to it
     assert "scheme_path" in declared_parameters(notebook_path("annual_summary.ipynb"))

@@ -401,7 +401,7 @@ def test_scheme_option_is_used_and_named_in_the_footer(tiny_bank, tmp_path, caps
     assert _footer_row(page, "Data encodings") == "utf-8 (branches), gb18030 (staff)"
     index = (tmp_path / "out" / "2026Q3" / "index.html").read_text(encoding="utf-8")
     manifest = json.loads((tmp_path / "out" / "2026Q3" / ".bankperf-cache.json").read_text(encoding="utf-8"))
-    assert manifest["reports"][branch]["headline"]["total_bonus"] == 0, index
+    assert manifest["reports"][branch]["headline"]["count_bonus_total"] == "0 yuan", index
 
 
 def test_annual_summary_uses_the_runs_scheme(tiny_bank, tmp_path):
@@ -418,7 +418,7 @@ def test_annual_summary_uses_the_runs_scheme(tiny_bank, tmp_path):
     res = build_reports(tiny_bank, "2026Q4", tmp_path / "out", jobs=2, progress=False, scheme_path=scheme)
     assert res.exit_code == 0
     annual = next(o for o in res.outcomes if o.id == "annual-2026")
-    assert annual.headline["total_bonus"] == 0
+    assert annual.headline["count_bonus_total"] == "0 yuan"
     page = annual.html_path.read_text(encoding="utf-8")
     assert _footer_row(page, "Scheme") == f"no-bonus test scheme ({scheme})"
 

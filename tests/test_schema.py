@@ -53,7 +53,13 @@ def test_public_api_resolves():
         "dataset": ["load_dataset", "validate_dataset", "Dataset", "make_demo_bank"],
         "metrics": ["compute_kpis", "MetricOptions", "KPI_CATALOGUE", "kpi_availability"],
         "scheme": ["load_scheme", "Scheme"],
-        "scorecard": ["score_staff", "score_branches", "annual_summary", "write_scorecard"],
+        "scorecard": [
+            "score_staff",
+            "score_branches",
+            "annual_summary",
+            "consequence_counts",
+            "write_scorecard",
+        ],
         "significance": [
             "compare_rates",
             "compare_means",

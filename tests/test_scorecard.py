@@ -432,8 +432,9 @@ def test_mystery_shopper_band_edges(scheme):
     assert "below 85 -> pay cut" in c.loc["B4", "reason"]
     assert "re-check next period" in c.loc["B4", "reason"]
     assert "heavier pay cut (10 %" in c.loc["B6", "reason"]
-    assert card.n_rewards == 2 and card.n_pay_cuts == 3 and card.n_heavier_pay_cuts == 1
-    assert card.n_rechecks == 3 and card.n_branches_with_pay_cut == 3
+    cc = card.consequences()  # one check: one branch per check result
+    assert (cc.rewards.value, cc.pay_cuts.value, cc.heavier_pay_cuts.value, cc.rechecks.value) == (2, 3, 1, 3)
+    assert cc.pay_cuts.unit == "branches"
     b = card.branches.set_index("branch_id")
     assert b.loc["B5", "mystery_shopper_pay_cut"] == "cut"
     assert b.loc["B5", "pay_cut_share_total"] == 0.05
@@ -567,7 +568,7 @@ def test_annual_mean_without_year_rows_weights_quarters_by_checks(scheme):
     assert br.loc["B1", "mystery_shopper_annual_mean"] == pytest.approx(89.0)
     assert br.loc["B1", "mystery_shopper_annual_n"] == 4
     assert not br.loc["B1", "excellent_branch"] and br.loc["B2", "excellent_branch"]
-    assert br.loc["B1", "n_pay_cuts"] == 0 and br.loc["B1", "n_rechecks"] == 0
+    assert br.loc["B1", "pay_cut_quarters"] == 0 and br.loc["B1", "recheck_quarters"] == 0
 
 
 # ------------------------------------------------- a second method on a whole bank

@@ -42,7 +42,7 @@ class AnnualReport:
     >>> from bankperf_analysis.dataset.demo import make_demo_bank
     >>> folder = tempfile.mkdtemp(); _ = make_demo_bank(folder, scale="tiny", seed=1)
     >>> annual = AnnualReport(folder, "2026")
-    >>> annual.headline()["total_bonus"] == int(annual.summary.total_bonus_yuan)
+    >>> annual.headline()["count_bonus_total"] == annual.summary.consequences().bonus_total.text()
     True
     """
 
@@ -103,16 +103,9 @@ class AnnualReport:
         return section_heading(key, anchor, self.lang)
 
     def totals(self) -> HtmlBlock:
-        """Total bonus, promotion candidates, excellent branches and pay cuts of the year."""
-        s = self.summary
+        """Every consequence count of the year, each with its unit (quarterly counts summed)."""
         no_checks = self._checks_missing()
-        na = t("not_available_short", self.lang)
-        rows = [
-            (t("total_bonus", self.lang), f"{s.total_bonus_yuan:,.0f} {t('unit_yuan', self.lang)}"),
-            (t("promotion_candidate", self.lang), f"{s.n_promotion_candidates}"),
-            (t("excellent_branch", self.lang), na if no_checks else f"{s.n_excellent_branches}"),
-            (t("action_cut", self.lang), na if no_checks else f"{s.n_pay_cuts}"),
-        ]
+        rows = self.summary.consequences().rows(self.lang)
         return HtmlBlock(facts_table(rows) + (no_checks.html if no_checks else ""))
 
     def staff_table(self) -> HtmlBlock:
@@ -171,10 +164,5 @@ class AnnualReport:
         return self.missing.data_quality_section()
 
     def headline(self) -> dict[str, Any]:
-        """Headline numbers of the year for the index page."""
-        s = self.summary
-        return {
-            "total_bonus": int(s.total_bonus_yuan),
-            "promotion_candidate": int(s.n_promotion_candidates),
-            "excellent_branch": None if self._checks_missing() else int(s.n_excellent_branches),
-        }
+        """Headline numbers of the year for the index page (counts carry their unit)."""
+        return self.summary.consequences().headline(self.lang)

@@ -32,8 +32,9 @@ from bankperf_analysis.report.html import (
     no_data,
     section_heading,
 )
-from bankperf_analysis.report.inputs import ReportInputs
+from bankperf_analysis.report.inputs import ReportInputs, batch_consequences
 from bankperf_analysis.report.missing import Missing
+from bankperf_analysis.scorecard.consequences import ConsequenceCounts
 
 __all__ = ["BranchReport", "TILE_KPIS", "TREND_KPIS"]
 
@@ -318,12 +319,8 @@ class BranchReport:
                 )
                 + "</tr>"
             )
-        total = float(people.bonus_yuan.fillna(0).sum()) if len(people) else 0.0
-        return HtmlBlock(
-            data_table(head, rows)
-            + f"<p>{_e(t('total_bonus', self.lang))}: {total:,.0f} {_e(t('unit_yuan', self.lang))}</p>"
-            + self._not_scored_note()
-        )
+        total = self.consequences().bonus_total.label(self.lang)
+        return HtmlBlock(data_table(head, rows) + f"<p>{_e(total)}</p>" + self._not_scored_note())
 
     def _not_scored_note(self) -> str:
         """The staff KPIs of this branch that nobody is scored on because they are not available."""
@@ -493,24 +490,22 @@ class BranchReport:
         return HtmlBlock("<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>")
 
     def headline(self) -> dict[str, Any]:
-        """Headline numbers for the index page."""
+        """Headline numbers for the index page (the branch's consequence counts carry their unit)."""
         sat, n = self._value("satisfaction_rate")
-        people = self.inputs.frame("staff_scores")
-        people = people[people.branch_id == self.branch_id]
-        checks = self.inputs.frame("branch_checks")
-        checks = checks[checks.branch_id == self.branch_id]
         ch = self.inputs.frame("changes")
         ch = ch[ch.entity == self.branch_id] if len(ch) else ch
         flag = None if ch.empty else str(ch.flag.iloc[0])
-        no_checks = self.missing.all_missing(checks.kpi.astype(str)) if len(checks) else False
         return {
             "satisfaction_rate": sat,
             "label_change": t(f"flag_{flag}", self.lang) if flag else None,
-            "total_bonus": int(people.bonus_yuan.fillna(0).sum()) if len(people) else 0,
-            "grade_excellent": int((people.grade == "excellent").sum()) if len(people) else 0,
-            "action_cut": None if no_checks else int((checks.pay_cut != "none").sum()) if len(checks) else 0,
-            "action_recheck": None if no_checks else int(checks.recheck.sum()) if len(checks) else 0,
+            **self.consequences().headline(self.lang),
         }
+
+    def consequences(self) -> ConsequenceCounts:
+        """Consequence counts of the quarter for the branch, each with its unit."""
+        checks = self.inputs.frame("branch_checks")
+        no_checks = self.missing.all_missing(checks.kpi.astype(str)) if len(checks) else False
+        return batch_consequences(self.inputs, not no_checks, self.branch_id)
 
 
 def _tile(kpi: str, status: str, value: str, note: str, foot: str, lang: str) -> str:

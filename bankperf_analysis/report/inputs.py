@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -30,7 +30,17 @@ from bankperf_analysis._provenance import code_digest
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.periods import Period, months_in
 
-__all__ = ["prepare_batch", "ReportInputs", "resolve_inputs", "resolve_data_dir", "N_TREND_QUARTERS"]
+if TYPE_CHECKING:
+    from bankperf_analysis.scorecard.consequences import ConsequenceCounts
+
+__all__ = [
+    "prepare_batch",
+    "ReportInputs",
+    "resolve_inputs",
+    "resolve_data_dir",
+    "batch_consequences",
+    "N_TREND_QUARTERS",
+]
 
 #: Quarters of KPI history kept for the trend panels (the reporting quarter included).
 N_TREND_QUARTERS = 5
@@ -172,6 +182,7 @@ def _meta(ds, q: Period, scheme, data_name: str, quarters: list[Period]) -> dict
         },
         "min_n": {r.kpi: r.min_n for role in scheme.roles for r in role.kpis},
         "channels": {k: list(v) for k, v in scheme.definitions.channels.items()},
+        "top_grade": scheme.grade_names[0],
         "branch_targets": _report_targets(scheme),
     }
 
@@ -311,6 +322,28 @@ class ReportInputs:
     def quarter(self) -> str:
         """The quarter of the batch."""
         return self.meta["quarter"]
+
+
+def batch_consequences(
+    inputs: ReportInputs, checks_available: bool, branch_id: str | None = None
+) -> ConsequenceCounts:
+    """The batch quarter's consequence counts (bank, or one branch) from the shared frames.
+
+    The one counting function,
+    :func:`~bankperf_analysis.scorecard.consequences.consequence_counts`, on the staff
+    scores and branch checks of the batch: the overview, each branch report and the index
+    show its counts.
+    """
+    from bankperf_analysis.scorecard.consequences import consequence_counts
+
+    return consequence_counts(
+        inputs.quarter,
+        inputs.frame("staff_scores"),
+        inputs.frame("branch_checks"),
+        excellent_grade=inputs.meta.get("top_grade", "excellent"),
+        checks_available=checks_available,
+        branch_id=branch_id,
+    )
 
 
 # ----------------------------------------------------------------------------- notebooks

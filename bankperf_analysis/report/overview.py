@@ -23,8 +23,9 @@ from bankperf_analysis.report.html import (
     no_data,
     section_heading,
 )
-from bankperf_analysis.report.inputs import ReportInputs
+from bankperf_analysis.report.inputs import ReportInputs, batch_consequences
 from bankperf_analysis.report.missing import Missing
+from bankperf_analysis.scorecard.consequences import ConsequenceCounts
 
 __all__ = ["BankOverview"]
 
@@ -201,14 +202,15 @@ class BankOverview:
             )
         return HtmlBlock(data_table(head, rows) + (no_checks.html if no_checks else ""))
 
+    def consequences(self, branch_id: str | None = None) -> ConsequenceCounts:
+        """The quarter's consequence counts (of the bank, or of one branch), each with its unit."""
+        return batch_consequences(self.inputs, self._checks_missing() is None, branch_id)
+
     def headline(self) -> dict[str, Any]:
-        """Headline numbers of the bank for the index page."""
-        people = self.inputs.frame("staff_scores")
-        checks = self.inputs.frame("branch_checks")
+        """Headline numbers of the bank for the index page (counts carry their unit)."""
         ch = self.inputs.frame("changes")
         k = self.inputs.kpis
         sat = k[(k.level == "bank") & (k.kpi == "satisfaction_rate") & (k.period == self.quarter)]
-        no_checks = self._checks_missing() is not None
         return {
             "satisfaction_rate": float(sat.value.iloc[0]) if len(sat) else None,
             "label_change": None
@@ -218,10 +220,7 @@ class BankOverview:
                 self.lang,
                 n=int(((ch.level == "branch") & (ch.flag == "down")).sum()) if len(ch) else 0,
             ),
-            "total_bonus": int(people.bonus_yuan.fillna(0).sum()),
-            "grade_excellent": int((people.grade == "excellent").sum()),
-            "action_cut": None if no_checks else int((checks.pay_cut != "none").sum()) if len(checks) else 0,
-            "action_recheck": None if no_checks else int(checks.recheck.sum()) if len(checks) else 0,
+            **self.consequences().headline(self.lang),
         }
 
     def data_quality(self) -> HtmlBlock:
@@ -229,26 +228,10 @@ class BankOverview:
         return self.missing.data_quality_section()
 
     def money_totals(self) -> HtmlBlock:
-        """Bonus total, pay cuts and re-checks across the bank."""
-        people = self.inputs.frame("staff_scores")
-        checks = self.inputs.frame("branch_checks")
+        """Every consequence count of the quarter, each with its unit (bonus, staff, branches)."""
         no_checks = self._checks_missing()
-        na = t("not_available_short", self.lang)
-        rows = [
-            (
-                t("total_bonus", self.lang),
-                f"{float(people.bonus_yuan.fillna(0).sum()):,.0f} {t('unit_yuan', self.lang)}",
-            ),
-            (t("grade_excellent", self.lang), f"{int((people.grade == 'excellent').sum())}"),
-        ]
-        counts = [
-            ("action_cut", lambda: (checks.pay_cut == "cut").sum()),
-            ("action_heavier_cut", lambda: (checks.pay_cut == "heavier_cut").sum()),
-            ("action_recheck", lambda: checks.recheck.sum()),
-            ("action_reward", lambda: checks.reward.sum()),
-        ]
-        # without any check data there are no consequences to count: not "0"
-        rows += [(t(key, self.lang), na if no_checks else f"{int(count())}") for key, count in counts]
+        rows = self.consequences().rows(self.lang)
+        # without any check data there are no consequences to count: "not available", not "0"
         return HtmlBlock(facts_table(rows) + (no_checks.html if no_checks else ""))
 
 

@@ -5,6 +5,8 @@
 - :mod:`~bankperf_analysis.scorecard.branch` — :func:`score_branches`, branch KPIs and the
   consequences of the mystery-shopper and video checks;
 - :mod:`~bankperf_analysis.scorecard.annual` — :func:`annual_summary`, the year;
+- :mod:`~bankperf_analysis.scorecard.consequences` — :func:`consequence_counts`, every
+  consequence count of a quarter or year with its unit (the only code that counts them);
 - :mod:`~bankperf_analysis.scorecard.results` — the result objects;
 - :mod:`~bankperf_analysis.scorecard.quarter` — :func:`quarter_scorecards` from a dataset;
 - :mod:`~bankperf_analysis.scorecard.export` — :func:`write_scorecard` to Excel or CSV.
@@ -16,6 +18,13 @@ from bankperf_analysis._atomic import atomic_write
 from bankperf_analysis._summary import Summary as ScorecardSummary
 from bankperf_analysis.scorecard.annual import annual_summary
 from bankperf_analysis.scorecard.branch import score_branches
+from bankperf_analysis.scorecard.consequences import (
+    ConsequenceCounts,
+    Count,
+    annual_consequences,
+    consequence_counts,
+    quarter_consequences,
+)
 from bankperf_analysis.scorecard.export import excel_sheet_name, write_scorecard
 from bankperf_analysis.scorecard.quarter import quarter_scorecards
 from bankperf_analysis.scorecard.results import AnnualSummary, BranchScorecard, StaffScorecard
@@ -44,6 +53,11 @@ __all__ = [
     "score_staff",
     "score_branches",
     "annual_summary",
+    "consequence_counts",
+    "quarter_consequences",
+    "annual_consequences",
+    "ConsequenceCounts",
+    "Count",
     "assign_grades",
     "score_kpi_values",
     "write_scorecard",

@@ -3,7 +3,7 @@
 The steps: score the quarters that have rows (:func:`~bankperf_analysis.scorecard.staff.staff_quarters`,
 :func:`~bankperf_analysis.scorecard.branch.branch_quarters`); lay each person's quarterly
 grades and composites side by side with the annual composite, grade, bonus total and
-promotion flag; count each branch's rewards, pay cuts and re-checks; and mark the
+promotion flag; count the quarters with a reward, pay cut or re-check per branch; and mark the
 excellent branches from their annual check means.
 """
 
@@ -16,7 +16,8 @@ import pandas as pd
 from bankperf_analysis._validation import check_period
 from bankperf_analysis.scheme import BranchCheck, Scheme
 from bankperf_analysis.scorecard._grid import branch_names, check_kpi_frame
-from bankperf_analysis.scorecard.branch import branch_quarters
+from bankperf_analysis.scorecard.branch import branch_quarters, checks_available
+from bankperf_analysis.scorecard.consequences import branch_consequences
 from bankperf_analysis.scorecard.results import AnnualSummary
 from bankperf_analysis.scorecard.rules import assign_grades, edge
 from bankperf_analysis.scorecard.staff import staff_quarters
@@ -101,7 +102,7 @@ def annual_summary(
     ...             "total_bonus_yuan", "promotion_candidate"]].values.tolist()
     [['S1', 3, 'excellent', 6000.0, True]]
     """
-    y = str(check_period(year, "year", "annual_summary", kind="year"))
+    y, unavailable = str(check_period(year, "year", "annual_summary", kind="year")), tuple(unavailable)
     check_kpi_frame(kpis, "annual_summary")
     quarters = [f"{y}Q{i}" for i in _QUARTERS]
     qmask = (kpis["period_type"] == "quarter") & kpis["period"].isin(quarters)
@@ -120,6 +121,8 @@ def annual_summary(
         checks,
         scheme.params_hash(),
         scheme.name,
+        checks_available(scheme, unavailable),
+        scheme.grade_names[0],
     )
 
 
@@ -185,17 +188,19 @@ def _annual_branch_roster(
 
 
 def _branch_counts(bro: pd.DataFrame, checks: pd.DataFrame) -> pd.DataFrame:
-    """Add the year's counts of check rewards, pay cuts and re-checks per branch."""
-    if len(checks):
-        cnt = (
-            checks.assign(_cut=checks["pay_cut"].ne("none"))
-            .groupby("branch_id")
-            .agg(n_rewards=("reward", "sum"), n_pay_cuts=("_cut", "sum"), n_rechecks=("recheck", "sum"))
-            .astype("int64")
-        )
-        bro = bro.join(cnt)
-    for c in ("n_rewards", "n_pay_cuts", "n_rechecks"):
-        bro[c] = bro[c].fillna(0).astype("int64") if c in bro else 0
+    """Add, per branch, the quarters of the year with each consequence (any check).
+
+    The flags are :func:`~bankperf_analysis.scorecard.consequences.branch_consequences`,
+    the ones the year's consequence counts add up, so these columns sum to those counts.
+    """
+    flags = branch_consequences(checks)
+    cols = {f"{k}_quarters": k for k in ("reward", "pay_cut", "heavier_pay_cut", "recheck")}
+    cnt = (
+        flags.groupby("branch_id")[list(cols.values())].sum().rename(columns={v: k for k, v in cols.items()})
+    )
+    bro = bro.join(cnt)
+    for c in cols:
+        bro[c] = bro[c].fillna(0).astype("int64")
     return bro
 
 

@@ -35,7 +35,7 @@ from bankperf_analysis.scorecard._grid import (
 from bankperf_analysis.scorecard.results import BranchScorecard
 from bankperf_analysis.scorecard.rules import edge
 
-__all__ = ["score_branches"]
+__all__ = ["score_branches", "checks_available"]
 
 _BRANCH_COLS = ["period", "branch_id", "branch_name", "region"]
 
@@ -115,11 +115,19 @@ def score_branches(
     'Mystery shopper 84.99 (rank 2 of 3): below 85 -> pay cut (5 % of branch performance pay); below 85 -> re-check next period.'
     """  # noqa: E501
     q = str(check_period(quarter, "quarter", "score_branches"))
+    unavailable = tuple(unavailable)
     check_kpi_frame(kpis, "score_branches")
     out, kpi_frame, checks = branch_quarters(kpis, scheme, [q], branches, unavailable)
     if not len(out):
         warn(f"The KPI frame has no branch rows for quarter {q}.", BankPerfWarning)
-    return BranchScorecard(q, out, kpi_frame, checks, scheme.params_hash(), scheme.name)
+    available = checks_available(scheme, unavailable)
+    return BranchScorecard(q, out, kpi_frame, checks, scheme.params_hash(), scheme.name, available)
+
+
+def checks_available(scheme: Scheme, unavailable: Iterable[str] = ()) -> bool:
+    """False when every branch check of the scheme lacks data (its KPI is unavailable)."""
+    missing = frozenset(unavailable)
+    return not scheme.branch_checks or any(c.kpi not in missing for c in scheme.branch_checks)
 
 
 def branch_quarters(kpis, scheme: Scheme, periods: Sequence[str], branches, unavailable: Iterable[str] = ()):

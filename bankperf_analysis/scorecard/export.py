@@ -4,6 +4,8 @@
 
 - ``.xlsx`` — one workbook with the sheets ``Summary`` (per branch: staff count,
   mean composite, grade counts, total bonus, reward / pay-cut / re-check flags),
+  ``Consequences`` (every consequence count of the quarter with its unit and
+  definition, in English and Chinese: :mod:`~bankperf_analysis.scorecard.consequences`),
   ``Branch results`` (mystery-shopper and video checks with rank, flags and the
   reason), ``Bonus list``, ``Training list``, one sheet per branch (its staff with
   composite, grade, bonus, training needs and KPI scores) and ``About`` (quarter,
@@ -38,7 +40,7 @@ Examples
 >>> [p.name for p in write_scorecard(out, card)]
 ['2026Q3.xlsx']
 >>> pd.ExcelFile(out).sheet_names
-['Summary', 'Bonus list', 'Training list', 'B1', 'About']
+['Summary', 'Consequences', 'Bonus list', 'Training list', 'B1', 'About']
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from bankperf_analysis._validation import param_error
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.kpis import KPIS, channel_label
 from bankperf_analysis.scheme import KNOWN_KPIS
+from bankperf_analysis.scorecard.consequences import quarter_consequences
 from bankperf_analysis.scorecard.results import BranchScorecard, StaffScorecard
 
 __all__ = ["write_scorecard", "excel_sheet_name"]
@@ -64,7 +67,7 @@ Progress = bool | Callable[[int, int], None] | None
 
 _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_FIXED_SHEETS = ("Summary", "Branch results", "Bonus list", "Training list", "About")
+_FIXED_SHEETS = ("Summary", "Consequences", "Branch results", "Bonus list", "Training list", "About")
 
 _PCT = "0.0%"
 _SCORE = "0.00"
@@ -379,6 +382,7 @@ def _discard(wb) -> None:
 def _fill_workbook(wb, staff: StaffScorecard, branch: BranchScorecard | None, progress: Progress) -> None:
     used = {s.lower() for s in _FIXED_SHEETS}
     _sheet(wb, "Summary", _summary_frame(staff, branch))
+    _sheet(wb, "Consequences", _consequences_frame(staff, branch), {})
     if branch is not None:
         _sheet(wb, "Branch results", branch.branches)
     bonus = staff.people.loc[
@@ -414,25 +418,14 @@ def _fill_workbook(wb, staff: StaffScorecard, branch: BranchScorecard | None, pr
     _write_branch_sheets(wb, staff, used, progress)
     about = pd.DataFrame(
         {
-            "item": [
-                "quarter",
-                "scheme",
-                "params_hash",
-                "staff",
-                "total_bonus_yuan",
-                "branches",
-                "pay_cuts",
-                "rechecks",
-            ],
+            "item": ["quarter", "scheme", "params_hash", "staff", "branches", "consequence counts"],
             "value": [
                 staff.quarter,
                 staff.scheme_name,
                 staff.params_hash,
                 staff.n_staff,
-                staff.total_bonus_yuan,
                 branch.n_branches if branch is not None else None,
-                branch.n_pay_cuts if branch is not None else None,
-                branch.n_rechecks if branch is not None else None,
+                "see the sheet Consequences",
             ],
         }
     ).astype(object)
@@ -449,6 +442,29 @@ def _channel_rows(staff: StaffScorecard) -> pd.DataFrame:
             "value": [f"{channel_label(c, 'en')} ({channel_label(c, 'zh')})" for _, c in items],
         }
     ).astype(object)
+
+
+def _consequences_frame(staff: StaffScorecard, branch: BranchScorecard | None) -> pd.DataFrame:
+    """Every consequence count: key, label, value, unit, value with unit and definition (en, zh).
+
+    ``value`` is empty when the count is not available (no branch card, or no check data).
+    """
+    counts = quarter_consequences(staff, branch)
+    en, zh = counts.to_frame("en"), counts.to_frame("zh")
+    return pd.DataFrame(
+        {
+            "count": en["count"],
+            "label_en": en["label"],
+            "label_zh": zh["label"],
+            "value": en["value"].astype(object).where(en["value"].notna(), None),
+            "unit_en": en["unit"],
+            "unit_zh": zh["unit"],
+            "text_en": [c.text("en") for c in counts],
+            "text_zh": [c.text("zh") for c in counts],
+            "definition_en": en["definition"],
+            "definition_zh": zh["definition"],
+        }
+    )
 
 
 # ------------------------------------------------------------------- public

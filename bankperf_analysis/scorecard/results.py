@@ -7,17 +7,19 @@ Each is a frozen dataclass of tidy frames with ``to_frame()`` and ``summary()`` 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from bankperf_analysis._summary import Summary
 from bankperf_analysis.kpis import default_channels
 
+if TYPE_CHECKING:
+    from bankperf_analysis.scorecard.consequences import ConsequenceCounts
+
 __all__ = ["StaffScorecard", "BranchScorecard", "AnnualSummary"]
 
-
-def _yuan(x: float) -> str:
-    return f"{x:,.0f} yuan"
+_NO_PEOPLE = pd.DataFrame({"period": [], "staff_id": [], "branch_id": [], "grade": [], "bonus_yuan": []})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +71,14 @@ class StaffScorecard:
 
     @property
     def total_bonus_yuan(self) -> float:
-        """Sum of the bonuses of the quarter."""
-        return float(self.people["bonus_yuan"].sum())
+        """Sum of the bonuses of the quarter (the ``bonus_total`` of :meth:`consequences`)."""
+        return float(self.consequences().bonus_total.value or 0)
+
+    def consequences(self) -> ConsequenceCounts:
+        """The quarter's consequence counts (branch counts not available without a branch card)."""
+        from bankperf_analysis.scorecard.consequences import quarter_consequences
+
+        return quarter_consequences(self)
 
     @property
     def n_staff(self) -> int:
@@ -108,8 +116,9 @@ class StaffScorecard:
             ("Insufficient data to grade", f"{not_gradable}"),
             ("Not scored (role not scored individually)", f"{int(p['n_kpis'].eq(0).sum())}"),
             ("Re-weighted (some KPI not scored)", f"{self.n_reweighted}"),
-            ("Total bonus", _yuan(self.total_bonus_yuan)),
         ]
+        c = self.consequences()
+        facts += [(x.name(), x.text()) for x in (c.bonus_total, c.staff_with_bonus, c.excellent_staff)]
         gc = (
             p.loc[p["gradable"]]
             .groupby("grade", sort=False)
@@ -154,6 +163,9 @@ class BranchScorecard:
         pay_cut ("none" | "cut" | "heavier_cut"), pay_cut_share, recheck, reason``.
     params_hash, scheme_name : str
         Provenance of the scheme.
+    checks_available : bool
+        False when the dataset has no data for any check of the scheme: the branch
+        consequence counts are then "not available", never 0.
     """
 
     quarter: str
@@ -162,36 +174,20 @@ class BranchScorecard:
     checks: pd.DataFrame
     params_hash: str
     scheme_name: str
+    checks_available: bool = True
 
     @property
     def n_branches(self) -> int:
         """Number of branches."""
         return len(self.branches)
 
-    @property
-    def n_rewards(self) -> int:
-        """Number of check rewards."""
-        return int(self.checks["reward"].sum())
+    def consequences(self) -> ConsequenceCounts:
+        """The quarter's branch consequence counts (staff counts are 0 without people)."""
+        from bankperf_analysis.scorecard.consequences import consequence_counts
 
-    @property
-    def n_pay_cuts(self) -> int:
-        """Number of check results with a pay cut (normal or heavier)."""
-        return int(self.checks["pay_cut"].ne("none").sum())
-
-    @property
-    def n_heavier_pay_cuts(self) -> int:
-        """Number of check results with a heavier pay cut."""
-        return int(self.checks["pay_cut"].eq("heavier_cut").sum())
-
-    @property
-    def n_rechecks(self) -> int:
-        """Number of branches to re-check next period (any check)."""
-        return int(self.branches["recheck"].sum())
-
-    @property
-    def n_branches_with_pay_cut(self) -> int:
-        """Number of branches with at least one pay cut."""
-        return int(self.branches["pay_cut_share_total"].gt(0).sum())
+        return consequence_counts(
+            self.quarter, _NO_PEOPLE, self.checks, checks_available=self.checks_available
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row per branch (a copy of :attr:`branches`)."""
@@ -204,11 +200,9 @@ class BranchScorecard:
             ("Quarter", self.quarter),
             ("Scheme", f"{self.scheme_name} (params {self.params_hash[:12]})"),
             ("Branches", f"{self.n_branches}"),
-            ("Rewards", f"{self.n_rewards}"),
-            ("Pay cuts (of which heavier)", f"{self.n_pay_cuts} ({self.n_heavier_pay_cuts})"),
-            ("Branches with a pay cut", f"{self.n_branches_with_pay_cut}"),
-            ("Re-checks next period", f"{self.n_rechecks}"),
         ]
+        c = self.consequences()
+        facts += [(x.name(), x.text()) for x in (c.rewards, c.pay_cuts, c.heavier_pay_cuts, c.rechecks)]
         flagged = b.loc[
             b["reward"] | b["recheck"] | b["pay_cut_share_total"].gt(0),
             ["branch_id", "branch_name", "reason"],
@@ -238,13 +232,19 @@ class AnnualSummary:
     staff_quarterly : pandas.DataFrame
         The quarterly ``people`` frames stacked (one row per person per quarter).
     branches : pandas.DataFrame
-        One row per branch: per check with an excellent-branch rule
-        ``<check>_annual_mean, <check>_annual_n, <check>_annual_rank``; quarterly
-        counts ``n_rewards, n_pay_cuts, n_rechecks``; ``excellent_branch``.
+        One row per branch: the quarters of the year in which the branch had each
+        consequence ``reward_quarters, pay_cut_quarters, heavier_pay_cut_quarters,
+        recheck_quarters`` (unit: quarters; a quarter with two pay cuts counts once);
+        per check with an excellent-branch rule ``<check>_annual_mean,
+        <check>_annual_n, <check>_annual_rank, <check>_excellent``; ``excellent_branch``.
     branch_checks : pandas.DataFrame
         The quarterly ``checks`` frames stacked.
     params_hash, scheme_name : str
         Provenance of the scheme.
+    checks_available : bool
+        False when the dataset has no data for any branch check.
+    excellent_grade : str
+        The scheme's top grade (counted as excellent).
     """
 
     year: str
@@ -254,27 +254,31 @@ class AnnualSummary:
     branch_checks: pd.DataFrame
     params_hash: str
     scheme_name: str
+    checks_available: bool = True
+    excellent_grade: str = "excellent"
+
+    def consequences(self) -> ConsequenceCounts:
+        """The year's consequence counts (quarterly counts summed over the year)."""
+        from bankperf_analysis.scorecard.consequences import annual_consequences
+
+        return annual_consequences(self)
 
     @property
     def total_bonus_yuan(self) -> float:
-        """Sum of all quarterly bonuses of the year."""
-        return float(self.staff["total_bonus_yuan"].sum())
+        """Sum of all quarterly bonuses of the year (``bonus_total`` of :meth:`consequences`)."""
+        return float(self.consequences().bonus_total.value or 0)
 
     @property
     def n_promotion_candidates(self) -> int:
-        """Number of promotion candidates."""
-        return int(self.staff["promotion_candidate"].sum())
+        """Number of promotion candidates (``promotion_candidates`` of :meth:`consequences`)."""
+        c = self.consequences().promotion_candidates
+        return int(c.value or 0) if c is not None else 0
 
     @property
     def n_excellent_branches(self) -> int:
-        """Number of excellent branches."""
-        return int(self.branches["excellent_branch"].sum()) if len(self.branches) else 0
-
-    @property
-    def n_pay_cuts(self) -> int:
-        """Number of quarterly check results with a pay cut."""
-        bc = self.branch_checks
-        return int(bc["pay_cut"].ne("none").sum()) if len(bc) else 0
+        """Number of excellent branches (0 when not available; see :meth:`consequences`)."""
+        c = self.consequences().excellent_branches
+        return int(c.value or 0) if c is not None else 0
 
     def to_frame(self) -> pd.DataFrame:
         """One row per person (a copy of :attr:`staff`)."""
@@ -287,11 +291,8 @@ class AnnualSummary:
             ("Year", self.year),
             ("Scheme", f"{self.scheme_name} (params {self.params_hash[:12]})"),
             ("Staff", f"{len(s)}"),
-            ("Total bonus", _yuan(self.total_bonus_yuan)),
-            ("Promotion candidates", f"{self.n_promotion_candidates}"),
-            ("Excellent branches", f"{self.n_excellent_branches}"),
-            ("Quarterly pay cuts", f"{self.n_pay_cuts}"),
         ]
+        facts += self.consequences().rows()
         cand = s.loc[
             s["promotion_candidate"],
             ["staff_id", "staff_name", "branch_id", "role", "n_excellent_quarters", "annual_composite"],
