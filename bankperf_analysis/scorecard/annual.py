@@ -20,6 +20,7 @@ from bankperf_analysis.scorecard.branch import branch_quarters
 from bankperf_analysis.scorecard.results import AnnualSummary
 from bankperf_analysis.scorecard.rules import assign_grades, edge
 from bankperf_analysis.scorecard.staff import staff_quarters
+from bankperf_analysis.scorecard.tenure import not_in_post_frame, tenure_of
 
 __all__ = ["annual_summary"]
 
@@ -51,6 +52,7 @@ def annual_summary(
     *,
     branches: pd.DataFrame | None = None,
     unavailable: Iterable[str] = (),
+    employment: pd.DataFrame | None = None,
 ) -> AnnualSummary:
     """Summarise a year: quarterly grades, annual grade, bonus, promotions, excellent branches.
 
@@ -63,13 +65,9 @@ def annual_summary(
         The scheme (also gives the promotion rule and the excellent-branch rule).
     year : str or int
         The year, e.g. ``"2026"``.
-    staff, branches : pandas.DataFrame, optional
-        As in :func:`~bankperf_analysis.scorecard.score_staff` /
-        :func:`~bankperf_analysis.scorecard.score_branches`.
-    unavailable : iterable of str, optional
-        KPIs the dataset cannot compute (their table is absent or empty;
-        :func:`~bankperf_analysis.metrics.compute.unavailable_kpis`): "not available"
-        in every quarter, never zero-filled.
+    staff, branches, unavailable, employment : optional
+        As in :func:`~bankperf_analysis.scorecard.score_staff` (``unavailable`` KPIs are "not
+        available" in every quarter, never zero-filled; ``employment``, the assignment history).
 
     Returns
     -------
@@ -108,7 +106,10 @@ def annual_summary(
     staff_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "staff"), "period"]))
     branch_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "branch"), "period"]))
 
-    people, _, _ = staff_quarters(kpis, scheme, staff_qs, staff, branches, unavailable)
+    people, _, _ = staff_quarters(kpis, scheme, staff_qs, staff, branches, unavailable, employment)
+    short = not_in_post_frame(
+        tenure_of(staff, employment, staff_qs), scheme.scoring.min_days_in_post, staff, branches
+    )
     bq, _, checks = branch_quarters(kpis, scheme, branch_qs, branches, unavailable)
     bro = _branch_counts(_annual_branch_roster(bq, kpis, y, branches), checks)
     bro = _excellent_branches(bro, kpis, y, scheme)
@@ -120,6 +121,7 @@ def annual_summary(
         checks,
         scheme.params_hash(),
         scheme.name,
+        short,
     )
 
 

@@ -6,11 +6,12 @@ Each is a frozen dataclass of tidy frames with ``to_frame()`` and ``summary()`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from bankperf_analysis._summary import Summary
+from bankperf_analysis.scorecard.tenure import empty_not_in_post
 
 __all__ = ["StaffScorecard", "BranchScorecard", "AnnualSummary"]
 
@@ -52,6 +53,11 @@ class StaffScorecard:
         Name of the scheme.
     grade_names : tuple of str
         The scheme's grades, highest first.
+    not_in_post : pandas.DataFrame
+        People in post some days of the quarter, but fewer than ``scoring.min_days_in_post``:
+        not scored, listed with ``days_in_post`` and ``days_by_branch``
+        (:func:`~bankperf_analysis.scorecard.tenure.not_in_post_frame`). People not in post
+        at all are on neither list.
     """
 
     quarter: str
@@ -61,6 +67,7 @@ class StaffScorecard:
     params_hash: str
     scheme_name: str
     grade_names: tuple[str, ...]
+    not_in_post: pd.DataFrame = field(default_factory=empty_not_in_post)
 
     @property
     def total_bonus_yuan(self) -> float:
@@ -103,6 +110,7 @@ class StaffScorecard:
             ("Insufficient data to grade", f"{not_gradable}"),
             ("Not scored (role not scored individually)", f"{int(p['n_kpis'].eq(0).sum())}"),
             ("Re-weighted (some KPI not scored)", f"{self.n_reweighted}"),
+            ("Not in post long enough (not scored)", f"{len(self.not_in_post)}"),
             ("Total bonus", _yuan(self.total_bonus_yuan)),
         ]
         gc = (
@@ -240,6 +248,9 @@ class AnnualSummary:
         The quarterly ``checks`` frames stacked.
     params_hash, scheme_name : str
         Provenance of the scheme.
+    not_in_post : pandas.DataFrame
+        Per quarter, the people in post fewer than ``scoring.min_days_in_post`` days: not
+        scored that quarter, listed with their days (as :attr:`StaffScorecard.not_in_post`).
     """
 
     year: str
@@ -249,6 +260,7 @@ class AnnualSummary:
     branch_checks: pd.DataFrame
     params_hash: str
     scheme_name: str
+    not_in_post: pd.DataFrame = field(default_factory=empty_not_in_post)
 
     @property
     def total_bonus_yuan(self) -> float:
