@@ -41,7 +41,7 @@ Examples
 >>> [p.name for p in write_scorecard(out, card)]
 ['2026Q3.xlsx']
 >>> pd.ExcelFile(out).sheet_names
-['Summary', 'Bonus list', 'Training list', 'B1', 'About']
+['Summary', 'Bonus list', 'Training list', 'Not in post long enough', 'B1', 'About']
 """
 
 from __future__ import annotations
