@@ -76,6 +76,9 @@ class DemoScale:
     cohorts: dict[str, tuple[int, ...]]
     drop_branch: int
     small_branch: int
+    #: branches of the planted employment changes in the last quarter (:meth:`World._plant_employment`):
+    #: a leaver before it, a short leaver, a short joiner, and a transfer from the 4th to the 5th
+    plant_branches: tuple[int, ...] = ()
 
 
 SCALES: dict[str, DemoScale] = {
@@ -99,6 +102,7 @@ SCALES: dict[str, DemoScale] = {
         cohorts={"2025Q3": (0,), "2026Q1": (1,)},
         drop_branch=2,
         small_branch=3,
+        plant_branches=(0, 1, 2, 3, 0),
     ),
     "default": DemoScale(
         "default",
@@ -121,6 +125,7 @@ SCALES: dict[str, DemoScale] = {
         cohorts={"2025Q3": (0, 1, 2), "2026Q1": (3, 4, 5)},
         drop_branch=8,
         small_branch=11,
+        plant_branches=(6, 7, 9, 10, 6),
     ),
     "bench": DemoScale(
         "bench",
@@ -237,26 +242,119 @@ class World:
         df["perf"] = rng.normal(0.0, 1.0, n)
         self.staff = df
         self.n_posts = post
+        self.n_base_staff = n
+        self.plants = self._plant_employment()
 
     # ---- helpers over staff and dates
     def staff_of(self, roles: tuple[str, ...]) -> pd.DataFrame:
         return self.staff[self.staff.role.isin(roles)]
 
-    def holder(self, posts: np.ndarray, dates: np.ndarray) -> np.ndarray:
-        """Row index in ``self.staff`` of the holder of each post on each date (datetime64[D])."""
+    def _plant_employment(self) -> dict | None:
+        """Plant the last quarter's employment changes; return their truths (None without plants).
+
+        In the scale's ``plant_branches`` (A, B, C, X, Y), one post each (the first that never
+        changed hands) changes hands: in A on the quarter's first day (its holder left the day
+        before the quarter), in B ten days in (a short leaver), in C twelve days before its end
+        (a short joiner); and the holder of a customer-service post in X moves to one in Y on
+        the 15th of the quarter's middle month (Y's holder leaves that day, X's post is filled
+        the same day). New people are appended, with effects from their own random stream,
+        so the draws of everyone else stay as they were.
+        """
+        if not self.scale.plant_branches:
+            return None
+        a, b, c, x, y = self.scale.plant_branches
+        q = self.quarters[-1]
+        mid = dt.date(q.start.year, q.start.month + 1, 15)
+        self._rng_plants = self.rng("plants")
+        used: set[int] = set()
+        out = {
+            "left_before_quarter": self._change_hands(a, "customer_service_rep", q.start, used),
+            "left_during_quarter_short": self._change_hands(
+                b, "teller", q.start + dt.timedelta(days=10), used
+            ),
+            "joined_during_quarter_short": self._change_hands(
+                c, "customer_service_rep", q.end - dt.timedelta(days=12), used
+            ),
+        }
+        out["transfer"] = self._transfer(x, y, mid, used)
+        return out
+
+    def _free_post(self, b: int, role: str, used: set[int]) -> int:
         st = self.staff
-        first = st.groupby("post").head(1)
-        idx = first.index.to_numpy()[np.searchsorted(first.post.to_numpy(), posts)]
-        # Posts that changed hands: pick the second holder on or after the cut date.
-        leave = st.leave_date.to_numpy()
-        has_cut = pd.notna(leave[idx])
-        if has_cut.any():
-            cut = pd.to_datetime(pd.Series(leave[idx][has_cut])).to_numpy().astype("datetime64[D]")
-            after = dates[has_cut] >= cut
-            sub = idx[has_cut]
-            sub[after] = sub[after] + 1
-            idx[has_cut] = sub
-        return idx
+        k = st[(st.b == b) & (st.role == role)].groupby("post").size()
+        post = int(next(p for p in k.index if k[p] == 1 and p not in used))
+        used.add(post)
+        return post
+
+    def _append(self, row: pd.Series, hire: dt.date, *, new_person: bool) -> pd.Series:
+        """Append a holding (a new person, or ``row``'s person in a new post) starting on ``hire``."""
+        st = self.staff
+        new = row.copy()
+        new["hire_date"], new["leave_date"] = hire, None
+        if new_person:
+            width = max(5, len(str(self.n_base_staff)))
+            n_people = st.staff_id.nunique()
+            new["staff_id"] = f"S{n_people + 1:0{width}d}"
+            r = self._rng_plants
+            new["sat_eff"], new["sales_mult"] = r.normal(0.0, STAFF_SAT_SD), r.lognormal(-0.045, 0.3)
+            new["err_mult"], new["res_eff"], new["perf"] = (
+                r.lognormal(0.0, 0.5),
+                r.normal(0.0, 0.02),
+                r.normal(),
+            )
+        self.staff = pd.concat([st, new.to_frame().T.astype(st.dtypes.to_dict())], ignore_index=True)
+        return self.staff.iloc[-1]
+
+    def _change_hands(self, b: int, role: str, cut: dt.date, used: set[int]) -> dict:
+        """The holder of a post of ``role`` in branch ``b`` leaves on ``cut``; a new person joins that day."""
+        post = self._free_post(b, role, used)
+        i = int(self.staff.index[self.staff.post == post][0])
+        self.staff.loc[i, "leave_date"] = cut
+        joiner = self._append(self.staff.loc[i], cut, new_person=True)
+        return {
+            "branch_id": str(self.branch_ids[b]),
+            "role": role,
+            "date": str(cut),
+            "leaver": str(self.staff.loc[i, "staff_id"]),
+            "joiner": str(joiner["staff_id"]),
+        }
+
+    def _transfer(self, x: int, y: int, day: dt.date, used: set[int]) -> dict:
+        """A customer-service rep moves from branch ``x`` to ``y`` on ``day``; both posts stay filled."""
+        role = "customer_service_rep"
+        pd_, pe = self._free_post(x, role, used), self._free_post(y, role, used)
+        st = self.staff
+        i, j = int(st.index[st.post == pd_][0]), int(st.index[st.post == pe][0])
+        st.loc[[i, j], "leave_date"] = day
+        successor = self._append(st.loc[i], day, new_person=True)  # fills the mover's old post
+        moved = self.staff.loc[j].copy()  # the mover takes over post pe in branch y
+        for col in ("staff_id", "sat_eff", "sales_mult", "err_mult", "res_eff", "perf"):
+            moved[col] = self.staff.loc[i, col]
+        self._append(moved, day, new_person=False)
+        return {
+            "staff_id": str(self.staff.loc[i, "staff_id"]),
+            "role": role,
+            "date": str(day),
+            "from_branch": str(self.branch_ids[x]),
+            "to_branch": str(self.branch_ids[y]),
+            "left_in_to_branch": str(self.staff.loc[j, "staff_id"]),
+            "joined_in_from_branch": str(successor["staff_id"]),
+        }
+
+    def holder(self, posts: np.ndarray, dates: np.ndarray) -> np.ndarray:
+        """Row index in ``self.staff`` of the holder of each post on each date (datetime64[D]).
+
+        The holder is the post's last holding that started on or before the date (a post that
+        changed hands passes to the next holder on the cut date).
+        """
+        st = self.staff
+        hire = pd.to_datetime(st.hire_date).to_numpy().astype("datetime64[D]").astype(np.int64)
+        post = st.post.to_numpy().astype(np.int64)
+        order = np.lexsort((hire, post))
+        big = np.int64(1_000_000)
+        keys = post[order] * big + hire[order]
+        q = posts.astype(np.int64) * big + dates.astype("datetime64[D]").astype(np.int64)
+        return st.index.to_numpy()[order][np.searchsorted(keys, q, side="right") - 1]
 
     def quarter_index(self, dates: np.ndarray) -> np.ndarray:
         d = pd.DatetimeIndex(dates)
