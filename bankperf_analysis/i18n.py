@@ -321,6 +321,10 @@ _MISSING: dict[str, tuple[str, str]] = {
     "missing_risk_incidents": ("no risk-incident data", "无业务风险事件数据"),
     "missing_customer_churn": ("no customer-churn data", "无客户流失数据"),
     "missing_roster": ("no roster data", "无排班数据"),
+    "missing_assignments": (
+        "no assignment history (taken from the staff table's hire and leave dates)",
+        "无岗位调动记录（按员工表的入职和离职日期）",
+    ),
     "missing_survey_quarter": ("no survey data in {quarter}", "{quarter} 无满意度调查数据"),
     "dq_table_absent": (
         "Table '{table}' was not provided ({reason}); not available: {kpis}.",

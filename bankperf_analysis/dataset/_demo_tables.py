@@ -46,7 +46,7 @@ def _branches(w: World) -> pd.DataFrame:
 
 def _staff(w: World) -> pd.DataFrame:
     """One row per person: first hire, last leave (empty while in post), branch and role of the last post."""
-    st = w.staff
+    st = w.holdings
     names = _names(w.rng("names"), w.n_base_staff)
     if len(st) > w.n_base_staff:  # planted joiners: names from their own stream
         names = np.concatenate([names, _names(w.rng("names-plants"), len(st) - w.n_base_staff)])
@@ -79,7 +79,7 @@ def _names(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def _assignments(w: World) -> pd.DataFrame:
     """The assignment history: one row per post a person held (a transfer gives two)."""
-    st = w.staff
+    st = w.holdings
     return pd.DataFrame(
         {
             "staff_id": st.staff_id,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bankperf_analysis.dataset.schema import CONTRACT
 from bankperf_analysis.periods import quarters_between
 
 #: Public holidays on which branches see a fraction of their usual contacts.
@@ -243,6 +244,10 @@ class World:
         self.staff = df
         self.n_posts = post
         self.n_base_staff = n
+        # The planted employment changes: the holdings as the staff and assignments tables show
+        # them, and the records that change hands (old staff id, from date, new staff id).
+        self.holdings = df.copy()
+        self.relabels: list[tuple[str, dt.date, str]] = []
         self.plants = self._plant_employment()
 
     # ---- helpers over staff and dates
@@ -257,8 +262,8 @@ class World:
         before the quarter), in B ten days in (a short leaver), in C twelve days before its end
         (a short joiner); and the holder of a customer-service post in X moves to one in Y on
         the 15th of the quarter's middle month (Y's holder leaves that day, X's post is filled
-        the same day). New people are appended, with effects from their own random stream,
-        so the draws of everyone else stay as they were.
+        the same day). The records are generated for the posts as before and then change hands
+        (:meth:`relabel`): every random draw, and every branch's records, stay as they were.
         """
         if not self.scale.plant_branches:
             return None
@@ -267,20 +272,18 @@ class World:
         mid = dt.date(q.start.year, q.start.month + 1, 15)
         self._rng_plants = self.rng("plants")
         used: set[int] = set()
+        short = q.start + dt.timedelta(days=10)
+        late = q.end - dt.timedelta(days=12)
         out = {
             "left_before_quarter": self._change_hands(a, "customer_service_rep", q.start, used),
-            "left_during_quarter_short": self._change_hands(
-                b, "teller", q.start + dt.timedelta(days=10), used
-            ),
-            "joined_during_quarter_short": self._change_hands(
-                c, "customer_service_rep", q.end - dt.timedelta(days=12), used
-            ),
+            "left_during_quarter_short": self._change_hands(b, "teller", short, used),
+            "joined_during_quarter_short": self._change_hands(c, "customer_service_rep", late, used),
         }
         out["transfer"] = self._transfer(x, y, mid, used)
         return out
 
     def _free_post(self, b: int, role: str, used: set[int]) -> int:
-        st = self.staff
+        st = self.holdings
         k = st[(st.b == b) & (st.role == role)].groupby("post").size()
         post = int(next(p for p in k.index if k[p] == 1 and p not in used))
         used.add(post)
@@ -288,58 +291,63 @@ class World:
 
     def _append(self, row: pd.Series, hire: dt.date, *, new_person: bool) -> pd.Series:
         """Append a holding (a new person, or ``row``'s person in a new post) starting on ``hire``."""
-        st = self.staff
+        st = self.holdings
         new = row.copy()
         new["hire_date"], new["leave_date"] = hire, None
         if new_person:
             width = max(5, len(str(self.n_base_staff)))
-            n_people = st.staff_id.nunique()
-            new["staff_id"] = f"S{n_people + 1:0{width}d}"
-            r = self._rng_plants
-            new["sat_eff"], new["sales_mult"] = r.normal(0.0, STAFF_SAT_SD), r.lognormal(-0.045, 0.3)
-            new["err_mult"], new["res_eff"], new["perf"] = (
-                r.lognormal(0.0, 0.5),
-                r.normal(0.0, 0.02),
-                r.normal(),
-            )
-        self.staff = pd.concat([st, new.to_frame().T.astype(st.dtypes.to_dict())], ignore_index=True)
-        return self.staff.iloc[-1]
+            new["staff_id"] = f"S{st.staff_id.nunique() + 1:0{width}d}"
+        self.holdings = pd.concat([st, new.to_frame().T.astype(st.dtypes.to_dict())], ignore_index=True)
+        return self.holdings.iloc[-1]
 
     def _change_hands(self, b: int, role: str, cut: dt.date, used: set[int]) -> dict:
         """The holder of a post of ``role`` in branch ``b`` leaves on ``cut``; a new person joins that day."""
         post = self._free_post(b, role, used)
-        i = int(self.staff.index[self.staff.post == post][0])
-        self.staff.loc[i, "leave_date"] = cut
-        joiner = self._append(self.staff.loc[i], cut, new_person=True)
-        return {
-            "branch_id": str(self.branch_ids[b]),
-            "role": role,
-            "date": str(cut),
-            "leaver": str(self.staff.loc[i, "staff_id"]),
-            "joiner": str(joiner["staff_id"]),
-        }
+        i = int(self.holdings.index[self.holdings.post == post][0])
+        self.holdings.loc[i, "leave_date"] = cut
+        leaver = str(self.holdings.loc[i, "staff_id"])
+        joiner = str(self._append(self.holdings.loc[i], cut, new_person=True)["staff_id"])
+        self.relabels.append((leaver, cut, joiner))
+        branch = str(self.branch_ids[b])
+        return {"branch_id": branch, "role": role, "date": str(cut), "leaver": leaver, "joiner": joiner}
 
     def _transfer(self, x: int, y: int, day: dt.date, used: set[int]) -> dict:
         """A customer-service rep moves from branch ``x`` to ``y`` on ``day``; both posts stay filled."""
         role = "customer_service_rep"
-        pd_, pe = self._free_post(x, role, used), self._free_post(y, role, used)
-        st = self.staff
-        i, j = int(st.index[st.post == pd_][0]), int(st.index[st.post == pe][0])
-        st.loc[[i, j], "leave_date"] = day
-        successor = self._append(st.loc[i], day, new_person=True)  # fills the mover's old post
-        moved = self.staff.loc[j].copy()  # the mover takes over post pe in branch y
-        for col in ("staff_id", "sat_eff", "sales_mult", "err_mult", "res_eff", "perf"):
-            moved[col] = self.staff.loc[i, col]
+        px, py = self._free_post(x, role, used), self._free_post(y, role, used)
+        h = self.holdings
+        i, j = int(h.index[h.post == px][0]), int(h.index[h.post == py][0])
+        h.loc[[i, j], "leave_date"] = day
+        mover, left = str(h.loc[i, "staff_id"]), str(h.loc[j, "staff_id"])
+        successor = str(self._append(h.loc[i], day, new_person=True)["staff_id"])
+        moved = h.loc[j].copy()
+        moved["staff_id"] = mover  # the mover takes over post ``py`` in branch y
         self._append(moved, day, new_person=False)
+        self.relabels += [(left, day, mover), (mover, day, successor)]
         return {
-            "staff_id": str(self.staff.loc[i, "staff_id"]),
+            "staff_id": mover,
             "role": role,
             "date": str(day),
             "from_branch": str(self.branch_ids[x]),
             "to_branch": str(self.branch_ids[y]),
-            "left_in_to_branch": str(self.staff.loc[j, "staff_id"]),
-            "joined_in_from_branch": str(successor["staff_id"]),
+            "left_in_to_branch": left,
+            "joined_in_from_branch": successor,
         }
+
+    def relabel(self, table: str, df: pd.DataFrame) -> pd.DataFrame:
+        """Hand the planted posts' records to their new holders from the change's date on."""
+        t = CONTRACT[table]
+        cols = [c.name for c in t.columns if c.references == "staff.staff_id"]
+        if not self.relabels or not len(df) or not cols or not t.period_columns:
+            return df
+        day = pd.to_datetime(df[t.period_columns[0]]).to_numpy().astype("datetime64[D]")
+        for col in cols:
+            orig = df[col].to_numpy(dtype=object)
+            new = orig.copy()
+            for old, cut, nid in self.relabels:  # all masks on the original ids: no chains
+                new[(orig == old) & (day >= np.datetime64(cut, "D"))] = nid
+            df[col] = new
+        return df
 
     def holder(self, posts: np.ndarray, dates: np.ndarray) -> np.ndarray:
         """Row index in ``self.staff`` of the holder of each post on each date (datetime64[D]).

@@ -112,7 +112,7 @@ def make_demo_bank(
     w = World(sc, int(seed))
     counts: dict[str, int] = {}
     for name, fn in TABLES.items():
-        df = fn(w)
+        df = w.relabel(name, fn(w))
         _write(df, out / f"{name}.parquet")
         counts[name] = len(df)
         say(f"{name}: {len(df):,} rows")
@@ -156,6 +156,7 @@ def _write_contacts(w: World, out: Path, say: Callable[[str], None]) -> int:
         nb, step = w.scale.n_branches, w.scale.chunk_branches
         for k, lo in enumerate(range(0, nb, step)):
             df = contacts_chunk(w, np.arange(lo, min(nb, lo + step)), start_id=lo * 10_000_000 + 1)
+            df = w.relabel("contacts", df)
             table = pa.Table.from_pandas(df, preserve_index=False)
             total += len(df)
             del df
@@ -278,8 +279,7 @@ def _employment_truth(w: World) -> dict:
     post within the quarter.
     """
     q = w.quarters[-1]
-    st = w.staff
-    last = st.drop_duplicates("staff_id", keep="last")
+    last = w.holdings.drop_duplicates("staff_id", keep="last")
     leave = pd.to_datetime(last.leave_date)
     gone = last.loc[leave.notna() & (leave.dt.date <= q.start), "staff_id"]
 
