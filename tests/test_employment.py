@@ -126,6 +126,7 @@ def test_minimum_days_is_a_parameter(crafted):
     with load_dataset(crafted) as ds:
         _, staff, _ = quarter_scorecards(ds, Q, Scheme.from_dict(d))
     assert "P_MIN_MET" in set(staff.not_in_post.staff_id)
+    assert "P_MIN_MET" not in set(staff.people.staff_id)
 
 
 # ------------------------------------------------------------------ the transfer
