@@ -103,7 +103,7 @@ SCALES: dict[str, DemoScale] = {
         cohorts={"2025Q3": (0,), "2026Q1": (1,)},
         drop_branch=2,
         small_branch=3,
-        plant_branches=(0, 1, 2, 3, 0),
+        plant_branches=(2, 1, 3, 1, 0),
     ),
     "default": DemoScale(
         "default",
