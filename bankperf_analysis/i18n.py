@@ -238,6 +238,22 @@ _REPORT: dict[str, tuple[str, str]] = {
         "按 {m} 项中的 {n} 项指标评分（权重已重新分配）",
     ),
     "total_bonus": ("Total bonus", "奖金合计"),
+    # employment over time (issue 13)
+    "heading_not_in_post": ("Not in post long enough (not scored)", "在岗时间不足（不参与考核）"),
+    "note_not_in_post": (
+        "In post fewer than {n} days of the quarter: not scored, no grade and no bonus.",
+        "本季度在岗不足 {n} 天：不参与考核，不评等级，不发奖金。",
+    ),
+    "label_days_in_post": ("Days in post", "在岗天数"),
+    "label_days_by_branch": ("Days per branch", "各网点在岗天数"),
+    "note_moved_in": (
+        "moved during the quarter ({days} days): scored once on all work, under this branch",
+        "本季度调动（{days} 天）：全部工作合并考核一次，计入本网点",
+    ),
+    "note_moved_out": (
+        "Moved to another branch during the quarter, scored there on all their work: {people}.",
+        "本季度调往其他网点，按全部工作在调入网点考核：{people}。",
+    ),
     "note_bank_complaints_per_branch": (
         "Bank column for complaint counts: average per branch.",
         "全行投诉数量为各网点平均值。",
@@ -281,6 +297,10 @@ _MISSING: dict[str, tuple[str, str]] = {
     "missing_risk_incidents": ("no risk-incident data", "无业务风险事件数据"),
     "missing_customer_churn": ("no customer-churn data", "无客户流失数据"),
     "missing_roster": ("no roster data", "无排班数据"),
+    "missing_assignments": (
+        "no assignment history (taken from the staff table's hire and leave dates)",
+        "无岗位调动记录（按员工表的入职和离职日期）",
+    ),
     "missing_survey_quarter": ("no survey data in {quarter}", "{quarter} 无满意度调查数据"),
     "dq_table_absent": (
         "Table '{table}' was not provided ({reason}); not available: {kpis}.",

@@ -124,7 +124,15 @@ def bank():
     return sc, bc
 
 
-FIXED = ["Summary", "Consequences", "Branch results", "Bonus list", "Training list", "About"]
+FIXED = [
+    "Summary",
+    "Consequences",
+    "Branch results",
+    "Bonus list",
+    "Training list",
+    "Not in post long enough",
+    "About",
+]
 
 
 @pytest.fixture(scope="module")
@@ -139,8 +147,8 @@ def test_xlsx_sheets_totals_and_staff(bank, xlsx):
     sc, bc = bank
     xl = pd.ExcelFile(xlsx)
     names = xl.sheet_names
-    assert names[:5] == FIXED[:5] and names[-1] == "About"
-    branch_sheets = names[5:-1]
+    assert names[:6] == FIXED[:6] and names[-1] == "About"
+    branch_sheets = names[6:-1]
     assert len(branch_sheets) == 5
     for n in names:
         assert len(n) <= 31 and not set(n) & set("[]:*?/\\")
@@ -183,7 +191,7 @@ def test_xlsx_formatting(xlsx):
     assert ws[1][0].font.bold
     col = header.index("pay_cut_share_total") + 1
     assert ws.cell(row=2, column=col).number_format == "0.0%"
-    sheet = wb[wb.sheetnames[5]]  # the first branch sheet
+    sheet = wb[wb.sheetnames[6]]  # the first branch sheet
     header = [c.value for c in sheet[1]]
     share = sheet.cell(row=2, column=header.index("scored_weight_share") + 1)
     assert share.number_format == "0.0%"
@@ -218,6 +226,7 @@ def test_csv_round_trip(bank, tmp_path):
         "q3_staff.csv",
         "q3_staff_kpis.csv",
         "q3_training.csv",
+        "q3_not_in_post.csv",
         "q3_branches.csv",
         "q3_branch_kpis.csv",
         "q3_branch_checks.csv",

@@ -39,8 +39,9 @@ from bankperf_analysis.scorecard import STATUS_NOT_AVAILABLE, score_staff
 
 QUARTER, YEAR = "2026Q4", "2026"
 
-#: The optional tables of the data contract (all but the required ones).
-OPTIONAL = [name for name, table in CONTRACT.items() if not table.required]
+#: The optional tables of the data contract that feed KPIs (all but the required ones and the
+#: assignment history, which is derived from staff when absent: tests/test_employment.py).
+OPTIONAL = [name for name, table in CONTRACT.items() if not table.required and table.feeds]
 #: Tables also tried empty: a CSV file with only its header, as an export of nothing looks.
 EMPTY = ["contacts", "surveys", "complaints", "mystery_shopper", "roster"]
 

@@ -186,7 +186,8 @@ def test_bad_value_is_refused_with_table_row_column_value(cluster, db_copy, tiny
     with pytest.raises(DataValidationError) as info:
         load_dataset(cluster.url(db_copy))
     assert not isinstance(info.value, UnreadableInputError)
-    (issue,) = info.value.issues
+    # a date moved past the periods may also fall after its staff member left (test_employment.py)
+    (issue,) = [i for i in info.value.issues if i.column == column]
     assert (issue.table, issue.row, issue.column, issue.value) == ("surveys", index + 1, column, value)
     assert issue.file == f"{db_copy}.public.surveys, rows by survey_id"
     assert expected in issue.expected

@@ -45,16 +45,12 @@ def _branches(w: World) -> pd.DataFrame:
 
 
 def _staff(w: World) -> pd.DataFrame:
-    st = w.staff
-    rng = w.rng("names")
-    family = np.array(list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"))
-    given = np.array(list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"))
-    names = (
-        family[rng.integers(0, len(family), len(st))]
-        + given[rng.integers(0, len(given), len(st))]
-        + given[rng.integers(0, len(given), len(st))]
-    )
-    return pd.DataFrame(
+    """One row per person: first hire, last leave (empty while in post), branch and role of the last post."""
+    st = w.holdings
+    names = _names(w.rng("names"), w.n_base_staff)
+    if len(st) > w.n_base_staff:  # planted joiners: names from their own stream
+        names = np.concatenate([names, _names(w.rng("names-plants"), len(st) - w.n_base_staff)])
+    df = pd.DataFrame(
         {
             "staff_id": st.staff_id,
             "staff_name": names,
@@ -65,6 +61,34 @@ def _staff(w: World) -> pd.DataFrame:
             "leave_date": pd.to_datetime(st.leave_date).dt.date,
         }
     )
+    first = df.drop_duplicates("staff_id", keep="first").set_index("staff_id")
+    last = df.drop_duplicates("staff_id", keep="last").set_index("staff_id")
+    out = last.assign(staff_name=first["staff_name"], hire_date=first["hire_date"])
+    return out.loc[first.index].reset_index()
+
+
+def _names(rng: np.random.Generator, n: int) -> np.ndarray:
+    family = np.array(list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"))
+    given = np.array(list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"))
+    return (
+        family[rng.integers(0, len(family), n)]
+        + given[rng.integers(0, len(given), n)]
+        + given[rng.integers(0, len(given), n)]
+    )
+
+
+def _assignments(w: World) -> pd.DataFrame:
+    """The assignment history: one row per post a person held (a transfer gives two)."""
+    st = w.holdings
+    return pd.DataFrame(
+        {
+            "staff_id": st.staff_id,
+            "branch_id": st.branch_id,
+            "role": st.role,
+            "valid_from": pd.to_datetime(st.hire_date).dt.date,
+            "valid_to": pd.to_datetime(st.leave_date).dt.date,
+        }
+    ).sort_values(["staff_id", "valid_from"], ignore_index=True)
 
 
 def contacts_chunk(w: World, branches: np.ndarray, start_id: int) -> pd.DataFrame:
@@ -568,6 +592,7 @@ def _roster(w: World) -> pd.DataFrame:
 TABLES: dict[str, Callable[[World], pd.DataFrame]] = {
     "branches": _branches,
     "staff": _staff,
+    "assignments": _assignments,
     "surveys": _surveys,
     "complaints": _complaints,
     "sales": _sales,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bankperf_analysis.dataset.schema import CONTRACT
 from bankperf_analysis.periods import quarters_between
 
 #: Public holidays on which branches see a fraction of their usual contacts.
@@ -76,6 +77,9 @@ class DemoScale:
     cohorts: dict[str, tuple[int, ...]]
     drop_branch: int
     small_branch: int
+    #: branches of the planted employment changes in the last quarter (:meth:`World._plant_employment`):
+    #: a leaver before it, a short leaver, a short joiner, and a transfer from the 4th to the 5th
+    plant_branches: tuple[int, ...] = ()
 
 
 SCALES: dict[str, DemoScale] = {
@@ -99,6 +103,7 @@ SCALES: dict[str, DemoScale] = {
         cohorts={"2025Q3": (0,), "2026Q1": (1,)},
         drop_branch=2,
         small_branch=3,
+        plant_branches=(2, 1, 3, 1, 0),
     ),
     "default": DemoScale(
         "default",
@@ -121,6 +126,7 @@ SCALES: dict[str, DemoScale] = {
         cohorts={"2025Q3": (0, 1, 2), "2026Q1": (3, 4, 5)},
         drop_branch=8,
         small_branch=11,
+        plant_branches=(6, 7, 9, 10, 6),
     ),
     "bench": DemoScale(
         "bench",
@@ -237,26 +243,126 @@ class World:
         df["perf"] = rng.normal(0.0, 1.0, n)
         self.staff = df
         self.n_posts = post
+        self.n_base_staff = n
+        # The planted employment changes: the holdings as the staff and assignments tables show
+        # them, and the records that change hands (old staff id, from date, new staff id).
+        self.holdings = df.copy()
+        self.relabels: list[tuple[str, dt.date, str]] = []
+        self.plants = self._plant_employment()
 
     # ---- helpers over staff and dates
     def staff_of(self, roles: tuple[str, ...]) -> pd.DataFrame:
         return self.staff[self.staff.role.isin(roles)]
 
+    def _plant_employment(self) -> dict | None:
+        """Plant the last quarter's employment changes; return their truths (None without plants).
+
+        In the scale's ``plant_branches`` (A, B, C, X, Y), one post each (the first that never
+        changed hands) changes hands: in A on the quarter's first day (its holder left the day
+        before the quarter), in B ten days in (a short leaver), in C twelve days before its end
+        (a short joiner); and the holder of a customer-service post in X moves to one in Y on
+        the 15th of the quarter's middle month (Y's holder leaves that day, X's post is filled
+        the same day). The records are generated for the posts as before and then change hands
+        (:meth:`relabel`): every random draw, and every branch's records, stay as they were.
+        """
+        if not self.scale.plant_branches:
+            return None
+        a, b, c, x, y = self.scale.plant_branches
+        q = self.quarters[-1]
+        mid = dt.date(q.start.year, q.start.month + 1, 15)
+        self._rng_plants = self.rng("plants")
+        used: set[int] = set()
+        short = q.start + dt.timedelta(days=10)
+        late = q.end - dt.timedelta(days=12)
+        out = {
+            "left_before_quarter": self._change_hands(a, "customer_service_rep", q.start, used),
+            "left_during_quarter_short": self._change_hands(b, "teller", short, used),
+            "joined_during_quarter_short": self._change_hands(c, "customer_service_rep", late, used),
+        }
+        out["transfer"] = self._transfer(x, y, mid, used)
+        return out
+
+    def _free_post(self, b: int, role: str, used: set[int]) -> int:
+        st = self.holdings
+        k = st[(st.b == b) & (st.role == role)].groupby("post").size()
+        post = int(next(p for p in k.index if k[p] == 1 and p not in used))
+        used.add(post)
+        return post
+
+    def _append(self, row: pd.Series, hire: dt.date, *, new_person: bool) -> pd.Series:
+        """Append a holding (a new person, or ``row``'s person in a new post) starting on ``hire``."""
+        st = self.holdings
+        new = row.copy()
+        new["hire_date"], new["leave_date"] = hire, None
+        if new_person:
+            width = max(5, len(str(self.n_base_staff)))
+            new["staff_id"] = f"S{st.staff_id.nunique() + 1:0{width}d}"
+        self.holdings = pd.concat([st, new.to_frame().T.astype(st.dtypes.to_dict())], ignore_index=True)
+        return self.holdings.iloc[-1]
+
+    def _change_hands(self, b: int, role: str, cut: dt.date, used: set[int]) -> dict:
+        """The holder of a post of ``role`` in branch ``b`` leaves on ``cut``; a new person joins that day."""
+        post = self._free_post(b, role, used)
+        i = int(self.holdings.index[self.holdings.post == post][0])
+        self.holdings.loc[i, "leave_date"] = cut
+        leaver = str(self.holdings.loc[i, "staff_id"])
+        joiner = str(self._append(self.holdings.loc[i], cut, new_person=True)["staff_id"])
+        self.relabels.append((leaver, cut, joiner))
+        branch = str(self.branch_ids[b])
+        return {"branch_id": branch, "role": role, "date": str(cut), "leaver": leaver, "joiner": joiner}
+
+    def _transfer(self, x: int, y: int, day: dt.date, used: set[int]) -> dict:
+        """A customer-service rep moves from branch ``x`` to ``y`` on ``day``; both posts stay filled."""
+        role = "customer_service_rep"
+        px, py = self._free_post(x, role, used), self._free_post(y, role, used)
+        h = self.holdings
+        i, j = int(h.index[h.post == px][0]), int(h.index[h.post == py][0])
+        h.loc[[i, j], "leave_date"] = day
+        mover, left = str(h.loc[i, "staff_id"]), str(h.loc[j, "staff_id"])
+        successor = str(self._append(h.loc[i], day, new_person=True)["staff_id"])
+        moved = h.loc[j].copy()
+        moved["staff_id"] = mover  # the mover takes over post ``py`` in branch y
+        self._append(moved, day, new_person=False)
+        self.relabels += [(left, day, mover), (mover, day, successor)]
+        return {
+            "staff_id": mover,
+            "role": role,
+            "date": str(day),
+            "from_branch": str(self.branch_ids[x]),
+            "to_branch": str(self.branch_ids[y]),
+            "left_in_to_branch": left,
+            "joined_in_from_branch": successor,
+        }
+
+    def relabel(self, table: str, df: pd.DataFrame) -> pd.DataFrame:
+        """Hand the planted posts' records to their new holders from the change's date on."""
+        t = CONTRACT[table]
+        cols = [c.name for c in t.columns if c.references == "staff.staff_id"]
+        if not self.relabels or not len(df) or not cols or not t.period_columns:
+            return df
+        day = pd.to_datetime(df[t.period_columns[0]]).to_numpy().astype("datetime64[D]")
+        for col in cols:
+            orig = df[col].to_numpy(dtype=object)
+            new = orig.copy()
+            for old, cut, nid in self.relabels:  # all masks on the original ids: no chains
+                new[(orig == old) & (day >= np.datetime64(cut, "D"))] = nid
+            df[col] = new
+        return df
+
     def holder(self, posts: np.ndarray, dates: np.ndarray) -> np.ndarray:
-        """Row index in ``self.staff`` of the holder of each post on each date (datetime64[D])."""
+        """Row index in ``self.staff`` of the holder of each post on each date (datetime64[D]).
+
+        The holder is the post's last holding that started on or before the date (a post that
+        changed hands passes to the next holder on the cut date).
+        """
         st = self.staff
-        first = st.groupby("post").head(1)
-        idx = first.index.to_numpy()[np.searchsorted(first.post.to_numpy(), posts)]
-        # Posts that changed hands: pick the second holder on or after the cut date.
-        leave = st.leave_date.to_numpy()
-        has_cut = pd.notna(leave[idx])
-        if has_cut.any():
-            cut = pd.to_datetime(pd.Series(leave[idx][has_cut])).to_numpy().astype("datetime64[D]")
-            after = dates[has_cut] >= cut
-            sub = idx[has_cut]
-            sub[after] = sub[after] + 1
-            idx[has_cut] = sub
-        return idx
+        hire = pd.to_datetime(st.hire_date).to_numpy().astype("datetime64[D]").astype(np.int64)
+        post = st.post.to_numpy().astype(np.int64)
+        order = np.lexsort((hire, post))
+        big = np.int64(1_000_000)
+        keys = post[order] * big + hire[order]
+        q = posts.astype(np.int64) * big + dates.astype("datetime64[D]").astype(np.int64)
+        return st.index.to_numpy()[order][np.searchsorted(keys, q, side="right") - 1]
 
     def quarter_index(self, dates: np.ndarray) -> np.ndarray:
         d = pd.DatetimeIndex(dates)

@@ -14,7 +14,11 @@ later analyses something real to find:
   known quarter;
 * **small-sample branch** — a branch with too few surveys to judge;
 * **staff heterogeneity** — staff-level effects on satisfaction, cross-sales, errors;
-* **staff turnover** — some posts change hands mid-period (unbalanced panels).
+* **staff turnover** — some posts change hands mid-period (unbalanced panels);
+* **employment in the last quarter** — a leaver the day before it starts, a leaver ten days
+  in, a joiner twelve days before its end, and a customer-service rep transferred between
+  two branches on the 15th of its middle month (``assignments.parquet`` holds the history;
+  ``truth.json`` ``employment`` lists them with their days, and everyone who left before).
 
 Every random draw comes from a stream spawned from one seed per table (and per chunk
 of branches), so the same seed gives byte-identical data and the chunked benchmark
@@ -30,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import time
@@ -107,7 +112,7 @@ def make_demo_bank(
     w = World(sc, int(seed))
     counts: dict[str, int] = {}
     for name, fn in TABLES.items():
-        df = fn(w)
+        df = w.relabel(name, fn(w))
         _write(df, out / f"{name}.parquet")
         counts[name] = len(df)
         say(f"{name}: {len(df):,} rows")
@@ -151,6 +156,7 @@ def _write_contacts(w: World, out: Path, say: Callable[[str], None]) -> int:
         nb, step = w.scale.n_branches, w.scale.chunk_branches
         for k, lo in enumerate(range(0, nb, step)):
             df = contacts_chunk(w, np.arange(lo, min(nb, lo + step)), start_id=lo * 10_000_000 + 1)
+            df = w.relabel("contacts", df)
             table = pa.Table.from_pandas(df, preserve_index=False)
             total += len(df)
             del df
@@ -262,7 +268,43 @@ def _truth(w: World, qnames: list[str], counts: dict[str, int]) -> dict:
             ),
         }
     truth["expected_satisfaction_by_branch_quarter"] = _expected_satisfaction(w, qnames)
+    truth["employment"] = _employment_truth(w)
     return truth
+
+
+def _employment_truth(w: World) -> dict:
+    """Who left before the last quarter, and the planted leavers, joiners and transfer with their days.
+
+    ``leave_date`` and ``valid_to`` are the first day no longer in post; days are days in
+    post within the quarter.
+    """
+    q = w.quarters[-1]
+    last = w.holdings.drop_duplicates("staff_id", keep="last")
+    leave = pd.to_datetime(last.leave_date)
+    gone = last.loc[leave.notna() & (leave.dt.date <= q.start), "staff_id"]
+
+    def days(start, end) -> int:
+        a, b = max(pd.Timestamp(start).date(), q.start), min(pd.Timestamp(end).date(), q.end)
+        return max(0, (b - a).days)
+
+    out: dict = {
+        "quarter": str(q),
+        "note": "leave_date and valid_to: the first day no longer in post; days: days in post in the quarter",
+        "left_before_quarter": sorted(str(sid) for sid in gone),
+        "planted": None,
+    }
+    if w.plants:
+        planted = {}
+        for key, p in w.plants.items():
+            if key == "transfer":
+                continue
+            cut = dt.date.fromisoformat(p["date"])
+            planted[key] = {**p, "leaver_days": days(q.start, cut), "joiner_days": days(cut, q.end)}
+        t = w.plants["transfer"]
+        cut = dt.date.fromisoformat(t["date"])
+        planted["transfer"] = {**t, "days_from": days(q.start, cut), "days_to": days(cut, q.end)}
+        out["planted"] = planted
+    return out
 
 
 def _expected_satisfaction(w: World, qnames: list[str]) -> dict[str, dict[str, float]]:

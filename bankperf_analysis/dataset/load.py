@@ -44,6 +44,11 @@ from bankperf_analysis.dataset._issues import raise_issues, unreadable
 from bankperf_analysis.dataset._sql import quote, raw_types, typed_expr
 from bankperf_analysis.dataset.checks import Collector, period_window, validate_table
 from bankperf_analysis.dataset.database import PostgresReader, is_database_url
+from bankperf_analysis.dataset.employment import (
+    EMPLOYMENT_COLUMNS,
+    check_employment,
+    create_employment_view,
+)
 from bankperf_analysis.dataset.meta import check_meta, declared_encodings, load_meta, meta_text
 from bankperf_analysis.dataset.schema import CONTRACT, Table
 from bankperf_analysis.dataset.sources import (
@@ -148,6 +153,16 @@ class Dataset:
         else the kind of source ("parquet", "xlsx", "duckdb"). Report footers print it.
         """
         return {t: self.sources[t].read_as for t in self.tables}
+
+    def employment(self) -> pd.DataFrame:
+        """The assignment history: ``staff_id, branch_id, role, valid_from, valid_to`` (half-open).
+
+        The ``assignments`` table when the dataset has one, else one assignment per person
+        from the staff table (``hire_date`` to ``leave_date`` at its ``branch_id`` in its
+        ``role``); :mod:`~bankperf_analysis.dataset.employment`.
+        """
+        cols = ", ".join(EMPLOYMENT_COLUMNS)
+        return self.sql(f"SELECT {cols} FROM employment ORDER BY staff_id, valid_from")
 
     def sql(self, query: str, params: Iterable | None = None) -> pd.DataFrame:
         """Run ``query`` on the dataset and return a pandas DataFrame."""
@@ -335,9 +350,12 @@ def load_dataset(
                     ok[name] = usable[name]
             except duckdb.Error as exc:  # a Parquet part that fails only when scanned
                 issues.append(_scan_issue(usable[name], exc))
+        if validate and not _unusable(usable, ok):
+            check_employment(con, ok, collector)
         raise_issues([*issues, *collector.issues])
         for name, src in ok.items():
             _create_final(con, CONTRACT[name], src)
+        create_employment_view(con, ok)
         return Dataset(con=con, root=root, sources=ok, meta=meta)
     except BaseException:
         con.close()
@@ -345,6 +363,11 @@ def load_dataset(
     finally:
         if db:
             db.close()
+
+
+def _unusable(usable: dict[str, TableSource], ok: dict[str, TableSource]) -> bool:
+    """Whether staff or assignments were given but cannot be checked (their issues are listed already)."""
+    return any(name in usable and name not in ok for name in ("staff", "assignments"))
 
 
 def _discover(

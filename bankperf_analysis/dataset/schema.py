@@ -211,7 +211,12 @@ _TABLES: tuple[Table, ...] = (
                 allowed=("cash", "non_cash"),
             ),
             _c("hire_date", "date", "date of hire"),
-            _c("leave_date", "date", "date of leaving (empty if still employed)", nullable=True),
+            _c(
+                "leave_date",
+                "date",
+                "date of leaving: the first day no longer in post (empty if still employed)",
+                nullable=True,
+            ),
         ),
         primary_key=("staff_id",),
         required=True,
@@ -221,6 +226,33 @@ _TABLES: tuple[Table, ...] = (
                 "leave_date >= hire_date",
                 ("hire_date", "leave_date"),
                 "leave_date on or after hire_date",
+            ),
+        ),
+    ),
+    Table(
+        "assignments",
+        "Assignment history (optional): each person's branch and role over time, transfers included. "
+        "Without it, each person holds one assignment: hire_date to leave_date at the staff table's "
+        "branch_id in its role.",
+        (
+            _c("staff_id", "string", "staff member assigned", references="staff.staff_id"),
+            _c("branch_id", "string", "branch of the assignment", references="branches.branch_id"),
+            _c("role", "string", "role held in the assignment", allowed=ROLES),
+            _c("valid_from", "date", "first day of the assignment"),
+            _c(
+                "valid_to",
+                "date",
+                "first day no longer in the assignment, like leave_date (empty while it lasts)",
+                nullable=True,
+            ),
+        ),
+        primary_key=("staff_id", "valid_from"),
+        checks=(
+            RowCheck(
+                "assignment_to_after_from",
+                "valid_to > valid_from",
+                ("valid_from", "valid_to"),
+                "valid_to after valid_from",
             ),
         ),
     ),
@@ -549,5 +581,25 @@ def contract_markdown() -> str:
                 f"{'yes' if c.nullable else 'no'} | {' '.join(key)} |"
             )
     checks = [f"- **{t.name}**: {ck.expected}" for t in CONTRACT.values() for ck in t.checks]
-    lines += ["", "Row rules checked as well:", "", *checks]
+    lines += [
+        "",
+        "Row rules checked as well:",
+        "",
+        *checks,
+        "",
+        "Across tables (employment):",
+        "",
+        *_EMPLOYMENT_RULES,
+    ]
     return "\n".join(lines)
+
+
+#: The employment rules checked across tables (:mod:`bankperf_analysis.dataset.employment`).
+_EMPLOYMENT_RULES = (
+    "- **assignments**: two assignments of one person do not overlap (`valid_to`, like `leave_date`, is "
+    "the first day no longer in the assignment)",
+    "- **assignments**: every assignment lies within the person's `hire_date` to `leave_date` in staff",
+    "- **every table naming a staff member**: each dated row falls on a day that person was in post: inside "
+    "one of their assignments, or, without an assignments table, from `hire_date` to the day before "
+    "`leave_date`",
+)

@@ -89,18 +89,32 @@ def base_queries(
 
 
 def staff_months_sql(lo: str, hi: str) -> str:
-    """Months in which each staff member was employed (any day), with home branch and role."""
+    """Months in which each staff member was in post (any day), with branch, role and weight ``w``.
+
+    From the assignment history (the dataset's ``employment`` view). A month the person
+    spent in one assignment weighs 1 (one staff-month, however few days); a month split
+    between assignments (a transfer on the 15th) is shared between them by days, so the
+    person's months still add up to one and each branch gets its part.
+    """
     return f"""
     CREATE OR REPLACE TEMP TABLE _staff_months AS
-    WITH bounds AS (
+    WITH e AS (
       SELECT staff_id, branch_id, role,
-             greatest(date_trunc('month', hire_date), date_trunc('month', {lo})) AS a,
-             least(coalesce(leave_date - INTERVAL 1 DAY, DATE '2199-12-31'), {hi} - INTERVAL 1 DAY) AS b
-      FROM staff)
-    SELECT staff_id, branch_id, role, CAST(m AS TIMESTAMP) AS m
-    FROM bounds, LATERAL (SELECT unnest(generate_series(CAST(a AS TIMESTAMP),
-                                                        CAST(b AS TIMESTAMP), INTERVAL 1 MONTH)) AS m)
-    WHERE a <= b
+             greatest(valid_from, CAST({lo} AS DATE)) AS a,
+             least(coalesce(valid_to, DATE '2199-12-31'), CAST({hi} AS DATE)) AS b
+      FROM employment),
+    d AS (
+      SELECT staff_id, branch_id, role, CAST(m AS TIMESTAMP) AS m,
+             sum(datediff('day', greatest(a, CAST(m AS DATE)), least(b, CAST(m + INTERVAL 1 MONTH AS DATE))))
+               AS days
+      FROM e, LATERAL (SELECT unnest(generate_series(CAST(date_trunc('month', a) AS TIMESTAMP),
+                                                     CAST(b - INTERVAL 1 DAY AS TIMESTAMP),
+                                                     INTERVAL 1 MONTH)) AS m)
+      WHERE a < b GROUP BY ALL)
+    SELECT staff_id, branch_id, role, m,
+           CASE WHEN count(*) OVER p = 1 THEN CAST(1 AS DECIMAL(18, 10))
+                ELSE CAST(days AS DECIMAL(18, 10)) / sum(days) OVER p END AS w
+    FROM d WINDOW p AS (PARTITION BY staff_id, m)
     """
 
 
@@ -234,7 +248,7 @@ def _teller_transactions(win: _Window) -> str:
         sum(ledger_errors) AS le, sum(ledger_entries) AS lt,
         sum({_dec("handling_seconds")}) / 60.0 AS hm, sum(n_transactions) AS tx
       FROM teller_transactions WHERE {win.within("work_date")} GROUP BY ALL),
-    months AS (SELECT branch_id, staff_id, {win.trunc("m")} AS m, count(*) AS k
+    months AS (SELECT branch_id, staff_id, {win.trunc("m")} AS m, sum(w) AS k
                FROM _staff_months WHERE role = 'teller' GROUP BY ALL),
     -- Every month a teller was employed carries the baseline, worked or not.
     v AS (SELECT coalesce(a.branch_id, months.branch_id) AS branch_id,
@@ -242,7 +256,8 @@ def _teller_transactions(win: _Window) -> str:
                  coalesce(a.tx, 0) AS tx,
                  {base} * coalesce(months.k, 0) AS bl,
                  coalesce(a.days, 0) AS days
-          FROM a FULL OUTER JOIN months ON a.staff_id = months.staff_id AND a.m = months.m)
+          FROM a FULL OUTER JOIN months
+            ON a.staff_id = months.staff_id AND a.m = months.m AND a.branch_id = months.branch_id)
     {
         _unpivot(
             "a",
@@ -260,15 +275,16 @@ def _sales(win: _Window) -> str:
     roles = ", ".join(f"'{r}'" for r in win.options.sales_roles)
     return f"""
     WITH s AS (
-      SELECT staff_id, {win.trunc("sale_date")} AS m, sum(quantity) AS qty, count(*) AS k
+      SELECT branch_id, staff_id, {win.trunc("sale_date")} AS m, sum(quantity) AS qty, count(*) AS k
       FROM sales WHERE {win.within("sale_date")} GROUP BY ALL),
-    sm AS (SELECT branch_id, staff_id, {win.trunc("m")} AS m, count(*) AS k
+    sm AS (SELECT branch_id, staff_id, {win.trunc("m")} AS m, sum(w) AS k
            FROM _staff_months WHERE role IN ({roles}) GROUP BY ALL),
-    a AS (SELECT coalesce(sm.branch_id, st.branch_id) AS branch_id,
+    -- each sale counts for the branch where it was made (the sale's branch_id)
+    a AS (SELECT coalesce(sm.branch_id, s.branch_id) AS branch_id,
                  coalesce(sm.staff_id, s.staff_id) AS staff_id, coalesce(sm.m, s.m) AS m,
                  coalesce(s.qty, 0) AS qty, coalesce(sm.k, 0) AS den
-          FROM sm FULL OUTER JOIN s ON sm.staff_id = s.staff_id AND sm.m = s.m
-          LEFT JOIN staff st ON st.staff_id = s.staff_id)
+          FROM sm FULL OUTER JOIN s
+            ON sm.staff_id = s.staff_id AND sm.m = s.m AND sm.branch_id = s.branch_id)
     {_unpivot("a", [("cross_sales_per_month", "qty", "den", "den")])}"""
 
 
@@ -286,13 +302,14 @@ def _inspections(win: _Window) -> str:
 
 
 def _training(win: _Window) -> str:
-    """Training: attendance rate and exam score (branch from the staff table)."""
+    """Training: attendance rate and exam score (branch: the person's assignment on the day)."""
     return f"""
     WITH a AS (
-      SELECT st.branch_id, t.staff_id, {win.trunc("t.session_date")} AS m,
+      SELECT coalesce(e.branch_id, st.branch_id) AS branch_id, t.staff_id,
+        {win.trunc("t.session_date")} AS m,
         count(*) AS held, count_if(t.attended) AS att,
         sum({_dec("t.exam_score")}) AS ex_sum, count(t.exam_score) AS ex_n
-      FROM training t JOIN staff st USING (staff_id)
+      FROM training t JOIN staff st USING (staff_id) {_branch_on_the_day("t", "session_date")}
       WHERE {win.within("t.session_date")} GROUP BY ALL)
     {
         _unpivot(
@@ -303,6 +320,15 @@ def _training(win: _Window) -> str:
             ],
         )
     }"""
+
+
+def _branch_on_the_day(alias: str, date_col: str) -> str:
+    """SQL joining ``e``, the person's assignment on the row's date (rows without a branch column)."""
+    d = f"{alias}.{date_col}"
+    return (
+        f"LEFT JOIN employment e ON e.staff_id = {alias}.staff_id AND {d} >= e.valid_from "
+        f"AND (e.valid_to IS NULL OR {d} < e.valid_to)"
+    )
 
 
 def _new_customers(win: _Window) -> str:
@@ -334,15 +360,15 @@ def _roster(win: _Window) -> str:
 
 
 def _qualitative_ratings(win: _Window) -> str:
-    """Supervisors' ratings: service quality and teamwork (branch from the staff table)."""
+    """Supervisors' ratings: service quality and teamwork (branch: the assignment on the day)."""
     return f"""
     WITH a AS (
-      SELECT st.branch_id, q.staff_id, {win.trunc("q.rating_date")} AS m,
+      SELECT coalesce(e.branch_id, st.branch_id) AS branch_id, q.staff_id, {win.trunc("q.rating_date")} AS m,
         sum(CASE WHEN dimension = 'service_quality' THEN {_dec("score")} END) AS sq_sum,
         count_if(dimension = 'service_quality') AS sq_n,
         sum(CASE WHEN dimension = 'teamwork' THEN {_dec("score")} END) AS tw_sum,
         count_if(dimension = 'teamwork') AS tw_n
-      FROM qualitative_ratings q JOIN staff st USING (staff_id)
+      FROM qualitative_ratings q JOIN staff st USING (staff_id) {_branch_on_the_day("q", "rating_date")}
       WHERE {win.within("q.rating_date")} GROUP BY ALL)
     {
         _unpivot(

@@ -282,7 +282,9 @@ def unavailable_tables(ds: Dataset) -> dict[str, str]:
     {'surveys': 'absent'}
     """
     out: dict[str, str] = {}
-    for name in CONTRACT:
+    for name, table in CONTRACT.items():
+        if not table.feeds and not table.required:  # feeds no KPI (the assignment history)
+            continue
         if not ds.has(name):
             out[name] = "absent"
         elif ds.con.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() is None:  # contract names: plain

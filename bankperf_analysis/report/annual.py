@@ -79,6 +79,7 @@ class AnnualReport:
                 ds.table("staff"),
                 branches=ds.table("branches"),
                 unavailable=[k for k in KPI_CATALOGUE if self.missing.kpi_table(k)],
+                employment=ds.employment(),
             )
             self.fingerprint = ds.fingerprint
         self.params_hash = scheme.params_hash()
@@ -142,7 +143,28 @@ class AnnualReport:
             if labels
             else ""
         )
-        return HtmlBlock(data_table(head, rows) + note)
+        return HtmlBlock(data_table(head, rows) + note + self._not_in_post_table())
+
+    def _not_in_post_table(self) -> str:
+        """Per quarter, the people in post fewer than the minimum days: not scored that quarter."""
+        short = self.summary.not_in_post
+        if short.empty:
+            return ""
+        keys = ("label_quarter", "label_staff", "label_branch", "label_role", "label_days_in_post")
+        head = [t(k, self.lang) for k in (*keys, "label_days_by_branch")]
+        rows = [
+            f"<tr><td>{_e(p.period)}</td>"
+            f"<td style='text-align:left'>{_e(p.staff_name)} ({_e(p.staff_id)})</td>"
+            f"<td>{_e(p.branch_id)}</td><td style='text-align:left'>{_e(role_label(p.role, self.lang))}</td>"
+            f"<td>{int(p.days_in_post)}</td><td style='text-align:left'>{_e(p.days_by_branch)}</td></tr>"
+            for p in short.sort_values(["period", "branch_id", "staff_id"]).itertuples()
+        ]
+        n = int(short["min_days_in_post"].iloc[0])
+        return (
+            f"<h3>{_e(t('heading_not_in_post', self.lang))}</h3>"
+            f"<p style='font-size:0.8em'>{_e(t('note_not_in_post', self.lang, n=n))}</p>"
+            + data_table(head, rows)
+        )
 
     def branch_table(self) -> HtmlBlock:
         """Branches: annual mystery-shopper mean, rank, excellent-branch status."""

@@ -282,6 +282,7 @@ class BranchReport:
             )
         ]
         rows = []
+        moved = self._moved_days()
         order = people.sort_values(["composite_score"], ascending=False, na_position="last")
         for _, p in order.iterrows():
             grade = p.get("grade")
@@ -300,6 +301,10 @@ class BranchReport:
             if bool(p.get("reweighted", False)) and int(p.get("n_kpis_scored", 0) or 0) > 0:
                 note = t(
                     "note_reweighted", self.lang, n=int(p.get("n_kpis_scored", 0)), m=int(p.get("n_kpis", 0))
+                )
+            if p.staff_id in moved:
+                note = "; ".join(
+                    x for x in (note, t("note_moved_in", self.lang, days=moved[p.staff_id])) if x
                 )
             cells = [
                 f"{_e(p.staff_name)} <span style='color:#718096'>({_e(p.staff_id)})</span>",
@@ -320,7 +325,70 @@ class BranchReport:
                 + "</tr>"
             )
         total = self.consequences().bonus_total.label(self.lang)
-        return HtmlBlock(data_table(head, rows) + f"<p>{_e(total)}</p>" + self._not_scored_note())
+        return HtmlBlock(
+            data_table(head, rows)
+            + f"<p>{_e(total)}</p>"
+            + self._not_scored_note()
+            + self._moved_out_note()
+            + self._not_in_post_table()
+        )
+
+    def _moved_days(self) -> dict[str, str]:
+        """Days per branch ("B07: 45, B08: 47") of the people who worked in more than one branch."""
+        days = self.inputs.frame("staff_days")
+        if days.empty:
+            return {}
+        many = days[days.groupby("staff_id")["branch_id"].transform("size") > 1]
+        text = many["branch_id"].astype(str) + ": " + many["days"].astype(str)
+        return text.groupby(many["staff_id"].to_numpy()).agg(", ".join).to_dict()
+
+    def _moved_out_note(self) -> str:
+        """People who worked here this quarter but are reported (scored or listed) under another branch."""
+        days = self.inputs.frame("staff_days")
+        if days.empty:
+            return ""
+        here = set(days.loc[days.branch_id == self.branch_id, "staff_id"])
+        listed = pd.concat(
+            [
+                self.inputs.frame(f)[["staff_id", "staff_name", "branch_id"]]
+                for f in ("staff_scores", "staff_not_in_post")
+            ]
+        )
+        out = listed[listed.staff_id.isin(here) & (listed.branch_id != self.branch_id)]
+        if out.empty:
+            return ""
+        moved = self._moved_days()
+        people = ", ".join(
+            f"{p.staff_name} ({p.staff_id}) → {p.branch_id} [{moved.get(p.staff_id, '')}]"
+            for p in out.sort_values("staff_id").itertuples()
+        )
+        return f"<p style='font-size:0.8em'>{_e(t('note_moved_out', self.lang, people=people))}</p>"
+
+    def _not_in_post_table(self) -> str:
+        """The people of this branch in post fewer than the minimum days: not scored, with their days."""
+        short = self.inputs.frame("staff_not_in_post")
+        if short.empty:
+            return ""
+        short = short[short.branch_id == self.branch_id]
+        if short.empty:
+            return ""
+        head = [
+            t(k, self.lang)
+            for k in ("label_staff", "label_role", "label_days_in_post", "label_days_by_branch")
+        ]
+        rows = [
+            f"<tr><td style='text-align:left'>{_e(p.staff_name)} "
+            f"<span style='color:#718096'>({_e(p.staff_id)})</span></td>"
+            f"<td style='text-align:left'>{_e(role_label(p.role, self.lang))}</td>"
+            f"<td>{int(p.days_in_post)}</td><td style='text-align:left'>{_e(p.days_by_branch)}</td></tr>"
+            for p in short.sort_values(["days_in_post", "staff_id"]).itertuples()
+        ]
+        n = int(short["min_days_in_post"].iloc[0])
+        return (
+            f"<h3>{_e(t('heading_not_in_post', self.lang))}</h3>"
+            f"<p style='font-size:0.8em'>{_e(t('note_not_in_post', self.lang, n=n))}</p>"
+            + data_table(head, rows)
+        )
 
     def _not_scored_note(self) -> str:
         """The staff KPIs of this branch that nobody is scored on because they are not available."""

@@ -105,6 +105,7 @@ def _compute_inputs(ds, q: Period, scheme, data_name: str) -> tuple[dict[str, pd
     ``missing_tables``, ``changes_missing`` and ``league_missing``.
     """
     from bankperf_analysis.scorecard.quarter import quarter_scorecards
+    from bankperf_analysis.scorecard.tenure import branch_days
 
     quarters = _trend_quarters(ds, q)
     kpis = _kpi_history(ds, quarters, scheme)
@@ -118,6 +119,8 @@ def _compute_inputs(ds, q: Period, scheme, data_name: str) -> tuple[dict[str, pd
         "staff_scores": staff_card.people,
         "staff_kpis": staff_card.kpis,
         "training": staff_card.training,
+        "staff_not_in_post": staff_card.not_in_post,
+        "staff_days": branch_days(ds.employment(), str(q)),
         "branch_scores": branch_card.branches,
         "branch_checks": branch_card.checks,
         "branch_kpis": branch_card.kpis,

@@ -99,6 +99,10 @@ class Definitions:
     channels: dict[str, tuple[str, ...]] = field(default_factory=default_channels)
 
 
+#: Days in post within a quarter needed to be scored when the scheme does not say (a month).
+DEFAULT_MIN_DAYS_IN_POST = 30
+
+
 @dataclass(frozen=True, slots=True)
 class ScoringOptions:
     """How KPI scores combine into a composite.
@@ -109,10 +113,14 @@ class ScoringOptions:
         Minimum share of a role's weight that must be scorable for a grade.
     composite_decimals : int
         The composite is rounded to this many decimals before grading.
+    min_days_in_post : int
+        Days in post within a quarter needed to be scored; anyone in post fewer days is
+        listed as "not in post long enough" with their days (issue 13).
     """
 
     min_scorable_weight_share: float
     composite_decimals: int
+    min_days_in_post: int = DEFAULT_MIN_DAYS_IN_POST
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,6 +466,7 @@ class Scheme:
             "scoring": {
                 "min_scorable_weight_share": self.scoring.min_scorable_weight_share,
                 "composite_decimals": self.scoring.composite_decimals,
+                "min_days_in_post": self.scoring.min_days_in_post,
             },
             "grades": [{"grade": b.grade, "low": b.low, "high": b.high} for b in self.grades],
             "money": {"bonus_by_grade": dict(self.money.bonus_by_grade)},

@@ -27,6 +27,7 @@ from bankperf_analysis.exceptions import ParamsError, UnreadableInputError, Vali
 from bankperf_analysis.scheme._channels import parse_channels
 from bankperf_analysis.scheme.kpis import KNOWN_KPIS, KNOWN_ROLES, Direction, KpiInfo
 from bankperf_analysis.scheme.model import (
+    DEFAULT_MIN_DAYS_IN_POST,
     WEIGHT_TOLERANCE,
     BranchCheck,
     BranchScheme,
@@ -391,7 +392,9 @@ def _parse_definitions(v: _V, raw: Any) -> Definitions:
 
 def _parse_scoring(v: _V, raw: Any) -> ScoringOptions:
     sd = v.mapping(raw, "'scoring'", "scoring")
-    v.keys(sd, "'scoring'", "scoring", ("min_scorable_weight_share",), ("composite_decimals",))
+    v.keys(
+        sd, "'scoring'", "scoring", ("min_scorable_weight_share",), ("composite_decimals", "min_days_in_post")
+    )
     return ScoringOptions(
         v.number(
             sd["min_scorable_weight_share"],
@@ -406,6 +409,13 @@ def _parse_scoring(v: _V, raw: Any) -> ScoringOptions:
             "scoring.composite_decimals",
             0,
             15,
+        ),
+        v.integer(
+            sd.get("min_days_in_post", DEFAULT_MIN_DAYS_IN_POST),
+            "'min_days_in_post' of the scoring",
+            "scoring.min_days_in_post",
+            1,
+            92,
         ),
     )
 

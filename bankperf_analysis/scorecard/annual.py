@@ -21,6 +21,7 @@ from bankperf_analysis.scorecard.consequences import branch_consequences
 from bankperf_analysis.scorecard.results import AnnualSummary
 from bankperf_analysis.scorecard.rules import assign_grades, edge
 from bankperf_analysis.scorecard.staff import staff_quarters
+from bankperf_analysis.scorecard.tenure import not_in_post_frame, tenure_of
 
 __all__ = ["annual_summary"]
 
@@ -52,6 +53,7 @@ def annual_summary(
     *,
     branches: pd.DataFrame | None = None,
     unavailable: Iterable[str] = (),
+    employment: pd.DataFrame | None = None,
 ) -> AnnualSummary:
     """Summarise a year: quarterly grades, annual grade, bonus, promotions, excellent branches.
 
@@ -64,13 +66,9 @@ def annual_summary(
         The scheme (also gives the promotion rule and the excellent-branch rule).
     year : str or int
         The year, e.g. ``"2026"``.
-    staff, branches : pandas.DataFrame, optional
-        As in :func:`~bankperf_analysis.scorecard.score_staff` /
-        :func:`~bankperf_analysis.scorecard.score_branches`.
-    unavailable : iterable of str, optional
-        KPIs the dataset cannot compute (their table is absent or empty;
-        :func:`~bankperf_analysis.metrics.compute.unavailable_kpis`): "not available"
-        in every quarter, never zero-filled.
+    staff, branches, unavailable, employment : optional
+        As in :func:`~bankperf_analysis.scorecard.score_staff` (``unavailable`` KPIs are "not
+        available" in every quarter, never zero-filled; ``employment``, the assignment history).
 
     Returns
     -------
@@ -78,13 +76,12 @@ def annual_summary(
 
     Notes
     -----
-    Only quarters with at least one staff (branch) row are scored. The annual
-    composite is the mean of the quarterly composites that exist (quarters with
-    a grade); the annual grade uses the same bands. A promotion candidate
-    reached the promotion grade (excellent) in at least ``promotion.min_quarters``
-    (3) quarters. An excellent branch has an annual check mean >= 90 AND ranks in
-    the top three by that mean. The annual mean is the year row of the KPI frame
-    when present, else the n-weighted mean of the quarterly rows.
+    Only quarters with at least one staff (branch) row are scored. The annual composite is
+    the mean of the quarterly composites that exist (quarters with a grade); the annual
+    grade uses the same bands. A promotion candidate reached the promotion grade
+    (excellent) in at least ``promotion.min_quarters`` (3) quarters. An excellent branch
+    has an annual check mean >= 90 AND ranks in the top three by that mean. The annual
+    mean is the year row of the KPI frame when present, else the quarters' n-weighted mean.
 
     Examples
     --------
@@ -109,7 +106,10 @@ def annual_summary(
     staff_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "staff"), "period"]))
     branch_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "branch"), "period"]))
 
-    people, _, _ = staff_quarters(kpis, scheme, staff_qs, staff, branches, unavailable)
+    people, _, _ = staff_quarters(kpis, scheme, staff_qs, staff, branches, unavailable, employment)
+    short = not_in_post_frame(
+        tenure_of(staff, employment, staff_qs), scheme.scoring.min_days_in_post, staff, branches
+    )
     bq, _, checks = branch_quarters(kpis, scheme, branch_qs, branches, unavailable)
     bro = _branch_counts(_annual_branch_roster(bq, kpis, y, branches), checks)
     bro = _excellent_branches(bro, kpis, y, scheme)
@@ -123,6 +123,7 @@ def annual_summary(
         scheme.name,
         checks_available(scheme, unavailable),
         scheme.grade_names[0],
+        short,
     )
 
 

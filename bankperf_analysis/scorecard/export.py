@@ -7,13 +7,16 @@
   ``Consequences`` (every consequence count of the quarter with its unit and
   definition, in English and Chinese: :mod:`~bankperf_analysis.scorecard.consequences`),
   ``Branch results`` (mystery-shopper and video checks with rank, flags and the
-  reason), ``Bonus list``, ``Training list``, one sheet per branch (its staff with
+  reason), ``Bonus list``, ``Training list``, ``Not in post long enough`` (people in
+  post fewer than ``scoring.min_days_in_post`` days: not scored, with their days), one
+  sheet per branch (its staff in post with
   composite, grade, bonus, training needs and KPI scores) and ``About`` (quarter,
   scheme, params hash). Header rows are frozen, columns sized, rates shown as
   percentages. Written with openpyxl's streaming ``write_only`` mode, so a bank
   of 20,000 staff in 1,000 branches exports in seconds.
 - ``.csv`` — tidy CSV files next to each other, one per frame:
-  ``<stem>_staff.csv``, ``<stem>_staff_kpis.csv``, ``<stem>_training.csv`` and,
+  ``<stem>_staff.csv``, ``<stem>_staff_kpis.csv``, ``<stem>_training.csv``,
+  ``<stem>_not_in_post.csv`` and,
   with a branch scorecard, ``<stem>_branches.csv``, ``<stem>_branch_kpis.csv``,
   ``<stem>_branch_checks.csv``. The path given is only the stem: no file is
   written at ``path`` itself. Encoding UTF-8 with BOM (``utf-8-sig``) so that
@@ -40,7 +43,7 @@ Examples
 >>> [p.name for p in write_scorecard(out, card)]
 ['2026Q3.xlsx']
 >>> pd.ExcelFile(out).sheet_names
-['Summary', 'Consequences', 'Bonus list', 'Training list', 'B1', 'About']
+['Summary', 'Consequences', 'Bonus list', 'Training list', 'Not in post long enough', 'B1', 'About']
 """
 
 from __future__ import annotations
@@ -67,7 +70,17 @@ Progress = bool | Callable[[int, int], None] | None
 
 _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_FIXED_SHEETS = ("Summary", "Consequences", "Branch results", "Bonus list", "Training list", "About")
+#: Sheet of the people in post fewer than the scheme's minimum days (not scored).
+_NOT_IN_POST = "Not in post long enough"
+_FIXED_SHEETS = (
+    "Summary",
+    "Consequences",
+    "Branch results",
+    "Bonus list",
+    "Training list",
+    _NOT_IN_POST,
+    "About",
+)
 
 _PCT = "0.0%"
 _SCORE = "0.00"
@@ -300,6 +313,8 @@ _STAFF_SHEET_COLUMNS = [
     "n_kpis",
     "training_needs",
     "note",
+    "days_in_post",
+    "days_by_branch",
 ]
 
 
@@ -415,6 +430,7 @@ def _fill_workbook(wb, staff: StaffScorecard, branch: BranchScorecard | None, pr
         ]
     ]
     _sheet(wb, "Training list", tr, {"score": _SCORE}, _kpi_value_formats(tr))
+    _sheet(wb, _NOT_IN_POST, staff.not_in_post.drop(columns="period"), {})
     _write_branch_sheets(wb, staff, used, progress)
     about = pd.DataFrame(
         {
@@ -545,7 +561,12 @@ def _check_cards(staff_card: StaffScorecard, branch_card: BranchScorecard | None
 
 def _write_csv(p: Path, staff_card: StaffScorecard, branch_card: BranchScorecard | None) -> list[Path]:
     """The cards' frames as ``<stem>_<frame>.csv`` next to ``p``, published together."""
-    frames = {"staff": staff_card.people, "staff_kpis": staff_card.kpis, "training": staff_card.training}
+    frames = {
+        "staff": staff_card.people,
+        "staff_kpis": staff_card.kpis,
+        "training": staff_card.training,
+        "not_in_post": staff_card.not_in_post,
+    }
     if branch_card is not None:
         frames.update(
             branches=branch_card.branches, branch_kpis=branch_card.kpis, branch_checks=branch_card.checks

@@ -26,6 +26,8 @@ def quarter_scorecards(
     (computed here unless given: quarter values at every level, no months). This is
     what ``bankperf scorecard`` runs, and what ``benchmarks/bench_kpis.py`` times. KPIs
     whose table is absent or empty are "not available" on the scorecards, never zero.
+    Only people in post during the quarter are on the staff card (the dataset's assignment
+    history, :meth:`Dataset.employment`): see :func:`~bankperf_analysis.scorecard.score_staff`.
     """
     from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis, unavailable_kpis
     from bankperf_analysis.scheme import load_scheme
@@ -45,6 +47,8 @@ def quarter_scorecards(
     staff = ds.table("staff")
     branches = ds.table("branches")
     missing = unavailable_kpis(ds)  # not available, never zero-filled
-    staff_card = score_staff(kpis, scheme, str(q), staff=staff, branches=branches, unavailable=missing)
+    staff_card = score_staff(
+        kpis, scheme, str(q), staff=staff, branches=branches, unavailable=missing, employment=ds.employment()
+    )
     branch_card = score_branches(kpis, scheme, str(q), branches=branches, unavailable=missing)
     return kpis, staff_card, branch_card

@@ -13,6 +13,7 @@ import pandas as pd
 
 from bankperf_analysis._summary import Summary
 from bankperf_analysis.kpis import default_channels
+from bankperf_analysis.scorecard.tenure import empty_not_in_post
 
 if TYPE_CHECKING:
     from bankperf_analysis.scorecard.consequences import ConsequenceCounts
@@ -58,6 +59,11 @@ class StaffScorecard:
     channels : dict KPI -> tuple of str
         The contact channels each contact KPI counts (the scheme's
         ``definitions.channels``); the workbook states them.
+    not_in_post : pandas.DataFrame
+        People in post some days of the quarter, but fewer than ``scoring.min_days_in_post``:
+        not scored, listed with ``days_in_post`` and ``days_by_branch``
+        (:func:`~bankperf_analysis.scorecard.tenure.not_in_post_frame`). People not in post
+        at all are on neither list.
     """
 
     quarter: str
@@ -68,6 +74,7 @@ class StaffScorecard:
     scheme_name: str
     grade_names: tuple[str, ...]
     channels: dict[str, tuple[str, ...]] = field(default_factory=default_channels)
+    not_in_post: pd.DataFrame = field(default_factory=empty_not_in_post)
 
     @property
     def total_bonus_yuan(self) -> float:
@@ -116,6 +123,7 @@ class StaffScorecard:
             ("Insufficient data to grade", f"{not_gradable}"),
             ("Not scored (role not scored individually)", f"{int(p['n_kpis'].eq(0).sum())}"),
             ("Re-weighted (some KPI not scored)", f"{self.n_reweighted}"),
+            ("Not in post long enough (not scored)", f"{len(self.not_in_post)}"),
         ]
         c = self.consequences()
         facts += [(x.name(), x.text()) for x in (c.bonus_total, c.staff_with_bonus, c.excellent_staff)]
@@ -245,6 +253,9 @@ class AnnualSummary:
         False when the dataset has no data for any branch check.
     excellent_grade : str
         The scheme's top grade (counted as excellent).
+    not_in_post : pandas.DataFrame
+        Per quarter, the people in post fewer than ``scoring.min_days_in_post`` days: not
+        scored that quarter, listed with their days (as :attr:`StaffScorecard.not_in_post`).
     """
 
     year: str
@@ -256,6 +267,7 @@ class AnnualSummary:
     scheme_name: str
     checks_available: bool = True
     excellent_grade: str = "excellent"
+    not_in_post: pd.DataFrame = field(default_factory=empty_not_in_post)
 
     def consequences(self) -> ConsequenceCounts:
         """The year's consequence counts (quarterly counts summed over the year)."""

@@ -53,6 +53,7 @@ from bankperf_analysis.scorecard._grid import (
 )
 from bankperf_analysis.scorecard.results import StaffScorecard
 from bankperf_analysis.scorecard.rules import STATUS_BELOW, assign_grades
+from bankperf_analysis.scorecard.tenure import not_in_post_frame, pair_index, tenure_of
 
 __all__ = ["score_staff"]
 
@@ -73,6 +74,8 @@ _PEOPLE_COLS = [
     "excluded_kpis",
     "training_needs",
     "note",
+    "days_in_post",
+    "days_by_branch",
 ]
 
 
@@ -84,8 +87,9 @@ def score_staff(
     *,
     branches: pd.DataFrame | None = None,
     unavailable: Iterable[str] = (),
+    employment: pd.DataFrame | None = None,
 ) -> StaffScorecard:
-    """Score every person for one quarter.
+    """Score every person in post for one quarter.
 
     Parameters
     ----------
@@ -105,8 +109,9 @@ def score_staff(
     unavailable : iterable of str, optional
         KPIs the dataset cannot compute because their table is absent or empty
         (:func:`~bankperf_analysis.metrics.compute.unavailable_kpis`). They get status
-        "not available" and are not scored (the composite is re-weighted); an event
-        count among them is never filled with zero.
+        "not available", not scored (re-weighted), an event count never filled with 0.
+    employment : pandas.DataFrame, optional
+        The assignment history (else ``staff``'s dates): who is scored, see :mod:`.tenure`.
 
     Returns
     -------
@@ -145,19 +150,37 @@ def score_staff(
     """
     q = str(check_period(quarter, "quarter", "score_staff"))
     check_kpi_frame(kpis, "score_staff")
-    people, kpi_frame, training = staff_quarters(kpis, scheme, [q], staff, branches, unavailable)
+    people, kpi_frame, training = staff_quarters(kpis, scheme, [q], staff, branches, unavailable, employment)
     if not len(people):
         warn(f"The KPI frame has no staff rows for quarter {q}.", BankPerfWarning)
+    short = not_in_post_frame(
+        tenure_of(staff, employment, [q]), scheme.scoring.min_days_in_post, staff, branches
+    )
     h, channels = scheme.params_hash(), dict(scheme.definitions.channels)
-    return StaffScorecard(q, people, kpi_frame, training, h, scheme.name, scheme.grade_names, channels)
+    return StaffScorecard(q, people, kpi_frame, training, h, scheme.name, scheme.grade_names, channels, short)
 
 
 def staff_quarters(
-    kpis, scheme: Scheme, periods: Sequence[str], staff, branches, unavailable: Iterable[str] = ()
+    kpis,
+    scheme: Scheme,
+    periods: Sequence[str],
+    staff,
+    branches,
+    unavailable: Iterable[str] = (),
+    employment: pd.DataFrame | None = None,
 ):
-    """Score staff over one or more quarters; return (people, kpi rows, training)."""
+    """Score staff over one or more quarters; return (people, kpi rows, training).
+
+    With a history (``employment``, else the staff table's dates), only the people in post
+    at least ``scoring.min_days_in_post`` days of a quarter are scored in it.
+    """
+    tenure = tenure_of(staff, employment, periods)
+    scored = None
     rows = kpi_rows(kpis, "staff", periods)
-    roster, row_pid = _staff_roster(kpis, rows, periods, staff, branches)
+    if tenure is not None:
+        scored = tenure.loc[tenure["days_in_post"] >= scheme.scoring.min_days_in_post].reset_index(drop=True)
+        rows = _rows_in_post(kpis, rows, scored, periods)
+    roster, row_pid = _staff_roster(kpis, rows, periods, staff, branches, scored)
     _warn_unknown_roles(roster, scheme)
 
     rules = scheme.rules_frame()
@@ -169,14 +192,49 @@ def staff_quarters(
     people["bonus_yuan"] = people["grade"].map(bonus).fillna(0.0).astype(float)
     training, people["training_needs"] = _training_needs(roster, grid, rules, scheme)
     people["note"] = _staff_notes(people, scheme)
+    _add_days(people, scored)
     return people[_PEOPLE_COLS], scored_kpi_rows(roster, STAFF_COLS, grid, rules), training
 
 
 # ------------------------------------------------------------------ the roster
 
 
-def _staff_roster(kpis, rows: KpiRows, periods: Sequence[str], staff, branches):
-    """One row per (quarter, person): from the KPI rows, plus the staff table's people."""
+def _rows_in_post(kpis, rows: KpiRows, scored: pd.DataFrame, periods: Sequence[str]) -> KpiRows:
+    """The KPI rows of the people scored in each quarter (in post long enough); the others dropped."""
+    n_ent = max(len(rows.entity_names), 1)
+    ent = rows.entity_names.to_numpy(dtype=object)[rows.pair_keys % n_ent]
+    per = rows.period_names.to_numpy(dtype=object)[rows.pair_keys // n_ent]
+    ok = pair_index(per, ent).isin(pair_index(scored["period"], scored["staff_id"]))
+    if ok.all():
+        return rows
+    drop = np.zeros(len(kpis), dtype=bool)
+    drop[rows.idx[~ok[rows.pair]]] = True
+    return kpi_rows(kpis.loc[~drop], "staff", periods)
+
+
+def _add_days(people: pd.DataFrame, scored: pd.DataFrame | None) -> None:
+    """Days in post and days per branch of each person scored (empty without a history)."""
+    if scored is None:
+        people["days_in_post"] = pd.array([pd.NA] * len(people), dtype="Int64")
+        people["days_by_branch"] = text([""] * len(people))
+        return
+    key = pair_index(scored["period"], scored["staff_id"])
+    at = key.get_indexer(pair_index(people["period"], people["staff_id"]))
+    people["days_in_post"] = pd.array(scored["days_in_post"].to_numpy()[at], dtype="Int64")
+    people["days_by_branch"] = text(scored["days_by_branch"].to_numpy(dtype=object)[at])
+
+
+def _in_post_attributes(roster: pd.DataFrame, scored: pd.DataFrame, kpis, branches) -> None:
+    """Each person's branch and role in a quarter: those of their last assignment in it."""
+    key = pair_index(scored["period"], scored["staff_id"])
+    at = key.get_indexer(pair_index(roster["period"], roster["staff_id"]))
+    roster["branch_id"] = text(scored["branch_id"].to_numpy(dtype=object)[at])
+    roster["role"] = text(scored["role"].to_numpy(dtype=object)[at])
+    roster["region"] = regions(roster["branch_id"], roster, kpis, branches)
+
+
+def _staff_roster(kpis, rows: KpiRows, periods: Sequence[str], staff, branches, scored=None):
+    """One row per (quarter, person): from the KPI rows, plus the staff table's people (in post)."""
     pre = rows.first_rows(["period", "entity_id", "branch_id", "region", "role"]).rename(
         columns={"entity_id": "staff_id"}
     )
@@ -188,7 +246,9 @@ def _staff_roster(kpis, rows: KpiRows, periods: Sequence[str], staff, branches):
         if pre["role"].isna().any():
             role_of = pd.Series(st["role"].to_numpy(), index=st["staff_id"].to_numpy())
             pre["role"] = pre["role"].fillna(pre["staff_id"].map(role_of)).astype(TEXT)
-        pre = _add_people_without_rows(pre, st, rows, periods, kpis, branches)
+        pre = _add_people_without_rows(pre, st, rows, periods, kpis, branches, scored)
+    if scored is not None:
+        _in_post_attributes(pre, scored, kpis, branches)
     roster, row_pid = order_roster(pre, ["period", "branch_id", "staff_id"], rows)
     roster["staff_name"] = text(roster["staff_id"].map(names)) if len(names) else text([None] * len(roster))
     roster["branch_name"] = text(roster["branch_id"].map(branch_names(branches)))
@@ -208,10 +268,21 @@ def _staff_table(staff: pd.DataFrame) -> pd.DataFrame:
 
 
 def _add_people_without_rows(
-    pre: pd.DataFrame, st: pd.DataFrame, rows: KpiRows, periods: Sequence[str], kpis, branches
+    pre: pd.DataFrame,
+    st: pd.DataFrame,
+    rows: KpiRows,
+    periods: Sequence[str],
+    kpis,
+    branches,
+    scored: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Append the staff table's people that have no KPI row in a quarter (after the KPI pairs)."""
+    """Append the staff table's people that have no KPI row in a quarter (after the KPI pairs).
+
+    With a history (``scored``), only the people scored in that quarter (in post long enough).
+    """
     pairs, known = known_pairs(rows, periods, pd.Index(st["staff_id"]))
+    if scored is not None:
+        known |= ~pair_index(pairs[:, 0], pairs[:, 1]).isin(pair_index(scored["period"], scored["staff_id"]))
     if not (~known).any():
         return pre
     idx = np.tile(np.arange(len(st)), len(periods))[~known]
