@@ -287,6 +287,13 @@ def test_bonus_for_unknown_grade(d):
     raises(d, "money.bonus_by_grade.outstanding", "'excellent'")
 
 
+@pytest.mark.parametrize("amount", [1500.5, -100, "2000"])
+def test_bonus_is_whole_non_negative_yuan(d, amount):
+    """A bonus is refused when the scheme is read, naming the key, not when the total is counted."""
+    d["money"]["bonus_by_grade"]["excellent"] = amount
+    raises(d, "money.bonus_by_grade.excellent", "whole yuan", "an integer >= 0", f"Got {amount!r}")
+
+
 def test_bool_is_not_a_number(d):
     d["roles"]["teller"]["kpis"]["satisfaction_rate"]["weight"] = True
     raises(d, "satisfaction_rate.weight", "Got True")

@@ -483,7 +483,10 @@ def _parse_money(v: _V, raw: Any, grade_names: tuple[str, ...]) -> Money:
     bonus = {}
     for g, amount in bd.items():
         v.choice(g, "grade named in the money's 'bonus_by_grade'", f"money.bonus_by_grade.{g}", grade_names)
-        bonus[g] = v.number(amount, f"bonus of grade '{g}'", f"money.bonus_by_grade.{g}", 0)
+        # Whole yuan: the bonus total is summed exactly and is never rounded (consequence counts).
+        bonus[g] = float(
+            v.integer(amount, f"bonus of grade '{g}' in whole yuan", f"money.bonus_by_grade.{g}")
+        )
     return Money(bonus)
 
 
