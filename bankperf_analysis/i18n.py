@@ -401,6 +401,11 @@ _PERIOD_BASIS: dict[str, tuple[str, str]] = {
         "annualised from Q{q} {year}: 1 − (1 − q)⁴",
         "由{year}年第{q}季度年化：1 − (1 − q)⁴",
     ),
+    "basis_name_year_to_date": (
+        "year-to-date (1 January to the quarter's end)",
+        "年初至今（1 月 1 日至季度末）",
+    ),
+    "basis_name_annualised": ("annualised: 1 − (1 − q)⁴", "年化：1 − (1 − q)⁴"),
     "label_basis": ("Basis", "比较口径"),
     "label_annual_target": ("Annual target", "年度目标"),
     "label_after_quarter": ("after Q{q}", "截至第{q}季度"),
