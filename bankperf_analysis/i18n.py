@@ -391,9 +391,39 @@ _COUNTS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# The period basis of a target (bankperf_analysis.scorecard.period_basis): which value a target
+# is compared with. Every output that shows a target with its value says which.
+_PERIOD_BASIS: dict[str, tuple[str, str]] = {
+    "basis_quarter": ("quarter ({quarter})", "季度（{quarter}）"),
+    "basis_month_mean": ("per month (mean of the quarter's months)", "每月（本季度各月平均）"),
+    "basis_year_to_date": ("year-to-date ({months_en} {year})", "年初至今（{year}年{months_zh}）"),
+    "basis_annualised": (
+        "annualised from Q{q} {year}: 1 − (1 − q)⁴",
+        "由{year}年第{q}季度年化：1 − (1 − q)⁴",
+    ),
+    "basis_name_year_to_date": (
+        "year-to-date (1 January to the quarter's end)",
+        "年初至今（1 月 1 日至季度末）",
+    ),
+    "basis_name_annualised": ("annualised: 1 − (1 − q)⁴", "年化：1 − (1 − q)⁴"),
+    "label_basis": ("Basis", "比较口径"),
+    "label_annual_target": ("Annual target", "年度目标"),
+    "label_after_quarter": ("after Q{q}", "截至第{q}季度"),
+    "heading_annual_targets": ("Annual targets: progress this year", "年度目标：本年进度"),
+    "note_annual_targets": (
+        "These targets are stated per year. Each quarter is compared with them on the basis "
+        "shown: year-to-date = from 1 January to the end of the quarter (churn: customers lost "
+        "since 1 January / customers on 1 January); annualised = the quarter's value compounded "
+        "to a year, 1 − (1 − q)⁴.",
+        "以下目标为年度目标。每个季度按所示口径与之比较：年初至今 = 自 1 月 1 日至季度末"
+        "（流失率：1 月 1 日以来流失客户数 / 1 月 1 日客户数）；"
+        "年化 = 将季度值复合折算为全年，1 − (1 − q)⁴。",
+    ),
+}
+
 LABELS: dict[str, dict[str, str]] = {
     key: {"en": en, "zh": zh}
-    for table in (_KPIS, _CHANNELS, _ROLES, _UNITS, _WORDS, _REPORT, _MISSING, _COUNTS)
+    for table in (_KPIS, _CHANNELS, _ROLES, _UNITS, _WORDS, _REPORT, _MISSING, _COUNTS, _PERIOD_BASIS)
     for key, (en, zh) in table.items()
 }
 KPI_KEYS: tuple[str, ...] = tuple(_KPIS)

@@ -33,7 +33,9 @@ from typing import Literal
 from bankperf_analysis.exceptions import ParamsError
 
 __all__ = [
+    "ANNUAL_BASES",
     "Accountability",
+    "AnnualBasis",
     "CHANNELS",
     "Channel",
     "Direction",
@@ -57,6 +59,11 @@ Kind = Literal["rate", "mean", "count", "sum"]
 Test = Literal["rate", "mean", "ordinal", "count"]
 Accountability = Literal["individual", "team", "branch"]
 TargetPeriod = Literal["month", "quarter", "year"]
+AnnualBasis = Literal["year_to_date", "annualised"]
+#: How a quarter is compared with a target stated per year (``scoring.annual_target_basis``):
+#: the value from 1 January to the quarter's end, or the quarter's value annualised
+#: (:mod:`bankperf_analysis.metrics.year_to_date`).
+ANNUAL_BASES: tuple[str, ...] = ("year_to_date", "annualised")
 Channel = Literal["phone", "counter", "online"]
 
 #: The contact channels (``contacts.channel``), with their English and Chinese names.
@@ -154,8 +161,10 @@ class Kpi:
     target_period : {"month", "quarter", "year"}
         The period a target of this KPI is stated for: ``month`` (5 products per month),
         ``quarter`` (the scoring cycle), ``year`` (churn 15 % → 10 % in the first year).
-        A value of another period length is to be compared with it on this basis
-        (issue 13, item 4; declared here, not yet used in scoring).
+        A quarter is compared with a ``year`` target on the scheme's
+        ``scoring.annual_target_basis`` (year-to-date or annualised,
+        :mod:`bankperf_analysis.metrics.year_to_date`); a ``month`` KPI's value is already a
+        per-month mean over the quarter's months.
     min_n : int
         Default minimum number of observations behind a value for it to be scored (the
         scheme's ``min_n`` when a rule leaves it out): 0 for counts, where zero

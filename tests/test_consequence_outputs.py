@@ -23,7 +23,7 @@ from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis
 from bankperf_analysis.scheme import load_scheme
 from bankperf_analysis.scorecard import annual_summary
-from bankperf_analysis.scorecard.quarter import quarter_scorecards
+from bankperf_analysis.scorecard.quarter import quarter_scorecards, with_target_basis
 
 pytestmark = [pytest.mark.slow, pytest.mark.notebook]
 
@@ -97,6 +97,7 @@ def expected(default_bank) -> dict[str, dict[str, str]]:
     with load_dataset(default_bank) as ds:
         _, staff, branch = quarter_scorecards(ds, QUARTER, scheme)
         kpis = compute_kpis(ds, period=YEAR, options=MetricOptions.from_scheme(scheme))
+        kpis = with_target_basis(ds, YEAR, scheme, kpis)  # churn's yearly target: year-to-date rows
         summ = annual_summary(kpis, scheme, YEAR, ds.table("staff"), branches=ds.table("branches"))
     quarter = _by_hand(staff.people, branch.checks)
     year = _by_hand(summ.staff_quarterly, summ.branch_checks)

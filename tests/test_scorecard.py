@@ -494,13 +494,16 @@ def test_branch_with_both_cuts_adds_the_shares(scheme):
 
 def test_branch_kpis_against_branch_targets(scheme):
     kpis = branch_rows(
-        "B1", {"satisfaction_rate": (0.85, 200), "churn_rate": (0.12, 500), "mystery_shopper_score": 90.0}
+        "B1", {"satisfaction_rate": (0.85, 200), "churn_rate": (0.03, 480), "mystery_shopper_score": 90.0}
     )
+    # churn's target is per year: the quarter (3 %) is compared with it year-to-date (12 %)
+    kpis = cat(kpis, branch_rows("B1", {"churn_rate": (0.12, 500)}, period_type="year_to_date"))
     card = score_branches(kpis, scheme, Q)
     k = card.kpis.set_index("kpi")
     assert k.loc["satisfaction_rate", "status"] == STATUS_MET  # 85 % branch target
     assert k.loc["churn_rate", "status"] == STATUS_BELOW
     assert k.loc["churn_rate", "score"] == pytest.approx(60.0)  # (0.12-0.15)/(0.10-0.15)
+    assert k.loc["churn_rate", "basis"] == "year_to_date"
     assert k.loc["queue_wait_seconds", "status"] == STATUS_NO_DATA
     assert "Branch scorecard" in card.summary().as_text()
 

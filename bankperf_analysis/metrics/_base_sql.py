@@ -11,7 +11,7 @@ bit, on every run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from bankperf_analysis.dataset.load import Dataset
@@ -74,7 +74,14 @@ def _dec(col: str) -> str:
 
 
 def base_queries(
-    ds: Dataset, o: MetricOptions, lo: str, hi: str, grain: str = "month", const_m: str | None = None
+    ds: Dataset,
+    o: MetricOptions,
+    lo: str,
+    hi: str,
+    grain: str = "month",
+    const_m: str | None = None,
+    *,
+    tables: Collection[str] | None = None,
 ) -> list[str]:
     """SQL producing base rows (kpi, branch_id, staff_id, m, num, den, n) per source table.
 
@@ -82,10 +89,11 @@ def base_queries(
     period reported, so a quarter-only scorecard aggregates straight to quarters. When the
     window is one grain period, ``const_m`` (its start, as SQL) replaces the per-row value.
     Tables the dataset does not have are skipped. The teller and sales queries read the
-    ``_staff_months`` table of :func:`staff_months_sql`.
+    ``_staff_months`` table of :func:`staff_months_sql`. ``tables``: only these tables
+    (default: every table the dataset has).
     """
     win = _Window(o, lo, hi, grain, const_m)
-    return [query(win) for table, query in _QUERIES if ds.has(table)]
+    return [query(win) for table, query in _QUERIES if ds.has(table) and (tables is None or table in tables)]
 
 
 def staff_months_sql(lo: str, hi: str) -> str:

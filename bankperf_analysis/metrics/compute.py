@@ -43,7 +43,7 @@ import pandas as pd
 from bankperf_analysis.dataset.load import Dataset
 from bankperf_analysis.dataset.schema import CONTRACT
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.metrics._base_sql import base_queries, staff_months_sql
+from bankperf_analysis.metrics._base_sql import EXACT, base_queries, staff_months_sql
 from bankperf_analysis.metrics._grouping import (
     entity_expr,
     grouping_sets,
@@ -57,7 +57,14 @@ from bankperf_analysis.metrics.catalogue import KPI_CATALOGUE, LEVELS, PERIOD_TY
 from bankperf_analysis.metrics.options import MetricOptions
 from bankperf_analysis.periods import Period
 
-__all__ = ["compute_kpis", "kpi_availability", "kpi_table", "unavailable_tables", "unavailable_kpis"]
+__all__ = [
+    "compute_kpis",
+    "compute_window",
+    "kpi_availability",
+    "kpi_table",
+    "unavailable_tables",
+    "unavailable_kpis",
+]
 
 
 def compute_kpis(
@@ -101,24 +108,52 @@ def compute_kpis(
     if window is None:
         return _empty()
     lo, hi = window
-    con = ds.con
-    con.execute(staff_months_sql(lo, hi))
     grain = next(pt for pt in PERIOD_TYPES if pt in period_types) if period_types else "month"
     const_m = None
     if period is not None and Period.parse(period).kind == grain:
         const_m = f"TIMESTAMP '{Period.parse(period).start}'"
-    parts = base_queries(ds, o, lo, hi, grain, const_m)
-    if not parts:
+    return compute_window(ds, o, lo, hi, levels, period_types, wanted, const_m)
+
+
+def compute_window(
+    ds: Dataset,
+    o: MetricOptions,
+    lo: str,
+    hi: str,
+    levels: Sequence[str],
+    period_types: Sequence[str],
+    wanted: set[str] | None,
+    const_m: str | None = None,
+    *,
+    only_wanted_tables: bool = False,
+) -> pd.DataFrame:
+    """The KPI frame of the rows dated in ``[lo, hi)`` (SQL timestamps), already validated.
+
+    What :func:`compute_kpis` runs once it has checked its request. Periods are labelled by
+    the dates they contain, so a window shorter than a period (1 January to the end of a
+    quarter) gives that period's KPIs over the window only: the year-to-date values of
+    :mod:`bankperf_analysis.metrics.year_to_date`. ``only_wanted_tables`` scans only the
+    tables of the ``wanted`` KPIs (the default scans every table, as before).
+    """
+    con = ds.con
+    con.execute(staff_months_sql(lo, hi))
+    grain = next(pt for pt in PERIOD_TYPES if pt in period_types) if period_types else "month"
+    tables = {KPI_CATALOGUE[k].table for k in wanted} if only_wanted_tables and wanted is not None else None
+    parts = base_queries(ds, o, lo, hi, grain, const_m, tables=tables)
+    if not parts and tables is None:
         return _empty()
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _kpi_base AS "
-        + " UNION ALL ".join(f"SELECT * FROM ({p})" for p in parts)
-    )
-    if wanted is not None:
-        kl = ", ".join(f"'{k}'" for k in wanted)
-        con.execute(f"DELETE FROM _kpi_base WHERE kpi NOT IN ({kl})")
-    # Everything stays in DuckDB until the one final, ordered frame crosses to pandas.
-    con.execute("CREATE OR REPLACE TEMP TABLE _kpi_out AS " + _rollup_sql(levels, period_types))
+    if parts:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _kpi_base AS "
+            + " UNION ALL ".join(f"SELECT * FROM ({p})" for p in parts)
+        )
+        if wanted is not None:
+            kl = ", ".join(f"'{k}'" for k in wanted)
+            con.execute(f"DELETE FROM _kpi_base WHERE kpi NOT IN ({kl})")
+        # Everything stays in DuckDB until the one final, ordered frame crosses to pandas.
+        con.execute("CREATE OR REPLACE TEMP TABLE _kpi_out AS " + _rollup_sql(levels, period_types))
+    else:  # only non-additive KPIs asked for (churn): no base rows to roll up
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _kpi_out ({_OUT_COLUMNS})")
     for sql in special_queries(ds, o, lo, hi, levels, period_types, wanted):
         con.execute(
             f"INSERT INTO _kpi_out SELECT kpi, level, entity_id, period_type, period, "
@@ -171,6 +206,13 @@ def _window(ds: Dataset, period: str | Period | None) -> tuple[str, str] | None:
         return f"TIMESTAMP '{Period.parse(first).start}'", f"TIMESTAMP '{Period.parse(last).end}'"
     p = Period.parse(period)
     return f"TIMESTAMP '{p.start}'", f"TIMESTAMP '{p.end}'"
+
+
+#: Columns of ``_kpi_out`` (the roll-up's output, with the non-additive KPIs added).
+_OUT_COLUMNS = (
+    "kpi VARCHAR, level VARCHAR, entity_id VARCHAR, period_type VARCHAR, period VARCHAR, "
+    f"numerator {EXACT}, denominator {EXACT}, n HUGEINT, value_direct BOOLEAN"
+)
 
 
 def _rollup_sql(levels: Sequence[str], period_types: Sequence[str]) -> str:

@@ -54,6 +54,7 @@ class AnnualReport:
         from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis, unavailable_tables
         from bankperf_analysis.scheme import load_scheme
         from bankperf_analysis.scorecard import annual_summary
+        from bankperf_analysis.scorecard.quarter import with_target_basis
 
         self.lang = check_lang(lang)
         y = Period.parse(str(year))
@@ -72,6 +73,8 @@ class AnnualReport:
                 options=MetricOptions.from_scheme(scheme),
                 period_types=("quarter", "year"),
             )
+            # yearly targets (churn) are scored on the scheme's basis: year-to-date or annualised
+            kpis = with_target_basis(ds, self.year, scheme, kpis)
             self.summary = annual_summary(
                 kpis,
                 scheme,

@@ -22,6 +22,7 @@ from bankperf_analysis.i18n import check_lang, kpi_label, role_label, t
 from bankperf_analysis.kpis import channel_label, default_channels, kpis_of_table
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.periods import Period
+from bankperf_analysis.report.annual_targets import annual_kpis_of, annual_targets_block, basis_note
 from bankperf_analysis.report.html import (
     STATUS_COLORS,
     HtmlBlock,
@@ -108,9 +109,20 @@ class BranchReport:
     def _value(self, kpi: str, period: str | None = None, level: str = "branch"):
         k = self._kpis
         sel = k[(k.level == level) & (k.kpi == kpi) & (k.period == (period or self.quarter))]
+        if kpi in self._annual and period is None:  # a yearly target: the value on its basis
+            b = self.inputs.frame("target_basis")
+            entity = self.branch_id if level == "branch" else "BANK"
+            sel = b[
+                (b.level == level) & (b.kpi == kpi) & (b.period == self.quarter) & (b.entity_id == entity)
+            ]
         if sel.empty:
             return None, 0
         return float(sel.value.iloc[0]), int(sel.n.iloc[0])
+
+    @cached_property
+    def _annual(self) -> list[str]:
+        """The KPIs whose target is stated per year (compared on the scheme's basis)."""
+        return annual_kpis_of(self.inputs.meta)
 
     @cached_property
     def _channels(self) -> dict[str, tuple[str, ...]]:
@@ -163,6 +175,8 @@ class BranchReport:
             else:
                 sign = "≥" if KPI_CATALOGUE[kpi].direction == "higher" else "≤"
                 note = f"{t('label_target', self.lang)} {sign} {format_value(kpi, target, self.lang)}"
+            if basis_note(self.inputs.meta, kpi, self.lang) and kpi not in self._quarter_basis:
+                note = f"{note} · {basis_note(self.inputs.meta, kpi, self.lang)}".strip(" ·")
             bank_txt = f"{t('label_bank', self.lang)}: {format_value(kpi, bank, self.lang)}"
             value = format_value(kpi, v, self.lang)
             tiles.append(_tile(kpi, status, value, note, f"{_e(bank_txt)} · n={n:,}", self.lang))
@@ -183,6 +197,23 @@ class BranchReport:
             + f'</div><p style="font-size:0.8em">{legend}</p>'
             + (f'<p class="channels" style="font-size:0.8em">{_e(scope)}</p>' if scope else "")
         )
+
+    @cached_property
+    def _quarter_basis(self) -> set[str]:
+        """KPIs compared with their target on the quarter's own value (no basis note needed)."""
+        got = self.inputs.meta.get("target_basis", {})
+        return {k for k, b in got.items() if b.get("basis") == "quarter"}
+
+    def annual_targets(self) -> HtmlBlock:
+        """Targets stated per year (churn): the value after each quarter this year vs the target.
+
+        Year-to-date (or annualised, as the scheme says) after Q1, Q2, ... up to the report's
+        quarter, for the branch and the bank, coloured met / below; empty when the scheme
+        has no yearly target.
+        """
+        name = str(self.branch.get("branch_name", self.branch_id))
+        entities = [("branch", self.branch_id, name), ("bank", "BANK", t("label_bank", self.lang))]
+        return annual_targets_block(self.inputs.frame("target_basis"), self.inputs.meta, entities, self.lang)
 
     def trends_figure(self):
         """Small multiples: this branch vs the bank over the last quarters, with targets."""

@@ -109,9 +109,13 @@ def _compute_inputs(ds, q: Period, scheme, data_name: str) -> tuple[dict[str, pd
 
     quarters = _trend_quarters(ds, q)
     kpis = _kpi_history(ds, quarters, scheme)
-    qkpis = kpis[kpis.period.isin(_quarter_and_months(q))]
+    basis = _target_basis(ds, q, scheme)
+    qkpis = pd.concat(
+        [kpis[kpis.period.isin(_quarter_and_months(q))], basis[basis.period == str(q)]], ignore_index=True
+    )
     _, staff_card, branch_card = quarter_scorecards(ds, str(q), scheme, kpis=qkpis)
     meta = _meta(ds, q, scheme, data_name, quarters)
+    meta["target_basis"] = _basis_meta(scheme, q)
     meta["changes_missing"] = _survey_gap(kpis, [q.previous(), q], meta["missing_tables"])
     meta["league_missing"] = _survey_gap(kpis, [q], meta["missing_tables"])
     frames = {
@@ -126,6 +130,7 @@ def _compute_inputs(ds, q: Period, scheme, data_name: str) -> tuple[dict[str, pd
         "branch_kpis": branch_card.kpis,
         "branches": ds.table("branches"),
         "staff": ds.table("staff"),
+        "target_basis": basis,
     }
     if meta["changes_missing"] is None:
         frames["changes"] = _satisfaction_changes(ds, kpis, q)
@@ -158,6 +163,32 @@ def _kpi_history(ds, quarters: list[Period], scheme) -> pd.DataFrame:
         compute_kpis(ds, period=str(p), options=opts, period_types=("month", "quarter")) for p in quarters
     ]
     return pd.concat(frames, ignore_index=True)
+
+
+def _target_basis(ds, q: Period, scheme) -> pd.DataFrame:
+    """The yearly-target KPIs on the scheme's basis after each quarter of q's year up to q."""
+    from bankperf_analysis.scorecard.quarter import target_basis_rows
+
+    basis = target_basis_rows(ds, q.start.year, scheme)
+    if basis is None:  # no yearly target in the scheme
+        return pd.DataFrame({"period": pd.Series(dtype=str)})
+    return basis[basis.period.astype(str) <= str(q)].reset_index(drop=True)
+
+
+def _basis_meta(scheme, q: Period) -> dict[str, dict[str, str]]:
+    """Per KPI of the scheme's rules: the basis of its target and its words in en and zh."""
+    from bankperf_analysis.scorecard.period_basis import basis_label, basis_of
+
+    kpis = dict.fromkeys(scheme.rules_frame()["kpi"])
+    return {
+        k: {
+            "basis": (b := basis_of(k, scheme)),
+            "period": scheme.scoring.target_period(k),
+            "en": basis_label(b, str(q), "en"),
+            "zh": basis_label(b, str(q), "zh"),
+        }
+        for k in kpis
+    }
 
 
 def _quarter_and_months(q: Period) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from bankperf_analysis.i18n import check_lang, kpi_label, t
+from bankperf_analysis.report.annual_targets import annual_targets_block
 from bankperf_analysis.report.html import (
     STATUS_COLORS,
     HtmlBlock,
@@ -201,6 +202,17 @@ class BankOverview:
                 f"<td style='text-align:left'>{_e(act)}</td></tr>"
             )
         return HtmlBlock(data_table(head, rows) + (no_checks.html if no_checks else ""))
+
+    def annual_targets(self) -> HtmlBlock:
+        """Targets stated per year (churn): every branch's value after each quarter vs the target.
+
+        On the scheme's basis (year-to-date by default), coloured by the scorecard's rule (met /
+        below target). Empty when the scheme has no yearly target.
+        """
+        b = self.inputs.frame("branches").sort_values("branch_id")
+        entities = [("branch", str(r.branch_id), f"{r.branch_name} ({r.branch_id})") for r in b.itertuples()]
+        entities.append(("bank", "BANK", t("label_bank", self.lang)))
+        return annual_targets_block(self.inputs.frame("target_basis"), self.inputs.meta, entities, self.lang)
 
     def consequences(self, branch_id: str | None = None) -> ConsequenceCounts:
         """The quarter's consequence counts (of the bank, or of one branch), each with its unit."""

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.kpis import default_channels
+from bankperf_analysis.kpis import KPIS, default_channels
 from bankperf_analysis.scheme.kpis import Direction
 
 __all__ = [
@@ -116,11 +116,24 @@ class ScoringOptions:
     min_days_in_post : int
         Days in post within a quarter needed to be scored; anyone in post fewer days is
         listed as "not in post long enough" with their days (issue 13).
+    annual_target_basis : {"year_to_date", "annualised"}
+        How a quarter is compared with a target stated per year (churn): the value from
+        1 January to the quarter's end, or the quarter's value annualised
+        (:mod:`bankperf_analysis.scheme._period`).
+    target_periods : dict KPI -> {"quarter", "year"}
+        Yearly targets the bank states per quarter instead (only those differing from the
+        catalogue's ``target_period``).
     """
 
     min_scorable_weight_share: float
     composite_decimals: int
     min_days_in_post: int = DEFAULT_MIN_DAYS_IN_POST
+    annual_target_basis: str = "year_to_date"
+    target_periods: dict[str, str] = field(default_factory=dict)
+
+    def target_period(self, kpi: str) -> str:
+        """The period ``kpi``'s target is stated for: the scheme's, else the catalogue's."""
+        return self.target_periods.get(kpi, KPIS[kpi].target_period)
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,6 +480,8 @@ class Scheme:
                 "min_scorable_weight_share": self.scoring.min_scorable_weight_share,
                 "composite_decimals": self.scoring.composite_decimals,
                 "min_days_in_post": self.scoring.min_days_in_post,
+                "annual_target_basis": self.scoring.annual_target_basis,
+                "target_periods": dict(self.scoring.target_periods),
             },
             "grades": [{"grade": b.grade, "low": b.low, "high": b.high} for b in self.grades],
             "money": {"bonus_by_grade": dict(self.money.bonus_by_grade)},

@@ -25,6 +25,7 @@ import yaml
 from bankperf_analysis._resources import default_scheme_path
 from bankperf_analysis.exceptions import ParamsError, UnreadableInputError, ValidationIssue
 from bankperf_analysis.scheme._channels import parse_channels
+from bankperf_analysis.scheme._period import PERIOD_KEYS, parse_annual_target_basis, parse_target_periods
 from bankperf_analysis.scheme.kpis import KNOWN_KPIS, KNOWN_ROLES, Direction, KpiInfo
 from bankperf_analysis.scheme.model import (
     DEFAULT_MIN_DAYS_IN_POST,
@@ -392,9 +393,8 @@ def _parse_definitions(v: _V, raw: Any) -> Definitions:
 
 def _parse_scoring(v: _V, raw: Any) -> ScoringOptions:
     sd = v.mapping(raw, "'scoring'", "scoring")
-    v.keys(
-        sd, "'scoring'", "scoring", ("min_scorable_weight_share",), ("composite_decimals", "min_days_in_post")
-    )
+    optional = ("composite_decimals", "min_days_in_post", *PERIOD_KEYS)
+    v.keys(sd, "'scoring'", "scoring", ("min_scorable_weight_share",), optional)
     return ScoringOptions(
         v.number(
             sd["min_scorable_weight_share"],
@@ -417,6 +417,8 @@ def _parse_scoring(v: _V, raw: Any) -> ScoringOptions:
             1,
             92,
         ),
+        parse_annual_target_basis(v, sd.get("annual_target_basis")),
+        parse_target_periods(v, sd.get("target_periods")),
     )
 
 

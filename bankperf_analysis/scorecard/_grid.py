@@ -16,7 +16,7 @@ the scorecard's ``kpis`` frame.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +25,7 @@ import pandas as pd
 from bankperf_analysis._validation import check_frame
 from bankperf_analysis.exceptions import DataValidationError, ValidationIssue
 from bankperf_analysis.scheme import KNOWN_KPIS, Scheme
+from bankperf_analysis.scorecard.period_basis import basis_of
 from bankperf_analysis.scorecard.rules import (
     STATUS_BELOW,
     STATUS_INSUFFICIENT,
@@ -55,6 +56,7 @@ SCORED_KPI_COLUMNS: tuple[str, ...] = (
     "n",
     "min_n",
     "target",
+    "basis",
     "floor",
     "direction",
     "rule",
@@ -157,9 +159,23 @@ class KpiRows:
         )
 
 
-def kpi_rows(kpis: pd.DataFrame, level: str, periods: Sequence[str]) -> KpiRows:
-    """The KPI rows of ``level`` in the quarters ``periods``, checked for duplicates."""
-    m = (kpis["level"] == level) & (kpis["period_type"] == "quarter") & kpis["period"].isin(list(periods))
+def kpi_rows(
+    kpis: pd.DataFrame, level: str, periods: Sequence[str], period_types: Mapping[str, str] | None = None
+) -> KpiRows:
+    """The KPI rows of ``level`` in the quarters ``periods``, checked for duplicates.
+
+    ``period_types``: KPIs scored on another row of the quarter than its quarter row (a
+    yearly target: ``{"churn_rate": "year_to_date"}``, :mod:`~bankperf_analysis.scorecard.period_basis`).
+    """
+    ptype = kpis["period_type"]
+    if period_types:
+        other = kpis["kpi"].isin(list(period_types))
+        rows_of = (ptype == "quarter") & ~other
+        for kpi, pt in period_types.items():
+            rows_of = rows_of | ((kpis["kpi"] == kpi) & (ptype == pt))
+    else:
+        rows_of = ptype == "quarter"
+    m = (kpis["level"] == level) & rows_of & kpis["period"].isin(list(periods))
     idx = np.flatnonzero(m.to_numpy(dtype=bool, na_value=False))
 
     def codes(col: str) -> tuple[np.ndarray, pd.Index]:
@@ -368,7 +384,11 @@ def aggregate(grid: Grid, rules: pd.DataFrame, size: int, scheme: Scheme) -> pd.
 def scored_kpi_rows(
     roster: pd.DataFrame, entity_cols: list[str], grid: Grid, rules: pd.DataFrame
 ) -> pd.DataFrame:
-    """The scored KPI rows: entity columns, then :data:`SCORED_KPI_COLUMNS`."""
+    """The scored KPI rows: entity columns, then :data:`SCORED_KPI_COLUMNS`.
+
+    ``rules`` carries a ``basis`` column (:func:`with_basis`): the value each target is
+    compared with.
+    """
     ent = roster[entity_cols].take(grid.pid).reset_index(drop=True)
     rid = grid.rid
     out = {
@@ -377,6 +397,7 @@ def scored_kpi_rows(
         "n": pd.array(grid.n, dtype="Int64") if len(rid) else pd.array([], dtype="Int64"),
         "min_n": rules["min_n"].to_numpy(np.int64)[rid],
         "target": rules["target"].to_numpy(float)[rid],
+        "basis": rules["basis"].astype(TEXT).array.take(rid),
         "floor": rules["floor"].to_numpy(float)[rid],
         "direction": rules["direction"].astype(TEXT).array.take(rid),
         "rule": rules["rule"].astype(TEXT).array.take(rid),
@@ -389,6 +410,11 @@ def scored_kpi_rows(
         "zero_filled": grid.zero_filled,
     }
     return pd.concat([ent, pd.DataFrame(out)], axis=1)
+
+
+def with_basis(rules: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """``rules`` with the ``basis`` of each rule's target (``quarter``, ``month_mean``...)."""
+    return rules.assign(basis=[basis_of(k, scheme) for k in rules["kpi"]])
 
 
 # ------------------------------------------------------------------ roster attributes

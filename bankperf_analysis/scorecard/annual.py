@@ -18,8 +18,9 @@ from bankperf_analysis.scheme import BranchCheck, Scheme
 from bankperf_analysis.scorecard._grid import branch_names, check_kpi_frame
 from bankperf_analysis.scorecard.branch import branch_quarters, checks_available
 from bankperf_analysis.scorecard.consequences import branch_consequences
+from bankperf_analysis.scorecard.period_basis import scored_period_types
 from bankperf_analysis.scorecard.results import AnnualSummary
-from bankperf_analysis.scorecard.rules import assign_grades, edge
+from bankperf_analysis.scorecard.rules import assign_grades, edge, score_kpi_values
 from bankperf_analysis.scorecard.staff import staff_quarters
 from bankperf_analysis.scorecard.tenure import not_in_post_frame, tenure_of
 
@@ -112,7 +113,7 @@ def annual_summary(
     )
     bq, _, checks = branch_quarters(kpis, scheme, branch_qs, branches, unavailable)
     bro = _branch_counts(_annual_branch_roster(bq, kpis, y, branches), checks)
-    bro = _excellent_branches(bro, kpis, y, scheme)
+    bro = _annual_targets(_excellent_branches(bro, kpis, y, scheme), kpis, y, scheme)
     return AnnualSummary(
         y,
         _annual_staff(people, scheme),
@@ -261,3 +262,38 @@ def _annual_check_means(
     mean_q = (g["vn"].sum() / n_sum).where(n_sum > 0, g["v"].mean())
     fallback = pd.DataFrame({"mean": mean_q, "n": n_sum})
     return yr.combine_first(fallback).reindex(branch_ids)
+
+
+def _annual_targets(bro: pd.DataFrame, kpis: pd.DataFrame, year: str, scheme: Scheme) -> pd.DataFrame:
+    """Per branch KPI with a yearly target: the year's value, its n and status against the target.
+
+    The year's value is the KPI's year row of the KPI frame (churn: customers lost in the
+    year / customers on 1 January), never a mean of quarters: columns ``<kpi>_year``,
+    ``<kpi>_year_n`` and ``<kpi>_year_status`` (``met``, ``below target``, ``insufficient
+    data`` or ``no data``).
+    """
+    yearly = [r for r in scheme.branch.kpis if r.kpi in scored_period_types(scheme, [r.kpi])]
+    for rule in yearly:
+        b = kpis.loc[
+            (kpis["level"] == "branch")
+            & (kpis["kpi"] == rule.kpi)
+            & (kpis["period_type"] == "year")
+            & (kpis["period"].astype(str) == year)
+        ]
+        b = b.assign(branch_id=b["entity_id"].astype(str)).drop_duplicates("branch_id").set_index("branch_id")
+        value = pd.to_numeric(b["value"], errors="coerce").astype(float).reindex(bro.index)
+        n = pd.to_numeric(b["n"], errors="coerce").astype(float).reindex(bro.index)
+        size = len(bro)
+        _, status = score_kpi_values(
+            value,
+            n,
+            [rule.target] * size,
+            [rule.floor if rule.floor is not None else float("nan")] * size,
+            [rule.direction] * size,
+            [rule.rule] * size,
+            [rule.min_n] * size,
+        )
+        bro[f"{rule.kpi}_year"] = value
+        bro[f"{rule.kpi}_year_n"] = n.astype("Int64")
+        bro[f"{rule.kpi}_year_status"] = status
+    return bro

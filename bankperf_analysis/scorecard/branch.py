@@ -31,7 +31,9 @@ from bankperf_analysis.scorecard._grid import (
     regions,
     scored_kpi_rows,
     text,
+    with_basis,
 )
+from bankperf_analysis.scorecard.period_basis import check_basis_rows, scored_period_types
 from bankperf_analysis.scorecard.results import BranchScorecard
 from bankperf_analysis.scorecard.rules import edge
 
@@ -132,11 +134,13 @@ def checks_available(scheme: Scheme, unavailable: Iterable[str] = ()) -> bool:
 
 def branch_quarters(kpis, scheme: Scheme, periods: Sequence[str], branches, unavailable: Iterable[str] = ()):
     """Score branches over one or more quarters; return (branches, kpi rows, checks)."""
-    rows = kpi_rows(kpis, "branch", periods)
-    roster, row_pid = _branch_roster(kpis, rows, periods, branches)
-
     rules = scheme.rules_frame()
-    rules = rules.loc[rules["role"] == "__branch__"].reset_index(drop=True)
+    rules = with_basis(rules.loc[rules["role"] == "__branch__"].reset_index(drop=True), scheme)
+    # yearly targets are compared with the year-to-date (or annualised) row, never the quarter
+    ptypes = scored_period_types(scheme, rules["kpi"])
+    check_basis_rows(kpis, ptypes, "branch", periods, "score_branches")
+    rows = kpi_rows(kpis, "branch", periods, ptypes)
+    roster, row_pid = _branch_roster(kpis, rows, periods, branches)
     missing = frozenset(unavailable)
     grid = build_grid(np.full(len(roster), "__branch__", dtype=object), rules, rows, row_pid, missing)
     agg = aggregate(grid, rules, len(roster), scheme)

@@ -7,11 +7,14 @@
   ``Consequences`` (every consequence count of the quarter with its unit and
   definition, in English and Chinese: :mod:`~bankperf_analysis.scorecard.consequences`),
   ``Branch results`` (mystery-shopper and video checks with rank, flags and the
-  reason), ``Bonus list``, ``Training list``, ``Not in post long enough`` (people in
+  reason), ``Branch KPIs`` (each branch KPI against its target, with the basis of the
+  target: the quarter, per month, or year-to-date / annualised for a yearly target),
+  ``Bonus list``, ``Training list``, ``Not in post long enough`` (people in
   post fewer than ``scoring.min_days_in_post`` days: not scored, with their days), one
   sheet per branch (its staff in post with
   composite, grade, bonus, training needs and KPI scores) and ``About`` (quarter,
-  scheme, params hash). Header rows are frozen, columns sized, rates shown as
+  scheme, params hash, channels, and the basis of every target not compared with the
+  quarter's own value). Header rows are frozen, columns sized, rates shown as
   percentages. Written with openpyxl's streaming ``write_only`` mode, so a bank
   of 20,000 staff in 1,000 branches exports in seconds.
 - ``.csv`` — tidy CSV files next to each other, one per frame:
@@ -62,6 +65,7 @@ from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.kpis import KPIS, channel_label
 from bankperf_analysis.scheme import KNOWN_KPIS
 from bankperf_analysis.scorecard.consequences import quarter_consequences
+from bankperf_analysis.scorecard.period_basis import basis_label
 from bankperf_analysis.scorecard.results import BranchScorecard, StaffScorecard
 
 __all__ = ["write_scorecard", "excel_sheet_name"]
@@ -76,6 +80,7 @@ _FIXED_SHEETS = (
     "Summary",
     "Consequences",
     "Branch results",
+    "Branch KPIs",
     "Bonus list",
     "Training list",
     _NOT_IN_POST,
@@ -400,6 +405,8 @@ def _fill_workbook(wb, staff: StaffScorecard, branch: BranchScorecard | None, pr
     _sheet(wb, "Consequences", _consequences_frame(staff, branch), {})
     if branch is not None:
         _sheet(wb, "Branch results", branch.branches)
+        kf = _branch_kpi_frame(branch)
+        _sheet(wb, "Branch KPIs", kf, {"score": _SCORE}, _kpi_value_formats(kf))
     bonus = staff.people.loc[
         staff.people["bonus_yuan"] > 0,
         [
@@ -445,7 +452,7 @@ def _fill_workbook(wb, staff: StaffScorecard, branch: BranchScorecard | None, pr
             ],
         }
     ).astype(object)
-    about = pd.concat([about, _channel_rows(staff)], ignore_index=True)
+    about = pd.concat([about, _channel_rows(staff), _basis_rows(staff, branch)], ignore_index=True)
     _sheet(wb, "About", about, {})
 
 
@@ -456,6 +463,37 @@ def _channel_rows(staff: StaffScorecard) -> pd.DataFrame:
         {
             "item": [f"channels: {k} ({KPIS[k].en} / {KPIS[k].zh})" for k, _ in items],
             "value": [f"{channel_label(c, 'en')} ({channel_label(c, 'zh')})" for _, c in items],
+        }
+    ).astype(object)
+
+
+def _basis_words(basis: pd.Series, quarter: str, lang: str) -> pd.Series:
+    """Each row's target basis in words ("year-to-date (Jan–Dec 2026)")."""
+    words = {b: basis_label(b, quarter, lang) for b in basis.dropna().unique()}
+    return basis.map(words)
+
+
+def _branch_kpi_frame(branch: BranchScorecard) -> pd.DataFrame:
+    """The branch KPIs against their targets, with the basis of each target in en and zh."""
+    cols = ["branch_id", "branch_name", "kpi", "value", "n", "target", "basis", "status", "score"]
+    k = branch.kpis[cols].copy()
+    for lang in ("en", "zh"):
+        k[f"basis_{lang}"] = _basis_words(k["basis"].astype(object), branch.quarter, lang)
+    return k
+
+
+def _basis_rows(staff: StaffScorecard, branch: BranchScorecard | None) -> pd.DataFrame:
+    """Rows of the About sheet: every target not compared with the quarter's own value, and how."""
+    frames = [staff.kpis[["kpi", "basis"]]] + ([branch.kpis[["kpi", "basis"]]] if branch is not None else [])
+    pairs = pd.concat(frames).drop_duplicates().astype(str)
+    pairs = pairs[pairs["basis"] != "quarter"]
+    return pd.DataFrame(
+        {
+            "item": [f"target basis: {k} ({KPIS[k].en} / {KPIS[k].zh})" for k in pairs["kpi"]],
+            "value": [
+                f"{basis_label(b, staff.quarter, 'en')} ({basis_label(b, staff.quarter, 'zh')})"
+                for b in pairs["basis"]
+            ],
         }
     ).astype(object)
 

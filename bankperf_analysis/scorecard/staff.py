@@ -50,7 +50,9 @@ from bankperf_analysis.scorecard._grid import (
     regions,
     scored_kpi_rows,
     text,
+    with_basis,
 )
+from bankperf_analysis.scorecard.period_basis import check_basis_rows, scored_period_types
 from bankperf_analysis.scorecard.results import StaffScorecard
 from bankperf_analysis.scorecard.rules import STATUS_BELOW, assign_grades
 from bankperf_analysis.scorecard.tenure import not_in_post_frame, pair_index, tenure_of
@@ -176,15 +178,18 @@ def staff_quarters(
     """
     tenure = tenure_of(staff, employment, periods)
     scored = None
-    rows = kpi_rows(kpis, "staff", periods)
+    rules = scheme.rules_frame()
+    rules = rules.loc[rules["scored"] & (rules["role"] != "__branch__")].reset_index(drop=True)
+    rules = with_basis(rules, scheme)
+    ptypes = scored_period_types(scheme, rules["kpi"].unique())  # yearly targets (none by default)
+    check_basis_rows(kpis, ptypes, "staff", periods, "score_staff")
+    rows = kpi_rows(kpis, "staff", periods, ptypes)
     if tenure is not None:
         scored = tenure.loc[tenure["days_in_post"] >= scheme.scoring.min_days_in_post].reset_index(drop=True)
-        rows = _rows_in_post(kpis, rows, scored, periods)
+        rows = _rows_in_post(kpis, rows, scored, periods, ptypes)
     roster, row_pid = _staff_roster(kpis, rows, periods, staff, branches, scored)
     _warn_unknown_roles(roster, scheme)
 
-    rules = scheme.rules_frame()
-    rules = rules.loc[rules["scored"] & (rules["role"] != "__branch__")].reset_index(drop=True)
     grid = build_grid(roster["role"].to_numpy(dtype=object), rules, rows, row_pid, frozenset(unavailable))
     people = pd.concat([roster, aggregate(grid, rules, len(roster), scheme)], axis=1)
     people["grade"] = text(assign_grades(people["composite_score"], scheme))
@@ -199,7 +204,9 @@ def staff_quarters(
 # ------------------------------------------------------------------ the roster
 
 
-def _rows_in_post(kpis, rows: KpiRows, scored: pd.DataFrame, periods: Sequence[str]) -> KpiRows:
+def _rows_in_post(
+    kpis, rows: KpiRows, scored: pd.DataFrame, periods: Sequence[str], ptypes: dict[str, str]
+) -> KpiRows:
     """The KPI rows of the people scored in each quarter (in post long enough); the others dropped."""
     n_ent = max(len(rows.entity_names), 1)
     ent = rows.entity_names.to_numpy(dtype=object)[rows.pair_keys % n_ent]
@@ -209,7 +216,7 @@ def _rows_in_post(kpis, rows: KpiRows, scored: pd.DataFrame, periods: Sequence[s
         return rows
     drop = np.zeros(len(kpis), dtype=bool)
     drop[rows.idx[~ok[rows.pair]]] = True
-    return kpi_rows(kpis.loc[~drop], "staff", periods)
+    return kpi_rows(kpis.loc[~drop], "staff", periods, ptypes)
 
 
 def _add_days(people: pd.DataFrame, scored: pd.DataFrame | None) -> None:
