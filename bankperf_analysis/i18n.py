@@ -302,6 +302,10 @@ _MISSING: dict[str, tuple[str, str]] = {
         "无岗位调动记录（按员工表的入职和离职日期）",
     ),
     "missing_survey_quarter": ("no survey data in {quarter}", "{quarter} 无满意度调查数据"),
+    "no_previous_quarter": (
+        "no previous quarter to compare with ({previous}): the data begin in {first}",
+        "无上一季度（{previous}）可比较：数据始于 {first}",
+    ),
     "dq_table_absent": (
         "Table '{table}' was not provided ({reason}); not available: {kpis}.",
         "未提供数据表“{table}”（{reason}）：以下指标不可用：{kpis}。",

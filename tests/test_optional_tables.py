@@ -280,7 +280,7 @@ def test_unavailable_event_count_is_never_zero_filled():
 
 
 def test_first_quarter_of_data_has_no_previous_quarter_to_compare(bank_copy, tmp_path):
-    """The first quarter of the data: the satisfaction change says which quarter has no survey."""
+    """The first quarter of the data: the satisfaction change says there is no previous quarter."""
     first = str(
         pd.to_datetime(pd.read_parquet(bank_copy / "surveys.parquet").survey_date).min().to_period("Q")
     )
@@ -288,8 +288,10 @@ def test_first_quarter_of_data_has_no_previous_quarter_to_compare(bank_copy, tmp
     branch = sorted(pd.read_parquet(bank_copy / "branches.parquet").branch_id)[0]
     previous = str(pd.Period(first, freq="Q") - 1)
     said = BranchReport(folder, branch).satisfaction_change().html
-    assert f"Not available: no survey data in {previous}." in said
-    assert f"no survey data in {previous}" in BankOverview(folder).changes_table().html
+    assert (
+        f"Not available: no previous quarter to compare with ({previous}): the data begin in {first}." in said
+    )
+    assert f"({previous}): the data begin in {first}" in BankOverview(folder).changes_table().html
     assert "not available" not in BankOverview(folder).league_table().html.lower()  # this quarter has surveys
 
 

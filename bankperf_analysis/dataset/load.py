@@ -30,7 +30,6 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,6 +39,14 @@ from typing import Any, cast
 import duckdb
 import pandas as pd
 
+from bankperf_analysis.dataset._fingerprint import (
+    Digest,
+    cache_dir,
+    cache_key,
+    cached_digest,
+    fingerprint,
+    table_digest,
+)
 from bankperf_analysis.dataset._issues import raise_issues, unreadable
 from bankperf_analysis.dataset._sql import quote, raw_types, typed_expr
 from bankperf_analysis.dataset.checks import Collector, period_window, validate_table
@@ -129,6 +136,9 @@ class Dataset:
     root: Path | str  # a folder or file, or a database URL without its password
     sources: dict[str, TableSource]
     meta: dict = field(default_factory=dict)
+    #: Folder caching each table's content digest for :attr:`fingerprint`
+    #: (None: ``$BANKPERF_FINGERPRINT_CACHE``, else no cache).
+    fingerprint_cache: Path | None = None
 
     # -- tables -----------------------------------------------------------------------
     def has(self, table: str) -> bool:
@@ -194,29 +204,30 @@ class Dataset:
         """Stable content hash of the data (16 hex digits).
 
         Independent of file format (the same data as CSV or Parquet give the same
-        fingerprint) and of row order: each row is rendered as canonical text from
-        its *typed* values, hashed with MD5, and the 128-bit row hashes are summed
-        per table (a sum is order-free). The per-table counts and sums, with the
-        table and column names, are then hashed with SHA-256, followed by the checked
-        content of ``dataset.yaml`` when there is one (name, periods, holidays, declared
-        encodings...: adding a holiday changes the fingerprint).
+        fingerprint) and of row order: each row's *typed* values are hashed with DuckDB's
+        64-bit ``hash()``, the row hashes counted, summed and XOR-ed per table, and those,
+        with the table and column names and types, hashed with SHA-256, followed by the
+        checked content of ``dataset.yaml`` when there is one (name, periods, holidays,
+        declared encodings...: adding a holiday changes the fingerprint). No row is rendered
+        as text. With :attr:`fingerprint_cache`, an unchanged table's digest is read from the
+        cache instead (:mod:`~bankperf_analysis.dataset._fingerprint` has the recipe, the
+        cache and what counts as the same value).
         """
-        h = hashlib.sha256()
+        folder = cache_dir(self.fingerprint_cache)
+        digests = []
         for name in self.tables:
-            t = CONTRACT[name]
-            parts = ", ".join(f"coalesce(CAST({quote(c)} AS VARCHAR), '\\N')" for c in t.column_names)
-            row = f"concat_ws(chr(31), {parts})"
-            try:
-                n, hi, lo = self._one(
-                    f"SELECT count(*), coalesce(sum(md5_number_upper({row})), 0), "
-                    f"coalesce(sum(md5_number_lower({row})), 0) FROM {quote(name)}"
-                )
-            except duckdb.Error as exc:  # a part that only fails when scanned
-                raise_issues([_scan_issue(self.sources[name], exc)])
-            h.update(f"{name}|{','.join(t.column_names)}|{n}|{hi}|{lo}\n".encode())
-        if meta := meta_text(self.meta):
-            h.update(f"dataset.yaml|{meta}\n".encode())
-        return h.hexdigest()[:16]
+            t, src = CONTRACT[name], self.sources[name]
+            key = cache_key(src, t) if folder is not None else None
+
+            def compute(name: str = name, t: Table = t, src: TableSource = src) -> Digest:
+                try:
+                    return table_digest(self.con, quote(name), list(t.column_names))
+                except duckdb.Error as exc:  # a part that only fails when scanned
+                    raise_issues([_scan_issue(src, exc)])
+                    raise  # pragma: no cover - raise_issues always raises here
+
+            digests.append((name, t, cached_digest(folder, key, compute)))
+        return fingerprint(digests, meta_text(self.meta))
 
     def coverage(self) -> tuple[str | None, str | None]:
         """First and last quarter that any dated row falls in."""
@@ -297,6 +308,7 @@ def load_dataset(
     periods: tuple[str, str] | None = None,
     validate: bool = True,
     threads: int | None = None,
+    fingerprint_cache: str | Path | None = None,
 ) -> Dataset:
     """Load and validate a dataset.
 
@@ -315,6 +327,11 @@ def load_dataset(
         e.g. inside a report batch that already validated it).
     threads : int, optional
         DuckDB worker threads (default: DuckDB's choice, all cores).
+    fingerprint_cache : str or Path, optional
+        A folder where the fingerprint keeps each table's content digest, keyed by its
+        files' size and times, so that an unchanged re-run does not read the data again
+        (default: the environment variable ``BANKPERF_FINGERPRINT_CACHE``, else no cache,
+        and nothing is written).
 
     Returns
     -------
@@ -356,7 +373,8 @@ def load_dataset(
         for name, src in ok.items():
             _create_final(con, CONTRACT[name], src)
         create_employment_view(con, ok)
-        return Dataset(con=con, root=root, sources=ok, meta=meta)
+        cache = Path(fingerprint_cache) if fingerprint_cache is not None else None
+        return Dataset(con=con, root=root, sources=ok, meta=meta, fingerprint_cache=cache)
     except BaseException:
         con.close()
         raise

@@ -247,14 +247,16 @@ class BranchReport:
         return fig
 
     def trends_note(self) -> HtmlBlock:
-        """The trend KPIs that are not available and why (empty when every one is)."""
+        """Why the trend is not available (no previous quarter), and the trend KPIs that are not (or "")."""
+        gap = self.missing.gap_block(self.inputs.meta.get("trend_missing"))
         labels = self.missing.unavailable_labels(TREND_KPIS)
-        if not labels:
-            return HtmlBlock("")
-        return HtmlBlock(
-            f'<p class="not-available" style="color:{STATUS_COLORS["none"]}">'
-            f"{_e(t('not_available', self.lang, reason=labels))}</p>"
-        )
+        html = gap.html if gap is not None else ""
+        if labels:
+            html += (
+                f'<p class="not-available" style="color:{STATUS_COLORS["none"]}">'
+                f"{_e(t('not_available', self.lang, reason=labels))}</p>"
+            )
+        return HtmlBlock(html)
 
     def satisfaction_change(self) -> HtmlBlock:
         """Satisfaction of this quarter vs the previous one, with a significance verdict."""

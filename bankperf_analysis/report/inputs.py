@@ -102,7 +102,8 @@ def _compute_inputs(ds, q: Period, scheme, data_name: str) -> tuple[dict[str, pd
     What needs a table that is absent or empty is not computed (the satisfaction
     changes and league without surveys, the staffing plans without contacts): the
     report sections then say it is not available, by the ``meta.json`` keys
-    ``missing_tables``, ``changes_missing`` and ``league_missing``.
+    ``missing_tables``, ``changes_missing``, ``league_missing`` and ``trend_missing`` (the
+    data begin in this quarter: no previous quarter to compare with).
     """
     from bankperf_analysis.scorecard.quarter import quarter_scorecards
     from bankperf_analysis.scorecard.tenure import branch_days
@@ -116,7 +117,12 @@ def _compute_inputs(ds, q: Period, scheme, data_name: str) -> tuple[dict[str, pd
     _, staff_card, branch_card = quarter_scorecards(ds, str(q), scheme, kpis=qkpis)
     meta = _meta(ds, q, scheme, data_name, quarters)
     meta["target_basis"] = _basis_meta(scheme, q)
-    meta["changes_missing"] = _survey_gap(kpis, [q.previous(), q], meta["missing_tables"])
+    meta["trend_missing"] = _previous_gap(quarters, q)
+    meta["changes_missing"] = (
+        _survey_gap(kpis, [], meta["missing_tables"])
+        or meta["trend_missing"]
+        or _survey_gap(kpis, [q.previous(), q], meta["missing_tables"])
+    )
     meta["league_missing"] = _survey_gap(kpis, [q], meta["missing_tables"])
     frames = {
         "kpis": kpis,
@@ -152,6 +158,26 @@ def _trend_quarters(ds, q: Period) -> list[Period]:
         out.append(start)
         start = start.shift(1)
     return out
+
+
+def _previous_gap(quarters: list[Period], q: Period) -> dict | None:
+    """Why nothing can be compared with the quarter before ``q`` (None: it can).
+
+    ``{"key": "no_previous_quarter", "previous": ..., "first": ...}`` when the data begin in
+    ``q`` (a bank whose first delivery is one quarter): the quarter-on-quarter change, its
+    significance and the trend panels then say so instead of failing.
+
+    Examples
+    --------
+    >>> _previous_gap([Period.parse("2026Q4")], Period.parse("2026Q4"))
+    {'key': 'no_previous_quarter', 'previous': '2026Q3', 'first': '2026Q4'}
+    >>> _previous_gap([Period.parse("2026Q3"), Period.parse("2026Q4")], Period.parse("2026Q4")) is None
+    True
+    """
+    first = quarters[0] if quarters else q
+    if first < q:
+        return None
+    return {"key": "no_previous_quarter", "previous": str(q.previous()), "first": str(first)}
 
 
 def _kpi_history(ds, quarters: list[Period], scheme) -> pd.DataFrame:
