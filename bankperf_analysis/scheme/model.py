@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.kpis import default_channels
+from bankperf_analysis.scheme._basis import Basis
 from bankperf_analysis.scheme.kpis import Direction
 
 __all__ = [
@@ -184,6 +185,10 @@ class KpiRule:
         Scoring rule.
     min_n : int
         Minimum number of observations for the KPI to be scored.
+    basis : {"own", "team"}
+        For a role's rule: scored on the person's own value or on the team's (the branch's)
+        value (:mod:`bankperf_analysis.scheme._basis`). Branch rules score the branch's value
+        and keep ``"own"``.
     """
 
     kpi: str
@@ -193,6 +198,7 @@ class KpiRule:
     weight: float
     rule: ScoringRule
     min_n: int
+    basis: Basis = "own"
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,7 +397,8 @@ class Scheme:
         -------
         pandas.DataFrame
             Columns ``role, scored, kpi, target, floor, direction, weight, rule,
-            min_n, order`` (``order`` is the KPI's position within its role).
+            min_n, order, basis`` (``order`` is the KPI's position within its role;
+            ``basis`` is ``"own"`` or ``"team"``).
         """
         import pandas as pd
 
@@ -413,6 +420,7 @@ class Scheme:
                 "rule": [r[3].rule for r in rows],
                 "min_n": [r[3].min_n for r in rows],
                 "order": [r[2] for r in rows],
+                "basis": [r[3].basis for r in rows],
             }
         )
 
@@ -522,7 +530,7 @@ def _rule_dict(k: KpiRule) -> dict[str, Any]:
 def _role_dict(r: RoleScheme) -> dict[str, Any]:
     rd: dict[str, Any] = {"scored": r.scored}
     if r.kpis:
-        rd["kpis"] = {k.kpi: _rule_dict(k) for k in r.kpis}
+        rd["kpis"] = {k.kpi: {**_rule_dict(k), "basis": k.basis} for k in r.kpis}
     if r.review_360 is not None:
         rd["review_360"] = {"rater_weights": dict(r.review_360.rater_weights)}
     return rd
