@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -336,3 +337,21 @@ def test_branch_and_annual_reports_say_which_values_are_the_teams(bank, tmp_path
     assert "按团队（网点）值评分，非个人值：" in zh and "客服代表：平均响应时间、服务水平" in zh
     annual = AnnualReport(bank, "2026").staff_table().html
     assert "Average response time, Service level" in annual
+
+
+# ------------------------------------------------------------------ the demo bank
+
+
+def test_demo_every_scored_role_has_every_grade_band(default_bank):
+    scheme = load_scheme()
+    with load_dataset(default_bank) as ds:
+        _, staff, _ = quarter_scorecards(ds, Q, scheme)
+    counts = staff.people.groupby("role")["grade"].value_counts().unstack(fill_value=0)
+    for role in scheme.scored_roles:
+        for grade in scheme.grade_names:
+            got = int(counts.loc[role, grade]) if role in counts.index and grade in counts.columns else 0
+            assert got >= 1, f"{role}: no one graded {grade} in {Q} ({counts.loc[role].to_dict()})"
+    # margin for the veto rules (an excellent person may lose the grade): several per role
+    excellent = counts[scheme.grade_names[0]]
+    assert (excellent.reindex(list(scheme.scored_roles), fill_value=0) >= 2).all(), excellent.to_dict()
+    assert np.isfinite(staff.people.loc[staff.people.gradable, "composite_score"]).all()
