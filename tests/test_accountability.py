@@ -1,7 +1,7 @@
 """Accountability (issue 13, item 2): a rule is scored on the person's own value or the team's.
 
 Crafted small banks test each rule at its edge: a representative with a perfect own service
-level in a team below target scores the team's value; ``basis: own`` in the YAML scores the
+level in a team below target scores the team's value; ``scored_on: own`` in the YAML scores the
 own value (and changes the params hash); ``min_n`` applies to the team's n; a manager with no
 contacts of their own gets a team score; a mover gets the team value of the branch they are
 scored under; the team value is the branch row of the KPI frame, abandoned contacts and
@@ -58,9 +58,9 @@ def cell(card, staff_id: str, kpi: str) -> pd.Series:
     return k[(k.staff_id == staff_id) & (k.kpi == kpi)].iloc[0]
 
 
-def with_basis(scheme: Scheme, role: str, kpi: str, basis) -> dict:
+def with_scored_on(scheme: Scheme, role: str, kpi: str, scored_on) -> dict:
     d = scheme.to_dict()
-    d["roles"][role]["kpis"][kpi]["basis"] = basis
+    d["roles"][role]["kpis"][kpi]["scored_on"] = scored_on
     return d
 
 
@@ -77,9 +77,9 @@ def test_perfect_own_service_level_in_a_team_below_target_scores_the_team_value(
     branch = {"service_level": 0.80, "response_time_seconds": 270.0}  # scores 40 and 50
     card = score_staff(pd.concat([rep("S1", own), team("B1", branch)]), scheme, Q)
     sl, rt = cell(card, "S1", "service_level"), cell(card, "S1", "response_time_seconds")
-    assert (sl.basis, sl.value, sl.n, sl.score) == ("team", 0.80, 500, pytest.approx(40.0))
-    assert (rt.basis, rt.value, rt.n, rt.score) == ("team", 270.0, 500, pytest.approx(50.0))
-    assert cell(card, "S1", "satisfaction_rate").basis == "own"
+    assert (sl.scored_on, sl.value, sl.n, sl.score) == ("team", 0.80, 500, pytest.approx(40.0))
+    assert (rt.scored_on, rt.value, rt.n, rt.score) == ("team", 270.0, 500, pytest.approx(50.0))
+    assert cell(card, "S1", "satisfaction_rate").scored_on == "own"
     person = card.people.iloc[0]
     # 100 - 0.10 x 60 (service level) - 0.15 x 50 (response time)
     assert person.composite_score == pytest.approx(86.5) and person.grade == "good"
@@ -93,18 +93,18 @@ def test_team_at_target_lets_a_representative_be_excellent(scheme):
     assert card.people.iloc[0].composite_score == 100.0 and card.people.iloc[0].grade == "excellent"
 
 
-def test_switching_basis_to_own_in_the_yaml_changes_the_score_and_the_hash(scheme, tmp_path):
-    d = with_basis(scheme, CSR, "service_level", "own")
+def test_switching_scored_on_to_own_in_the_yaml_changes_the_score_and_the_hash(scheme, tmp_path):
+    d = with_scored_on(scheme, CSR, "service_level", "own")
     path = tmp_path / "bank.yaml"
     path.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
     own_scheme = load_scheme(path)
-    assert own_scheme.role(CSR).kpi("service_level").basis == "own"
+    assert own_scheme.role(CSR).kpi("service_level").scored_on == "own"
     assert own_scheme.params_hash() != scheme.params_hash()
     own = {**CSR_OWN, "service_level": 1.0, "response_time_seconds": 180.0}
     frame = pd.concat([rep("S1", own), team("B1", {"service_level": 0.80, "response_time_seconds": 180.0})])
     on_team, on_own = score_staff(frame, scheme, Q), score_staff(frame, own_scheme, Q)
     assert cell(on_team, "S1", "service_level").score == pytest.approx(40.0)
-    assert (cell(on_own, "S1", "service_level").basis, cell(on_own, "S1", "service_level").score) == (
+    assert (cell(on_own, "S1", "service_level").scored_on, cell(on_own, "S1", "service_level").score) == (
         "own",
         100.0,
     )
@@ -113,15 +113,15 @@ def test_switching_basis_to_own_in_the_yaml_changes_the_score_and_the_hash(schem
     assert on_own.people.iloc[0].team_kpis == "response_time_seconds"
 
 
-def test_absent_basis_follows_the_catalogue_and_hashes_like_the_explicit_default(scheme):
+def test_absent_scored_on_follows_the_catalogue_and_hashes_like_the_explicit_default(scheme):
     d = scheme.to_dict()
     for rule in d["roles"][CSR]["kpis"].values():
-        del rule["basis"]
+        del rule["scored_on"]
     s = Scheme.from_dict(d)
-    assert {k.kpi: k.basis for k in s.role(CSR).kpis}["service_level"] == "team"
-    assert {k.kpi: k.basis for k in s.role(CSR).kpis}["satisfaction_rate"] == "own"
+    assert {k.kpi: k.scored_on for k in s.role(CSR).kpis}["service_level"] == "team"
+    assert {k.kpi: k.scored_on for k in s.role(CSR).kpis}["satisfaction_rate"] == "own"
     # the default scheme states the lobby manager's on-duty rate as own (the data: own shifts)
-    assert scheme.role("lobby_manager").kpi("on_duty_rate").basis == "own"
+    assert scheme.role("lobby_manager").kpi("on_duty_rate").scored_on == "own"
 
 
 @pytest.mark.parametrize(
@@ -152,7 +152,7 @@ def test_a_manager_with_no_own_contacts_gets_a_team_score(scheme):
     m = card.people.iloc[0]
     assert (m.staff_id, m.n_kpis, m.n_kpis_scored) == ("M1", 5, 5)
     assert m.composite_score == pytest.approx(72.5) and m.grade == "pass" and m.note == ""
-    assert set(card.kpis["basis"]) == {"team"}
+    assert set(card.kpis["scored_on"]) == {"team"}
 
 
 # ------------------------------------------------------------------ from a dataset
@@ -238,7 +238,7 @@ def test_team_value_is_the_branch_row_with_abandoned_contacts_and_the_channel_sc
     # phone only (counter out of scope); 60 within 30 s of 110 offered (10 abandoned)
     assert (b2.value, b2.n) == (60 / 110, 110)
     sl = cell(staff, "R2", "service_level")
-    assert (sl.basis, sl.value, sl.n) == ("team", b2.value, b2.n)
+    assert (sl.scored_on, sl.value, sl.n) == ("team", b2.value, b2.n)
 
 
 def test_a_mover_gets_the_team_value_of_the_branch_they_are_scored_under(cards):
@@ -248,7 +248,7 @@ def test_a_mover_gets_the_team_value_of_the_branch_they_are_scored_under(cards):
     branch = kpis[(kpis.level == "branch") & (kpis.kpi == "service_level")].set_index("entity_id")
     sl = cell(staff, "MOVER", "service_level")
     # all of the mover's own contacts were at B1 (answered within 30 s: own value 100 %)
-    assert (sl.basis, sl.value, sl.n) == ("team", branch.loc["B2", "value"], branch.loc["B2", "n"])
+    assert (sl.scored_on, sl.value, sl.n) == ("team", branch.loc["B2", "value"], branch.loc["B2", "n"])
     assert sl.value != branch.loc["B1", "value"]
 
 
@@ -257,7 +257,7 @@ def test_the_service_manager_is_scored_on_the_team_in_the_dataset(cards):
     m = staff.people[staff.people.staff_id == "M2"].iloc[0]
     assert m.n_kpis == 5 and m.team_kpis.count(";") == 4
     sl = cell(staff, "M2", "service_level")
-    assert (sl.basis, sl.value) == ("team", 60 / 110)
+    assert (sl.scored_on, sl.value) == ("team", 60 / 110)
 
 
 # ------------------------------------------------------------------ validation
@@ -266,19 +266,19 @@ def test_the_service_manager_is_scored_on_the_team_in_the_dataset(cards):
 @pytest.mark.parametrize(
     ("change", "key", "expected"),
     [
-        (lambda d: d["roles"][CSR]["kpis"]["service_level"].update(basis="mine"),
-         "roles.customer_service_rep.kpis.service_level.basis", "one of 'own', 'team'"),
-        (lambda d: d["roles"][CSR]["kpis"]["service_level"].update(basis=None),
-         "roles.customer_service_rep.kpis.service_level.basis", "one of 'own', 'team'"),
+        (lambda d: d["roles"][CSR]["kpis"]["service_level"].update(scored_on="mine"),
+         "roles.customer_service_rep.kpis.service_level.scored_on", "one of 'own', 'team'"),
+        (lambda d: d["roles"][CSR]["kpis"]["service_level"].update(scored_on=None),
+         "roles.customer_service_rep.kpis.service_level.scored_on", "one of 'own', 'team'"),
         (lambda d: d["roles"][CSR]["kpis"].update(
             queue_wait_seconds=d["roles"][CSR]["kpis"].pop("service_level")
-            | {"target": 600, "floor": 1800, "direction": "lower", "basis": "own"}),
-         "roles.customer_service_rep.kpis.queue_wait_seconds.basis", "no staff-level value"),
-        (lambda d: d["branch"]["kpis"]["satisfaction_rate"].update(basis="team"),
-         "branch.kpis.satisfaction_rate", "unknown key 'basis'"),
+            | {"target": 600, "floor": 1800, "direction": "lower", "scored_on": "own"}),
+         "roles.customer_service_rep.kpis.queue_wait_seconds.scored_on", "no staff-level value"),
+        (lambda d: d["branch"]["kpis"]["satisfaction_rate"].update(scored_on="team"),
+         "branch.kpis.satisfaction_rate", "unknown key 'scored_on'"),
     ],
 )  # fmt: skip
-def test_invalid_basis_is_refused_naming_the_key(scheme, change, key, expected):
+def test_invalid_scored_on_is_refused_naming_the_key(scheme, change, key, expected):
     d = scheme.to_dict()
     change(d)
     with pytest.raises(ParamsError) as info:
@@ -291,9 +291,9 @@ def test_a_branch_only_kpi_may_score_a_role_on_the_team_value(scheme):
     d = scheme.to_dict()
     kp = d["roles"]["data_analyst"]["kpis"]
     kp["abandonment_rate"] = kp.pop("service_level") | {"target": 0.05, "floor": 0.2, "direction": "lower"}
-    del kp["abandonment_rate"]["basis"]  # default: team
+    del kp["abandonment_rate"]["scored_on"]  # default: team
     s = Scheme.from_dict(d)
-    assert s.role("data_analyst").kpi("abandonment_rate").basis == "team"
+    assert s.role("data_analyst").kpi("abandonment_rate").scored_on == "team"
 
 
 # ------------------------------------------------------------------ outputs

@@ -126,7 +126,7 @@ def test_structure(scheme):
         if role.scored:
             assert sum(k.weight for k in role.kpis) == pytest.approx(1, abs=1e-9)
             for k in role.kpis:
-                assert KNOWN_KPIS[k.kpi].staff_level or k.basis == "team"
+                assert KNOWN_KPIS[k.kpi].staff_level or k.scored_on == "team"
                 assert k.kpi in scheme.training_topics, f"no training topic for {k.kpi}"
     assert set(scheme.scored_roles) == {
         "customer_service_rep",
@@ -206,9 +206,9 @@ def test_branch_only_kpi_for_a_role(d):
         "floor": 0.2,
     }
     # churn has no staff-level value: a role can be scored on it only on the team's value
-    raises(d, "roles.teller.kpis.churn_rate.basis", "staff-level value", "Got 'own' instead")
-    d["roles"]["teller"]["kpis"]["churn_rate"]["basis"] = "team"
-    assert Scheme.from_dict(d).role("teller").kpi("churn_rate").basis == "team"
+    raises(d, "roles.teller.kpis.churn_rate.scored_on", "staff-level value", "Got 'own' instead")
+    d["roles"]["teller"]["kpis"]["churn_rate"]["scored_on"] = "team"
+    assert Scheme.from_dict(d).role("teller").kpi("churn_rate").scored_on == "team"
 
 
 def test_weights_summing_to_0_9(d):

@@ -93,7 +93,7 @@ def cat(*frames):
 
 @pytest.fixture(scope="module")
 def scheme() -> Scheme:
-    """The default scheme with every role rule on the person's own value (``basis: own``).
+    """The default scheme with every role rule on the person's own value (``scored_on: own``).
 
     These tests check the rules' arithmetic on one person's rows; scoring on the team's
     value (the default for queue outcomes) is tested in tests/test_accountability.py.
@@ -101,7 +101,7 @@ def scheme() -> Scheme:
     d = load_scheme().to_dict()
     for role in d["roles"].values():
         for rule in role.get("kpis", {}).values():
-            rule["basis"] = "own"
+            rule["scored_on"] = "own"
     return Scheme.from_dict(d)
 
 

@@ -545,11 +545,11 @@ class BranchReport:
         sk = sk[(sk.branch_id == self.branch_id)] if len(sk) else sk
         items = self.missing.data_quality_items()
         if len(sk):
-            sk = sk if "basis" in sk.columns else sk.assign(basis="own")
-            ins = sk[sk.status == "insufficient data"].groupby(["kpi", "basis"]).size()
-            for (kpi, basis), cnt in ins.items():
+            sk = sk if "scored_on" in sk.columns else sk.assign(scored_on="own")
+            ins = sk[sk.status == "insufficient data"].groupby(["kpi", "scored_on"]).size()
+            for (kpi, scored_on), cnt in ins.items():
                 name = kpi_label(kpi, self.lang)
-                name += f" ({t('label_team', self.lang)})" if basis == "team" else ""
+                name += f" ({t('label_team', self.lang)})" if scored_on == "team" else ""
                 items.append(t("dq_insufficient", self.lang, kpi=name, n=int(cnt)))
         v, n = self._value("satisfaction_rate")
         _, min_n = self._target("satisfaction_rate")

@@ -294,7 +294,7 @@ def _cell_values(
 ):
     """Value, n and zero-filled flag of every cell, looked up among the KPI rows by (pid, kpi).
 
-    Cells of a rule with basis ``team`` take the value and n of the person's team
+    Cells of a rule scored on ``team`` take the value and n of the person's team
     (``team``: the branch row of the quarter; :mod:`bankperf_analysis.scorecard._team`).
     An event count of a KPI in ``unavailable`` (its table absent or empty) is never
     zero-filled: no data is not zero events.
@@ -305,8 +305,8 @@ def _cell_values(
     active = np.zeros(size, dtype=bool)
     active[row_pid] = True
     active_cell = active[pid]
-    if team is not None and "basis" in rules.columns:
-        on_team = (rules["basis"].to_numpy(dtype=object) == "team")[rid]
+    if team is not None and "scored_on" in rules.columns:
+        on_team = (rules["scored_on"].to_numpy(dtype=object) == "team")[rid]
         owner = team.of_pid[pid[on_team]]
         value[on_team], n[on_team] = _lookup(team.rows, team.rows.pair, owner, cell_kpi[on_team])
         active_cell[on_team] = owner >= 0  # the team has KPI rows in the quarter
@@ -328,7 +328,7 @@ def build_grid(
     """Grid of every roster row (with role ``roles[pid]``) x the rules of its role, scored.
 
     Cells of a KPI in ``unavailable`` without a value get status "not available"; cells of
-    a rule with basis ``team`` are scored on the team's value (``team``).
+    a rule scored on ``team`` are scored on the team's value (``team``).
     """
     pid, rid = _cells(roles, rules)
     value, n, zf = _cell_values(pid, rid, rules, rows, row_pid, len(roles), unavailable, team)

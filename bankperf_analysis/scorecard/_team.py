@@ -1,6 +1,6 @@
 """The team of each person on a scorecard, for the rules scored on the team's value.
 
-A role's KPI rule with ``basis: team`` (:mod:`bankperf_analysis.scheme._basis`) scores a
+A role's KPI rule with ``scored_on: team`` (:mod:`bankperf_analysis.scheme._scored_on`) scores a
 person on the value of their team for the same KPI and channel scope. The team is the
 branch the person is scored under in the quarter: the roster's ``branch_id`` (for a mover,
 the branch of their last assignment in the quarter; see
@@ -62,13 +62,13 @@ def team_rows(kpis: pd.DataFrame, periods: Sequence[str], roster: pd.DataFrame) 
 
 
 def team_kpis(grid: Grid, rules: pd.DataFrame, size: int) -> tuple[pd.Series, pd.Series]:
-    """Per roster row, its KPIs scored on the team's value (joined by "; "); per cell, its basis.
+    """Per roster row, its KPIs scored on the team's value (joined by "; "); per cell, its ``scored_on``.
 
-    The first is the people frame's ``team_kpis`` column, the second the KPI rows' ``basis``
+    The first is the people frame's ``team_kpis`` column, the second the KPI rows' ``scored_on``
     (``"own"`` or ``"team"``), so no output shows a team value as the person's own.
     """
-    basis = rules["basis"].to_numpy(dtype=object)[grid.rid]
-    on_team = basis == "team"
+    scored_on = rules["scored_on"].to_numpy(dtype=object)[grid.rid]
+    on_team = scored_on == "team"
     kpi = rules["kpi"].to_numpy(dtype=object)[grid.rid[on_team]]
     joined = join_text(grid.pid[on_team], kpi, "; ", size)
-    return text(joined), pd.Series(basis, dtype=TEXT)
+    return text(joined), pd.Series(scored_on, dtype=TEXT)

@@ -325,8 +325,8 @@ def _write_branch_sheets(wb, staff: StaffScorecard, used: set[str], progress: Pr
     p = staff.people.assign(branch_id=staff.people["branch_id"].fillna("(no branch)"))
     p = p.sort_values(["branch_id", "staff_id"], kind="stable").reset_index(drop=True)
     k = staff.kpis
-    if "basis" in k.columns:  # a score on the team's value has its own column: <kpi>_team_score
-        k = k.assign(kpi=k["kpi"].astype(str) + np.where(k["basis"].to_numpy() == "team", "_team", ""))
+    if "scored_on" in k.columns:  # a score on the team's value has its own column: <kpi>_team_score
+        k = k.assign(kpi=k["kpi"].astype(str) + np.where(k["scored_on"].to_numpy() == "team", "_team", ""))
     order = list(dict.fromkeys(k["kpi"]))
     if len(k):
         wide = k.pivot_table(

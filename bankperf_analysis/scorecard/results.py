@@ -39,9 +39,9 @@ class StaffScorecard:
         team_kpis``. Staff whose role is not scored appear with ``gradable`` False and a
         note. ``team_kpis`` lists the KPIs scored on the team's value ("; "-joined).
     kpis : pandas.DataFrame
-        One row per person per KPI of the role: ``kpi, basis, value, n, min_n, target,
+        One row per person per KPI of the role: ``kpi, scored_on, value, n, min_n, target,
         floor, direction, rule, status, score, weight, effective_weight, contribution,
-        reweighted, zero_filled``. ``basis`` is ``"team"`` where ``value`` and ``n`` are
+        reweighted, zero_filled``. ``scored_on`` is ``"team"`` where ``value`` and ``n`` are
         the team's (the branch row of ``branch_id``; ``min_n`` applies to the team's n),
         ``"own"`` where they are the person's. ``score`` is NaN and ``effective_weight`` 0 when
         not scored. ``zero_filled`` marks event counts (complaints, new customers,

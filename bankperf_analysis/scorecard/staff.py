@@ -26,13 +26,13 @@ Examples
 >>> card.people[["staff_id", "composite_score", "grade", "team_kpis"]]
   staff_id  composite_score      grade                             team_kpis
 0       S1             94.0  excellent  response_time_seconds; service_level
->>> card.kpis.loc[card.kpis["basis"] == "team", ["kpi", "value", "n", "score"]]
+>>> card.kpis.loc[card.kpis["scored_on"] == "team", ["kpi", "value", "n", "score"]]
                      kpi  value    n  score
 1  response_time_seconds  180.0  900  100.0
 2          service_level    0.8  900   40.0
 
 The representative's own service level (99 %) is not scored: service level and response
-time are queue outcomes, scored on the team's (branch's) value (``basis: team``).
+time are queue outcomes, scored on the team's (branch's) value (``scored_on: team``).
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def staff_quarters(
 
     rules = scheme.rules_frame()
     rules = rules.loc[rules["scored"] & (rules["role"] != "__branch__")].reset_index(drop=True)
-    team = team_rows(kpis, periods, roster) if (rules["basis"] == "team").any() else None
+    team = team_rows(kpis, periods, roster) if (rules["scored_on"] == "team").any() else None
     roles = roster["role"].to_numpy(dtype=object)
     grid = build_grid(roles, rules, rows, row_pid, frozenset(unavailable), team)
     people = pd.concat([roster, aggregate(grid, rules, len(roster), scheme)], axis=1)
@@ -209,8 +209,8 @@ def staff_quarters(
     people["note"] = _staff_notes(people, scheme)
     _add_days(people, scored)
     kpi_frame = scored_kpi_rows(roster, STAFF_COLS, grid, rules)
-    people["team_kpis"], basis = team_kpis(grid, rules, len(roster))
-    kpi_frame.insert(kpi_frame.columns.get_loc("kpi") + 1, "basis", basis)
+    people["team_kpis"], scored_on = team_kpis(grid, rules, len(roster))
+    kpi_frame.insert(kpi_frame.columns.get_loc("kpi") + 1, "scored_on", scored_on)
     return people[_PEOPLE_COLS], kpi_frame, training
 
 
