@@ -238,6 +238,13 @@ _REPORT: dict[str, tuple[str, str]] = {
         "按 {m} 项中的 {n} 项指标评分（权重已重新分配）",
     ),
     "total_bonus": ("Total bonus", "奖金合计"),
+    # accountability (issue 13): a rule scored on the team's value
+    "note_team_kpis": (
+        "Scored on the team's (branch's) value, not the person's own: {items}.",
+        "按团队（网点）值评分，非个人值：{items}。",
+    ),
+    "label_team": ("team", "团队"),
+    "label_team_kpis": ("KPIs on the team's value", "按团队值评分的指标"),
     # employment over time (issue 13)
     "heading_not_in_post": ("Not in post long enough (not scored)", "在岗时间不足（不参与考核）"),
     "note_not_in_post": (

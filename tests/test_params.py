@@ -126,9 +126,16 @@ def test_structure(scheme):
         if role.scored:
             assert sum(k.weight for k in role.kpis) == pytest.approx(1, abs=1e-9)
             for k in role.kpis:
-                assert KNOWN_KPIS[k.kpi].staff_level
+                assert KNOWN_KPIS[k.kpi].staff_level or k.scored_on == "team"
                 assert k.kpi in scheme.training_topics, f"no training topic for {k.kpi}"
-    assert set(scheme.scored_roles) == {"customer_service_rep", "teller", "customer_manager", "lobby_manager"}
+    assert set(scheme.scored_roles) == {
+        "customer_service_rep",
+        "teller",
+        "customer_manager",
+        "lobby_manager",
+        "service_manager",  # on the team's KPIs (issue 13)
+        "data_analyst",
+    }
     assert scheme.training_topic("satisfaction_rate").zh == "客户沟通与服务礼仪"
 
 
@@ -198,7 +205,10 @@ def test_branch_only_kpi_for_a_role(d):
         "target": 0.1,
         "floor": 0.2,
     }
-    raises(d, "roles.teller.kpis.churn_rate", "staff-level KPI")
+    # churn has no staff-level value: a role can be scored on it only on the team's value
+    raises(d, "roles.teller.kpis.churn_rate.scored_on", "staff-level value", "Got 'own' instead")
+    d["roles"]["teller"]["kpis"]["churn_rate"]["scored_on"] = "team"
+    assert Scheme.from_dict(d).role("teller").kpi("churn_rate").scored_on == "team"
 
 
 def test_weights_summing_to_0_9(d):

@@ -244,20 +244,40 @@ def test_relative_paths_as_typed_by_a_user(tiny_bank, tmp_path, monkeypatch):
     assert (tmp_path / "outputs" / "2026Q4" / f"{branch}.html").is_file()
 
 
-def test_roles_not_scored_individually_are_labelled_so(rendered, tiny_bank, two_branches):
-    """A branch manager is not 'insufficient data': the role has no individual scorecard."""
+def test_roles_not_scored_individually_are_labelled_so(tiny_bank, two_branches, tmp_path):
+    """A role the scheme does not score is not 'insufficient data': it has no scorecard."""
+    import yaml
+
+    from bankperf_analysis.report import BranchReport, prepare_batch
     from bankperf_analysis.scheme import load_scheme
 
-    _, folder = rendered
+    d = load_scheme().to_dict()
+    d["roles"]["service_manager"] = {"scored": False}  # a bank that does not score its managers
+    scheme = tmp_path / "bank.yaml"
+    scheme.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
     branch = two_branches[0]
     staff = pd.read_parquet(tiny_bank / "staff.parquet")
-    unscored = {r.name for r in load_scheme().roles if not r.scored}
-    mine = staff[(staff.branch_id == branch) & staff.role.isin(unscored)]
+    mine = staff[(staff.branch_id == branch) & (staff.role == "service_manager")]
     assert len(mine)  # the tiny bank has such staff in every branch
-    page = (folder / f"{branch}.html").read_text(encoding="utf-8")
+    shared = prepare_batch(tiny_bank, "2026Q3", tmp_path / "shared", scheme_path=scheme)
+    page = BranchReport(shared, branch).staff_table().html
     for sid in mine.staff_id:
         row = page[page.index(f"({sid})") :].split("</tr>")[0]
         assert "not scored (role)" in row and "insufficient data" not in row, sid
+
+
+def test_managers_are_scored_on_their_team(rendered, tiny_bank, two_branches):
+    """The default scheme scores the customer-service manager on the team's KPIs (issue 13)."""
+    _, folder = rendered
+    branch = two_branches[0]
+    staff = pd.read_parquet(tiny_bank / "staff.parquet")
+    mine = staff[(staff.branch_id == branch) & (staff.role == "service_manager")]
+    assert len(mine)
+    page = (folder / f"{branch}.html").read_text(encoding="utf-8")
+    for sid in mine.staff_id:
+        row = page[page.index(f"({sid})") :].split("</tr>")[0]
+        assert "not scored (role)" not in row, sid
+    assert "not the person's own: " in page and "Customer-service manager: Customer satisfaction" in page
 
 
 # --------------------------------------------------------------------------- what made a report

@@ -93,7 +93,16 @@ def cat(*frames):
 
 @pytest.fixture(scope="module")
 def scheme() -> Scheme:
-    return load_scheme()
+    """The default scheme with every role rule on the person's own value (``scored_on: own``).
+
+    These tests check the rules' arithmetic on one person's rows; scoring on the team's
+    value (the default for queue outcomes) is tested in tests/test_accountability.py.
+    """
+    d = load_scheme().to_dict()
+    for role in d["roles"].values():
+        for rule in role.get("kpis", {}).values():
+            rule["scored_on"] = "own"
+    return Scheme.from_dict(d)
 
 
 @pytest.fixture(scope="module")
@@ -357,7 +366,10 @@ def test_staff_table_adds_names_and_people_without_data(scheme):
             "branch_type": "standard",
         }
     )
-    card = score_staff(staff_rows("S1", CSR, CSR_AT_TARGET), scheme, Q, staff, branches=branches)
+    d = scheme.to_dict()
+    d["roles"]["data_analyst"] = {"scored": False}  # a bank that does not score analysts
+    unscored = Scheme.from_dict(d)
+    card = score_staff(staff_rows("S1", CSR, CSR_AT_TARGET), unscored, Q, staff, branches=branches)
     p = card.people.set_index("staff_id")
     assert p.loc["S1", "staff_name"] == "王芳" and p.loc["S1", "branch_name"] == "东城支行"
     assert p.loc["S2", "n_kpis"] == 10 and not p.loc["S2", "gradable"]  # teller, no data

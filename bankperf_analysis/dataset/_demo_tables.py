@@ -23,6 +23,7 @@ from bankperf_analysis.dataset._demo_world import (
     HOLIDAY_FACTOR,
     HOUR_PROFILE,
     HOURS,
+    LOBBY_PRESENT,
     MONTH_END_FACTOR,
     RESOLUTION_BASE,
     WEEKDAY_FACTOR,
@@ -106,7 +107,8 @@ def contacts_chunk(w: World, branches: np.ndarray, start_id: int) -> pd.DataFram
         bi, di, hi = _arrivals(w, rng, branches, ch, share, hp, day_f)
         if len(bi) == 0:
             continue
-        t = _timings(w, rng, ch, di, hi, load=hp[hi] * len(hp) * day_f[di])
+        qf = np.ones(len(bi)) if ch == "counter" else w.queue_f[branches[bi]]  # the inquiry queues
+        t = _timings(w, rng, ch, di, hi, load=hp[hi] * len(hp) * day_f[di], qf=qf)
         sidx = _answered_by(w, rng, ch, branches[bi], t.day)
         frames.append(_outcomes(w, rng, ch, branches[bi], sidx, t))
     df = pd.concat(frames, ignore_index=True).sort_values(
@@ -180,14 +182,26 @@ class _Timings:
 
 
 def _timings(
-    w: World, rng: np.random.Generator, ch: str, di: np.ndarray, hi: np.ndarray, load: np.ndarray
+    w: World,
+    rng: np.random.Generator,
+    ch: str,
+    di: np.ndarray,
+    hi: np.ndarray,
+    load: np.ndarray,
+    qf: np.ndarray,
 ) -> _Timings:
-    """Arrival time in the hour, wait (growing with the hour's relative ``load``), patience, handling."""
+    """Arrival time in the hour, wait (growing with the hour's relative ``load``), patience, handling.
+
+    ``qf`` is the branch's queue factor (:meth:`World._management`): it scales the share of
+    contacts that wait and (as its square root) their mean wait; 1 for the counter.
+    """
     n = len(di)
     base = w.days.to_numpy()[di].astype("datetime64[s]") + (HOURS[hi] * 3600).astype("timedelta64[s]")
     arrival = base + rng.integers(0, 3600, n).astype("timedelta64[s]")
-    p_wait = np.clip(0.50 + 0.20 * (load - 1.0), 0.05, 0.95)
-    mean_wait = {"phone": 400.0, "counter": 380.0, "online": 300.0}[ch] * np.clip(load, 0.5, 2.5)
+    p_wait = np.clip((0.50 + 0.20 * (load - 1.0)) * qf, 0.05 * qf, 0.95)
+    mean_wait = (
+        {"phone": 400.0, "counter": 380.0, "online": 300.0}[ch] * np.clip(load, 0.5, 2.5) * np.sqrt(qf)
+    )
     waits = np.where(rng.random(n) < p_wait, rng.exponential(mean_wait), rng.uniform(0, 12, n))
     patience = rng.exponential({"phone": 3600.0, "counter": 7200.0, "online": 2400.0}[ch], n)
     handle = rng.lognormal(np.log({"phone": 270.0, "counter": 330.0, "online": 360.0}[ch]), 0.5, n)
@@ -293,7 +307,7 @@ def _complaints(w: World) -> pd.DataFrame:
     sidx, day = np.repeat(sidx, k), np.repeat(day, k)
     n = len(sidx)
     opened = day.astype("datetime64[s]") + rng.integers(9 * 3600, 17 * 3600, n).astype("timedelta64[s]")
-    hours = rng.lognormal(np.log(10.0), 1.0, n)
+    hours = rng.lognormal(np.log(w.complaint_hours[w.staff.b.to_numpy()[sidx]]), 1.0, n)
     closed = opened + (hours * 3600).astype("int64").astype("timedelta64[s]")
     end = np.datetime64(w.end).astype("datetime64[s]")
     still_open = closed >= end
@@ -573,7 +587,9 @@ def _roster(w: World) -> pd.DataFrame:
     start_h = np.where(role == "customer_service_rep", np.where(rng.random(len(sidx)) < 0.5, 8, 12), 9)
     start = day.astype("datetime64[s]") + (start_h * 3600).astype("timedelta64[s]")
     end = start + np.timedelta64(8 * 3600, "s")
-    present = rng.random(len(sidx)) < np.where(role == "lobby_manager", 0.96, 0.98)
+    base, slope, lo, hi = LOBBY_PRESENT  # lobby managers differ in attendance by performance
+    lobby = np.clip(base + slope * w.staff.perf.to_numpy()[sidx], lo, hi)
+    present = rng.random(len(sidx)) < np.where(role == "lobby_manager", lobby, 0.98)
     df = pd.DataFrame(
         {
             "staff_id": w.staff.staff_id.to_numpy()[sidx],

@@ -16,7 +16,7 @@ from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, role_label, t
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.periods import Period
-from bankperf_analysis.report.html import HtmlBlock, _e, data_table, facts_table, section_heading
+from bankperf_analysis.report.html import HtmlBlock, _e, data_table, facts_table, section_heading, team_note
 from bankperf_analysis.report.missing import Missing
 
 __all__ = ["AnnualReport"]
@@ -146,6 +146,8 @@ class AnnualReport:
             if labels
             else ""
         )
+        team = team_note(st, self.lang)
+        note += f"<p style='font-size:0.8em'>{_e(team)}</p>" if team else ""
         return HtmlBlock(data_table(head, rows) + note + self._not_in_post_table())
 
     def _not_in_post_table(self) -> str:

@@ -32,6 +32,7 @@ from bankperf_analysis.report.html import (
     format_value,
     no_data,
     section_heading,
+    team_note,
 )
 from bankperf_analysis.report.inputs import ReportInputs, batch_consequences
 from bankperf_analysis.report.missing import Missing
@@ -361,6 +362,7 @@ class BranchReport:
         return HtmlBlock(
             data_table(head, rows)
             + f"<p>{_e(total)}</p>"
+            + (f"<p>{_e(note)}</p>" if (note := team_note(people, self.lang)) else "")
             + self._not_scored_note()
             + self._moved_out_note()
             + self._not_in_post_table()
@@ -576,9 +578,12 @@ class BranchReport:
         sk = sk[(sk.branch_id == self.branch_id)] if len(sk) else sk
         items = self.missing.data_quality_items()
         if len(sk):
-            ins = sk[sk.status == "insufficient data"].groupby("kpi").size()
-            for kpi, cnt in ins.items():
-                items.append(t("dq_insufficient", self.lang, kpi=kpi_label(kpi, self.lang), n=int(cnt)))
+            sk = sk if "scored_on" in sk.columns else sk.assign(scored_on="own")
+            ins = sk[sk.status == "insufficient data"].groupby(["kpi", "scored_on"]).size()
+            for (kpi, scored_on), cnt in ins.items():
+                name = kpi_label(kpi, self.lang)
+                name += f" ({t('label_team', self.lang)})" if scored_on == "team" else ""
+                items.append(t("dq_insufficient", self.lang, kpi=name, n=int(cnt)))
         v, n = self._value("satisfaction_rate")
         _, min_n = self._target("satisfaction_rate")
         if v is not None and n < min_n:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from bankperf_analysis.i18n import kpi_label, t
+from bankperf_analysis.i18n import kpi_label, role_label, t
 from bankperf_analysis.kpis import UNITS, channel_label
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 
@@ -26,6 +26,7 @@ __all__ = [
     "section_heading",
     "no_data",
     "STATUS_COLORS",
+    "team_note",
 ]
 
 #: Colour of each traffic-light status in the report sections.
@@ -115,6 +116,33 @@ def channel_note(channels: Mapping[str, Sequence[str]], kpis: Iterable[str], lan
     sep, colon, semi = ("、", "：", "；") if lang == "zh" else (", ", ": ", "; ")
     items = semi.join(f"{sep.join(names)}{colon}{channel_label(ch, lang)}" for ch, names in groups.items())
     return t("note_channels", lang, items=items)
+
+
+def team_note(people: Any, lang: str) -> str:
+    """Which KPIs each role is scored on at the team's (branch's) value, as one sentence.
+
+    ``people`` has the columns ``role`` and ``team_kpis`` (a staff scorecard's people, or the
+    annual summary's staff); empty when no one is scored on a team value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> people = pd.DataFrame({"role": ["customer_service_rep", "teller"],
+    ...                        "team_kpis": ["response_time_seconds; service_level", ""]})
+    >>> team_note(people, "en")
+    "Scored on the team's (branch's) value, not the person's own: Customer-service representative: Average response time, Service level."
+    >>> team_note(people, "zh")
+    '按团队（网点）值评分，非个人值：客服代表：平均响应时间、服务水平。'
+    """  # noqa: E501
+    if "team_kpis" not in getattr(people, "columns", ()):
+        return ""
+    on_team = people.loc[people["team_kpis"].fillna("") != "", ["role", "team_kpis"]].drop_duplicates()
+    sep, colon, semi = ("、", "：", "；") if lang == "zh" else (", ", ": ", "; ")
+    items = [
+        role_label(r.role, lang) + colon + sep.join(kpi_label(k, lang) for k in r.team_kpis.split("; "))
+        for r in on_team.itertuples()
+    ]
+    return t("note_team_kpis", lang, items=semi.join(items)) if items else ""
 
 
 def data_table(head: Sequence[str], rows: Iterable[str]) -> str:

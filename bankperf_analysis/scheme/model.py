@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.kpis import KPIS, default_channels
+from bankperf_analysis.scheme._scored_on import ScoredOn
 from bankperf_analysis.scheme.kpis import Direction
 
 __all__ = [
@@ -197,6 +198,10 @@ class KpiRule:
         Scoring rule.
     min_n : int
         Minimum number of observations for the KPI to be scored.
+    scored_on : {"own", "team"}
+        For a role's rule: scored on the person's own value or on the team's (the branch's)
+        value (:mod:`bankperf_analysis.scheme._scored_on`). Branch rules score the branch's value
+        and keep ``"own"``.
     """
 
     kpi: str
@@ -206,6 +211,7 @@ class KpiRule:
     weight: float
     rule: ScoringRule
     min_n: int
+    scored_on: ScoredOn = "own"
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,7 +410,8 @@ class Scheme:
         -------
         pandas.DataFrame
             Columns ``role, scored, kpi, target, floor, direction, weight, rule,
-            min_n, order`` (``order`` is the KPI's position within its role).
+            min_n, order, scored_on`` (``order`` is the KPI's position within its role;
+            ``scored_on`` is ``"own"`` or ``"team"``).
         """
         import pandas as pd
 
@@ -426,6 +433,7 @@ class Scheme:
                 "rule": [r[3].rule for r in rows],
                 "min_n": [r[3].min_n for r in rows],
                 "order": [r[2] for r in rows],
+                "scored_on": [r[3].scored_on for r in rows],
             }
         )
 
@@ -537,7 +545,7 @@ def _rule_dict(k: KpiRule) -> dict[str, Any]:
 def _role_dict(r: RoleScheme) -> dict[str, Any]:
     rd: dict[str, Any] = {"scored": r.scored}
     if r.kpis:
-        rd["kpis"] = {k.kpi: _rule_dict(k) for k in r.kpis}
+        rd["kpis"] = {k.kpi: {**_rule_dict(k), "scored_on": k.scored_on} for k in r.kpis}
     if r.review_360 is not None:
         rd["review_360"] = {"rater_weights": dict(r.review_360.rater_weights)}
     return rd

@@ -26,6 +26,7 @@ from bankperf_analysis._resources import default_scheme_path
 from bankperf_analysis.exceptions import ParamsError, UnreadableInputError, ValidationIssue
 from bankperf_analysis.scheme._channels import parse_channels
 from bankperf_analysis.scheme._period import PERIOD_KEYS, parse_annual_target_basis, parse_target_periods
+from bankperf_analysis.scheme._scored_on import parse_scored_on
 from bankperf_analysis.scheme.kpis import KNOWN_KPIS, KNOWN_ROLES, Direction, KpiInfo
 from bankperf_analysis.scheme.model import (
     DEFAULT_MIN_DAYS_IN_POST,
@@ -587,9 +588,11 @@ def _known_kpi(v: _V, name: Any, what: str, path: str, *, staff_level: bool) -> 
 
 def _parse_rule(v: _V, kpi: Any, raw: Any, owner: str, path: str, *, staff_level: bool) -> KpiRule:
     what_kpi = f"KPI {kpi!r} {owner}"
-    info = _known_kpi(v, kpi, f"KPI {kpi!r} {owner}", path, staff_level=staff_level)
+    info = _known_kpi(v, kpi, f"KPI {kpi!r} {owner}", path, staff_level=False)  # roles: see parse_scored_on
     d = v.mapping(raw, what_kpi, path)
-    v.keys(d, what_kpi, path, ("target", "weight"), ("floor", "direction", "rule", "min_n"))
+    opt = ("floor", "direction", "rule", "min_n") + (("scored_on",) if staff_level else ())
+    v.keys(d, what_kpi, path, ("target", "weight"), opt)
+    scored_on = parse_scored_on(v, info, d, owner, path) if staff_level else "own"
     w = f"'{{}}' of KPI '{kpi}' {owner}"
     rng = (info.low, info.high)
     target = v.number(d["target"], w.format("target"), f"{path}.target", *rng)
@@ -626,7 +629,8 @@ def _parse_rule(v: _V, kpi: Any, raw: Any, owner: str, path: str, *, staff_level
             )
     weight = v.number(d["weight"], w.format("weight"), f"{path}.weight", 0.0, 1.0)
     min_n = v.integer(d.get("min_n", info.min_n), w.format("min_n"), f"{path}.min_n", 0)
-    return KpiRule(kpi, target, floor, cast(Direction, direction), weight, cast(ScoringRule, rule), min_n)
+    how = cast(ScoringRule, rule)
+    return KpiRule(kpi, target, floor, cast(Direction, direction), weight, how, min_n, scored_on)
 
 
 def _parse_rules(v: _V, raw: Any, owner: str, path: str, *, staff_level: bool) -> tuple[KpiRule, ...]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,9 @@ from bankperf_analysis.scorecard.rules import (
     TOL,
     score_kpi_values,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bankperf_analysis.scorecard._team import TeamRows
 
 #: Columns a KPI frame must have to be scored.
 KPI_COLUMNS = (
@@ -282,27 +286,48 @@ def _cells(roles: np.ndarray, rules: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     return pid, rid
 
 
+def _lookup(rows: KpiRows, row_owner: np.ndarray, cell_owner: np.ndarray, kpis: np.ndarray):
+    """Value and n of each cell (its owner, its KPI) among ``rows`` (each row's owner); NaN if none."""
+    if not len(rows.value):
+        return np.full(len(cell_owner), np.nan), np.full(len(cell_owner), np.nan)
+    n_k = max(len(rows.kpi_names), 1)
+    gk = rows.kpi_names.get_indexer(pd.Index(kpis, dtype=object))
+    pos = pd.Index(row_owner * n_k + rows.kpi_code).get_indexer(cell_owner * n_k + gk)
+    pos[(gk < 0) | (cell_owner < 0)] = -1
+    found = pos >= 0
+    return np.where(found, rows.value[pos], np.nan), np.where(found, rows.n[pos], np.nan)
+
+
 def _cell_values(
-    pid, rid, rules: pd.DataFrame, rows: KpiRows, row_pid: np.ndarray, size: int, unavailable: frozenset[str]
+    pid,
+    rid,
+    rules: pd.DataFrame,
+    rows: KpiRows,
+    row_pid: np.ndarray,
+    size: int,
+    unavailable: frozenset[str],
+    team: TeamRows | None = None,
 ):
     """Value, n and zero-filled flag of every cell, looked up among the KPI rows by (pid, kpi).
 
+    Cells of a rule scored on ``team`` take the value and n of the person's team
+    (``team``: the branch row of the quarter; :mod:`bankperf_analysis.scorecard._team`).
     An event count of a KPI in ``unavailable`` (its table absent or empty) is never
     zero-filled: no data is not zero events.
     """
-    n_k = max(len(rows.kpi_names), 1)
-    rule_k = rows.kpi_names.get_indexer(rules["kpi"].to_numpy(dtype=object))
-    gk = rule_k[rid]
-    pos = pd.Index(row_pid * n_k + rows.kpi_code).get_indexer(pid * n_k + gk)
-    pos[gk < 0] = -1
-    found = pos >= 0
-    value = np.where(found, rows.value[pos], np.nan)
-    n = np.where(found, rows.n[pos], np.nan)
+    cell_kpi = rules["kpi"].to_numpy(dtype=object)[rid]
+    value, n = _lookup(rows, row_pid, pid, cell_kpi)
     # Event counts without a row are zero for entities with other rows in the quarter.
     active = np.zeros(size, dtype=bool)
     active[row_pid] = True
+    active_cell = active[pid]
+    if team is not None and "scored_on" in rules.columns:
+        on_team = (rules["scored_on"].to_numpy(dtype=object) == "team")[rid]
+        owner = team.of_pid[pid[on_team]]
+        value[on_team], n[on_team] = _lookup(team.rows, team.rows.pair, owner, cell_kpi[on_team])
+        active_cell[on_team] = owner >= 0  # the team has KPI rows in the quarter
     zero_rule = (rules["kpi"].isin(_ZERO_IF_ABSENT) & ~rules["kpi"].isin(unavailable)).to_numpy()
-    zf = np.isnan(n) & zero_rule[rid] & active[pid]
+    zf = np.isnan(n) & zero_rule[rid] & active_cell
     value[zf] = 0.0
     n[zf] = 0.0
     return value, n, zf
@@ -314,13 +339,15 @@ def build_grid(
     rows: KpiRows,
     row_pid: np.ndarray,
     unavailable: frozenset[str] = frozenset(),
+    team: TeamRows | None = None,
 ) -> Grid:
     """Grid of every roster row (with role ``roles[pid]``) x the rules of its role, scored.
 
-    Cells of a KPI in ``unavailable`` without a value get status "not available".
+    Cells of a KPI in ``unavailable`` without a value get status "not available"; cells of
+    a rule scored on ``team`` are scored on the team's value (``team``).
     """
     pid, rid = _cells(roles, rules)
-    value, n, zf = _cell_values(pid, rid, rules, rows, row_pid, len(roles), unavailable)
+    value, n, zf = _cell_values(pid, rid, rules, rows, row_pid, len(roles), unavailable, team)
     col = {c: rules[c].to_numpy() for c in ("target", "floor", "direction", "rule", "min_n", "weight")}
     score, status = score_kpi_values(
         value,

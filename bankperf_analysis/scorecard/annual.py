@@ -43,6 +43,7 @@ _STAFF_COLUMNS = [
     "annual_grade",
     "total_bonus_yuan",
     "promotion_candidate",
+    "team_kpis",
 ]
 
 
@@ -137,7 +138,7 @@ def _annual_staff(people: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     last = (
         people.sort_values("period", kind="stable")
         .drop_duplicates("staff_id", keep="last")
-        .set_index("staff_id")[["staff_name", "branch_id", "branch_name", "region", "role"]]
+        .set_index("staff_id")[["staff_name", "branch_id", "branch_name", "region", "role", "team_kpis"]]
     )
     wide_g = people.pivot(index="staff_id", columns="_q", values="grade").reindex(columns=_QUARTERS)
     wide_c = people.pivot(index="staff_id", columns="_q", values="composite_score").reindex(columns=_QUARTERS)

@@ -12,9 +12,10 @@
   ``Bonus list``, ``Training list``, ``Not in post long enough`` (people in
   post fewer than ``scoring.min_days_in_post`` days: not scored, with their days), one
   sheet per branch (its staff in post with
-  composite, grade, bonus, training needs and KPI scores) and ``About`` (quarter,
-  scheme, params hash, channels, and the basis of every target not compared with the
-  quarter's own value). Header rows are frozen, columns sized, rates shown as
+  composite, grade, bonus, training needs and KPI scores; a score on the team's value is
+  in its own column ``<kpi>_team_score``, and ``team_kpis`` lists those KPIs) and ``About``
+  (quarter, scheme, params hash, channels, and the basis of every target not compared with
+  the quarter's own value). Header rows are frozen, columns sized, rates shown as
   percentages. Written with openpyxl's streaming ``write_only`` mode, so a bank
   of 20,000 staff in 1,000 branches exports in seconds.
 - ``.csv`` — tidy CSV files next to each other, one per frame:
@@ -320,6 +321,7 @@ _STAFF_SHEET_COLUMNS = [
     "note",
     "days_in_post",
     "days_by_branch",
+    "team_kpis",
 ]
 
 
@@ -328,6 +330,8 @@ def _write_branch_sheets(wb, staff: StaffScorecard, used: set[str], progress: Pr
     p = staff.people.assign(branch_id=staff.people["branch_id"].fillna("(no branch)"))
     p = p.sort_values(["branch_id", "staff_id"], kind="stable").reset_index(drop=True)
     k = staff.kpis
+    if "scored_on" in k.columns:  # a score on the team's value has its own column: <kpi>_team_score
+        k = k.assign(kpi=k["kpi"].astype(str) + np.where(k["scored_on"].to_numpy() == "team", "_team", ""))
     order = list(dict.fromkeys(k["kpi"]))
     if len(k):
         wide = k.pivot_table(
@@ -441,7 +445,15 @@ def _fill_workbook(wb, staff: StaffScorecard, branch: BranchScorecard | None, pr
     _write_branch_sheets(wb, staff, used, progress)
     about = pd.DataFrame(
         {
-            "item": ["quarter", "scheme", "params_hash", "staff", "branches", "consequence counts"],
+            "item": [
+                "quarter",
+                "scheme",
+                "params_hash",
+                "staff",
+                "branches",
+                "consequence counts",
+                "<kpi>_team_score, team_kpis",
+            ],
             "value": [
                 staff.quarter,
                 staff.scheme_name,
@@ -449,6 +461,7 @@ def _fill_workbook(wb, staff: StaffScorecard, branch: BranchScorecard | None, pr
                 staff.n_staff,
                 branch.n_branches if branch is not None else None,
                 "see the sheet Consequences",
+                "scored on the team's (branch's) value, not the person's own (团队值，非个人值)",
             ],
         }
     ).astype(object)

@@ -35,12 +35,15 @@ class StaffScorecard:
         One row per person: ``period, staff_id, staff_name, branch_id,
         branch_name, region, role, n_kpis, n_kpis_scored, n_kpis_met,
         scored_weight_share, reweighted, composite_score, gradable, grade,
-        bonus_yuan, excluded_kpis, training_needs, note``. Staff whose role is not
-        scored individually appear with ``gradable`` False and a note.
+        bonus_yuan, excluded_kpis, training_needs, note, days_in_post, days_by_branch,
+        team_kpis``. Staff whose role is not scored appear with ``gradable`` False and a
+        note. ``team_kpis`` lists the KPIs scored on the team's value ("; "-joined).
     kpis : pandas.DataFrame
-        One row per person per KPI of the role: ``value, n, min_n, target, floor,
-        direction, rule, status, score, weight, effective_weight, contribution,
-        reweighted, zero_filled``. ``score`` is NaN and ``effective_weight`` 0 when
+        One row per person per KPI of the role: ``kpi, scored_on, value, n, min_n, target,
+        floor, direction, rule, status, score, weight, effective_weight, contribution,
+        reweighted, zero_filled``. ``scored_on`` is ``"team"`` where ``value`` and ``n`` are
+        the team's (the branch row of ``branch_id``; ``min_n`` applies to the team's n),
+        ``"own"`` where they are the person's. ``score`` is NaN and ``effective_weight`` 0 when
         not scored. ``zero_filled`` marks event counts (complaints, new customers,
         risk incidents) that had no row although the person had other KPI rows in
         the quarter: the KPI frame only has rows for events, so they count as 0 --
@@ -141,11 +144,17 @@ class StaffScorecard:
             .head(10)
             .reset_index()
         )
-        return Summary(
-            f"Staff scorecard {self.quarter}",
-            facts=facts,
-            tables=[("Grades", gc), ("Most common training needs", topics)],
-        )
+        tables = [("Grades", gc), ("Most common training needs", topics)]
+        if "team_kpis" in p.columns and p["team_kpis"].fillna("").ne("").any():
+            team = (
+                p.loc[p["team_kpis"].fillna("").ne("")]
+                .groupby(["role", "team_kpis"], sort=False)["staff_id"]
+                .size()
+                .rename("n_staff")
+                .reset_index()
+            )
+            tables.append(("KPIs scored on the team's (branch's) value, not the person's own", team))
+        return Summary(f"Staff scorecard {self.quarter}", facts=facts, tables=tables)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,17 +12,27 @@ Examples
 >>> import pandas as pd
 >>> from bankperf_analysis.scheme import load_scheme
 >>> scheme = load_scheme()
->>> kpis = pd.DataFrame({
+>>> staff_rows = pd.DataFrame({
 ...     "level": "staff", "entity_id": "S1", "branch_id": "B1", "region": "North",
 ...     "role": "customer_service_rep", "period_type": "quarter", "period": "2026Q3",
 ...     "kpi": ["satisfaction_rate", "response_time_seconds", "service_level",
 ...             "resolution_rate", "complaint_closed_on_time_rate", "cross_sales_per_month"],
-...     "value": [0.90, 180.0, 0.95, 0.95, 1.0, 5.0],
-...     "numerator": float("nan"), "denominator": float("nan"), "n": 100})
->>> card = score_staff(kpis, scheme, "2026Q3")
->>> card.people[["staff_id", "composite_score", "grade", "bonus_yuan"]]
-  staff_id  composite_score      grade  bonus_yuan
-0       S1            100.0  excellent      2000.0
+...     "value": [0.90, 60.0, 0.99, 0.95, 1.0, 5.0], "n": 100})
+>>> branch_rows = pd.DataFrame({
+...     "level": "branch", "entity_id": "B1", "branch_id": "B1", "region": "North", "role": None,
+...     "period_type": "quarter", "period": "2026Q3",
+...     "kpi": ["response_time_seconds", "service_level"], "value": [180.0, 0.80], "n": 900})
+>>> card = score_staff(pd.concat([staff_rows, branch_rows]), scheme, "2026Q3")
+>>> card.people[["staff_id", "composite_score", "grade", "team_kpis"]]
+  staff_id  composite_score      grade                             team_kpis
+0       S1             94.0  excellent  response_time_seconds; service_level
+>>> card.kpis.loc[card.kpis["scored_on"] == "team", ["kpi", "value", "n", "score"]]
+                     kpi  value    n  score
+1  response_time_seconds  180.0  900  100.0
+2          service_level    0.8  900   40.0
+
+The representative's own service level (99 %) is not scored: service level and response
+time are queue outcomes, scored on the team's (branch's) value (``scored_on: team``).
 """
 
 from __future__ import annotations
@@ -52,6 +62,7 @@ from bankperf_analysis.scorecard._grid import (
     text,
     with_basis,
 )
+from bankperf_analysis.scorecard._team import team_kpis, team_rows
 from bankperf_analysis.scorecard.period_basis import check_basis_rows, scored_period_types
 from bankperf_analysis.scorecard.results import StaffScorecard
 from bankperf_analysis.scorecard.rules import STATUS_BELOW, assign_grades
@@ -78,6 +89,7 @@ _PEOPLE_COLS = [
     "note",
     "days_in_post",
     "days_by_branch",
+    "team_kpis",
 ]
 
 
@@ -144,11 +156,12 @@ def score_staff(
     >>> card = score_staff(kpis, load_scheme(), "2026Q3")
     >>> row = card.people.iloc[0]
     >>> float(row["composite_score"]), row["grade"], bool(row["reweighted"])
-    (86.666666667, 'good', True)
-    >>> row["excluded_kpis"]
+    (80.0, 'good', True)
+    >>> row["excluded_kpis"].split("; ")[0]  # then the team KPIs: no branch row here, so no data
     'satisfaction_rate (insufficient data: n=29 < 30)'
     >>> card.training[["kpi", "topic_en"]].values.tolist()
     [['cross_sales_per_month', 'Product marketing and cross-selling']]
+
     """
     q = str(check_period(quarter, "quarter", "score_staff"))
     check_kpi_frame(kpis, "score_staff")
@@ -190,7 +203,9 @@ def staff_quarters(
     roster, row_pid = _staff_roster(kpis, rows, periods, staff, branches, scored)
     _warn_unknown_roles(roster, scheme)
 
-    grid = build_grid(roster["role"].to_numpy(dtype=object), rules, rows, row_pid, frozenset(unavailable))
+    team = team_rows(kpis, periods, roster) if (rules["scored_on"] == "team").any() else None
+    roles = roster["role"].to_numpy(dtype=object)
+    grid = build_grid(roles, rules, rows, row_pid, frozenset(unavailable), team)
     people = pd.concat([roster, aggregate(grid, rules, len(roster), scheme)], axis=1)
     people["grade"] = text(assign_grades(people["composite_score"], scheme))
     bonus = {g: scheme.money.bonus(g) for g in scheme.grade_names}
@@ -198,7 +213,10 @@ def staff_quarters(
     training, people["training_needs"] = _training_needs(roster, grid, rules, scheme)
     people["note"] = _staff_notes(people, scheme)
     _add_days(people, scored)
-    return people[_PEOPLE_COLS], scored_kpi_rows(roster, STAFF_COLS, grid, rules), training
+    kpi_frame = scored_kpi_rows(roster, STAFF_COLS, grid, rules)
+    people["team_kpis"], scored_on = team_kpis(grid, rules, len(roster))
+    kpi_frame.insert(kpi_frame.columns.get_loc("kpi") + 1, "scored_on", scored_on)
+    return people[_PEOPLE_COLS], kpi_frame, training
 
 
 # ------------------------------------------------------------------ the roster
