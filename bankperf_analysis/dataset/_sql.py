@@ -45,6 +45,9 @@ _NATIVE: dict[str, tuple[str, ...]] = {
 #: Numeric source types that are not integers (an int column takes their integral values only).
 _FRACTIONAL = ("DOUBLE", "FLOAT", "DECIMAL", "HUGEINT", "UHUGEINT")
 
+#: Source types that never hold text: a value of one is missing only when NULL.
+_TEXTLESS = tuple(t for k, ts in _NATIVE.items() if k != "string" for t in ts) + ("HUGEINT", "UHUGEINT")
+
 #: The text forms accepted, as RE2 patterns matched against the whole cell (``\s`` = blanks).
 _INT_TEXT = r"\s*[+-]?[0-9]+\s*"
 _FLOAT_TEXT = r"\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*"
@@ -161,11 +164,27 @@ def _finite(d: str, st: str) -> str:
     return "TRUE" if st.startswith(("DECIMAL", "HUGEINT", "UHUGEINT")) else f"isfinite({d})"
 
 
-def missing_expr(c: Column, raw: str) -> str:
+def missing_expr(c: Column, raw: str, src_type: str | None = None) -> str:
     """SQL condition: the raw value of ``c`` is missing — NULL, blank text, or NaN in a float column.
 
     A missing value is refused where the contract requires one, and NULL where it allows one.
+    ``src_type`` is the DuckDB type of the source column: a number, date, time or boolean
+    source cannot hold blank text, so its test is ``IS NULL`` rather than casting every value
+    to text (the same answer, at a fraction of the cost over 50M rows). A float column read
+    from floats keeps the text test for NaN: DuckDB folds ``isnan()`` over a Parquet column
+    to false from the column's statistics, which leave NaN out.
+
+    Examples
+    --------
+    >>> from bankperf_analysis.dataset.schema import CONTRACT
+    >>> loss = CONTRACT["risk_incidents"].column("loss_yuan")
+    >>> missing_expr(loss, "x", "BIGINT")
+    '(x IS NULL)'
     """
+    st = (src_type or "VARCHAR").upper()
+    floats = c.dtype == "float" and st in ("DOUBLE", "FLOAT")
+    if (st in _TEXTLESS or st.startswith("DECIMAL")) and not floats:
+        return f"({raw} IS NULL)"
     blank = is_blank(raw)
     if c.dtype != "float":
         return blank

@@ -30,6 +30,8 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -48,7 +50,7 @@ from bankperf_analysis.dataset._fingerprint import (
     table_digest,
 )
 from bankperf_analysis.dataset._issues import raise_issues, unreadable
-from bankperf_analysis.dataset._sql import quote, raw_types, typed_expr
+from bankperf_analysis.dataset._sql import literal, quote, raw_types, typed_expr
 from bankperf_analysis.dataset.checks import Collector, period_window, validate_table
 from bankperf_analysis.dataset.database import PostgresReader, is_database_url
 from bankperf_analysis.dataset.employment import (
@@ -70,6 +72,7 @@ from bankperf_analysis.exceptions import ValidationIssue
 from bankperf_analysis.periods import Period, quarter_of
 
 __all__ = [
+    "VALIDATION_MEMORY",
     "Dataset",
     "DatasetSummary",
     "load_dataset",
@@ -139,6 +142,8 @@ class Dataset:
     #: Folder caching each table's content digest for :attr:`fingerprint`
     #: (None: ``$BANKPERF_FINGERPRINT_CACHE``, else no cache).
     fingerprint_cache: Path | None = None
+    #: DuckDB's private folder for spill files (removed by :meth:`close`).
+    spill_dir: Path | None = None
 
     # -- tables -----------------------------------------------------------------------
     def has(self, table: str) -> bool:
@@ -286,8 +291,10 @@ class Dataset:
         )
 
     def close(self) -> None:
-        """Close the DuckDB connection."""
+        """Close the DuckDB connection and remove its spill folder."""
         self.con.close()
+        if self.spill_dir is not None:
+            shutil.rmtree(self.spill_dir, ignore_errors=True)
 
     def __enter__(self) -> Dataset:
         return self
@@ -300,6 +307,9 @@ class Dataset:
 
 
 # ----------------------------------------------------------------------------- loading
+
+#: DuckDB's memory limit while validating (beyond it, the key checks' hash tables spill to disk).
+VALIDATION_MEMORY = "1GB"
 
 
 def load_dataset(
@@ -352,35 +362,67 @@ def load_dataset(
     con = duckdb.connect(":memory:")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    spill = _spill_to_temp(con, validate)
     try:
         sources, meta, issues = _discover(root, db)
         usable = _read_sources(con, sources, issues, db)
-        collector = Collector()
         window = period_window(meta, periods) if validate else None
-        ok: dict[str, TableSource] = {}
-        # Parents first so that foreign keys can be checked against typed parents.
-        for name, t in CONTRACT.items():
-            if name not in usable:
-                continue
-            try:
-                if not validate or validate_table(con, t, usable[name], ok, window, collector):
-                    ok[name] = usable[name]
-            except duckdb.Error as exc:  # a Parquet part that fails only when scanned
-                issues.append(_scan_issue(usable[name], exc))
-        if validate and not _unusable(usable, ok):
-            check_employment(con, ok, collector)
-        raise_issues([*issues, *collector.issues])
+        ok = _check_tables(con, usable, validate, window, issues)
+        con.execute("RESET memory_limit")
         for name, src in ok.items():
             _create_final(con, CONTRACT[name], src)
         create_employment_view(con, ok)
         cache = Path(fingerprint_cache) if fingerprint_cache is not None else None
-        return Dataset(con=con, root=root, sources=ok, meta=meta, fingerprint_cache=cache)
+        ds = Dataset(con=con, root=root, sources=ok, meta=meta, fingerprint_cache=cache)
+        ds.spill_dir = spill
+        return ds
     except BaseException:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
         raise
     finally:
         if db:
             db.close()
+
+
+def _check_tables(
+    con,
+    usable: dict[str, TableSource],
+    validate: bool,
+    window: tuple[dt.date, dt.date] | None,
+    issues: list[ValidationIssue],
+) -> dict[str, TableSource]:
+    """Check every usable table, then employment; raise every problem at once; the tables kept."""
+    collector = Collector()
+    ok: dict[str, TableSource] = {}
+    # Parents first so that foreign keys can be checked against typed parents.
+    for name, t in CONTRACT.items():
+        if name not in usable:
+            continue
+        try:
+            if not validate or validate_table(con, t, usable[name], ok, window, collector):
+                ok[name] = usable[name]
+        except duckdb.Error as exc:  # a Parquet part that fails only when scanned
+            issues.append(_scan_issue(usable[name], exc))
+    if validate and not _unusable(usable, ok):
+        check_employment(con, ok, collector)
+    raise_issues([*issues, *collector.issues])
+    return ok
+
+
+def _spill_to_temp(con, validate: bool) -> Path:
+    """Point DuckDB's spill files at a new private temporary folder (not ``./.tmp``); its path.
+
+    While validating, DuckDB's memory is capped at :data:`VALIDATION_MEMORY`: the hash
+    aggregate of a key check over 50M ids then spills to that folder instead of growing to
+    gigabytes (the limit is lifted once the data are checked). The folder is removed when the
+    dataset is closed.
+    """
+    spill = Path(tempfile.mkdtemp(prefix="bankperf-duckdb-"))
+    con.execute(f"SET temp_directory = {literal(str(spill))}")
+    if validate:
+        con.execute(f"SET memory_limit = '{VALIDATION_MEMORY}'")
+    return spill
 
 
 def _unusable(usable: dict[str, TableSource], ok: dict[str, TableSource]) -> bool:
