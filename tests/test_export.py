@@ -129,6 +129,7 @@ FIXED = [
     "Consequences",
     "Branch results",
     "Bonus list",
+    "Deductions and veto",  # issue 13, item 6 ("Bonus pools" follows it only with a pool)
     "Training list",
     "Not in post long enough",
     "About",
@@ -147,8 +148,8 @@ def test_xlsx_sheets_totals_and_staff(bank, xlsx):
     sc, bc = bank
     xl = pd.ExcelFile(xlsx)
     names = xl.sheet_names
-    assert names[:6] == FIXED[:6] and names[-1] == "About"
-    branch_sheets = names[6:-1]
+    assert names[:7] == FIXED[:7] and names[-1] == "About"
+    branch_sheets = names[7:-1]
     assert len(branch_sheets) == 5
     for n in names:
         assert len(n) <= 31 and not set(n) & set("[]:*?/\\")
@@ -191,7 +192,7 @@ def test_xlsx_formatting(xlsx):
     assert ws[1][0].font.bold
     col = header.index("pay_cut_share_total") + 1
     assert ws.cell(row=2, column=col).number_format == "0.0%"
-    sheet = wb[wb.sheetnames[6]]  # the first branch sheet
+    sheet = wb[wb.sheetnames[7]]  # the first branch sheet
     header = [c.value for c in sheet[1]]
     share = sheet.cell(row=2, column=header.index("scored_weight_share") + 1)
     assert share.number_format == "0.0%"

@@ -54,6 +54,7 @@ class AnnualReport:
         from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis, unavailable_tables
         from bankperf_analysis.scheme import load_scheme
         from bankperf_analysis.scorecard import annual_summary
+        from bankperf_analysis.scorecard.pay import staff_events
 
         self.lang = check_lang(lang)
         y = Period.parse(str(year))
@@ -80,6 +81,7 @@ class AnnualReport:
                 branches=ds.table("branches"),
                 unavailable=[k for k in KPI_CATALOGUE if self.missing.kpi_table(k)],
                 employment=ds.employment(),
+                events=staff_events(ds, scheme),
             )
             self.fingerprint = ds.fingerprint
         self.params_hash = scheme.params_hash()

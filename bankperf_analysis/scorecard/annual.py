@@ -18,6 +18,7 @@ from bankperf_analysis.scheme import BranchCheck, Scheme
 from bankperf_analysis.scorecard._grid import branch_names, check_kpi_frame
 from bankperf_analysis.scorecard.branch import branch_quarters, checks_available
 from bankperf_analysis.scorecard.consequences import branch_consequences
+from bankperf_analysis.scorecard.pay import StaffEvents
 from bankperf_analysis.scorecard.results import AnnualSummary
 from bankperf_analysis.scorecard.rules import assign_grades, edge
 from bankperf_analysis.scorecard.staff import staff_quarters
@@ -42,6 +43,8 @@ _STAFF_COLUMNS = [
     "annual_grade",
     "total_bonus_yuan",
     "promotion_candidate",
+    "total_deduction_yuan",
+    "n_vetoed_quarters",
 ]
 
 
@@ -54,6 +57,7 @@ def annual_summary(
     branches: pd.DataFrame | None = None,
     unavailable: Iterable[str] = (),
     employment: pd.DataFrame | None = None,
+    events: StaffEvents | None = None,
 ) -> AnnualSummary:
     """Summarise a year: quarterly grades, annual grade, bonus, promotions, excellent branches.
 
@@ -66,9 +70,8 @@ def annual_summary(
         The scheme (also gives the promotion rule and the excellent-branch rule).
     year : str or int
         The year, e.g. ``"2026"``.
-    staff, branches, unavailable, employment : optional
-        As in :func:`~bankperf_analysis.scorecard.score_staff` (``unavailable`` KPIs are "not
-        available" in every quarter, never zero-filled; ``employment``, the assignment history).
+    staff, branches, unavailable, employment, events : optional
+        As in :func:`~bankperf_analysis.scorecard.score_staff` (for every quarter).
 
     Returns
     -------
@@ -106,7 +109,7 @@ def annual_summary(
     staff_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "staff"), "period"]))
     branch_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "branch"), "period"]))
 
-    people, _, _ = staff_quarters(kpis, scheme, staff_qs, staff, branches, unavailable, employment)
+    people, _, _ = staff_quarters(kpis, scheme, staff_qs, staff, branches, unavailable, employment, events)
     short = not_in_post_frame(
         tenure_of(staff, employment, staff_qs), scheme.scoring.min_days_in_post, staff, branches
     )
@@ -149,6 +152,8 @@ def _annual_staff(people: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
             "n_excellent_quarters": by["_exc"].sum().astype("int64"),
             "annual_composite": by["composite_score"].mean().round(scheme.scoring.composite_decimals),
             "total_bonus_yuan": by["bonus_yuan"].sum().astype(float),
+            "total_deduction_yuan": by["deduction_yuan"].sum().astype(float),
+            "n_vetoed_quarters": by["veto"].sum().astype("int64"),
         }
     )
     st = last.join(wide_g).join(wide_c).join(agg)

@@ -32,6 +32,7 @@ def quarter_scorecards(
     from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis, unavailable_kpis
     from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.scorecard.branch import score_branches
+    from bankperf_analysis.scorecard.pay import staff_events
     from bankperf_analysis.scorecard.staff import score_staff
 
     scheme = scheme or load_scheme()
@@ -48,7 +49,14 @@ def quarter_scorecards(
     branches = ds.table("branches")
     missing = unavailable_kpis(ds)  # not available, never zero-filled
     staff_card = score_staff(
-        kpis, scheme, str(q), staff=staff, branches=branches, unavailable=missing, employment=ds.employment()
+        kpis,
+        scheme,
+        str(q),
+        staff=staff,
+        branches=branches,
+        unavailable=missing,
+        employment=ds.employment(),
+        events=staff_events(ds, scheme),  # additions and deductions, veto evidence
     )
     branch_card = score_branches(kpis, scheme, str(q), branches=branches, unavailable=missing)
     return kpis, staff_card, branch_card
