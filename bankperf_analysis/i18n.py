@@ -240,6 +240,7 @@ _REPORT: dict[str, tuple[str, str]] = {
     "total_bonus": ("Total bonus", "奖金合计"),
     # deductions, veto and money (issue 13, item 6)
     "label_deduction_yuan": ("Deduction (yuan)", "扣款（元）"),
+    "note_branch_cut": ("share of the branch pay cut: {yuan} yuan", "分摊网点扣罚绩效：{yuan} 元"),
     "note_adjusted": (
         "composite {raw} adjusted by {points} points: {reasons}",
         "综合得分 {raw} 经加减分 {points} 分：{reasons}",

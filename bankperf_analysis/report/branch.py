@@ -268,6 +268,9 @@ class BranchReport:
             raw, pts = p.get("raw_composite"), float(p.get("adjustment_points", 0) or 0)
             raw_txt = "—" if pd.isna(raw) else f"{raw:.1f}"
             notes.append(t("note_adjusted", self.lang, raw=raw_txt, points=f"{pts:+g}", reasons=reasons))
+        cut = float(p.get("branch_cut_yuan", 0) or 0)
+        if cut > 0:
+            notes.append(t("note_branch_cut", self.lang, yuan=f"{cut:,.0f}"))
         veto = p.get("veto_reason_zh" if self.lang == "zh" else "veto_reason")
         if isinstance(veto, str) and veto:
             notes.append(veto)

@@ -25,7 +25,7 @@ these keys reads and hashes exactly as before.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -37,6 +37,7 @@ __all__ = [
     "VetoRule",
     "BonusPool",
     "CoefficientBonus",
+    "BranchCutSharing",
     "VETO_KINDS",
     "CASH_ERROR_BASES",
     "parse_adjustments",
@@ -100,6 +101,18 @@ class BonusPool:
 
 
 @dataclass(frozen=True, slots=True)
+class BranchCutSharing:
+    """A branch's pay cut (its service checks) shared out to its staff in ``roles``, whole yuan.
+
+    The cut is ``performance_pay_yuan`` x the branch's pay-cut share of the quarter (the sum
+    over its checks), shared equally among the branch's people of ``roles`` on the staff card.
+    """
+
+    performance_pay_yuan: int
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CoefficientBonus:
     """Bonus by grade coefficient (绩效系数): ``base_yuan`` x coefficient, or a pool shared by it."""
 
@@ -107,6 +120,7 @@ class CoefficientBonus:
     base_yuan: int | None = None
     pool: BonusPool | None = None
     deduction_by_grade: dict[str, float] = field(default_factory=dict)
+    branch_pay_cut: BranchCutSharing | None = None
 
 
 # ------------------------------------------------------------------ scoring
@@ -182,7 +196,7 @@ def parse_money(v: _V, raw: Any, grade_names: tuple[str, ...]) -> tuple[dict[str
     (``basis: coefficient``) is given; ``deduction_by_grade`` is optional with either.
     """
     md = v.mapping(raw, "'money'", "money")
-    v.keys(md, "'money'", "money", (), ("bonus_by_grade", "bonus", "deduction_by_grade"))
+    v.keys(md, "'money'", "money", (), ("bonus_by_grade", "bonus", "deduction_by_grade", "branch_pay_cut"))
     if ("bonus_by_grade" in md) == ("bonus" in md):
         v.fail(
             "'money'",
@@ -191,10 +205,30 @@ def parse_money(v: _V, raw: Any, grade_names: tuple[str, ...]) -> tuple[dict[str
             sorted(md),
         )
     deduction = _yuan_by_grade(v, md.get("deduction_by_grade", {}), "deduction", grade_names)
+    cut = None if md.get("branch_pay_cut") is None else _parse_branch_cut(v, md["branch_pay_cut"])
     if "bonus_by_grade" in md:
         fixed = _yuan_by_grade(v, md["bonus_by_grade"], "bonus", grade_names)
-        return fixed, (CoefficientBonus({}, deduction_by_grade=deduction) if deduction else None)
-    return {}, _parse_coefficient_bonus(v, md["bonus"], grade_names, deduction)
+        extra = CoefficientBonus({}, deduction_by_grade=deduction, branch_pay_cut=cut)
+        return fixed, (extra if deduction or cut else None)
+    rule = _parse_coefficient_bonus(v, md["bonus"], grade_names, deduction)
+    return {}, replace(rule, branch_pay_cut=cut)
+
+
+def _parse_branch_cut(v: _V, raw: Any) -> BranchCutSharing:
+    from bankperf_analysis.scheme.kpis import KNOWN_ROLES
+
+    p = "money.branch_pay_cut"
+    d = v.mapping(raw, "'branch_pay_cut' of the money", p)
+    v.keys(d, "'branch_pay_cut' of the money", p, ("performance_pay_yuan", "roles"))
+    pay = v.integer(
+        d["performance_pay_yuan"], "'performance_pay_yuan' in whole yuan", f"{p}.performance_pay_yuan"
+    )
+    roles = d["roles"]
+    if not isinstance(roles, list) or not roles or len(set(map(str, roles))) != len(roles):
+        v.fail("'roles' of the branch pay cut", f"{p}.roles", "a non-empty list of distinct roles", roles)
+    for i, r in enumerate(roles):
+        v.choice(r, "role bearing the branch pay cut", f"{p}.roles[{i}]", KNOWN_ROLES)
+    return BranchCutSharing(pay, tuple(roles))
 
 
 def _yuan_by_grade(v: _V, raw: Any, what: str, grade_names: tuple[str, ...]) -> dict[str, float]:
@@ -267,6 +301,9 @@ def _parse_pool(v: _V, raw: Any) -> BonusPool:
 def money_dict(bonus_by_grade: dict[str, float], rule: CoefficientBonus | None) -> dict[str, Any]:
     """``Scheme.to_dict()['money']``: as the YAML gives it (a fixed bonus reads as before)."""
     out: dict[str, Any] = {}
+    if rule is not None and rule.branch_pay_cut is not None:
+        cut = rule.branch_pay_cut
+        out["branch_pay_cut"] = {"performance_pay_yuan": cut.performance_pay_yuan, "roles": list(cut.roles)}
     if rule is None or not rule.coefficient_by_grade:
         out["bonus_by_grade"] = dict(bonus_by_grade)
     else:

@@ -18,7 +18,7 @@ from bankperf_analysis.scheme import BranchCheck, Scheme
 from bankperf_analysis.scorecard._grid import branch_names, check_kpi_frame
 from bankperf_analysis.scorecard.branch import branch_quarters, checks_available
 from bankperf_analysis.scorecard.consequences import branch_consequences
-from bankperf_analysis.scorecard.pay import StaffEvents
+from bankperf_analysis.scorecard.pay import StaffEvents, branch_cut_shares
 from bankperf_analysis.scorecard.results import AnnualSummary
 from bankperf_analysis.scorecard.rules import assign_grades, edge
 from bankperf_analysis.scorecard.staff import staff_quarters
@@ -45,6 +45,7 @@ _STAFF_COLUMNS = [
     "promotion_candidate",
     "total_deduction_yuan",
     "n_vetoed_quarters",
+    "total_branch_cut_yuan",
 ]
 
 
@@ -64,8 +65,7 @@ def annual_summary(
     Parameters
     ----------
     kpis : pandas.DataFrame
-        The KPI frame with the quarters of ``year`` (and, for branches, the year
-        rows of the check KPIs if available).
+        The KPI frame with the quarters of ``year`` (and the year rows of the check KPIs).
     scheme : Scheme
         The scheme (also gives the promotion rule and the excellent-branch rule).
     year : str or int
@@ -114,6 +114,7 @@ def annual_summary(
         tenure_of(staff, employment, staff_qs), scheme.scoring.min_days_in_post, staff, branches
     )
     bq, _, checks = branch_quarters(kpis, scheme, branch_qs, branches, unavailable)
+    people["branch_cut_yuan"] = branch_cut_shares(people, checks, scheme)
     bro = _branch_counts(_annual_branch_roster(bq, kpis, y, branches), checks)
     bro = _excellent_branches(bro, kpis, y, scheme)
     return AnnualSummary(
@@ -154,6 +155,7 @@ def _annual_staff(people: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
             "total_bonus_yuan": by["bonus_yuan"].sum().astype(float),
             "total_deduction_yuan": by["deduction_yuan"].sum().astype(float),
             "n_vetoed_quarters": by["veto"].sum().astype("int64"),
+            "total_branch_cut_yuan": by["branch_cut_yuan"].sum().astype(float),
         }
     )
     st = last.join(wide_g).join(wide_c).join(agg)

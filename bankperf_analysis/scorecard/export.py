@@ -474,6 +474,7 @@ _DEDUCTION_COLUMNS = [
     "veto_reason",
     "veto_reason_zh",
     "deduction_yuan",
+    "branch_cut_yuan",
 ]
 
 
@@ -484,6 +485,7 @@ def _deductions_frame(staff: StaffScorecard) -> pd.DataFrame:
     if "veto" not in p.columns:
         return p.loc[[], cols]
     hit = p["veto"].astype(bool) | p["adjustment_reasons"].fillna("").ne("") | p["deduction_yuan"].gt(0)
+    hit |= p["branch_cut_yuan"].gt(0) if "branch_cut_yuan" in p.columns else False
     return p.loc[hit.to_numpy(bool), cols].sort_values(["branch_id", "staff_id"], kind="stable")
 
 

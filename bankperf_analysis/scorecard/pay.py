@@ -37,8 +37,18 @@ if TYPE_CHECKING:
     from bankperf_analysis.dataset.load import Dataset
     from bankperf_analysis.scheme import Scheme
     from bankperf_analysis.scheme._pay import VetoRule
+    from bankperf_analysis.scorecard.results import BranchScorecard, StaffScorecard
 
-__all__ = ["StaffEvents", "staff_events", "apply_pay_rules", "share_pool", "bonus_pools", "PAY_COLUMNS"]
+__all__ = [
+    "StaffEvents",
+    "staff_events",
+    "apply_pay_rules",
+    "share_pool",
+    "bonus_pools",
+    "branch_cut_shares",
+    "with_branch_cuts",
+    "PAY_COLUMNS",
+]
 
 #: Columns the pay rules add to the staff scorecard's people.
 PAY_COLUMNS = [
@@ -50,6 +60,7 @@ PAY_COLUMNS = [
     "veto_reason_zh",
     "deduction_yuan",
     "bonus_remainder_yuan",
+    "branch_cut_yuan",
 ]
 
 _EVENT_COLS = ["period", "staff_id", "kind", "date", "amount", "ref"]
@@ -150,6 +161,7 @@ def apply_pay_rules(people: pd.DataFrame, scheme: Scheme, events: StaffEvents | 
     _veto(people, key, ev, ev_key, scheme, {} if events is None else events.not_evaluated)
     people["deduction_yuan"] = people["grade"].map(lambda g: scheme.money.deduction(g)).astype(float)
     _bonus(people, scheme)
+    people["branch_cut_yuan"] = 0.0  # shared out once the branch checks are known (with_branch_cuts)
     return people
 
 
@@ -389,3 +401,49 @@ def bonus_pools(people: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
             )
         )
     return pd.DataFrame(rows, columns=cols)
+
+
+# ------------------------------------------------------------------ branch pay cuts
+
+
+def branch_cut_shares(people: pd.DataFrame, checks: pd.DataFrame | None, scheme: Scheme) -> np.ndarray:
+    """Each person's share of their branch's pay cut (``money.branch_pay_cut``), whole yuan.
+
+    Per quarter and branch, the cut is ``performance_pay_yuan`` x the sum of the branch's
+    ``pay_cut_share`` over its checks (exact: a cut that is not whole yuan is refused naming
+    the key), shared equally by :func:`share_pool` among the branch's people of the named roles
+    on the staff card (ties by staff id), so the shares sum exactly to the cut. A branch with no
+    such person has nobody to share it with (0 for everyone). Zeros without the rule.
+    """
+    from bankperf_analysis.exceptions import ParamsError
+
+    out = np.zeros(len(people))
+    rule = scheme.money.rule
+    sharing = rule.branch_pay_cut if rule is not None else None
+    if sharing is None or checks is None or not len(checks) or not len(people):
+        return out
+    shares = pd.to_numeric(checks["pay_cut_share"], errors="coerce").fillna(0.0)
+    cut = checks.loc[shares.gt(0).to_numpy()]
+    key = people["period"].astype(str) + "\x1f" + people["branch_id"].astype(str)
+    bears = people["role"].isin(sharing.roles).to_numpy(bool)
+    for (period, branch), g in cut.groupby(["period", "branch_id"], sort=True):
+        amount = sharing.performance_pay_yuan * sum(Fraction(str(float(x))) for x in g["pay_cut_share"])
+        if amount.denominator != 1:
+            raise ParamsError(
+                f"The 'performance_pay_yuan' of the branch pay cut in {scheme.source} (key "
+                f"money.branch_pay_cut.performance_pay_yuan) must make each branch's cut whole yuan. Got "
+                f"{sharing.performance_pay_yuan} x {float(sum(g['pay_cut_share'])):g} = "
+                f"{float(amount):g} yuan for branch {branch!r} in {period} instead."
+            )
+        at = np.flatnonzero((key == f"{period}\x1f{branch}").to_numpy() & bears)
+        ids = people["staff_id"].astype(str).to_numpy()[at]
+        out[at] = share_pool(int(amount), [1] * len(at), list(ids))
+    return out
+
+
+def with_branch_cuts(card: StaffScorecard, branch_card: BranchScorecard, scheme: Scheme) -> StaffScorecard:
+    """The staff card with each person's share of their branch's pay cut (``branch_cut_yuan``)."""
+    import dataclasses
+
+    cuts = branch_cut_shares(card.people, branch_card.checks, scheme)
+    return dataclasses.replace(card, people=card.people.assign(branch_cut_yuan=cuts))
