@@ -245,6 +245,13 @@ _REPORT: dict[str, tuple[str, str]] = {
     ),
     "label_team": ("team", "团队"),
     "label_team_kpis": ("KPIs on the team's value", "按团队值评分的指标"),
+    # deductions, veto and money (issue 13, item 6)
+    "label_deduction_yuan": ("Deduction (yuan)", "扣款（元）"),
+    "note_branch_cut": ("share of the branch pay cut: {yuan} yuan", "分摊网点扣罚绩效：{yuan} 元"),
+    "note_adjusted": (
+        "composite {raw} adjusted by {points} points: {reasons}",
+        "综合得分 {raw} 经加减分 {points} 分：{reasons}",
+    ),
     # employment over time (issue 13)
     "heading_not_in_post": ("Not in post long enough (not scored)", "在岗时间不足（不参与考核）"),
     "note_not_in_post": (
@@ -308,6 +315,11 @@ _MISSING: dict[str, tuple[str, str]] = {
         "no assignment history (taken from the staff table's hire and leave dates)",
         "无岗位调动记录（按员工表的入职和离职日期）",
     ),
+    "missing_adjustments": ("no additions or deductions", "无加减分记录"),
+    "missing_complaint_rulings": (
+        "no complaint rulings (which complaints are effective is unknown)",
+        "无投诉认定记录（无法判断有效投诉）",
+    ),
     "missing_survey_quarter": ("no survey data in {quarter}", "{quarter} 无满意度调查数据"),
     "no_previous_quarter": (
         "no previous quarter to compare with ({previous}): the data begin in {first}",
@@ -339,6 +351,8 @@ _COUNTS: dict[str, tuple[str, str]] = {
     "count_bonus_total": ("Total bonus", "奖金合计"),
     "count_staff_with_bonus": ("Staff paid a bonus", "获发奖金员工"),
     "count_excellent_staff": ("Excellent staff", "优秀员工"),
+    "count_deduction_total": ("Total pay deductions", "扣款合计"),
+    "count_vetoed_staff": ("Staff vetoed", "一票否决员工"),
     "count_rewards": ("Rewards", "奖励"),
     "count_pay_cuts": ("Pay cuts", "扣罚绩效"),
     "count_heavier_pay_cuts": ("Of which heavier pay cuts", "其中加重扣罚"),
@@ -366,6 +380,16 @@ _COUNTS: dict[str, tuple[str, str]] = {
     "count_def_excellent_staff": (
         "People graded at the scheme's top grade (excellent); each person counts once.",
         "评为方案最高等级（优秀）的员工，每人计一次。",
+    ),
+    "count_def_deduction_total": (
+        "Sum of the pay deducted from staff by grade (money.deduction_by_grade), in whole yuan; "
+        "kept apart from the bonus.",
+        "按等级扣除的员工绩效之和（money.deduction_by_grade，整元），与奖金分开计。",
+    ),
+    "count_def_vetoed_staff": (
+        "People for whom a veto rule (scoring.veto) held in the quarter: they cannot be graded "
+        "excellent; each person counts once.",
+        "季度内触发一票否决规则（scoring.veto）的员工，不得评为优秀，每人计一次。",
     ),
     "count_def_rewards": (
         "Branches rewarded by at least one check (top five and score >= 90 by default); "

@@ -43,7 +43,11 @@ def test_bonus_total_matches_the_package(workbook):
     bonus = pd.read_excel(out, sheet_name="Bonus list", engine="openpyxl")
     col = next(c for c in bonus.columns if "bonus" in str(c).lower())
     assert bonus[col].sum() == pytest.approx(staff_card.total_bonus_yuan)
-    assert staff_card.total_bonus_yuan == 2000 * int((staff_card.people.grade == "excellent").sum())
+    # the default coefficient bonus (issue 13): 2,000 yuan x 1.0 for excellent, x 0.5 for good
+    grades = staff_card.people.grade
+    assert staff_card.total_bonus_yuan == 2000 * int((grades == "excellent").sum()) + 1000 * int(
+        (grades == "good").sum()
+    )
 
 
 def test_every_staff_member_once_across_branch_sheets(workbook, tiny_bank):

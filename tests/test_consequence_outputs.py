@@ -23,6 +23,7 @@ from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis
 from bankperf_analysis.scheme import load_scheme
 from bankperf_analysis.scorecard import annual_summary
+from bankperf_analysis.scorecard.pay import staff_events
 from bankperf_analysis.scorecard.quarter import quarter_scorecards, with_target_basis
 
 pytestmark = [pytest.mark.slow, pytest.mark.notebook]
@@ -34,6 +35,8 @@ LABELS = {
     "bonus_total": "Total bonus",
     "staff_with_bonus": "Staff paid a bonus",
     "excellent_staff": "Excellent staff",
+    "deduction_total": "Total pay deductions",
+    "vetoed_staff": "Staff vetoed",
     "rewards": "Rewards",
     "pay_cuts": "Pay cuts",
     "heavier_pay_cuts": "Of which heavier pay cuts",
@@ -59,6 +62,8 @@ KIND = {
     "bonus_total": "yuan",
     "staff_with_bonus": "staff",
     "excellent_staff": "staff",
+    "deduction_total": "yuan",
+    "vetoed_staff": "staff",
     "rewards": "branch",
     "pay_cuts": "branch",
     "heavier_pay_cuts": "branch",
@@ -83,6 +88,8 @@ def _by_hand(people: pd.DataFrame, checks: pd.DataFrame) -> dict[str, int]:
         "bonus_total": int(bonus.sum()),
         "staff_with_bonus": staff_q[bonus > 0].nunique(),
         "excellent_staff": staff_q[people["grade"] == "excellent"].nunique(),
+        "deduction_total": int(people["deduction_yuan"].fillna(0).sum()),
+        "vetoed_staff": staff_q[people["veto"].astype(bool)].nunique(),
         "rewards": branch_q[checks["reward"]].nunique(),
         "pay_cuts": branch_q[checks["pay_cut"] != "none"].nunique(),
         "heavier_pay_cuts": branch_q[checks["pay_cut"] == "heavier_cut"].nunique(),
@@ -98,11 +105,21 @@ def expected(default_bank) -> dict[str, dict[str, str]]:
         _, staff, branch = quarter_scorecards(ds, QUARTER, scheme)
         kpis = compute_kpis(ds, period=YEAR, options=MetricOptions.from_scheme(scheme))
         kpis = with_target_basis(ds, YEAR, scheme, kpis)  # churn's yearly target: year-to-date rows
-        summ = annual_summary(kpis, scheme, YEAR, ds.table("staff"), branches=ds.table("branches"))
+        summ = annual_summary(
+            kpis,
+            scheme,
+            YEAR,
+            ds.table("staff"),
+            branches=ds.table("branches"),
+            employment=ds.employment(),
+            events=staff_events(ds, scheme),
+        )
     quarter = _by_hand(staff.people, branch.checks)
     year = _by_hand(summ.staff_quarterly, summ.branch_checks)
     year["promotion_candidates"] = int(summ.staff["promotion_candidate"].sum())
     year["excellent_branches"] = int(summ.branches["excellent_branch"].sum())
+    # the demo bank has pay deductions and vetoed staff (issue 13, item 6): the counts are not 0
+    assert quarter["deduction_total"] > 0 and quarter["vetoed_staff"] > 0
     # the demo bank has branches cut by both checks: counting check results would differ
     assert (branch.checks["pay_cut"] != "none").sum() > quarter["pay_cuts"]
     return {

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.scheme import load_scheme
+from bankperf_analysis.scheme import Scheme, load_scheme
 from bankperf_analysis.scorecard import (
     annual_summary,
     consequence_counts,
@@ -111,9 +111,10 @@ def test_only_a_heavier_cut(scheme):
 
 def test_zero_of_everything(scheme):
     people = {"S1": ("B1", LOBBY_GOOD)}
-    staff, branch = crafted_cards(scheme, {"B1": (89.0, 86.0), "B2": (85.0, 85.0)}, people)
+    fixed = Scheme.from_dict({**scheme.to_dict(), "money": {"bonus_by_grade": {"excellent": 2000}}})
+    staff, branch = crafted_cards(fixed, {"B1": (89.0, 86.0), "B2": (85.0, 85.0)}, people)
     c = quarter_consequences(staff, branch)
-    assert [x.value for x in c] == [0] * 7  # 85 exactly: neither cut nor re-checked
+    assert [x.value for x in c] == [0] * 9  # 85 exactly: neither cut nor re-checked
     assert c.bonus_total.text("en") == "0 yuan" and c.pay_cuts.text("en") == "0 branches"
     assert c.staff_with_bonus.label("zh") == "获发奖金员工：0 人"
 
@@ -186,12 +187,14 @@ def test_every_output_shape_names_the_unit(scheme):
         "bonus_total",
         "staff_with_bonus",
         "excellent_staff",
+        "deduction_total",
+        "vetoed_staff",
         "rewards",
         "pay_cuts",
         "heavier_pay_cuts",
         "rechecks",
     ]
-    assert frame["unit"].tolist() == ["元", "人", "人", "个网点", "个网点", "个网点", "个网点"]
+    assert frame["unit"].tolist() == ["元", "人", "人", "元", "人", "个网点", "个网点", "个网点", "个网点"]
     assert frame["definition"].str.len().gt(10).all()
     assert c.headline("en")["count_pay_cuts"] == "2 branches"
     assert ("Re-checks next period", "2 branches") in c.rows("en")

@@ -51,6 +51,11 @@ def two_bank(tiny_bank, tmp_path_factory) -> tuple[Path, list[str]]:
             if col in df.columns:
                 rows &= df[col].isna() | df[col].isin(people)
         df[rows].to_parquet(path, index=False)
+    rulings = bank / "complaint_rulings.parquet"
+    if rulings.exists():  # a ruling names a complaint, not a branch: keep those of the kept complaints
+        kept = pd.read_parquet(bank / "complaints.parquet")["complaint_id"]
+        r = pd.read_parquet(rulings)
+        r[r["complaint_id"].isin(kept)].to_parquet(rulings, index=False)
     return bank, keep
 
 

@@ -190,7 +190,7 @@ def test_three_planted_errors_cli(bank_copy, capsys):
 def test_validate_cli_ok(tiny_bank, capsys):
     assert main(["validate", str(tiny_bank)]) == 0
     out = capsys.readouterr().out.strip()
-    assert out.startswith("valid: 17 tables") and "2025Q1–2026Q4" in out
+    assert out.startswith("valid: 19 tables") and "2025Q1–2026Q4" in out
 
 
 # ----------------------------------------------------------------------------- fingerprint

@@ -100,6 +100,8 @@ def _without(bank: Path, table: str, how: str) -> None:
     """Remove ``table`` from the bank folder (``absent``) or leave only its header (``empty``)."""
     files = [f for f in bank.iterdir() if f.name.split(".")[0] == table]
     assert files, f"the demo bank has no {table} file"
+    if table == "complaints":  # the rulings on complaints go with them (they name a complaint)
+        files += [f for f in bank.iterdir() if f.name.split(".")[0] == "complaint_rulings"]
     for f in files:
         f.unlink()
     if how == "empty":
@@ -299,10 +301,10 @@ def test_first_quarter_of_data_has_no_previous_quarter_to_compare(bank_copy, tmp
 
 
 def _custom_scheme(tmp_path: Path, bonus: int) -> Path:
-    """The default scheme with another quarterly bonus for the excellent grade."""
+    """The default scheme with another base of the quarterly bonus (excellent x 1.0, good x 0.5)."""
     text = (REPO / "params" / "scheme.yaml").read_text(encoding="utf-8")
-    new, n = re.subn(r"(\n    excellent:) 2000\n", rf"\1 {bonus}\n", text)
-    assert n == 1, "the default scheme's excellent bonus moved"
+    new, n = re.subn(r"(\n    base_yuan:) 2000\n", rf"\1 {bonus}\n", text)
+    assert n == 1, "the default scheme's bonus base moved"
     path = tmp_path / "scheme.yaml"
     path.write_text(new, encoding="utf-8")
     return path
@@ -314,12 +316,13 @@ def test_annual_summary_uses_the_schemes_bonus(tiny_bank, tmp_path):
     own = AnnualReport(tiny_bank, YEAR, scheme_path=_custom_scheme(tmp_path, 3500))
     grades = default.summary.staff_quarterly.grade
     pd.testing.assert_series_equal(own.summary.staff_quarterly.grade, grades)
-    n_excellent = int((grades == "excellent").sum())
+    n_excellent, n_good = int((grades == "excellent").sum()), int((grades == "good").sum())
     assert n_excellent > 0
-    assert default.summary.total_bonus_yuan == 2000 * n_excellent
-    assert own.summary.total_bonus_yuan == 3500 * n_excellent
-    assert f"{3500 * n_excellent:,.0f}" in own.totals().html
-    assert own.headline()["count_bonus_total"] == f"{3500 * n_excellent:,} yuan"
+    assert default.summary.total_bonus_yuan == 2000 * n_excellent + 1000 * n_good
+    total = 3500 * n_excellent + 1750 * n_good  # the coefficients: excellent 1.0, good 0.5
+    assert own.summary.total_bonus_yuan == total
+    assert f"{total:,.0f}" in own.totals().html
+    assert own.headline()["count_bonus_total"] == f"{total:,} yuan"
     assert own.params_hash != default.params_hash
     # the notebook declares the parameter, so the runner passes the batch's scheme to it
     assert "scheme_path" in declared_parameters(notebook_path("annual_summary.ipynb"))

@@ -82,7 +82,9 @@ def test_defaults_from_domain(scheme):
         ("pass", 60, 80),
         ("needs_improvement", None, 60),
     ]
-    assert scheme.money.bonus("excellent") == 2000 and scheme.money.bonus("good") == 0
+    # coefficient bonus (issue 13): 2,000 yuan tops the scale (000); good x 0.5 is a bank default
+    assert scheme.money.bonus("excellent") == 2000 and scheme.money.bonus("good") == 1000
+    assert scheme.money.bonus("pass") == 0 and scheme.money.deduction("needs_improvement") == 500
     assert scheme.promotion.grade == "excellent" and scheme.promotion.min_quarters == 3
     assert scheme.scoring.min_scorable_weight_share == 0.5
     ms = scheme.check("mystery_shopper")
@@ -173,7 +175,7 @@ def test_params_hash_is_stable_and_ignores_formatting(scheme, tmp_path):
 
 
 def test_params_hash_changes_with_content(d, scheme):
-    d["money"]["bonus_by_grade"]["excellent"] = 2500
+    d["money"]["bonus"]["base_yuan"] = 2500
     assert Scheme.from_dict(d).params_hash() != scheme.params_hash()
 
 
@@ -293,6 +295,7 @@ def test_heavier_cut_must_be_stricter(d):
 
 
 def test_bonus_for_unknown_grade(d):
+    d["money"] = {"bonus_by_grade": {"excellent": 2000}}  # the fixed form (issue 13: or a coefficient)
     d["money"]["bonus_by_grade"]["outstanding"] = 5000
     raises(d, "money.bonus_by_grade.outstanding", "'excellent'")
 
@@ -300,7 +303,7 @@ def test_bonus_for_unknown_grade(d):
 @pytest.mark.parametrize("amount", [1500.5, -100, "2000"])
 def test_bonus_is_whole_non_negative_yuan(d, amount):
     """A bonus is refused when the scheme is read, naming the key, not when the total is counted."""
-    d["money"]["bonus_by_grade"]["excellent"] = amount
+    d["money"] = {"bonus_by_grade": {"excellent": amount}}  # the fixed form (issue 13: or a coefficient)
     raises(d, "money.bonus_by_grade.excellent", "whole yuan", "an integer >= 0", f"Got {amount!r}")
 
 

@@ -410,7 +410,7 @@ def test_scheme_option_is_used_and_named_in_the_footer(tiny_bank, tmp_path, caps
     monkeypatch.setattr(Dataset, "encodings", {"staff": "gb18030", "branches": "utf-8"}, raising=False)
     doc = yaml.safe_load((REPO / "params" / "scheme.yaml").read_text(encoding="utf-8"))
     doc["name"] = "no-bonus test scheme"
-    doc["money"]["bonus_by_grade"] = {grade: 0 for grade in doc["money"]["bonus_by_grade"]}
+    doc["money"] = {"bonus_by_grade": {grade: 0 for grade in doc["money"]["bonus"]["coefficient_by_grade"]}}
     scheme = tmp_path / "custom scheme.yaml"
     scheme.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     branch = _first_branch(tiny_bank)
@@ -432,7 +432,7 @@ def test_annual_summary_uses_the_runs_scheme(tiny_bank, tmp_path):
     assert "scheme_path" in declared_parameters(notebook_path("annual_summary.ipynb"))
     doc = yaml.safe_load((REPO / "params" / "scheme.yaml").read_text(encoding="utf-8"))
     doc["name"] = "no-bonus test scheme"
-    doc["money"]["bonus_by_grade"] = {grade: 0 for grade in doc["money"]["bonus_by_grade"]}
+    doc["money"] = {"bonus_by_grade": {grade: 0 for grade in doc["money"]["bonus"]["coefficient_by_grade"]}}
     scheme = tmp_path / "scheme.yaml"
     scheme.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     res = build_reports(tiny_bank, "2026Q4", tmp_path / "out", jobs=2, progress=False, scheme_path=scheme)

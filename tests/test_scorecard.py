@@ -192,8 +192,8 @@ def test_float_noise_at_target_counts_as_met():
     [
         (100.0, "excellent", 2000.0),
         (90.0, "excellent", 2000.0),
-        (89.999999, "good", 0.0),
-        (80.0, "good", 0.0),
+        (89.999999, "good", 1000.0),  # default coefficient bonus: good x 0.5 of 2,000 (issue 13)
+        (80.0, "good", 1000.0),
         (79.999999, "pass", 0.0),
         (60.0, "pass", 0.0),
         (59.999999, "needs_improvement", 0.0),
@@ -533,8 +533,9 @@ def test_annual_promotion_needs_three_excellent_quarters(qual):
     assert s.loc["A", "q4_grade"] == "good" and s.loc["A", "q1_composite"] == 95.0
     assert s.loc["A", "annual_composite"] == pytest.approx((95 + 92 + 91 + 85) / 4)
     assert s.loc["B", "annual_composite"] == 90.0 and s.loc["B", "annual_grade"] == "excellent"
-    assert s.loc["A", "total_bonus_yuan"] == 6000.0 and s.loc["B", "total_bonus_yuan"] == 4000.0
-    assert summ.total_bonus_yuan == 10000.0 and summ.n_promotion_candidates == 1
+    # 2,000 per excellent quarter, 1,000 per good one (the default coefficient bonus, issue 13)
+    assert s.loc["A", "total_bonus_yuan"] == 7000.0 and s.loc["B", "total_bonus_yuan"] == 6000.0
+    assert summ.total_bonus_yuan == 13000.0 and summ.n_promotion_candidates == 1
     assert "Promotion candidates" in summ.summary().as_text()
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from bankperf_analysis.dataset._demo_pay import adjustments, complaint_rulings
 from bankperf_analysis.dataset._demo_world import (
     BONUS_EFFECT_CROSS_SALES,
     CHANNEL_SHARE,
@@ -622,4 +623,7 @@ TABLES: dict[str, Callable[[World], pd.DataFrame]] = {
     "risk_incidents": _risk,
     "customer_churn": _churn,
     "roster": _roster,
+    # issue 13, item 6: their own random streams, so the tables above stay bit-identical
+    "adjustments": adjustments,
+    "complaint_rulings": complaint_rulings,
 }

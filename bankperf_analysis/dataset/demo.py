@@ -49,6 +49,7 @@ import pyarrow.parquet as pq
 
 from bankperf_analysis._atomic import atomic_write
 from bankperf_analysis._validation import check_choice
+from bankperf_analysis.dataset._demo_pay import pay_truth
 from bankperf_analysis.dataset._demo_tables import TABLES, contacts_chunk
 from bankperf_analysis.dataset._demo_world import (
     BONUS_EFFECT_CROSS_SALES,
@@ -269,6 +270,7 @@ def _truth(w: World, qnames: list[str], counts: dict[str, int]) -> dict:
         }
     truth["expected_satisfaction_by_branch_quarter"] = _expected_satisfaction(w, qnames)
     truth["employment"] = _employment_truth(w)
+    truth["pay"] = pay_truth(w)  # adjustments at the caps, effective complaints (veto)
     return truth
 
 

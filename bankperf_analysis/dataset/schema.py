@@ -536,6 +536,39 @@ _TABLES: tuple[Table, ...] = (
         ),
         period_columns=("shift_start",),
     ),
+    # Issue 13, item 6: deductions and veto (scheme: scoring.adjustments, scoring.veto).
+    Table(
+        "adjustments",
+        "Additions and deductions (加减分项, optional): signed composite points with a reason, applied "
+        "to the quarter of the date, capped by the scheme's scoring.adjustments.",
+        (
+            _c("adjustment_id", "string", "adjustment identifier"),
+            _STAFF_FK,
+            _c("adjustment_date", "date", "date of the event; the points count in its quarter"),
+            _c(
+                "points",
+                "float",
+                "composite points: + addition, - deduction",
+                "points",
+                min_value=-100,
+                max_value=100,
+            ),
+            _c("reason", "string", "why, in words (shown in every output)"),
+        ),
+        primary_key=("adjustment_id",),
+        period_columns=("adjustment_date",),
+    ),
+    Table(
+        "complaint_rulings",
+        "The bank's ruling on a complaint (optional): effective (有效投诉, the person is responsible) "
+        "or not. Read by the veto rule of kind effective_complaint.",
+        (
+            _c("complaint_id", "string", "complaint ruled on", references="complaints.complaint_id"),
+            _c("effective", "bool", "the complaint is effective: substantiated against the staff member"),
+            _c("ruling", "string", "the ruling in words (empty if none)", nullable=True),
+        ),
+        primary_key=("complaint_id",),
+    ),
 )
 
 #: The data contract, by table name, in a stable order.

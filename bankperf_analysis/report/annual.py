@@ -54,6 +54,7 @@ class AnnualReport:
         from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis, unavailable_tables
         from bankperf_analysis.scheme import load_scheme
         from bankperf_analysis.scorecard import annual_summary
+        from bankperf_analysis.scorecard.pay import staff_events
         from bankperf_analysis.scorecard.quarter import with_target_basis
 
         self.lang = check_lang(lang)
@@ -83,6 +84,7 @@ class AnnualReport:
                 branches=ds.table("branches"),
                 unavailable=[k for k in KPI_CATALOGUE if self.missing.kpi_table(k)],
                 employment=ds.employment(),
+                events=staff_events(ds, scheme),
             )
             self.fingerprint = ds.fingerprint
         self.params_hash = scheme.params_hash()

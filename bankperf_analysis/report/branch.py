@@ -289,6 +289,27 @@ class BranchReport:
             f"{_e(t('note_multiple_testing', self.lang))}</p></div>"
         )
 
+    def _person_note(self, p: pd.Series, moved: dict) -> str:
+        """A person's note: re-weighted, moved in, additions and deductions, veto (why)."""
+        notes = []
+        if bool(p.get("reweighted", False)) and int(p.get("n_kpis_scored", 0) or 0) > 0:
+            n, m = int(p.get("n_kpis_scored", 0)), int(p.get("n_kpis", 0))
+            notes.append(t("note_reweighted", self.lang, n=n, m=m))
+        if p.staff_id in moved:
+            notes.append(t("note_moved_in", self.lang, days=moved[p.staff_id]))
+        reasons = p.get("adjustment_reasons")
+        if isinstance(reasons, str) and reasons:
+            raw, pts = p.get("raw_composite"), float(p.get("adjustment_points", 0) or 0)
+            raw_txt = "—" if pd.isna(raw) else f"{raw:.1f}"
+            notes.append(t("note_adjusted", self.lang, raw=raw_txt, points=f"{pts:+g}", reasons=reasons))
+        cut = float(p.get("branch_cut_yuan", 0) or 0)
+        if cut > 0:
+            notes.append(t("note_branch_cut", self.lang, yuan=f"{cut:,.0f}"))
+        veto = p.get("veto_reason_zh" if self.lang == "zh" else "veto_reason")
+        if isinstance(veto, str) and veto:
+            notes.append(veto)
+        return "; ".join(notes)
+
     def staff_table(self) -> HtmlBlock:
         """Staff of the branch: composite score, grade, bonus and training needs."""
         people = self.inputs.frame("staff_scores")
@@ -311,6 +332,7 @@ class BranchReport:
                 "label_composite",
                 "label_grade",
                 "label_bonus_yuan",
+                "label_deduction_yuan",
                 "label_training_needs",
                 "label_note",
             )
@@ -331,25 +353,17 @@ class BranchReport:
                 else ""
             )
             comp = p.get("composite_score")
-            note = ""
-            if bool(p.get("reweighted", False)) and int(p.get("n_kpis_scored", 0) or 0) > 0:
-                note = t(
-                    "note_reweighted", self.lang, n=int(p.get("n_kpis_scored", 0)), m=int(p.get("n_kpis", 0))
-                )
-            if p.staff_id in moved:
-                note = "; ".join(
-                    x for x in (note, t("note_moved_in", self.lang, days=moved[p.staff_id])) if x
-                )
             cells = [
                 f"{_e(p.staff_name)} <span style='color:#718096'>({_e(p.staff_id)})</span>",
                 _e(role_label(p.role, self.lang)),
                 "" if pd.isna(comp) else f"{comp:.1f}",
                 _e(grade_txt),
                 f"{float(p.get('bonus_yuan', 0) or 0):,.0f}",
+                f"{float(p.get('deduction_yuan', 0) or 0):,.0f}",
                 _e(needs.get(p.staff_id, "")),
-                _e(note),
+                _e(self._person_note(p, moved)),
             ]
-            left = (0, 1, 3, 5, 6)  # text columns
+            left = (0, 1, 3, 6, 7)  # text columns
             rows.append(
                 "<tr>"
                 + "".join(

@@ -35,6 +35,13 @@ from typing import Any, Literal
 
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.kpis import KPIS, default_channels
+from bankperf_analysis.scheme._pay import (
+    AdjustmentCaps,
+    CoefficientBonus,
+    VetoRule,
+    money_dict,
+    scoring_extra_dict,
+)
 from bankperf_analysis.scheme._scored_on import ScoredOn
 from bankperf_analysis.scheme.kpis import Direction
 
@@ -124,6 +131,10 @@ class ScoringOptions:
     target_periods : dict KPI -> {"quarter", "year"}
         Yearly targets the bank states per quarter instead (only those differing from the
         catalogue's ``target_period``).
+    adjustments : AdjustmentCaps or None
+        Caps on additions and deductions (加减分项) per quarter; None: not applied.
+    veto : tuple of VetoRule
+        Veto rules (一票否决), :mod:`bankperf_analysis.scheme._pay`.
     """
 
     min_scorable_weight_share: float
@@ -135,6 +146,9 @@ class ScoringOptions:
     def target_period(self, kpi: str) -> str:
         """The period ``kpi``'s target is stated for: the scheme's, else the catalogue's."""
         return self.target_periods.get(kpi, KPIS[kpi].target_period)
+
+    adjustments: AdjustmentCaps | None = None
+    veto: tuple[VetoRule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,13 +174,32 @@ class GradeBand:
 
 @dataclass(frozen=True, slots=True)
 class Money:
-    """Quarterly cash bonus (yuan) by grade; grades not listed get 0."""
+    """Quarterly cash bonus (yuan) by grade; grades not listed get 0.
+
+    ``rule`` holds a coefficient bonus (绩效系数, optionally a pool) and the pay deductions
+    by grade (:class:`~bankperf_analysis.scheme._pay.CoefficientBonus`); None: a fixed bonus
+    by grade (``bonus_by_grade``) and no deductions.
+    """
 
     bonus_by_grade: dict[str, float]
+    rule: CoefficientBonus | None = None
 
     def bonus(self, grade: str | None) -> float:
-        """Bonus for one grade (0 for None or an unlisted grade)."""
-        return float(self.bonus_by_grade.get(grade, 0.0)) if grade else 0.0
+        """Bonus for one grade (0 for None or an unlisted grade; 0 with a pool, shared later)."""
+        if not grade:
+            return 0.0
+        r = self.rule
+        if r is not None and r.coefficient_by_grade:
+            if r.base_yuan is None:
+                return 0.0
+            return float(round(r.base_yuan * r.coefficient_by_grade.get(grade, 0.0), 6))
+        return float(self.bonus_by_grade.get(grade, 0.0))
+
+    def deduction(self, grade: str | None) -> float:
+        """Pay deducted for one grade, whole yuan >= 0 (0 for None or an unlisted grade)."""
+        if not grade or self.rule is None:
+            return 0.0
+        return float(self.rule.deduction_by_grade.get(grade, 0.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,9 +523,10 @@ class Scheme:
                 "min_days_in_post": self.scoring.min_days_in_post,
                 "annual_target_basis": self.scoring.annual_target_basis,
                 "target_periods": dict(self.scoring.target_periods),
+                **scoring_extra_dict(self.scoring.adjustments, self.scoring.veto),
             },
             "grades": [{"grade": b.grade, "low": b.low, "high": b.high} for b in self.grades],
-            "money": {"bonus_by_grade": dict(self.money.bonus_by_grade)},
+            "money": money_dict(self.money.bonus_by_grade, self.money.rule),
             "promotion": {
                 "grade": self.promotion.grade,
                 "min_quarters": self.promotion.min_quarters,

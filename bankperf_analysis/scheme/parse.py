@@ -25,6 +25,7 @@ import yaml
 from bankperf_analysis._resources import default_scheme_path
 from bankperf_analysis.exceptions import ParamsError, UnreadableInputError, ValidationIssue
 from bankperf_analysis.scheme._channels import parse_channels
+from bankperf_analysis.scheme._pay import parse_adjustments, parse_money, parse_veto
 from bankperf_analysis.scheme._period import PERIOD_KEYS, parse_annual_target_basis, parse_target_periods
 from bankperf_analysis.scheme._scored_on import parse_scored_on
 from bankperf_analysis.scheme.kpis import KNOWN_KPIS, KNOWN_ROLES, Direction, KpiInfo
@@ -394,7 +395,7 @@ def _parse_definitions(v: _V, raw: Any) -> Definitions:
 
 def _parse_scoring(v: _V, raw: Any) -> ScoringOptions:
     sd = v.mapping(raw, "'scoring'", "scoring")
-    optional = ("composite_decimals", "min_days_in_post", *PERIOD_KEYS)
+    optional = ("composite_decimals", "min_days_in_post", "adjustments", "veto", *PERIOD_KEYS)
     v.keys(sd, "'scoring'", "scoring", ("min_scorable_weight_share",), optional)
     return ScoringOptions(
         v.number(
@@ -420,6 +421,8 @@ def _parse_scoring(v: _V, raw: Any) -> ScoringOptions:
         ),
         parse_annual_target_basis(v, sd.get("annual_target_basis")),
         parse_target_periods(v, sd.get("target_periods")),
+        parse_adjustments(v, sd.get("adjustments")),  # scheme/_pay.py
+        parse_veto(v, sd.get("veto")),
     )
 
 
@@ -480,17 +483,7 @@ def _check_grade_cover(v: _V, ordered: list[tuple[int, GradeBand]]) -> None:
 
 
 def _parse_money(v: _V, raw: Any, grade_names: tuple[str, ...]) -> Money:
-    md = v.mapping(raw, "'money'", "money")
-    v.keys(md, "'money'", "money", ("bonus_by_grade",))
-    bd = v.mapping(md["bonus_by_grade"], "'bonus_by_grade' of the money", "money.bonus_by_grade")
-    bonus = {}
-    for g, amount in bd.items():
-        v.choice(g, "grade named in the money's 'bonus_by_grade'", f"money.bonus_by_grade.{g}", grade_names)
-        # Whole yuan: the bonus total is summed exactly and is never rounded (consequence counts).
-        bonus[g] = float(
-            v.integer(amount, f"bonus of grade '{g}' in whole yuan", f"money.bonus_by_grade.{g}")
-        )
-    return Money(bonus)
+    return Money(*parse_money(v, raw, grade_names))  # scheme/_pay.py (fixed or coefficient, deductions)
 
 
 def _parse_promotion(v: _V, raw: Any, grade_names: tuple[str, ...]) -> Promotion:

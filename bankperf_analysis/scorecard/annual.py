@@ -18,6 +18,7 @@ from bankperf_analysis.scheme import BranchCheck, Scheme
 from bankperf_analysis.scorecard._grid import branch_names, check_kpi_frame
 from bankperf_analysis.scorecard.branch import branch_quarters, checks_available
 from bankperf_analysis.scorecard.consequences import branch_consequences
+from bankperf_analysis.scorecard.pay import StaffEvents, branch_cut_shares
 from bankperf_analysis.scorecard.period_basis import scored_period_types
 from bankperf_analysis.scorecard.results import AnnualSummary
 from bankperf_analysis.scorecard.rules import assign_grades, edge, score_kpi_values
@@ -44,6 +45,9 @@ _STAFF_COLUMNS = [
     "total_bonus_yuan",
     "promotion_candidate",
     "team_kpis",
+    "total_deduction_yuan",
+    "n_vetoed_quarters",
+    "total_branch_cut_yuan",
 ]
 
 
@@ -56,21 +60,20 @@ def annual_summary(
     branches: pd.DataFrame | None = None,
     unavailable: Iterable[str] = (),
     employment: pd.DataFrame | None = None,
+    events: StaffEvents | None = None,
 ) -> AnnualSummary:
     """Summarise a year: quarterly grades, annual grade, bonus, promotions, excellent branches.
 
     Parameters
     ----------
     kpis : pandas.DataFrame
-        The KPI frame with the quarters of ``year`` (and, for branches, the year
-        rows of the check KPIs if available).
+        The KPI frame with the quarters of ``year`` (and the year rows of the check KPIs).
     scheme : Scheme
         The scheme (also gives the promotion rule and the excellent-branch rule).
     year : str or int
         The year, e.g. ``"2026"``.
-    staff, branches, unavailable, employment : optional
-        As in :func:`~bankperf_analysis.scorecard.score_staff` (``unavailable`` KPIs are "not
-        available" in every quarter, never zero-filled; ``employment``, the assignment history).
+    staff, branches, unavailable, employment, events : optional
+        As in :func:`~bankperf_analysis.scorecard.score_staff` (for every quarter).
 
     Returns
     -------
@@ -108,11 +111,12 @@ def annual_summary(
     staff_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "staff"), "period"]))
     branch_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "branch"), "period"]))
 
-    people, _, _ = staff_quarters(kpis, scheme, staff_qs, staff, branches, unavailable, employment)
+    people, _, _ = staff_quarters(kpis, scheme, staff_qs, staff, branches, unavailable, employment, events)
     short = not_in_post_frame(
         tenure_of(staff, employment, staff_qs), scheme.scoring.min_days_in_post, staff, branches
     )
     bq, _, checks = branch_quarters(kpis, scheme, branch_qs, branches, unavailable)
+    people["branch_cut_yuan"] = branch_cut_shares(people, checks, scheme)
     bro = _branch_counts(_annual_branch_roster(bq, kpis, y, branches), checks)
     bro = _annual_targets(_excellent_branches(bro, kpis, y, scheme), kpis, y, scheme)
     return AnnualSummary(
@@ -151,6 +155,9 @@ def _annual_staff(people: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
             "n_excellent_quarters": by["_exc"].sum().astype("int64"),
             "annual_composite": by["composite_score"].mean().round(scheme.scoring.composite_decimals),
             "total_bonus_yuan": by["bonus_yuan"].sum().astype(float),
+            "total_deduction_yuan": by["deduction_yuan"].sum().astype(float),
+            "n_vetoed_quarters": by["veto"].sum().astype("int64"),
+            "total_branch_cut_yuan": by["branch_cut_yuan"].sum().astype(float),
         }
     )
     st = last.join(wide_g).join(wide_c).join(agg)

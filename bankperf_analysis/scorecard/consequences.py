@@ -12,6 +12,10 @@ count                  unit      definition (quarter)
 ``bonus_total``        yuan      sum of the staff bonuses, whole yuan
 ``staff_with_bonus``   staff     people paid a bonus (> 0 yuan)
 ``excellent_staff``    staff     people graded at the scheme's top grade ("excellent")
+``deduction_total``    yuan      sum of the staff pay deductions by grade, whole yuan (apart
+                                 from the bonus; ``money.deduction_by_grade``)
+``vetoed_staff``       staff     people for whom a veto rule held (``scoring.veto``): they
+                                 cannot be graded excellent
 ``rewards``            branches  branches rewarded by at least one check (top N and >= 90)
 ``pay_cuts``           branches  branches whose performance pay is cut by at least one check
                                  (below 85); a heavier cut is a pay cut too, and a branch cut
@@ -125,6 +129,8 @@ class ConsequenceCounts:
     bonus_total: Count
     staff_with_bonus: Count
     excellent_staff: Count
+    deduction_total: Count
+    vetoed_staff: Count
     rewards: Count
     pay_cuts: Count
     heavier_pay_cuts: Count
@@ -266,6 +272,8 @@ def consequence_counts(
     Total bonus: 2,000 yuan
     Staff paid a bonus: 1 staff member
     Excellent staff: 1 staff member
+    Total pay deductions: 0 yuan
+    Staff vetoed: 0 staff
     Rewards: 0 branches
     Pay cuts: 1 branch
     Of which heavier pay cuts: 1 branch
@@ -278,18 +286,27 @@ def consequence_counts(
     available = checks is not None and checks_available
     s = _staff_counts(_rows_of(people, quarters, branch_id), excellent_grade)
     b = _branch_counts(checks if available else None, quarters, branch_id)
-    counts = ConsequenceCounts(
-        str(p),
+    counts = _period_counts(str(p), branch_id, s, b, staff_unit, branch_unit)
+    return _with_annual(counts, annual_staff, annual_branches, branch_id, available) if is_year else counts
+
+
+def _period_counts(
+    period: str, branch_id: str | None, s: dict, b: dict, staff_unit: Unit, branch_unit: Unit
+) -> ConsequenceCounts:
+    """The counts of a period from the staff (``s``) and branch (``b``) tallies."""
+    return ConsequenceCounts(
+        period,
         None if branch_id is None else str(branch_id),
         Count("bonus_total", s["bonus_total"], "yuan"),
         Count("staff_with_bonus", s["with_bonus"], staff_unit),
         Count("excellent_staff", s["excellent"], staff_unit),
+        Count("deduction_total", s["deduction_total"], "yuan"),
+        Count("vetoed_staff", s["vetoed"], staff_unit),
         Count("rewards", b["reward"], branch_unit),
         Count("pay_cuts", b["pay_cut"], branch_unit),
         Count("heavier_pay_cuts", b["heavier_pay_cut"], branch_unit),
         Count("rechecks", b["recheck"], branch_unit),
     )
-    return _with_annual(counts, annual_staff, annual_branches, branch_id, available) if is_year else counts
 
 
 def _quarters_of(period: str) -> tuple[Period, list[str]]:
@@ -321,23 +338,34 @@ def _branch_counts(checks: pd.DataFrame | None, quarters: list[str], branch_id: 
 
 
 def _staff_counts(ppl: pd.DataFrame, excellent_grade: str) -> dict[str, int]:
-    """Bonus total (whole yuan), people-quarters paid a bonus and graded excellent."""
+    """Bonus and deduction totals (whole yuan), people-quarters paid a bonus, excellent, vetoed."""
     if not len(ppl):
-        return {"bonus_total": 0, "with_bonus": 0, "excellent": 0}
-    bonus = pd.to_numeric(ppl["bonus_yuan"], errors="raise").astype(float).fillna(0.0)  # no grade: no bonus
-    frac = bonus.to_numpy() != np.round(bonus.to_numpy())
-    if frac.any():
-        row = ppl.loc[frac].iloc[0]
-        raise ParamsError(
-            "The bonus of every person must be a whole number of yuan for the consequence counts. "
-            f"Got {float(row['bonus_yuan'])!r} yuan for staff {row['staff_id']!r} in {row['period']} instead."
-        )
+        return {"bonus_total": 0, "with_bonus": 0, "excellent": 0, "deduction_total": 0, "vetoed": 0}
+    bonus = _whole_yuan(ppl, "bonus_yuan", "bonus")
     keys = ppl["period"].astype(str) + "\x1f" + ppl["staff_id"].astype(str)
+    # frames from before the pay rules (no such column) have no deductions and no veto
+    deduction = _whole_yuan(ppl, "deduction_yuan", "pay deduction") if "deduction_yuan" in ppl else bonus * 0
+    vetoed = ppl["veto"].fillna(False).to_numpy(bool) if "veto" in ppl else np.zeros(len(ppl), bool)
     return {
+        "deduction_total": int(np.round(deduction.to_numpy()).astype(np.int64).sum()),
+        "vetoed": int(keys[vetoed].nunique()),
         "bonus_total": int(np.round(bonus.to_numpy()).astype(np.int64).sum()),
         "with_bonus": int(keys[bonus.to_numpy() > 0].nunique()),
         "excellent": int(keys[(ppl["grade"] == excellent_grade).fillna(False).to_numpy(bool)].nunique()),
     }
+
+
+def _whole_yuan(ppl: pd.DataFrame, col: str, what: str) -> pd.Series:
+    """A money column as float whole yuan (missing = 0: no grade, no money); a fraction is refused."""
+    money = pd.to_numeric(ppl[col], errors="raise").astype(float).fillna(0.0)
+    frac = money.to_numpy() != np.round(money.to_numpy())
+    if frac.any():
+        row = ppl.loc[frac].iloc[0]
+        raise ParamsError(
+            f"The {what} of every person must be a whole number of yuan for the consequence counts. "
+            f"Got {float(row[col])!r} yuan for staff {row['staff_id']!r} in {row['period']} instead."
+        )
+    return money
 
 
 def _with_annual(

@@ -9,7 +9,9 @@
   ``Branch results`` (mystery-shopper and video checks with rank, flags and the
   reason), ``Branch KPIs`` (each branch KPI against its target, with the basis of the
   target: the quarter, per month, or year-to-date / annualised for a yearly target),
-  ``Bonus list``, ``Training list``, ``Not in post long enough`` (people in
+  ``Bonus list``, ``Deductions and veto`` (additions and deductions with their
+  reasons, vetoes with why, pay deductions), ``Bonus pools`` (with a pool: how each was
+  shared, remainders included), ``Training list``, ``Not in post long enough`` (people in
   post fewer than ``scoring.min_days_in_post`` days: not scored, with their days), one
   sheet per branch (its staff in post with
   composite, grade, bonus, training needs and KPI scores; a score on the team's value is
@@ -20,7 +22,7 @@
   of 20,000 staff in 1,000 branches exports in seconds.
 - ``.csv`` — tidy CSV files next to each other, one per frame:
   ``<stem>_staff.csv``, ``<stem>_staff_kpis.csv``, ``<stem>_training.csv``,
-  ``<stem>_not_in_post.csv`` and,
+  ``<stem>_not_in_post.csv``, with a bonus pool ``<stem>_bonus_pools.csv`` and,
   with a branch scorecard, ``<stem>_branches.csv``, ``<stem>_branch_kpis.csv``,
   ``<stem>_branch_checks.csv``. The path given is only the stem: no file is
   written at ``path`` itself. Encoding UTF-8 with BOM (``utf-8-sig``) so that
@@ -77,12 +79,15 @@ _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: Sheet of the people in post fewer than the scheme's minimum days (not scored).
 _NOT_IN_POST = "Not in post long enough"
+_DEDUCTIONS, _POOLS = "Deductions and veto", "Bonus pools"
 _FIXED_SHEETS = (
     "Summary",
     "Consequences",
     "Branch results",
     "Branch KPIs",
     "Bonus list",
+    _DEDUCTIONS,
+    _POOLS,
     "Training list",
     _NOT_IN_POST,
     "About",
@@ -310,9 +315,13 @@ _STAFF_SHEET_COLUMNS = [
     "staff_id",
     "staff_name",
     "role",
+    "raw_composite",
+    "adjustment_points",
     "composite_score",
     "grade",
+    "veto_reason",
     "bonus_yuan",
+    "deduction_yuan",
     "scored_weight_share",
     "reweighted",
     "n_kpis_met",
@@ -425,6 +434,9 @@ def _fill_workbook(wb, staff: StaffScorecard, branch: BranchScorecard | None, pr
         ],
     ]
     _sheet(wb, "Bonus list", bonus.sort_values(["branch_id", "staff_id"], kind="stable"))
+    _sheet(wb, _DEDUCTIONS, _deductions_frame(staff))
+    if staff.bonus_pools is not None:
+        _sheet(wb, _POOLS, staff.bonus_pools)
     tr = staff.training[
         [
             "branch_id",
@@ -465,8 +477,53 @@ def _fill_workbook(wb, staff: StaffScorecard, branch: BranchScorecard | None, pr
             ],
         }
     ).astype(object)
-    about = pd.concat([about, _channel_rows(staff), _basis_rows(staff, branch)], ignore_index=True)
+    about = pd.concat(
+        [about, _channel_rows(staff), _basis_rows(staff, branch), _pay_rows(staff)], ignore_index=True
+    )
     _sheet(wb, "About", about, {})
+
+
+_DEDUCTION_COLUMNS = [
+    "branch_id",
+    "staff_id",
+    "staff_name",
+    "role",
+    "raw_composite",
+    "adjustment_points",
+    "adjustment_reasons",
+    "composite_score",
+    "grade",
+    "veto_reason",
+    "veto_reason_zh",
+    "deduction_yuan",
+    "branch_cut_yuan",
+]
+
+
+def _deductions_frame(staff: StaffScorecard) -> pd.DataFrame:
+    """Who had additions or deductions (加减分项), a veto (一票否决) or a pay deduction, and why."""
+    p = staff.people
+    cols = [c for c in _DEDUCTION_COLUMNS if c in p.columns]
+    if "veto" not in p.columns:
+        return p.loc[[], cols]
+    hit = p["veto"].astype(bool) | p["adjustment_reasons"].fillna("").ne("") | p["deduction_yuan"].gt(0)
+    hit |= p["branch_cut_yuan"].gt(0) if "branch_cut_yuan" in p.columns else False
+    return p.loc[hit.to_numpy(bool), cols].sort_values(["branch_id", "staff_id"], kind="stable")
+
+
+def _pay_rows(staff: StaffScorecard) -> pd.DataFrame:
+    """Rows of the About sheet: veto rules not evaluated, and how a bonus pool is shared."""
+    items = [(f"veto rule not evaluated: {k}", v) for k, v in staff.veto_not_evaluated.items()]
+    if staff.bonus_pools is not None:
+        items.append(
+            (
+                "bonus pools",
+                "shared by grade coefficient in whole yuan, summing exactly to each pool (largest "
+                "remainder: the yuan left over go one each to the largest remainders, ties by staff id; "
+                "bonus_remainder_yuan on each person, remainder_yuan per pool)",
+            )
+        )
+    return pd.DataFrame({"item": [i for i, _ in items], "value": [v for _, v in items]}).astype(object)
 
 
 def _channel_rows(staff: StaffScorecard) -> pd.DataFrame:
@@ -618,6 +675,8 @@ def _write_csv(p: Path, staff_card: StaffScorecard, branch_card: BranchScorecard
         "training": staff_card.training,
         "not_in_post": staff_card.not_in_post,
     }
+    if staff_card.bonus_pools is not None:
+        frames["bonus_pools"] = staff_card.bonus_pools
     if branch_card is not None:
         frames.update(
             branches=branch_card.branches, branch_kpis=branch_card.kpis, branch_checks=branch_card.checks

@@ -34,6 +34,7 @@ def quarter_scorecards(
     from bankperf_analysis.metrics.compute import MetricOptions, compute_kpis, unavailable_kpis
     from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.scorecard.branch import score_branches
+    from bankperf_analysis.scorecard.pay import staff_events, with_branch_cuts
     from bankperf_analysis.scorecard.staff import score_staff
 
     scheme = scheme or load_scheme()
@@ -51,10 +52,17 @@ def quarter_scorecards(
     branches = ds.table("branches")
     missing = unavailable_kpis(ds)  # not available, never zero-filled
     staff_card = score_staff(
-        kpis, scheme, str(q), staff=staff, branches=branches, unavailable=missing, employment=ds.employment()
+        kpis,
+        scheme,
+        str(q),
+        staff=staff,
+        branches=branches,
+        unavailable=missing,
+        employment=ds.employment(),
+        events=staff_events(ds, scheme),  # additions and deductions, veto evidence
     )
     branch_card = score_branches(kpis, scheme, str(q), branches=branches, unavailable=missing)
-    return kpis, staff_card, branch_card
+    return kpis, with_branch_cuts(staff_card, branch_card, scheme), branch_card
 
 
 def with_target_basis(ds: Dataset, period, scheme: Scheme, kpis: pd.DataFrame, options=None) -> pd.DataFrame:

@@ -67,6 +67,11 @@ class StaffScorecard:
         not scored, listed with ``days_in_post`` and ``days_by_branch``
         (:func:`~bankperf_analysis.scorecard.tenure.not_in_post_frame`). People not in post
         at all are on neither list.
+    bonus_pools : pandas.DataFrame or None
+        How each bonus pool was shared (:func:`~bankperf_analysis.scorecard.pay.bonus_pools`);
+        None without a pool.
+    veto_not_evaluated : dict
+        Veto rules that could not be evaluated (a table is missing), with why.
     """
 
     quarter: str
@@ -78,6 +83,8 @@ class StaffScorecard:
     grade_names: tuple[str, ...]
     channels: dict[str, tuple[str, ...]] = field(default_factory=default_channels)
     not_in_post: pd.DataFrame = field(default_factory=empty_not_in_post)
+    bonus_pools: pd.DataFrame | None = None
+    veto_not_evaluated: dict[str, str] = field(default_factory=dict)
 
     @property
     def total_bonus_yuan(self) -> float:
@@ -129,7 +136,8 @@ class StaffScorecard:
             ("Not in post long enough (not scored)", f"{len(self.not_in_post)}"),
         ]
         c = self.consequences()
-        facts += [(x.name(), x.text()) for x in (c.bonus_total, c.staff_with_bonus, c.excellent_staff)]
+        counts = (c.bonus_total, c.staff_with_bonus, c.excellent_staff, c.deduction_total, c.vetoed_staff)
+        facts += [(x.name(), x.text()) for x in counts]
         gc = (
             p.loc[p["gradable"]]
             .groupby("grade", sort=False)

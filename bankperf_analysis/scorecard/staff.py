@@ -63,9 +63,10 @@ from bankperf_analysis.scorecard._grid import (
     with_basis,
 )
 from bankperf_analysis.scorecard._team import team_kpis, team_rows
+from bankperf_analysis.scorecard.pay import PAY_COLUMNS, StaffEvents, apply_pay_rules, bonus_pools
 from bankperf_analysis.scorecard.period_basis import check_basis_rows, scored_period_types
 from bankperf_analysis.scorecard.results import StaffScorecard
-from bankperf_analysis.scorecard.rules import STATUS_BELOW, assign_grades
+from bankperf_analysis.scorecard.rules import STATUS_BELOW
 from bankperf_analysis.scorecard.tenure import not_in_post_frame, pair_index, tenure_of
 
 __all__ = ["score_staff"]
@@ -90,6 +91,7 @@ _PEOPLE_COLS = [
     "days_in_post",
     "days_by_branch",
     "team_kpis",
+    *PAY_COLUMNS,
 ]
 
 
@@ -102,6 +104,7 @@ def score_staff(
     branches: pd.DataFrame | None = None,
     unavailable: Iterable[str] = (),
     employment: pd.DataFrame | None = None,
+    events: StaffEvents | None = None,
 ) -> StaffScorecard:
     """Score every person in post for one quarter.
 
@@ -124,8 +127,9 @@ def score_staff(
         KPIs the dataset cannot compute because their table is absent or empty
         (:func:`~bankperf_analysis.metrics.compute.unavailable_kpis`). They get status
         "not available", not scored (re-weighted), an event count never filled with 0.
-    employment : pandas.DataFrame, optional
-        The assignment history (else ``staff``'s dates): who is scored, see :mod:`.tenure`.
+    employment, events : optional
+        The assignment history (else ``staff``'s dates; who is scored, :mod:`.tenure`); the
+        adjustments and veto evidence (:mod:`~bankperf_analysis.scorecard.pay`; None: none).
 
     Returns
     -------
@@ -133,10 +137,8 @@ def score_staff(
 
     Raises
     ------
-    ParamsError
-        If ``quarter`` is not a quarter.
-    DataValidationError
-        If columns are missing or a (person, quarter, KPI) appears twice.
+    ParamsError, DataValidationError
+        ``quarter`` not a quarter; columns missing or a (person, quarter, KPI) twice.
 
     Examples
     --------
@@ -165,14 +167,25 @@ def score_staff(
     """
     q = str(check_period(quarter, "quarter", "score_staff"))
     check_kpi_frame(kpis, "score_staff")
-    people, kpi_frame, training = staff_quarters(kpis, scheme, [q], staff, branches, unavailable, employment)
+    more = (unavailable, employment, events)
+    people, kpi, training = staff_quarters(kpis, scheme, [q], staff, branches, *more)
     if not len(people):
         warn(f"The KPI frame has no staff rows for quarter {q}.", BankPerfWarning)
     short = not_in_post_frame(
         tenure_of(staff, employment, [q]), scheme.scoring.min_days_in_post, staff, branches
     )
+    return _card(q, (people, kpi, training), scheme, short, events)
+
+
+def _card(q: str, frames: tuple, scheme: Scheme, short: pd.DataFrame, events: StaffEvents | None):
+    """The staff scorecard of quarter ``q``: the frames, the scheme's facts, the bonus pools."""
     h, channels = scheme.params_hash(), dict(scheme.definitions.channels)
-    return StaffScorecard(q, people, kpi_frame, training, h, scheme.name, scheme.grade_names, channels, short)
+    pools = bonus_pools(frames[0], scheme) if scheme.money.rule and scheme.money.rule.pool else None
+    skipped = dict(events.not_evaluated) if events is not None else {}
+    people, kpi, training = frames
+    return StaffScorecard(
+        q, people, kpi, training, h, scheme.name, scheme.grade_names, channels, short, pools, skipped
+    )
 
 
 def staff_quarters(
@@ -183,6 +196,7 @@ def staff_quarters(
     branches,
     unavailable: Iterable[str] = (),
     employment: pd.DataFrame | None = None,
+    events: StaffEvents | None = None,
 ):
     """Score staff over one or more quarters; return (people, kpi rows, training).
 
@@ -207,9 +221,7 @@ def staff_quarters(
     roles = roster["role"].to_numpy(dtype=object)
     grid = build_grid(roles, rules, rows, row_pid, frozenset(unavailable), team)
     people = pd.concat([roster, aggregate(grid, rules, len(roster), scheme)], axis=1)
-    people["grade"] = text(assign_grades(people["composite_score"], scheme))
-    bonus = {g: scheme.money.bonus(g) for g in scheme.grade_names}
-    people["bonus_yuan"] = people["grade"].map(bonus).fillna(0.0).astype(float)
+    people = apply_pay_rules(people, scheme, events)  # adjustments, grade, veto, bonus, deduction
     training, people["training_needs"] = _training_needs(roster, grid, rules, scheme)
     people["note"] = _staff_notes(people, scheme)
     _add_days(people, scored)
