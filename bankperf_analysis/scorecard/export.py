@@ -48,8 +48,9 @@ Examples
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "2026Q3.xlsx"
 >>> [p.name for p in write_scorecard(out, card)]
 ['2026Q3.xlsx']
->>> pd.ExcelFile(out).sheet_names
-['Summary', 'Consequences', 'Bonus list', 'Training list', 'Not in post long enough', 'B1', 'About']
+>>> pd.ExcelFile(out).sheet_names  # doctest: +NORMALIZE_WHITESPACE
+['Summary', 'Consequences', 'Bonus list', 'Deductions and veto', 'Training list',
+ 'Not in post long enough', 'B1', 'About']
 """
 
 from __future__ import annotations
