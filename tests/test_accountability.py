@@ -22,7 +22,9 @@ import yaml
 from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.scheme import Scheme, load_scheme
+from bankperf_analysis.scheme.parse import parse_scheme
 from bankperf_analysis.scorecard import annual_summary, quarter_scorecards, score_staff, write_scorecard
+from bankperf_analysis.scorecard.rules import STATUS_BELOW
 
 Q = "2026Q4"
 CSR = "customer_service_rep"
@@ -91,6 +93,19 @@ def test_team_at_target_lets_a_representative_be_excellent(scheme):
     branch = {"service_level": 0.95, "response_time_seconds": 180.0}
     card = score_staff(pd.concat([rep("S1", own), team("B1", branch)]), scheme, Q)
     assert card.people.iloc[0].composite_score == 100.0 and card.people.iloc[0].grade == "excellent"
+
+
+def test_a_team_value_below_target_is_no_personal_training_need(scheme):
+    """The branch's queue below target is the staffing's problem, not the person's training need."""
+    own = {**CSR_OWN, "service_level": 1.0, "response_time_seconds": 10.0, "satisfaction_rate": 0.80}
+    branch = {"service_level": 0.80, "response_time_seconds": 270.0}  # both below target
+    card = score_staff(pd.concat([rep("S1", own), team("B1", branch)]), scheme, Q)
+    assert cell(card, "S1", "service_level").status == STATUS_BELOW
+    assert list(card.training["kpi"]) == ["satisfaction_rate"]  # own value below target: a need
+    on_own = parse_scheme(with_scored_on(scheme, CSR, "service_level", "own"), "bank.yaml")
+    low_own = {**own, "service_level": 0.80}
+    card = score_staff(pd.concat([rep("S1", low_own), team("B1", branch)]), on_own, Q)
+    assert "service_level" in set(card.training["kpi"])  # scored on the own value: a need again
 
 
 def test_switching_scored_on_to_own_in_the_yaml_changes_the_score_and_the_hash(scheme, tmp_path):

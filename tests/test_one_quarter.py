@@ -49,6 +49,23 @@ def _one_quarter(src: Path, dst: Path) -> Period:
         tmp = path.with_suffix(".tmp")
         con.execute(f"COPY (SELECT * FROM read_parquet('{path}') WHERE {keep}) TO '{tmp}' (FORMAT parquet)")
         tmp.replace(path)
+    # an undated table that names rows of a cut one keeps only the rows still named
+    # (complaint_rulings -> complaints)
+    for name, table in CONTRACT.items():
+        path = dst / f"{name}.parquet"
+        if table.period_columns or not path.exists():
+            continue
+        for col in table.columns:
+            parent = col.references.split(".")[0] if col.references else None
+            if parent is None or not CONTRACT[parent].period_columns:
+                continue
+            ref, src_parent = col.references.split(".")[1], dst / f"{parent}.parquet"
+            tmp = path.with_suffix(".tmp")
+            con.execute(
+                f"COPY (SELECT * FROM read_parquet('{path}') WHERE {col.name} IN "
+                f"(SELECT {ref} FROM read_parquet('{src_parent}'))) TO '{tmp}' (FORMAT parquet)"
+            )
+            tmp.replace(path)
     con.close()
     meta["first_period"] = str(q)
     meta_path.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
@@ -119,3 +136,21 @@ def test_bankperf_report_renders_every_report_of_a_one_quarter_bank(one_quarter,
     for name, page in pages.items():
         hit = LEAKS.search(page)
         assert hit is None, (name, page[max(0, hit.start() - 80) : hit.end() + 80])
+
+
+def test_the_annual_summary_of_a_one_quarter_bank_judges_only_that_quarter(one_quarter):
+    """The quarters before the data begin are no data, not quarters of zero sales.
+
+    A customer manager's cross-sales and new customers are counts per staff-month: were the
+    months before the first delivery counted as months in post with nothing sold, three
+    empty quarters would be graded and averaged into the year (an excellent Q4 manager
+    would end the year "needs improvement").
+    """
+    from bankperf_analysis.report.annual import AnnualReport
+
+    folder, q = one_quarter
+    staff = AnnualReport(folder, str(q)[:4]).summary.staff
+    graded = staff.loc[staff["n_graded_quarters"] > 0]
+    assert len(graded) and (graded["n_graded_quarters"] == 1).all()
+    col = f"q{str(q)[-1]}_composite"
+    pd.testing.assert_series_equal(graded["annual_composite"], graded[col], check_names=False)

@@ -257,8 +257,11 @@ def _teller_transactions(win: _Window) -> str:
         sum({_dec("handling_seconds")}) / 60.0 AS hm, sum(n_transactions) AS tx
       FROM teller_transactions WHERE {win.within("work_date")} GROUP BY ALL),
     months AS (SELECT branch_id, staff_id, {win.trunc("m")} AS m, sum(w) AS k
-               FROM _staff_months WHERE role = 'teller' GROUP BY ALL),
-    -- Every month a teller was employed carries the baseline, worked or not.
+               FROM _staff_months
+               WHERE role = 'teller' AND {_covered(win, "teller_transactions", "work_date")}
+               GROUP BY ALL),
+    -- Every month a teller was employed carries the baseline, worked or not, within the
+    -- quarters the table covers.
     v AS (SELECT coalesce(a.branch_id, months.branch_id) AS branch_id,
                  coalesce(a.staff_id, months.staff_id) AS staff_id, coalesce(a.m, months.m) AS m,
                  coalesce(a.tx, 0) AS tx,
@@ -278,6 +281,22 @@ def _teller_transactions(win: _Window) -> str:
     } UNION ALL {_unpivot("v", [("volume_vs_baseline", "tx", "bl", "days")])}"""
 
 
+def _covered(win: _Window, table: str, col: str) -> str:
+    """SQL filter on ``_staff_months.m``: a month between the first and last quarter with data.
+
+    Staff-months are the denominator of a per-month KPI (cross-sales, teller volume): a month
+    in post with no sale is a real 0. But before the table's first row or after its last one
+    (the data begin later, e.g. a bank whose first delivery is 2026Q4) there are no data, not
+    months of zeros: those staff-months are not counted, so the KPI has no row there. The
+    span is taken in whole quarters, the period a scorecard judges.
+    """
+    span = f"(SELECT min({col}) AS d0, max({col}) AS d1 FROM {table} WHERE {win.within(col)})"
+    return (
+        f"_staff_months.m >= (SELECT date_trunc('quarter', d0) FROM {span}) "
+        f"AND _staff_months.m < (SELECT date_trunc('quarter', d1) + INTERVAL 3 MONTH FROM {span})"
+    )
+
+
 def _sales(win: _Window) -> str:
     """Sales: products sold per staff-month employed in a sales role."""
     roles = ", ".join(f"'{r}'" for r in win.options.sales_roles)
@@ -286,7 +305,8 @@ def _sales(win: _Window) -> str:
       SELECT branch_id, staff_id, {win.trunc("sale_date")} AS m, sum(quantity) AS qty, count(*) AS k
       FROM sales WHERE {win.within("sale_date")} GROUP BY ALL),
     sm AS (SELECT branch_id, staff_id, {win.trunc("m")} AS m, sum(w) AS k
-           FROM _staff_months WHERE role IN ({roles}) GROUP BY ALL),
+           FROM _staff_months WHERE role IN ({roles}) AND {_covered(win, "sales", "sale_date")}
+           GROUP BY ALL),
     -- each sale counts for the branch where it was made (the sale's branch_id)
     a AS (SELECT coalesce(sm.branch_id, s.branch_id) AS branch_id,
                  coalesce(sm.staff_id, s.staff_id) AS staff_id, coalesce(sm.m, s.m) AS m,

@@ -352,9 +352,12 @@ def _training_needs(roster: pd.DataFrame, grid: Grid, rules: pd.DataFrame, schem
     """The training list (KPIs below target, weakest first) and each person's needs in words.
 
     Weakest first: lowest score, then larger weight, then the scheme's KPI order; people
-    in (period, staff_id) order.
+    in (period, staff_id) order. Only KPIs scored on the person's own value: a team value
+    below target (the branch's service level) is the queue's and its staffing's, not a
+    personal training need.
     """
-    below = np.flatnonzero(grid.status == STATUS_BELOW)
+    own = rules["scored_on"].to_numpy(dtype=object)[grid.rid] == "own"
+    below = np.flatnonzero((grid.status == STATUS_BELOW) & own)
     ps_rank = np.empty(len(roster), dtype=np.int64)
     ps_rank[roster.sort_values(["period", "staff_id"], kind="stable").index.to_numpy()] = np.arange(
         len(roster)
