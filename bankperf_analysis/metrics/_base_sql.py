@@ -290,10 +290,11 @@ def _covered(win: _Window, table: str, col: str) -> str:
     months of zeros: those staff-months are not counted, so the KPI has no row there. The
     span is taken in whole quarters, the period a scorecard judges.
     """
-    span = f"(SELECT min({col}) AS d0, max({col}) AS d1 FROM {table} WHERE {win.within(col)})"
+    span = f"SELECT min({col}) AS d0, max({col}) AS d1 FROM {table} WHERE {win.within(col)}"
+    # one scan of the date column gives both ends (a semi-join on the one-row span)
     return (
-        f"_staff_months.m >= (SELECT date_trunc('quarter', d0) FROM {span}) "
-        f"AND _staff_months.m < (SELECT date_trunc('quarter', d1) + INTERVAL 3 MONTH FROM {span})"
+        f"EXISTS (SELECT 1 FROM ({span}) AS sp WHERE _staff_months.m >= date_trunc('quarter', sp.d0) "
+        f"AND _staff_months.m < date_trunc('quarter', sp.d1) + INTERVAL 3 MONTH)"
     )
 
 

@@ -222,15 +222,22 @@ def _refuse_duplicates(kpis: pd.DataFrame, idx: np.ndarray, full_key: np.ndarray
         )
 
 
+def pair_position(rows: KpiRows, periods, ids) -> np.ndarray:
+    """Per (period, id), the index of its pair in ``rows.pair_keys``; -1 if it has no KPI row."""
+    pc = rows.period_names.get_indexer(pd.Index(periods, dtype=object))
+    ec = rows.entity_names.get_indexer(pd.Index(ids, dtype=object))
+    key = pc.astype(np.int64) * max(len(rows.entity_names), 1) + ec
+    pos = np.searchsorted(rows.pair_keys, key)  # pair_keys are sorted (np.unique)
+    ok = (pc >= 0) & (ec >= 0) & (pos < len(rows.pair_keys))
+    ok[ok] = rows.pair_keys[pos[ok]] == key[ok]
+    return np.where(ok, pos, -1).astype(np.int64)
+
+
 def known_pairs(rows: KpiRows, periods: Sequence[str], ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     """All (period, id) pairs of ``periods`` x ``ids``, and whether each has KPI rows."""
     per = np.repeat(np.asarray(list(periods), dtype=object), len(ids))
     idv = np.tile(ids.to_numpy(dtype=object), len(periods))
-    pc = np.repeat(rows.period_names.get_indexer(list(periods)), len(ids))
-    ec = np.tile(rows.entity_names.get_indexer(ids), len(periods))
-    key = pc.astype(np.int64) * max(len(rows.entity_names), 1) + ec
-    known = (pc >= 0) & (ec >= 0) & np.isin(key, rows.pair_keys)
-    return np.column_stack([per, idv]), known
+    return np.column_stack([per, idv]), pair_position(rows, per, idv) >= 0
 
 
 def order_roster(pre: pd.DataFrame, by: list[str], rows: KpiRows) -> tuple[pd.DataFrame, np.ndarray]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bankperf_analysis.scorecard._grid import TEXT, Grid, KpiRows, join_text, kpi_rows, text
+from bankperf_analysis.scorecard._grid import TEXT, Grid, KpiRows, join_text, kpi_rows, pair_position, text
 
 __all__ = ["TeamRows", "team_kpis", "team_rows"]
 
@@ -49,16 +49,8 @@ def team_rows(kpis: pd.DataFrame, periods: Sequence[str], roster: pd.DataFrame) 
     ([0.8, 0.9], -1)
     """
     rows = kpi_rows(kpis, "branch", periods)
-    n_ent = max(len(rows.entity_names), 1)
-    pc = rows.period_names.get_indexer(pd.Index(roster["period"].astype(str), dtype=object))
-    ec = rows.entity_names.get_indexer(pd.Index(roster["branch_id"].astype(str), dtype=object))
-    key = pc.astype(np.int64) * n_ent + ec
-    pos = np.searchsorted(rows.pair_keys, key)  # pair_keys are sorted (np.unique)
-    at = np.minimum(pos, max(len(rows.pair_keys) - 1, 0))
-    ok = (pc >= 0) & (ec >= 0) & (len(rows.pair_keys) > 0)
-    if len(rows.pair_keys):
-        ok &= rows.pair_keys[at] == key
-    return TeamRows(rows, np.where(ok, pos, -1).astype(np.int64))
+    pos = pair_position(rows, roster["period"].astype(str), roster["branch_id"].astype(str))
+    return TeamRows(rows, pos)
 
 
 def team_kpis(grid: Grid, rules: pd.DataFrame, size: int) -> tuple[pd.Series, pd.Series]:
