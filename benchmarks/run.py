@@ -15,6 +15,7 @@ BENCHMARKS = {
     "staffing": "benchmarks.bench_staffing",  # Erlang C/A vs pyworkforce
     "incentives": "benchmarks.bench_incentives",  # TWFE / staggered DiD vs statsmodels dummies
     "reports": "benchmarks.bench_reports",  # 100 reports vs papermill + nbconvert CLI loop
+    "bank": "benchmarks.bench_bank",  # the real job: bankperf report for 1,000 branches, phase table
 }
 
 

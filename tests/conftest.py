@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The commands keep fingerprint digests in the user's cache folder: tests keep theirs apart
+# (set before any test runs, so that kernels started by the runner inherit it too).
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="bankperf-test-cache-")
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -240,3 +240,28 @@ def test_without_a_cache_nothing_is_written(tiny_bank, tmp_path, monkeypatch):
     _fp(tiny_bank)
     assert sorted(tiny_bank.rglob("*")) == before
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- the commands
+
+
+def test_bankperf_report_rerun_reads_no_row_from_the_users_cache(tiny_bank, tmp_path, monkeypatch):
+    """``bankperf report`` keeps the digests in the user's cache: an unchanged re-run scans nothing."""
+    from bankperf_analysis.dataset.load import default_cache_dir
+    from bankperf_analysis.runner.batch import build_reports
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    with load_dataset(tiny_bank, validate=False) as ds:
+        first = ds.sql("SELECT min(branch_id) AS b FROM branches").b.iloc[0]
+        quarter = ds.coverage()[1]
+    out = tmp_path / "out"
+    res = build_reports(tiny_bank, quarter, out, branches=[first], jobs=1, progress=False)
+    assert res.exit_code == 0
+    cache = default_cache_dir()
+    assert cache is not None and cache.is_relative_to(tmp_path / "xdg")
+    assert any(cache.glob("contacts-*.json"))
+    assert not any(p.name.startswith(".cache") for p in out.rglob("*"))  # nothing in the output folder
+    _no_scan(monkeypatch)
+    again = build_reports(tiny_bank, quarter, out, branches=[first], jobs=1, progress=False)
+    assert [o.status for o in again.outcomes] == ["cached"] and again.exit_code == 0

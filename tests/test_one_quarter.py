@@ -12,6 +12,7 @@ and the branch ids are read from the data, never named from the demo.
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 from pathlib import Path
@@ -117,12 +118,24 @@ def test_sections_needing_a_previous_quarter_say_so(one_quarter, tmp_path, lang)
 
 
 @pytest.mark.notebook
-def test_bankperf_report_renders_every_report_of_a_one_quarter_bank(one_quarter, tmp_path, capsys):
-    """``bankperf report``: exit 0, every branch report + the overview (+ annual in Q4) rendered."""
+def test_bankperf_report_renders_every_report_of_a_one_quarter_bank(
+    one_quarter, tmp_path, capsys, monkeypatch
+):
+    """``bankperf report``: exit 0, every branch report + the overview (+ annual in Q4) rendered.
+
+    With ``BANKPERF_TIMINGS`` the batch writes its phase table, every phase in order.
+    """
     folder, q = one_quarter
     out = tmp_path / "out"
+    monkeypatch.setenv("BANKPERF_TIMINGS", str(tmp_path / "timings.json"))
     rc = main(["report", "--data", str(folder), "--quarter", str(q), "--out", str(out), "--no-progress"])
     assert rc == 0, capsys.readouterr()
+    timings = json.loads((tmp_path / "timings.json").read_text(encoding="utf-8"))
+    phases = ["fingerprint", "validation", "shared inputs", "branch reports", "overview"]
+    phases += ["annual summary"] if q.start.month == 10 else []
+    assert [name for name, _ in timings["phases"]] == phases
+    assert all(s >= 0 for _, s in timings["phases"])
+    assert sum(s for _, s in timings["phases"]) == pytest.approx(timings["total_s"], abs=0.05)
     pages = {f.name: _text(f.read_text(encoding="utf-8")) for f in sorted((out / str(q)).glob("*.html"))}
     branches = sorted(pd.read_parquet(folder / "branches.parquet").branch_id)
     expected = {f"{b}.html" for b in branches} | {"overview.html", "index.html"}

@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``bankperf``; returns the process exit code (module docstring)."""
+    from bankperf_analysis.runner._imports import skip_unused_format_checker
+
+    skip_unused_format_checker()
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # argparse: 2 on a usage error (it printed why), 0 for --help

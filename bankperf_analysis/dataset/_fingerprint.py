@@ -53,7 +53,14 @@ from bankperf_analysis.dataset._sql import quote
 from bankperf_analysis.dataset.schema import Table
 from bankperf_analysis.dataset.sources import TableSource
 
-__all__ = ["CACHE_ENV", "FINGERPRINT_VERSION", "Digest", "fingerprint_text", "table_digest"]
+__all__ = [
+    "CACHE_ENV",
+    "FINGERPRINT_VERSION",
+    "Digest",
+    "default_cache_dir",
+    "fingerprint_text",
+    "table_digest",
+]
 
 #: Version of the fingerprint's recipe: part of the hashed text and of every cache key.
 FINGERPRINT_VERSION = 2
@@ -113,7 +120,38 @@ def cache_dir(given: str | os.PathLike | None) -> Path | None:
     if given is not None:
         return Path(given)
     env = os.environ.get(CACHE_ENV, "").strip()
+    if env.lower() in {"off", "0", "no", "false", "none"}:
+        return None
     return Path(env) if env else None
+
+
+def default_cache_dir() -> Path | None:
+    """The cache folder the commands use: ``$BANKPERF_FINGERPRINT_CACHE``, else the user's cache.
+
+    The user's cache is ``$XDG_CACHE_HOME/bankperf/fingerprints`` (default
+    ``~/.cache/bankperf/fingerprints``). ``BANKPERF_FINGERPRINT_CACHE=off`` turns the cache
+    off. The cache lives outside the output folder, so a refused run still writes nothing
+    there; an entry only saves a scan, and a stale one is never used (its key names the
+    files' sizes, times and inodes, the code and the contract).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ[CACHE_ENV] = "off"
+    >>> default_cache_dir() is None
+    True
+    >>> os.environ[CACHE_ENV] = "/tmp/fp"
+    >>> str(default_cache_dir())
+    '/tmp/fp'
+    >>> del os.environ[CACHE_ENV]
+    """
+    env = os.environ.get(CACHE_ENV, "").strip()
+    if env.lower() in {"off", "0", "no", "false", "none"}:
+        return None
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
+    return Path(base) / "bankperf" / "fingerprints"
 
 
 def cache_key(src: TableSource, t: Table) -> dict[str, Any] | None:

@@ -46,6 +46,7 @@ from bankperf_analysis.dataset._fingerprint import (
     cache_dir,
     cache_key,
     cached_digest,
+    default_cache_dir,
     fingerprint,
     table_digest,
 )
@@ -73,6 +74,7 @@ from bankperf_analysis.periods import Period, quarter_of
 
 __all__ = [
     "VALIDATION_MEMORY",
+    "default_cache_dir",
     "Dataset",
     "DatasetSummary",
     "load_dataset",

@@ -16,6 +16,7 @@ run) therefore writes nothing at all: no folder, no index, no lock file.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 from bankperf_analysis._resources import default_scheme_path
 from bankperf_analysis._resources import notebook_path as _notebook
 from bankperf_analysis.dataset.database import is_database_url, password_via_environment
-from bankperf_analysis.dataset.load import encodings_text
+from bankperf_analysis.dataset.load import default_cache_dir, encodings_text
 from bankperf_analysis.exceptions import (
     DataValidationError,
     ParamsError,
@@ -38,6 +39,7 @@ from bankperf_analysis.runner.items import ReportItem, RunResult
 from bankperf_analysis.runner.names import report_stems
 from bankperf_analysis.runner.plan import declared_parameters
 from bankperf_analysis.runner.run import RunPlan, execute_plans, plan_run
+from bankperf_analysis.runner.timings import PhaseClock
 from bankperf_analysis.scheme import load_scheme
 
 __all__ = ["build_reports"]
@@ -92,14 +94,16 @@ def build_reports(
     >>> res.exit_code  # doctest: +SKIP
     0
     """
-    q = str(Period.parse(quarter))
+    q, clock = str(Period.parse(quarter)), PhaseClock()
     check_lang(lang)
     # Kernels run in their own working directory: every path they receive is absolute.
     data = data if is_database_url(data) else Path(data).resolve()
     out = Path(out).resolve()
     scheme_file = Path(scheme_path).resolve() if scheme_path else None
     scheme = load_scheme(scheme_file)  # a missing or unreadable file: UnreadableInputError (exit 4)
-    info = _dataset_info(data)
+    cache = default_cache_dir()  # the user's cache, outside ``out``: a refusal writes nothing there
+    info = _dataset_info(data, cache)
+    clock.lap("fingerprint")
     chosen = _chosen_branches(branches, info.names)
     options: dict[str, Any] = dict(
         lang=lang,
@@ -113,23 +117,14 @@ def build_reports(
         progress=progress,
     )
     holder: dict[str, Any] = {}
-    prepare = _prepare_once(data, q, scheme_file, holder)
-    batch = _Batch(data, q, out, lang, scheme, scheme_file, info, options)
-    plans = [batch.plan("branch_quarter.ipynb", batch.branch_items(chosen), prepare)]
-    if not branches:  # a full batch also renders the bank overview (and, in Q4, the year)
-        overview = {"id": "overview", "file": "overview", "data_dir": str(data), "quarter": q}
-        plans.append(
-            batch.plan("bank_overview.ipynb", [{**overview, "title": "Bank overview / 全行概览"}], prepare)
-        )
-        if Period.parse(q).start.month == 10:
-            year = str(Period.parse(q).start.year)
-            annual = {"id": f"annual-{year}", "file": f"annual-{year}", "data_dir": str(data), "year": year}
-            plans.append(
-                batch.plan("annual_summary.ipynb", [{**annual, "title": f"Annual summary / 年度总结 {year}"}])
-            )
-    holder["ds"] = _validated_if_needed(plans, data)
+    batch = _Batch(data, q, out, lang, scheme, scheme_file, info, options, clock)
+    plans = batch.plans(chosen, not branches, _prepare_once(data, q, scheme_file, holder, clock))
+    holder["ds"] = _validated_if_needed(plans, data, cache)
+    clock.lap("validation")
     try:
-        return execute_plans(plans)
+        result = execute_plans(plans)
+        clock.write_if_asked(quarter=q, branches=len(chosen), jobs=jobs, scheduler=scheduler)
+        return result
     finally:
         if holder.get("ds") is not None:
             holder.pop("ds").close()
@@ -147,6 +142,22 @@ class _Batch:
     scheme_file: Path | None
     info: _DataInfo
     options: Mapping[str, Any]
+    clock: PhaseClock
+
+    def plans(self, chosen: Sequence[str], whole_bank: bool, prepare) -> list[RunPlan]:
+        """The branch reports; for the whole bank, the overview too (and, in Q4, the year)."""
+        q, data = self.quarter, str(self.data)
+        plans = [self.plan("branch_quarter.ipynb", self.branch_items(chosen), prepare, "branch reports")]
+        if whole_bank:
+            overview = {"id": "overview", "file": "overview", "data_dir": data, "quarter": q}
+            overview["title"] = "Bank overview / 全行概览"
+            plans.append(self.plan("bank_overview.ipynb", [overview], prepare, "overview"))
+            if Period.parse(q).start.month == 10:
+                year = str(Period.parse(q).start.year)
+                annual = {"id": f"annual-{year}", "file": f"annual-{year}", "data_dir": data, "year": year}
+                annual["title"] = f"Annual summary / 年度总结 {year}"
+                plans.append(self.plan("annual_summary.ipynb", [annual], None, "annual summary"))
+        return plans
 
     def branch_items(self, chosen: Sequence[str]) -> list[dict[str, Any]]:
         """One item per branch; file names are stable over every branch of the dataset."""
@@ -163,8 +174,11 @@ class _Batch:
             for b in chosen
         ]
 
-    def plan(self, notebook: str, items: list[dict[str, Any]], prepare=None) -> RunPlan:
-        """Plan one notebook's reports with the batch's scheme; refuse a scheme it cannot take."""
+    def plan(self, notebook: str, items: list[dict[str, Any]], prepare=None, phase: str = "") -> RunPlan:
+        """Plan one notebook's reports with the batch's scheme; refuse a scheme it cannot take.
+
+        Each report that finishes marks the time of ``phase`` on the batch's clock.
+        """
         nb = _notebook(notebook)
         takes_scheme = "scheme_path" in declared_parameters(nb)
         if self.scheme_file is not None and not takes_scheme:
@@ -180,6 +194,7 @@ class _Batch:
             self.out,
             params_hash=self.scheme.params_hash(),
             prepare=prepare,
+            on_result=lambda _outcome: self.clock.seen(phase or notebook),
             footer=self.footer(),
             **self.options,
         )
@@ -204,7 +219,7 @@ def _default_name() -> str:
     return "/".join(path.parts[-2:])
 
 
-def _dataset_info(data: Path | str) -> _DataInfo:
+def _dataset_info(data: Path | str, cache: Path | None = None) -> _DataInfo:
     """The dataset's fingerprint, branches (id -> name) and encodings, without a full validation.
 
     A dataset the quick read cannot take is validated in full, so that it is refused with
@@ -213,7 +228,7 @@ def _dataset_info(data: Path | str) -> _DataInfo:
     from bankperf_analysis.dataset.load import load_dataset
 
     try:
-        with load_dataset(data, validate=False) as ds:
+        with load_dataset(data, validate=False, fingerprint_cache=cache) as ds:
             fingerprint = ds.fingerprint
             rows = ds.sql("SELECT branch_id, branch_name FROM branches ORDER BY branch_id")
             encodings = getattr(ds, "encodings", None) or {}
@@ -245,7 +260,7 @@ def _chosen_branches(branches: Sequence[str] | None, names: Mapping[str, str]) -
     return chosen
 
 
-def _validated_if_needed(plans: Sequence[RunPlan], data: Path | str):
+def _validated_if_needed(plans: Sequence[RunPlan], data: Path | str, cache: Path | None = None):
     """The dataset, validated in full, when some report must run (else None: nothing to check).
 
     A cached report was made from the same data (the fingerprint) by the same code (the
@@ -255,10 +270,12 @@ def _validated_if_needed(plans: Sequence[RunPlan], data: Path | str):
 
     if not any(count_stale(plan.planned, plan.run.out_root, force=plan.run.force) for plan in plans):
         return None
-    return load_dataset(data)
+    return load_dataset(data, fingerprint_cache=cache)
 
 
-def _prepare_once(data: Path | str, q: str, scheme_file: Path | None, holder: dict[str, Any]):
+def _prepare_once(
+    data: Path | str, q: str, scheme_file: Path | None, holder: dict[str, Any], clock: PhaseClock
+):
     """The runner's ``prepare`` hook: the shared inputs, computed once per batch (or failed once)."""
     from bankperf_analysis.report.inputs import prepare_batch
 
@@ -269,7 +286,7 @@ def _prepare_once(data: Path | str, q: str, scheme_file: Path | None, holder: di
         if "error" in prepared:
             raise prepared["error"]
         if "path" not in prepared:
-            ds = holder.pop("ds", None)
+            ds, t0 = holder.pop("ds", None), time.perf_counter()
             try:
                 target = Path(workdir).resolve() / q
                 prepared["path"] = prepare_batch(data, q, target, scheme_path=scheme_file, ds=ds)
@@ -277,6 +294,7 @@ def _prepare_once(data: Path | str, q: str, scheme_file: Path | None, holder: di
                 prepared["error"] = exc
                 raise
             finally:
+                clock.add("shared inputs", time.perf_counter() - t0)
                 if ds is not None:
                     ds.close()
         return prepared["path"]

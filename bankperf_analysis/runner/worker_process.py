@@ -43,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Serve tasks on the socket whose file descriptor is ``argv[0]``; return the exit code."""
     from multiprocessing.connection import Connection
 
+    from bankperf_analysis.runner._imports import skip_unused_format_checker
+
+    skip_unused_format_checker()  # before papermill imports jsonschema
     from bankperf_analysis.runner.kernels import remove_runtime_dir
     from bankperf_analysis.runner.worker import ReportWorker
 

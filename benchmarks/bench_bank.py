@@ -1,0 +1,211 @@
+"""Benchmark: the real job, a whole bank's quarter, ``bankperf report`` at 1,000 branches.
+
+Data: the benchmark bank (``bankperf demo-data benchmarks/data/bench --scale bench``: 1,000
+branches, about 21,000 staff, 52M contacts; one quarter, 2026Q4), generated on first run.
+
+What is timed is the command a user types, in a fresh process::
+
+    bankperf report --data benchmarks/data/bench --quarter 2026Q4 --out <tmp> --jobs 2
+
+every branch report, the bank overview and (Q4) the annual summary, from an empty output
+folder and an empty fingerprint cache (``XDG_CACHE_HOME`` points at a fresh folder). The
+batch writes its phase table (``BANKPERF_TIMINGS``: fingerprint, validation, shared inputs,
+branch reports, overview, annual summary), and the memory of the whole process tree (the
+command, its workers and their kernels) is sampled every 0.2 s: the peak is the largest
+*sum* of resident memory over all of them. Then the same command again, nothing changed:
+the re-run (fingerprint from the cache, every report cached).
+
+With ``--scheduler`` the job also runs on a local Dask cluster of two single-threaded
+workers (``--scheduler tcp://...``), and the two runs' reports must be identical (their text
+once the lines that name the run -- generation time, run time -- are removed), else the
+benchmark exits 1.
+
+There is no peer to compare with: no other tool renders these reports. The goals (issue 14):
+<= 15 minutes on this 2-core machine, peak memory <= 2 GB across all processes, re-run
+<= 10 s. One round (the job takes minutes); run it on an idle machine.
+
+Run: ``python -m benchmarks.bench_bank [--branches N] [--scheduler] [--jobs 2]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+from benchmarks._common import table, write_results
+
+DATA = Path(__file__).resolve().parent / "data" / "bench"
+QUARTER = "2026Q4"
+GOALS = {"total_s": 15 * 60, "peak_gb": 2.0, "rerun_s": 10.0}
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    """Resident bytes of every descendant of ``proc`` now (not ``proc`` itself).
+
+    The benchmark's descendants are the command with its workers and kernels, and the
+    local Dask cluster's workers when there is one.
+    """
+    total = 0
+    for p in proc.children(recursive=True):
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:  # a process that ended between listing and reading
+            pass
+    return total
+
+
+def run_command(args: list[str], env: dict[str, str]) -> dict:
+    """Run ``args``; wall seconds, exit code and the peak summed RSS of this process's descendants."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ps, peak, done = psutil.Process(), [0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            try:
+                peak[0] = max(peak[0], _tree_rss(ps))
+            except psutil.Error:
+                pass
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = proc.communicate()
+    done.set()
+    sampler.join()
+    return {
+        "seconds": time.perf_counter() - t0,
+        "exit_code": proc.returncode,
+        "peak_gb": peak[0] / 1e9,
+        "tail": output[-2000:],
+    }
+
+
+def report_command(data: Path, out: Path, jobs: int, branches: list[str], scheduler: str | None) -> list[str]:
+    """The ``bankperf report`` command line of the benchmark."""
+    args = [sys.executable, "-m", "bankperf_analysis.cli.main", "report", "--data", str(data)]
+    args += ["--quarter", QUARTER, "--out", str(out), "--jobs", str(jobs), "--no-progress"]
+    for b in branches:
+        args += ["--branch", b]
+    if scheduler:
+        args += ["--scheduler", scheduler]
+    return args
+
+
+#: Lines of a report that name the run rather than the data: left out when two runs are compared.
+_RUN_LINES = re.compile(r"(generated|生成|run time|运行|UTC|seconds|秒)", re.IGNORECASE)
+
+
+def report_texts(folder: Path) -> dict[str, str]:
+    """Each report's visible text, without the lines that name the run (for comparing runs)."""
+    from html.parser import HTMLParser
+
+    out = {}
+    for path in sorted(folder.glob("*.html")):
+        if path.name == "index.html":
+            continue
+        parts: list[str] = []
+        parser = HTMLParser()
+        parser.handle_data = parts.append  # type: ignore[method-assign]
+        parser.feed(path.read_text(encoding="utf-8"))
+        lines = [ln.strip() for ln in "".join(parts).splitlines() if ln.strip()]
+        out[path.name] = "\n".join(ln for ln in lines if not _RUN_LINES.search(ln))
+    return out
+
+
+def _job(data: Path, jobs: int, branches: list[str], scheduler: str | None, tmp: Path, name: str) -> dict:
+    """One cold run and one unchanged re-run of the job, with the phase table of the cold run."""
+    out, timings = tmp / name, tmp / f"{name}-timings.json"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp / f"{name}-cache"), "BANKPERF_TIMINGS": str(timings)}
+    env.pop("BANKPERF_FINGERPRINT_CACHE", None)
+    cmd = report_command(data, out, jobs, branches, scheduler)
+    cold = run_command(cmd, env)
+    if cold["exit_code"] != 0:
+        raise SystemExit(f"{name}: bankperf report failed (exit {cold['exit_code']}):\n{cold['tail']}")
+    phases = json.loads(timings.read_text(encoding="utf-8"))
+    rerun = run_command(cmd, {**env, "BANKPERF_TIMINGS": str(tmp / f"{name}-rerun.json")})
+    return {"cold": cold, "phases": phases, "rerun": rerun, "out": out / QUARTER}
+
+
+def _local_cluster(workers: int):
+    from dask.distributed import LocalCluster
+
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--branches", type=int, default=0, help="only the first N branches (0: the whole bank)")
+    ap.add_argument("--scheduler", action="store_true", help="also run on a local Dask cluster and compare")
+    args = ap.parse_args(argv)
+    from benchmarks.bench_kpis import ensure_data
+
+    data = ensure_data(args.data)
+    branches = _first_branches(data, args.branches)
+    with tempfile.TemporaryDirectory(prefix="bench-bank-") as tmpdir:
+        tmp = Path(tmpdir)
+        local = _job(data, args.jobs, branches, None, tmp, "local")
+        runs = {"local": local}
+        if args.scheduler:
+            with _local_cluster(args.jobs) as cluster:
+                runs["dask"] = _job(data, args.jobs, branches, cluster.scheduler_address, tmp, "dask")
+            same = report_texts(local["out"]) == report_texts(runs["dask"]["out"])
+            if not same:
+                raise SystemExit("the Dask run's reports differ from the local run's")
+        return _summarise(runs, branches, args)
+
+
+def _first_branches(data: Path, n: int) -> list[str]:
+    if n <= 0:
+        return []
+    import duckdb
+
+    path = data / "branches.parquet"
+    rows = duckdb.sql(f"SELECT branch_id FROM read_parquet('{path}') ORDER BY 1").fetchall()
+    return [r[0] for r in rows[:n]]
+
+
+def _summarise(runs: dict[str, dict], branches: list[str], args) -> dict:
+    rows: list[dict] = []
+    payload = {"quarter": QUARTER, "jobs": args.jobs, "branches": len(branches) or "all", "runs": {}}
+    for name, run in runs.items():
+        phases = run["phases"]
+        total = phases["total_s"]
+        for phase, sec in phases["phases"]:
+            rows.append({"run": name, "phase": phase, "s": f"{sec:,.1f}", "share": f"{sec / total:.0%}"})
+        rows.append({"run": name, "phase": "whole command", "s": f"{run['cold']['seconds']:,.1f}"})
+        rows.append({"run": name, "phase": "re-run, nothing changed", "s": f"{run['rerun']['seconds']:,.1f}"})
+        payload["runs"][name] = {
+            "phases": phases["phases"],
+            "command_s": round(run["cold"]["seconds"], 1),
+            "peak_gb_all_processes": round(run["cold"]["peak_gb"], 2),
+            "rerun_s": round(run["rerun"]["seconds"], 1),
+            "rerun_peak_gb": round(run["rerun"]["peak_gb"], 2),
+            "goals": GOALS,
+            "met": {
+                "total_s": run["cold"]["seconds"] <= GOALS["total_s"],
+                "peak_gb": run["cold"]["peak_gb"] <= GOALS["peak_gb"],
+                "rerun_s": run["rerun"]["seconds"] <= GOALS["rerun_s"],
+            },
+        }
+        print(f"{name}: peak memory, all processes: {run['cold']['peak_gb']:.2f} GB", flush=True)
+    print(table(rows, ["run", "phase", "s", "share"]))
+    if len(branches) == 0:
+        write_results("bank", payload)
+    return payload
+
+
+if __name__ == "__main__":
+    main()
