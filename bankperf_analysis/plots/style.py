@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang
+from bankperf_analysis.plots._theme import ensure_style_cmap, theme_rc
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -105,9 +106,11 @@ def use_report_style(
 
     Notes
     -----
-    ``seaborn.set_theme`` resets ``font.family``, so the font is set through its
-    ``rc`` argument, after the theme, not before. Inside IPython the inline backend
-    is switched to PNG output.
+    The theme is seaborn's whitegrid (``seaborn.set_theme``) with the report's font and
+    sizes on top, as rcParams built once per process (:func:`_report_rc`): seaborn is
+    not imported (its import costs seconds), and a second call only re-applies them (a
+    pooled kernel restores the rcParams between reports). Inside IPython the inline
+    backend is switched to PNG output.
     """
     check_lang(lang)
     if dpi <= 0 or dpi > 600:
@@ -115,8 +118,19 @@ def use_report_style(
             f"The 'dpi' parameter of use_report_style must be an int in (0, 600]. Got {dpi!r} instead."
         )
     import matplotlib as mpl
-    import seaborn as sns
 
+    ensure_style_cmap()
+    mpl.rcParams.update(cast(Any, _report_rc(dpi, (float(figsize[0]), float(figsize[1])), context)))
+    _inline_png()
+
+
+@functools.cache
+def _report_rc(dpi: int, figsize: tuple[float, float], context: str) -> dict[str, Any]:
+    """Every rcParam :func:`use_report_style` sets, built once per process and arguments.
+
+    seaborn's whitegrid theme (:func:`bankperf_analysis.plots._theme.theme_rc`, seaborn's
+    values without importing seaborn), then the report's own settings, which win.
+    """
     font = cjk_font_name()
     rc: dict[str, Any] = {
         "font.family": "sans-serif",
@@ -137,9 +151,7 @@ def use_report_style(
         "axes.spines.right": False,
         "legend.frameon": False,
     }
-    sns.set_theme(context=context, style="whitegrid", palette=PALETTE, font=font, rc=rc)
-    mpl.rcParams.update(cast(Any, rc))  # after set_theme: it must not win over the font
-    _inline_png()
+    return {**theme_rc(context, PALETTE, font), **rc}
 
 
 def _inline_png() -> None:

@@ -10,8 +10,10 @@ coming from the data is HTML-escaped; every label goes through
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -91,8 +93,7 @@ class BranchReport:
         self.lang = check_lang(lang)
         self.inputs = ReportInputs.load(shared_inputs)
         self.branch_id = str(branch_id)
-        br = self.inputs.frame("branches")
-        row = br[br.branch_id == self.branch_id]
+        row = self.inputs.rows("branches", "branch_id", self.branch_id)
         if row.empty:
             raise ParamsError(
                 f"The 'branch_id' parameter must be a branch of the dataset. Got {self.branch_id!r} instead."
@@ -104,8 +105,7 @@ class BranchReport:
     # -- helpers -----------------------------------------------------------------------
     @cached_property
     def _kpis(self) -> pd.DataFrame:
-        k = self.inputs.kpis
-        return k[(k.level == "branch") & (k.entity_id == self.branch_id) | (k.level == "bank")]
+        return self.inputs.entity_kpis("branch", self.branch_id)
 
     def _value(self, kpi: str, period: str | None = None, level: str = "branch"):
         k = self._kpis
@@ -264,8 +264,7 @@ class BranchReport:
         gap = self.missing.gap_block(self.inputs.meta.get("changes_missing"))
         if gap is not None:  # no surveys, or none in one of the two quarters
             return gap
-        ch = self.inputs.frame("changes")
-        row = ch[(ch.entity == self.branch_id)] if len(ch) else ch
+        row = self.inputs.rows("changes", "entity", self.branch_id)
         if row.empty:
             return no_data(self.lang)
         r = row.iloc[0]
@@ -289,7 +288,7 @@ class BranchReport:
             f"{_e(t('note_multiple_testing', self.lang))}</p></div>"
         )
 
-    def _person_note(self, p: pd.Series, moved: dict) -> str:
+    def _person_note(self, p: pd.Series, moved: Mapping[str, str]) -> str:
         """A person's note: re-weighted, moved in, additions and deductions, veto (why)."""
         notes = []
         if bool(p.get("reweighted", False)) and int(p.get("n_kpis_scored", 0) or 0) > 0:
@@ -312,10 +311,8 @@ class BranchReport:
 
     def staff_table(self) -> HtmlBlock:
         """Staff of the branch: composite score, grade, bonus and training needs."""
-        people = self.inputs.frame("staff_scores")
-        people = people[people.branch_id == self.branch_id]
-        training = self.inputs.frame("training")
-        training = training[training.branch_id == self.branch_id]
+        people = self.inputs.rows("staff_scores", "branch_id", self.branch_id)
+        training = self.inputs.rows("training", "branch_id", self.branch_id)
         topic_col = "topic_zh" if self.lang == "zh" else "topic_en"
         needs = (
             training.sort_values(["staff_id", "priority"])
@@ -382,24 +379,21 @@ class BranchReport:
             + self._not_in_post_table()
         )
 
-    def _moved_days(self) -> dict[str, str]:
-        """Days per branch ("B07: 45, B08: 47") of the people who worked in more than one branch."""
-        days = self.inputs.frame("staff_days")
-        if days.empty:
-            return {}
-        many = days[days.groupby("staff_id")["branch_id"].transform("size") > 1]
-        text = many["branch_id"].astype(str) + ": " + many["days"].astype(str)
-        return text.groupby(many["staff_id"].to_numpy()).agg(", ".join).to_dict()
+    def _moved_days(self) -> Mapping[str, str]:
+        """Days per branch ("B07: 45, B08: 47") of the people who worked in more than one branch.
+
+        The same for every branch report of the batch: computed once per process.
+        """
+        return self.inputs.derived("staff_days", "moved_days", _moved_days_of)
 
     def _moved_out_note(self) -> str:
         """People who worked here this quarter but are reported (scored or listed) under another branch."""
-        days = self.inputs.frame("staff_days")
-        if days.empty:
+        if self.inputs.frame("staff_days").empty:
             return ""
-        here = set(days.loc[days.branch_id == self.branch_id, "staff_id"])
+        here = list(dict.fromkeys(self.inputs.rows("staff_days", "branch_id", self.branch_id)["staff_id"]))
         listed = pd.concat(
             [
-                self.inputs.frame(f)[["staff_id", "staff_name", "branch_id"]]
+                self.inputs.rows(f, "staff_id", here)[["staff_id", "staff_name", "branch_id"]]
                 for f in ("staff_scores", "staff_not_in_post")
             ]
         )
@@ -415,10 +409,7 @@ class BranchReport:
 
     def _not_in_post_table(self) -> str:
         """The people of this branch in post fewer than the minimum days: not scored, with their days."""
-        short = self.inputs.frame("staff_not_in_post")
-        if short.empty:
-            return ""
-        short = short[short.branch_id == self.branch_id]
+        short = self.inputs.rows("staff_not_in_post", "branch_id", self.branch_id)
         if short.empty:
             return ""
         head = [
@@ -441,12 +432,12 @@ class BranchReport:
 
     def _not_scored_note(self) -> str:
         """The staff KPIs of this branch that nobody is scored on because they are not available."""
-        sk = self.inputs.frame("staff_kpis")
-        if sk.empty or "status" not in sk:
+        sk = self.inputs.rows("staff_kpis", "branch_id", self.branch_id)
+        if "status" not in sk:
             return ""
         from bankperf_analysis.scorecard.rules import STATUS_NOT_AVAILABLE
 
-        sel = sk[(sk.branch_id == self.branch_id) & (sk.status == STATUS_NOT_AVAILABLE)]
+        sel = sk[sk.status == STATUS_NOT_AVAILABLE]
         labels = self.missing.unavailable_labels(dict.fromkeys(sel.kpi.astype(str)))
         if not labels:
             return ""
@@ -456,8 +447,7 @@ class BranchReport:
 
     def checks_table(self) -> HtmlBlock:
         """Mystery-shopper and video checks: score, rank, reward / pay cut / re-check."""
-        ch = self.inputs.frame("branch_checks")
-        ch = ch[ch.branch_id == self.branch_id]
+        ch = self.inputs.rows("branch_checks", "branch_id", self.branch_id)
         if self.missing.all_missing(ch.kpi.astype(str)):  # no check data at all: no consequence either
             return self.missing.block_for_kpis(*ch.kpi.astype(str)) or no_data(self.lang)
         head = [t(k, self.lang) for k in ("label_check", "label_score", "label_rank", "label_action")]
@@ -523,8 +513,8 @@ class BranchReport:
 
         if "contacts" in self.missing.tables:  # no demand: nothing to staff for
             return self.missing.block("contacts")
-        hm = self.inputs.frame("staffing_heatmap")
-        if hm.empty or not (hm.branch_id == self.branch_id).any():
+        hm = self.inputs.rows("staffing_heatmap", "branch_id", self.branch_id)
+        if hm.empty:
             return no_data(self.lang)
         fig = plot_branch_staffing(hm, self.branch_id, value="gap", lang=self.lang)
         png = base64.b64encode(figure_png(fig)).decode("ascii")
@@ -539,10 +529,9 @@ class BranchReport:
         """Headcount per role (定编), minimum posts, cost vs benefit of the extra staff."""
         if "contacts" in self.missing.tables:  # a plan without demand would show 0 FTE, 0 yuan
             return self.missing.block("contacts")
-        plan = self.inputs.frame("staffing_plan")
-        if plan.empty:
+        if self.inputs.frame("staffing_plan").empty:
             return no_data(self.lang)
-        plan = plan[plan.branch_id == self.branch_id]
+        plan = self.inputs.rows("staffing_plan", "branch_id", self.branch_id)
         head = [
             t(k, self.lang)
             for k in (
@@ -560,13 +549,11 @@ class BranchReport:
                 f"<td>{int(r.current_headcount)}</td><td>{int(r.planned_headcount)}</td>"
                 f"<td>{_e(fte)}</td></tr>"
             )
-        posts = self.inputs.frame("staffing_posts")
-        posts = posts[posts.branch_id == self.branch_id] if len(posts) else posts
+        posts = self.inputs.rows("staffing_posts", "branch_id", self.branch_id)
         ok = all(bool(x) for x in posts.passed) if len(posts) else True
         post_txt = t("posts_ok" if ok else "posts_failed", self.lang)
         failed = [] if ok else [p.message for _, p in posts.iterrows() if not bool(p.passed)]
-        cb = self.inputs.frame("staffing_cost_benefit")
-        cb = cb[cb.branch_id == self.branch_id] if len(cb) else cb
+        cb = self.inputs.rows("staffing_cost_benefit", "branch_id", self.branch_id)
         cb_txt = ""
         if len(cb):
             c = cb.iloc[0]
@@ -588,8 +575,7 @@ class BranchReport:
 
     def data_quality(self) -> HtmlBlock:
         """Tables not provided (or empty), KPIs not scored for lack of data, KPIs not computable."""
-        sk = self.inputs.frame("staff_kpis")
-        sk = sk[(sk.branch_id == self.branch_id)] if len(sk) else sk
+        sk = self.inputs.rows("staff_kpis", "branch_id", self.branch_id)
         items = self.missing.data_quality_items()
         if len(sk):
             sk = sk if "scored_on" in sk.columns else sk.assign(scored_on="own")
@@ -612,8 +598,7 @@ class BranchReport:
     def headline(self) -> dict[str, Any]:
         """Headline numbers for the index page (the branch's consequence counts carry their unit)."""
         sat, n = self._value("satisfaction_rate")
-        ch = self.inputs.frame("changes")
-        ch = ch[ch.entity == self.branch_id] if len(ch) else ch
+        ch = self.inputs.rows("changes", "entity", self.branch_id)
         flag = None if ch.empty else str(ch.flag.iloc[0])
         return {
             "satisfaction_rate": sat,
@@ -626,6 +611,15 @@ class BranchReport:
         checks = self.inputs.frame("branch_checks")
         no_checks = self.missing.all_missing(checks.kpi.astype(str)) if len(checks) else False
         return batch_consequences(self.inputs, not no_checks, self.branch_id)
+
+
+def _moved_days_of(days: pd.DataFrame) -> Mapping[str, str]:
+    """Days per branch ("B07: 45, B08: 47") of each person in more than one branch of ``days``."""
+    if days.empty:
+        return MappingProxyType({})
+    many = days[days.groupby("staff_id")["branch_id"].transform("size") > 1]
+    text = many["branch_id"].astype(str) + ": " + many["days"].astype(str)
+    return MappingProxyType(text.groupby(many["staff_id"].to_numpy()).agg(", ".join).to_dict())
 
 
 def _tile(kpi: str, status: str, value: str, note: str, foot: str, lang: str) -> str:

@@ -29,6 +29,7 @@ from bankperf_analysis._atomic import atomic_write_many
 from bankperf_analysis._provenance import code_digest
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.periods import Period, months_in
+from bankperf_analysis.report._frames import derived_of, rows_of, shared_frame
 
 if TYPE_CHECKING:
     from bankperf_analysis.scorecard.consequences import ConsequenceCounts
@@ -369,9 +370,39 @@ class ReportInputs:
         return cls(p, json.loads((p / "meta.json").read_text(encoding="utf-8")))
 
     def frame(self, name: str) -> pd.DataFrame:
-        """One of the shared frames (empty if it was not produced)."""
-        f = self.path / f"{name}.parquet"
-        return pd.read_parquet(f) if f.is_file() else pd.DataFrame()
+        """One of the shared frames (empty if it was not produced).
+
+        Read once per process while the file is unchanged (:mod:`._frames`): the reports a
+        kernel runs share it.
+        """
+        return shared_frame(self.path / f"{name}.parquet")
+
+    def rows(self, name: str, column: str, keys: Any) -> pd.DataFrame:
+        """The rows of frame ``name`` whose ``column`` is one of ``keys`` (a value or a list), in order.
+
+        The rows of ``frame(name)[frame(name)[column].isin(keys)]``, found through an index
+        built once per process, so a branch report costs its own rows, not the bank's.
+        """
+        return rows_of(self.path / f"{name}.parquet", column, keys)
+
+    def derived(self, name: str, key: str, make: Callable[[pd.DataFrame], Any]) -> Any:
+        """``make(frame(name))``, computed once per process while the file is unchanged (``key`` names it)."""
+        return derived_of(self.path / f"{name}.parquet", key, make)
+
+    def entity_kpis(self, level: str, entity_id: str) -> pd.DataFrame:
+        """The KPI rows of one entity at ``level`` and the bank's rows, in the KPI frame's order.
+
+        The rows of ``kpis[(kpis.level == level) & (kpis.entity_id == entity_id) |
+        (kpis.level == "bank")]``; the KPI frame is read once per process, keeping the
+        rows of ``level`` and the bank only (the staff rows are most of it).
+        """
+        path = self.path / "kpis.parquet"
+        only = (("level", "in", (level, "bank")),)
+        own = rows_of(path, "entity_id", entity_id, only)
+        if own.empty:
+            return rows_of(path, "level", "bank", only)
+        own = own[own["level"] == level]
+        return pd.concat([own, rows_of(path, "level", "bank", only)]).sort_index()
 
     @cached_property
     def kpis(self) -> pd.DataFrame:
@@ -396,9 +427,14 @@ def batch_consequences(
     """
     from bankperf_analysis.scorecard.consequences import consequence_counts
 
+    people = (
+        inputs.frame("staff_scores")
+        if branch_id is None
+        else inputs.rows("staff_scores", "branch_id", branch_id)
+    )
     return consequence_counts(
         inputs.quarter,
-        inputs.frame("staff_scores"),
+        people,
         inputs.frame("branch_checks"),
         excellent_grade=inputs.meta.get("top_grade", "excellent"),
         checks_available=checks_available,
