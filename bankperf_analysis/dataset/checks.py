@@ -177,6 +177,8 @@ def _type_checks(c: Column, src_type: str) -> list[_Check]:
     checks = []
     if not c.nullable:
         checks.append(_Check(missing, c.name, f"a value: {c.expected_text()}", rc))
+    if c.dtype == "string" and src_type.upper() == "VARCHAR":
+        return checks  # text read as text always types: the check could never fail (and costs a scan)
     checks.append(_Check(f"NOT {missing} AND {tc} IS NULL", c.name, c.expected_text(), rc))
     return checks
 
@@ -235,13 +237,16 @@ def _period_checks(t: Table, window: tuple[dt.date, dt.date] | None) -> list[_Ch
 def _key_trigger(t: Table) -> str:
     """SQL aggregate, 0 when every primary key is present and unique (else the rows in excess).
 
-    ``count(DISTINCT key)`` is a hash aggregate on the key computed in the table's one scan
-    (no sort of 50M ids); it skips missing keys, so a missing key also triggers the exact
-    duplicate search of :func:`_check_keys`, which then decides.
+    Distinct keys are counted through their 64-bit hashes, in the table's one scan: a hash
+    aggregate of integers, a third cheaper than one of 50M text ids, and never a sort. As
+    many distinct hashes as rows proves the keys distinct; a repeated hash (a repeated key,
+    or, about once in 10^4 banks of 50M rows, two keys sharing a hash) or a missing key
+    triggers the exact search of :func:`_check_keys`, which then decides. The trigger never
+    says "unique" wrongly.
     """
     keys = [_typed(k) for k in t.primary_key]
-    key = keys[0] if len(keys) == 1 else f"({', '.join(keys)})"
-    return f"count(*) - count(DISTINCT {key})"
+    missing = " OR ".join(f"{k} IS NULL" for k in keys)
+    return f"count(*) - count(DISTINCT hash({', '.join(keys)})) + count_if({missing})"
 
 
 def _count_failures(con, source: str, checks: list[_Check], trigger: str) -> list[int]:
