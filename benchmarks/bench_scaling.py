@@ -282,6 +282,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default=list(BRANCH_COUNTS),
         help="branch subsets (all contacts)",
     )
+    ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other sizes of an earlier results/scaling.json of the same source (re-run one size)",
+    )
     args = ap.parse_args(argv)
     src = bench_kpis.ensure_data(Path(args.data)).resolve()
     rows = []
@@ -292,14 +297,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"\n--- {size['name']}: {counts['contacts']:,} contacts, {counts['branches']:,} branches",
             flush=True,
         )
-        rows.append(
-            {
-                "size": size["name"],
-                "key": size["key"],
-                **counts,
-                **_time_size(data, args.quarter, args.repeats),
-            }
-        )
+        timed = _time_size(data, args.quarter, args.repeats)
+        load = [round(x, 1) for x in os.getloadavg()]
+        rows.append({"size": size["name"], "key": size["key"], **counts, **timed, "load_average": load})
+    if args.merge:
+        rows = _merged(rows, src, sizes(src, None, tuple(args.branch_counts)))
+    return _write(args, src, rows)
+
+
+def _merged(rows: list[dict[str, Any]], src: Path, order: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The new rows plus the earlier results' rows of the other sizes, in size order."""
+    path = RESULTS_DIR / "scaling.json"
+    old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    by_key = {r["key"]: r for r in old.get("rows", []) if old.get("source") == str(src)}
+    by_key.update({r["key"]: r for r in rows})
+    return [by_key[s["key"]] for s in order if s["key"] in by_key]
+
+
+def _write(args: argparse.Namespace, src: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
     cols = ["size", "contacts", "branches", "floor_median_s", "package_median_s", "package_x_floor"]
     print()
     print(table(rows, [*cols, "cli_median_s", "cli_x_floor"]))
@@ -311,12 +326,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"({'PASS' if g['quarter_scorecards_pass'] else 'FAIL'}), bankperf scorecard end to end "
             f"{g['cli_x_floor']:.2f}x ({'PASS' if g['cli_pass'] else 'FAIL'})"
         )
-    load = os.getloadavg()
+    loads = ", ".join(f"{r['size']} {r.get('load_average', ['?'])[0]}" for r in rows)
     note = (
-        f"`python -m benchmarks.bench_scaling --repeats {args.repeats}` on {src.name} ({args.quarter}); "
-        "medians of "
-        f"{args.repeats} interleaved round(s), each contender in a fresh process; load average at the end "
-        f"{load[0]:.1f} on {os.cpu_count()} CPUs."
+        f"`python -m benchmarks.bench_scaling --repeats {args.repeats}` on the {src.name} bank "
+        f"({args.quarter}); medians of interleaved rounds, each contender in a fresh process, on "
+        f"{os.cpu_count()} CPUs. 1-minute load average after each size: {loads}."
     )
     path = write_results(
         "scaling",

@@ -118,3 +118,20 @@ def test_a_branch_subset_keeps_only_those_branches_and_still_validates(tiny_bank
 def test_every_benchmark_has_arguments_at_every_scale():
     for scale in ("bench", "small"):
         assert set(scale_arguments(scale, "demo")) == set(BENCHMARKS)
+
+
+def test_a_re_run_size_replaces_only_its_own_row(tmp_path, monkeypatch):
+    import json
+
+    from benchmarks import bench_scaling
+
+    monkeypatch.setattr(bench_scaling, "RESULTS_DIR", tmp_path)
+    src = tmp_path / "bench"
+    order = [{"key": k} for k in ("1/8", "1/4", "all", "12b")]
+    old = [{"key": "1/8", "x": 1}, {"key": "all", "x": 1}, {"key": "12b", "x": 1}]
+    (tmp_path / "scaling.json").write_text(json.dumps({"source": str(src), "rows": old}), encoding="utf-8")
+    got = bench_scaling._merged([{"key": "1/8", "x": 2}], src, order)
+    assert got == [{"key": "1/8", "x": 2}, {"key": "all", "x": 1}, {"key": "12b", "x": 1}]
+    assert bench_scaling._merged([{"key": "1/8", "x": 2}], tmp_path / "other", order) == [
+        {"key": "1/8", "x": 2}
+    ]
