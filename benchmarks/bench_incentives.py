@@ -230,17 +230,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ratios = {}
     print()
     for ours, ref in pairs:
-        r = {k: _ratios(ours, ref, f"{k}_s") for k in ("cold", "warm")}
+        kinds = ("cold", "warm", "cold_cpu", "warm_cpu")
+        r = {k: _ratios(ours, ref, f"{k}_s") for k in kinds}
         ratios[ref.label] = {f"{k}_by_round": v for k, v in r.items()} | {
             f"{k}_median": statistics.median(v) for k, v in r.items()
         }
+        said = "; ".join(
+            f"{k.replace('_', ' ')} {statistics.median(r[k]):.2f}x (rounds "
+            + ", ".join(f"{x:.2f}" for x in r[k])
+            + ")"
+            for k in kinds
+        )
         print(
-            f"{ref.label} / {ours.label}: cold {statistics.median(r['cold']):.2f}x (rounds "
-            + ", ".join(f"{x:.2f}" for x in r["cold"])
-            + f"), warm {statistics.median(r['warm']):.2f}x (rounds "
-            + ", ".join(f"{x:.2f}" for x in r["warm"])
-            + f"); largest relative difference: estimate {worst[ref.label]['estimate']:.1e}, "
-            f"se {worst[ref.label]['se']:.1e}"
+            f"{ref.label} / {ours.label}: {said}; largest relative difference: "
+            f"estimate {worst[ref.label]['estimate']:.1e}, se {worst[ref.label]['se']:.1e}"
         )
     twfe_s, cs_s = rows[0]["warm s"], rows[4]["warm s"]
     peak = max(rows[i]["peak MB"] for i in (0, 2, 4, 6))
