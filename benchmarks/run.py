@@ -7,8 +7,9 @@ side with the reference it names, in the same run, prints a table and writes
 ``--scale bench`` (default; ``make bench``) reproduces the README's tables: the KPI and
 scaling benchmarks generate the 50M-contact benchmark bank into ``benchmarks/data/bench``
 on first use (a few minutes), the reports benchmark the demo bank into
-``benchmarks/data/demo``; three interleaved rounds each. About 1.5-2 hours on an idle 2-core
-machine, most of it the scaling table (`bankperf scorecard` at six sizes) and the reports.
+``benchmarks/data/demo``; three interleaved rounds each. Measured on this 2-core machine
+under load (load average 8-10): scaling 56 min for 2 rounds, reports 27 min for 2 rounds,
+incentives 13 min for 3 rounds; expect one to two hours for everything on an idle machine.
 
 ``--scale small`` checks that every benchmark runs, end to end, in minutes: one round, on
 the demo bank (12 branches, 0.8M contacts) and on 2,000 staff for the incentive estimators.
