@@ -9,6 +9,7 @@ DEMO   ?= data/demo
 QUARTER ?= 2026Q4
 LANG_  ?= en
 JOBS   ?=
+BENCH_SCALE ?= bench
 
 .PHONY: demo test lab bench setup clean-outputs
 
@@ -37,9 +38,10 @@ test: $(STAMP)
 lab: $(STAMP) $(DEMO)/truth.json
 	BANKPERF_DATA=$(abspath $(DEMO)) JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --notebook-dir=notebooks
 
+# BENCH_SCALE=small: every benchmark once, on the demo bank, in minutes (a check, not the README figures).
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run --scale $(BENCH_SCALE)
 
 clean-outputs:
 	find outputs -mindepth 1 ! -name .gitkeep ! -name README.md -delete

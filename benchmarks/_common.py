@@ -25,6 +25,22 @@ from typing import Any
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
+def own_peak_mb() -> float:
+    """This process's peak resident memory in MB, since it started its program.
+
+    Linux keeps ``ru_maxrss`` across ``exec``: a spawned child would report at least the
+    parent's size when it forked. ``VmHWM`` belongs to the new program only, so it is used
+    where ``/proc`` has it.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def _child(target: str, kwargs: dict[str, Any], queue: mp.Queue) -> None:
     """Run ``module:function(**kwargs)`` and report elapsed seconds, peak RSS and result."""
     try:
@@ -33,8 +49,7 @@ def _child(target: str, kwargs: dict[str, Any], queue: mp.Queue) -> None:
         t0 = time.perf_counter()
         out = func(**kwargs)
         elapsed = time.perf_counter() - t0
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-        queue.put(("ok", elapsed, peak_mb, out))
+        queue.put(("ok", elapsed, own_peak_mb(), out))
     except BaseException as exc:  # report, never hang the parent
         import traceback
 
@@ -129,8 +144,11 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        # The machine is shared: the load when the results were written says how busy it was.
+        "load_average_1_5_15min": list(os.getloadavg()),
     }
-    for name in ("numpy", "pandas", "duckdb", "scipy", "statsmodels", "papermill", "nbconvert"):
+    names = ("numpy", "pandas", "duckdb", "scipy", "statsmodels", "papermill", "nbconvert", "psutil")
+    for name in (*names, "pyfixest", "diff_diff"):
         try:
             info[name] = importlib.import_module(name).__version__
         except Exception:  # noqa: BLE001 - optional
@@ -147,3 +165,73 @@ def write_results(name: str, payload: dict[str, Any]) -> Path:
     tmp.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+class TreeMemory:
+    """Peak of the summed resident memory of this process and all its descendants.
+
+    A thread samples ``psutil`` every ``interval`` seconds while the ``with`` block runs:
+    the runner's workers, their Jupyter kernels and any CLI subprocess are all counted
+    (``ru_maxrss`` sees one process only). Pages shared between processes are counted in
+    each, so the sum is an upper bound of what the machine needed.
+
+    >>> with TreeMemory(interval=0.05) as mem:
+    ...     _ = bytearray(10_000_000)
+    >>> mem.peak_mb > 0
+    True
+    """
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.peak_mb = 0.0
+        self.max_processes = 0
+        self._stop: Any = None
+        self._thread: Any = None
+
+    def sample(self) -> None:
+        """Add up the RSS of the process tree now and keep the peak."""
+        import psutil
+
+        me = psutil.Process()
+        procs = [me]
+        try:
+            procs += me.children(recursive=True)
+        except psutil.Error:  # a child ended while being listed
+            pass
+        total = 0
+        for p in procs:
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:  # ended between listing and reading
+                pass
+        self.peak_mb = max(self.peak_mb, total / 2**20)
+        self.max_processes = max(self.max_processes, len(procs))
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def __enter__(self) -> TreeMemory:
+        import threading
+
+        self._stop = threading.Event()
+        self.sample()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds of this process's finished, waited-for descendants so far."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def by_round(numerator: Contender, denominator: Contender) -> list[float]:
+    """Ratio of two contenders' times round by round (they ran interleaved, so pairwise)."""
+    return [a / b if b else float("nan") for a, b in zip(numerator.times, denominator.times)]

@@ -1,24 +1,30 @@
-"""Benchmark the incentive-effect estimators at 1,000,000 staff-month rows.
+"""Benchmark the incentive-effect estimators at 1,000,000 staff-month rows against pyfixest and diff-diff.
 
 Data: 20,000 staff x 50 months (balanced; plus an unbalanced variant with 30 % staff
 turnover), 500 branch clusters of 40 staff, adoption staggered by branch over months
 10-44 (25 % of branches never adopt), effects growing with time since adoption.
 
-Contenders (each in its own fresh process via ``_common.run_isolated``, interleaved):
+Pairs (each contender in its own fresh process via ``_common``, interleaved round by round):
 
-- ``twfe_did`` (CR1 clustered by branch) at 1M rows, balanced and unbalanced;
-- ``staggered_did`` (Callaway-Sant'Anna, clustered influence functions) at 1M rows;
-- ``estimate_incentive_effect`` (both + event study + pre-trend power) at 1M rows;
-- the plain statsmodels approach, ``smf.ols("y ~ treated + C(unit) + C(period)")
-  .fit(cov_type="cluster")``, only on a subsample (default 1,000 staff x 50 months =
-  50,000 rows, the largest that stays under the 2 GB budget: its dense dummy design grows
-  with rows x units), next to ``twfe_did`` on the same subsample. Nothing is extrapolated.
+- two-way fixed effects, CR1 clustered by branch: ``twfe_did`` against pyfixest
+  ``feols("y ~ treated | unit + period", vcov={"CRV1": "branch"})``, balanced and unbalanced;
+- staggered DiD (Callaway-Sant'Anna, not-yet-treated controls, universal base period,
+  overall ATT, influence functions clustered by branch): ``staggered_did`` against diff-diff
+  ``CallawaySantAnna(control_group="not_yet_treated", base_period="universal",
+  estimation_method="reg", cluster="branch")`` (without covariates, "reg" and "dr" are the
+  same difference in means);
+- ``estimate_incentive_effect`` (both estimators + event study + pre-trend power), alone.
 
-"fit s" is the time of the estimation call alone (measured inside the process);
-"wall s" also includes generating the data. Peak memory is the process's peak RSS
-(data generation included).
+In every process the estimator is called three times on the same data: "cold" is the first
+call (for pyfixest it includes numba's compilation; imports are timed apart), "warm" the
+median of the next two, as in a session that fits many models. Fit times exclude data
+generation; peak memory is the process's peak RSS (data included).
 
-Run: ``.venv/bin/python -m benchmarks.bench_incentives [--quick]``.
+Agreement is checked before results are written: estimate and standard error of each pair
+must agree to a relative ``RTOL`` (1e-6; pyfixest stops its demeaning at 1e-8, ours at
+1e-10), or the benchmark stops with exit code 1 naming pair, number and values.
+
+Run: ``python -m benchmarks.bench_incentives [--repeats 3] [--staff 20000]``.
 """
 
 from __future__ import annotations
@@ -27,14 +33,16 @@ import argparse
 import statistics
 import time
 import warnings
+from collections.abc import Callable
 from typing import Any
 
-from benchmarks._common import Contender, compare, table, write_results
+from benchmarks._common import Contender, by_round, compare, table, write_results
 
 N_STAFF = 20_000
 N_MONTHS = 50
 STAFF_PER_BRANCH = 40
 MODULE = "benchmarks.bench_incentives"
+RTOL = 1e-6
 GOALS = {"twfe_seconds": 2.0, "staggered_seconds": 3.0, "peak_mb": 2048.0}
 
 
@@ -56,214 +64,210 @@ def _data(n_staff: int, turnover: float = 0.0, seed: int = 0):
     return attach_treatment(panel, adoption)
 
 
-def run_twfe(n_staff: int = N_STAFF, turnover: float = 0.0) -> dict[str, Any]:
-    """Time twfe_did (clustered); also report the 'full' K standard error (untimed)."""
-    from bankperf_analysis.incentives import twfe_did
+def _timed(fit: Callable[[], tuple[float, float]], calls: int = 3) -> dict[str, Any]:
+    """Call ``fit`` ``calls`` times: the first is cold, the median of the rest warm."""
+    times, cpu, out = [], [], (float("nan"), float("nan"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few-cluster notices, pyfixest/diff-diff chatter
+        for _ in range(calls):
+            t0, c0 = time.perf_counter(), time.process_time()
+            out = fit()
+            times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)  # every thread of the process
+    return {
+        "cold_s": times[0],
+        "warm_s": statistics.median(times[1:]),
+        "cold_cpu_s": cpu[0],
+        "warm_cpu_s": statistics.median(cpu[1:]),
+        "estimate": out[0],
+        "se": out[1],
+    }
+
+
+def _with_import(module: str, n_staff: int, turnover: float) -> tuple[Any, Any, float]:
+    import importlib
 
     p = _data(n_staff, turnover)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # few-cluster notice on small subsamples
-        t0 = time.perf_counter()
-        r = twfe_did(p, "y")
-        fit = time.perf_counter() - t0
-        full = twfe_did(p, "y", fixef_dof="full")
-    return {
-        "fit_seconds": fit,
-        "rows": len(p),
-        "estimate": r.estimate,
-        "se": r.std_error,
-        "se_full_k": full.std_error,
-        "sweeps": r.iterations,
-        "clusters": r.n_clusters,
-    }
+    t0 = time.perf_counter()
+    mod = importlib.import_module(module)
+    return p, mod, time.perf_counter() - t0
+
+
+def run_twfe(n_staff: int = N_STAFF, turnover: float = 0.0) -> dict[str, Any]:
+    """``twfe_did``, CR1 clustered by branch (default "nested" fixed-effect count)."""
+    p, inc, imp = _with_import("bankperf_analysis.incentives", n_staff, turnover)
+
+    def fit() -> tuple[float, float]:
+        r = inc.twfe_did(p, "y")
+        return r.estimate, r.std_error
+
+    return {"import_s": imp, "rows": len(p), **_timed(fit)}
+
+
+def run_pyfixest(n_staff: int = N_STAFF, turnover: float = 0.0) -> dict[str, Any]:
+    """pyfixest ``feols`` with unit and period fixed effects, CRV1 clustered by branch."""
+    p, pf, imp = _with_import("pyfixest", n_staff, turnover)
+
+    def fit() -> tuple[float, float]:
+        m = pf.feols("y ~ treated | unit + period", data=p, vcov={"CRV1": "branch"})
+        return float(m.coef()["treated"]), float(m.se()["treated"])
+
+    return {"import_s": imp, "rows": len(p), **_timed(fit)}
 
 
 def run_staggered(n_staff: int = N_STAFF) -> dict[str, Any]:
-    """Time staggered_did (Callaway-Sant'Anna, not-yet-treated controls)."""
-    from bankperf_analysis.incentives import staggered_did
+    """``staggered_did`` (not-yet-treated controls, universal base period, overall ATT)."""
+    p, inc, imp = _with_import("bankperf_analysis.incentives", n_staff, 0.0)
 
-    p = _data(n_staff)
-    t0 = time.perf_counter()
-    r = staggered_did(p, "y")
-    fit = time.perf_counter() - t0
-    return {
-        "fit_seconds": fit,
-        "rows": len(p),
-        "estimate": r.estimate,
-        "se": r.std_error,
-        "cells": len(r.att_gt),
-        "clusters": r.n_clusters,
-    }
+    def fit() -> tuple[float, float]:
+        r = inc.staggered_did(p, "y")
+        return r.estimate, r.std_error
+
+    return {"import_s": imp, "rows": len(p), **_timed(fit)}
+
+
+def run_diff_diff(n_staff: int = N_STAFF) -> dict[str, Any]:
+    """diff-diff ``CallawaySantAnna`` with the same design choices as ``staggered_did``."""
+    p, dd, imp = _with_import("diff_diff", n_staff, 0.0)
+    d = p.assign(first_treat=p["first_treated"].fillna(0).astype("int64"))  # 0: never treated
+    est = dd.CallawaySantAnna(
+        control_group="not_yet_treated", base_period="universal", estimation_method="reg", cluster="branch"
+    )
+
+    def fit() -> tuple[float, float]:
+        r = est.fit(d, outcome="y", unit="unit", time="period", first_treat="first_treat")
+        return float(r.overall_att), float(r.overall_se)
+
+    return {"import_s": imp, "rows": len(p), **_timed(fit)}
 
 
 def run_pipeline(n_staff: int = N_STAFF) -> dict[str, Any]:
-    """Time estimate_incentive_effect (robust + TWFE + event study + pre-trend power)."""
-    from bankperf_analysis.incentives import estimate_incentive_effect
+    """``estimate_incentive_effect`` (robust + TWFE + event study + pre-trend power)."""
+    p, inc, imp = _with_import("bankperf_analysis.incentives", n_staff, 0.0)
 
-    p = _data(n_staff)
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the (expected) TWFE disagreement warning
-        r = estimate_incentive_effect(p, "y")
-    fit = time.perf_counter() - t0
-    return {
-        "fit_seconds": fit,
-        "rows": len(p),
-        "estimate": r.estimate,
-        "se": r.std_error,
-        "twfe": r.twfe.estimate,
-        "disagree": r.disagree,
-    }
+    def fit() -> tuple[float, float]:
+        r = inc.estimate_incentive_effect(p, "y")
+        return r.estimate, r.std_error
+
+    return {"import_s": imp, "rows": len(p), **_timed(fit, calls=2)}
 
 
-def run_statsmodels(n_staff: int) -> dict[str, Any]:
-    """Plain statsmodels: OLS with unit and period dummies, cluster-robust by branch."""
-    import pandas as pd
-    import statsmodels.formula.api as smf
+def check_agreement(
+    pairs: list[tuple[Contender, Contender]], rtol: float = RTOL
+) -> dict[str, dict[str, float]]:
+    """Largest relative difference of estimate and SE per pair; ``SystemExit`` beyond ``rtol``."""
+    worst: dict[str, dict[str, float]] = {}
+    problems = []
+    for ours, ref in pairs:
+        w = worst.setdefault(ref.label, {"estimate": 0.0, "se": 0.0})
+        for a, b in zip(ours.results, ref.results):
+            for key in ("estimate", "se"):
+                d = abs(a[key] - b[key]) / max(abs(a[key]), 1e-300)
+                w[key] = max(w[key], d)
+                if not d <= rtol:  # NaN fails too
+                    problems.append(f"{ours.label} vs {ref.label}: {key} {a[key]!r} vs {b[key]!r}")
+    if problems:
+        raise SystemExit(f"estimates disagree beyond a relative {rtol:g}:\n  " + "\n  ".join(problems))
+    return worst
 
-    p = _data(n_staff)
-    t0 = time.perf_counter()
-    m = smf.ols("y ~ treated + C(unit) + C(period)", data=p).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(p["branch"])[0]}
-    )
-    fit = time.perf_counter() - t0
-    return {
-        "fit_seconds": fit,
-        "rows": len(p),
-        "estimate": float(m.params["treated"]),
-        "se": float(m.bse["treated"]),
-        "columns": int(m.model.exog.shape[1]),
-    }
+
+def _pairs(n_staff: int) -> tuple[list[tuple[Contender, Contender]], Contender]:
+    kw, unb = {"n_staff": n_staff}, {"n_staff": n_staff, "turnover": 0.3}
+    pairs = [
+        (
+            Contender("twfe_did, balanced", f"{MODULE}:run_twfe", kw),
+            Contender("pyfixest feols, balanced", f"{MODULE}:run_pyfixest", kw),
+        ),
+        (
+            Contender("twfe_did, unbalanced (30% turnover)", f"{MODULE}:run_twfe", unb),
+            Contender("pyfixest feols, unbalanced", f"{MODULE}:run_pyfixest", unb),
+        ),
+        (
+            Contender("staggered_did (Callaway-Sant'Anna)", f"{MODULE}:run_staggered", kw),
+            Contender("diff-diff CallawaySantAnna", f"{MODULE}:run_diff_diff", kw),
+        ),
+    ]
+    return pairs, Contender("estimate_incentive_effect (pipeline)", f"{MODULE}:run_pipeline", kw)
+
+
+def _ratios(ours: Contender, ref: Contender, key: str) -> list[float]:
+    return [b[key] / a[key] for a, b in zip(ours.results, ref.results)]
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    """Run the benchmark, print the table and write ``benchmarks/results/incentives.json``."""
+    """Run the benchmark, print the tables and write ``benchmarks/results/incentives.json``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=3, help="rounds for our estimators")
-    ap.add_argument(
-        "--sm-staff", type=int, default=1_000, help="staff in the statsmodels subsample (x 50 months)"
-    )
-    ap.add_argument(
-        "--sm-repeats", type=int, default=1, help="rounds for the (slow) statsmodels subsample pair"
-    )
-    ap.add_argument(
-        "--quick", action="store_true", help="1 round, statsmodels on 500 staff (about 1 minute in all)"
-    )
+    ap.add_argument("--repeats", type=int, default=3, help="rounds (fresh processes) per contender")
+    ap.add_argument("--staff", type=int, default=N_STAFF, help=f"staff (x {N_MONTHS} months)")
     args = ap.parse_args(argv)
-    if args.quick:
-        args.repeats, args.sm_staff, args.sm_repeats = 1, 500, 1
-
-    big = [
-        Contender("twfe_did, 1M rows (balanced)", f"{MODULE}:run_twfe", {"n_staff": N_STAFF}),
-        Contender(
-            "twfe_did, unbalanced (30% turnover)", f"{MODULE}:run_twfe", {"n_staff": N_STAFF, "turnover": 0.3}
-        ),
-        Contender("staggered_did, 1M rows", f"{MODULE}:run_staggered", {"n_staff": N_STAFF}),
-        Contender("estimate_incentive_effect, 1M rows", f"{MODULE}:run_pipeline", {"n_staff": N_STAFF}),
-    ]
-    small = [
-        Contender(
-            f"twfe_did, {args.sm_staff:,} staff subsample", f"{MODULE}:run_twfe", {"n_staff": args.sm_staff}
-        ),
-        Contender(
-            f"statsmodels OLS + dummies, {args.sm_staff:,} staff",
-            f"{MODULE}:run_statsmodels",
-            {"n_staff": args.sm_staff},
-        ),
-    ]
+    pairs, pipeline = _pairs(args.staff)
+    everyone = [c for pair in pairs for c in pair] + [pipeline]
     print(
-        f"Incentive estimators: {N_STAFF:,} staff x {N_MONTHS} months, "
-        f"{N_STAFF // STAFF_PER_BRANCH} branch clusters"
+        f"Incentive estimators: {args.staff:,} staff x {N_MONTHS} months, "
+        f"{max(args.staff // STAFF_PER_BRANCH, 10)} branch clusters, {args.repeats} round(s)"
     )
-    compare(big, repeats=args.repeats)
-    print(f"statsmodels subsample: {args.sm_staff:,} staff x {N_MONTHS} months")
-    compare(small, repeats=args.sm_repeats)
-
+    compare(everyone, repeats=args.repeats)
+    worst = check_agreement(pairs)
     rows = []
-    for c in big + small:
-        fit = [r["fit_seconds"] for r in c.results]
+    for c in everyone:
+        res = c.results
         rows.append(
             {
                 "contender": c.label,
-                "rows": c.results[0]["rows"],
-                "fit s (median)": statistics.median(fit),
-                "wall s (median)": c.median,
-                "peak MB (max)": max(c.peaks_mb),
-                "estimate": c.results[0]["estimate"],
-                "se": c.results[0]["se"],
-                "runs": len(fit),
+                "rows": res[0]["rows"],
+                "cold s": statistics.median(r["cold_s"] for r in res),
+                "warm s": statistics.median(r["warm_s"] for r in res),
+                "warm CPU s": statistics.median(r["warm_cpu_s"] for r in res),
+                "import s": statistics.median(r["import_s"] for r in res),
+                "peak MB": max(c.peaks_mb),
+                "estimate": res[0]["estimate"],
+                "se": res[0]["se"],
             }
         )
-    ours_sub, sm = small[0].results[0], small[1].results[0]
-    ratio = statistics.median(r["fit_seconds"] for r in small[1].results) / statistics.median(
-        r["fit_seconds"] for r in small[0].results
-    )
-    agree = {
-        "coef_abs_diff": abs(ours_sub["estimate"] - sm["estimate"]),
-        "se_rel_diff_full_k": abs(ours_sub["se_full_k"] / sm["se"] - 1.0),
-        "se_nested_over_statsmodels": ours_sub["se"] / sm["se"],
-    }
-    twfe_s = rows[0]["fit s (median)"]
-    cs_s = rows[2]["fit s (median)"]
-    peak = max(r["peak MB (max)"] for r in rows[:4])
+    print()
+    cols = ["contender", "rows", "cold s", "warm s", "warm CPU s", "import s", "peak MB", "estimate", "se"]
+    print(table(rows, cols))
+    ratios = {}
+    print()
+    for ours, ref in pairs:
+        kinds = ("cold", "warm", "cold_cpu", "warm_cpu")
+        r = {k: _ratios(ours, ref, f"{k}_s") for k in kinds}
+        ratios[ref.label] = {f"{k}_by_round": v for k, v in r.items()} | {
+            f"{k}_median": statistics.median(v) for k, v in r.items()
+        }
+        said = "; ".join(
+            f"{k.replace('_', ' ')} {statistics.median(r[k]):.2f}x (rounds "
+            + ", ".join(f"{x:.2f}" for x in r[k])
+            + ")"
+            for k in kinds
+        )
+        print(
+            f"{ref.label} / {ours.label}: {said}; largest relative difference: "
+            f"estimate {worst[ref.label]['estimate']:.1e}, se {worst[ref.label]['se']:.1e}"
+        )
+    twfe_s, cs_s = rows[0]["warm s"], rows[4]["warm s"]
+    peak = max(rows[i]["peak MB"] for i in (0, 2, 4, 6))
     goals = {
         "twfe_seconds": (twfe_s, twfe_s <= GOALS["twfe_seconds"]),
         "staggered_seconds": (cs_s, cs_s <= GOALS["staggered_seconds"]),
-        "peak_mb_1m": (peak, peak <= GOALS["peak_mb"]),
+        "peak_mb": (peak, peak <= GOALS["peak_mb"]),
     }
-    cols = [
-        "contender",
-        "rows",
-        "fit s (median)",
-        "wall s (median)",
-        "peak MB (max)",
-        "estimate",
-        "se",
-        "runs",
-    ]
-    print()
-    print(table(rows, cols))
-    print()
-    print(
-        f"statsmodels / twfe_did fit time on the same {sm['rows']:,}-row subsample: "
-        f"{ratio:,.0f}x ({sm['columns']:,} dense design columns)"
-    )
-    print(
-        f"agreement on the subsample: |coef diff| = {agree['coef_abs_diff']:.2e}; "
-        f"se with the same K (fixef_dof='full') differs by {agree['se_rel_diff_full_k']:.2e} "
-        f"(relative); default 'nested' K gives {agree['se_nested_over_statsmodels']:.4f} x "
-        "statsmodels' se"
-    )
-    print(
-        "statsmodels was not run at 1M rows (its dense design would be 1M x 20,050 "
-        "doubles = 160 GB); no time or memory is extrapolated."
-    )
     for name, (val, ok) in goals.items():
-        print(
-            f"goal {name:<18s} {val:10.3f}  (limit {GOALS[name.replace('_1m', '')]:g}) "
-            f"{'PASS' if ok else 'FAIL'}"
-        )
+        print(f"goal {name:<18s} {val:10.3f}  (limit {GOALS[name]:g}) {'PASS' if ok else 'FAIL'}")
     payload = {
         "design": {
-            "staff": N_STAFF,
+            "staff": args.staff,
             "months": N_MONTHS,
-            "branches": N_STAFF // STAFF_PER_BRANCH,
+            "branches": max(args.staff // STAFF_PER_BRANCH, 10),
             "adoption_months": "10-44",
             "never_treated_share": 0.25,
-            "statsmodels_staff": args.sm_staff,
         },
+        "repeats": args.repeats,
         "rows": rows,
-        "raw": {
-            c.label: {
-                "fit_seconds": [r["fit_seconds"] for r in c.results],
-                "wall_seconds": c.times,
-                "peak_mb": c.peaks_mb,
-                "result": c.results[0],
-            }
-            for c in big + small
-        },
-        "statsmodels_over_ours_ratio": ratio,
-        "agreement": agree,
+        "raw": {c.label: {"results": c.results, "wall_s": c.times, "peak_mb": c.peaks_mb} for c in everyone},
+        "reference_over_ours": ratios,
+        "agreement": {"relative_tolerance": RTOL, "largest_relative_difference": worst},
+        "wall_by_round": {ref.label: by_round(ref, ours) for ours, ref in pairs},
         "goals": {k: {"value": v, "pass": ok} for k, (v, ok) in goals.items()},
     }
     path = write_results("incentives", payload)

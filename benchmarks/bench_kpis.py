@@ -49,7 +49,7 @@ def ensure_data(path: Path = DATA) -> Path:
             [
                 sys.executable,
                 "-m",
-                "bankperf_analysis.cli.main",
+                "bankperf_analysis.cli",
                 "demo-data",
                 str(path),
                 "--scale",
@@ -215,7 +215,7 @@ def run_cli_scorecard(data: str, quarter: str) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "scorecard.xlsx"
-        cmd = [sys.executable, "-m", "bankperf_analysis.cli.main", "scorecard", "--data", data]
+        cmd = [sys.executable, "-m", "bankperf_analysis.cli", "scorecard", "--data", data]
         cmd += ["--quarter", quarter, "--out", str(out), "--no-progress"]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0

@@ -26,6 +26,12 @@ def _pyproject():
     return runtime, test
 
 
+def _bench() -> set[str]:
+    """The references the benchmarks compare with (the ``bench`` extra)."""
+    data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    return {_name(r) for r in data["project"]["optional-dependencies"]["bench"]}
+
+
 def _environment():
     env = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
     conda, pip = set(), set()
@@ -47,18 +53,24 @@ def test_environment_lists_every_pyproject_package():
             assert CONDA_NAME.get(pkg, pkg) in conda, f"{pkg} missing from environment.yml"
 
 
+def test_environment_lists_every_benchmark_reference():
+    conda, pip = _environment()
+    missing = {p for p in _bench() if p not in pip and CONDA_NAME.get(p, p) not in conda}
+    assert not missing, f"the bench extra's {sorted(missing)} missing from environment.yml"
+
+
 def test_environment_has_nothing_extra():
     runtime, test = _pyproject()
     conda, pip = _environment()
-    expected = {CONDA_NAME.get(p, p) for p in runtime | test}
+    expected = {CONDA_NAME.get(p, p) for p in runtime | test | _bench()}
     assert conda - expected == set(), "environment.yml lists packages pyproject.toml does not"
-    assert pip - runtime - test == set()
+    assert pip - runtime - test - _bench() == set()
 
 
 def test_versions_agree():
     data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     env = (REPO / "environment.yml").read_text(encoding="utf-8")
-    for req in data["project"]["dependencies"]:
+    for req in data["project"]["dependencies"] + data["project"]["optional-dependencies"]["bench"]:
         m = re.match(r"([A-Za-z0-9_.-]+)(>=[\d.]+)", req)
         if m:
             name = CONDA_NAME.get(m.group(1).lower(), m.group(1))

@@ -1,0 +1,137 @@
+"""The benchmarks' own checks: they refuse to time different work, and their subsets keep the contract."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from benchmarks._common import Contender
+from benchmarks.bench_incentives import check_agreement
+from benchmarks.bench_reports import check_same_numbers, report_numbers
+from benchmarks.bench_scaling import make_subset
+from benchmarks.run import BENCHMARKS, scale_arguments
+
+TILE = (
+    '<div class="tile" style="x"><div style="a">{label}</div><div style="b">{value}</div>'
+    '<div style="c">Target ≥ 85.0 %</div><div style="d">Bank: 88.1 % · n=965</div></div>'
+)
+
+
+def _report(value: str = "92.6 %", cell: str = "1,234") -> dict:
+    html = (
+        '<div style="display:flex">'
+        + TILE.format(label="Customer satisfaction", value=value)
+        + TILE.format(label="Service level", value="95.9 %")
+        + f"</div><table><tr><th>KPI</th></tr><tr><td> {cell} </td></tr></table>"
+    )
+    return report_numbers(html)
+
+
+def test_report_numbers_reads_every_tile_line_and_table_cell():
+    got = _report()
+    assert got["tiles"][0] == ["Customer satisfaction", "92.6 %", "Target ≥ 85.0 %", "Bank: 88.1 % · n=965"]
+    assert [t[1] for t in got["tiles"]] == ["92.6 %", "95.9 %"]
+    assert got["tables"] == [["KPI", "1,234"]]
+
+
+def test_equal_reports_pass_and_count_what_was_compared():
+    n = check_same_numbers({"product": {"X1": _report()}, "naive": {"X1": _report()}})
+    assert n == 2 * 4 + 2  # two tiles of four lines, two table cells
+
+
+@pytest.mark.parametrize(
+    "other, words",
+    [
+        (_report(value="92.7 %"), ["X1", "tile 1", "92.6 %", "92.7 %"]),
+        (_report(cell="1,235"), ["X1", "table 1", "1,234", "1,235"]),
+    ],
+)
+def test_a_differing_number_stops_the_benchmark_naming_it(other, words):
+    with pytest.raises(SystemExit) as err:
+        check_same_numbers({"product": {"X1": _report()}, "naive": {"X1": other}})
+    assert all(w in str(err.value) for w in words), err.value
+
+
+def test_a_missing_report_or_one_without_tiles_stops_the_benchmark():
+    empty = report_numbers("<p>no tiles</p>")
+    with pytest.raises(SystemExit, match="branch X2 shows no KPI tile"):
+        check_same_numbers({"product": {"X2": empty}, "naive": {"X2": empty}})
+    with pytest.raises(SystemExit, match="naive: no HTML report for branch X1"):
+        check_same_numbers({"product": {"X1": _report()}, "naive": {"X1": None}})
+
+
+def _pair(ours: dict, ref: dict) -> tuple[Contender, Contender]:
+    a, b = Contender("ours", "m:f"), Contender("ref", "m:g")
+    a.results, b.results = [ours], [ref]
+    return a, b
+
+
+def test_incentive_estimates_must_agree():
+    same = {"estimate": 1.2810871833677648, "se": 0.04227759004616435}
+    worst = check_agreement([_pair(same, {"estimate": same["estimate"] * (1 + 1e-9), "se": same["se"]})])
+    assert worst["ref"]["estimate"] == pytest.approx(1e-9, rel=1e-3)
+    with pytest.raises(SystemExit, match="ours vs ref: se 0.04227759004616435 vs 0.0423"):
+        check_agreement([_pair(same, {"estimate": same["estimate"], "se": 0.0423})])
+    with pytest.raises(SystemExit, match="estimate"):
+        check_agreement([_pair(same, {"estimate": float("nan"), "se": same["se"]})])
+
+
+def _ids(folder, table: str, column: str) -> set:
+    path = folder / f"{table}.parquet"
+    pattern = path if path.exists() else folder / table / "*.parquet"
+    return {r[0] for r in duckdb.sql(f"SELECT {column} FROM read_parquet('{pattern}')").fetchall()}
+
+
+def _stamp(folder) -> list:
+    return sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file())
+
+
+def test_contact_subsets_are_nested_valid_and_leave_the_source_alone(tiny_bank, tmp_path):
+    from bankperf_analysis.dataset.load import load_dataset
+
+    before = _stamp(tiny_bank)
+    eighth = make_subset(tiny_bank, tmp_path / "e1", eighths=1)
+    half = make_subset(tiny_bank, tmp_path / "e4", eighths=4)
+    every = _ids(tiny_bank, "contacts", "contact_id")
+    one, four = _ids(eighth, "contacts", "contact_id"), _ids(half, "contacts", "contact_id")
+    assert one < four < every
+    assert 0.05 < len(one) / len(every) < 0.2 and 0.4 < len(four) / len(every) < 0.6
+    assert _ids(eighth, "staff", "staff_id") == _ids(tiny_bank, "staff", "staff_id")
+    for folder in (eighth, half):
+        with load_dataset(folder) as ds:  # validates in full: raises if the subset broke the contract
+            assert ds.n_rows("contacts") == len(_ids(folder, "contacts", "contact_id"))
+    assert _stamp(tiny_bank) == before
+
+
+def test_a_branch_subset_keeps_only_those_branches_and_still_validates(tiny_bank, tmp_path):
+    from bankperf_analysis.dataset.load import load_dataset
+
+    sub = make_subset(tiny_bank, tmp_path / "b2", n_branches=2)
+    kept = _ids(sub, "branches", "branch_id")
+    assert len(kept) == 2 and kept < _ids(tiny_bank, "branches", "branch_id")
+    for table in ("staff", "contacts", "assignments", "surveys"):
+        assert _ids(sub, table, "branch_id") <= kept, table
+    with load_dataset(sub) as ds:
+        assert ds.n_rows("contacts") > 0
+
+
+def test_every_benchmark_has_arguments_at_every_scale():
+    for scale in ("bench", "small"):
+        assert set(scale_arguments(scale, "demo")) == set(BENCHMARKS)
+
+
+def test_a_re_run_size_replaces_only_its_own_row(tmp_path, monkeypatch):
+    import json
+
+    from benchmarks import bench_scaling
+
+    monkeypatch.setattr(bench_scaling, "RESULTS_DIR", tmp_path)
+    src = tmp_path / "bench"
+    order = [{"key": k} for k in ("1/8", "1/4", "all", "12b")]
+    old = [{"key": "1/8", "x": 1}, {"key": "all", "x": 1}, {"key": "12b", "x": 1}]
+    (tmp_path / "scaling.json").write_text(json.dumps({"source": str(src), "rows": old}), encoding="utf-8")
+    got = bench_scaling._merged([{"key": "1/8", "x": 2}], src, order)
+    assert got == [{"key": "1/8", "x": 2}, {"key": "all", "x": 1}, {"key": "12b", "x": 1}]
+    assert bench_scaling._merged([{"key": "1/8", "x": 2}], tmp_path / "other", order) == [
+        {"key": "1/8", "x": 2}
+    ]
