@@ -111,6 +111,10 @@ class DataValidationError(BankPerfError, ValueError):
         self.n_total = len(self.issues) if n_total is None else n_total
         super().__init__(self._message())
 
+    def __reduce__(self):
+        """Pickle with the issues: the error crosses processes as itself (e.g. the shared inputs')."""
+        return (type(self), (self.issues, self.n_total))
+
     def _message(self, limit: int = 50) -> str:
         head = f"The data break the data contract: {self.n_total} problem(s) found."
         lines = [head] + ["  - " + i.as_text() for i in self.issues[:limit]]

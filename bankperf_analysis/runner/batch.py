@@ -116,18 +116,13 @@ def build_reports(
         timeout_report=timeout_report,
         progress=progress,
     )
-    holder: dict[str, Any] = {}
     batch = _Batch(data, q, out, lang, scheme, scheme_file, info, options, clock)
-    plans = batch.plans(chosen, not branches, _prepare_once(data, q, scheme_file, holder, clock))
-    holder["ds"] = _validated_if_needed(plans, data, cache)
+    plans = batch.plans(chosen, not branches, _prepare_once(data, q, scheme_file, cache, clock))
+    _validate_if_needed(plans, data, cache)
     clock.lap("validation")
-    try:
-        result = execute_plans(plans)
-        clock.write_if_asked(quarter=q, branches=len(chosen), jobs=jobs, scheduler=scheduler)
-        return result
-    finally:
-        if holder.get("ds") is not None:
-            holder.pop("ds").close()
+    result = execute_plans(plans)
+    clock.write_if_asked(quarter=q, branches=len(chosen), jobs=jobs, scheduler=scheduler)
+    return result
 
 
 @dataclass(frozen=True)
@@ -260,24 +255,25 @@ def _chosen_branches(branches: Sequence[str] | None, names: Mapping[str, str]) -
     return chosen
 
 
-def _validated_if_needed(plans: Sequence[RunPlan], data: Path | str, cache: Path | None = None):
-    """The dataset, validated in full, when some report must run (else None: nothing to check).
+def _validate_if_needed(plans: Sequence[RunPlan], data: Path | str, cache: Path | None = None) -> None:
+    """Validate the dataset in full when some report must run (else nothing to check).
 
     A cached report was made from the same data (the fingerprint) by the same code (the
     code digest), which validated them then; so a batch with nothing to run skips it.
     """
     from bankperf_analysis.dataset.load import load_dataset
 
-    if not any(count_stale(plan.planned, plan.run.out_root, force=plan.run.force) for plan in plans):
-        return None
-    return load_dataset(data, fingerprint_cache=cache)
+    if any(count_stale(plan.planned, plan.run.out_root, force=plan.run.force) for plan in plans):
+        load_dataset(data, fingerprint_cache=cache).close()
 
 
-def _prepare_once(
-    data: Path | str, q: str, scheme_file: Path | None, holder: dict[str, Any], clock: PhaseClock
-):
-    """The runner's ``prepare`` hook: the shared inputs, computed once per batch (or failed once)."""
-    from bankperf_analysis.report.inputs import prepare_batch
+def _prepare_once(data: Path | str, q: str, scheme_file: Path | None, cache: Path | None, clock: PhaseClock):
+    """The runner's ``prepare`` hook: the shared inputs, computed once per batch (or failed once).
+
+    They are computed in a child process (:mod:`~bankperf_analysis.runner.prepare_process`),
+    whose memory peak ends with it instead of staying beside the workers.
+    """
+    from bankperf_analysis.runner.prepare_process import prepare_in_child
 
     prepared: dict[str, Any] = {}
 
@@ -286,17 +282,15 @@ def _prepare_once(
         if "error" in prepared:
             raise prepared["error"]
         if "path" not in prepared:
-            ds, t0 = holder.pop("ds", None), time.perf_counter()
+            t0 = time.perf_counter()
             try:
                 target = Path(workdir).resolve() / q
-                prepared["path"] = prepare_batch(data, q, target, scheme_path=scheme_file, ds=ds)
+                prepared["path"] = prepare_in_child(data, q, target, scheme_file, cache)
             except Exception as exc:
                 prepared["error"] = exc
                 raise
             finally:
                 clock.add("shared inputs", time.perf_counter() - t0)
-                if ds is not None:
-                    ds.close()
         return prepared["path"]
 
     return prepare

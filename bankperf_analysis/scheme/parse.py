@@ -96,6 +96,9 @@ class _SchemeUnreadable(UnreadableInputError):
         self.sentence = sentence
         super().__init__([issue])
 
+    def __reduce__(self):
+        return (type(self), (self.sentence, self.issues[0]))
+
     def _message(self, limit: int = 50) -> str:
         return f"{self.sentence}\n{super()._message(limit)}"
 
