@@ -121,14 +121,14 @@ def _demand_profiles(
     observed = _observed_profile(qstats, open_days)
     span = stats.groupby("branch_id")["date"].agg(["min", "max"])
     long_enough = span.index[((span["max"] - span["min"]).dt.days + 1) >= MIN_HISTORY_DAYS]
-    fc_ids = sorted(set(long_enough) & set(qstats["branch_id"])) if cfg.forecast else []
+    has_q = set(qstats["branch_id"].unique())  # unique() first: no Python loop over the rows
+    fc_ids = sorted(set(long_enough) & has_q) if cfg.forecast else []
     fc_set = set(fc_ids)
     fc = (
         _forecast_profile(stats, fc_ids, cfg.q, cfg.minutes, holidays)
         if fc_ids
         else pd.DataFrame(columns=[*_KEY, "contacts"])
     )
-    has_q = set(qstats["branch_id"])
     source = {b: ("forecast" if b in fc_set else "observed" if b in has_q else "none") for b in all_ids}
     return observed, fc, source
 

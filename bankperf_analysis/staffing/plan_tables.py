@@ -92,7 +92,7 @@ def _role_candidates(
     by_role = by_role.astype({"branch_id": str, "role": str})
     current = current.astype({"branch_id": str, "role": str})
     known = pd.DataFrame({"role": pd.Series(ROLES, dtype=str), "_r": np.arange(len(ROLES))})
-    extra = sorted(set(current["role"]) - set(ROLES))
+    extra = sorted(set(current["role"].unique()) - set(ROLES))
     extra_roles = pd.DataFrame(
         {"role": pd.Series(extra, dtype=str), "_r": len(ROLES) + np.arange(len(extra))}
     )
@@ -200,7 +200,7 @@ def _rostered_fte(hc: pd.DataFrame, role_hours: pd.Series, has_roster: bool, cfg
         if hours is not None
         else pd.Series(0.0, index=range(len(hc)))
     )
-    listed = set(hours["role"]) if hours is not None else set()
+    listed = set(hours["role"].unique()) if hours is not None else set()
     known = hc["role"].isin(listed | set(QUEUE_ROLES.values())).to_numpy()
     return np.where(known, h.to_numpy(dtype=float) / cfg.paid_hours, np.nan)
 
@@ -312,7 +312,7 @@ def _what_if(
     grid: pd.DataFrame, staff: pd.DataFrame, branch_ids: Sequence[str], cfg: _Config
 ) -> pd.DataFrame:
     minutes = cfg.minutes
-    roles = set(grid["role"])
+    roles = set(grid["role"].unique())
     cur = staff[staff["role"].isin(roles)].groupby("branch_id").size()
     frames = []
     w = grid["contacts"].to_numpy(dtype=float)
