@@ -198,57 +198,68 @@ def check_minimum_posts(
     """
     require_columns(staff, ["staff_id", "role", "counter_type"], "staff")
     check_unit_interval(min_sales_share, "min_sales_share", "check_minimum_posts")
-    roles = set(sales_roles)
-    groups = staff.groupby("branch_id", sort=True) if "branch_id" in staff.columns else [(None, staff)]
-    rows = []
-    for branch, g in groups:
-        for row in _post_rules(g, branch, roles, min_sales_share):
-            rows.append({"branch_id": branch, **row} if branch is not None else row)
-    return pd.DataFrame(rows)
+    counts = _post_counts(staff, set(sales_roles))
+    if counts.empty:
+        return pd.DataFrame([])
+    return _post_rules(counts, min_sales_share, by_branch="branch_id" in staff.columns)
 
 
-def _post_rules(g: pd.DataFrame, branch: Any, roles: set[str], min_sales_share: float) -> list[dict]:
-    """The three minimum-post rules of one branch's staff, one row each."""
-    n_staff = g["staff_id"].nunique()
-    n_lobby = g.loc[g["role"] == "lobby_manager", "staff_id"].nunique()
-    n_noncash = g.loc[(g["role"] == "teller") & (g["counter_type"] == "non_cash"), "staff_id"].nunique()
-    n_sales = g.loc[g["role"].isin(roles), "staff_id"].nunique()
-    share = n_sales / n_staff if n_staff else 0.0
-    who = f"Branch {branch}: " if branch is not None else ""
-    checks = [
-        (
-            "lobby_manager",
-            1.0,
-            float(n_lobby),
-            n_lobby >= 1,
-            f"{who}{n_lobby} lobby manager(s); at least 1 required.",
-        ),
-        (
-            "non_cash_teller",
-            1.0,
-            float(n_noncash),
-            n_noncash >= 1,
-            f"{who}{n_noncash} non-cash teller(s); at least 1 required.",
-        ),
-        (
-            "sales_share",
-            float(min_sales_share),
-            share,
-            n_staff > 0 and share >= min_sales_share - 1e-12,
-            f"{who}sales staff {n_sales} of {n_staff} ({share:.0%}); at least "
-            f"{min_sales_share:.0%} required.",
-        ),
+def _post_counts(staff: pd.DataFrame, roles: set[str]) -> pd.DataFrame:
+    """Distinct staff per branch: all, lobby managers, non-cash tellers and sales staff.
+
+    Every branch at once (one grouped pass), sorted; one row ``None`` without ``branch_id``.
+    """
+    key = staff["branch_id"] if "branch_id" in staff.columns else pd.Series(0, index=staff.index)
+    sid = staff["staff_id"]
+    role = staff["role"]
+    masks = {
+        "n_staff": pd.Series(True, index=staff.index),
+        "n_lobby": role == "lobby_manager",
+        "n_noncash": (role == "teller") & (staff["counter_type"] == "non_cash"),
+        "n_sales": role.isin(roles),
+    }
+    counts = pd.DataFrame({k: sid.where(m).groupby(key, sort=True).nunique() for k, m in masks.items()})
+    if "branch_id" not in staff.columns:  # one group, even without staff
+        counts = counts.reindex([0], fill_value=0).set_axis([None])
+    return counts.fillna(0).astype(np.int64)
+
+
+def _post_rules(counts: pd.DataFrame, min_sales_share: float, *, by_branch: bool) -> pd.DataFrame:
+    """The three minimum-post rules of every branch's counts, three rows per branch in order."""
+    branch = counts.index.tolist()
+    n_staff, n_lobby, n_noncash, n_sales = (counts[c].tolist() for c in counts.columns)
+    share = [s / n if n else 0.0 for s, n in zip(n_sales, n_staff)]
+    who = [f"Branch {b}: " if b is not None else "" for b in branch]
+    lobby = [x >= 1 for x in n_lobby]
+    noncash = [x >= 1 for x in n_noncash]
+    sales_ok = [n > 0 and sh >= min_sales_share - 1e-12 for n, sh in zip(n_staff, share)]
+    rules = [
+        ("lobby_manager", 1.0, [float(x) for x in n_lobby], lobby,
+         [f"{w}{x} lobby manager(s); at least 1 required." for w, x in zip(who, n_lobby)]),
+        ("non_cash_teller", 1.0, [float(x) for x in n_noncash], noncash,
+         [f"{w}{x} non-cash teller(s); at least 1 required." for w, x in zip(who, n_noncash)]),
+        ("sales_share", float(min_sales_share), share, sales_ok,
+         [f"{w}sales staff {s} of {n} ({sh:.0%}); at least {min_sales_share:.0%} required."
+          for w, s, n, sh in zip(who, n_sales, n_staff, share)]),
+    ]  # fmt: skip
+    parts = [
+        pd.DataFrame(
+            {
+                "_b": np.arange(len(branch)),
+                "_k": k,
+                "branch_id": branch,
+                "rule": rule,
+                "required": req,
+                "actual": act,
+                "passed": ok,
+                "message": [("OK - " if o else "FAIL - ") + m for o, m in zip(ok, msg)],
+            }
+        )
+        for k, (rule, req, act, ok, msg) in enumerate(rules)
     ]
-    return [
-        {
-            "rule": rule,
-            "required": req,
-            "actual": act,
-            "passed": bool(ok),
-            "message": ("OK - " if ok else "FAIL - ") + msg,
-        }
-        for rule, req, act, ok, msg in checks
-    ]
+    out = pd.concat(parts, ignore_index=True).sort_values(["_b", "_k"], kind="stable")
+    out = out.drop(columns=["_b", "_k"] + ([] if by_branch else ["branch_id"]))
+    return out.reset_index(drop=True)
 
 
 def cost_benefit(

@@ -546,8 +546,9 @@ def branch_staffing_inputs(
         Interval length.
     forecast : bool, default True
         Forecast next quarter's demand; ``False`` uses the observed profile. The
-        forecaster fits one count model per branch and queue (about 0.15 s each), so
-        a bank of 1,000 branches spends a few minutes here; the rest is seconds.
+        forecaster fits the count models of every branch and queue at once, and no
+        step works branch by branch, so the cost grows with the data, not with the
+        square of the number of branches.
 
     Returns
     -------

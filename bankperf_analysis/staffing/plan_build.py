@@ -121,14 +121,15 @@ def _demand_profiles(
     observed = _observed_profile(qstats, open_days)
     span = stats.groupby("branch_id")["date"].agg(["min", "max"])
     long_enough = span.index[((span["max"] - span["min"]).dt.days + 1) >= MIN_HISTORY_DAYS]
-    fc_ids = sorted(set(long_enough) & set(qstats["branch_id"])) if cfg.forecast else []
+    has_q = set(qstats["branch_id"].unique())  # unique() first: no Python loop over the rows
+    fc_ids = sorted(set(long_enough) & has_q) if cfg.forecast else []
+    fc_set = set(fc_ids)
     fc = (
         _forecast_profile(stats, fc_ids, cfg.q, cfg.minutes, holidays)
         if fc_ids
         else pd.DataFrame(columns=[*_KEY, "contacts"])
     )
-    has_q = set(qstats["branch_id"])
-    source = {b: ("forecast" if b in fc_ids else "observed" if b in has_q else "none") for b in all_ids}
+    source = {b: ("forecast" if b in fc_set else "observed" if b in has_q else "none") for b in all_ids}
     return observed, fc, source
 
 
@@ -148,17 +149,19 @@ def _slot_grid(
         .groupby("branch_id")["slot"]
         .agg(["min", "max"])
     )
-    parts = []
-    for b, (lo, hi) in slot_span.iterrows():
-        s = np.arange(int(lo), int(hi) + 1)
-        idx = pd.MultiIndex.from_product([[b], queues, range(7), s], names=_KEY)
-        parts.append(idx.to_frame(index=False))
-    grid = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(
-            {c: pd.Series(dtype=object if c in ("branch_id", "queue") else np.int64) for c in _KEY}
-        )
+    # every branch's block, branch x queue x weekday x slot in that order, without a loop
+    lo = slot_span["min"].to_numpy(dtype=np.int64)
+    width = slot_span["max"].to_numpy(dtype=np.int64) - lo + 1
+    per_branch = len(queues) * 7 * width
+    pos = np.arange(int(per_branch.sum())) - np.repeat(np.cumsum(per_branch) - per_branch, per_branch)
+    w = np.repeat(width, per_branch)
+    grid = pd.DataFrame(
+        {
+            "branch_id": np.repeat(slot_span.index.to_numpy(dtype=object), per_branch),
+            "queue": np.asarray(queues, dtype=object)[pos // (7 * w)],
+            "weekday": (pos // w) % 7,
+            "slot": np.repeat(lo, per_branch) + pos % w,
+        }
     )
     return grid.astype({"weekday": np.int64, "slot": np.int64})
 

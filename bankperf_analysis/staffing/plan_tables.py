@@ -7,7 +7,6 @@ staff employed at the start of the planned quarter.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,22 +33,6 @@ _HEADCOUNT_COLUMNS = (
 )
 
 
-class _Rostered:
-    """Rostered FTE per branch x role, looked up in constant time."""
-
-    def __init__(self, role_hours: pd.Series, has_roster: bool, cfg: _Config):
-        self.hours = role_hours
-        self.has_roster = has_roster
-        self.paid_hours = cfg.paid_hours
-        self.roles = set(role_hours.index.get_level_values("role")) if len(role_hours) else set()
-
-    def fte(self, branch: str, role: str) -> float:
-        """Rostered FTE of a role; NaN without a roster or for roles the roster never lists."""
-        if not self.has_roster or (role not in self.roles and role not in QUEUE_ROLES.values()):
-            return float("nan")
-        return float(self.hours.get((branch, role), 0.0)) / self.paid_hours
-
-
 def _headcount(
     intervals: pd.DataFrame,
     staff: pd.DataFrame,
@@ -58,100 +41,168 @@ def _headcount(
     has_roster: bool,
     cfg: _Config,
 ) -> pd.DataFrame:
-    """Per branch x role: FTEs, current, minimum and planned headcount (定编) and its basis."""
-    contact = intervals.groupby(["branch_id", "queue", "role"], as_index=False).agg(
-        contacts_per_week=("contacts", "sum"), req=("required_staff", "sum"), sch=("scheduled_staff", "sum")
-    )
-    contact["required_fte"] = contact["req"] * cfg.minutes / 60.0 / cfg.paid_hours
-    contact["scheduled_fte"] = contact["sch"] * cfg.minutes / 60.0 / cfg.paid_hours
-    by_role = {key: rows for key, rows in contact.groupby(["branch_id", "role"], sort=False)}
-    current = staff.groupby(["branch_id", "role"]).size()
-    present_by = staff.groupby("branch_id")["role"].agg(set)
-    flagship = set(branches.loc[branches["branch_type"] == "flagship", "branch_id"])
-    rostered = _Rostered(role_hours, has_roster, cfg)
-    rows = []
-    for b in branches["branch_id"]:
-        present = present_by.get(b, set())
-        brows = []
-        for role in list(ROLES) + sorted(present - set(ROLES)):
-            # posts every branch has, and the flagship's customer manager
-            minimum = int(
-                role in ("lobby_manager", "teller") or (role == "customer_manager" and b in flagship)
-            )
-            row = _role_row(
-                by_role.get((b, role)), int(current.get((b, role), 0)), minimum, role in present, cfg
-            )
-            if row is not None:
-                brows.append({"branch_id": b, "role": role, **row, "rostered_fte": rostered.fte(b, role)})
-        _top_up_sales(brows, b, rostered, cfg)
-        rows += brows
-    out = pd.DataFrame(rows, columns=list(_HEADCOUNT_COLUMNS))
+    """Per branch x role: FTEs, current, minimum and planned headcount (定编) and its basis.
+
+    Every branch at once (grouped and vectorised; no step filters a table per branch).
+    A branch's rows: the known roles (``ROLES`` order), then other roles it employs
+    (sorted); a role appears when it serves a queue, is employed or is a minimum post.
+    """
+    hc = _role_candidates(intervals, staff, branches, cfg)
+    hc = hc[hc["serves"] | hc["present"] | (hc["minimum_headcount"] > 0)]
+    hc = _sized_roles(hc, cfg)
+    hc = _top_up_sales(hc, cfg)
+    hc["rostered_fte"] = _rostered_fte(hc, role_hours, has_roster, cfg)
+    out = hc.sort_values(["_b", "_r"], kind="stable")[list(_HEADCOUNT_COLUMNS)].reset_index(drop=True)
+    if out.empty:  # the frame of an empty row list, as before
+        out = pd.DataFrame([], columns=list(_HEADCOUNT_COLUMNS))
     out["change"] = out["planned_headcount"] - out["current_headcount"]
     for c in ("current_headcount", "minimum_headcount", "planned_headcount", "change"):
         out[c] = out[c].astype(np.int64)
     return out
 
 
-def _role_row(
-    c: pd.DataFrame | None, cur: int, minimum: int, present: bool, cfg: _Config
-) -> dict[str, Any] | None:
-    """One role's headcount: sized to its queue when it serves one, else kept (or raised to the minimum)."""
-    if c is not None and len(c):
-        sch = float(c["scheduled_fte"].sum())
-        need = int(np.ceil(sch - 1e-9))
-        sl = f"{cfg.sl_target:.0%} in {cfg.answer_seconds:g} s, ASA <= {cfg.max_asa:g} s"
-        basis = f"{cfg.model}: {sl}, shrinkage {cfg.shrinkage:g}" if need >= minimum else "minimum post"
-        return dict(
-            queue=",".join(c["queue"]),
-            contacts_per_week=float(c["contacts_per_week"].sum()),
-            required_fte=float(c["required_fte"].sum()),
-            scheduled_fte=sch,
-            current_headcount=cur,
-            minimum_headcount=minimum,
-            planned_headcount=max(need, minimum),
-            basis=basis,
-        )
-    if not present and not minimum:
-        return None
-    planned = max(cur, minimum)
-    return dict(
+def _role_candidates(
+    intervals: pd.DataFrame, staff: pd.DataFrame, branches: pd.DataFrame, cfg: _Config
+) -> pd.DataFrame:
+    """Every branch x (known role, or other role it employs) with its queues, staff and minimum.
+
+    ``_b`` (the branch's position) and ``_r`` (the role's place in the branch's rows) order
+    the table; ``serves`` marks roles answering a queue, ``present`` roles employed now.
+    """
+    contact = intervals.groupby(["branch_id", "queue", "role"], as_index=False).agg(
+        contacts_per_week=("contacts", "sum"), req=("required_staff", "sum"), sch=("scheduled_staff", "sum")
+    )
+    contact["required_fte"] = contact["req"] * cfg.minutes / 60.0 / cfg.paid_hours
+    contact["scheduled_fte"] = contact["sch"] * cfg.minutes / 60.0 / cfg.paid_hours
+    by_role = contact.groupby(["branch_id", "role"], as_index=False, sort=False).agg(
+        queue=("queue", "first"),
+        n_queues=("queue", "size"),
+        contacts_per_week=("contacts_per_week", "sum"),
+        required_fte=("required_fte", "sum"),
+        scheduled_fte=("scheduled_fte", "sum"),
+    )
+    several = by_role["n_queues"] > 1  # a role answering several queues (none by default)
+    if several.any():
+        joined = contact.groupby(["branch_id", "role"], sort=False)["queue"].agg(",".join)
+        keys = pd.MultiIndex.from_frame(by_role.loc[several, ["branch_id", "role"]])
+        by_role.loc[several, "queue"] = joined.reindex(keys).to_numpy()
+    by_role = by_role.drop(columns="n_queues")
+    current = staff.groupby(["branch_id", "role"]).size().rename("current_headcount").reset_index()
+    # the keys as text, also in empty frames (whose columns may have come out as floats)
+    by_role = by_role.astype({"branch_id": str, "role": str})
+    current = current.astype({"branch_id": str, "role": str})
+    known = pd.DataFrame({"role": pd.Series(ROLES, dtype=str), "_r": np.arange(len(ROLES))})
+    extra = sorted(set(current["role"].unique()) - set(ROLES))
+    extra_roles = pd.DataFrame(
+        {"role": pd.Series(extra, dtype=str), "_r": len(ROLES) + np.arange(len(extra))}
+    )
+    b = pd.DataFrame(
+        {"branch_id": branches["branch_id"].astype(str).to_numpy(), "_b": np.arange(len(branches))}
+    )
+    cand = pd.concat(
+        [
+            b.merge(known, how="cross"),
+            current[current["role"].isin(extra)][["branch_id", "role"]]
+            .merge(b, on="branch_id")
+            .merge(extra_roles, on="role"),
+        ],
+        ignore_index=True,
+    )
+    cand = cand.merge(current, on=["branch_id", "role"], how="left").merge(
+        by_role, on=["branch_id", "role"], how="left", indicator="_serves"
+    )
+    cand["serves"] = cand["_serves"] == "both"
+    cand["present"] = cand["current_headcount"].notna()
+    cand["current_headcount"] = cand["current_headcount"].fillna(0).astype(np.int64)
+    flagship = branches.loc[branches["branch_type"] == "flagship", "branch_id"]
+    # posts every branch has, and the flagship's customer manager
+    minimum = cand["role"].isin(["lobby_manager", "teller"]) | (
+        (cand["role"] == "customer_manager") & cand["branch_id"].isin(flagship)
+    )
+    cand["minimum_headcount"] = minimum.astype(np.int64)
+    return cand.drop(columns="_serves")
+
+
+def _sized_roles(hc: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
+    """Planned headcount and basis: sized to its queue when a role serves one, else kept or raised."""
+    hc = hc.copy()
+    serves = hc["serves"].to_numpy()
+    minimum = hc["minimum_headcount"].to_numpy()
+    cur = hc["current_headcount"].to_numpy()
+    need = np.ceil(hc["scheduled_fte"].fillna(0.0).to_numpy() - 1e-9).astype(np.int64)
+    kept = np.maximum(cur, minimum)
+    hc["planned_headcount"] = np.where(serves, np.maximum(need, minimum), kept).astype(np.int64)
+    sl = f"{cfg.sl_target:.0%} in {cfg.answer_seconds:g} s, ASA <= {cfg.max_asa:g} s"
+    sized = f"{cfg.model}: {sl}, shrinkage {cfg.shrinkage:g}"
+    hc["basis"] = np.where(
+        serves,
+        np.where(need >= minimum, sized, "minimum post"),
+        np.where(kept > cur, "minimum post", "kept at current headcount"),
+    ).astype(object)
+    hc["queue"] = hc["queue"].where(serves, "")
+    return hc
+
+
+def _top_up_sales(hc: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
+    """Sales share >= min_sales_share: add customer managers (or the first sales role) per branch.
+
+    A branch without a row of that role gets one, after its other rows.
+    """
+    add_role = "customer_manager" if "customer_manager" in cfg.sales_roles else cfg.sales_roles[0]
+    share = cfg.min_sales_share
+    planned = hc["planned_headcount"]
+    per = pd.DataFrame(
+        {
+            "tot": planned.groupby(hc["branch_id"], sort=False).sum(),
+            "sales": planned.where(hc["role"].isin(cfg.sales_roles), 0)
+            .groupby(hc["branch_id"], sort=False)
+            .sum(),
+        }
+    )
+    tot, sales = per["tot"].to_numpy(), per["sales"].to_numpy()
+    short = (tot > 0) & (sales < share * tot - 1e-9)
+    k = pd.Series(
+        np.ceil(np.where(short, (share * tot - sales) / (1.0 - share), 0.0) - 1e-9).astype(np.int64),
+        index=per.index,
+    )[short]
+    if k.empty:
+        return hc
+    have = set(hc.loc[hc["role"] == add_role, "branch_id"])
+    missing = [bid for bid in k.index if bid not in have]
+    new = hc.drop_duplicates("branch_id").set_index("branch_id").loc[missing, ["_b"]].reset_index()
+    new = new.assign(
+        role=add_role,
+        _r=int(hc["_r"].max()) + 1,  # after the branch's other rows
         queue="",
         contacts_per_week=np.nan,
         required_fte=np.nan,
         scheduled_fte=np.nan,
-        current_headcount=cur,
-        minimum_headcount=minimum,
-        planned_headcount=planned,
-        basis="minimum post" if planned > cur else "kept at current headcount",
+        current_headcount=0,
+        minimum_headcount=0,
+        planned_headcount=0,
+        basis="",
     )
+    hc = pd.concat([hc, new], ignore_index=True) if len(new) else hc.reset_index(drop=True)
+    raise_ = (hc["role"] == add_role) & hc["branch_id"].isin(k.index)
+    add = hc.loc[raise_, "branch_id"].map(k)
+    hc.loc[raise_, "planned_headcount"] = hc.loc[raise_, "planned_headcount"] + add
+    hc.loc[raise_, "basis"] = [f"raised by {int(x)} for sales staff >= {share:.0%}" for x in add]
+    return hc
 
 
-def _top_up_sales(brows: list[dict[str, Any]], b: str, rostered: _Rostered, cfg: _Config) -> None:
-    """Sales share >= min_sales_share: add customer managers (or the first sales role) to ``brows``."""
-    add_role = "customer_manager" if "customer_manager" in cfg.sales_roles else cfg.sales_roles[0]
-    tot = sum(r["planned_headcount"] for r in brows)
-    sales = sum(r["planned_headcount"] for r in brows if r["role"] in cfg.sales_roles)
-    share = cfg.min_sales_share
-    if tot and sales < share * tot - 1e-9:
-        k = int(np.ceil((share * tot - sales) / (1.0 - share) - 1e-9))
-        cm = next((r for r in brows if r["role"] == add_role), None)
-        if cm is None:
-            cm = {
-                "branch_id": b,
-                "role": add_role,
-                "queue": "",
-                "contacts_per_week": np.nan,
-                "required_fte": np.nan,
-                "scheduled_fte": np.nan,
-                "rostered_fte": rostered.fte(b, add_role),
-                "current_headcount": 0,
-                "minimum_headcount": 0,
-                "planned_headcount": 0,
-                "basis": "",
-            }
-            brows.append(cm)
-        cm["planned_headcount"] += k
-        cm["basis"] = f"raised by {k} for sales staff >= {share:.0%}"
+def _rostered_fte(hc: pd.DataFrame, role_hours: pd.Series, has_roster: bool, cfg: _Config) -> np.ndarray:
+    """Rostered FTE per row; NaN without a roster or for roles the roster never lists."""
+    if not has_roster:
+        return np.full(len(hc), np.nan)
+    hours = role_hours.rename("h").reset_index() if len(role_hours) else None
+    h = (
+        hc[["branch_id", "role"]].merge(hours, on=["branch_id", "role"], how="left")["h"].fillna(0.0)
+        if hours is not None
+        else pd.Series(0.0, index=range(len(hc)))
+    )
+    listed = set(hours["role"].unique()) if hours is not None else set()
+    known = hc["role"].isin(listed | set(QUEUE_ROLES.values())).to_numpy()
+    return np.where(known, h.to_numpy(dtype=float) / cfg.paid_hours, np.nan)
 
 
 def _posts(staff: pd.DataFrame, branches: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
@@ -161,35 +212,9 @@ def _posts(staff: pd.DataFrame, branches: pd.DataFrame, cfg: _Config) -> pd.Data
         if len(staff)
         else pd.DataFrame(columns=cols)
     )
-    rows = []
-    for b, btype in zip(branches["branch_id"], branches["branch_type"]):
-        if b not in set(posts["branch_id"]):
-            rows.append(
-                {
-                    "branch_id": b,
-                    "rule": "staff",
-                    "required": 1.0,
-                    "actual": 0.0,
-                    "passed": False,
-                    "message": f"FAIL - Branch {b}: no current staff.",
-                }
-            )
-        if btype == "flagship":
-            n = int(((staff["branch_id"] == b) & (staff["role"] == "customer_manager")).sum())
-            ok = n >= 1
-            rows.append(
-                {
-                    "branch_id": b,
-                    "rule": "flagship_customer_manager",
-                    "required": 1.0,
-                    "actual": float(n),
-                    "passed": ok,
-                    "message": ("OK - " if ok else "FAIL - ")
-                    + f"Branch {b} (flagship): {n} personal customer manager(s); at least 1 "
-                    "required.",
-                }
-            )
-    out = pd.concat([posts, pd.DataFrame(rows, columns=cols)], ignore_index=True) if rows else posts
+    parts = [posts, _no_staff_rows(posts, branches)[cols], _flagship_rows(staff, branches)[cols]]
+    parts = [p for p in parts if len(p)]
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else posts
     out = out[cols].astype(
         {"branch_id": str, "rule": str, "required": float, "actual": float, "passed": bool, "message": str}
     )
@@ -204,6 +229,42 @@ def _posts(staff: pd.DataFrame, branches: pd.DataFrame, cfg: _Config) -> pd.Data
         .sort_values(["branch_id", "_o"], kind="stable")
         .drop(columns="_o")
         .reset_index(drop=True)
+    )
+
+
+def _no_staff_rows(posts: pd.DataFrame, branches: pd.DataFrame) -> pd.DataFrame:
+    """The failed ``staff`` rule of every branch without current staff (no post rows)."""
+    b = branches.loc[~branches["branch_id"].isin(posts["branch_id"]), "branch_id"].tolist()
+    return pd.DataFrame(
+        {
+            "branch_id": b,
+            "rule": "staff",
+            "required": 1.0,
+            "actual": 0.0,
+            "passed": False,
+            "message": [f"FAIL - Branch {x}: no current staff." for x in b],
+        }
+    )
+
+
+def _flagship_rows(staff: pd.DataFrame, branches: pd.DataFrame) -> pd.DataFrame:
+    """The flagship rule (at least one personal customer manager) of every flagship branch."""
+    b = branches.loc[branches["branch_type"] == "flagship", "branch_id"]
+    cm = staff.loc[staff["role"] == "customer_manager", "branch_id"].value_counts()
+    n = cm.reindex(b.to_numpy(), fill_value=0).astype(int).tolist()
+    return pd.DataFrame(
+        {
+            "branch_id": b.tolist(),
+            "rule": "flagship_customer_manager",
+            "required": 1.0,
+            "actual": [float(x) for x in n],
+            "passed": [x >= 1 for x in n],
+            "message": [
+                ("OK - " if x >= 1 else "FAIL - ")
+                + f"Branch {bid} (flagship): {x} personal customer manager(s); at least 1 required."
+                for bid, x in zip(b, n)
+            ],
+        }
     )
 
 
@@ -251,7 +312,7 @@ def _what_if(
     grid: pd.DataFrame, staff: pd.DataFrame, branch_ids: Sequence[str], cfg: _Config
 ) -> pd.DataFrame:
     minutes = cfg.minutes
-    roles = set(grid["role"])
+    roles = set(grid["role"].unique())
     cur = staff[staff["role"].isin(roles)].groupby("branch_id").size()
     frames = []
     w = grid["contacts"].to_numpy(dtype=float)
