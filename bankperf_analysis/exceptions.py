@@ -36,7 +36,13 @@ __all__ = [
 
 
 class BankPerfError(Exception):
-    """Base class of every error raised on purpose by bankperf-analysis."""
+    """Base class of every error raised on purpose by bankperf-analysis.
+
+    ``hint`` is one line saying what to do about it, set where the error is raised when the
+    raiser knows better than the error's kind (``""``: the command line words it from the kind).
+    """
+
+    hint: str = ""
 
 
 class ParamsError(BankPerfError, ValueError):

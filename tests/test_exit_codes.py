@@ -141,6 +141,7 @@ def test_refusals_exit_with_their_code_and_write_nothing(banks, tmp_path, capsys
     err = capsys.readouterr().err
     assert err.strip()  # the reason is printed
     assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("what to do: ")  # then what to do (one style)
 
 
 def test_every_sub_command_succeeds_with_0(banks, tmp_path, capsys):

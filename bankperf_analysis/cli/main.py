@@ -16,6 +16,7 @@ Sub-commands, one module each (its ``register(sub)`` adds the sub-command):
 Every sub-command exits with the same codes (README "Exit codes"): 0 ok; 1 some reports
 failed; 2 usage error (bad arguments or options, an invalid scheme); 3 invalid data (every
 problem listed, nothing written); 4 an input that cannot be read or an environment problem.
+Every refusal prints the message, then a line saying what to do (:mod:`~bankperf_analysis.cli._style`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 
 from bankperf_analysis import __version__
 from bankperf_analysis.cli import demo, report, scorecard, staffing, validate
+from bankperf_analysis.cli._style import Parser, help_hint, print_error, unknown_option, what_to_do
 from bankperf_analysis.exceptions import (
     EXIT_INVALID_DATA,
     EXIT_UNREADABLE,
@@ -44,36 +46,57 @@ _SUBCOMMANDS = (validate, demo, scorecard, report, staffing)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``bankperf`` command."""
-    p = argparse.ArgumentParser(prog="bankperf", description=__doc__.split("\n")[0])
+    """The argument parser of the ``bankperf`` command.
+
+    Neither it nor any sub-command takes an abbreviated option (``--dat`` is not ``--data``);
+    usage errors print in the house style (:class:`~bankperf_analysis.cli._style.Parser`).
+    """
+    p = Parser(prog="bankperf", description=__doc__.split("\n")[0])
     p.add_argument("--version", action="version", version=f"bankperf-analysis {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     for module in _SUBCOMMANDS:
         module.register(sub)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``bankperf``; returns the process exit code (module docstring)."""
+    """Entry point of ``bankperf``; returns the process exit code (module docstring).
+
+    Every refusal prints ``error: <message>`` and then ``what to do: <one line>`` on
+    standard error (a refused input lists its problems in between).
+    """
     from bankperf_analysis.runner._imports import skip_unused_format_checker
 
     skip_unused_format_checker()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    unknown = unknown_option(parser, argv)
+    if unknown:  # named before argparse's own checks, which would miss it behind a missing option
+        message, prog = unknown
+        print_error(message, help_hint(prog))
+        return EXIT_USAGE
     try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as stop:  # argparse: 2 on a usage error (it printed why), 0 for --help
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # a usage error (printed by Parser.error), or 0 for --help
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     try:
         return int(args.func(args) or 0)
     except DataValidationError as err:
         return _refused(err, getattr(args, "data", ""))
     except BankPerfError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print_error(str(err), what_to_do(err, args.command, _data(args)))
         if isinstance(err, ParamsError):
             return EXIT_USAGE
         return EXIT_INVALID_DATA if isinstance(err, InsufficientSampleError) else EXIT_UNREADABLE
     except OSError as err:  # a file that cannot be read or written, a full disk
-        print(f"error: {err}", file=sys.stderr)
+        print_error(str(err), what_to_do(err, args.command))
         return EXIT_UNREADABLE
+
+
+def _data(args: argparse.Namespace) -> str:
+    from bankperf_analysis.dataset.database import redact
+
+    return redact(str(getattr(args, "data", "") or ""))
 
 
 def _refused(err: DataValidationError, data: str) -> int:
@@ -86,6 +109,7 @@ def _refused(err: DataValidationError, data: str) -> int:
     head = "UNREADABLE" if unreadable else "INVALID"
     print(f"{head}: {data}: {err.n_total} problem(s) found\n", file=sys.stderr)
     print(issues_table(err), file=sys.stderr)
+    print(f"\nwhat to do: {what_to_do(err, None, data)}", file=sys.stderr)
     return EXIT_UNREADABLE if unreadable else EXIT_INVALID_DATA
 
 

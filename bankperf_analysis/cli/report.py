@@ -12,7 +12,7 @@ import argparse
 import sys
 import time
 
-__all__ = ["register", "add_report_arguments"]
+__all__ = ["register", "add_report_arguments", "preparing_line"]
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -68,11 +68,22 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Render the reports; print the counts, the failures and the index paths; return the exit code."""
-    from bankperf_analysis.runner.batch import build_reports
-    from bankperf_analysis.runner.items import format_failures
+    """Render the reports; print the counts, the failures and the index paths; return the exit code.
+
+    The quarter and the branches are checked first (:func:`~bankperf_analysis.cli._request.check_request`,
+    well under 2 s), so a quarter without data or an unknown branch is refused before the
+    fingerprint, the validation and the shared inputs. With progress on, one line says what is
+    being prepared before the first bar appears.
+    """
+    from bankperf_analysis.cli._request import check_request
 
     t0 = time.perf_counter()
+    check_request(args.data, args.quarter, args.branch, command="report")
+    from bankperf_analysis.runner.batch import build_reports  # only now: the runner takes a second
+    from bankperf_analysis.runner.items import format_failures
+
+    if args.progress:
+        print(preparing_line(args.quarter, args.data), file=sys.stderr, flush=True)
     res = build_reports(
         args.data,
         args.quarter,
@@ -93,9 +104,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     if res.failed:
         print(format_failures(res), file=sys.stderr)
+        print(
+            "what to do: each failure above names its report and why; fix that and run the same command "
+            "again (the reports that succeeded are up to date and are not re-run).",
+            file=sys.stderr,
+        )
     for p in res.index_paths:
         print(f"index: {p}")
     return res.exit_code
+
+
+def preparing_line(quarter: str, data: str) -> str:
+    """The line printed before the first progress bar: what is being prepared, in order.
+
+    Examples
+    --------
+    >>> preparing_line("2026Q4", "data/demo")  # doctest: +ELLIPSIS
+    'Preparing the 2026Q4 reports from data/demo: the data fingerprint, then ...'
+    """
+    from bankperf_analysis.dataset.database import redact
+
+    return (
+        f"Preparing the {quarter} reports from {redact(str(data))}: the data fingerprint, then (unless "
+        "every report is up to date) a full validation of the data and the inputs all reports share "
+        "(KPIs, scorecards, significance tests); the bars below count the reports of each stage."
+    )
 
 
 def register(sub) -> None:

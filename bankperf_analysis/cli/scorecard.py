@@ -11,6 +11,7 @@ __all__ = ["register"]
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
     """Score the quarter and write the workbook; return the exit code (nothing written on an error)."""
+    from bankperf_analysis.cli._request import check_request
     from bankperf_analysis.dataset.load import default_cache_dir, load_dataset
     from bankperf_analysis.exceptions import ParamsError
     from bankperf_analysis.periods import Period
@@ -25,6 +26,7 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
         )
     Period.parse(args.quarter)
     scheme = load_scheme(args.scheme)  # None: the default scheme
+    check_request(args.data, args.quarter, command="scorecard")  # a quarter without data: refused now
     with load_dataset(args.data, fingerprint_cache=default_cache_dir()) as ds:
         _, staff_card, branch_card = quarter_scorecards(ds, args.quarter, scheme)
     files = write_scorecard(Path(args.out), staff_card, branch_card, progress=not args.no_progress)

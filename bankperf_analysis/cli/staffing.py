@@ -18,6 +18,7 @@ __all__ = ["register"]
 
 def cmd_staffing(args: argparse.Namespace) -> int:
     """Plan the branch and print (and optionally write) the plan; return the exit code."""
+    from bankperf_analysis.cli._request import check_request
     from bankperf_analysis.dataset.load import load_dataset
     from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.staffing.export import check_plan_path, write_plan
@@ -27,6 +28,7 @@ def cmd_staffing(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)  # None: the default scheme
     if args.out:
         check_plan_path(args.out)  # before the work, so a bad name fails fast
+    check_request(args.data, args.quarter, [args.branch], command="staffing")  # before the work too
     with load_dataset(args.data) as ds:
         plan = branch_staffing_plan(
             ds,

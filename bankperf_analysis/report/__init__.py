@@ -8,7 +8,9 @@ The report notebooks are thin: every cell calls one function here and shows its 
 * one module per report: ``branch`` (:class:`BranchReport`), ``overview``
   (:class:`BankOverview`), ``annual`` (:class:`AnnualReport`), ``staffing``
   (:class:`StaffingReport`);
-* ``headline``: :func:`record_headline`, the numbers a report gives the index page.
+* ``headline``: :func:`record_headline`, the numbers a report gives the index page;
+* ``parameters``: :func:`check_text_params`, the notebooks' text parameters (papermill's
+  ``-p branch_id 0012`` gives the integer 12: refused, with ``-r`` as the fix).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from bankperf_analysis.report.html import HtmlBlock, format_value
 from bankperf_analysis.report.incentive import IncentiveReport
 from bankperf_analysis.report.inputs import ReportInputs, prepare_batch, resolve_data_dir, resolve_inputs
 from bankperf_analysis.report.overview import BankOverview
+from bankperf_analysis.report.parameters import check_text_params
 from bankperf_analysis.report.staffing import StaffingReport
 
 __all__ = [
@@ -36,4 +39,5 @@ __all__ = [
     "BankOverview",
     "HtmlBlock",
     "format_value",
+    "check_text_params",
 ]

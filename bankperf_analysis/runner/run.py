@@ -387,9 +387,7 @@ def _run_plan(
 ) -> None:
     """Run one plan's stale reports (``outcomes`` holds its cached ones and receives the others)."""
     run = plan.run
-    bar = _progress_bar(
-        len(plan.planned), run.opts.progress, "/".join(sorted({p.quarter for p in plan.planned}))
-    )
+    bar = _progress_bar(len(plan.planned), run.opts.progress, _stage_label(plan))
     publisher = Publisher(state, to_run, run.nb_path, run.lang, outcomes, bar, run.on_result)
     publisher.announce_cached()
     try:
@@ -464,6 +462,29 @@ def _execute(tasks: list[ReportTask], run: _Run, publish: Callable[[Any], None])
     else:
         n = min(run.opts.jobs or os.cpu_count() or 1, len(tasks))
         LocalPool(n).run(tasks, publish)
+
+
+#: The stage a notebook's progress bar names (by the notebook's file stem).
+_STAGES = {
+    "branch_quarter": "branch reports",
+    "bank_overview": "overview",
+    "annual_summary": "annual summary",
+    "staffing_plan": "staffing plans",
+    "incentive_study": "incentive studies",
+}
+
+
+def _stage_label(plan: RunPlan) -> str:
+    """The label of a plan's progress bar: its period and stage (``"2026Q4 branch reports"``).
+
+    The period is the reports' year when they take a ``year`` parameter (the annual summary:
+    ``"2026 annual summary"``), else their quarter(s); a notebook without a known stage is
+    named by its file stem.
+    """
+    years = {str(p.params["year"]) for p in plan.planned if "year" in p.params}
+    period = "/".join(sorted(years or {p.quarter for p in plan.planned}))
+    stem = plan.run.nb_path.stem
+    return f"{period} {_STAGES.get(stem, stem.replace('_', ' '))}".strip()
 
 
 def _progress_bar(total: int, enabled: bool, desc: str):
