@@ -210,44 +210,65 @@ def _adjust(
     people["adjustment_reasons"] = text(r)
 
 
+def _key_groups(sel: pd.DataFrame, keys: pd.Series):
+    """``(key, positions)`` of each key's rows of ``sel``, keys sorted, rows in their order.
+
+    The same groups as ``sel.groupby(keys, sort=True)``, as positions into ``sel``: a
+    person-quarter's events are then read from NumPy arrays instead of building a pandas
+    frame per group (thousands of tellers have cash errors in a bank's quarter).
+    """
+    k = keys.to_numpy().astype(str)
+    if not len(k):
+        return []
+    order = np.argsort(k, kind="stable")
+    ks = k[order]
+    starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+    ends = np.r_[starts[1:], len(ks)]
+    return [(ks[i], order[i:j]) for i, j in zip(starts, ends, strict=True)]
+
+
 def _veto_hits(rule: VetoRule, ev: pd.DataFrame, ev_key: pd.Series) -> dict[str, tuple[str, str]]:
     """Person-quarter key -> (reason en, reason zh) where ``rule`` holds."""
     out: dict[str, tuple[str, str]] = {}
     if rule.kind == "effective_complaint":
         sel = ev.loc[ev["kind"].eq("effective_complaint").to_numpy(bool)]
-        for k, g in sel.groupby(ev_key.loc[sel.index], sort=True):
-            if len(g) < rule.min_count:
+        dates, refs = sel["date"].to_numpy(), sel["ref"].to_numpy()
+        for k, pos in _key_groups(sel, ev_key.loc[sel.index]):
+            if len(pos) < rule.min_count:
                 continue
-            d, ref = g["date"].iloc[0].strftime("%Y-%m-%d"), str(g["ref"].iloc[0])
-            if len(g) == 1:
+            d, ref = pd.Timestamp(dates[pos[0]]).strftime("%Y-%m-%d"), str(refs[pos[0]])
+            if len(pos) == 1:
                 out[str(k)] = (f"effective complaint on {d} ({ref})", f"有效投诉（{d}，{ref}）")
             else:
                 out[str(k)] = (
-                    f"{len(g)} effective complaints, the first on {d} ({ref}); veto from {rule.min_count}",
-                    f"有效投诉 {len(g)} 次，首次 {d}（{ref}）；{rule.min_count} 次起否决",
+                    f"{len(pos)} effective complaints, the first on {d} ({ref}); veto from {rule.min_count}",
+                    f"有效投诉 {len(pos)} 次，首次 {d}（{ref}）；{rule.min_count} 次起否决",
                 )
         return out
     sel = ev.loc[ev["kind"].eq("cash_error").to_numpy(bool)]
-    for k, g in sel.groupby(ev_key.loc[sel.index], sort=True):
-        amt, lim = g["amount"].astype(float), f"{rule.above:,.2f}".rstrip("0").rstrip(".")
+    amounts = sel["amount"].astype(float).to_numpy()
+    dates, periods = sel["date"].to_numpy(), sel["period"].to_numpy()
+    lim = f"{rule.above:,.2f}".rstrip("0").rstrip(".")
+    for k, pos in _key_groups(sel, ev_key.loc[sel.index]):
+        amt = amounts[pos]
         if rule.basis == "day_yuan" and amt.max() > rule.above:
-            top = g.loc[amt.idxmax()]
-            d, y = top["date"].strftime("%Y-%m-%d"), f"{float(top['amount']):,.2f}"
+            top = pos[int(np.argmax(amt))]  # the first row of the largest amount
+            d, y = pd.Timestamp(dates[top]).strftime("%Y-%m-%d"), f"{float(amounts[top]):,.2f}"
             out[str(k)] = (
                 f"cash error of {y} yuan on {d} (above {lim})",
                 f"现金差错 {y} 元（{d}，超过 {lim} 元）",
             )
-        elif rule.basis == "quarter_yuan" and round(amt.sum(), 2) > rule.above:
-            y, q = f"{round(amt.sum(), 2):,.2f}", str(g["period"].iloc[0])
+        elif rule.basis == "quarter_yuan" and round(pd.Series(amt).sum(), 2) > rule.above:
+            y, q = f"{round(pd.Series(amt).sum(), 2):,.2f}", str(periods[pos[0]])
             out[str(k)] = (
                 f"cash errors of {y} yuan in {q} (above {lim})",
                 f"{q} 现金差错 {y} 元（超过 {lim} 元）",
             )
-        elif rule.basis == "error_days" and len(g) > rule.above:
-            q = str(g["period"].iloc[0])
+        elif rule.basis == "error_days" and len(pos) > rule.above:
+            q = str(periods[pos[0]])
             out[str(k)] = (
-                f"cash errors on {len(g)} days in {q} (above {lim})",
-                f"{q} 现金差错 {len(g)} 天（超过 {lim} 天）",
+                f"cash errors on {len(pos)} days in {q} (above {lim})",
+                f"{q} 现金差错 {len(pos)} 天（超过 {lim} 天）",
             )
     return out
 

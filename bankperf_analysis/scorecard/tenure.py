@@ -122,7 +122,7 @@ def quarter_tenure(history: pd.DataFrame, periods: Sequence[str]) -> pd.DataFram
         out = pd.DataFrame(
             {
                 "days_in_post": h.groupby("staff_id")["days"].sum(),
-                "days_by_branch": text.groupby(per_branch["staff_id"].to_numpy()).agg(", ".join),
+                "days_by_branch": _joined(text, per_branch["staff_id"]),
                 "n_branches": per_branch.groupby("staff_id").size(),
             }
         )
@@ -136,6 +136,20 @@ def quarter_tenure(history: pd.DataFrame, periods: Sequence[str]) -> pd.DataFram
     df["days_in_post"] = df["days_in_post"].astype(np.int64)
     df["n_branches"] = df["n_branches"].astype(np.int64)
     return df.sort_values(["period", "staff_id"], kind="stable").reset_index(drop=True)
+
+
+def _joined(text: pd.Series, staff_id: pd.Series) -> pd.Series:
+    """Each person's texts joined by ", " in their order, by staff id (sorted).
+
+    ``text.groupby(staff_id).agg(", ".join)``, with the join, a Python call per group, only
+    for the few people who were in several branches in the quarter.
+    """
+    ids = staff_id.to_numpy()
+    multi = staff_id.duplicated(keep=False).to_numpy()
+    out = pd.Series(text.to_numpy()[~multi], index=ids[~multi], dtype=text.dtype)
+    if multi.any():
+        out = pd.concat([out, text[multi].groupby(ids[multi]).agg(", ".join).astype(text.dtype)])
+    return out.sort_index(kind="stable")
 
 
 def tenure_of(staff: pd.DataFrame | None, employment: pd.DataFrame | None, periods: Sequence[str]):
