@@ -36,6 +36,8 @@ _STYLE = (
     "text-align:center;white-space:nowrap;min-width:2.4rem}"
     ".staffing-heatmap th{background:#f5f7fa;font-weight:600}"
     ".staffing-heatmap tbody th{text-align:left}"
+    # the weekday column stays in view while the hours scroll sideways (phones)
+    ".staffing-heatmap tbody th,.staffing-heatmap thead th:first-child{position:sticky;left:0}"
     ".staffing-heatmap .legend{font-size:0.8rem;margin:0.2rem 0 0.4rem;white-space:normal}"
     ".staffing-heatmap .ramp{display:inline-block;width:10rem;height:0.75rem;"
     "vertical-align:middle;margin:0 0.4rem;border:1px solid #d9e2ec}"
