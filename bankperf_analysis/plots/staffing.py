@@ -6,7 +6,8 @@ The functions take a ready pivot (rows weekday ``Mon``..``Sun``, columns hour of
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["gap_heatmap", "staffing_heatmap"]
+__all__ = ["HeatmapScale", "heatmap_scale", "gap_heatmap", "staffing_heatmap"]
 
 # Plot titles not (yet) in bankperf_analysis.i18n: (en, zh).
 _TITLES = {
@@ -37,6 +38,100 @@ _WEEKDAYS_ZH = {
     "Sat": "周六",
     "Sun": "周日",
 }
+
+
+@dataclass(frozen=True)
+class HeatmapScale:
+    """The colour scale of a staffing heatmap: colormap, range and centre, as seaborn draws it.
+
+    One scale serves the figure (:func:`gap_heatmap`, through :meth:`seaborn_kwargs`) and
+    the report's HTML table (through :meth:`rgba`), so both colour a value alike.
+
+    Examples
+    --------
+    >>> scale = HeatmapScale("RdBu", -2.0, 2.0, 0.0)
+    >>> [round(float(c), 3) for c in scale.rgba(np.array([0.0]))[0]]
+    [0.966, 0.967, 0.968, 1.0]
+    """
+
+    cmap: str
+    vmin: float
+    vmax: float
+    center: float | None = None
+    #: Number format of the annotated values.
+    fmt: str = ".1f"
+
+    def seaborn_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`seaborn.heatmap` for this scale (with annotations)."""
+        return {
+            "cmap": self.cmap,
+            "center": self.center,
+            "vmin": self.vmin,
+            "vmax": self.vmax,
+            "annot": True,
+            "fmt": self.fmt,
+        }
+
+    def rgba(self, values: np.ndarray) -> np.ndarray:
+        """RGBA colour of each value, as :func:`seaborn.heatmap` maps it (NaN: the "bad" colour).
+
+        seaborn re-samples a centred colormap over ``[vmin, vmax]`` (``ListedColormap`` of
+        256 colours) before normalising; this does the same.
+        """
+        import matplotlib as mpl
+        from matplotlib.colors import ListedColormap, Normalize
+
+        cmap = mpl.colormaps[self.cmap]
+        if self.center is not None:
+            vrange = max(self.vmax - self.center, self.center - self.vmin)
+            ends = np.asarray(Normalize(self.center - vrange, self.center + vrange)([self.vmin, self.vmax]))
+            cmap = ListedColormap(cmap(np.linspace(float(ends[0]), float(ends[1]), 256)))
+        return np.asarray(cmap(Normalize(self.vmin, self.vmax)(np.asarray(values, dtype=float))))
+
+    def text_color(self, rgba: np.ndarray) -> np.ndarray:
+        """Annotation colour on each background, as seaborn picks it: dark grey or white.
+
+        seaborn's rule: relative luminance above 0.408 gets ``".15"`` (``#262626``), else white.
+        """
+        rgb = np.asarray(rgba, dtype=float)[..., :3]
+        rgb = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+        lum = rgb @ np.array([0.2126, 0.7152, 0.0722])
+        return np.where(lum > 0.408, "#262626", "#ffffff")
+
+    def label(self, value: float) -> str:
+        """The annotated text of a value (``""`` for NaN, which the figure leaves blank)."""
+        return "" if not np.isfinite(value) else format(value, self.fmt)
+
+
+def _diverging_scale(pivot: pd.DataFrame, cmap: str = "RdBu") -> HeatmapScale:
+    """Centred at 0, symmetric over the largest absolute value (staffing gaps)."""
+    finite = pivot.to_numpy(dtype=float)
+    span = float(np.nanmax(np.abs(finite))) if np.isfinite(finite).any() else 1.0
+    return HeatmapScale(cmap, -span or -1.0, span or 1.0, 0.0)
+
+
+def _count_scale(pivot: pd.DataFrame) -> HeatmapScale:
+    """Sequential from 0 to the largest value (counts), as seaborn's default ``vmax``."""
+    finite = pivot.to_numpy(dtype=float)
+    top = float(np.nanmax(finite)) if np.isfinite(finite).any() else 1.0
+    return HeatmapScale("Blues", 0.0, top)
+
+
+def heatmap_scale(pivot: pd.DataFrame, value: str) -> HeatmapScale:
+    """The colour scale :func:`staffing_heatmap` uses for ``value`` over ``pivot``.
+
+    ``"gap"`` and ``"shortfall"``: red-blue, centred at 0 over the largest absolute gap;
+    counts: blues from 0 to the largest count.
+
+    Examples
+    --------
+    >>> pivot = pd.DataFrame({9: [-1.5, 0.5]}, index=["Mon", "Tue"])
+    >>> heatmap_scale(pivot, "gap")
+    HeatmapScale(cmap='RdBu', vmin=-1.5, vmax=1.5, center=0.0, fmt='.1f')
+    >>> heatmap_scale(pivot.abs(), "required").vmax
+    1.5
+    """
+    return _diverging_scale(pivot) if value in ("gap", "shortfall") else _count_scale(pivot)
 
 
 def _figure_for(pivot: pd.DataFrame, ax: Axes | None) -> tuple[Figure, Axes]:
@@ -76,20 +171,8 @@ def gap_heatmap(
     import seaborn as sns
 
     fig, ax = _figure_for(pivot, ax)
-    finite = pivot.to_numpy(dtype=float)
-    span = float(np.nanmax(np.abs(finite))) if np.isfinite(finite).any() else 1.0
-    sns.heatmap(
-        pivot,
-        ax=ax,
-        cmap=cmap,
-        center=0.0,
-        vmin=-span or -1,
-        vmax=span or 1,
-        annot=True,
-        fmt=".1f",
-        linewidths=0.5,
-        cbar_kws={"label": "staff"},
-    )
+    scale = _diverging_scale(pivot, cmap)
+    sns.heatmap(pivot, ax=ax, **scale.seaborn_kwargs(), linewidths=0.5, cbar_kws={"label": "staff"})
     ax.set_title(title)
     ax.set_xlabel("hour")
     ax.set_ylabel("weekday")
@@ -101,7 +184,7 @@ def _count_heatmap(pivot: pd.DataFrame, ax: Axes | None, title: str) -> tuple[Fi
     import seaborn as sns
 
     fig, axis = _figure_for(pivot, ax)
-    sns.heatmap(pivot, ax=axis, cmap="Blues", vmin=0.0, annot=True, fmt=".1f", linewidths=0.5)
+    sns.heatmap(pivot, ax=axis, **_count_scale(pivot).seaborn_kwargs(), linewidths=0.5)
     axis.set_title(title)
     return fig, axis
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import io
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -39,6 +40,7 @@ __all__ = [
     "cjk_font_name",
     "use_report_style",
     "figure_png",
+    "fixed_layout",
     "show_figure",
 ]
 
@@ -169,18 +171,46 @@ def _inline_png() -> None:
     set_matplotlib_formats("png")
 
 
+#: Figures laid out at their exact size when built (see :func:`fixed_layout`).
+_FIXED_LAYOUT: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def fixed_layout(fig: Figure) -> Figure:
+    """Mark ``fig`` as laid out at its exact size: :func:`figure_png` saves it as it is.
+
+    For a figure whose margins are set when it is built (``subplots_adjust``, no layout
+    engine) and fit every label: saving it with a tight bounding box would only lay its
+    text out again (a draw to measure, then the draw), so it is drawn once.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = fixed_layout(Figure(figsize=(2, 1)))
+    >>> len(figure_png(fig, dpi=50)) > 0
+    True
+    """
+    _FIXED_LAYOUT.add(fig)
+    return fig
+
+
 def figure_png(fig: Figure, *, dpi: int | None = None) -> bytes:
-    """Render ``fig`` to PNG bytes at ``dpi`` (default: ``savefig.dpi``)."""
+    """Render ``fig`` to PNG bytes at ``dpi`` (default: ``savefig.dpi``).
+
+    Cropped to a tight bounding box, unless the figure was built at its exact size
+    (:func:`fixed_layout`): then it is drawn once, at its own size.
+    """
     import matplotlib as mpl
 
     buf = io.BytesIO()
-    fig.savefig(
-        buf,
-        format="png",
-        dpi=dpi or mpl.rcParams["savefig.dpi"],
-        bbox_inches="tight",
-        metadata={"Software": None},
-    )
+    fixed = fig in _FIXED_LAYOUT
+    with mpl.rc_context({"savefig.bbox": "standard"} if fixed else {}):
+        fig.savefig(
+            buf,
+            format="png",
+            dpi=dpi or mpl.rcParams["savefig.dpi"],
+            bbox_inches=None if fixed else "tight",
+            metadata={"Software": None},
+        )
     return buf.getvalue()
 
 

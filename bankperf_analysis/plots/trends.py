@@ -20,6 +20,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["kpi_trends"]
 
+#: Size of the figure (inches) and its margins and gaps between panels (inches), fixed so
+#: that the figure is laid out once, when built: room for five-character tick labels
+#: ("100.0") left of each panel, the panel titles above, the quarters below.
+_FIGSIZE = (8.84, 5.04)
+_LEFT, _RIGHT, _BOTTOM, _TOP, _WGAP, _HGAP = 0.62, 0.1, 0.36, 0.3, 0.62, 0.4
+
 _ENTITY_COLOR = "#2b6cb0"
 _BANK_COLOR = "#a0aec0"
 _TARGET_COLOR = "#c53030"
@@ -70,11 +76,16 @@ def kpi_trends(
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(9, 5.2), sharex=True)
+    from bankperf_analysis.plots.style import fixed_layout
+
+    fig, axes = plt.subplots(2, 2, figsize=_FIGSIZE, sharex=True)
+    fig.subplots_adjust(**_margins())
+    by_line = {key: rows for key, rows in values.groupby(["kpi", "level"], observed=True, sort=False)}
+    empty = values.iloc[:0]
     for ax, kpi in zip(axes.ravel(), kpis):
         scale = 100.0 if units.get(kpi) == "share" else 1.0
         for level, style, label in (("branch", "-o", entity_label), ("bank", "--", t("label_bank", lang))):
-            s = values[(values.kpi == kpi) & (values.level == level)].set_index("period").value
+            s = by_line.get((kpi, level), empty).set_index("period").value
             s = s.reindex(quarters) * scale
             ax.plot(
                 range(len(quarters)),
@@ -89,8 +100,23 @@ def kpi_trends(
         unit_id = units.get(kpi, "")
         unit = UNITS[unit_id].symbol(lang) if unit_id in UNITS else ""
         ax.set_title(kpi_label(kpi, lang) + (f" ({unit})" if unit else ""), fontsize=10)
-        ax.set_xticks(range(len(quarters)))
+    axes[1, 0].set_xticks(range(len(quarters)))  # shared by every panel (sharex)
+    for ax in axes[1]:  # the top row's labels are hidden: the bottom row's are the ones drawn
         ax.set_xticklabels(quarters, fontsize=8)
     axes[0, 0].legend(fontsize=8, loc="best")
-    fig.tight_layout()
-    return fig
+    return fixed_layout(fig)
+
+
+def _margins() -> dict[str, float]:
+    """``Figure.subplots_adjust`` arguments (fractions) of the fixed margins and gaps (inches)."""
+    width, height = _FIGSIZE
+    panel_w = (width - _LEFT - _RIGHT - _WGAP) / 2
+    panel_h = (height - _BOTTOM - _TOP - _HGAP) / 2
+    return {
+        "left": _LEFT / width,
+        "right": 1 - _RIGHT / width,
+        "bottom": _BOTTOM / height,
+        "top": 1 - _TOP / height,
+        "wspace": _WGAP / panel_w,
+        "hspace": _HGAP / panel_h,
+    }

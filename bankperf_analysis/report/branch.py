@@ -107,18 +107,31 @@ class BranchReport:
     def _kpis(self) -> pd.DataFrame:
         return self.inputs.entity_kpis("branch", self.branch_id)
 
+    @cached_property
+    def _kpi_index(self) -> dict[tuple[Any, Any, Any], tuple[Any, Any]]:
+        """``(level, kpi, period) -> (value, n)`` of this branch's and the bank's KPI rows.
+
+        Built once per report: every tile, table and note looks its numbers up here instead
+        of filtering the KPI frame. The first row of a key wins, as a filter's ``iloc[0]``.
+        """
+        k = self._kpis.drop_duplicates(["level", "kpi", "period"], keep="first")
+        return dict(zip(zip(k["level"], k["kpi"], k["period"]), zip(k["value"], k["n"])))
+
+    def _basis_value(self, kpi: str, level: str) -> tuple[Any, Any] | None:
+        """The value and n of a yearly-target KPI on its basis (``target_basis``), or None."""
+        entity = self.branch_id if level == "branch" else "BANK"
+        b = self.inputs.rows("target_basis", "entity_id", entity)
+        sel = b[(b.level == level) & (b.kpi == kpi) & (b.period == self.quarter)]
+        return None if sel.empty else (sel.value.iloc[0], sel.n.iloc[0])
+
     def _value(self, kpi: str, period: str | None = None, level: str = "branch"):
-        k = self._kpis
-        sel = k[(k.level == level) & (k.kpi == kpi) & (k.period == (period or self.quarter))]
         if kpi in self._annual and period is None:  # a yearly target: the value on its basis
-            b = self.inputs.frame("target_basis")
-            entity = self.branch_id if level == "branch" else "BANK"
-            sel = b[
-                (b.level == level) & (b.kpi == kpi) & (b.period == self.quarter) & (b.entity_id == entity)
-            ]
-        if sel.empty:
+            hit = self._basis_value(kpi, level)
+        else:
+            hit = self._kpi_index.get((level, kpi, period or self.quarter))
+        if hit is None:
             return None, 0
-        return float(sel.value.iloc[0]), int(sel.n.iloc[0])
+        return float(hit[0]), int(hit[1])
 
     @cached_property
     def _annual(self) -> list[str]:
@@ -503,26 +516,26 @@ class BranchReport:
         return HtmlBlock(data_table(head, rows) + f"<p style='font-size:0.8em'>{_e(note)}</p>")
 
     def staffing_heatmap(self) -> HtmlBlock:
-        """Weekday x hour heatmap of rostered minus required staff (negative = short), as PNG."""
-        import base64
+        """Weekday x hour table of rostered minus required staff (negative = short), coloured.
 
-        import matplotlib.pyplot as plt
-
-        from bankperf_analysis.plots.style import figure_png
-        from bankperf_analysis.staffing.plan import plot_branch_staffing
+        The numbers and colours of :func:`~bankperf_analysis.staffing.plan.plot_branch_staffing`
+        (which notebook users can still draw), as an HTML table
+        (:func:`~bankperf_analysis.report.heatmap.heatmap_table`): selectable text, sharp in
+        print, scrolling in its own box on a phone, and no figure to draw per report.
+        """
+        from bankperf_analysis.report.heatmap import heatmap_table
+        from bankperf_analysis.staffing.plan import branch_heatmap_pivot
 
         if "contacts" in self.missing.tables:  # no demand: nothing to staff for
             return self.missing.block("contacts")
         hm = self.inputs.rows("staffing_heatmap", "branch_id", self.branch_id)
         if hm.empty:
             return no_data(self.lang)
-        fig = plot_branch_staffing(hm, self.branch_id, value="gap", lang=self.lang)
-        png = base64.b64encode(figure_png(fig)).decode("ascii")
-        plt.close(fig)
+        pivot, value = branch_heatmap_pivot(hm, self.branch_id, value="gap")
         note = "note_heatmap_no_roster" if "roster" in self.missing.tables else "note_heatmap"
         return HtmlBlock(
-            f'<img alt="staffing heatmap" src="data:image/png;base64,{png}">'
-            f"<p style='font-size:0.8em'>{_e(t(note, self.lang))}</p>"
+            heatmap_table(pivot, value, self.lang)
+            + f"<p style='font-size:0.8em'>{_e(t(note, self.lang))}</p>"
         )
 
     def staffing_table(self) -> HtmlBlock:

@@ -641,6 +641,28 @@ def plot_branch_staffing(
     from bankperf_analysis.i18n import check_lang
 
     check_lang(lang)
+    pivot, value = branch_heatmap_pivot(heatmap, branch_id, value=value)
+    # English weekdays: seaborn draws the tick labels once, the figure translates them after
+    return staffing_heatmap(pivot, value, lang=lang, ax=ax)
+
+
+def branch_heatmap_pivot(
+    heatmap: pd.DataFrame, branch_id: str | None = None, *, value: str = "gap"
+) -> tuple[pd.DataFrame, str]:
+    """The weekday (``Mon``..) x hour pivot :func:`plot_branch_staffing` draws, and its value.
+
+    ``"gap"`` falls back to ``"required"`` when the branch has no roster (every gap NaN);
+    the value returned says which column the pivot shows. Parameters as in
+    :func:`plot_branch_staffing`.
+
+    Examples
+    --------
+    >>> hm = pd.DataFrame({"branch_id": "B1", "weekday": [0, 0], "hour": [9, 10],
+    ...                    "gap": [float("nan")] * 2, "required": [2.0, 3.5]})
+    >>> pivot, value = branch_heatmap_pivot(hm, "B1")
+    >>> value, pivot.loc["Mon"].tolist()
+    ('required', [2.0, 3.5])
+    """
     hm = heatmap
     if branch_id is not None:
         hm = hm[hm["branch_id"].astype(str) == str(branch_id)]
@@ -652,5 +674,4 @@ def plot_branch_staffing(
         raise InsufficientSampleError(f"No staffing heatmap rows for branch {branch_id!r}.")
     if value == "gap" and hm["gap"].isna().all():
         value = "required"
-    # English weekdays: seaborn draws the tick labels once, the figure translates them after
-    return staffing_heatmap(_pivot(hm, value), value, lang=lang, ax=ax)
+    return _pivot(hm, value), value
