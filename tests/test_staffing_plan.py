@@ -378,7 +378,9 @@ def test_cli_errors(tiny_bank, tiny_branches, tmp_path, capsys):
     rc = main(["staffing", "--data", str(tiny_bank), "--branch", "ZZ", "--quarter", QUARTER])
     err = capsys.readouterr().err
     assert rc == 2
-    assert f"branch 'ZZ' is not in the dataset; branches: {', '.join(tiny_branches)}" in err
+    # the shared quick check of the sub-commands refuses it before any heavy work (cli/_request.py)
+    assert f"Unknown branch id(s) 'ZZ': the dataset has {', '.join(tiny_branches)}." in err
+    assert "what to do:" in err
     rc = main(
         [
             "staffing",
