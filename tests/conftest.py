@@ -19,6 +19,17 @@ os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="bankperf-test-cache-")
 REPO = Path(__file__).resolve().parents[1]
 
 
+def file_tree(*roots: Path) -> dict[str, tuple[int, int]]:
+    """Every file and folder under ``roots``: path -> (size, mtime in ns); what "nothing written" compares."""
+    seen: dict[str, tuple[int, int]] = {}
+    for root in roots:
+        if root.exists():
+            for p in [root, *root.rglob("*")]:
+                st = p.stat()
+                seen[str(p)] = (st.st_size if p.is_file() else -1, st.st_mtime_ns)
+    return seen
+
+
 @pytest.fixture(scope="session")
 def tiny_bank(tmp_path_factory) -> Path:
     """A tiny demo bank (4 branches, 8 quarters), generated once per session. Do not modify."""

@@ -15,21 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import file_tree
 
 from bankperf_analysis.cli import build_parser, main
 from bankperf_analysis.cli.main import _SUBCOMMANDS
 from bankperf_analysis.exceptions import EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE
-
-
-def _tree(*roots: Path) -> dict[str, tuple[int, int]]:
-    """Every file and folder under ``roots``: path -> (size, mtime in ns)."""
-    seen: dict[str, tuple[int, int]] = {}
-    for root in roots:
-        if root.exists():
-            for p in [root, *root.rglob("*")]:
-                st = p.stat()
-                seen[str(p)] = (st.st_size if p.is_file() else -1, st.st_mtime_ns)
-    return seen
 
 
 def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -69,13 +59,13 @@ def test_no_parser_takes_an_abbreviation():
 def test_an_abbreviated_option_is_refused_not_taken(tiny_bank, work, capsys):
     """``--dat`` used to be taken as ``--data`` (argparse prefix matching) and ran the batch."""
     out = work / "out"
-    before = _tree(work, tiny_bank)
+    before = file_tree(work, tiny_bank)
     code = main(["report", "--dat", str(tiny_bank), "--quarter", "2026Q4", "--out", str(out)])
     assert code == EXIT_USAGE
     message, todo = _refused(capsys)
     assert message == "error: unknown option --dat; did you mean --data?"
     assert "`bankperf report --help`" in todo
-    assert _tree(work, tiny_bank) == before and not out.exists()
+    assert file_tree(work, tiny_bank) == before and not out.exists()
 
 
 # (sub-command, arguments with the unknown option, the option named, the suggestion)
@@ -102,13 +92,13 @@ def test_an_unknown_option_is_named_with_the_closest_one(
 ):
     """Named even when a required option is missing too (``--quater`` leaves ``--quarter`` out)."""
     argv = [command] + [a.format(bank=tiny_bank, work=work) for a in args]
-    before = _tree(work, tiny_bank)
+    before = file_tree(work, tiny_bank)
     assert main(argv) == EXIT_USAGE
     message, todo = _refused(capsys)
     hint = f"; did you mean {close}?" if close else ""
     assert message == f"error: unknown option {option}{hint}"
     assert f"`bankperf {command} --help`" in todo
-    assert _tree(work, tiny_bank) == before
+    assert file_tree(work, tiny_bank) == before
 
 
 def test_argparse_usage_errors_print_in_the_same_style(capsys):
@@ -164,7 +154,7 @@ def test_a_quarter_without_data_is_refused_before_any_work(
     truth = json.loads((tiny_bank / "truth.json").read_text(encoding="utf-8"))
     first, last = truth["first_period"], truth["last_period"]
     argv = [command] + [a.format(bank=tiny_bank, work=work, branch=_branch(tiny_bank)) for a in args]
-    before = _tree(work, tiny_bank)
+    before = file_tree(work, tiny_bank)
     cpu = time.process_time()
     assert main(argv) == EXIT_USAGE
     assert time.process_time() - cpu < 2.0
@@ -172,7 +162,7 @@ def test_a_quarter_without_data_is_refused_before_any_work(
     assert message == f"error: The dataset {tiny_bank} has no data for 2030Q1: it covers {first}–{last}."
     assert f"give a quarter from {first} to {last} with --quarter" in todo
     assert f"`bankperf {command}`" in todo and "Nothing was written." in todo
-    assert _tree(work, tiny_bank) == before
+    assert file_tree(work, tiny_bank) == before
 
 
 @pytest.mark.parametrize("command", ["report", "staffing"])
@@ -181,13 +171,13 @@ def test_an_unknown_branch_is_refused_before_any_work(tiny_bank, work, capsys, n
     typo = known[0].lower() if known[0].lower() not in known else known[0] + "x"
     argv = [command, "--data", str(tiny_bank), "--quarter", "2026Q4", "--branch", typo]
     argv += ["--out", str(work / ("out" if command == "report" else "p.xlsx"))]
-    before = _tree(work, tiny_bank)
+    before = file_tree(work, tiny_bank)
     assert main(argv) == EXIT_USAGE
     message, todo = _refused(capsys)
     assert message.startswith(f"error: Unknown branch id(s) {typo!r}: the dataset has {', '.join(known)}.")
     assert message.endswith(f"Closest: {typo!r} → {known[0]!r}.")
     assert "--branch" in todo and "0012 and 12 are different branches" in todo
-    assert _tree(work, tiny_bank) == before
+    assert file_tree(work, tiny_bank) == before
 
 
 MISSING = [
@@ -205,14 +195,14 @@ def test_a_missing_data_folder_is_unreadable_input_in_every_sub_command(
     """Exit 4 and the same message everywhere (``validate`` exited 1 once, ``report`` 2)."""
     missing = tmp_path / "no_such_folder"
     argv = [command] + [a.format(missing=missing, work=work) for a in args]
-    before = _tree(tmp_path)
+    before = file_tree(tmp_path)
     assert main(argv) == EXIT_UNREADABLE
     message, todo = _refused(capsys)
     assert message == f"UNREADABLE: {missing}: 1 problem(s) found"
     assert (
         todo.startswith("what to do: check that the path exists") and f"bankperf validate {missing}" in todo
     )
-    assert _tree(tmp_path) == before and not missing.exists()
+    assert file_tree(tmp_path) == before and not missing.exists()
 
 
 def test_report_announces_what_it_prepares_before_the_first_bar(tiny_bank, work, capsys, monkeypatch):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO
+from conftest import REPO, file_tree
 
 from bankperf_analysis.cli import main
 from bankperf_analysis.exceptions import (
@@ -25,17 +25,6 @@ from bankperf_analysis.exceptions import (
     EXIT_UNREADABLE,
     EXIT_USAGE,
 )
-
-
-def _tree(*roots: Path) -> dict[str, tuple[int, int]]:
-    """Every file and folder under ``roots``: path -> (size, mtime in ns); what 'nothing written' compares."""
-    seen: dict[str, tuple[int, int]] = {}
-    for root in roots:
-        if root.exists():
-            for p in [root, *root.rglob("*")]:
-                st = p.stat()
-                seen[str(p)] = (st.st_size if p.is_file() else -1, st.st_mtime_ns)
-    return seen
 
 
 @pytest.fixture(scope="module")
@@ -135,9 +124,9 @@ def test_refusals_exit_with_their_code_and_write_nothing(banks, tmp_path, capsys
     work.mkdir()
     argv = [command] + [a.format(tmp=work, **{k: str(v) for k, v in banks.items()}) for a in args]
     data = [banks[k] for k in ("good", "bad", "zero")]
-    before = _tree(work, *data)
+    before = file_tree(work, *data)
     assert main(argv) == code
-    assert _tree(work, *data) == before  # nothing written: no file, no folder, no lock, no index
+    assert file_tree(work, *data) == before  # nothing written: no file, no folder, no lock, no index
     err = capsys.readouterr().err
     assert err.strip()  # the reason is printed
     assert "Traceback" not in err
@@ -190,7 +179,7 @@ def test_report_gives_0_then_1_and_refusals_leave_the_outputs_untouched(banks, t
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert 'class="status-failed"' in index and "report_timeout" in index and "run of 20" in index
 
-    before = _tree(out)
+    before = file_tree(out)
     assert main([*base, "--data", str(banks["bad"])]) == EXIT_INVALID_DATA
     assert main([*base, "--data", good, "--scheme", str(banks["missing"])]) == EXIT_UNREADABLE
     fd = os.open(folder, os.O_RDONLY)
@@ -200,7 +189,7 @@ def test_report_gives_0_then_1_and_refusals_leave_the_outputs_untouched(banks, t
     finally:
         os.close(fd)
     assert "Another bankperf run is writing" in capsys.readouterr().err
-    assert _tree(out) == before  # the index was not rewritten as if the refused runs had succeeded
+    assert file_tree(out) == before  # the index was not rewritten as if the refused runs had succeeded
 
 
 def test_report_refused_while_locked_creates_nothing_in_an_empty_folder(banks, tmp_path, capsys):
