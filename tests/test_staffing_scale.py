@@ -206,3 +206,33 @@ def test_staffing_preparation_does_no_work_per_branch(tiny_bank, tmp_path):
     }
     # one call per branch would add at least extra_branches calls of some function
     assert sum(more.values()) < extra_branches, sorted(more.items(), key=lambda kv: -kv[1])[:10]
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in ("branch_id", "role", "rule", "target", "weekday", "hour") if c in df.columns]
+    return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def test_a_bank_prepared_in_parts_gets_the_same_tables(default_bank, monkeypatch):
+    """Part by part (a bounded peak memory at bank scale) changes no number of any branch."""
+    from bankperf_analysis.staffing import plan_data
+
+    with load_dataset(default_bank) as ds:
+        whole = branch_staffing_inputs(ds, QUARTER)
+        seen: list[list[list[str]]] = []
+        chunks = plan_data.branch_chunks
+
+        def spy(*args, **kwargs):
+            seen.append(chunks(*args, **kwargs))
+            return seen[-1]
+
+        monkeypatch.setattr(plan_data, "CHUNK_GRID_ROWS", 1)  # one branch a part
+        monkeypatch.setattr("bankperf_analysis.staffing.plan.branch_chunks", spy)
+        parts = branch_staffing_inputs(ds, QUARTER)
+        n_branches = len(ds.table("branches"))
+    assert [len(p) for p in seen[0]] == [1] * n_branches
+    assert whole.keys() == parts.keys()
+    for name in whole:
+        pd.testing.assert_frame_equal(
+            _sorted(parts[name]), _sorted(whole[name]), check_exact=False, rtol=1e-9
+        )

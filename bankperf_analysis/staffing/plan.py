@@ -109,6 +109,7 @@ from bankperf_analysis.staffing.plan_data import (
     _known_branches,
     _no_roster,
     _open_day_roster,
+    branch_chunks,
 )
 from bankperf_analysis.staffing.plan_tables import _cost_benefit, _headcount, _posts, _what_if
 
@@ -584,10 +585,18 @@ def branch_staffing_inputs(
         tg,
         PAID_HOURS_PER_WEEK,
     )
-    f = _build(ds, cfg, None)
+    # part by part (one part for a small bank): the peak memory stays bounded at any size
+    chunks: list[list[str] | None] = list(branch_chunks(ds, cfg, _known_branches(ds)))
+    parts = [_inputs_of(ds, cfg, chunk) for chunk in (chunks if len(chunks) > 1 else [None])]
+    return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
+
+
+def _inputs_of(ds: Dataset, cfg: _Config, branch_ids: list[str] | None) -> dict[str, pd.DataFrame]:
+    """The tables of :func:`branch_staffing_inputs` for ``branch_ids`` (None: every branch)."""
+    f = _build(ds, cfg, branch_ids)
     src = pd.Series(f["source"], name="demand_source")
     cb = f["cost_benefit"].merge(src.rename_axis("branch_id").reset_index(), on="branch_id", how="left")
-    cb["plan_quarter"] = str(q.shift(1))
+    cb["plan_quarter"] = str(cfg.q.shift(1))
     return {
         "heatmap": f["heatmap"],
         "plan": f["plan"],

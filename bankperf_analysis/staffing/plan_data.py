@@ -189,3 +189,42 @@ def _open_day_roster(
     roster["weekday"] = roster["date"].dt.day_of_week.astype(np.int64)
     od = qstats[["branch_id", "date"]].drop_duplicates()
     return roster.merge(od, on=["branch_id", "date"], how="inner")
+
+
+#: Largest number of branch x queue x day x interval rows one part of the bank-wide
+#: preparation may hold (an upper bound: every interval of every day of the history window).
+#: The forecaster's zero-filled grid and its GLM batch cost about 400 bytes a row at their
+#: peak, so a part stays near 0.8 GB whatever the size of the bank.
+CHUNK_GRID_ROWS = 2_000_000
+
+
+def branch_chunks(ds: Dataset, cfg: _Config, branch_ids: list[str]) -> list[list[str]]:
+    """``branch_ids`` in consecutive parts small enough to prepare at once.
+
+    Every branch's plan depends on its own data only, so the bank can be prepared part by
+    part with the same answers; what a part holds is bounded by its branches times the
+    rows one branch can have: queues x days of the history window that the contacts
+    cover x intervals of a day. One part when the bank is small.
+
+    Examples
+    --------
+    >>> import datetime as dt, types
+    >>> cfg = types.SimpleNamespace(q=types.SimpleNamespace(start=dt.date(2026, 10, 1),
+    ...     end=dt.date(2027, 1, 1)), forecast=False, minutes=30, channel=None)
+    >>> ds = types.SimpleNamespace(sql=lambda q, p=None: __import__("pandas").DataFrame(
+    ...     {"first": [dt.datetime(2026, 10, 1)]}), has=lambda t: True)
+    >>> [len(part) for part in branch_chunks(ds, cfg, [f"B{i}" for i in range(300)])]
+    [226, 74]
+    """
+    start = cfg.q.end - dt.timedelta(weeks=HISTORY_WEEKS) if cfg.forecast else cfg.q.start
+    if ds.has("contacts"):
+        first = ds.sql(
+            "SELECT min(arrival_ts) AS first FROM contacts WHERE arrival_ts >= ?",
+            [dt.datetime.combine(start, dt.time())],
+        )["first"].iloc[0]
+        if first is not None and not pd.isna(first):
+            start = max(start, pd.Timestamp(first).date())
+    days = max((cfg.q.end - start).days, 1)
+    per_branch = (1 if cfg.channel else 2) * days * (24 * 60 // cfg.minutes)
+    size = max(1, CHUNK_GRID_ROWS // per_branch)
+    return [branch_ids[i : i + size] for i in range(0, len(branch_ids), size)] or [[]]
