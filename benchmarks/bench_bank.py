@@ -69,11 +69,14 @@ def run_command(args: list[str], env: dict[str, str]) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ps, peak, done = psutil.Process(), [0], threading.Event()
+    samples: list[tuple[float, int]] = []
 
     def sample() -> None:
         while not done.is_set():
             try:
-                peak[0] = max(peak[0], _tree_rss(ps))
+                rss = _tree_rss(ps)
+                peak[0] = max(peak[0], rss)
+                samples.append((time.perf_counter() - t0, rss))
             except psutil.Error:
                 pass
             done.wait(0.2)
@@ -87,8 +90,31 @@ def run_command(args: list[str], env: dict[str, str]) -> dict:
         "seconds": time.perf_counter() - t0,
         "exit_code": proc.returncode,
         "peak_gb": peak[0] / 1e9,
+        "samples": samples,
         "tail": output[-2000:],
     }
+
+
+def phase_peaks(
+    phases: list[list], samples: list[tuple[float, int]], total_s: float, command_s: float
+) -> dict:
+    """Peak summed memory (GB) within each phase's window of the command.
+
+    The phases follow one another from the batch clock's start. The clock starts after
+    the command's imports: the windows begin ``command_s - total_s`` into the command
+    (what the command did outside the clock is counted as before it; about a second).
+
+    >>> phase_peaks([["a", 1.0], ["b", 2.0]], [(0.5, 1e9), (1.6, 3e9), (2.9, 2e9)], 3.0, 3.0)
+    {'a': 1.0, 'b': 3.0}
+    """
+    start = max(command_s - total_s, 0.0) if command_s >= total_s else 0.0
+    out: dict[str, float] = {}
+    for name, sec in phases:
+        end = start + float(sec)
+        inside = [rss for t, rss in samples if start <= t < end]
+        out[name] = round(max(inside, default=0) / 1e9, 2)
+        start = end
+    return out
 
 
 def report_command(data: Path, out: Path, jobs: int, branches: list[str], scheduler: str | None) -> list[str]:
@@ -183,12 +209,22 @@ def _summarise(runs: dict[str, dict], branches: list[str], args) -> dict:
     for name, run in runs.items():
         phases = run["phases"]
         total = phases["total_s"]
+        peaks = phase_peaks(phases["phases"], run["cold"]["samples"], total, run["cold"]["seconds"])
         for phase, sec in phases["phases"]:
-            rows.append({"run": name, "phase": phase, "s": f"{sec:,.1f}", "share": f"{sec / total:.0%}"})
+            rows.append(
+                {
+                    "run": name,
+                    "phase": phase,
+                    "s": f"{sec:,.1f}",
+                    "share": f"{sec / total:.0%}",
+                    "peak GB": f"{peaks[phase]:.2f}",
+                }
+            )
         rows.append({"run": name, "phase": "whole command", "s": f"{run['cold']['seconds']:,.1f}"})
         rows.append({"run": name, "phase": "re-run, nothing changed", "s": f"{run['rerun']['seconds']:,.1f}"})
         payload["runs"][name] = {
             "phases": phases["phases"],
+            "phase_peak_gb": peaks,
             "command_s": round(run["cold"]["seconds"], 1),
             "peak_gb_all_processes": round(run["cold"]["peak_gb"], 2),
             "rerun_s": round(run["rerun"]["seconds"], 1),
@@ -201,7 +237,7 @@ def _summarise(runs: dict[str, dict], branches: list[str], args) -> dict:
             },
         }
         print(f"{name}: peak memory, all processes: {run['cold']['peak_gb']:.2f} GB", flush=True)
-    print(table(rows, ["run", "phase", "s", "share"]))
+    print(table(rows, ["run", "phase", "s", "share", "peak GB"]))
     if len(branches) == 0:
         write_results("bank", payload)
     return payload
