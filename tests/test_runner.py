@@ -811,3 +811,27 @@ def test_report_renders_in_headless_chromium(batch, tmp_path):
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1280, 2000)
     assert len(data) > 20_000  # a real page, not a blank one
+
+
+def test_index_is_rewritten_at_most_every_few_seconds_and_exactly_at_the_end(tmp_path, monkeypatch):
+    """Rewriting the index after every report costs a 1,000-branch batch O(n^2): at most
+    every INDEX_INTERVAL_S while it runs, and once more, complete, at the end."""
+    from bankperf_analysis.runner import publish
+
+    writes: list[int] = []
+    write = publish.RunState.write
+
+    def counted(self, quarter):
+        writes.append(len(self.manifests[quarter]["reports"]))
+        return write(self, quarter)
+
+    monkeypatch.setattr(publish.RunState, "write", counted)
+    monkeypatch.setattr(publish, "INDEX_INTERVAL_S", 3600.0)
+    items = [{"branch_id": f"B{i:02d}", "branch_name": f"Branch {i}"} for i in range(4)]
+    result = run_reports(FAILING_NB, items, tmp_path, quarter=QUARTER, jobs=1, preload=(), progress=False)
+    assert [o.status for o in result.outcomes] == ["ok"] * 4
+    assert len(writes) == 2  # the pending list before the first report, the complete index at the end
+    manifest = json.loads((tmp_path / QUARTER / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert sorted(e["status"] for e in manifest["reports"].values()) == ["ok"] * 4
+    index = (tmp_path / QUARTER / "index.html").read_text(encoding="utf-8")
+    assert all(f"B{i:02d}.html" in index for i in range(4))
