@@ -23,7 +23,7 @@ from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, kpi_label, role_label, t
 from bankperf_analysis.kpis import channel_label, default_channels, kpis_of_table
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
-from bankperf_analysis.numbers import fmt_n, p_text
+from bankperf_analysis.numbers import fmt_n, fmt_number, fmt_percent, p_text
 from bankperf_analysis.periods import Period
 from bankperf_analysis.report.annual_targets import annual_kpis_of, annual_targets_block, basis_note
 from bankperf_analysis.report.banner import arrow_text, change_word
@@ -426,11 +426,11 @@ class BranchReport:
         reasons = p.get("adjustment_reasons")
         if isinstance(reasons, str) and reasons:
             raw, pts = p.get("raw_composite"), float(p.get("adjustment_points", 0) or 0)
-            raw_txt = "—" if pd.isna(raw) else f"{raw:.1f}"
+            raw_txt = "—" if pd.isna(raw) else fmt_number(raw)
             notes.append(t("note_adjusted", self.lang, raw=raw_txt, points=f"{pts:+g}", reasons=reasons))
         cut = float(p.get("branch_cut_yuan", 0) or 0)
         if cut > 0:
-            notes.append(t("note_branch_cut", self.lang, yuan=f"{cut:,.0f}"))
+            notes.append(t("note_branch_cut", self.lang, yuan=fmt_number(cut, 0)))
         veto = p.get("veto_reason_zh" if self.lang == "zh" else "veto_reason")
         if isinstance(veto, str) and veto:
             notes.append(veto)
@@ -480,10 +480,10 @@ class BranchReport:
             cells = [
                 f"{_e(p.staff_name)} <span style='color:#718096'>({_e(p.staff_id)})</span>",
                 _e(role_label(p.role, self.lang)),
-                "" if pd.isna(comp) else f"{comp:.1f}",
+                "" if pd.isna(comp) else fmt_number(comp),
                 _e(grade_txt),
-                f"{float(p.get('bonus_yuan', 0) or 0):,.0f}",
-                f"{float(p.get('deduction_yuan', 0) or 0):,.0f}",
+                fmt_number(float(p.get("bonus_yuan", 0) or 0), 0),
+                fmt_number(float(p.get("deduction_yuan", 0) or 0), 0),
                 _e(needs.get(p.staff_id, "")),
                 _e(self._person_note(p, moved)),
             ]
@@ -584,9 +584,9 @@ class BranchReport:
             if bool(c.reward):
                 acts.append(t("action_reward", self.lang))
             if c.pay_cut == "cut":
-                acts.append(t("action_cut", self.lang) + f" ({100 * float(c.pay_cut_share):.0f} %)")
+                acts.append(t("action_cut", self.lang) + f" ({fmt_percent(c.pay_cut_share, 0)})")
             elif c.pay_cut == "heavier_cut":
-                acts.append(t("action_heavier_cut", self.lang) + f" ({100 * float(c.pay_cut_share):.0f} %)")
+                acts.append(t("action_heavier_cut", self.lang) + f" ({fmt_percent(c.pay_cut_share, 0)})")
             if bool(c.recheck):
                 acts.append(t("action_recheck", self.lang))
             act = "; ".join(acts) or t("action_none", self.lang)
@@ -596,7 +596,7 @@ class BranchReport:
                 else (STATUS_COLORS["met"] if bool(c.reward) else "inherit")
             )
             rank = "" if pd.isna(c["rank"]) else f"{int(c['rank'])} / {int(c.n_ranked)}"
-            score = "–" if pd.isna(c.score) else f"{float(c.score):.1f} (n={int(c.n)})"
+            score = "–" if pd.isna(c.score) else f"{fmt_number(c.score)} ({fmt_n(c.n, c.kpi, self.lang)})"
             rows.append(
                 f"<tr><td style='text-align:left'>{_e(kpi_label(c.kpi, self.lang))}</td>"
                 f"<td>{_e(score)}</td><td>{_e(rank)}</td>"
@@ -670,7 +670,7 @@ class BranchReport:
         ]
         rows = []
         for _, r in plan.iterrows():
-            fte = "" if pd.isna(r.required_fte) else f"{r.scheduled_fte:.1f}"
+            fte = "" if pd.isna(r.required_fte) else fmt_number(r.scheduled_fte)
             rows.append(
                 f"<tr><td style='text-align:left'>{_e(role_label(r.role, self.lang))}</td>"
                 f"<td>{int(r.current_headcount)}</td><td>{int(r.planned_headcount)}</td>"
