@@ -185,3 +185,18 @@ def test_banner_sits_in_the_notebook_after_the_title():
     nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "branch_quarter.ipynb").read_text())
     src = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     assert src[src.index("report.title()") + 1] == "report.headline_banner()"
+
+
+def test_branch_planted_worst_on_mystery_shopper_gets_its_pay_cut(tiny_bank, batch):
+    """truth.json plants each branch's mystery-shopper mean; the lowest (below the 85 line) is cut."""
+    shared, _, _ = batch
+    means = json.loads((tiny_bank / "truth.json").read_text(encoding="utf-8"))["mystery_shopper_branch_means"]
+    worst = min(means, key=means.get)
+    assert means[worst] < 85  # the planted truth is below the pay-cut line of the default scheme
+    for lang in ("en", "zh"):
+        page = _text(BranchReport(shared, worst, lang).headline_banner().html)
+        colon = "：" if lang == "zh" else ": "
+        consequence = page.split(t("label_consequence", lang) + colon)[1].split(t("hl_moved", lang))[0]
+        part = consequence.split(kpi_label("mystery_shopper_score", lang) + colon)[1]
+        assert t("action_cut", lang) in part or t("action_heavier_cut", lang) in part, consequence
+        assert t("hl_act_cut", lang, checks="", share="")[:6] in page  # the action names the cut
