@@ -476,6 +476,88 @@ LABELS: dict[str, dict[str, str]] = {
     for table in (_KPIS, _CHANNELS, _ROLES, _UNITS, _WORDS, _REPORT, _MISSING, _COUNTS, _PERIOD_BASIS)
     for key, (en, zh) in table.items()
 }
+# -- issue 15: number formats (bankperf_analysis.numbers), headline banner and KPI tiles --
+_HEADLINE: dict[str, tuple[str, str]] = {
+    "num_pp": ("pp", "个百分点"),
+    "num_unadjusted": ("unadjusted", "未校正"),
+    "label_consequence": ("Consequence", "考核结果"),
+    "label_rank_bank": ("Rank in the bank", "全行排名"),
+    "label_rank_region": ("Rank in the region", "区域排名"),
+    "hl_rank": (
+        "{rank} / {n} in the bank, {rank_region} / {n_region} in {region}",
+        "全行第 {rank} / {n} 名，{region}区域第 {rank_region} / {n_region} 名",
+    ),
+    "hl_not_ranked": ("not ranked (no composite score)", "未排名（无综合得分）"),
+    "hl_no_checks": ("not available: no check data", "无法确定：无检查数据"),
+    "hl_consequence_none": ("no reward, no pay cut, no re-check", "无奖励、无扣罚、无需复查"),
+    "hl_cut_total": ("in all {share} of the branch's performance pay", "合计扣罚网点绩效工资的 {share}"),
+    "hl_cut_yuan": (" ({yuan} yuan)", "（{yuan} 元）"),
+    "hl_sev_heavier_cut": ("heavier pay cut", "加重扣罚"),
+    "hl_sev_cut": ("pay cut", "扣罚"),
+    "hl_sev_recheck": ("re-check", "复查"),
+    "hl_sev_reward": ("reward", "奖励"),
+    "hl_sev_none": ("none", "无"),
+    "hl_moved": ("Moved most since last quarter", "较上季度变化最大"),
+    "hl_no_moves": ("no KPI with a tested change", "无可检验变化的指标"),
+    "hl_no_previous": (
+        "no previous quarter ({previous}) in the data: no change to show",
+        "数据中没有上一季度（{previous}），无法比较变化",
+    ),
+    "hl_flag_up": ("significant rise", "显著上升"),
+    "hl_flag_down": ("significant fall", "显著下降"),
+    "hl_flag_ns": ("within noise", "在随机波动范围内"),
+    "hl_flag_lost": ("not significant after adjusting for all branches", "按所有网点校正后不显著"),
+    "hl_flag_inconclusive": ("too little data to tell", "样本不足，无法判断"),
+    "hl_flag_untested": ("not tested", "未检验"),
+    "hl_action": ("To do", "行动建议"),
+    "hl_act_cut": (
+        "Raise the {checks} before next quarter's re-check: this quarter they cost {share} "
+        "of the branch's performance pay.",
+        "在下季度复查前提升{checks}得分：本季度因此扣罚网点绩效工资的 {share}。",
+    ),
+    "hl_act_fall": (
+        "Find out why {kpi} changed for the worse: the change is significant, not noise.",
+        "查明{kpi}变差的原因：这一变化在统计上显著，并非随机波动。",
+    ),
+    "hl_act_below": (
+        "Bring {kpis} up to target: the branch is below it.",
+        "将{kpis}提升到目标水平：本网点未达标。",
+    ),
+    "hl_act_recheck": (
+        "Prepare for next quarter's re-check: the score is below the re-check line.",
+        "为下季度复查做好准备：本季度得分低于复查线。",
+    ),
+    "hl_act_keep": (
+        "Keep the course: no pay cut, no significant change for the worse.",
+        "保持现状：无扣罚，也无显著变差的指标。",
+    ),
+    "tile_change": ("{change} vs {previous}", "较{previous} {change}"),
+    "tile_no_previous": ("no previous quarter to compare", "无上一季度可比较"),
+    "tile_bank_wide": (
+        "below target in every branch: a bank-wide gap, not this branch's",
+        "所有网点均未达标：属全行性差距，并非本网点问题",
+    ),
+    **{
+        f"n_unit_{key}{one}": (en_one if one else en, zh)
+        for key, en, en_one, zh in (
+            ("surveys", "surveys", "survey", "份问卷"),
+            ("contacts", "contacts", "contact", "次接触"),
+            ("complaints", "complaints", "complaint", "件投诉"),
+            ("transactions", "transactions", "transaction", "笔交易"),
+            ("inspections", "inspections", "inspection", "次检查"),
+            ("sessions", "training places", "training place", "人次培训"),
+            ("customers", "customers", "customer", "位客户"),
+            ("visits", "visits", "visit", "次暗访"),
+            ("video_checks", "video checks", "video check", "次视频检查"),
+            ("counter_visits", "counter customers", "counter customer", "位柜台客户"),
+            ("staff_months", "staff-months", "staff-month", "人月"),
+            ("teller_months", "teller-months", "teller-month", "柜员月"),
+            ("observations", "observations", "observation", "个观测"),
+        )
+        for one in ("", "_one")
+    },
+}
+LABELS.update({key: {"en": en, "zh": zh} for key, (en, zh) in _HEADLINE.items()})
 KPI_KEYS: tuple[str, ...] = tuple(_KPIS)
 ROLE_KEYS: tuple[str, ...] = tuple(_ROLES)
 

@@ -111,6 +111,11 @@ def test_sections_needing_a_previous_quarter_say_so(one_quarter, tmp_path, lang)
         report = BranchReport(shared, branch, lang)
         assert said in _text(report.satisfaction_change().html), branch
         assert said in _text(report.trends_note().html), branch
+        # the banner and every tile say there is no previous quarter (issue 15), no crash
+        banner = _text(report.headline_banner().html)
+        assert t("hl_no_previous", lang, previous=str(q.previous())) in banner, branch
+        tiles = _text(report.kpi_tiles().html)
+        assert t("tile_no_previous", lang) in tiles and "▲" not in tiles and "▼" not in tiles, branch
     overview = BankOverview(shared, lang)
     assert said in _text(overview.changes_table().html)
     assert overview.headline()["label_change"] is None  # no "0 branches flagged down"

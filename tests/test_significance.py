@@ -768,15 +768,15 @@ def test_missing_current_and_both_periods():
 def test_verdict_example_en_zh():
     res = compare_rates(850, 1000, 810, 1000)
     assert res.verdict(kpi_label="Satisfaction") == (
-        "Satisfaction fell 4.0 percentage points (95% CI 0.7–7.3), statistically significant"
+        "Satisfaction fell 4.0 percentage points (95 % CI -7.3 to -0.7), statistically significant"
     )
     assert res.verdict("zh", kpi_label="满意度") == (
-        "满意度下降 4.0 个百分点（95% 置信区间 0.7–7.3），统计显著"
+        "满意度下降 4.0 个百分点（95 % 置信区间 -7.3 至 -0.7），统计显著"
     )
     mean = compare_means(ref.WELCH_HAND["before"], ref.WELCH_HAND["after"])
     # t_{0.975, 2.876} = 3.2617: CI = -6.667 -+ 3.2617 * 6.667; mdc = (3.2617 + 0.9846) * 6.667
     assert mean.verdict(kpi_label="Mystery shopper") == (
-        "Mystery shopper fell 6.67 points (95% CI -28.41 to +15.07), inconclusive: changes "
+        "Mystery shopper fell 6.67 points (95 % CI -28.41 to +15.07), inconclusive: changes "
         "smaller than 28.31 points cannot be detected with these samples"
     )
 
@@ -784,10 +784,10 @@ def test_verdict_example_en_zh():
 def test_one_sided_verdicts_name_the_bound():
     up = compare_rates(800, 1000, 830, 1000, alternative="larger")
     assert up.verdict() == (
-        "The rate rose 3.0 percentage points (95% lower bound +0.1), statistically significant"
+        "The rate rose 3.0 percentage points (95 % lower bound +0.1), statistically significant"
     )
     down = compare_means([1, 2, 3, 4, 5], [3, 4, 5, 6, 7], alternative="smaller")
-    assert "95% 置信上限" in down.verdict("zh") and down.ci_low == -math.inf
+    assert "95 % 置信上限" in down.verdict("zh") and down.ci_low == -math.inf
     hopeless = _quiet(compare_rates, 3, 10, 9, 10, alternative="smaller")
     assert hopeless.mdc == math.inf
     assert hopeless.verdict().endswith("too small to detect a change in this direction")

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bankperf_analysis.numbers import fmt_p, fmt_percent, p_text
+
 if TYPE_CHECKING:
     from bankperf_analysis.incentives.effect import IncentiveEffectResult
     from bankperf_analysis.incentives.placebo import PlaceboResult
@@ -26,10 +28,8 @@ def _f(x: float, digits: int = 2) -> str:
 
 
 def _fp(p: float) -> str:
-    """A p-value: three decimals, ``< 0.001`` below that (``nan`` when missing)."""
-    if p is None or not np.isfinite(p):
-        return "nan"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    """A p-value after its symbol: ``= 0.034``, or ``< 0.001`` (:mod:`bankperf_analysis.numbers`)."""
+    return fmt_p(p)
 
 
 def _ndigits(width: float) -> int:
@@ -51,7 +51,7 @@ def _effect_sentence(
 ) -> str:
     """The effect, its interval and whether it is told apart from zero."""
     nd = _ndigits(hi - lo)
-    conf = f"{1 - alpha:.0%}"
+    conf = f"{fmt_percent(1 - alpha, 0)}"
     sig = np.isfinite(p) and p < alpha
     if lang == "en":
         u = f" {unit}" if unit else ""
@@ -83,34 +83,34 @@ def _pretrend_sentence(r: PreTrendTestResult, lang: str, unit: str) -> str:
     u = f" {unit}" if unit and lang == "en" else unit
     ds = f"{r.detectable_slope:.{nd}f}{u}"
     sl = f"{abs(r.slope):.{nd}f}{u}"
-    pct = f"{r.power_target:.0%}"
+    pct = f"{fmt_percent(r.power_target, 0)}"
     if lang == "en":
         if r.reject:
             return (
-                f"Pre-trends: the joint test rejects parallel pre-trends (p {_fp(r.pvalue)}"
+                f"Pre-trends: the joint test rejects parallel pre-trends ({p_text(r.pvalue)}"
                 f" over {r.df} pre-periods); the estimate should not be read as causal."
             )
         s = (
-            f"Pre-trends: no evidence (p {_fp(r.pvalue)} over {r.df} pre-periods), but "
+            f"Pre-trends: no evidence ({p_text(r.pvalue)} over {r.df} pre-periods), but "
             f"the test could only detect linear pre-trends steeper than {ds} per period "
             f"with {pct} power"
         )
         if np.isfinite(r.power):
             user = r.slope_source == "user"
             what = "the slope you gave" if user else "one that would explain the whole effect"
-            s += f"; its power against a slope of {sl} per period ({what}) is {r.power:.0%}"
+            s += f"; its power against a slope of {sl} per period ({what}) is {fmt_percent(r.power, 0)}"
         return s + "."
     if r.reject:
         return (
-            f"事前趋势：联合检验拒绝平行趋势（p {_fp(r.pvalue)}，{r.df} 个事前期），估计结果不宜作因果解读。"
+            f"事前趋势：联合检验拒绝平行趋势（{p_text(r.pvalue)}，{r.df} 个事前期），估计结果不宜作因果解读。"
         )
     s = (
-        f"事前趋势：未发现证据（p {_fp(r.pvalue)}，{r.df} 个事前期），但该检验只能以 "
+        f"事前趋势：未发现证据（{p_text(r.pvalue)}，{r.df} 个事前期），但该检验只能以 "
         f"{pct} 的把握发现每期斜率大于 {ds} 的线性事前趋势"
     )
     if np.isfinite(r.power):
         what = "足以解释全部效应的趋势" if r.slope_source != "user" else "给定斜率"
-        s += f"；对每期 {sl} 的斜率（{what}）其检验功效为 {r.power:.0%}"
+        s += f"；对每期 {sl} 的斜率（{what}）其检验功效为 {fmt_percent(r.power, 0)}"
     return s + "。"
 
 
@@ -118,12 +118,12 @@ def _placebo_sentence(r: PlaceboResult, lang: str) -> str:
     """The placebo estimate and whether it points to anticipation or diverging trends."""
     nd = _ndigits(r.ci_high - r.ci_low)
     rng = f"{r.ci_low:.{nd}f} to {r.ci_high:.{nd}f}"
-    conf = f"{1 - r.alpha:.0%}"
+    conf = f"{fmt_percent(1 - r.alpha, 0)}"
     bad = r.pvalue < r.alpha
     if lang == "en":
         head = (
             f"Placebo (adoption moved {r.shift} period(s) earlier, pre-adoption data "
-            f"only): {r.estimate:.{nd}f} ({conf} CI {rng}, p {_fp(r.pvalue)})"
+            f"only): {r.estimate:.{nd}f} ({conf} CI {rng}, {p_text(r.pvalue)})"
         )
         tail = (
             "; a significant placebo effect points to anticipation or diverging trends."
@@ -133,7 +133,7 @@ def _placebo_sentence(r: PlaceboResult, lang: str) -> str:
         return head + tail
     head = (
         f"安慰剂检验（实施时点提前 {r.shift} 期，仅用实施前数据）：{r.estimate:.{nd}f}"
-        f"（{conf} 置信区间 {rng.replace(' to ', ' 至 ')}，p {_fp(r.pvalue)}）"
+        f"（{conf} 置信区间 {rng.replace(' to ', ' 至 ')}，{p_text(r.pvalue)}）"
     )
     tail = "；安慰剂效应显著，提示存在预期效应或趋势不平行。" if bad else "；与实施前无效应一致。"
     return head + tail
@@ -157,7 +157,7 @@ def _disagreement_alert(r: IncentiveEffectResult) -> str:
         f"({_f(r.robust.estimate, 3)}) disagree: difference {_f(r.difference, 3)} "
         f"(se {_f(r.difference_se, 3)}). With staggered adoption and effects that change "
         f"over time TWFE uses already-treated units as controls "
-        f"({r.twfe.negative_weight_share:.0%} of treated observations get a negative "
+        f"({fmt_percent(r.twfe.negative_weight_share, 0)} of treated observations get a negative "
         "weight); report the robust estimate."
     )
 
@@ -169,7 +169,7 @@ def _before_after_sentence(r: BeforeAfterResult, lang: str, unit: str) -> str:
     if lang == "en":
         s = (
             f"{r.outcome} changed by {r.diff:+.{nd}f}{u} from before to after "
-            f"({1 - r.alpha:.0%} CI {r.ci_low:.{nd}f} to {r.ci_high:.{nd}f})."
+            f"({fmt_percent(1 - r.alpha, 0)} CI {r.ci_low:.{nd}f} to {r.ci_high:.{nd}f})."
         )
         if r.rtm_flagged:
             s += (
@@ -178,7 +178,7 @@ def _before_after_sentence(r: BeforeAfterResult, lang: str, unit: str) -> str:
             )
         return s
     s = (
-        f"{r.outcome}前后变化 {r.diff:+.{nd}f}{u}（{1 - r.alpha:.0%} 置信区间 "
+        f"{r.outcome}前后变化 {r.diff:+.{nd}f}{u}（{fmt_percent(1 - r.alpha, 0)} 置信区间 "
         f"{r.ci_low:.{nd}f} 至 {r.ci_high:.{nd}f}）。"
     )
     if r.rtm_flagged:

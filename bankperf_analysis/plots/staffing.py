@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from bankperf_analysis.i18n import t
+from bankperf_analysis.numbers import unsigned_zero
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -100,7 +101,7 @@ class HeatmapScale:
 
     def label(self, value: float) -> str:
         """The annotated text of a value (``""`` for NaN, which the figure leaves blank)."""
-        return "" if not np.isfinite(value) else format(value, self.fmt)
+        return "" if not np.isfinite(value) else unsigned_zero(format(value, self.fmt))
 
 
 def _diverging_scale(pivot: pd.DataFrame, cmap: str = "RdBu") -> HeatmapScale:

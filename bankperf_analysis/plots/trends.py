@@ -14,6 +14,7 @@ import pandas as pd
 
 from bankperf_analysis.i18n import kpi_label, t
 from bankperf_analysis.kpis import UNITS
+from bankperf_analysis.numbers import label_with_unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -99,7 +100,7 @@ def kpi_trends(
             ax.axhline(target * scale, color=_TARGET_COLOR, lw=1, ls=":", label=t("label_target", lang))
         unit_id = units.get(kpi, "")
         unit = UNITS[unit_id].symbol(lang) if unit_id in UNITS else ""
-        ax.set_title(kpi_label(kpi, lang) + (f" ({unit})" if unit else ""), fontsize=10)
+        ax.set_title(label_with_unit(kpi_label(kpi, lang), unit), fontsize=10)
     axes[1, 0].set_xticks(range(len(quarters)))  # shared by every panel (sharex)
     for ax in axes[1]:  # the top row's labels are hidden: the bottom row's are the ones drawn
         ax.set_xticklabels(quarters, fontsize=8)

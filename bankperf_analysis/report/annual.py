@@ -15,6 +15,7 @@ import pandas as pd
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, role_label, t
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
+from bankperf_analysis.numbers import fmt_number
 from bankperf_analysis.periods import Period
 from bankperf_analysis.report.html import HtmlBlock, _e, data_table, facts_table, section_heading, team_note
 from bankperf_analysis.report.missing import Missing
@@ -139,8 +140,8 @@ class AnnualReport:
                 f"<tr><td style='text-align:left'>{_e(p.staff_name)} ({_e(p.staff_id)})</td>"
                 f"<td>{_e(p.branch_id)}</td>"
                 f"<td style='text-align:left'>{_e(role_label(p.role, self.lang))}</td>"
-                f"<td>{'' if pd.isna(comp) else f'{comp:.1f}'}</td><td>{_e(grade)}</td>"
-                f"<td>{float(p.get('total_bonus_yuan', 0) or 0):,.0f}</td><td>{promo}</td></tr>"
+                f"<td>{'' if pd.isna(comp) else fmt_number(comp)}</td><td>{_e(grade)}</td>"
+                f"<td>{fmt_number(float(p.get('total_bonus_yuan', 0) or 0), 0)}</td><td>{promo}</td></tr>"
             )
         labels = self.missing.unavailable_labels(self._staff_kpis)
         note = (
@@ -184,7 +185,11 @@ class AnnualReport:
                 b[c] = b[c].astype(object).where(b[c].notna(), "–")
         return HtmlBlock(
             b.to_html(
-                index=False, escape=True, na_rep="–", classes="dataframe", float_format=lambda x: f"{x:.2f}"
+                index=False,
+                escape=True,
+                na_rep="–",
+                classes="dataframe",
+                float_format=lambda x: fmt_number(x, 2),
             )
         )
 

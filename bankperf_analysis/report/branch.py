@@ -23,8 +23,10 @@ from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, kpi_label, role_label, t
 from bankperf_analysis.kpis import channel_label, default_channels, kpis_of_table
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
+from bankperf_analysis.numbers import fmt_n, fmt_number, fmt_percent, p_text
 from bankperf_analysis.periods import Period
 from bankperf_analysis.report.annual_targets import annual_kpis_of, annual_targets_block, basis_note
+from bankperf_analysis.report.banner import arrow_text, change_word
 from bankperf_analysis.report.html import (
     STATUS_COLORS,
     HtmlBlock,
@@ -62,6 +64,15 @@ TREND_KPIS: tuple[str, ...] = (
     "resolution_rate",
     "cross_sales_per_month",
 )
+
+
+#: The label of each tile status.
+_STATUS_KEY = {
+    "met": "status_met",
+    "near": "status_near",
+    "below": "status_below",
+    "none": "status_insufficient",
+}
 
 
 def _status(kpi: str, value: float, target: float | None, n: int, min_n: int) -> str:
@@ -181,19 +192,29 @@ class BranchReport:
                 continue
             target, min_n = self._target(kpi)
             status = _status(kpi, v, target, n, min_n)
-            bank, _ = self._value(kpi, level="bank")
+            bank, bank_n = self._value(kpi, level="bank")
             if n < min_n:
-                note = t("status_insufficient", self.lang) + f" (n={n})"
+                note = t("status_insufficient", self.lang)
             elif target is None:
                 note = ""
             else:
                 sign = "≥" if KPI_CATALOGUE[kpi].direction == "higher" else "≤"
                 note = f"{t('label_target', self.lang)} {sign} {format_value(kpi, target, self.lang)}"
+                note += f" · {t(_STATUS_KEY[status], self.lang)}"
             if basis_note(self.inputs.meta, kpi, self.lang) and kpi not in self._quarter_basis:
                 note = f"{note} · {basis_note(self.inputs.meta, kpi, self.lang)}".strip(" ·")
-            bank_txt = f"{t('label_bank', self.lang)}: {format_value(kpi, bank, self.lang)}"
-            value = format_value(kpi, v, self.lang)
-            tiles.append(_tile(kpi, status, value, note, f"{_e(bank_txt)} · n={n:,}", self.lang))
+            bank_txt = (
+                f"{t('label_bank', self.lang)}: {format_value(kpi, bank, self.lang)} · "
+                f"{fmt_n(bank_n, kpi, self.lang)}"
+            )
+            foot = (
+                f'<div class="bp-tile-change">{_e(self._tile_change(kpi))}</div>'
+                f'<div class="bp-tile-n">{_e(fmt_n(n, kpi, self.lang))}</div>'
+                f'<div class="bp-tile-bank">{_e(bank_txt)}</div>'
+            )
+            if status == "below" and kpi in self._bank_wide_below:
+                foot += f'<div class="bp-tile-bankwide">{_e(t("tile_bank_wide", self.lang))}</div>'
+            tiles.append(_tile(kpi, status, format_value(kpi, v, self.lang), note, foot, self.lang))
         legend = " ".join(
             f'<span style="color:{STATUS_COLORS[s]}">■ {_e(t(k, self.lang))}</span>'
             for s, k in (
@@ -211,6 +232,98 @@ class BranchReport:
             + f'</div><p style="font-size:0.8em">{legend}</p>'
             + (f'<p class="channels" style="font-size:0.8em">{_e(scope)}</p>' if scope else "")
         )
+
+    def _tile_change(self, kpi: str) -> str:
+        """The tile's change against the previous quarter: arrow, change, and the test's word."""
+        gap = self.inputs.meta.get("trend_missing")
+        if gap is not None:  # the data begin this quarter
+            return t("tile_no_previous", self.lang)
+        prev = str(Period.parse(self.quarter).previous())
+        row = self._changes[self._changes.kpi == kpi]
+        if len(row):
+            r = row.iloc[0]
+            diff, flag, pvalue, alpha = (
+                float(r["diff"]),
+                str(r["flag"]),
+                float(r["pvalue"]),
+                float(r["alpha"]),
+            )
+        else:  # no change test for this KPI: the difference of the two quarters, untested
+            now, _ = self._value(kpi, self.quarter)
+            old, _ = self._value(kpi, prev)
+            if now is None or old is None:
+                return t("tile_no_previous", self.lang)
+            diff, flag, pvalue, alpha = now - old, "untested", np.nan, 0.05
+        if not np.isfinite(diff):
+            return t("tile_no_previous", self.lang)
+        text = t("tile_change", self.lang, change=arrow_text(kpi, diff, self.lang), previous=prev)
+        word = change_word(flag, pvalue, alpha, self.lang)
+        return f"{text} · {word}"
+
+    @cached_property
+    def _changes(self) -> pd.DataFrame:
+        """The tested changes (this branch) of the tile KPIs against the previous quarter (may be empty)."""
+        ch = self.inputs.rows("tile_changes", "entity", self.branch_id)
+        return ch if "kpi" in ch.columns else pd.DataFrame({"kpi": pd.Series(dtype=str)})
+
+    @cached_property
+    def _bank_wide_below(self) -> frozenset[str]:
+        """The tile KPIs below target in every branch this quarter: a bank-wide gap."""
+        from bankperf_analysis.report.banner import below_everywhere
+
+        meta, quarter, annual = self.inputs.meta, self.quarter, tuple(self._annual)
+        basis = self.inputs.frame("target_basis")
+
+        def make(kpis: pd.DataFrame) -> frozenset[str]:
+            return below_everywhere(kpis, basis, quarter, TILE_KPIS, annual, meta, _status)
+
+        return self.inputs.derived("kpis", "bank_wide_below", make)
+
+    @cached_property
+    def _headline(self):
+        """The facts of the banner (:class:`~bankperf_analysis.report.banner.Headline`)."""
+        from bankperf_analysis.report.banner import Headline, composite_ranks, consequence_of, movers_of
+
+        ranks = self.inputs.derived("branch_scores", "composite_ranks", composite_ranks)
+        me = ranks[ranks.branch_id == self.branch_id]
+        r = me.iloc[0] if len(me) else None
+        checks = self.inputs.rows("branch_checks", "branch_id", self.branch_id)
+        people = self.inputs.rows("staff_scores", "branch_id", self.branch_id)
+        cut_yuan = float(people["branch_cut_yuan"].sum()) if "branch_cut_yuan" in people else 0.0
+        no_checks = checks.empty or self.missing.all_missing(checks.kpi.astype(str))
+        gap = self.inputs.meta.get("trend_missing")
+        below = []
+        for kpi in TILE_KPIS:
+            v, n = self._value(kpi)
+            target, min_n = self._target(kpi)
+            if (
+                v is not None
+                and self.missing.kpi_reason(kpi) is None
+                and _status(kpi, v, target, n, min_n) == "below"
+            ):
+                below.append((kpi, kpi in self._bank_wide_below))
+
+        def _int(x):
+            return None if x is None or pd.isna(x) else int(x)
+
+        return Headline(
+            composite=None if r is None or pd.isna(r.composite_score) else float(r.composite_score),
+            rank_bank=None if r is None else _int(r.rank_bank),
+            n_bank=0 if r is None else int(r.n_bank),
+            rank_region=None if r is None else _int(r.rank_region),
+            n_region=0 if r is None else int(r.n_region),
+            region=str(self.branch.get("region", "")),
+            consequence=None if no_checks else consequence_of(checks, cut_yuan),
+            movers=movers_of(self._changes),
+            no_previous=None if gap is None else str(gap.get("previous", "")),
+            below=tuple(below),
+        )
+
+    def headline_banner(self) -> HtmlBlock:
+        """The banner at the top: score and rank, consequence, what moved most, what to do."""
+        from bankperf_analysis.report.banner import banner_html
+
+        return HtmlBlock(banner_html(self._headline, t("label_consequence", self.lang), self.lang))
 
     @cached_property
     def _quarter_basis(self) -> set[str]:
@@ -285,14 +398,15 @@ class BranchReport:
         flag = str(r.get("flag", ""))
         color = {"down": STATUS_COLORS["below"], "up": STATUS_COLORS["met"]}.get(flag, STATUS_COLORS["none"])
         before, after = r.get("period_before", ""), r.get("period_after", "")
+        sat = "satisfaction_rate"
         detail = (
-            f"{_e(before)}: {_e(format_value('satisfaction_rate', r.before))} "
-            f"(n={int(r.n_before):,}) → {_e(after)}: "
-            f"{_e(format_value('satisfaction_rate', r.after))} "
-            f"(n={int(r.n_after):,})"
+            f"{_e(before)}: {_e(format_value(sat, r.before))} "
+            f"({_e(fmt_n(r.n_before, sat, self.lang))}) → {_e(after)}: "
+            f"{_e(format_value(sat, r.after))} "
+            f"({_e(fmt_n(r.n_after, sat, self.lang))})"
         )
         padj = r.get("p_adjusted", np.nan)
-        ptxt = f"{t('p_adjusted', self.lang)} = {padj:.3f}" if pd.notna(padj) else ""
+        ptxt = p_text(padj, t("p_adjusted", self.lang)) if pd.notna(padj) else ""
         return HtmlBlock(
             f'<div style="border-left:6px solid {color};padding:8px 12px;background:#fafafa">'
             f'<p style="font-size:1.15em;margin:0">{_e(verdict)}</p>'
@@ -312,11 +426,11 @@ class BranchReport:
         reasons = p.get("adjustment_reasons")
         if isinstance(reasons, str) and reasons:
             raw, pts = p.get("raw_composite"), float(p.get("adjustment_points", 0) or 0)
-            raw_txt = "—" if pd.isna(raw) else f"{raw:.1f}"
+            raw_txt = "—" if pd.isna(raw) else fmt_number(raw)
             notes.append(t("note_adjusted", self.lang, raw=raw_txt, points=f"{pts:+g}", reasons=reasons))
         cut = float(p.get("branch_cut_yuan", 0) or 0)
         if cut > 0:
-            notes.append(t("note_branch_cut", self.lang, yuan=f"{cut:,.0f}"))
+            notes.append(t("note_branch_cut", self.lang, yuan=fmt_number(cut, 0)))
         veto = p.get("veto_reason_zh" if self.lang == "zh" else "veto_reason")
         if isinstance(veto, str) and veto:
             notes.append(veto)
@@ -366,10 +480,10 @@ class BranchReport:
             cells = [
                 f"{_e(p.staff_name)} <span style='color:#718096'>({_e(p.staff_id)})</span>",
                 _e(role_label(p.role, self.lang)),
-                "" if pd.isna(comp) else f"{comp:.1f}",
+                "" if pd.isna(comp) else fmt_number(comp),
                 _e(grade_txt),
-                f"{float(p.get('bonus_yuan', 0) or 0):,.0f}",
-                f"{float(p.get('deduction_yuan', 0) or 0):,.0f}",
+                fmt_number(float(p.get("bonus_yuan", 0) or 0), 0),
+                fmt_number(float(p.get("deduction_yuan", 0) or 0), 0),
                 _e(needs.get(p.staff_id, "")),
                 _e(self._person_note(p, moved)),
             ]
@@ -470,9 +584,9 @@ class BranchReport:
             if bool(c.reward):
                 acts.append(t("action_reward", self.lang))
             if c.pay_cut == "cut":
-                acts.append(t("action_cut", self.lang) + f" ({100 * float(c.pay_cut_share):.0f} %)")
+                acts.append(t("action_cut", self.lang) + f" ({fmt_percent(c.pay_cut_share, 0)})")
             elif c.pay_cut == "heavier_cut":
-                acts.append(t("action_heavier_cut", self.lang) + f" ({100 * float(c.pay_cut_share):.0f} %)")
+                acts.append(t("action_heavier_cut", self.lang) + f" ({fmt_percent(c.pay_cut_share, 0)})")
             if bool(c.recheck):
                 acts.append(t("action_recheck", self.lang))
             act = "; ".join(acts) or t("action_none", self.lang)
@@ -482,7 +596,7 @@ class BranchReport:
                 else (STATUS_COLORS["met"] if bool(c.reward) else "inherit")
             )
             rank = "" if pd.isna(c["rank"]) else f"{int(c['rank'])} / {int(c.n_ranked)}"
-            score = "–" if pd.isna(c.score) else f"{float(c.score):.1f} (n={int(c.n)})"
+            score = "–" if pd.isna(c.score) else f"{fmt_number(c.score)} ({fmt_n(c.n, c.kpi, self.lang)})"
             rows.append(
                 f"<tr><td style='text-align:left'>{_e(kpi_label(c.kpi, self.lang))}</td>"
                 f"<td>{_e(score)}</td><td>{_e(rank)}</td>"
@@ -556,7 +670,7 @@ class BranchReport:
         ]
         rows = []
         for _, r in plan.iterrows():
-            fte = "" if pd.isna(r.required_fte) else f"{r.scheduled_fte:.1f}"
+            fte = "" if pd.isna(r.required_fte) else fmt_number(r.scheduled_fte)
             rows.append(
                 f"<tr><td style='text-align:left'>{_e(role_label(r.role, self.lang))}</td>"
                 f"<td>{int(r.current_headcount)}</td><td>{int(r.planned_headcount)}</td>"
@@ -613,7 +727,10 @@ class BranchReport:
         sat, n = self._value("satisfaction_rate")
         ch = self.inputs.rows("changes", "entity", self.branch_id)
         flag = None if ch.empty else str(ch.flag.iloc[0])
+        from bankperf_analysis.report.banner import headline_values
+
         return {
+            **headline_values(self._headline, self.lang),
             "satisfaction_rate": sat,
             "label_change": t(f"flag_{flag}", self.lang) if flag else None,
             **self.consequences().headline(self.lang),
@@ -644,5 +761,5 @@ def _tile(kpi: str, status: str, value: str, note: str, foot: str, lang: str) ->
         f'<div style="font-size:1.6em;font-weight:600;color:{STATUS_COLORS[status]}">'
         f"{_e(value)}</div>"
         f'<div style="font-size:0.8em;color:#4a5568">{_e(note)}</div>'
-        f'<div style="font-size:0.8em;color:#718096">{foot}</div></div>'
+        f'<div class="bp-tile-foot" style="font-size:0.8em;color:#718096">{foot}</div></div>'
     )

@@ -17,6 +17,7 @@ import numpy as np
 from bankperf_analysis.i18n import kpi_label, role_label, t
 from bankperf_analysis.kpis import UNITS, channel_label
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
+from bankperf_analysis.numbers import fmt_duration, fmt_number, fmt_percent
 
 __all__ = [
     "HtmlBlock",
@@ -66,29 +67,33 @@ def format_value(kpi: str, value: float | None, lang: str = "en") -> str:
     --------
     >>> format_value("satisfaction_rate", 0.8523)
     '85.2 %'
-    >>> format_value("response_time_seconds", 232.4, "zh")
-    '232 秒'
+    >>> format_value("response_time_seconds", 232.4, "zh"), format_value("queue_wait_seconds", 95.0)
+    ('3.9分钟', '1:35')
+    >>> format_value("cross_sales_per_month", -0.001), format_value("risk_loss_yuan", 12345.0, "zh")
+    ('0.00', '12,345 元')
     """
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"
     k = KPI_CATALOGUE.get(kpi)
     v = float(value)
     if k is None:
-        return f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}"
+        return fmt_number(v, 2) if abs(v) < 100 else fmt_number(v, 0)
     unit = UNITS[k.unit]
     if k.unit == "share":
-        return f"{100 * v:.{1 if k.decimals is None else k.decimals}f} %"
+        return fmt_percent(v, 1 if k.decimals is None else k.decimals)
     if unit.percent:
-        return f"{100 * v:.0f} %"
-    if k.unit in ("seconds", "yuan"):
-        return f"{v:,.0f} {unit.symbol(lang)}"
+        return fmt_percent(v, 0)
+    if k.unit == "seconds":
+        return fmt_duration(v, lang)
+    if k.unit == "yuan":
+        return f"{fmt_number(v, 0)} {unit.symbol(lang)}"
     if k.unit in ("minutes", "hours"):
-        return f"{v:.1f} {unit.symbol(lang)}"
+        return f"{fmt_number(v, 1)} {unit.symbol(lang)}"
     if k.unit in ("complaints", "customers", "incidents"):
-        return f"{v:,.0f}"
+        return fmt_number(v, 0)
     if k.unit == "points of 100":
-        return f"{v:.1f}"
-    return f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}"
+        return fmt_number(v, 1)
+    return fmt_number(v, 2) if abs(v) < 100 else fmt_number(v, 0)
 
 
 def channel_note(channels: Mapping[str, Sequence[str]], kpis: Iterable[str], lang: str) -> str:

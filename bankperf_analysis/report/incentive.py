@@ -20,6 +20,7 @@ from bankperf_analysis._validation import check_choice
 from bankperf_analysis.i18n import check_lang, kpi_label
 from bankperf_analysis.kpis import UNITS
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
+from bankperf_analysis.numbers import fmt_p, fmt_percent, p_text
 from bankperf_analysis.plots.event_study import event_study_figure, message_figure
 from bankperf_analysis.report.html import HtmlBlock, _e
 from bankperf_analysis.report.inputs import resolve_data_dir
@@ -189,14 +190,14 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def _percent(x: float) -> str:
     """A share as a whole percentage (``–`` when missing)."""
-    return "–" if not np.isfinite(x) else f"{x:.0%}"
+    return fmt_percent(x, 0)
 
 
 def _fp(p: float) -> str:
     """A p-value: three decimals, ``< 0.001`` below that, ``–`` when missing."""
     if p is None or not np.isfinite(p):
         return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return fmt_p(p).removeprefix("= ")
 
 
 class IncentiveReport:
@@ -392,7 +393,7 @@ class IncentiveReport:
         if self.study.result_ is None:
             return self._not_estimated()
         lang, r = self.lang, self.study.result_
-        conf = f"{1 - self.study.alpha:.0%}"
+        conf = f"{fmt_percent(1 - self.study.alpha, 0)}"
         names = [_lab(lang, "robust"), _lab(lang, "twfe"), _lab(lang, "difference")]
         rows = [
             (
@@ -519,7 +520,7 @@ class IncentiveReport:
         if lang == "en":
             head = (
                 f"Pre-trends: joint test of the {pt.df} pre-adoption effects, "
-                f"F({pt.df}, {pt.df_denom:.0f}) = {pt.statistic:.2f}, p = {_fp(pt.pvalue)}"
+                f"F({pt.df}, {pt.df_denom:.0f}) = {pt.statistic:.2f}, {p_text(pt.pvalue)}"
             )
             if pt.reject:
                 return (
@@ -530,12 +531,12 @@ class IncentiveReport:
             return (
                 head + ". Not rejecting is not proof of parallel trends: the test had "
                 f"{pw} power against a linear pre-trend of {slope} {u} per {per} (steep enough to "
-                f"explain the whole effect) and detects with {pt.power_target:.0%} power only "
+                f"explain the whole effect) and detects with {fmt_percent(pt.power_target, 0)} power only "
                 f"slopes steeper than {mds} {u} per {per}."
             )
         head = (
             f"事前趋势：对 {pt.df} 个实施前效应的联合检验，F({pt.df}, {pt.df_denom:.0f}) = "
-            f"{pt.statistic:.2f}，p = {_fp(pt.pvalue)}"
+            f"{pt.statistic:.2f}，{p_text(pt.pvalue)}"
         )
         if pt.reject:
             return (
@@ -546,7 +547,7 @@ class IncentiveReport:
         return (
             head + "。未拒绝并不证明平行趋势成立：对每{per}{slope}{u}（足以解释全部效应）的线性事前趋势，"
             "检验功效为 {pw}；以 {pt80} 的把握只能发现每{per}超过 {mds}{u} 的趋势。"
-        ).format(per=per, slope=slope, u=u, pw=pw, pt80=f"{pt.power_target:.0%}", mds=mds)
+        ).format(per=per, slope=slope, u=u, pw=pw, pt80=f"{fmt_percent(pt.power_target, 0)}", mds=mds)
 
     def _placebo_text(self, pl: PlaceboResult, per: str) -> str:
         lang, alpha = self.lang, self.study.alpha
@@ -555,7 +556,7 @@ class IncentiveReport:
         if lang == "en":
             return (
                 f"Placebo (adoption moved one {per} earlier, pre-adoption data only): {est} "
-                f"({1 - alpha:.0%} CI {ci}, p = {_fp(pl.pvalue)}); "
+                f"({fmt_percent(1 - alpha, 0)} CI {ci}, {p_text(pl.pvalue)}); "
                 + (
                     "significant: points to anticipation or diverging trends."
                     if bad
@@ -564,8 +565,8 @@ class IncentiveReport:
             )
         return (
             f"安慰剂检验（实施时点提前一{per}，仅用实施前数据）：{est}"
-            f"（{1 - alpha:.0%} 置信区间 {ci}，"
-            f"p = {_fp(pl.pvalue)}）；"
+            f"（{fmt_percent(1 - alpha, 0)} 置信区间 {ci}，"
+            f"{p_text(pl.pvalue)}）；"
             + ("显著，提示存在预期效应或趋势不平行。" if bad else "与实施前无效应一致。")
         )
 
@@ -573,6 +574,7 @@ class IncentiveReport:
         r, lang = self._estimated(), self.lang
         d, se = self._fmt(r.difference), self._fmt(r.difference_se, signed=False)
         neg = r.twfe.negative_weight_share
+        rtol = fmt_percent(r.disagreement_rtol, 0)
         if lang == "en":
             verdict = (
                 "they DISAGREE: report the robust estimate; TWFE uses already-treated branches as controls"
@@ -581,13 +583,13 @@ class IncentiveReport:
             )
             return (
                 f"Robust vs TWFE: difference {d} (se {se}); {verdict} (rule: |difference| > "
-                f"max(z x se, {r.disagreement_rtol:.0%} of the robust estimate)). {neg:.0%} of treated "
+                f"max(z x se, {rtol} of the robust estimate)). {fmt_percent(neg, 0)} of treated "
                 "rows get a negative TWFE weight."
             )
         verdict = "二者不一致：应报告稳健估计；双向固定效应把已实施网点当作对照" if r.disagree else "二者一致"
         return (
             f"稳健估计与双向固定效应：差异 {d}（标准误 {se}）；{verdict}（规则：|差异| > max(z x 标准误，"
-            f"稳健估计的 {r.disagreement_rtol:.0%}）。{neg:.0%} 的处理行在双向固定效应中权重为负。"
+            f"稳健估计的 {rtol}）。{fmt_percent(neg, 0)} 的处理行在双向固定效应中权重为负。"
         )
 
     def robustness(self) -> HtmlBlock:
@@ -615,7 +617,7 @@ class IncentiveReport:
             )
             for row in lo.itertuples()
         ]
-        conf = f"{1 - self.study.alpha:.0%}"
+        conf = f"{fmt_percent(1 - self.study.alpha, 0)}"
         head = [
             _lab(lang, "left_out"),
             f"{_lab(lang, 'robust_short')} ({self._unit()})",
@@ -692,7 +694,7 @@ class IncentiveReport:
 
     def _conclusion_en(self, r: IncentiveEffectResult, d: StudyDiagnostics) -> list[str]:
         g, label, u = r.robust.n_clusters, self._label(), self._unit()
-        conf = f"{1 - self.study.alpha:.0%}"
+        conf = f"{fmt_percent(1 - self.study.alpha, 0)}"
         est, ci = self._fmt(abs(r.estimate), signed=False), self._ci(r.ci_low, r.ci_high)
         verb = "raised" if r.estimate > 0 else "lowered"
         parts = [
@@ -710,7 +712,7 @@ class IncentiveReport:
         if pt is not None:
             parts.append(
                 f"Caution: before adoption the adopting branches did not move exactly like the others "
-                f"(pre-trend test p = {_fp(pt.pvalue)}); the deviations are at most "
+                f"(pre-trend test {p_text(pt.pvalue)}); the deviations are at most "
                 f"{self._fmt(d.pretrend_max, signed=False)} {u}, small next to the effect, "
                 "but the causal reading rests on parallel trends."
                 if pt.reject
@@ -728,7 +730,7 @@ class IncentiveReport:
 
     def _conclusion_zh(self, r: IncentiveEffectResult, d: StudyDiagnostics) -> list[str]:
         g, label, u = r.robust.n_clusters, self._label(), self._unit()
-        conf = f"{1 - self.study.alpha:.0%}"
+        conf = f"{fmt_percent(1 - self.study.alpha, 0)}"
         est, ci = self._fmt(abs(r.estimate), signed=False), self._ci(r.ci_low, r.ci_high)
         verb = "提高" if r.estimate > 0 else "降低"
         parts = [
@@ -745,7 +747,7 @@ class IncentiveReport:
         pt = r.pretrend
         if pt is not None:
             parts.append(
-                f"注意：实施前实施网点与其他网点的走势并不完全一致（事前趋势检验 p = {_fp(pt.pvalue)}）；"
+                f"注意：实施前实施网点与其他网点的走势并不完全一致（事前趋势检验 {p_text(pt.pvalue)}）；"
                 f"偏离最多 {self._fmt(d.pretrend_max, signed=False)}{u}，相对效应较小，"
                 "但因果解读依赖平行趋势假设。"
                 if pt.reject

@@ -143,6 +143,8 @@ def _compute_inputs(ds, q: Period, scheme, data_name: str) -> tuple[dict[str, pd
         frames["changes"] = _satisfaction_changes(ds, kpis, q)
     if meta["league_missing"] is None:
         frames["league"] = _league(kpis, q)
+    if meta["trend_missing"] is None:
+        frames["tile_changes"] = _tile_changes(ds, kpis, q, meta["unavailable"])
     if "contacts" not in meta["missing_tables"]:  # no contacts, no demand: no staffing plan
         for name, df in _staffing_inputs(ds, q, scheme).items():
             frames[f"staffing_{name}"] = df
@@ -306,6 +308,28 @@ def _satisfaction_changes(ds, kpis: pd.DataFrame, q: Period) -> pd.DataFrame:
             ).to_frame()
             parts.append(res.assign(level=level))
     return pd.concat(parts, ignore_index=True)
+
+
+def _tile_changes(ds, kpis: pd.DataFrame, q: Period, unavailable) -> pd.DataFrame:
+    """Every branch's change of each tile KPI against the previous quarter, with its test.
+
+    :func:`~bankperf_analysis.significance.changes.kpi_changes` per KPI of the branch report's
+    tiles that has a change test and data (p-values adjusted over the branches); the banner
+    and the tiles of a branch report read their arrows and words from it.
+    """
+    import warnings
+
+    from bankperf_analysis.report.branch import TILE_KPIS
+    from bankperf_analysis.significance import change_test_kinds, kpi_changes
+
+    testable = [k for k in TILE_KPIS if k in change_test_kinds() and k not in set(unavailable)]
+    parts = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # small-sample notes are in the flags
+        for kpi in testable:
+            res = kpi_changes(ds, kpi, str(q), against="previous", level="branch", kpis=kpis)
+            parts.append(res.to_frame().drop(columns=["verdict_en", "verdict_zh"], errors="ignore"))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"entity": pd.Series(dtype=str)})
 
 
 def _league(kpis: pd.DataFrame, q: Period) -> pd.DataFrame:

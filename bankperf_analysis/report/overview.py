@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from bankperf_analysis.i18n import check_lang, kpi_label, t
+from bankperf_analysis.numbers import fmt_number, fmt_p, fmt_percent, fmt_pp
 from bankperf_analysis.report.annual_targets import annual_targets_block
 from bankperf_analysis.report.html import (
     STATUS_COLORS,
@@ -94,9 +95,9 @@ class BankOverview:
             rows.append(
                 f"<tr><td>{int(r['rank_shrunk'])}</td>"
                 f"<td style='text-align:left'>{_e(names.get(r.entity, r.entity))} ({_e(r.entity)})</td>"
-                f"<td>{int(r.n):,}</td><td>{100 * r.rate:.1f} %</td>"
-                f"<td>{100 * r.shrunk_rate:.1f} %</td>"
-                f"<td>{100 * r.ci_low:.1f}–{100 * r.ci_high:.1f} %</td>"
+                f"<td>{int(r.n):,}</td><td>{fmt_percent(r.rate)}</td>"
+                f"<td>{fmt_percent(r.shrunk_rate)}</td>"
+                f"<td>{fmt_number(100 * r.ci_low)}–{fmt_percent(r.ci_high)}</td>"
                 f"<td style='color:{color}'>{_e(t('band_' + band, self.lang) if band else '')}</td></tr>"
             )
         return HtmlBlock(data_table(head, rows))
@@ -145,8 +146,8 @@ class BankOverview:
             flag = str(r.flag)
             color = {"down": STATUS_COLORS["below"], "up": STATUS_COLORS["met"]}.get(flag, "inherit")
             name = t("label_bank", self.lang) if r.entity == "BANK" else r.entity
-            padj = "–" if pd.isna(r.p_adjusted) else f"{r.p_adjusted:.3f}"
-            diff = "–" if pd.isna(r["diff"]) else f"{100 * r['diff']:+.1f}"
+            padj = "–" if pd.isna(r.p_adjusted) else fmt_p(r.p_adjusted).lstrip("= ")
+            diff = fmt_pp(r["diff"], self.lang)
             rows.append(
                 f"<tr><td style='text-align:left'>{_e(name)}</td>"
                 f"<td>{_e(format_value('satisfaction_rate', r.before))} (n={int(r.n_before):,})</td>"
@@ -182,7 +183,7 @@ class BankOverview:
                 acts.append(t("action_reward", self.lang))
             share = float(r.get("pay_cut_share_total", 0) or 0)
             if share > 0:
-                acts.append(f"{t('action_cut', self.lang)} {100 * share:.0f} %")
+                acts.append(f"{t('action_cut', self.lang)} {fmt_percent(share, 0)}")
             if bool(r.get("recheck", False)):
                 acts.append(t("action_recheck", self.lang))
             comp = r.get("composite_score")
@@ -197,7 +198,7 @@ class BankOverview:
             act = na if no_checks else "; ".join(acts) or t("action_none", self.lang)
             rows.append(
                 f"<tr><td style='text-align:left'>{_e(r.branch_name)} ({_e(r.branch_id)})</td>"
-                f"<td>{'' if pd.isna(comp) else f'{comp:.1f}'}</td>"
+                f"<td>{'' if pd.isna(comp) else fmt_number(comp)}</td>"
                 f"<td>{_e(ms)}</td><td>{_e(vc)}</td>"
                 f"<td style='text-align:left'>{_e(act)}</td></tr>"
             )

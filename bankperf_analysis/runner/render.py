@@ -134,19 +134,29 @@ def _shorten(text: str, n: int) -> str:
 
 
 def format_value(key: str, value: Any) -> str:
-    """Format a headline value for the index page."""
+    """Format a headline value for the index page (the reports' formats, :mod:`bankperf_analysis.numbers`).
+
+    Examples
+    --------
+    >>> format_value("satisfaction_rate", 0.881), format_value("composite_score", 67.86)
+    ('88.1 %', '67.9')
+    >>> format_value("x", -0.0001), format_value("x", 12), format_value("x", None)
+    ('0.000', '12', '–')
+    """
+    from bankperf_analysis.numbers import DASH, fmt_number, fmt_percent
+
     if value is None:
-        return "–"
+        return DASH
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
         if math.isnan(value):
-            return "–"
+            return DASH
         if key.endswith("_rate") and 0.0 <= value <= 1.0:
-            return f"{value:.1%}"
-        return f"{value:,.4g}" if abs(value) >= 1 else f"{value:.3g}"
+            return fmt_percent(value)
+        return fmt_number(value, 1) if abs(value) >= 1 else fmt_number(value, 3)
     return str(value)
 
 

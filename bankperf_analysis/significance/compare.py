@@ -226,9 +226,9 @@ def compare_rates(
     --------
     >>> res = compare_rates(850, 1000, 810, 1000)
     >>> res.verdict(kpi_label="Satisfaction")
-    'Satisfaction fell 4.0 percentage points (95% CI 0.7–7.3), statistically significant'
+    'Satisfaction fell 4.0 percentage points (95 % CI -7.3 to -0.7), statistically significant'
     >>> res.verdict("zh", kpi_label="满意度")
-    '满意度下降 4.0 个百分点（95% 置信区间 0.7–7.3），统计显著'
+    '满意度下降 4.0 个百分点（95 % 置信区间 -7.3 至 -0.7），统计显著'
     """
     owner = "compare_rates"
     alpha, alternative, power = check_common(owner, alpha, alternative, power)

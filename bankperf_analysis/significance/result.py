@@ -170,7 +170,7 @@ class ChangeTestResult:
         Returns
         -------
         str
-            E.g. "Satisfaction fell 4.1 percentage points (95% CI 0.6–7.5), statistically
+            E.g. "Satisfaction fell 4.1 percentage points (95 % CI -7.5 to -0.6), statistically
             significant"; uses the adjusted p-value when one was set.
         """
         check_choice(lang, "lang", "ChangeTestResult.verdict", Lang)

@@ -1,7 +1,7 @@
 """Verdict wording of the change tests: one sentence for managers, in English or Chinese.
 
 :func:`render_verdict` turns a :class:`~bankperf_analysis.significance.result.ChangeTestResult`
-into "Satisfaction fell 4.0 percentage points (95% CI 0.7–7.3), statistically significant"
+into "Satisfaction fell 4.0 percentage points (95 % CI -7.3 to -0.7), statistically significant"
 (what changed, then how sure we are: significant, lost after adjustment, noise, or
 inconclusive at this sample size). :func:`fmt_num` formats numbers for summary tables.
 """
@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+
+from bankperf_analysis.numbers import ci_note, fmt_number, fmt_signed
 
 __all__ = ["TEXT", "DEFAULT_DIGITS", "resolve_label", "render_verdict", "fmt_num"]
 
@@ -34,11 +36,12 @@ TEXT: dict[str, dict[str, str]] = {
         "ord_flat": "{label} did not shift: a score from this period beats one from the "
         "previous period with probability {ps} (ties count half; {ci}{odds})",
         "odds": "; odds ratio {value}",
-        "ci2": "{level}% CI {lo}–{hi}",
-        "ci2_signed": "{level}% CI {lo} to {hi}",
-        "ci_lower": "{level}% lower bound {lo}",
-        "ci_upper": "{level}% upper bound {hi}",
+        "ci2": "{level} % CI {lo}–{hi}{adj}",
+        "ci2_signed": "{level} % CI {lo} to {hi}{adj}",
+        "ci_lower": "{level} % lower bound {lo}{adj}",
+        "ci_upper": "{level} % upper bound {hi}{adj}",
         "sep": ", ",
+        "lang": "en",
         "significant": "statistically significant",
         "significant_adj": "statistically significant after adjusting for {m} comparisons",
         "lost_adj": "not statistically significant after adjusting for {m} comparisons",
@@ -67,11 +70,12 @@ TEXT: dict[str, dict[str, str]] = {
         "ord_fell": "{label}下降：本期评分高于上期评分的概率为 {ps}（平局计一半；{ci}{odds}）",
         "ord_flat": "{label}无明显变化：本期评分高于上期评分的概率为 {ps}（平局计一半；{ci}{odds}）",
         "odds": "；优势比 {value}",
-        "ci2": "{level}% 置信区间 {lo}–{hi}",
-        "ci2_signed": "{level}% 置信区间 {lo} 至 {hi}",
-        "ci_lower": "{level}% 置信下限 {lo}",
-        "ci_upper": "{level}% 置信上限 {hi}",
+        "ci2": "{level} % 置信区间 {lo}–{hi}{adj}",
+        "ci2_signed": "{level} % 置信区间 {lo} 至 {hi}{adj}",
+        "ci_lower": "{level} % 置信下限 {lo}{adj}",
+        "ci_upper": "{level} % 置信上限 {hi}{adj}",
         "sep": "，",
+        "lang": "zh",
         "significant": "统计显著",
         "significant_adj": "经 {m} 项多重比较校正后统计显著",
         "lost_adj": "经 {m} 项多重比较校正后不再统计显著",
@@ -99,8 +103,8 @@ def resolve_label(kpi_label: str | Mapping[str, str] | None, lang: str, kind: st
 
 
 def _fmt(v: float, digits: int, signed: bool = False) -> str:
-    v = round(v, digits) + 0.0  # drop negative zero
-    return f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
+    """The one number format of the reports (:mod:`bankperf_analysis.numbers`): no ``-0.0``."""
+    return fmt_signed(v, digits) if signed else fmt_number(v, digits, grouping=False)
 
 
 def _level(alpha: float) -> str:
@@ -108,22 +112,24 @@ def _level(alpha: float) -> str:
 
 
 def _ci_text(r: Any, t: dict[str, str], scale: float, digits: int) -> str:
+    """The interval of the change, signed at both ends (a fall's ends keep their minus signs).
+
+    Beside a verdict adjusted for several comparisons the interval (per comparison) says
+    it is unadjusted, so "not significant after adjusting" next to an interval that
+    excludes zero reads as it should.
+    """
     lo, hi = r.ci_low * scale, r.ci_high * scale
     level = _level(r.alpha)
+    word = ci_note(math.isfinite(r.pvalue_adjusted) and r.n_comparisons > 1, t["lang"])
+    adj = t["sep"] + word if word else ""
     if r.alternative == "larger" and math.isfinite(lo):
-        return t["ci_lower"].format(level=level, lo=_fmt(lo, digits, signed=r.kind != "ordinal"))
+        return t["ci_lower"].format(level=level, lo=_fmt(lo, digits, signed=r.kind != "ordinal"), adj=adj)
     if r.alternative == "smaller" and math.isfinite(hi):
-        return t["ci_upper"].format(level=level, hi=_fmt(hi, digits, signed=r.kind != "ordinal"))
+        return t["ci_upper"].format(level=level, hi=_fmt(hi, digits, signed=r.kind != "ordinal"), adj=adj)
     if r.kind == "ordinal":
-        return t["ci2"].format(level=level, lo=_fmt(lo, digits), hi=_fmt(hi, digits))
-    d = r.diff * scale
-    lo_r, hi_r = round(lo, digits), round(hi, digits)
-    if round(d, digits) > 0 and lo_r >= 0:
-        return t["ci2"].format(level=level, lo=_fmt(lo, digits), hi=_fmt(hi, digits))
-    if round(d, digits) < 0 and hi_r <= 0:
-        return t["ci2"].format(level=level, lo=_fmt(-hi, digits), hi=_fmt(-lo, digits))
+        return t["ci2"].format(level=level, lo=_fmt(lo, digits), hi=_fmt(hi, digits), adj=adj)
     return t["ci2_signed"].format(
-        level=level, lo=_fmt(lo, digits, signed=True), hi=_fmt(hi, digits, signed=True)
+        level=level, lo=_fmt(lo, digits, signed=True), hi=_fmt(hi, digits, signed=True), adj=adj
     )
 
 
@@ -139,7 +145,7 @@ def render_verdict(r: Any, lang: str, kpi_label: Any, digits: int | None) -> str
 
 
 def _what_changed(r: Any, t: dict[str, str], label: str, digits: int) -> str:
-    """The change and its interval: "The rate fell 4.0 percentage points (95% CI 0.7–7.3)"."""
+    """The change and its interval: "The rate fell 4.0 percentage points (95 % CI -7.3 to -0.7)"."""
     scale = 100.0 if r.kind == "rate" else 1.0
     unit = t["unit_rate"] if r.kind == "rate" else t["unit_mean"]
     if r.kind == "ordinal":
