@@ -50,7 +50,7 @@ _BODY_OPEN = re.compile(r"<body[^>]*>")
 _INHERIT = re.compile(r"(?<=[\"';\s])[a-z-]+\s*:\s*inherit\s*(?:;|(?=[\"']))")
 _STAFF_HEAD = re.compile(r'(<div class="staff-table"><table class="dataframe"><thead><tr>)(.*?)(</tr>)', re.S)
 #: Column widths (%) of the staff table (xhtml2pdf would give its 8 columns equal widths).
-_STAFF_WIDTHS = (14, 8, 6, 5, 6, 6, 28, 27)
+_STAFF_WIDTHS = (13, 13, 8, 9, 7, 8, 23, 19)
 #: Characters SimHei has no glyph for, and what is drawn instead.
 _FALLBACK = {"\u2212": "-", "\u2009": " ", "\u202f": " ", "\u2011": "-", "\u2013": "-", "\u2014": "-"}
 _FALLBACK.update({s: "^" + d for s, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789", strict=True)})
@@ -88,6 +88,7 @@ img { zoom: 0.72; }
 pre { font-size: 7.5pt; white-space: pre-wrap; }
 footer, .provenance { font-size: 6.5pt; color: #616e7c; }
 h2#staff { page-break-before: always; }
+.staff-table td, .staff-table th { font-size: 7.5pt; }
 a { color: #264653; text-decoration: none; }
 """
 
