@@ -110,6 +110,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "heading_staffing": ("Staffing", "人员编制"),
     "heading_notes": ("Notes and data quality", "说明与数据质量"),
     "heading_contents": ("Contents", "目录"),
+    # the staff details close a branch report, on pages of their own when printed
+    "heading_staff_appendix": ("Appendix: staff results", "附录：员工绩效"),
     # labels of tables and axes
     "label_branch": ("Branch", "网点"),
     "label_bank": ("Bank", "全行"),

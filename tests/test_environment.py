@@ -10,7 +10,7 @@ from conftest import REPO
 
 # pip name -> conda-forge name, where they differ
 CONDA_NAME = {"duckdb": "python-duckdb", "matplotlib": "matplotlib-base"}
-PIP_ONLY = {"mplfonts"}  # not on conda-forge: listed under `pip:` in environment.yml
+PIP_ONLY = {"mplfonts", "xhtml2pdf"}  # listed under `pip:` in environment.yml (mplfonts: not on conda-forge)
 
 
 def _name(req: str) -> str:
@@ -22,7 +22,7 @@ def _pyproject():
     proj = data["project"]
     runtime = {_name(r) for r in proj["dependencies"]}
     extras = proj["optional-dependencies"]
-    test = {_name(r) for r in extras["test"] + extras["dev"] if not r.startswith("bankperf")}
+    test = {_name(r) for r in extras["test"] + extras["dev"] + extras["pdf"] if not r.startswith("bankperf")}
     return runtime, test
 
 

@@ -9,6 +9,7 @@ Exit codes (:mod:`bankperf_analysis.cli.main`): 0 every report good; 1 some repo
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -64,6 +65,12 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
         help="seconds one report may run (default 1800)",
     )
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also write a PDF (A4, Chinese font embedded) next to each HTML report; offline, "
+        "pure Python (pip install 'bankperf-analysis[pdf]'), no browser needed",
+    )
     return parser
 
 
@@ -79,6 +86,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     check_request(args.data, args.quarter, args.branch, command="report")
+    if getattr(args, "pdf", False):
+        from bankperf_analysis.runner.pdf import check_pdf_engine
+
+        check_pdf_engine()  # a missing engine is said before any report runs
     from bankperf_analysis.runner.batch import build_reports  # only now: the runner takes a second
     from bankperf_analysis.runner.items import format_failures
 
@@ -111,7 +122,31 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
     for p in res.index_paths:
         print(f"index: {p}")
-    return res.exit_code
+    pdf_ok = _write_pdfs(res, args.force, args.jobs) if getattr(args, "pdf", False) else True
+    return res.exit_code or (0 if pdf_ok else 1)
+
+
+def _write_pdfs(res, force: bool, jobs: int | None) -> bool:
+    """Write the PDF copy of every good report of ``res``; print the count and time; False if one failed."""
+    from bankperf_analysis.runner.pdf import write_pdfs
+
+    t0 = time.perf_counter()
+    html = [o.html_path for o in res.outcomes if o.status in ("ok", "cached") and o.html_path]
+    made = write_pdfs(html, force=force, jobs=jobs or os.cpu_count() or 1)
+    failed = {h: v for h, v in made.items() if isinstance(v, str)}
+    took = time.perf_counter() - t0
+    print(
+        f"{len(made) - len(failed)} PDF written or up to date in {took:.1f} s "
+        f"({took / max(len(made), 1):.1f} s per report)"
+    )
+    for h, why in failed.items():
+        print(f"error: the PDF of {h} failed: {why}", file=sys.stderr)
+    if failed:
+        print(
+            "what to do: the HTML reports are good; fix the cause above and run with --pdf again.",
+            file=sys.stderr,
+        )
+    return not failed
 
 
 def preparing_line(quarter: str, data: str) -> str:

@@ -498,7 +498,9 @@ class BranchReport:
             )
         total = self.consequences().bonus_total.label(self.lang)
         return HtmlBlock(
-            data_table(head, rows)
+            '<div class="staff-table">'  # report.css gives its text columns room (print, phone)
+            + data_table(head, rows)
+            + "</div>"
             + f"<p>{_e(total)}</p>"
             + (f"<p>{_e(note)}</p>" if (note := team_note(people, self.lang)) else "")
             + self._not_scored_note()

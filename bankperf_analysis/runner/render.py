@@ -25,6 +25,7 @@ __all__ = [
     "pop_headline",
     "strip_papermill_markers",
     "add_toc",
+    "page_css",
     "unsafe_content",
     "render_report",
     "read_input_key",
@@ -111,9 +112,49 @@ def add_toc(page: str, heading: str) -> str:
     return page.replace(_TOC_MARK, nav, 1)
 
 
+def _css_string(text: str) -> str:
+    r"""``text`` as a quoted CSS string that cannot end the string or the ``<style>`` element.
+
+    Examples
+    --------
+    >>> print(_css_string('B04 "x" </style>'))
+    "B04 \22 x\22  \3c /style\3e "
+    """
+    out = []
+    for ch in text:
+        if ch in '"\\<>' or ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def page_css(header: str, footer: str) -> str:
+    """The ``@page`` margin boxes of one report: ``header`` top left, ``footer`` bottom left.
+
+    The page number (``x / y``, bottom right) comes from ``report.css``. Chromium draws
+    margin boxes from version 131 on; older browsers print without them.
+
+    Examples
+    --------
+    >>> page_css("Branch B04 · 2026Q4", "Data fingerprint 1a2b3c4d5e6f")  # doctest: +ELLIPSIS
+    '@page { @top-left { content: "Branch B04 · 2026Q4"; ...'
+    """
+    box = "font-size: 8pt; color: #616e7c"
+    return (
+        f"@page {{ @top-left {{ content: {_css_string(header)}; {box} }} "
+        f"@bottom-left {{ content: {_css_string(footer)}; {box} }} }}"
+    )
+
+
 def render_report(exporter, nb, *, bankperf: Mapping[str, Any], toc_heading: str) -> str:
-    """Render an executed notebook to a self-contained HTML page."""
-    resources = {"bankperf": {**bankperf, "css": report_css()}}
+    """Render an executed notebook to a self-contained HTML page.
+
+    ``bankperf`` may name ``running_header`` and ``running_footer``: the text printed at the
+    top and the foot of every page (:func:`page_css`).
+    """
+    extra = page_css(str(bankperf.get("running_header", "")), str(bankperf.get("running_footer", "")))
+    resources = {"bankperf": {**bankperf, "css": report_css() + "\n" + extra}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return add_toc(body, toc_heading)
 

@@ -450,6 +450,7 @@ def _tasks(to_run: list[Planned], run: _Run, shared: str | None) -> list[ReportT
                 options=run.opts.kernel_options(),
                 version=run.version,
                 file=p.file,
+                running_footer=f"{t('footer_fingerprint', lang)} {(p.fingerprint or '–')[:16]}",
             )
         )
     return tasks

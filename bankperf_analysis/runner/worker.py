@@ -52,6 +52,7 @@ class ReportTask:
     options: KernelOptions
     version: str
     file: str = ""
+    running_footer: str = ""  # printed at the foot of every page (the data fingerprint)
 
 
 @dataclass(slots=True)
@@ -270,6 +271,8 @@ class ReportWorker:
                     "input_key": task.input_key,
                     "version": task.version,
                     "footer_rows": [*task.footer_rows, (task.generated_label, generated)],
+                    "running_header": task.title,
+                    "running_footer": task.running_footer,
                 },
                 toc_heading=task.toc_heading,
             )
