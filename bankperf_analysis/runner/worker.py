@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bankperf_analysis.l10n import DEFAULT_TIMEZONE, local_time
 from bankperf_analysis.runner.kernels import (
     ENGINE_NAME,
     ExecState,
@@ -52,6 +53,7 @@ class ReportTask:
     options: KernelOptions
     version: str
     file: str = ""
+    timezone: str = DEFAULT_TIMEZONE
 
 
 @dataclass(slots=True)
@@ -269,7 +271,10 @@ class ReportWorker:
                     "html_lang": "zh-CN" if task.lang == "zh" else "en",
                     "input_key": task.input_key,
                     "version": task.version,
-                    "footer_rows": [*task.footer_rows, (task.generated_label, generated)],
+                    "footer_rows": [
+                        *task.footer_rows,
+                        (task.generated_label, local_time(generated, task.timezone, task.lang)),
+                    ],
                 },
                 toc_heading=task.toc_heading,
             )
