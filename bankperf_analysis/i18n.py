@@ -486,7 +486,7 @@ _L10N: dict[str, tuple[str, str]] = {
     "title_annual": ("Annual summary {year}", "{year}度总结"),
     "annual_reward_quarters": ("Quarters rewarded", "奖励季度数"),
     "annual_pay_cut_quarters": ("Quarters with a pay cut", "扣罚绩效工资季度数"),
-    "annual_heavier_cut_quarters": ("of which heavier", "其中加重扣罚"),
+    "annual_heavier_cut_quarters": ("Of which heavier", "其中加重扣罚"),
     "annual_recheck_quarters": ("Quarters re-checked", "复查季度数"),
     "annual_check_mean": ("{kpi}: annual mean", "{kpi}：年均分"),
     "annual_year_value": ("{kpi}: the year", "{kpi}：全年"),
