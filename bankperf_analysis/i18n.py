@@ -68,7 +68,7 @@ _UNITS: dict[str, tuple[str, str]] = {
     "unit_people": ("people", "人"),
     "unit_points": ("points", "分"),
     "unit_per_month": ("per month", "每月"),
-    "unit_fte": ("FTE", "全职人力"),
+    "unit_fte": ("FTE", "折合全职人数(FTE)"),
 }
 
 _WORDS: dict[str, tuple[str, str]] = {
@@ -81,11 +81,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "grade_excellent": ("excellent", "优秀"),
     "grade_good": ("good", "良好"),
     "grade_pass": ("pass", "合格"),
-    "grade_needs_improvement": ("needs improvement", "待改进"),
+    "grade_needs_improvement": ("needs improvement", "不合格"),
     # branch check consequences
     "action_reward": ("reward", "奖励"),
-    "action_cut": ("performance pay cut", "扣减绩效"),
-    "action_heavier_cut": ("heavier pay cut", "加重扣减绩效"),
+    "action_cut": ("performance pay cut", "扣罚绩效工资"),
+    "action_heavier_cut": ("heavier pay cut", "加重扣罚绩效工资"),
     "action_recheck": ("re-check next period", "下期复查"),
     "action_none": ("no action", "无"),
     "excellent_branch": ("excellent branch", "优秀网点"),
@@ -96,10 +96,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "report_title_branch": ("Branch performance report", "网点绩效报告"),
     "report_title_bank": ("Bank overview", "全行概览"),
     "report_title_incentive": ("Incentive study", "激励效果研究"),
-    "report_title_staffing": ("Staffing plan", "人员编制计划"),
+    "report_title_staffing": ("Staffing plan", "定编方案"),
     "heading_summary": ("Summary", "概要"),
     "heading_kpis": ("Key performance indicators", "关键绩效指标"),
-    "heading_scorecard": ("Scorecard", "评分卡"),
+    "heading_scorecard": ("Scorecard", "绩效考核表"),
     "heading_staff": ("Staff results", "员工绩效"),
     "heading_trend": ("Trend", "趋势"),
     "heading_satisfaction": ("Customer satisfaction", "客户满意度"),
@@ -188,11 +188,11 @@ _REPORT: dict[str, tuple[str, str]] = {
     "band_below_99_8": ("below the bank (99.8 %)", "低于全行（99.8%）"),
     "heading_league": ("Fair league table", "公平排名"),
     "heading_branches": ("Branch results and consequences", "网点结果与奖惩"),
-    "heading_money": ("Bonuses and pay cuts", "奖金与绩效扣减"),
+    "heading_money": ("Bonuses and pay cuts", "奖金与扣罚绩效工资"),
     "report_title_annual": ("Annual summary", "年度总结"),
     "label_current_headcount": ("Headcount now", "现有人数"),
     "label_planned_headcount": ("Planned headcount (定编)", "定编人数"),
-    "label_required_fte": ("Scheduled FTE needed", "所需排班全职人力"),
+    "label_required_fte": ("Scheduled FTE needed", "所需排班折合全职人数(FTE)"),
     "note_heatmap": (
         "Rostered minus required staff on shift, average per weekday and hour; "
         "red (negative) means short of the 95 %-in-30-s service level.",
@@ -229,8 +229,9 @@ _REPORT: dict[str, tuple[str, str]] = {
         "Staffing to the service level needs {fte:.1f} more FTE, costing {cost:,.0f} yuan a year; an "
         "assumed +{pts:.0f} satisfaction points would be worth {benefit:,.0f} yuan a year "
         "(break-even: {be:.1f} points). The gain is an assumption, not a measured effect.",
-        "按服务水平配置需增加 {fte:.1f} 名全职人力，年成本 {cost:,.0f} 元；若满意度提升 {pts:.0f} 个百分点"
-        "（假设值，并非实测效果），年收益约 {benefit:,.0f} 元（盈亏平衡点：{be:.1f} 个百分点）。",
+        "按服务水平配置需增加折合全职人数(FTE) {fte:.1f}，年成本 {cost:,.0f} 元；"
+        "若满意度提升 {pts:.0f} 个百分点（假设值，并非实测效果），"
+        "年收益约 {benefit:,.0f} 元（盈亏平衡点：{be:.1f} 个百分点）。",
     ),
     "flag_down": ("significant fall", "显著下降"),
     "flag_up": ("significant rise", "显著上升"),
@@ -264,7 +265,7 @@ _REPORT: dict[str, tuple[str, str]] = {
     "label_team_kpis": ("KPIs on the team's value", "按团队值评分的指标"),
     # deductions, veto and money (issue 13, item 6)
     "label_deduction_yuan": ("Deduction (yuan)", "扣款（元）"),
-    "note_branch_cut": ("share of the branch pay cut: {yuan} yuan", "分摊网点扣罚绩效：{yuan} 元"),
+    "note_branch_cut": ("share of the branch pay cut: {yuan} yuan", "分摊网点扣罚绩效工资：{yuan} 元"),
     "note_adjusted": (
         "composite {raw} adjusted by {points} points: {reasons}",
         "综合得分 {raw} 经加减分 {points} 分：{reasons}",
@@ -371,7 +372,7 @@ _COUNTS: dict[str, tuple[str, str]] = {
     "count_deduction_total": ("Total pay deductions", "扣款合计"),
     "count_vetoed_staff": ("Staff vetoed", "一票否决员工"),
     "count_rewards": ("Rewards", "奖励"),
-    "count_pay_cuts": ("Pay cuts", "扣罚绩效"),
+    "count_pay_cuts": ("Pay cuts", "扣罚绩效工资"),
     "count_heavier_pay_cuts": ("Of which heavier pay cuts", "其中加重扣罚"),
     "count_rechecks": ("Re-checks next period", "下期复查"),
     "count_promotion_candidates": ("Promotion candidates", "晋升候选"),
@@ -401,7 +402,7 @@ _COUNTS: dict[str, tuple[str, str]] = {
     "count_def_deduction_total": (
         "Sum of the pay deducted from staff by grade (money.deduction_by_grade), in whole yuan; "
         "kept apart from the bonus.",
-        "按等级扣除的员工绩效之和（money.deduction_by_grade，整元），与奖金分开计。",
+        "按等级扣罚的员工绩效工资之和（money.deduction_by_grade，整元），与奖金分开计。",
     ),
     "count_def_vetoed_staff": (
         "People for whom a veto rule (scoring.veto) held in the quarter: they cannot be graded "
@@ -416,7 +417,7 @@ _COUNTS: dict[str, tuple[str, str]] = {
     "count_def_pay_cuts": (
         "Branches whose performance pay is cut by at least one check (score below 85 by default), "
         "heavier cuts included; a branch cut by two checks counts once.",
-        "至少一项检查（默认得分低于 85 分）被扣罚绩效的网点，含加重扣罚；两项检查均扣罚的网点计一次。",
+        "至少一项检查（默认得分低于 85 分）被扣罚绩效工资的网点，含加重扣罚；两项检查均扣罚的网点计一次。",
     ),
     "count_def_heavier_pay_cuts": (
         "Of the pay cuts: branches cut harder by at least one check (score below 80 by default).",
@@ -473,9 +474,36 @@ _PERIOD_BASIS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Localisation in full (issue 15, item 4): data values as words, the annual branch table, the
+# index's titles. One block, so that other label edits merge around it.
+_L10N: dict[str, tuple[str, str]] = {
+    "grade_basic_pass": ("basic pass", "基本合格"),
+    "grade_fail": ("fail", "不合格"),
+    "branch_type_flagship": ("flagship branch", "精品网点"),
+    "branch_type_standard": ("standard branch", "标准网点"),
+    "branch_type_community": ("community branch", "社区网点"),
+    "label_region": ("Region", "区域"),
+    "label_branch_type": ("Branch type", "网点类型"),
+    "label_excellent_branch": ("Excellent branch", "优秀网点"),
+    "title_annual": ("Annual summary {year}", "{year}度总结"),
+    "annual_reward_quarters": ("Quarters rewarded", "奖励季度数"),
+    "annual_pay_cut_quarters": ("Quarters with a pay cut", "扣罚绩效工资季度数"),
+    "annual_heavier_cut_quarters": ("Of which heavier", "其中加重扣罚"),
+    "annual_recheck_quarters": ("Quarters re-checked", "复查季度数"),
+    "annual_check_mean": ("{kpi}: annual mean", "{kpi}：年均分"),
+    "annual_year_value": ("{kpi}: the year", "{kpi}：全年"),
+    "label_n_checks": ("Checks", "检查次数"),
+    "note_annual_branches": (
+        "Quarters: how many quarters of the year a branch had each consequence (any check). "
+        "Rank: the branch's place by its annual mean. ✓ = yes, – = no.",
+        "季度数：本年内各项处理结果（任一检查）出现的季度数。排名：按年均分的名次。✓ = 是，– = 否。",
+    ),
+    "encodings_tables": ("{n} tables", "{n} 张表"),
+}
+
 LABELS: dict[str, dict[str, str]] = {
     key: {"en": en, "zh": zh}
-    for table in (_KPIS, _CHANNELS, _ROLES, _UNITS, _WORDS, _REPORT, _MISSING, _COUNTS, _PERIOD_BASIS)
+    for table in (_KPIS, _CHANNELS, _ROLES, _UNITS, _WORDS, _REPORT, _MISSING, _COUNTS, _PERIOD_BASIS, _L10N)
     for key, (en, zh) in table.items()
 }
 # -- issue 15: number formats (bankperf_analysis.numbers), headline banner and KPI tiles --

@@ -264,7 +264,7 @@ KPIS: dict[str, Kpi] = {
         # Abandonment: the other side of service level's denominator (contacts offered and not
         # answered), so it counts the same queues as service level.
         Kpi(
-            "abandonment_rate", "Abandonment rate", "放弃率", "share", "lower", 0, 1,
+            "abandonment_rate", "Abandonment rate", "呼损率", "share", "lower", 0, 1,
             "contacts", "rate", "rate", "abandoned contacts / contacts offered",
             accountability="team", channels=_REMOTE, staff_level=False,
         ),
@@ -287,7 +287,7 @@ KPIS: dict[str, Kpi] = {
             min_n=0, is_count=True, zero_if_absent=True,
         ),
         Kpi(
-            "complaint_closed_on_time_rate", "Complaints closed on time", "投诉按时处理率", "share",
+            "complaint_closed_on_time_rate", "Complaints closed on time", "投诉及时处理率", "share",
             "higher", 0, 1, "complaints", "rate", "rate",
             "complaints closed within the deadline (24 h) / complaints opened",
         ),

@@ -128,7 +128,7 @@ def test_no_check_data_is_not_available_never_zero(scheme):
     assert not branch.checks_available
     c = quarter_consequences(staff, branch)
     assert [c.rewards.value, c.pay_cuts.value, c.heavier_pay_cuts.value, c.rechecks.value] == [None] * 4
-    assert c.pay_cuts.text("en") == "not available" and c.pay_cuts.label("zh") == "扣罚绩效：不可用"
+    assert c.pay_cuts.text("en") == "not available" and c.pay_cuts.label("zh") == "扣罚绩效工资：不可用"
     assert c.bonus_total.value == 2000  # staff counts do not depend on the checks
     assert quarter_consequences(staff).rechecks.value is None  # no branch card at all
 

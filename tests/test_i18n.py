@@ -153,3 +153,66 @@ def test_md_escape_renders_as_plain_text():
     assert "<img" not in html and "<em>" not in html
     assert "&lt;img" in html
     assert "王" in html or "&#29579;" in html
+
+
+# Issue 15: the terms a Chinese bank uses. Each retired term (left) must appear in no Chinese
+# label and in no training topic of the default scheme; each right-hand term must be in use.
+RETIRED_TERMS = {
+    "评分卡": "绩效考核表",
+    "扣减绩效": "扣罚绩效工资",
+    "待改进": "不合格",
+    "放弃率": "呼损率",
+    "投诉按时处理率": "投诉及时处理率",
+    "产品知识与首问负责": "产品知识与问题一次解决",
+    "人员编制计划": "定编方案",
+    "全职人力": "折合全职人数(FTE)",
+}
+
+
+def test_the_wording_a_chinese_bank_uses():
+    from bankperf_analysis.scheme import load_scheme
+
+    zh = [v["zh"] for v in LABELS.values()]
+    zh += [topic.zh for topic in load_scheme().training_topics.values()]
+    for old, new in RETIRED_TERMS.items():
+        assert not [s for s in zh if old in s.replace(new, "")], old
+        assert any(new in s for s in zh), new
+    assert t("branch_type_flagship", "zh") == "精品网点"
+    assert t("grade_basic_pass", "zh") == "基本合格" and t("grade_fail", "zh") == "不合格"
+
+
+def test_periods_and_times_as_a_chinese_reader_writes_them():
+    from bankperf_analysis.l10n import local_time, period_label
+
+    assert [period_label(f"2026Q{q}", "zh") for q in range(1, 5)] == [
+        "2026年第一季度",
+        "2026年第二季度",
+        "2026年第三季度",
+        "2026年第四季度",
+    ]
+    assert period_label("2026", "zh") == "2026年" and period_label("2026Q4", "en") == "2026Q4"
+    # the manifest keeps UTC; what is shown is the scheme's zone, labelled, never a bare UTC
+    assert local_time("2026-12-31 17:30:00 UTC", "Asia/Shanghai", "zh") == "2027-01-01 01:30:00（北京时间）"
+    assert local_time("2026-07-01 12:00:00 UTC", "Europe/Berlin", "en") == "2026-07-01 14:00:00 (UTC+02:00)"
+
+
+def test_the_schemes_time_zone_is_checked_and_used_by_the_index(tmp_path):
+    from bankperf_analysis.runner.render import render_index
+    from bankperf_analysis.scheme import load_scheme
+    from bankperf_analysis.scheme.model import Scheme
+
+    scheme = load_scheme()
+    assert scheme.timezone == "Asia/Shanghai"
+    d = scheme.to_dict()
+    d["timezone"] = "Asia/Nowhere"
+    with pytest.raises(ParamsError, match="IANA time zone"):
+        Scheme.from_dict(d)
+    d["timezone"] = "Asia/Tokyo"
+    assert Scheme.from_dict(d).params_hash() != scheme.params_hash()  # a new zone re-runs the reports
+    entry = {"id": "B01", "status": "ok", "html": "B01.html", "title": "演示支行1 (B01)"}
+    entry["generated_at"] = "2026-12-02 12:35:00 UTC"
+    page = render_index(
+        [entry], quarter="2026Q4", lang="zh", version="0", run_started="", timezone="Asia/Tokyo"
+    )
+    assert "2026-12-02 21:35:00（UTC+09:00）" in page and "2026年第四季度" in page
+    assert " UTC<" not in page and "12:35:00 UTC" not in page

@@ -148,13 +148,14 @@ def test_chinese_report_and_hostile_names(bank_copy, tmp_path):
     st.to_parquet(bank_copy / "staff.parquet")
     br = pd.read_parquet(bank_copy / "branches.parquet")
     br.loc[br.branch_id == branch, "branch_name"] = "<b onmouseover=x>Evil</b>"
+    br.loc[br.branch_id == branch, "branch_name_zh"] = "<b onmouseover=x>坏</b>"  # what zh shows
     br.to_parquet(bank_copy / "branches.parquet")
     res = build_reports(bank_copy, "2026Q4", tmp_path, branches=[branch], lang="zh", jobs=1, progress=False)
     assert res.exit_code == 0, [f.error for f in res.failed]
     page = (tmp_path / "2026Q4" / f"{branch}.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "<b onmouseover" not in page
+    assert "<b onmouseover" not in page and "&lt;b onmouseover=x&gt;坏&lt;/b&gt;" in page
     assert "客户满意度" in page and "员工绩效" in page  # Chinese headings
 
 
@@ -410,7 +411,7 @@ def _footer_row(page: str, label: str) -> str:
 def test_footer_names_the_default_scheme(rendered, two_branches):
     _, folder = rendered
     page = (folder / f"{two_branches[0]}.html").read_text(encoding="utf-8")
-    assert _footer_row(page, "Scheme").endswith("(the default scheme, params/scheme.yaml)")
+    assert _footer_row(page, "Scheme") == "the default scheme (params/scheme.yaml)"
 
 
 def test_scheme_option_is_used_and_named_in_the_footer(tiny_bank, tmp_path, capsys, monkeypatch):

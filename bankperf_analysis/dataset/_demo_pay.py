@@ -88,6 +88,9 @@ def adjustments(w: World) -> pd.DataFrame:
         )
         rows = pd.concat([rows.loc[~taken], planted], ignore_index=True)
     rows = rows.sort_values(["adjustment_date", "staff_id"], kind="stable").reset_index(drop=True)
+    # the reason in English, and in Chinese in the contract's optional column (zh reports)
+    words = rows["reason"].astype(str).str.split(" / ", n=1)
+    rows["reason"], rows["reason_zh"] = words.str[0], words.str[1]
     rows.insert(0, "adjustment_id", [f"J{i + 1:07d}" for i in range(len(rows))])
     return rows
 

@@ -32,16 +32,20 @@ from bankperf_analysis.dataset._demo_world import (
 )
 
 _NONE = np.array(None, dtype=object)  # a missing value in np.where
+_REGIONS_ZH = {"North": "北区", "South": "南区", "East": "东区", "West": "西区", "Central": "中区"}
 
 
 def _branches(w: World) -> pd.DataFrame:
-    names = [f"Demo Branch {i + 1} 演示支行{i + 1}" for i in range(w.scale.n_branches)]
+    n = w.scale.n_branches
     return pd.DataFrame(
         {
             "branch_id": w.branch_ids,
-            "branch_name": names,
+            "branch_name": [f"Demo Branch {i + 1}" for i in range(n)],
             "region": w.branch_region,
             "branch_type": w.branch_type,
+            # the data contract's optional Chinese names, shown in zh reports
+            "branch_name_zh": [f"演示支行{i + 1}" for i in range(n)],
+            "region_zh": [_REGIONS_ZH[r] for r in w.branch_region],
         }
     )
 

@@ -501,9 +501,9 @@ def select_sql(src: DatabaseSource) -> str:
     t = CONTRACT[src.table]
     types = dict(src.pg_types)
     cols = []
-    for name in t.column_names:
+    for name in (*t.column_names, *(c.name for c in t.optional_columns)):
         if name not in types:
-            continue  # the checks report the missing column
+            continue  # the checks report a missing column (an optional one reads as NULL)
         q = quote(name)
         cols.append(q if types[name] in _NATIVE_TYPES else f"{q}::text AS {q}")
     order = [f'{quote(k)}::text COLLATE "C"' for k in t.primary_key if k in types]

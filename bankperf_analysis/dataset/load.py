@@ -109,19 +109,24 @@ class DatasetSummary:
         return self.as_text()
 
 
-def encodings_text(encodings: dict[str, str]) -> str:
+def encodings_text(encodings: dict[str, str], lang: str = "en") -> str:
     """How the tables were read, grouped: ``"parquet (14 tables), gb18030 (staff, surveys)"``.
 
     Examples
     --------
     >>> encodings_text({"branches": "parquet", "staff": "gb18030", "surveys": "parquet"})
     'parquet (branches, surveys), gb18030 (staff)'
+    >>> encodings_text({k: "parquet" for k in ("a", "b", "c", "d")}, "zh")
+    'parquet (4 张表)'
     """
+    from bankperf_analysis.i18n import t
+
     groups: dict[str, list[str]] = {}
     for table, how in encodings.items():
         groups.setdefault(how, []).append(table)
     return ", ".join(
-        f"{how} ({', '.join(ts) if len(ts) <= 3 else f'{len(ts)} tables'})" for how, ts in groups.items()
+        f"{how} ({', '.join(ts) if len(ts) <= 3 else t('encodings_tables', lang, n=len(ts))})"
+        for how, ts in groups.items()
     )
 
 
@@ -228,13 +233,22 @@ class Dataset:
 
             def compute(name: str = name, t: Table = t, src: TableSource = src) -> Digest:
                 try:
-                    return table_digest(self.con, quote(name), list(t.column_names))
+                    return table_digest(self.con, quote(name), self._digest_columns(t))
                 except duckdb.Error as exc:  # a part that only fails when scanned
                     raise_issues([_scan_issue(src, exc)])
                     raise  # pragma: no cover - raise_issues always raises here
 
             digests.append((name, t, cached_digest(folder, key, compute)))
         return fingerprint(digests, meta_text(self.meta))
+
+    def _digest_columns(self, t: Table) -> list[str]:
+        """The columns the fingerprint reads: the contract's, and the optional ones that hold a value."""
+        cols = list(t.column_names)
+        for c in t.optional_columns:
+            q = f"SELECT count({quote(c.name)}) FROM {quote(t.name)}"
+            if (self.con.execute(q).fetchone() or (0,))[0]:
+                cols.append(c.name)
+        return cols
 
     def coverage(self) -> tuple[str | None, str | None]:
         """First and last quarter that any dated row falls in."""
@@ -496,6 +510,9 @@ def _create_final(con, t: Table, src: TableSource) -> None:
     raw = quote(f"raw_{t.name}")
     types = raw_types(con, t.name)
     typed = ", ".join(f"{typed_expr(c, quote(c.name), types[c.name])} AS {quote(c.name)}" for c in t.columns)
+    for c in t.optional_columns:  # present: typed like the others; absent: NULL, so queries may name it
+        expr = typed_expr(c, quote(c.name), types[c.name]) if c.name in types else f"NULL::{c.duckdb_type}"
+        typed += f", {expr} AS {quote(c.name)}"
     if src.kind in ("csv", "xlsx"):
         con.execute(f"CREATE TABLE {name} AS SELECT {typed} FROM {raw}")
     elif src.kind == "postgres":  # a view over the rows streamed in (database.py)

@@ -144,6 +144,9 @@ class Table:
     checks: tuple[RowCheck, ...] = ()
     #: columns whose dates/timestamps place a row in a reporting period
     period_columns: tuple[str, ...] = ()
+    #: columns a source may carry or leave out (nullable text, e.g. the Chinese names
+    #: ``branch_name_zh``): read and fingerprinted when present, NULL when absent
+    optional_columns: tuple[Column, ...] = ()
 
     def column(self, name: str) -> Column:
         """Return the column called ``name``."""
@@ -194,6 +197,15 @@ _TABLES: tuple[Table, ...] = (
         ),
         primary_key=("branch_id",),
         required=True,
+        optional_columns=(
+            _c("branch_name_zh", "string", "optional: the Chinese name, shown in zh reports", nullable=True),
+            _c(
+                "region_zh",
+                "string",
+                "optional: the region's Chinese name, shown in zh reports",
+                nullable=True,
+            ),
+        ),
     ),
     Table(
         "staff",
@@ -555,6 +567,9 @@ _TABLES: tuple[Table, ...] = (
             ),
             _c("reason", "string", "why, in words (shown in every output)"),
         ),
+        optional_columns=(
+            _c("reason_zh", "string", "optional: why, in Chinese, shown in zh reports", nullable=True),
+        ),
         primary_key=("adjustment_id",),
         period_columns=("adjustment_date",),
     ),
@@ -595,7 +610,7 @@ def contract_markdown() -> str:
     ]
     for t in CONTRACT.values():
         req = " (required)" if t.required else ""
-        for i, c in enumerate(t.columns):
+        for i, c in enumerate((*t.columns, *t.optional_columns)):
             rng = ""
             if c.min_value is not None or c.max_value is not None:
                 lo = "" if c.min_value is None else _num(c.min_value)
@@ -611,7 +626,8 @@ def contract_markdown() -> str:
             tname = f"**{t.name}**{req}" if i == 0 else ""
             lines.append(
                 f"| {tname} | `{c.name}` | {c.dtype} | {c.unit} | {rng} | "
-                f"{'yes' if c.nullable else 'no'} | {' '.join(key)} |"
+                f"{'yes' if c.nullable else 'no'}{' (optional column)' if c in t.optional_columns else ''} | "
+                f"{' '.join(key)} |"
             )
     checks = [f"- **{t.name}**: {ck.expected}" for t in CONTRACT.values() for ck in t.checks]
     lines += [

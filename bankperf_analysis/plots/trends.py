@@ -14,6 +14,7 @@ import pandas as pd
 
 from bankperf_analysis.i18n import kpi_label, t
 from bankperf_analysis.kpis import UNITS
+from bankperf_analysis.l10n import period_label
 from bankperf_analysis.numbers import label_with_unit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,7 +104,7 @@ def kpi_trends(
         ax.set_title(label_with_unit(kpi_label(kpi, lang), unit), fontsize=10)
     axes[1, 0].set_xticks(range(len(quarters)))  # shared by every panel (sharex)
     for ax in axes[1]:  # the top row's labels are hidden: the bottom row's are the ones drawn
-        ax.set_xticklabels(quarters, fontsize=8)
+        ax.set_xticklabels([period_label(q, lang, short=True) for q in quarters], fontsize=8)
     axes[0, 0].legend(fontsize=8, loc="best")
     return fixed_layout(fig)
 

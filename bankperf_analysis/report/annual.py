@@ -13,14 +13,44 @@ from typing import Any
 import pandas as pd
 
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.i18n import check_lang, role_label, t
+from bankperf_analysis.i18n import check_lang, kpi_label, role_label, t
+from bankperf_analysis.l10n import localised_name, period_label, value_label
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.numbers import fmt_number
 from bankperf_analysis.periods import Period
-from bankperf_analysis.report.html import HtmlBlock, _e, data_table, facts_table, section_heading, team_note
+from bankperf_analysis.report.html import (
+    HtmlBlock,
+    _e,
+    data_table,
+    facts_table,
+    format_value,
+    section_heading,
+    team_note,
+)
 from bankperf_analysis.report.missing import Missing
 
 __all__ = ["AnnualReport"]
+
+
+#: The status words of the annual targets (scorecard results) -> their label keys.
+_STATUS_KEYS = {
+    "met": "status_met",
+    "below target": "status_below",
+    "insufficient data": "status_insufficient",
+}
+
+
+def _missing(x: Any) -> bool:
+    return x is None or bool(pd.isna(x))
+
+
+def _float(x: Any) -> float | None:
+    return None if _missing(x) else float(x)
+
+
+def _count(x: Any) -> str:
+    """A whole number, or "–" when missing (never "<NA>")."""
+    return "–" if _missing(x) else f"{int(x):,}"
 
 
 class AnnualReport:
@@ -88,8 +118,11 @@ class AnnualReport:
                 events=staff_events(ds, scheme),
             )
             self.fingerprint = ds.fingerprint
+            names = ds.table("branches")
+        self._branch_names = {str(r["branch_id"]): r for r in names.to_dict("records")}
         self.params_hash = scheme.params_hash()
         self._check_kpis = [c.kpi for c in scheme.branch_checks]
+        self._checks = {c.name: c.kpi for c in scheme.branch_checks}
         rules = scheme.rules_frame()
         self._staff_kpis = list(
             dict.fromkeys(rules.loc[rules["scored"] & (rules["role"] != "__branch__"), "kpi"])
@@ -103,7 +136,10 @@ class AnnualReport:
 
     def title(self) -> HtmlBlock:
         """The report title with the year."""
-        return HtmlBlock(f'<h1 id="title">{_e(t("report_title_annual", self.lang))} · {_e(self.year)}</h1>')
+        return HtmlBlock(
+            f'<h1 id="title">{_e(t("report_title_annual", self.lang))} · '
+            f"{_e(period_label(self.year, self.lang))}</h1>"
+        )
 
     def heading(self, key: str, anchor: str) -> HtmlBlock:
         """A section heading with an anchor."""
@@ -161,7 +197,7 @@ class AnnualReport:
         keys = ("label_quarter", "label_staff", "label_branch", "label_role", "label_days_in_post")
         head = [t(k, self.lang) for k in (*keys, "label_days_by_branch")]
         rows = [
-            f"<tr><td>{_e(p.period)}</td>"
+            f"<tr><td>{_e(period_label(p.period, self.lang))}</td>"
             f"<td style='text-align:left'>{_e(p.staff_name)} ({_e(p.staff_id)})</td>"
             f"<td>{_e(p.branch_id)}</td><td style='text-align:left'>{_e(role_label(p.role, self.lang))}</td>"
             f"<td>{int(p.days_in_post)}</td><td style='text-align:left'>{_e(p.days_by_branch)}</td></tr>"
@@ -175,22 +211,60 @@ class AnnualReport:
         )
 
     def branch_table(self) -> HtmlBlock:
-        """Branches: annual mystery-shopper mean, rank, excellent-branch status."""
+        """Branches over the year: consequences by quarter, annual check means, ranks, excellent branch.
+
+        Headers and values in the report's language (names from the data in their Chinese
+        form when the data give one); one row per branch, narrow enough for an A4 page.
+        """
         no_checks = self._checks_missing()
         if no_checks is not None:  # every column comes from the checks
             return no_checks
-        b = self.summary.branches.copy()
-        for c in b.columns:  # a missing rank or flag shows as "–", never "<NA>"
-            if isinstance(b[c].dtype, pd.api.extensions.ExtensionDtype) and b[c].isna().any():
-                b[c] = b[c].astype(object).where(b[c].notna(), "–")
-        return HtmlBlock(
-            b.to_html(
-                index=False,
-                escape=True,
-                na_rep="–",
-                classes="dataframe",
-                float_format=lambda x: fmt_number(x, 2),
-            )
+        b = self.summary.branches
+        lang = self.lang
+        checks = [(n, k) for n, k in self._checks.items() if f"{n}_annual_mean" in b.columns]
+        yearly = [c[: -len("_year_status")] for c in b.columns if c.endswith("_year_status")]
+        head = [t("label_branch", lang), t("label_region", lang)]
+        head += [t(f"annual_{k}_quarters", lang) for k in ("reward", "pay_cut", "heavier_cut", "recheck")]
+        for _, kpi in checks:
+            head += [t("annual_check_mean", lang, kpi=kpi_label(kpi, lang)), t("label_rank", lang)]
+        head.append(t("label_excellent_branch", lang))
+        for kpi in yearly:
+            head += [t("annual_year_value", lang, kpi=kpi_label(kpi, lang)), t("label_status", lang)]
+        rows = [self._branch_row(r, checks, yearly) for r in b.sort_values("branch_id").to_dict("records")]
+        note = f"<p style='font-size:0.8em'>{_e(t('note_annual_branches', lang))}</p>"
+        return HtmlBlock(data_table(head, rows) + note)
+
+    def _branch_row(self, r: dict[str, Any], checks: list[tuple[str, str]], yearly: list[str]) -> str:
+        """One ``<tr>`` of :meth:`branch_table`."""
+        lang, known = self.lang, self._branch_names.get(str(r["branch_id"]), r)
+        cells = [
+            f"{localised_name(known, 'branch_name', lang)} ({r['branch_id']})",
+            localised_name(known, "region", lang),
+            *(_count(r.get(f"{k}_quarters")) for k in ("reward", "pay_cut", "heavier_pay_cut", "recheck")),
+        ]
+        for name, kpi in checks:
+            n = r.get(f"{name}_annual_n")
+            mean = format_value(kpi, _float(r.get(f"{name}_annual_mean")), lang)
+            cells += [
+                mean if _missing(n) else f"{mean} (n={_count(n)})",
+                _count(r.get(f"{name}_annual_rank")),
+            ]
+        cells.append(value_label("flag", bool(r.get("excellent_branch", False)), lang))
+        for kpi in yearly:
+            n = r.get(f"{kpi}_year_n")
+            value = format_value(kpi, _float(r.get(f"{kpi}_year")), lang)
+            status = _STATUS_KEYS.get(str(r.get(f"{kpi}_year_status")), "")
+            cells += [
+                value if _missing(n) else f"{value} (n={_count(n)})",
+                t(status, lang) if status else "–",
+            ]
+        # names read from the left; regions, short words and numbers are never broken
+        style = ["text-align:left", "text-align:left;white-space:nowrap"]
+        style += ["white-space:nowrap"] * (len(cells) - 2)
+        return (
+            "<tr>"
+            + "".join(f"<td style='{s}'>{_e(c)}</td>" for s, c in zip(style, cells, strict=True))
+            + "</tr>"
         )
 
     def data_quality(self) -> HtmlBlock:

@@ -22,6 +22,7 @@ import pandas as pd
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, kpi_label, role_label, t
 from bankperf_analysis.kpis import channel_label, default_channels, kpis_of_table
+from bankperf_analysis.l10n import localised_name, period_label, value_label
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.numbers import fmt_n, fmt_number, fmt_percent, p_text
 from bankperf_analysis.periods import Period
@@ -169,10 +170,17 @@ class BranchReport:
     # -- sections ----------------------------------------------------------------------
     def title(self) -> HtmlBlock:
         """Report title with the branch name, quarter and region."""
-        name = self.branch.get("branch_name", self.branch_id)
-        sub = f"{_e(self.branch.get('region', ''))} · {_e(self.quarter)}"
+        name = localised_name(self.branch, "branch_name", self.lang) or self.branch_id
+        kind = value_label("branch_type", self.branch.get("branch_type", ""), self.lang)
+        where = [
+            localised_name(self.branch, "region", self.lang),
+            kind,
+            period_label(self.quarter, self.lang),
+        ]
+        sub = " · ".join(_e(w) for w in where if w)
+        colon = "：" if self.lang == "zh" else ": "
         return HtmlBlock(
-            f'<h1 id="title">{_e(t("report_title_branch", self.lang))}: {_e(name)} '
+            f'<h1 id="title">{_e(t("report_title_branch", self.lang))}{colon}{_e(name)} '
             f'({_e(self.branch_id)})</h1><p class="subtitle">{sub}</p>'
         )
 
@@ -338,7 +346,7 @@ class BranchReport:
         quarter, for the branch and the bank, coloured met / below; empty when the scheme
         has no yearly target.
         """
-        name = str(self.branch.get("branch_name", self.branch_id))
+        name = localised_name(self.branch, "branch_name", self.lang) or self.branch_id
         entities = [("branch", self.branch_id, name), ("bank", "BANK", t("label_bank", self.lang))]
         return annual_targets_block(self.inputs.frame("target_basis"), self.inputs.meta, entities, self.lang)
 
@@ -397,7 +405,7 @@ class BranchReport:
         verdict = r.get(f"verdict_{self.lang}", r.get("verdict_en", ""))
         flag = str(r.get("flag", ""))
         color = {"down": STATUS_COLORS["below"], "up": STATUS_COLORS["met"]}.get(flag, STATUS_COLORS["none"])
-        before, after = r.get("period_before", ""), r.get("period_after", "")
+        before, after = (period_label(r.get(k, ""), self.lang) for k in ("period_before", "period_after"))
         sat = "satisfaction_rate"
         detail = (
             f"{_e(before)}: {_e(format_value(sat, r.before))} "
@@ -423,7 +431,7 @@ class BranchReport:
             notes.append(t("note_reweighted", self.lang, n=n, m=m))
         if p.staff_id in moved:
             notes.append(t("note_moved_in", self.lang, days=moved[p.staff_id]))
-        reasons = p.get("adjustment_reasons")
+        reasons = p.get("adjustment_reasons_zh" if self.lang == "zh" else "adjustment_reasons")
         if isinstance(reasons, str) and reasons:
             raw, pts = p.get("raw_composite"), float(p.get("adjustment_points", 0) or 0)
             raw_txt = "—" if pd.isna(raw) else fmt_number(raw)
@@ -434,7 +442,7 @@ class BranchReport:
         veto = p.get("veto_reason_zh" if self.lang == "zh" else "veto_reason")
         if isinstance(veto, str) and veto:
             notes.append(veto)
-        return "; ".join(notes)
+        return ("；" if self.lang == "zh" else "; ").join(notes)
 
     def staff_table(self) -> HtmlBlock:
         """Staff of the branch: composite score, grade, bonus and training needs."""
@@ -613,7 +621,8 @@ class BranchReport:
             return blk
         kp = kpis_of_table("complaints")
         prev = str(Period.parse(self.quarter).previous())
-        head = [t("label_kpi", self.lang), self.quarter, prev, t("label_bank", self.lang)]
+        head = [t("label_kpi", self.lang), *(period_label(q, self.lang) for q in (self.quarter, prev))]
+        head.append(t("label_bank", self.lang))
         rows = []
         for kpi in kp:
             cur, n = self._value(kpi)

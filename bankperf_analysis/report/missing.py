@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bankperf_analysis.i18n import kpi_label, t
+from bankperf_analysis.l10n import period_label
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.report.html import STATUS_COLORS, HtmlBlock, _e, section_heading
 
@@ -95,7 +96,7 @@ class Missing:
         """
         if not gap:
             return None
-        fmt = {k: v for k, v in gap.items() if k != "key"}
+        fmt = {k: period_label(v, self.lang) for k, v in gap.items() if k != "key"}
         return _paragraph(t("not_available", self.lang, reason=t(str(gap["key"]), self.lang, **fmt)))
 
     def all_missing(self, kpis: Iterable[str]) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from bankperf_analysis.i18n import check_lang, kpi_label, t
+from bankperf_analysis.l10n import branch_names, period_label
 from bankperf_analysis.numbers import fmt_number, fmt_p, fmt_percent, fmt_pp
 from bankperf_analysis.report.annual_targets import annual_targets_block
 from bankperf_analysis.report.html import (
@@ -49,7 +50,10 @@ class BankOverview:
 
     def title(self) -> HtmlBlock:
         """The report title."""
-        return HtmlBlock(f'<h1 id="title">{_e(t("report_title_bank", self.lang))} · {_e(self.quarter)}</h1>')
+        return HtmlBlock(
+            f'<h1 id="title">{_e(t("report_title_bank", self.lang))} · '
+            f"{_e(period_label(self.quarter, self.lang))}</h1>"
+        )
 
     def heading(self, key: str, anchor: str) -> HtmlBlock:
         """A section heading with an anchor."""
@@ -68,7 +72,7 @@ class BankOverview:
         lg = self.inputs.frame("league")
         if lg.empty:
             return no_data(self.lang)
-        names = self.inputs.frame("branches").set_index("branch_id").branch_name
+        names = branch_names(self.inputs.frame("branches"), self.lang)
         lg = lg.sort_values("rank_shrunk")
         head = [
             t(k, self.lang)
@@ -166,6 +170,7 @@ class BankOverview:
         b = self.inputs.frame("branch_scores")
         no_checks = self._checks_missing()
         na = t("not_available_short", self.lang)
+        names = branch_names(self.inputs.frame("branches"), self.lang)
         head = [
             t(k, self.lang)
             for k in (
@@ -197,7 +202,8 @@ class BankOverview:
             )
             act = na if no_checks else "; ".join(acts) or t("action_none", self.lang)
             rows.append(
-                f"<tr><td style='text-align:left'>{_e(r.branch_name)} ({_e(r.branch_id)})</td>"
+                f"<tr><td style='text-align:left'>{_e(names.get(str(r.branch_id), r.branch_name))} "
+                f"({_e(r.branch_id)})</td>"
                 f"<td>{'' if pd.isna(comp) else fmt_number(comp)}</td>"
                 f"<td>{_e(ms)}</td><td>{_e(vc)}</td>"
                 f"<td style='text-align:left'>{_e(act)}</td></tr>"
@@ -211,7 +217,10 @@ class BankOverview:
         below target). Empty when the scheme has no yearly target.
         """
         b = self.inputs.frame("branches").sort_values("branch_id")
-        entities = [("branch", str(r.branch_id), f"{r.branch_name} ({r.branch_id})") for r in b.itertuples()]
+        names = branch_names(b, self.lang)
+        entities = [
+            ("branch", str(r.branch_id), f"{names[str(r.branch_id)]} ({r.branch_id})") for r in b.itertuples()
+        ]
         entities.append(("bank", "BANK", t("label_bank", self.lang)))
         return annual_targets_block(self.inputs.frame("target_basis"), self.inputs.meta, entities, self.lang)
 

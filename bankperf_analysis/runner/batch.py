@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from bankperf_analysis.exceptions import (
     ValidationIssue,
 )
 from bankperf_analysis.i18n import check_lang, t
+from bankperf_analysis.l10n import period_label
 from bankperf_analysis.periods import Period
 from bankperf_analysis.runner.cache import count_stale
 from bankperf_analysis.runner.items import ReportItem, RunResult
@@ -52,6 +53,11 @@ class _DataInfo:
     fingerprint: str
     names: dict[str, str]  # branch id -> branch name
     encodings: dict[str, str]  # table -> encoding read (when the dataset says)
+    names_zh: dict[str, str] = field(default_factory=dict)  # branch id -> Chinese name, when given
+
+    def display_name(self, branch: str, lang: str) -> str:
+        """The branch's name as a ``lang`` report shows it (its Chinese name in zh when given)."""
+        return (self.names_zh.get(branch) if lang == "zh" else None) or self.names[branch]
 
 
 @password_via_environment  # a database password reaches kernels in PGPASSWORD, not in parameters
@@ -115,6 +121,7 @@ def build_reports(
         timeout_cell=timeout_cell,
         timeout_report=timeout_report,
         progress=progress,
+        timezone=scheme.timezone,
     )
     batch = _Batch(data, q, out, lang, scheme, scheme_file, info, options, clock)
     plans = batch.plans(chosen, not branches, _prepare_once(data, q, scheme_file, cache, clock))
@@ -145,12 +152,12 @@ class _Batch:
         plans = [self.plan("branch_quarter.ipynb", self.branch_items(chosen), prepare, "branch reports")]
         if whole_bank:
             overview = {"id": "overview", "file": "overview", "data_dir": data, "quarter": q}
-            overview["title"] = "Bank overview / 全行概览"
+            overview["title"] = t("report_title_bank", self.lang)
             plans.append(self.plan("bank_overview.ipynb", [overview], prepare, "overview"))
             if Period.parse(q).start.month == 10:
                 year = str(Period.parse(q).start.year)
                 annual = {"id": f"annual-{year}", "file": f"annual-{year}", "data_dir": data, "year": year}
-                annual["title"] = f"Annual summary / 年度总结 {year}"
+                annual["title"] = t("title_annual", self.lang, year=period_label(year, self.lang))
                 plans.append(self.plan("annual_summary.ipynb", [annual], None, "annual summary"))
         return plans
 
@@ -164,7 +171,7 @@ class _Batch:
                 "branch_id": b,
                 "data_dir": str(self.data),
                 "quarter": self.quarter,
-                "title": f"{self.info.names[b]} ({b})",
+                "title": f"{self.info.display_name(b, self.lang)} ({b})",
             }
             for b in chosen
         ]
@@ -197,14 +204,15 @@ class _Batch:
     def footer(self) -> list[tuple[str, str]]:
         """The footer rows naming the scheme (name and file) and the data's encodings."""
         lang = self.lang
-        where = (
-            str(self.scheme_file)
-            if self.scheme_file
-            else f"{t('footer_scheme_default', lang)}, {_default_name()}"
-        )
-        rows = [(t("footer_scheme", lang), f"{self.scheme.name} ({where})")]
+        if self.scheme_file:
+            text = f"{self.scheme.name} ({self.scheme_file})"
+        elif self.scheme.name == "default":  # the packaged scheme: its name in the report's language
+            text = f"{t('footer_scheme_default', lang)} ({_default_name()})"
+        else:
+            text = f"{self.scheme.name} ({t('footer_scheme_default', lang)}, {_default_name()})"
+        rows = [(t("footer_scheme", lang), text)]
         if self.info.encodings:
-            text = encodings_text(dict(sorted(self.info.encodings.items())))
+            text = encodings_text(dict(sorted(self.info.encodings.items())), lang)
             rows.append((t("footer_encodings", lang), text))
         return rows
 
@@ -225,7 +233,7 @@ def _dataset_info(data: Path | str, cache: Path | None = None) -> _DataInfo:
     try:
         with load_dataset(data, validate=False, fingerprint_cache=cache) as ds:
             fingerprint = ds.fingerprint
-            rows = ds.sql("SELECT branch_id, branch_name FROM branches ORDER BY branch_id")
+            rows = ds.sql("SELECT branch_id, branch_name, branch_name_zh FROM branches ORDER BY branch_id")
             encodings = getattr(ds, "encodings", None) or {}
     except DataValidationError:
         raise
@@ -240,7 +248,12 @@ def _dataset_info(data: Path | str, cache: Path | None = None) -> _DataInfo:
             ]
         ) from exc
     names = dict(zip(rows.branch_id.astype(str), rows.branch_name.astype(str), strict=True))
-    return _DataInfo(fingerprint, names, {str(k): str(v) for k, v in dict(encodings).items() if v})
+    zh = {
+        str(b): str(n)
+        for b, n in zip(rows.branch_id, rows.branch_name_zh, strict=True)
+        if isinstance(n, str) and n
+    }
+    return _DataInfo(fingerprint, names, {str(k): str(v) for k, v in dict(encodings).items() if v}, zh)
 
 
 def _chosen_branches(branches: Sequence[str] | None, names: Mapping[str, str]) -> list[str]:

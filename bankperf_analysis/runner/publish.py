@@ -26,6 +26,7 @@ from typing import Any, cast
 
 from bankperf_analysis._atomic import atomic_write, atomic_write_many
 from bankperf_analysis.i18n import t
+from bankperf_analysis.l10n import DEFAULT_TIMEZONE
 from bankperf_analysis.runner.cache import MANIFEST_NAME, load_manifest, manifest_entry, previous_report
 from bankperf_analysis.runner.items import KEEP_PREVIOUS_KINDS, ReportFailure, ReportOutcome
 from bankperf_analysis.runner.plan import Planned
@@ -62,9 +63,12 @@ class RunState:
         Language of the index pages; package version in their footers.
     """
 
-    def __init__(self, folders: Mapping[str, Path], lang: str, version: str):
+    def __init__(
+        self, folders: Mapping[str, Path], lang: str, version: str, timezone: str = DEFAULT_TIMEZONE
+    ):
         self.folders = dict(folders)
         self.lang = lang
+        self.timezone = timezone
         self.version = version
         self.started = utc_now()
         self.manifests = {q: load_manifest(f) for q, f in self.folders.items()}
@@ -124,7 +128,12 @@ class RunState:
                 e["previous"] = None
             entries.append(e)
         return render_index(
-            entries, quarter=quarter, lang=self.lang, version=self.version, run_started=self.started
+            entries,
+            quarter=quarter,
+            lang=self.lang,
+            version=self.version,
+            run_started=self.started,
+            timezone=self.timezone,
         )
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from bankperf_analysis.l10n import DEFAULT_TIMEZONE, local_time, period_label
 from bankperf_analysis.report.headline import HEADLINE_MIME
 from bankperf_analysis.runner.safety import unsafe_content
 
@@ -213,8 +214,11 @@ def _index_template():
     return env.get_template("index.html.j2")
 
 
-def _index_row(e: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """One row of the index: a report, its status, its headline and, if any, its previous report."""
+def _index_row(e: Mapping[str, Any], lang: str, timezone: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
+    """One row of the index: a report, its status, its headline and, if any, its previous report.
+
+    Times (kept in UTC in the manifest) are shown in ``timezone``, labelled.
+    """
     from bankperf_analysis.i18n import t
 
     raw = str(e.get("status"))
@@ -226,14 +230,16 @@ def _index_row(e: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "title": e.get("title") or e["id"],
         "href": e.get("html") if ok else None,
         "status": status,
-        "status_label": t(label, lang, time=e.get("run_started", "")),
+        "status_label": t(label, lang, time=local_time(e.get("run_started", ""), timezone, lang)),
         "error": "" if ok else _shorten(str(e.get("error", "")), 240),
         "headline": {k: format_value(k, v) for k, v in (e.get("headline") or {}).items()} if ok else {},
-        "generated": e.get("generated_at", "") if status != "pending" else "",
+        "generated": local_time(e.get("generated_at", ""), timezone, lang) if status != "pending" else "",
         "previous": (
             {
                 "href": prev.get("html"),
-                "label": t("index_previous", lang, time=prev.get("generated_at") or "?"),
+                "label": t(
+                    "index_previous", lang, time=local_time(prev.get("generated_at") or "?", timezone, lang)
+                ),
             }
             if prev and prev.get("html")
             else None
@@ -248,6 +254,7 @@ def render_index(
     lang: str,
     version: str,
     run_started: str = "",
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> str:
     """Render ``index.html`` of a quarter folder from its manifest entries.
 
@@ -259,21 +266,27 @@ def render_index(
     from bankperf_analysis.i18n import LABELS, t
 
     entries = sorted(entries, key=lambda e: (str(e.get("notebook", "")), str(e["id"])))
-    rows = [_index_row(e, lang) for e in entries]
+    rows = [_index_row(e, lang, timezone) for e in entries]
     columns: dict[str, str] = {}
     for row in rows:
         for k in row["headline"]:
             columns.setdefault(k, t(k, lang) if k in LABELS else k)
     counts = {s: sum(r["status"] == s for r in rows) for s in ("ok", "failed", "pending")}
+    colon, comma = ("：", "，") if lang == "zh" else (": ", ", ")
     summary = (
-        f"{quarter}: {counts['ok']} {t('run_ok', lang)}, {counts['failed']} {t('run_failed', lang)}"
-        + (f", {counts['pending']} {t('run_not_done', lang)}" if counts["pending"] else "")
-        + (f" · {t('index_run_time', lang, time=run_started)}" if run_started else "")
+        f"{period_label(quarter, lang)}{colon}{counts['ok']} {t('run_ok', lang)}{comma}"
+        f"{counts['failed']} {t('run_failed', lang)}"
+        + (f"{comma}{counts['pending']} {t('run_not_done', lang)}" if counts["pending"] else "")
+        + (
+            f" · {t('index_run_time', lang, time=local_time(run_started, timezone, lang))}"
+            if run_started
+            else ""
+        )
     )
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    now = local_time(dt.datetime.now(dt.UTC), timezone, lang)
     return _index_template().render(
         html_lang="zh-CN" if lang == "zh" else "en",
-        title=f"{t('index_title', lang)} · {quarter}",
+        title=f"{t('index_title', lang)} · {period_label(quarter, lang)}",
         summary=summary,
         summary_class="note run-failed" if counts["failed"] or counts["pending"] else "note",
         css=report_css(),

@@ -72,6 +72,7 @@ from bankperf_analysis._provenance import code_digest
 from bankperf_analysis._validation import check_int, check_positive
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, t
+from bankperf_analysis.l10n import DEFAULT_TIMEZONE, check_timezone, period_label
 from bankperf_analysis.runner.cache import folder_lock, remove_temps, split_cached
 from bankperf_analysis.runner.items import ReportItem, ReportOutcome, RunResult
 from bankperf_analysis.runner.kernels import DEFAULT_PRELOAD, KernelOptions
@@ -106,6 +107,9 @@ class RunOptions:
         Replace a worker's kernel after this many reports.
     preload : sequence of str, optional
         Modules imported once when a kernel starts (default pandas, pyplot, seaborn).
+    timezone : str
+        IANA time zone of the times the reports and the index show (the scheme's
+        ``timezone``; default Asia/Shanghai). The manifest keeps UTC.
     """
 
     jobs: int | None = None
@@ -116,8 +120,10 @@ class RunOptions:
     kernel_name: str | None = None
     max_reports_per_kernel: int = 50
     preload: Sequence[str] | None = None
+    timezone: str = DEFAULT_TIMEZONE
 
     def __post_init__(self) -> None:
+        check_timezone(self.timezone, "run_reports")
         if self.jobs is not None:
             check_int(self.jobs, "jobs", "run_reports", low=1)
         check_positive(self.timeout_cell, "timeout_cell", "run_reports", allow_none=True)
@@ -354,7 +360,7 @@ def execute_plans(plans: Sequence[RunPlan]) -> RunResult:
 def _run_locked(plans: Sequence[RunPlan], folders: dict[str, Path], t0: float) -> RunResult:
     """Split cached from stale reports, mark the stale ones pending, run each plan, write the indexes."""
     first = plans[0].run
-    state = RunState(folders, first.lang, first.version)
+    state = RunState(folders, first.lang, first.version, first.opts.timezone)
     remove_temps(folders)
     splits = [
         split_cached(
@@ -434,7 +440,7 @@ def _tasks(to_run: list[Planned], run: _Run, shared: str | None) -> list[ReportT
                 notebook_json=run.nb_text,
                 parameters=params,
                 lang=lang,
-                title=f"{title} · {p.quarter}",
+                title=f"{title} · {period_label(p.quarter, lang)}",
                 input_key=p.key,
                 footer_rows=(
                     (t("footer_fingerprint", lang), p.fingerprint or "–"),
@@ -451,6 +457,7 @@ def _tasks(to_run: list[Planned], run: _Run, shared: str | None) -> list[ReportT
                 version=run.version,
                 file=p.file,
                 running_footer=f"{t('footer_fingerprint', lang)} {(p.fingerprint or '–')[:16]}",
+                timezone=run.opts.timezone,
             )
         )
     return tasks

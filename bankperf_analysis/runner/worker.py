@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bankperf_analysis.l10n import DEFAULT_TIMEZONE, local_time
 from bankperf_analysis.runner.kernels import (
     ENGINE_NAME,
     ExecState,
@@ -53,6 +54,7 @@ class ReportTask:
     version: str
     file: str = ""
     running_footer: str = ""  # printed at the foot of every page (the data fingerprint)
+    timezone: str = DEFAULT_TIMEZONE
 
 
 @dataclass(slots=True)
@@ -270,7 +272,10 @@ class ReportWorker:
                     "html_lang": "zh-CN" if task.lang == "zh" else "en",
                     "input_key": task.input_key,
                     "version": task.version,
-                    "footer_rows": [*task.footer_rows, (task.generated_label, generated)],
+                    "footer_rows": [
+                        *task.footer_rows,
+                        (task.generated_label, local_time(generated, task.timezone, task.lang)),
+                    ],
                     "running_header": task.title,
                     "running_footer": task.running_footer,
                 },

@@ -372,6 +372,8 @@ class Scheme:
     branch_checks: tuple[BranchCheck, ...]
     training_topics: dict[str, TrainingTopic]
     staffing: Staffing
+    #: IANA time zone of every time the reports show (generated at, run of): default Asia/Shanghai
+    timezone: str = "Asia/Shanghai"
     source: str = field(default="<dict>", compare=False)
 
     # ---------------------------------------------------------------- access
@@ -536,6 +538,7 @@ class Scheme:
             "branch_checks": {c.name: _check_dict(c) for c in self.branch_checks},
             "training_topics": {k: {"en": t.en, "zh": t.zh} for k, t in self.training_topics.items()},
             "staffing": _staffing_dict(self.staffing),
+            "timezone": self.timezone,
         }
 
     def params_hash(self) -> str:

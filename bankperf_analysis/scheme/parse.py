@@ -24,6 +24,7 @@ import yaml
 
 from bankperf_analysis._resources import default_scheme_path
 from bankperf_analysis.exceptions import ParamsError, UnreadableInputError, ValidationIssue
+from bankperf_analysis.l10n import DEFAULT_TIMEZONE, check_timezone
 from bankperf_analysis.scheme._channels import parse_channels
 from bankperf_analysis.scheme._pay import parse_adjustments, parse_money, parse_veto
 from bankperf_analysis.scheme._period import PERIOD_KEYS, parse_annual_target_basis, parse_target_periods
@@ -324,7 +325,7 @@ _TOP_REQUIRED = (
     "branch_checks",
     "staffing",
 )
-_TOP_OPTIONAL = ("name", "currency", "training_topics")
+_TOP_OPTIONAL = ("name", "currency", "training_topics", "timezone")
 
 
 def parse_scheme(data: Any, source: str) -> Scheme:
@@ -339,6 +340,11 @@ def parse_scheme(data: Any, source: str) -> Scheme:
     version = v.integer(top["schema_version"], "'schema_version'", "schema_version", 1, 1)
     name = v.text(top.get("name", "default"), "'name'", "name")
     currency = v.text(top.get("currency", "CNY"), "'currency'", "currency")
+    timezone = v.text(top.get("timezone", DEFAULT_TIMEZONE), "'timezone'", "timezone")
+    try:
+        check_timezone(timezone)
+    except ParamsError:
+        v.fail("'timezone'", "timezone", "an IANA time zone name such as 'Asia/Shanghai'", timezone)
     definitions = _parse_definitions(v, top["definitions"])
     scoring = _parse_scoring(v, top["scoring"])
     grades = _parse_grades(v, top["grades"])
@@ -367,6 +373,7 @@ def parse_scheme(data: Any, source: str) -> Scheme:
         branch_checks=checks,
         training_topics=topics,
         staffing=staffing,
+        timezone=timezone,
         source=source,
     )
 

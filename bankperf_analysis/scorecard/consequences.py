@@ -76,7 +76,7 @@ class Count:
     --------
     >>> c = Count("pay_cuts", 4, "branches")
     >>> c.label("en"), c.label("zh")
-    ('Pay cuts: 4 branches', '扣罚绩效：4 个网点')
+    ('Pay cuts: 4 branches', '扣罚绩效工资：4 个网点')
     >>> Count("rewards", 1, "branches").text("en"), Count("rewards", None, "branches").text("en")
     ('1 branch', 'not available')
     >>> Count("bonus_total", 98000, "yuan").label("zh")
@@ -103,7 +103,7 @@ class Count:
         return f"{self.value:,} {self.unit_text(lang)}"
 
     def label(self, lang: str = "en") -> str:
-        """Name, value and unit (``"Pay cuts: 4 branches"``, ``"扣罚绩效：4 个网点"``)."""
+        """Name, value and unit (``"Pay cuts: 4 branches"``, ``"扣罚绩效工资：4 个网点"``)."""
         sep = "：" if check_lang(lang) == "zh" else ": "
         return f"{self.name(lang)}{sep}{self.text(lang)}"
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from bankperf_analysis.l10n import period_label
 from bankperf_analysis.scorecard._grid import TEXT, text
 from bankperf_analysis.scorecard.rules import assign_grades
 
@@ -55,6 +56,7 @@ PAY_COLUMNS = [
     "raw_composite",
     "adjustment_points",
     "adjustment_reasons",
+    "adjustment_reasons_zh",
     "veto",
     "veto_reason",
     "veto_reason_zh",
@@ -63,7 +65,7 @@ PAY_COLUMNS = [
     "branch_cut_yuan",
 ]
 
-_EVENT_COLS = ["period", "staff_id", "kind", "date", "amount", "ref"]
+_EVENT_COLS = ["period", "staff_id", "kind", "date", "amount", "ref", "ref_zh"]
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def staff_events(ds: Dataset, scheme: Scheme) -> StaffEvents:
         parts.append(
             ds.sql(
                 "SELECT staff_id, 'adjustment' AS kind, adjustment_date AS date, points AS amount, "
-                "reason AS ref FROM adjustments"
+                "reason AS ref, coalesce(reason_zh, reason) AS ref_zh FROM adjustments"
             )
         )
     kinds = {r.kind for r in scheme.scoring.veto}
@@ -172,6 +174,7 @@ def _adjust(
     caps = scheme.scoring.adjustments
     people["adjustment_points"] = 0.0
     people["adjustment_reasons"] = text([""] * len(people))
+    people["adjustment_reasons_zh"] = text([""] * len(people))
     if caps is None or not len(adj):
         return
     k = ev_key.loc[adj.index]
@@ -179,23 +182,20 @@ def _adjust(
     add = pts.clip(lower=0).groupby(k).sum().clip(upper=caps.max_addition)
     ded = (-pts.clip(upper=0)).groupby(k).sum().clip(upper=caps.max_deduction)
     net = add.sub(ded, fill_value=0.0)
-    words = (
-        pts.map(lambda p: f"{p:+g}")
-        + " ("
-        + adj["ref"].astype(str)
-        + ", "
-        + adj["date"].dt.strftime("%Y-%m-%d")
-        + ")"
-    )
-    reasons = words.groupby(k).agg("; ".join)
+    signed, day = pts.map(lambda p: f"{p:+g}"), adj["date"].dt.strftime("%Y-%m-%d")
+    words = signed + " (" + adj["ref"].astype(str) + ", " + day + ")"
+    zh_ref = adj["ref_zh"].where(adj["ref_zh"].notna(), adj["ref"]) if "ref_zh" in adj else adj["ref"]
+    words_zh = signed + "（" + zh_ref.astype(str) + "，" + day + "）"
+    reasons, reasons_zh = words.groupby(k).agg("; ".join), words_zh.groupby(k).agg("；".join)
     raw_add, raw_ded = pts.clip(lower=0).groupby(k).sum(), (-pts.clip(upper=0)).groupby(k).sum()
     capped = pd.Series("", index=reasons.index, dtype=object)
-    capped[raw_add.reindex(reasons.index, fill_value=0) > caps.max_addition] += (
-        f"; additions capped at +{caps.max_addition:g}"
-    )
-    capped[raw_ded.reindex(reasons.index, fill_value=0) > caps.max_deduction] += (
-        f"; deductions capped at -{caps.max_deduction:g}"
-    )
+    capped_zh = capped.copy()
+    over_add = raw_add.reindex(reasons.index, fill_value=0) > caps.max_addition
+    over_ded = raw_ded.reindex(reasons.index, fill_value=0) > caps.max_deduction
+    capped[over_add] += f"; additions capped at +{caps.max_addition:g}"
+    capped_zh[over_add] += f"；加分封顶 +{caps.max_addition:g}"
+    capped[over_ded] += f"; deductions capped at -{caps.max_deduction:g}"
+    capped_zh[over_ded] += f"；减分封顶 -{caps.max_deduction:g}"
     has = people["raw_composite"].notna().to_numpy()
     n = key.map(net).fillna(0.0).to_numpy(float)
     adjusted = np.clip(people["raw_composite"].to_numpy(float) + n, 0.0, 100.0).round(
@@ -208,6 +208,9 @@ def _adjust(
         has | (r == ""), r, np.char.add("not applied (no composite): ", r.astype(str)).astype(object)
     )
     people["adjustment_reasons"] = text(r)
+    r = key.map(reasons_zh + capped_zh).fillna("").astype(object).to_numpy()
+    r = np.where(has | (r == ""), r, np.char.add("未计入（无综合得分）：", r.astype(str)).astype(object))
+    people["adjustment_reasons_zh"] = text(r)
 
 
 def _key_groups(sel: pd.DataFrame, keys: pd.Series):
@@ -262,13 +265,13 @@ def _veto_hits(rule: VetoRule, ev: pd.DataFrame, ev_key: pd.Series) -> dict[str,
             y, q = f"{round(pd.Series(amt).sum(), 2):,.2f}", str(periods[pos[0]])
             out[str(k)] = (
                 f"cash errors of {y} yuan in {q} (above {lim})",
-                f"{q} 现金差错 {y} 元（超过 {lim} 元）",
+                f"{period_label(q, 'zh')}现金差错 {y} 元（超过 {lim} 元）",
             )
         elif rule.basis == "error_days" and len(pos) > rule.above:
             q = str(periods[pos[0]])
             out[str(k)] = (
                 f"cash errors on {len(pos)} days in {q} (above {lim})",
-                f"{q} 现金差错 {len(pos)} 天（超过 {lim} 天）",
+                f"{period_label(q, 'zh')}现金差错 {len(pos)} 天（超过 {lim} 天）",
             )
     return out
 

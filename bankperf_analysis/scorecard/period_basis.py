@@ -35,6 +35,7 @@ import pandas as pd
 
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, t
+from bankperf_analysis.l10n import period_label
 from bankperf_analysis.periods import Period
 from bankperf_analysis.scheme import Scheme
 
@@ -68,7 +69,7 @@ def basis_label(basis: str, quarter: str, lang: str = "en") -> str:
     >>> basis_label("month_mean", "2026Q3", "en")
     "per month (mean of the quarter's months)"
     >>> basis_label("quarter", "2026Q3", "zh")
-    '季度（2026Q3）'
+    '季度（2026年第三季度）'
     """
     check_lang(lang)
     q = Period.parse(quarter)
@@ -84,7 +85,7 @@ def basis_label(basis: str, quarter: str, lang: str = "en") -> str:
     if basis == "annualised":
         return t("basis_annualised", lang, q=(q.start.month - 1) // 3 + 1, year=q.start.year)
     if basis in ("month_mean", "quarter"):
-        return t(f"basis_{basis}", lang, quarter=str(q))
+        return t(f"basis_{basis}", lang, quarter=period_label(str(q), lang))
     raise ParamsError(
         f"The 'basis' parameter of basis_label must be one of {', '.join(BASES)}. Got {basis!r}."
     )
