@@ -156,7 +156,7 @@ def _draw_points(
 #: Size of a funnel grid's panel (inches) and its margins (inches), fixed so that the
 #: figure is laid out once, when built (no layout engine, no tight bounding box).
 _PANEL_W, _PANEL_H = 4.3, 2.9
-_LEFT, _RIGHT, _BOTTOM, _TOP, _WGAP, _HGAP = 0.62, 0.12, 0.5, 0.34, 0.62, 0.72
+_LEFT, _RIGHT, _BOTTOM, _TOP, _WGAP, _HGAP = 0.62, 0.12, 0.5, 0.34, 0.62, 0.92
 #: Up to this many entities, every point is named; beyond, only the outliers.
 LABEL_ALL_MAX = 40
 

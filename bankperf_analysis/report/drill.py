@@ -182,8 +182,9 @@ def matrix_block(
         f'<span style="color:{STATUS_COLORS[s]}">■ {_e(t(k, lang))}</span>'
         for s, k in (("met", "status_met"), ("near", "status_near"), ("below", "status_below"))
     )
+    table = data_table(head, rows).replace("dataframe", "dataframe kpi-matrix", 1)
     return HtmlBlock(
-        f"<div class='table-scroll'>{data_table(head, rows).replace('dataframe', 'dataframe kpi-matrix', 1)}"
+        f"<div class='table-scroll matrix-wide'>{table}"
         f"</div><p style='font-size:0.8em'>{legend} · {_e(t('note_matrix', lang))}</p>"
     )
 

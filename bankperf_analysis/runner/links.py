@@ -41,13 +41,7 @@ class _Targets:
             if self.own is not None and name == self.own[0]:
                 self.ids[name] = frozenset(_ID.findall(self.own[1]))
             else:
-                path = self.folder / name
-                try:
-                    self.ids[name] = frozenset(
-                        _ID.findall(path.read_text(encoding="utf-8", errors="replace"))
-                    )
-                except OSError:
-                    self.ids[name] = None
+                self.ids[name] = _file_ids(self.folder / name)
         return self.ids[name]
 
     def exists(self, href: str) -> bool:
@@ -60,6 +54,29 @@ class _Targets:
             return (self.own is not None and name == self.own[0]) or (self.folder / name).is_file()
         ids = self._ids(name)
         return ids is not None and anchor in ids
+
+
+#: The ids of the pages read so far, by path, with the (mtime, size) they were read at: each
+#: branch report links the overview's region anchors, and a big overview is read once per run,
+#: not once per branch report.
+_ID_CACHE: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
+
+
+def _file_ids(path: Path) -> frozenset[str] | None:
+    """The ``id`` attributes of the page at ``path`` (None when it cannot be read)."""
+    try:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        hit = _ID_CACHE.get(path)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        ids = frozenset(_ID.findall(path.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return None
+    if len(_ID_CACHE) > 4096:
+        _ID_CACHE.clear()
+    _ID_CACHE[path] = (stamp, ids)
+    return ids
 
 
 def _resolve(page: str, exists: Callable[[str], bool]) -> str:
