@@ -178,8 +178,6 @@ BRANCH_COLUMNS = (
     "count_bonus_total",
     "count_deduction_total",
 )
-#: At most this many key figures are listed for a bank-level or other report.
-KEY_FIGURES_MAX = 8
 
 
 def _header(key: str, lang: str) -> str:
@@ -235,8 +233,8 @@ def _index_row(e: Mapping[str, Any], lang: str) -> dict[str, Any]:
 def _groups(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """The index's tables: bank-level reports, branch reports, others; each with its columns.
 
-    Branch reports get a column per :data:`BRANCH_COLUMNS` key some branch recorded; the
-    others list their key figures (label: value) in one cell.
+    Branch reports get a column per :data:`BRANCH_COLUMNS` key some branch recorded; every
+    other value a report recorded is listed (label value) in its "key figures" cell.
     """
     from bankperf_analysis.i18n import t
 
@@ -250,12 +248,12 @@ def _groups(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
         )
         for r in mine:
             r["cells"] = [r["headline"].get(k, "–") for k in keys]
-            r["figures"] = [(_header(k, lang), v) for k, v in list(r["headline"].items())[:KEY_FIGURES_MAX]]
+            r["figures"] = [(_header(k, lang), v) for k, v in r["headline"].items() if k not in keys]
         out.append(
             {
                 "title": t(title_key, lang) if title_key else t("index_group_other", lang),
                 "columns": [_header(k, lang) for k in keys],
-                "figures": kind != "branch",
+                "figures": any(r["figures"] for r in mine),
                 "rows": mine,
             }
         )
