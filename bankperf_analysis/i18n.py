@@ -501,9 +501,64 @@ _L10N: dict[str, tuple[str, str]] = {
     "encodings_tables": ("{n} tables", "{n} 张表"),
 }
 
+# Drill-through (bankperf_analysis.report.links, the overview's matrix, regions, 红黑榜 and
+# funnels, the index page's columns).
+_DRILL: dict[str, tuple[str, str]] = {
+    "nav_label": ("Report navigation", "报告导航"),
+    "nav_index": ("All reports", "报告索引"),
+    "nav_overview": ("Bank overview", "全行概览"),
+    "nav_region": ("Region {region}", "{region}区域"),
+    "nav_annual": ("Annual summary", "年度总结"),
+    "nav_previous": ("Previous: {branch}", "上一网点：{branch}"),
+    "nav_next": ("Next: {branch}", "下一网点：{branch}"),
+    "heading_matrix": ("Every KPI by branch", "各网点全部指标"),
+    "note_matrix": (
+        "Each cell: the branch's value and its sample size n. Colour: met, near (within 5 %) or "
+        "below the target; grey: fewer than the minimum n, or no target. Yearly targets are "
+        "compared on their basis. Click a branch for its report.",
+        "每格：网点数值及样本量 n。颜色：达标、接近（差距 5 % 以内）或未达标；灰色：样本量低于最低要求"
+        "或无目标。年度目标按其比较口径计算。点击网点查看其报告。",
+    ),
+    "heading_regions": ("Regions", "区域汇总"),
+    "note_regions": (
+        "Each region's value, its rank among the {n} regions (1 = best), and its best and worst "
+        "branch per KPI among branches with at least the minimum n.",
+        "各区域数值、在 {n} 个区域中的排名（1 = 最佳），以及区域内各指标最佳与最差网点"
+        "（仅含样本量达到最低要求的网点）。",
+    ),
+    "label_region": ("Region", "区域"),
+    "label_region_rank": ("Rank among regions", "区域排名"),
+    "label_branches_of_region": ("Branches", "所辖网点"),
+    "heading_red_black": ("Best and worst branch per KPI", "红黑榜：各指标最佳与最差网点"),
+    "note_red_black": (
+        "Over every branch with at least the minimum n, in each KPI's direction (higher or "
+        "lower is better); ties go to the first branch id.",
+        "仅含样本量达到最低要求的网点，按各指标方向（越高越好或越低越好）排序；并列时取网点编号在前者。",
+    ),
+    "label_best": ("Best", "红榜（最佳）"),
+    "label_worst": ("Worst", "黑榜（最差）"),
+    "heading_funnels": ("Funnel plots of the rate KPIs", "比率指标漏斗图"),
+    "index_group_bank": ("Bank reports", "全行报告"),
+    "index_group_branch": ("Branch reports", "网点报告"),
+    "index_group_other": ("Other reports", "其他报告"),
+    "index_key_figures": ("Key figures", "要点"),
+}
+
 LABELS: dict[str, dict[str, str]] = {
     key: {"en": en, "zh": zh}
-    for table in (_KPIS, _CHANNELS, _ROLES, _UNITS, _WORDS, _REPORT, _MISSING, _COUNTS, _PERIOD_BASIS, _L10N)
+    for table in (
+        _KPIS,
+        _CHANNELS,
+        _ROLES,
+        _UNITS,
+        _WORDS,
+        _REPORT,
+        _MISSING,
+        _COUNTS,
+        _PERIOD_BASIS,
+        _L10N,
+        _DRILL,
+    )
     for key, (en, zh) in table.items()
 }
 # -- issue 15: number formats (bankperf_analysis.numbers), headline banner and KPI tiles --

@@ -10,6 +10,7 @@ staff-quarters).
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -170,11 +171,23 @@ def _facts(path: Path, labels) -> dict[str, str]:
 
 
 def _index_rows(path: Path, labels) -> dict[str, dict[str, str]]:
-    """{report title: {column label: cell}} of the index page, for the count columns."""
-    table = next(t for t in _tables(path) if t and "Report" in t[0])
-    head = table[0]
-    # a cell is empty where the report has no such count (the year's counts on a quarter's row)
-    return {r[0]: {h: c for h, c in zip(head, r, strict=True) if h in labels and c} for r in table[1:]}
+    """{report title: {label: value}} of the index page's tables, for the counts.
+
+    A value is a column of the report's table or one of its key figures (``<span
+    class="figure-label">label</span> value``); a report shows only the counts it recorded.
+    """
+    page = path.read_text(encoding="utf-8")
+    out: dict[str, dict[str, str]] = {}
+    for table in re.findall(r'<table class="index">(.*?)</table>', page, re.S):
+        head = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", table)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table.split("</thead>", 1)[1], re.S):
+            cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            found = {h: html.unescape(c) for h, c in zip(head, cells, strict=False) if h in labels and c}
+            for label, value in re.findall(r'<span class="figure-label">(.*?)</span> (.*?)</span>', row):
+                if html.unescape(label) in labels:
+                    found[html.unescape(label)] = html.unescape(value)
+            out[html.unescape(cells[0])] = found
+    return out
 
 
 def _cli_facts(text: str, labels) -> dict[str, str]:

@@ -27,6 +27,7 @@ from bankperf_analysis.report.html import (
     section_heading,
     team_note,
 )
+from bankperf_analysis.report.links import branch_files, nav_bar, staff_anchor, xref
 from bankperf_analysis.report.missing import Missing
 
 __all__ = ["AnnualReport"]
@@ -119,6 +120,7 @@ class AnnualReport:
             )
             self.fingerprint = ds.fingerprint
             names = ds.table("branches")
+            self._files = branch_files(names["branch_id"].astype(str))
         self._branch_names = {str(r["branch_id"]): r for r in names.to_dict("records")}
         self.params_hash = scheme.params_hash()
         self._check_kpis = [c.kpi for c in scheme.branch_checks]
@@ -133,6 +135,10 @@ class AnnualReport:
         if not self.missing.all_missing(self._check_kpis):
             return None
         return self.missing.block_for_kpis(*self._check_kpis)
+
+    def nav(self) -> HtmlBlock:
+        """Links to the index and the overview of the year's fourth quarter (same folder)."""
+        return nav_bar(self.lang, quarter=f"{self.year}Q4", here="annual")
 
     def title(self) -> HtmlBlock:
         """The report title with the year."""
@@ -168,13 +174,16 @@ class AnnualReport:
         ]
         rows = []
         for _, p in st.sort_values(["branch_id", "staff_id"]).iterrows():
+            file = self._files.get(str(p.branch_id))  # the person's row in the branch's Q4 report
+            person = f"{p.staff_name} ({p.staff_id})"
             g = p.get("annual_grade")
             grade = t(f"grade_{g}", self.lang) if isinstance(g, str) and g else ""
             comp = p.get("annual_composite")
             promo = "✓" if bool(p.get("promotion_candidate", False)) else ""
             rows.append(
-                f"<tr><td style='text-align:left'>{_e(p.staff_name)} ({_e(p.staff_id)})</td>"
-                f"<td>{_e(p.branch_id)}</td>"
+                "<tr><td style='text-align:left'>"
+                + (xref(f"{file}#{staff_anchor(p.staff_id)}", person) if file else _e(person))
+                + f"</td><td>{xref(file, str(p.branch_id)) if file else _e(p.branch_id)}</td>"
                 f"<td style='text-align:left'>{_e(role_label(p.role, self.lang))}</td>"
                 f"<td>{'' if pd.isna(comp) else fmt_number(comp)}</td><td>{_e(grade)}</td>"
                 f"<td>{fmt_number(float(p.get('total_bonus_yuan', 0) or 0), 0)}</td><td>{promo}</td></tr>"

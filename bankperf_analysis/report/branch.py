@@ -40,6 +40,7 @@ from bankperf_analysis.report.html import (
     team_note,
 )
 from bankperf_analysis.report.inputs import ReportInputs, batch_consequences
+from bankperf_analysis.report.links import branch_files, nav_bar, staff_anchor
 from bankperf_analysis.report.missing import Missing
 from bankperf_analysis.scorecard.consequences import ConsequenceCounts
 
@@ -168,6 +169,24 @@ class BranchReport:
         return section_heading(key, anchor, self.lang)
 
     # -- sections ----------------------------------------------------------------------
+    def nav(self) -> HtmlBlock:
+        """Links to the index, the overview, the region, the annual summary, the previous and next branch.
+
+        Neighbours are by branch id; a report not in the folder shows as text.
+        """
+        ids = sorted(self.inputs.frame("branches").branch_id.astype(str))
+        files = branch_files(ids)
+        at = ids.index(self.branch_id)
+        neighbours = [(files[ids[i]], ids[i]) if 0 <= i < len(ids) else None for i in (at - 1, at + 1)]
+        region = self.branch.get("region")
+        return nav_bar(
+            self.lang,
+            quarter=self.quarter,
+            here="branch",
+            region=str(region) if isinstance(region, str) and region else None,
+            neighbours=neighbours,
+        )
+
     def title(self) -> HtmlBlock:
         """Report title with the branch name, quarter and region."""
         name = localised_name(self.branch, "branch_name", self.lang) or self.branch_id
@@ -497,7 +516,7 @@ class BranchReport:
             ]
             left = (0, 1, 3, 6, 7)  # text columns
             rows.append(
-                "<tr>"
+                f'<tr id="{staff_anchor(p.staff_id)}">'  # the overview's and annual's links land here
                 + "".join(
                     f"<td style='text-align:left'>{c}</td>" if i in left else f"<td>{c}</td>"
                     for i, c in enumerate(cells)

@@ -7,15 +7,18 @@ available and why (:mod:`bankperf_analysis.report.missing`).
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from bankperf_analysis.i18n import check_lang, kpi_label, t
 from bankperf_analysis.l10n import branch_names, period_label
 from bankperf_analysis.numbers import fmt_number, fmt_p, fmt_percent, fmt_pp
 from bankperf_analysis.report.annual_targets import annual_targets_block
+from bankperf_analysis.report.drill import kpi_matrix, matrix_block, rate_kpis, red_black_block, regions_block
 from bankperf_analysis.report.html import (
     STATUS_COLORS,
     HtmlBlock,
@@ -27,6 +30,7 @@ from bankperf_analysis.report.html import (
     section_heading,
 )
 from bankperf_analysis.report.inputs import ReportInputs, batch_consequences
+from bankperf_analysis.report.links import branch_files, nav_bar, xref
 from bankperf_analysis.report.missing import Missing
 from bankperf_analysis.scorecard.consequences import ConsequenceCounts
 
@@ -47,6 +51,47 @@ class BankOverview:
         checks = self.inputs.frame("branch_checks")
         kpis = checks.kpi.astype(str).unique() if len(checks) else []
         return self.missing.block_for_kpis(*kpis) if self.missing.all_missing(kpis) else None
+
+    @cached_property
+    def _matrix(self) -> pd.DataFrame:
+        """Every branch × tile KPI: value, n, status (:func:`~bankperf_analysis.report.drill.kpi_matrix`)."""
+        return kpi_matrix(self.inputs)
+
+    @cached_property
+    def _files(self) -> dict[str, str]:
+        """Branch id -> its report's file, named as the runner names it."""
+        return branch_files(self.inputs.frame("branches").branch_id.astype(str))
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        return branch_names(self.inputs.frame("branches"), self.lang)
+
+    def _branch(self, branch_id: Any) -> str:
+        """The branch's name and id, linked to its report (text when it was not rendered)."""
+        b = str(branch_id)
+        return xref(self._files[b], f"{self._names.get(b, b)} ({b})") if b in self._files else _e(b)
+
+    def nav(self) -> HtmlBlock:
+        """Links to the index and (in Q4) the annual summary."""
+        return nav_bar(self.lang, quarter=self.quarter, here="overview")
+
+    def kpi_matrix(self) -> HtmlBlock:
+        """Every KPI of the branch tiles by branch, coloured met / near / below, with n; rows link."""
+        if self._matrix.empty:
+            return no_data(self.lang)
+        return matrix_block(self._matrix, self._names, self._files, self.lang)
+
+    def regions(self) -> HtmlBlock:
+        """Per region (anchor ``#region-<name>``): value, rank among regions, best and worst branch."""
+        if self._matrix.empty:
+            return no_data(self.lang)
+        return regions_block(self.inputs, self._matrix, self._names, self._files, self.lang)
+
+    def red_black(self) -> HtmlBlock:
+        """红黑榜: the best and the worst branch per KPI over the bank."""
+        if self._matrix.empty:
+            return no_data(self.lang)
+        return red_black_block(self._matrix, self._files, self.lang)
 
     def title(self) -> HtmlBlock:
         """The report title."""
@@ -72,7 +117,6 @@ class BankOverview:
         lg = self.inputs.frame("league")
         if lg.empty:
             return no_data(self.lang)
-        names = branch_names(self.inputs.frame("branches"), self.lang)
         lg = lg.sort_values("rank_shrunk")
         head = [
             t(k, self.lang)
@@ -98,7 +142,7 @@ class BankOverview:
             )
             rows.append(
                 f"<tr><td>{int(r['rank_shrunk'])}</td>"
-                f"<td style='text-align:left'>{_e(names.get(r.entity, r.entity))} ({_e(r.entity)})</td>"
+                f"<td style='text-align:left'>{self._branch(r.entity)}</td>"
                 f"<td>{int(r.n):,}</td><td>{fmt_percent(r.rate)}</td>"
                 f"<td>{fmt_percent(r.shrunk_rate)}</td>"
                 f"<td>{fmt_number(100 * r.ci_low)}–{fmt_percent(r.ci_high)}</td>"
@@ -107,23 +151,29 @@ class BankOverview:
         return HtmlBlock(data_table(head, rows))
 
     def funnel_figure(self):
-        """Funnel plot: branch satisfaction vs number of surveys, with control limits.
+        """Funnel plots of every rate KPI of the tiles (small multiples), every branch named.
 
-        Without survey data (or none this quarter) the figure only says why.
+        Each branch's rate this quarter against its n, with 95 % / 99.8 % limits around the
+        bank's rate (over-dispersion allowed for). Without data the figure only says why.
         """
-        from bankperf_analysis.significance import funnel_plot
+        from bankperf_analysis.plots.funnel import funnel_grid
+        from bankperf_analysis.significance import funnel_data, funnel_panel
 
-        gap = self.inputs.meta.get("league_missing")
-        if gap:
-            return _message_figure(self.missing.gap_block(gap))
-        lg = self.inputs.frame("league").sort_values("entity")
-        return funnel_plot(
-            x=lg.x.to_numpy(float),
-            n=lg.n.to_numpy(float),
-            labels=lg.entity.astype(str).tolist(),
-            lang=self.lang,
-            title=kpi_label("satisfaction_rate", self.lang),
-        )
+        k = self.inputs.kpis
+        k = k[(k.level == "branch") & (k.period == self.quarter) & (k.period_type == "quarter")]
+        panels = []
+        for kpi in rate_kpis(self._matrix):
+            rows = k[(k.kpi == kpi) & (k.denominator > 0)].sort_values("entity_id")
+            if len(rows) < 2:
+                continue
+            n = rows.denominator.round().to_numpy(float)
+            x = np.minimum(rows.numerator.round().to_numpy(float), n)
+            funnel = funnel_data(x, n, labels=rows.entity_id.astype(str).tolist())
+            panels.append({**funnel_panel(funnel), "title": kpi_label(kpi, self.lang)})
+        if not panels:
+            gap = self.inputs.meta.get("league_missing")
+            return _message_figure(self.missing.gap_block(gap) if gap else no_data(self.lang))
+        return funnel_grid(panels, lang=self.lang, columns=2)
 
     def changes_table(self) -> HtmlBlock:
         """Satisfaction change per branch, verdicts on multiple-testing-adjusted p-values."""
@@ -170,7 +220,6 @@ class BankOverview:
         b = self.inputs.frame("branch_scores")
         no_checks = self._checks_missing()
         na = t("not_available_short", self.lang)
-        names = branch_names(self.inputs.frame("branches"), self.lang)
         head = [
             t(k, self.lang)
             for k in (
@@ -202,8 +251,7 @@ class BankOverview:
             )
             act = na if no_checks else "; ".join(acts) or t("action_none", self.lang)
             rows.append(
-                f"<tr><td style='text-align:left'>{_e(names.get(str(r.branch_id), r.branch_name))} "
-                f"({_e(r.branch_id)})</td>"
+                f"<tr><td style='text-align:left'>{self._branch(r.branch_id)}</td>"
                 f"<td>{'' if pd.isna(comp) else fmt_number(comp)}</td>"
                 f"<td>{_e(ms)}</td><td>{_e(vc)}</td>"
                 f"<td style='text-align:left'>{_e(act)}</td></tr>"

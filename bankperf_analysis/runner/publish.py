@@ -29,6 +29,7 @@ from bankperf_analysis.i18n import t
 from bankperf_analysis.l10n import DEFAULT_TIMEZONE
 from bankperf_analysis.runner.cache import MANIFEST_NAME, load_manifest, manifest_entry, previous_report
 from bankperf_analysis.runner.items import KEEP_PREVIOUS_KINDS, ReportFailure, ReportOutcome
+from bankperf_analysis.runner.links import resolve_folder, resolve_page
 from bankperf_analysis.runner.plan import Planned
 from bankperf_analysis.runner.render import render_index
 from bankperf_analysis.runner.worker import TaskOutcome
@@ -109,9 +110,16 @@ class RunState:
         return index
 
     def write_all(self) -> list[Path]:
-        """Write every folder's manifest and index page; return the index paths written."""
+        """Write every folder's manifest and index page; return the index paths written.
+
+        The links between the reports of each folder are checked first: a link to a report
+        (or an anchor) the folder does not hold is shown as text, and the reverse
+        (:mod:`bankperf_analysis.runner.links`).
+        """
         paths = []
-        for q in self.folders:
+        for q, folder in self.folders.items():
+            with contextlib.suppress(Exception):  # a failing link check must not hide the run's result
+                resolve_folder(folder)
             with contextlib.suppress(Exception):  # a failing index must not hide the run's result
                 paths.append(self.write(q))
         return paths
@@ -212,7 +220,7 @@ class Publisher:
 
     def _publish_ok(self, out: TaskOutcome, p: Planned, folder: Path) -> tuple[dict[str, Any], ReportOutcome]:
         html_path = folder / f"{p.file}.html"
-        atomic_write(html_path, cast(str, out.html))
+        atomic_write(html_path, resolve_page(cast(str, out.html), folder, html_path.name))
         with contextlib.suppress(FileNotFoundError):
             (folder / "_failed" / f"{p.file}.ipynb").unlink()
         headline = {**p.item.headline, **out.headline}

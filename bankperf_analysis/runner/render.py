@@ -182,15 +182,15 @@ def format_value(key: str, value: Any) -> str:
     --------
     >>> format_value("satisfaction_rate", 0.881), format_value("composite_score", 67.86)
     ('88.1 %', '67.9')
-    >>> format_value("x", -0.0001), format_value("x", 12), format_value("x", None)
-    ('0.000', '12', '–')
+    >>> format_value("x", -0.0001), format_value("x", 12), format_value("x", None), format_value("x", True)
+    ('0.000', '12', '–', '✓')
     """
     from bankperf_analysis.numbers import DASH, fmt_number, fmt_percent
 
     if value is None:
         return DASH
     if isinstance(value, bool):
-        return str(value)
+        return "✓" if value else "✗"
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
@@ -200,6 +200,40 @@ def format_value(key: str, value: Any) -> str:
             return fmt_percent(value)
         return fmt_number(value, 1) if abs(value) >= 1 else fmt_number(value, 3)
     return str(value)
+
+
+#: Kind of report of each notebook of the batch (its group on the index page); any other
+#: notebook's reports are grouped as "other".
+REPORT_KINDS = {
+    "branch_quarter.ipynb": "branch",
+    "bank_overview.ipynb": "bank",
+    "annual_summary.ipynb": "bank",
+}
+#: Headline keys shown as columns of the branch reports, in this order, when some branch
+#: report recorded them (a report that did not shows "–"); any other key stays in the report.
+BRANCH_COLUMNS = (
+    "composite_score",
+    "label_composite",
+    "rank",
+    "label_rank",
+    "consequence",
+    "label_action",
+    "label_consequence",
+    "satisfaction_rate",
+    "label_change",
+    "count_bonus_total",
+    "count_deduction_total",
+)
+
+
+def _header(key: str, lang: str) -> str:
+    """A headline key as a column header: its translated label, else the key in words."""
+    from bankperf_analysis.i18n import LABELS, t
+
+    if key in LABELS:
+        return t(key, lang)
+    words = key.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 @functools.cache
@@ -247,6 +281,36 @@ def _index_row(e: Mapping[str, Any], lang: str, timezone: str = DEFAULT_TIMEZONE
     }
 
 
+def _groups(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The index's tables: bank-level reports, branch reports, others; each with its columns.
+
+    Branch reports get a column per :data:`BRANCH_COLUMNS` key some branch recorded; every
+    other value a report recorded is listed (label value) in its "key figures" cell.
+    """
+    from bankperf_analysis.i18n import t
+
+    out = []
+    for kind, title_key in (("bank", "index_group_bank"), ("branch", "index_group_branch"), ("other", "")):
+        mine = [r for r in rows if r["kind"] == kind]
+        if not mine:
+            continue
+        keys = (
+            [k for k in BRANCH_COLUMNS if any(k in r["headline"] for r in mine)] if kind == "branch" else []
+        )
+        for r in mine:
+            r["cells"] = [r["headline"].get(k, "–") for k in keys]
+            r["figures"] = [(_header(k, lang), v) for k, v in r["headline"].items() if k not in keys]
+        out.append(
+            {
+                "title": t(title_key, lang) if title_key else t("index_group_other", lang),
+                "columns": [_header(k, lang) for k in keys],
+                "figures": any(r["figures"] for r in mine),
+                "rows": mine,
+            }
+        )
+    return out
+
+
 def render_index(
     entries: Iterable[Mapping[str, Any]],
     *,
@@ -261,16 +325,24 @@ def render_index(
     Every report is listed with its status: ``ok`` (linked), ``failed`` (in red, with the
     error) or ``pending`` (not done by the run of ``run_started``: in progress, or the run
     was interrupted). A report that could not run but has a good report from an earlier
-    run links that one, labelled with its time.
+    run links that one, labelled with its time. The bank-level reports come first, then
+    the branch reports (a column per headline value they recorded, translated), then any
+    other report.
     """
-    from bankperf_analysis.i18n import LABELS, t
+    from bankperf_analysis.i18n import t
 
-    entries = sorted(entries, key=lambda e: (str(e.get("notebook", "")), str(e["id"])))
+    first = ("bank_overview.ipynb", "annual_summary.ipynb")  # the bank's reports in reading order
+    entries = sorted(
+        entries,
+        key=lambda e: (
+            first.index(str(e.get("notebook"))) if e.get("notebook") in first else len(first),
+            str(e.get("notebook", "")),
+            str(e["id"]),
+        ),
+    )
     rows = [_index_row(e, lang, timezone) for e in entries]
-    columns: dict[str, str] = {}
-    for row in rows:
-        for k in row["headline"]:
-            columns.setdefault(k, t(k, lang) if k in LABELS else k)
+    for e, row in zip(entries, rows, strict=True):
+        row["kind"] = REPORT_KINDS.get(Path(str(e.get("notebook", ""))).name, "other")
     counts = {s: sum(r["status"] == s for r in rows) for s in ("ok", "failed", "pending")}
     colon, comma = ("：", "，") if lang == "zh" else (": ", ", ")
     summary = (
@@ -296,9 +368,9 @@ def render_index(
             "status": t("label_status", lang),
             "generated": t("footer_generated", lang),
             "failed_note": t("index_failed_note", lang),
+            "figures": t("index_key_figures", lang),
         },
-        headline_columns=[{"key": k, "label": v} for k, v in columns.items()],
-        rows=rows,
+        groups=_groups(rows, lang),
         any_failed=counts["failed"] > 0 or counts["pending"] > 0,
         footer_rows=[(t("footer_version", lang), version), (t("footer_generated", lang), now)],
     )

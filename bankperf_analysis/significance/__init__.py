@@ -26,6 +26,7 @@ from bankperf_analysis.significance.league import (
     Overdispersion,
     ShrinkageResult,
     funnel_data,
+    funnel_panel,
     funnel_plot,
     shrink_rates,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "compare_many",
     "adjust_pvalues",
     "funnel_data",
+    "funnel_panel",
     "funnel_plot",
     "shrink_rates",
     "minimum_detectable_change",

@@ -35,6 +35,7 @@ __all__ = [
     "FunnelResult",
     "ShrinkageResult",
     "funnel_data",
+    "funnel_panel",
     "funnel_plot",
     "shrink_rates",
 ]
@@ -379,27 +380,36 @@ def funnel_plot(
         raise param_error(
             "funnel", "funnel_plot", "None when x, n or funnel_data keywords are given", "a FunnelResult"
         )
+    return draw_funnel(**funnel_panel(funnel), lang=lang, ax=ax, label_outliers=label_outliers, title=title)
+
+
+def funnel_panel(funnel: FunnelResult, grid_points: int = 300) -> dict[str, Any]:
+    """The plain data :func:`~bankperf_analysis.plots.funnel.draw_funnel` draws of a funnel.
+
+    ``points`` (entities with data: ``entity, n, rate, within, outlier``), ``grid`` (sample
+    sizes of the limit curves), ``limits`` (each level's lower and upper curves),
+    ``target``, ``target_source`` and ``adjusted_phi``, as keyword arguments.
+    """
     tab = funnel.table[funnel.table["n"] > 0]
     n_max = max(float(tab["n"].max()), 2.0)
-    grid = np.unique(np.r_[np.geomspace(1, n_max * 1.05, 300), tab["n"].to_numpy()])
+    grid = np.unique(np.r_[np.geomspace(1, n_max * 1.05, grid_points), tab["n"].to_numpy()])
     lim = funnel.limits(grid)
     keys = [_level_key(level) for level in funnel.levels]
     outer = keys[-1]
     points = tab[["entity", "n", "rate"]].assign(
         within=tab["band"] == "within", outlier=tab["band"].isin([f"above_{outer}", f"below_{outer}"])
     )
-    return draw_funnel(
-        points,
-        grid,
-        [(level, lim[f"lower_{k}"], lim[f"upper_{k}"]) for level, k in zip(funnel.levels, keys, strict=True)],
-        target=funnel.target,
-        target_source=funnel.target_source,
-        adjusted_phi=funnel.phi if funnel.adjusted else None,
-        lang=lang,
-        ax=ax,
-        label_outliers=label_outliers,
-        title=title,
-    )
+    return {
+        "points": points,
+        "grid": grid,
+        "limits": [
+            (level, lim[f"lower_{k}"], lim[f"upper_{k}"])
+            for level, k in zip(funnel.levels, keys, strict=True)
+        ],
+        "target": funnel.target,
+        "target_source": funnel.target_source,
+        "adjusted_phi": funnel.phi if funnel.adjusted else None,
+    }
 
 
 # =========================================================================== shrinkage
