@@ -507,7 +507,7 @@ _DRILL: dict[str, tuple[str, str]] = {
     "nav_label": ("Report navigation", "报告导航"),
     "nav_index": ("All reports", "报告索引"),
     "nav_overview": ("Bank overview", "全行概览"),
-    "nav_region": ("Region {region}", "{region}区域"),
+    "nav_region": ("Region {region}", "区域：{region}"),
     "nav_annual": ("Annual summary", "年度总结"),
     "nav_previous": ("Previous: {branch}", "上一网点：{branch}"),
     "nav_next": ("Next: {branch}", "下一网点：{branch}"),
@@ -570,7 +570,7 @@ _HEADLINE: dict[str, tuple[str, str]] = {
     "label_rank_region": ("Rank in the region", "区域排名"),
     "hl_rank": (
         "{rank} / {n} in the bank, {rank_region} / {n_region} in {region}",
-        "全行第 {rank} / {n} 名，{region}区域第 {rank_region} / {n_region} 名",
+        "全行第 {rank} / {n} 名，{region}第 {rank_region} / {n_region} 名",
     ),
     "hl_not_ranked": ("not ranked (no composite score)", "未排名（无综合得分）"),
     "hl_no_checks": ("not available: no check data", "无法确定：无检查数据"),

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from bankperf_analysis.i18n import kpi_label, t
+from bankperf_analysis.l10n import period_label
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.numbers import fmt_number, fmt_percent, is_number
 from bankperf_analysis.report.html import STATUS_COLORS, _e
@@ -309,7 +310,7 @@ def banner_html(h: Headline, title: str, lang: str) -> str:
     }.get(sev, STATUS_COLORS["none"])
     score = fmt_number(h.composite) if h.composite is not None else "–"
     if h.no_previous is not None:
-        moved = [t("hl_no_previous", lang, previous=h.no_previous)]
+        moved = [t("hl_no_previous", lang, previous=period_label(h.no_previous, lang))]
     else:
         moved = [h.mover_text(m, lang) for m in h.movers] or [t("hl_no_moves", lang)]
     colon = "：" if lang == "zh" else ": "

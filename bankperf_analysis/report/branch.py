@@ -185,6 +185,7 @@ class BranchReport:
             here="branch",
             region=str(region) if isinstance(region, str) and region else None,
             neighbours=neighbours,
+            region_name=localised_name(self.branch, "region", self.lang),
         )
 
     def title(self) -> HtmlBlock:
@@ -283,7 +284,12 @@ class BranchReport:
             diff, flag, pvalue, alpha = now - old, "untested", np.nan, 0.05
         if not np.isfinite(diff):
             return t("tile_no_previous", self.lang)
-        text = t("tile_change", self.lang, change=arrow_text(kpi, diff, self.lang), previous=prev)
+        text = t(
+            "tile_change",
+            self.lang,
+            change=arrow_text(kpi, diff, self.lang),
+            previous=period_label(prev, self.lang),
+        )
         word = change_word(flag, pvalue, alpha, self.lang)
         return f"{text} · {word}"
 
@@ -339,7 +345,7 @@ class BranchReport:
             n_bank=0 if r is None else int(r.n_bank),
             rank_region=None if r is None else _int(r.rank_region),
             n_region=0 if r is None else int(r.n_region),
-            region=str(self.branch.get("region", "")),
+            region=localised_name(self.branch, "region", self.lang),
             consequence=None if no_checks else consequence_of(checks, cut_yuan),
             movers=movers_of(self._changes),
             no_previous=None if gap is None else str(gap.get("previous", "")),

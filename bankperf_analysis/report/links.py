@@ -135,6 +135,7 @@ def nav_bar(
     here: str,
     region: str | None = None,
     neighbours: Sequence[tuple[str, str] | None] = (),
+    region_name: str | None = None,
 ) -> HtmlBlock:
     """The navigation line at the top of a report: index, overview, region, annual, previous/next.
 
@@ -147,6 +148,8 @@ def nav_bar(
         The report showing the bar (it does not link to itself).
     region : str, optional
         The branch's region (a link to its roll-up in the overview).
+    region_name : str, optional
+        The region's name in the report's language (default ``region``).
     neighbours : sequence of (file, branch label) or None
         The previous and the next branch (None at either end).
 
@@ -163,7 +166,7 @@ def nav_bar(
     if here != "overview":
         parts.append(xref(OVERVIEW_FILE, t("nav_overview", lang)))
     if region:
-        label = t("nav_region", lang, region=region)
+        label = t("nav_region", lang, region=region_name or region)
         parts.append(xref(f"{OVERVIEW_FILE}#{region_anchor(region)}", label))
     annual = annual_file(quarter)
     if annual and here != "annual":

@@ -214,6 +214,8 @@ REPORT_KINDS = {
 BRANCH_COLUMNS = (
     "composite_score",
     "label_composite",
+    "label_rank_bank",
+    "label_rank_region",
     "rank",
     "label_rank",
     "consequence",
