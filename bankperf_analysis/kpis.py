@@ -190,6 +190,9 @@ class Kpi:
         fits (False: yuan over yuan, hours over hours).
     decimals : int or None
         Decimals shown for a percentage (None: the unit's default).
+    n_unit : str
+        What ``n`` counts when not one row of its table (a key of the ``n_unit_*`` labels of
+        :mod:`bankperf_analysis.i18n`, e.g. ``"staff_months"``); empty: by its table.
     """
 
     name: str
@@ -212,6 +215,7 @@ class Kpi:
     zero_if_absent: bool = False
     binomial: bool = True
     decimals: int | None = None
+    n_unit: str = ""
 
     def label(self, lang: str) -> str:
         """The KPI's name in ``lang`` (``"en"`` or ``"zh"``)."""
@@ -280,6 +284,7 @@ KPIS: dict[str, Kpi] = {
             "queue_wait_seconds", "Queue waiting time", "排队等候时间", "seconds", "lower", 0, _INF,
             "contacts", "mean", "mean", "branch counter customers' mean wait from arrival to being served",
             accountability="branch", channels=("counter",), staff_level=False,
+            n_unit="counter_visits",
         ),
         Kpi(
             "complaint_count", "Complaints", "投诉数量", "complaints", "lower", 0, _INF,
@@ -305,6 +310,7 @@ KPIS: dict[str, Kpi] = {
             "cross_sales_per_month", "Cross-sales per month", "交叉销售", "products per month", "higher",
             0, _INF, "sales", "mean", "mean", "products sold / staff-months employed (sales roles)",
             target_period="month", min_n=0, is_count=True,
+            n_unit="staff_months",
         ),
         Kpi(
             "cash_error_rate", "Cash error rate", "现金差错率", "share", "lower", 0, 1,
@@ -319,12 +325,14 @@ KPIS: dict[str, Kpi] = {
         Kpi(
             "handling_minutes", "Average handling time", "平均业务办理时间", "minutes", "lower", 0, _INF,
             "teller_transactions", "mean", "mean", "total handling minutes / transactions",
+            n_unit="transactions",
         ),
         Kpi(
             "volume_vs_baseline", "Volume vs baseline", "业务量完成情况", "share of baseline", "higher",
             0, _INF, "teller_transactions", "mean", "mean",
             "transactions / (baseline per month x teller-months employed)",
             target_period="month",
+            n_unit="teller_months",
         ),
         Kpi(
             "dress_score", "Dress code", "着装规范", "points of 10", "higher", 0, 10,
@@ -381,17 +389,20 @@ KPIS: dict[str, Kpi] = {
             0, 100, "mystery_shopper", "mean", "mean",
             "mean of on-site mystery-shopper check scores (0-100)",
             accountability="branch", staff_level=False,
+            n_unit="visits",
         ),
         Kpi(
             "video_check_score", "Video check score", "视频检查", "points of 100", "higher", 0, 100,
             "mystery_shopper", "mean", "mean", "mean of off-site video check scores (0-100)",
             accountability="branch", staff_level=False,
+            n_unit="video_checks",
         ),
         Kpi(
             "churn_rate", "Customer churn rate", "客户流失率", "share", "lower", 0, 1,
             "customer_churn", "rate", "rate",
             "customers lost in the period / customers at the start of the period",
             accountability="branch", target_period="year", staff_level=False,
+            n_unit="customers",
         ),
     )
 }

@@ -47,16 +47,7 @@ __all__ = [
 #: What a missing number reads.
 DASH = "–"
 
-#: What the ``n`` of each KPI counts (a key of the ``n_unit_*`` labels); others by their table.
-_N_UNIT_OF_KPI = {
-    "cross_sales_per_month": "staff_months",
-    "queue_wait_seconds": "counter_visits",
-    "mystery_shopper_score": "visits",
-    "video_check_score": "video_checks",
-    "churn_rate": "customers",
-    "volume_vs_baseline": "teller_months",
-    "handling_minutes": "transactions",
-}
+#: What the ``n`` of a KPI counts, by its table (``Kpi.n_unit`` where it is not one row of it).
 _N_UNIT_OF_TABLE = {
     "surveys": "surveys",
     "contacts": "contacts",
@@ -279,10 +270,10 @@ def n_unit(kpi: str) -> str:
     >>> n_unit("satisfaction_rate"), n_unit("cross_sales_per_month"), n_unit("nonsense")
     ('surveys', 'staff_months', 'observations')
     """
-    if kpi in _N_UNIT_OF_KPI:
-        return _N_UNIT_OF_KPI[kpi]
     k = KPIS.get(kpi)
-    return _N_UNIT_OF_TABLE.get(k.table, "observations") if k is not None else "observations"
+    if k is None:
+        return "observations"
+    return k.n_unit or _N_UNIT_OF_TABLE.get(k.table, "observations")
 
 
 def fmt_n(n: Any, kpi: str, lang: str = "en") -> str:

@@ -176,10 +176,13 @@ def load_bank(cluster: Cluster, database: str, folder: Path) -> None:
             file = folder / f"{name}.parquet"
             if not file.exists():
                 continue
-            cols = ", ".join(f'"{c.name}" {PG_TYPES[c.dtype]}' for c in t.columns)
+            # the contract's columns, and the optional ones (branch_name_zh, ...) the file has
+            present = set(pq.read_schema(file).names)
+            columns = [*t.columns, *(c for c in t.optional_columns if c.name in present)]
+            cols = ", ".join(f'"{c.name}" {PG_TYPES[c.dtype]}' for c in columns)
             key = ", ".join(f'"{k}"' for k in t.primary_key)
             cur.execute(f'CREATE TABLE "{name}" ({cols}, PRIMARY KEY ({key}))')
-            cur.adbc_ingest(name, pq.read_table(file, columns=list(t.column_names)), mode="append")
+            cur.adbc_ingest(name, pq.read_table(file, columns=[c.name for c in columns]), mode="append")
         meta = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
         rows = {
             "key": list(meta),

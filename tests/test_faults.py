@@ -157,8 +157,13 @@ def _complete(folder: Path) -> None:
     assert index.count('class="status-pending"') == list(status.values()).count("pending")
 
 
-def _mtimes(folder: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_mtime_ns for p in folder.glob("*.html") if p.name != "index.html"}
+def _made_at(folder: Path) -> dict[str, str]:
+    """When each published report was made (its manifest's ``generated_at``): a report run again
+    gets a new time. (Not the file's mtime: the link check rewrites a published page when a
+    report it links to appears, e.g. its next branch, without running it again.)"""
+    done = {f: e for f, e in _manifest(folder).items() if e.get("status") == "ok"}
+    pages = {f"{f}.html": str(e.get("generated_at")) for f, e in done.items()}
+    return {name: made for name, made in pages.items() if (folder / name).exists()}
 
 
 # --------------------------------------------------------------------------- one lock for the batch
@@ -238,20 +243,20 @@ def test_kill_9_in_each_phase_then_a_rerun_completes_exactly_what_is_missing(two
         1,
         lambda: _status(folder) == {b1: "ok", b2: "pending", "overview": "pending", "annual-2026": "pending"},
     )
-    after1 = _mtimes(folder)
+    after1 = _made_at(folder)
     assert set(after1) == {f"{b1}.html"}
     # 2: in the overview phase; b1 was not run again, b2 was
     run_and_kill(2, lambda: _phase(folder, [b1, b2]) == "overview" and _status(folder)[b2] == "ok")
-    after2 = _mtimes(folder)
+    after2 = _made_at(folder)
     assert after2[f"{b1}.html"] == after1[f"{b1}.html"] and set(after2) == {f"{b1}.html", f"{b2}.html"}
     # 3: in the annual phase; nothing done before was run again
     run_and_kill(3, lambda: _phase(folder, [b1, b2]) == "annual")
-    after3 = _mtimes(folder)
+    after3 = _made_at(folder)
     assert {k: after3[k] for k in after2} == after2 and set(after3) == set(after2) | {"overview.html"}
     # 4: the re-run completes exactly what is missing: the annual summary
     code, text = _finish(_start(env, tmp_path / "run4.log", *args), tmp_path / "run4.log")
     assert code == 0 and text.startswith("1 rendered, 3 up to date, 0 failed"), text
-    after4 = _mtimes(folder)
+    after4 = _made_at(folder)
     assert {k: after4[k] for k in after3} == after3 and "annual-2026.html" in after4
     assert set(_status(folder).values()) == {"ok"}
     assert not list(folder.rglob("*.tmp"))
@@ -365,10 +370,10 @@ def test_losing_every_dask_worker_fails_within_the_timeout_and_a_rerun_completes
         _complete(folder)
 
         workers.append(worker2 := _start_worker(env, address, tmp_path / "worker2.log"))
-        before = _mtimes(folder)
+        before = _made_at(folder)
         code, text = _finish(_start(env, tmp_path / "run2.log", *args), tmp_path / "run2.log")
         assert code == 0 and text.startswith("1 rendered, 1 up to date, 0 failed"), text
-        assert _mtimes(folder)[f"{b1}.html"] == before[f"{b1}.html"]
+        assert _made_at(folder)[f"{b1}.html"] == before[f"{b1}.html"]
         assert _status(folder) == {b1: "ok", b2: "ok"}
         _no_leftovers(env, keep=(scheduler.pid, worker2.pid))
     finally:

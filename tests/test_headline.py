@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from bankperf_analysis.i18n import kpi_label, t
+from bankperf_analysis.l10n import localised_name
 from bankperf_analysis.numbers import fmt_n
 from bankperf_analysis.report import BranchReport, prepare_batch
 from bankperf_analysis.report.branch import TILE_KPIS, _status
@@ -62,9 +63,8 @@ def test_rank_in_bank_and_region_match_the_scorecard(batch, card):
         rank_r = int((same.composite_score > me.composite_score).sum()) + 1
         for lang in ("en", "zh"):
             report = BranchReport(shared, branch, lang)
-            want = t(
-                "hl_rank", lang, rank=rank, n=n, rank_region=rank_r, n_region=len(same), region=me.region
-            )
+            region = localised_name(report.branch, "region", lang)  # the data's region_zh in zh
+            want = t("hl_rank", lang, rank=rank, n=n, rank_region=rank_r, n_region=len(same), region=region)
             page = _text(report.headline_banner().html)
             assert want in page, (branch, lang, page)
             assert f"{me.composite_score:.1f}" in page

@@ -26,6 +26,7 @@ from bankperf_analysis.cli import main
 from bankperf_analysis.dataset.load import validate_dataset
 from bankperf_analysis.dataset.schema import CONTRACT
 from bankperf_analysis.i18n import t
+from bankperf_analysis.l10n import period_label
 from bankperf_analysis.periods import Period
 from bankperf_analysis.report import BankOverview, BranchReport, prepare_batch
 
@@ -82,7 +83,11 @@ def one_quarter(tiny_bank, tmp_path_factory) -> tuple[Path, Period]:
 
 def _statement(q: Period, lang: str) -> str:
     """What a section needing the previous quarter says, in ``lang``."""
-    reason = t("no_previous_quarter", lang, previous=str(q.previous()), first=str(q))
+    previous, first = (
+        period_label(str(q.previous()), lang),
+        period_label(str(q), lang),
+    )  # 2026年第三季度 in zh
+    reason = t("no_previous_quarter", lang, previous=previous, first=first)
     return t("not_available", lang, reason=reason)
 
 
@@ -113,7 +118,7 @@ def test_sections_needing_a_previous_quarter_say_so(one_quarter, tmp_path, lang)
         assert said in _text(report.trends_note().html), branch
         # the banner and every tile say there is no previous quarter (issue 15), no crash
         banner = _text(report.headline_banner().html)
-        assert t("hl_no_previous", lang, previous=str(q.previous())) in banner, branch
+        assert t("hl_no_previous", lang, previous=period_label(str(q.previous()), lang)) in banner, branch
         tiles = _text(report.kpi_tiles().html)
         assert t("tile_no_previous", lang) in tiles and "▲" not in tiles and "▼" not in tiles, branch
     overview = BankOverview(shared, lang)

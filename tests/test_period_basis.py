@@ -197,7 +197,7 @@ def test_reports_state_the_basis_and_show_year_to_date_progress(bank, tmp_path):
     shared = prepare_batch(bank, "2026Q4", tmp_path / "shared")
     en = BranchReport(shared, "B1", "en")
     tiles = _text(en.kpi_tiles().html)
-    assert "10.8 %" in tiles and "Target ≤ 10.0 % · year-to-date (Jan–Dec 2026)" in tiles
+    assert "10.8 %" in tiles and "Target ≤ 10.0 % · below target · year-to-date (Jan–Dec 2026)" in tiles
     progress = _text(en.annual_targets().html)
     # year-to-date after Q1..Q4: 2.7, 5.4, 8.1, 10.8 %, against the 10 % line
     assert "after Q1 after Q2 after Q3 after Q4" in progress

@@ -24,6 +24,7 @@ import pytest
 import bankperf_analysis
 from bankperf_analysis.cli.report import add_report_arguments
 from bankperf_analysis.exceptions import ParamsError
+from bankperf_analysis.l10n import local_time
 from bankperf_analysis.report import record_headline
 from bankperf_analysis.runner import (
     MANIFEST_NAME,
@@ -600,7 +601,7 @@ def test_a_report_that_never_ran_keeps_its_previous_html(tmp_path, monkeypatch):
     assert first.ok
     before = page.read_bytes()
     manifest = json.loads((tmp_path / QUARTER / MANIFEST_NAME).read_text(encoding="utf-8"))
-    generated = manifest["reports"]["B01"]["generated_at"]
+    generated = local_time(manifest["reports"]["B01"]["generated_at"])  # the index shows Beijing time
 
     no_kernel = run_reports(
         FAILING_NB, [{"branch_id": "B01"}], tmp_path, force=True, kernel_name="no-such-kernel", **common
@@ -816,23 +817,31 @@ def test_report_renders_in_headless_chromium(batch, tmp_path):
 
 
 def test_index_is_rewritten_at_most_every_few_seconds_and_exactly_at_the_end(tmp_path, monkeypatch):
-    """Rewriting the index after every report costs a 1,000-branch batch O(n^2): at most
-    every INDEX_INTERVAL_S while it runs, and once more, complete, at the end."""
+    """Rendering the index after every report costs a 1,000-branch batch O(n^2): at most every
+    INDEX_INTERVAL_S while it runs, and once more, complete, at the end; the manifest (what a
+    re-run reads) after every report."""
     from bankperf_analysis.runner import publish
 
     writes: list[int] = []
-    write = publish.RunState.write
+    manifests: list[list[str]] = []
+    page, manifest_text = publish.RunState._index_page, publish.RunState._manifest_text
 
-    def counted(self, quarter):
-        writes.append(len(self.manifests[quarter]["reports"]))
-        return write(self, quarter)
+    def counted(self, folder, quarter, manifest):
+        writes.append(len(manifest["reports"]))
+        return page(self, folder, quarter, manifest)
 
-    monkeypatch.setattr(publish.RunState, "write", counted)
+    def seen(self, quarter):
+        manifests.append(sorted(e["status"] for e in self.manifests[quarter]["reports"].values()))
+        return manifest_text(self, quarter)
+
+    monkeypatch.setattr(publish.RunState, "_index_page", counted)
+    monkeypatch.setattr(publish.RunState, "_manifest_text", seen)
     monkeypatch.setattr(publish, "INDEX_INTERVAL_S", 3600.0)
     items = [{"branch_id": f"B{i:02d}", "branch_name": f"Branch {i}"} for i in range(4)]
     result = run_reports(FAILING_NB, items, tmp_path, quarter=QUARTER, jobs=1, preload=(), progress=False)
     assert [o.status for o in result.outcomes] == ["ok"] * 4
     assert len(writes) == 2  # the pending list before the first report, the complete index at the end
+    assert [m.count("ok") for m in manifests[1:5]] == [1, 2, 3, 4]  # the manifest after each report
     manifest = json.loads((tmp_path / QUARTER / MANIFEST_NAME).read_text(encoding="utf-8"))
     assert sorted(e["status"] for e in manifest["reports"].values()) == ["ok"] * 4
     index = (tmp_path / QUARTER / "index.html").read_text(encoding="utf-8")

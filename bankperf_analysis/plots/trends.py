@@ -80,8 +80,9 @@ def kpi_trends(
 
     from bankperf_analysis.plots.style import fixed_layout
 
+    ticks = [period_label(q, lang, short=True) for q in quarters]  # 2025年 / 三季度 in zh: two lines
     fig, axes = plt.subplots(2, 2, figsize=_FIGSIZE, sharex=True)
-    fig.subplots_adjust(**_margins())
+    fig.subplots_adjust(**_margins(max((x.count("\n") + 1 for x in ticks), default=1)))
     by_line = {key: rows for key, rows in values.groupby(["kpi", "level"], observed=True, sort=False)}
     empty = values.iloc[:0]
     for ax, kpi in zip(axes.ravel(), kpis):
@@ -104,20 +105,26 @@ def kpi_trends(
         ax.set_title(label_with_unit(kpi_label(kpi, lang), unit), fontsize=10)
     axes[1, 0].set_xticks(range(len(quarters)))  # shared by every panel (sharex)
     for ax in axes[1]:  # the top row's labels are hidden: the bottom row's are the ones drawn
-        ax.set_xticklabels([period_label(q, lang, short=True) for q in quarters], fontsize=8)
+        ax.set_xticklabels(ticks, fontsize=8)
     axes[0, 0].legend(fontsize=8, loc="best")
     return fixed_layout(fig)
 
 
-def _margins() -> dict[str, float]:
-    """``Figure.subplots_adjust`` arguments (fractions) of the fixed margins and gaps (inches)."""
+def _margins(tick_lines: int = 1) -> dict[str, float]:
+    """``Figure.subplots_adjust`` arguments (fractions) of the fixed margins and gaps (inches).
+
+    ``tick_lines``: lines of the quarter labels; each line past the first widens the bottom
+    margin and the gap between the rows by one 8-point line (0.15 in).
+    """
     width, height = _FIGSIZE
+    extra = 0.15 * max(tick_lines - 1, 0)
+    bottom = _BOTTOM + extra
     panel_w = (width - _LEFT - _RIGHT - _WGAP) / 2
-    panel_h = (height - _BOTTOM - _TOP - _HGAP) / 2
+    panel_h = (height - bottom - _TOP - _HGAP) / 2
     return {
         "left": _LEFT / width,
         "right": 1 - _RIGHT / width,
-        "bottom": _BOTTOM / height,
+        "bottom": bottom / height,
         "top": 1 - _TOP / height,
         "wspace": _WGAP / panel_w,
         "hspace": _HGAP / panel_h,

@@ -138,12 +138,16 @@ def rows_of(path: str | Path, column: str, keys: Any, filters: Filters = ()) -> 
     return got.frame.take(pos)
 
 
-def derived_of(path: str | Path, name: str, make: Callable[[pd.DataFrame], Any]) -> Any:
+def derived_of(
+    path: str | Path, name: str, make: Callable[[pd.DataFrame], Any], filters: Filters = ()
+) -> Any:
     """``make(frame)`` of the Parquet file ``path``, computed once per process while the file is unchanged.
 
     For what every report derives from a whole frame in the same way (e.g. the people who
     worked in several branches). ``name`` identifies the derivation; the result is shared,
     so ``make`` should return something read-only. A missing file gives ``make`` an empty frame.
+    With ``filters`` (as in :func:`shared_frame`), ``make`` gets the filtered rows, sharing
+    their cached entry.
 
     Examples
     --------
@@ -157,7 +161,7 @@ def derived_of(path: str | Path, name: str, make: Callable[[pd.DataFrame], Any])
     >>> len(calls)
     1
     """
-    got = _entry(Path(path))
+    got = _entry(Path(path), filters)
     if got is None:
         return make(pd.DataFrame())
     if name not in got.derived:

@@ -25,7 +25,7 @@ from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.numbers import fmt_number, fmt_percent, is_number
 from bankperf_analysis.report.html import STATUS_COLORS, _e
 
-__all__ = ["composite_ranks", "Mover", "Headline", "movers_of", "consequence_of", "banner_html"]
+__all__ = ["composite_ranks", "Mover", "Headline", "movers_of", "consequence_of", "banner_html", "tile_html"]
 
 #: Flags of a change test and the word the banner uses for them.
 _FLAG_WORD = {
@@ -376,3 +376,16 @@ def below_everywhere(
         if all(s == "below" for s in lights):
             out.add(kpi)
     return frozenset(out)
+
+
+def tile_html(kpi: str, status: str, value: str, note: str, foot: str, lang: str) -> str:
+    """One KPI tile: label, value in the status colour, note, and a foot line (already escaped)."""
+    return (
+        f'<div class="tile" style="border-left:6px solid {STATUS_COLORS[status]};'
+        f'padding:6px 10px;margin:4px;min-width:170px;flex:1 1 170px;background:#fafafa">'
+        f'<div style="font-size:0.85em;color:#4a5568">{_e(kpi_label(kpi, lang))}</div>'
+        f'<div style="font-size:1.6em;font-weight:600;color:{STATUS_COLORS[status]}">'
+        f"{_e(value)}</div>"
+        f'<div style="font-size:0.8em;color:#4a5568">{_e(note)}</div>'
+        f'<div class="bp-tile-foot" style="font-size:0.8em;color:#718096">{foot}</div></div>'
+    )

@@ -27,7 +27,7 @@ from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.numbers import fmt_n, fmt_number, fmt_percent, p_text
 from bankperf_analysis.periods import Period
 from bankperf_analysis.report.annual_targets import annual_kpis_of, annual_targets_block, basis_note
-from bankperf_analysis.report.banner import arrow_text, change_word
+from bankperf_analysis.report.banner import arrow_text, change_word, tile_html
 from bankperf_analysis.report.html import (
     STATUS_COLORS,
     HtmlBlock,
@@ -210,13 +210,15 @@ class BranchReport:
         for kpi in TILE_KPIS:
             why = self.missing.kpi_reason(kpi)
             if why is not None:  # its table is absent or empty: say so, never "0 %"
-                tiles.append(_tile(kpi, "none", t("not_available_short", self.lang), why, "", self.lang))
+                tiles.append(tile_html(kpi, "none", t("not_available_short", self.lang), why, "", self.lang))
                 continue
             v, n = self._value(kpi)
             if v is None:
                 if kpi in self._channels:  # no contact on its channels: say so, never 0
                     why = t("no_contacts_in_scope", self.lang, channels=self._channel_text(kpi))
-                    tiles.append(_tile(kpi, "none", t("status_insufficient", self.lang), why, "", self.lang))
+                    tiles.append(
+                        tile_html(kpi, "none", t("status_insufficient", self.lang), why, "", self.lang)
+                    )
                 continue
             target, min_n = self._target(kpi)
             status = _status(kpi, v, target, n, min_n)
@@ -242,7 +244,7 @@ class BranchReport:
             )
             if status == "below" and kpi in self._bank_wide_below:
                 foot += f'<div class="bp-tile-bankwide">{_e(t("tile_bank_wide", self.lang))}</div>'
-            tiles.append(_tile(kpi, status, format_value(kpi, v, self.lang), note, foot, self.lang))
+            tiles.append(tile_html(kpi, status, format_value(kpi, v, self.lang), note, foot, self.lang))
         legend = " ".join(
             f'<span style="color:{STATUS_COLORS[s]}">■ {_e(t(k, self.lang))}</span>'
             for s, k in (
@@ -310,7 +312,8 @@ class BranchReport:
         def make(kpis: pd.DataFrame) -> frozenset[str]:
             return below_everywhere(kpis, basis, quarter, TILE_KPIS, annual, meta, _status)
 
-        return self.inputs.derived("kpis", "bank_wide_below", make)
+        only = (("level", "in", ("branch", "bank")),)  # as entity_kpis reads it: one read, no staff rows
+        return self.inputs.derived("kpis", "bank_wide_below", make, only)
 
     @cached_property
     def _headline(self):
@@ -786,16 +789,3 @@ def _moved_days_of(days: pd.DataFrame) -> Mapping[str, str]:
     many = days[days.groupby("staff_id")["branch_id"].transform("size") > 1]
     text = many["branch_id"].astype(str) + ": " + many["days"].astype(str)
     return MappingProxyType(text.groupby(many["staff_id"].to_numpy()).agg(", ".join).to_dict())
-
-
-def _tile(kpi: str, status: str, value: str, note: str, foot: str, lang: str) -> str:
-    """One KPI tile: label, value in the status colour, note, and a foot line (already escaped)."""
-    return (
-        f'<div class="tile" style="border-left:6px solid {STATUS_COLORS[status]};'
-        f'padding:6px 10px;margin:4px;min-width:170px;flex:1 1 170px;background:#fafafa">'
-        f'<div style="font-size:0.85em;color:#4a5568">{_e(kpi_label(kpi, lang))}</div>'
-        f'<div style="font-size:1.6em;font-weight:600;color:{STATUS_COLORS[status]}">'
-        f"{_e(value)}</div>"
-        f'<div style="font-size:0.8em;color:#4a5568">{_e(note)}</div>'
-        f'<div class="bp-tile-foot" style="font-size:0.8em;color:#718096">{foot}</div></div>'
-    )

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from bankperf_analysis.i18n import kpi_label, t
+from bankperf_analysis.l10n import localised_name
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.report.annual_targets import annual_kpis_of
 from bankperf_analysis.report.branch import TILE_KPIS, _status
@@ -35,6 +36,7 @@ __all__ = [
     "rate_kpis",
     "matrix_block",
     "regions_block",
+    "region_names",
     "red_black_block",
 ]
 
@@ -159,10 +161,36 @@ def _branch_link(files: Mapping[str, str], branch_id: str, name: str, css: str =
     return xref(file, label, css) if file else _e(label)
 
 
+def region_names(branches: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Region (as the data name it) -> its name in ``lang`` (``region_zh`` in zh when the data give it).
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"region": ["North", "North"], "region_zh": ["北区", None]})
+    >>> region_names(b, "zh"), region_names(b, "en")
+    ({'North': '北区'}, {'North': 'North'})
+    """
+    out: dict[str, str] = {}
+    for r in branches.to_dict("records"):
+        region = r.get("region")
+        if isinstance(region, str) and region:
+            name = localised_name(r, "region", lang)
+            if name != region or region not in out:
+                out[region] = name
+    return out
+
+
 def matrix_block(
-    matrix: pd.DataFrame, names: Mapping[str, str], files: Mapping[str, str], lang: str
+    matrix: pd.DataFrame,
+    names: Mapping[str, str],
+    files: Mapping[str, str],
+    lang: str,
+    regions: Mapping[str, str] | None = None,
 ) -> HtmlBlock:
-    """The KPI × branch table: a row per branch (its whole row links to its report), a column per KPI."""
+    """The KPI × branch table: a row per branch (its whole row links to its report), a column per KPI.
+
+    ``regions`` maps a region to its name in ``lang`` (default: as the data name it).
+    """
     kpis = list(dict.fromkeys(matrix.kpi))
     head = [t("label_branch", lang), t("label_region", lang), *(kpi_label(k, lang) for k in kpis)]
     rows = []
@@ -172,6 +200,7 @@ def matrix_block(
             _cell(k, float(by_kpi.value[k]), int(by_kpi.n[k]), str(by_kpi.status[k]), lang) for k in kpis
         )
         region = str(g.region.iloc[0])
+        region = (regions or {}).get(region, region)
         rows.append(
             f"<tr class='drill-row' data-branch='{_e(b)}'>"
             f"<td style='text-align:left' title='{_e(names.get(str(b), ''))}'>"
@@ -224,6 +253,7 @@ def regions_block(
     """
     kpis = list(dict.fromkeys(matrix.kpi))
     reg = region_values(inputs, kpis).set_index(["region", "kpi"])
+    shown = region_names(inputs.frame("branches"), lang)
     bw = best_and_worst(matrix, by="region").set_index(["region", "kpi"])
     regions = sorted(str(r) for r in matrix.region.dropna().unique())
     head = [
@@ -256,7 +286,7 @@ def regions_block(
                 f"<td>{rank}</td>{_bw_cells(b, k, files, lang)}</tr>"
             )
         parts.append(
-            f'<h3 id="{region_anchor(region)}">{_e(region)}</h3>'
+            f'<h3 id="{region_anchor(region)}">{_e(shown.get(region, region))}</h3>'
             f"<p>{_e(t('label_branches_of_region', lang))}: {links}</p>"
             f"<div class='table-scroll'>{data_table(head, rows)}</div>"
         )

@@ -413,9 +413,12 @@ class ReportInputs:
         """
         return rows_of(self.path / f"{name}.parquet", column, keys)
 
-    def derived(self, name: str, key: str, make: Callable[[pd.DataFrame], Any]) -> Any:
-        """``make(frame(name))``, computed once per process while the file is unchanged (``key`` names it)."""
-        return derived_of(self.path / f"{name}.parquet", key, make)
+    def derived(self, name: str, key: str, make: Callable[[pd.DataFrame], Any], filters: tuple = ()) -> Any:
+        """``make(frame(name))``, computed once per process while the file is unchanged (``key`` names it).
+
+        ``filters``: as in :meth:`entity_kpis`; ``make`` gets those rows only.
+        """
+        return derived_of(self.path / f"{name}.parquet", key, make, filters)
 
     def entity_kpis(self, level: str, entity_id: str) -> pd.DataFrame:
         """The KPI rows of one entity at ``level`` and the bank's rows, in the KPI frame's order.

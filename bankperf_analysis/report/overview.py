@@ -7,6 +7,7 @@ available and why (:mod:`bankperf_analysis.report.missing`).
 
 from __future__ import annotations
 
+import warnings
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bankperf_analysis.exceptions import SmallSampleWarning
 from bankperf_analysis.i18n import check_lang, kpi_label, t
 from bankperf_analysis.l10n import branch_names, period_label
 from bankperf_analysis.numbers import fmt_number, fmt_p, fmt_percent, fmt_pp
 from bankperf_analysis.report.annual_targets import annual_targets_block
-from bankperf_analysis.report.drill import kpi_matrix, matrix_block, rate_kpis, red_black_block, regions_block
+from bankperf_analysis.report.drill import (
+    kpi_matrix,
+    matrix_block,
+    rate_kpis,
+    red_black_block,
+    region_names,
+    regions_block,
+)
 from bankperf_analysis.report.html import (
     STATUS_COLORS,
     HtmlBlock,
@@ -79,7 +88,8 @@ class BankOverview:
         """Every KPI of the branch tiles by branch, coloured met / near / below, with n; rows link."""
         if self._matrix.empty:
             return no_data(self.lang)
-        return matrix_block(self._matrix, self._names, self._files, self.lang)
+        regions = region_names(self.inputs.frame("branches"), self.lang)
+        return matrix_block(self._matrix, self._names, self._files, self.lang, regions)
 
     def regions(self) -> HtmlBlock:
         """Per region (anchor ``#region-<name>``): value, rank among regions, best and worst branch."""
@@ -168,7 +178,9 @@ class BankOverview:
                 continue
             n = rows.denominator.round().to_numpy(float)
             x = np.minimum(rows.numerator.round().to_numpy(float), n)
-            funnel = funnel_data(x, n, labels=rows.entity_id.astype(str).tolist())
+            with warnings.catch_warnings():  # too few branches to assess over-dispersion: plain limits
+                warnings.simplefilter("ignore", SmallSampleWarning)
+                funnel = funnel_data(x, n, labels=rows.entity_id.astype(str).tolist())
             panels.append({**funnel_panel(funnel), "title": kpi_label(kpi, self.lang)})
         if not panels:
             gap = self.inputs.meta.get("league_missing")

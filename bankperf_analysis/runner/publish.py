@@ -44,12 +44,11 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-#: While a batch runs, a quarter's manifest and index page are rewritten at most this often
-#: (seconds). Each rewrite renders every entry: after every report, a 1,000-branch batch
-#: would spend about 0.1 CPU-s per report on it (0.2 s a rewrite at 1,000 entries, measured).
-#: The run's end writes them exactly (also when it fails or is interrupted), so only a
-#: killed run can leave up to this many seconds of reports marked pending: the next run
-#: renders those again.
+#: While a batch runs, a quarter's index page is rewritten at most this often (seconds); its
+#: manifest after every report. The page renders every entry: after every report, a
+#: 1,000-branch batch would spend about 0.1 CPU-s per report on it (0.2 s a rewrite at 1,000
+#: entries, measured). The run's end writes the page exactly (also when it fails or is
+#: interrupted); a killed run leaves a page at most this many seconds behind its manifest.
 INDEX_INTERVAL_S = 5.0
 
 
@@ -88,12 +87,18 @@ class RunState:
             )
 
     def write_soon(self, quarter: str) -> None:
-        """Write one quarter's manifest and index page, unless written in the last few seconds.
+        """Write one quarter's manifest now, and its index page unless written in the last few seconds.
 
-        "A few": :data:`INDEX_INTERVAL_S`; :meth:`write_all` at the run's end catches up.
+        "A few": :data:`INDEX_INTERVAL_S`; :meth:`write_all` at the run's end catches up. The
+        manifest (what a re-run and the run's lock holders read) is always current.
         """
         if time.monotonic() - self._written.get(quarter, -INDEX_INTERVAL_S) >= INDEX_INTERVAL_S:
             self.write(quarter)
+        else:
+            atomic_write(self.folders[quarter] / MANIFEST_NAME, self._manifest_text(quarter))
+
+    def _manifest_text(self, quarter: str) -> str:
+        return json.dumps(self.manifests[quarter], indent=1, ensure_ascii=False, sort_keys=True)
 
     def write(self, quarter: str) -> Path:
         """Write the manifest and the index page of one quarter folder (each atomically)."""
@@ -103,7 +108,7 @@ class RunState:
         index = folder / "index.html"
         atomic_write_many(
             [
-                (folder / MANIFEST_NAME, json.dumps(manifest, indent=1, ensure_ascii=False, sort_keys=True)),
+                (folder / MANIFEST_NAME, self._manifest_text(quarter)),
                 (index, self._index_page(folder, quarter, manifest)),
             ]
         )
