@@ -54,7 +54,9 @@ _STAFF_WIDTHS = (13, 13, 8, 9, 7, 8, 23, 19)
 #: Characters SimHei has no glyph for, and what is drawn instead.
 _FALLBACK = {"\u2212": "-", "\u2009": " ", "\u202f": " ", "\u2011": "-", "\u2013": "-", "\u2014": "-"}
 _FALLBACK.update({s: "^" + d for s, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789", strict=True)})
-_FALLBACK.update({"✓": "√", "✔": "√", "✗": "×", "✘": "×", "¥": "￥", "•": "·", "«": "《", "»": "》"})
+_FALLBACK.update(
+    {"✓": "√", "✔": "√", "✗": "×", "✘": "×", "¥": "￥", "•": "·", "«": "《", "»": "》", "‹": "〈", "›": "〉"}
+)
 _FALLBACK.update({"½": "1/2", "¼": "1/4", "ⁿ": "^n"})
 
 #: The stylesheet of the PDF (CSS 2.1, as xhtml2pdf reads it). ``{font}`` is the embedded
