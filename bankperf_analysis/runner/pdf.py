@@ -108,10 +108,14 @@ def check_pdf_engine() -> None:
 
     missing = [m for m in ("xhtml2pdf", "reportlab") if importlib.util.find_spec(m) is None]
     if missing:
-        raise ReportError(
-            "The --pdf option of bankperf report must find the PDF engine (xhtml2pdf, pure Python). "
-            f"Got no {', '.join(missing)} instead; install it with pip install 'bankperf-analysis[pdf]'."
+        err = ReportError(
+            "The --pdf option of bankperf report needs the PDF engine (xhtml2pdf, pure Python). "
+            f"This environment has no {', '.join(missing)}."
         )
+        err.hint = (
+            "install it with pip install 'bankperf-analysis[pdf]', or run without --pdf. Nothing was written."
+        )
+        raise err
     pdf_font_path()
 
 
