@@ -279,7 +279,10 @@ def _grid(required: Any) -> tuple[pd.DataFrame, int, int]:
             [str(c) for c in required.columns],
         )
     dt = int(steps[0]) if len(mins) > 1 else 60
-    values = required.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    try:
+        values = required.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        values = required.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     raw = required.to_numpy(dtype=object)
     bad_cell = (
         (np.isnan(values) & pd.notna(raw))
@@ -341,7 +344,7 @@ class ShiftScheduler(ParamsMixin):
     objective : {"cost", "abs_difference"}, default "cost"
         ``"cost"``: cover every interval at the least cost (or, when that is impossible, the
         least weighted shortfall, then the least cost). ``"abs_difference"``: the least
-        weighted sum of |on duty - target| (shortfall and surplus alike), then the least cost.
+        weighted sum of |on duty - target| (shortfall and surplus alike); ties are not broken by cost.
     max_headcount : int, optional
         Cap on the week's staff; overrides ``roster.max_headcount``.
     weekly_budget_yuan : float, optional
@@ -563,45 +566,38 @@ def _plan(grid, dt, roster, var, sol, on_duty, target, w, metrics, est, seconds)
 
 
 def _shift_tables(days, var, staff, roster) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rows = []
-    for d, v in zip(*np.nonzero(staff)):
-        brk = var.break_start[v] >= 0
-        rows.append(
-            {
-                "day": days[d],
-                "shift": var.template[v],
-                "part_time": bool(var.part_time[v]),
-                "start": _hhmm(int(var.start[v])),
-                "end": _hhmm(int(var.end[v])),
-                "break_start": _hhmm(int(var.break_start[v])) if brk else "",
-                "break_end": _hhmm(int(var.break_end[v])) if brk else "",
-                "staff": int(staff[d, v]),
-                "cost_yuan": float(staff[d, v] * var.cost[v]),
-                "_d": int(d),
-            }
-        )
-    cols = ["day", "shift", "part_time", "start", "end", "break_start", "break_end", "staff", "cost_yuan"]
-    shifts = pd.DataFrame(rows, columns=[*cols, "_d"])
-    people = []
+    d_idx, v_idx = np.nonzero(staff)
+    has_break = var.break_start[v_idx] >= 0
+    brk0 = [_hhmm(int(m)) if b else "" for m, b in zip(var.break_start[v_idx], has_break)]
+    brk1 = [_hhmm(int(m)) if b else "" for m, b in zip(var.break_end[v_idx], has_break)]
+    n = staff[d_idx, v_idx]
+    shifts = pd.DataFrame(
+        {
+            "day": pd.Series([days[d] for d in d_idx], dtype=object),
+            "shift": [var.template[v] for v in v_idx],
+            "part_time": var.part_time[v_idx].astype(bool),
+            "start": [_hhmm(int(m)) for m in var.start[v_idx]],
+            "end": [_hhmm(int(m)) for m in var.end[v_idx]],
+            "break_start": brk0,
+            "break_end": brk1,
+            "staff": n.astype(np.int64),
+            "cost_yuan": (n * var.cost[v_idx]).astype(float),
+        }
+    )
+    rows = np.repeat(np.arange(len(shifts)), n)  # one entry per person-shift
+    people_rows, staff_no = [], []
     for part, prefix in ((False, "F"), (True, "P")):
-        g = shifts[shifts["part_time"] == part]
-        per_day = np.bincount(g["_d"].to_numpy(dtype=int), weights=g["staff"], minlength=len(days)).astype(
-            int
-        )
+        mine = rows[shifts["part_time"].to_numpy()[rows] == part]
+        day_of = d_idx[mine]
+        per_day = np.bincount(day_of, minlength=len(days))
         k = work_days(roster, part, len(days))
         worked = assign_staff(per_day, headcount(per_day, k), k)
-        queue = {
-            d: [r for _, r in g[g["_d"] == d].iterrows() for _ in range(int(r["staff"]))]
-            for d in range(len(days))
-        }
+        queue = {d: list(mine[day_of == d]) for d in range(len(days))}
         for i, dlist in enumerate(worked):
             for d in dlist:
-                r = queue[d].pop()
-                people.append(
-                    {
-                        "staff_no": f"{prefix}{i + 1:02d}",
-                        **{c: r[c] for c in cols if c not in ("staff", "cost_yuan")},
-                    }
-                )
-    pcols = ["staff_no", *[c for c in cols if c not in ("staff", "cost_yuan")]]
-    return shifts[cols].reset_index(drop=True), pd.DataFrame(people, columns=pcols)
+                people_rows.append(queue[d].pop())
+                staff_no.append(f"{prefix}{i + 1:02d}")
+    cols = ["day", "shift", "part_time", "start", "end", "break_start", "break_end"]
+    people = shifts.iloc[people_rows][cols].reset_index(drop=True)
+    people.insert(0, "staff_no", staff_no)
+    return shifts, people
