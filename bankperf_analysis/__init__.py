@@ -14,7 +14,7 @@ Statistics: :func:`compare_rates`, :func:`compare_means`, :func:`compare_ordinal
 Incentives: :func:`twfe_did`, :func:`staggered_did`, :func:`estimate_incentive_effect`,
 :func:`rtm_guarded_effect`.
 Staffing: :class:`ErlangStaffing`, :func:`required_staff`, :func:`achieved_service`,
-:class:`DemandForecaster`, :func:`branch_staffing_plan`.
+:class:`DemandForecaster`, :func:`branch_staffing_plan`, :class:`ShiftScheduler` (排班).
 Reports: :func:`run_reports`, :func:`prepare_batch`.
 """
 
@@ -70,6 +70,8 @@ _LAZY: dict[str, str] = {
     "achieved_service": "staffing",
     "DemandForecaster": "staffing",
     "branch_staffing_plan": "staffing",
+    "ShiftScheduler": "staffing",
+    "RosterPlan": "staffing",
     "run_reports": "runner",
     "prepare_batch": "report",
 }

@@ -544,6 +544,57 @@ _DRILL: dict[str, tuple[str, str]] = {
     "index_key_figures": ("Key figures", "要点"),
 }
 
+# -- issue 17: shift rosters (bankperf_analysis.staffing.roster, bankperf roster) --
+_ROSTER: dict[str, tuple[str, str]] = {
+    "roster_title": ("Shift roster, {minutes}-min intervals", "排班方案（{minutes} 分钟时段）"),
+    "roster_msg_optimal": (
+        "least-cost plan; every interval covered",
+        "成本最低方案；每个时段的在岗人数均满足需求",
+    ),
+    "roster_msg_time_limit": (
+        "every interval covered; the time limit stopped the solver before it proved the least cost",
+        "每个时段均满足需求；求解在证明成本最低之前达到时间上限",
+    ),
+    "roster_msg_abs": (
+        "closest plan to the requirement (least total difference), then least cost",
+        "与需求最接近的方案（总差额最小），其次成本最低",
+    ),
+    "roster_msg_shortfall": (
+        "SHORTFALL PLAN: the requirement cannot be met within {limits}; this plan leaves "
+        "{hours} staff-hours short, the least possible, at the least cost for that",
+        "缺口方案：在{limits}下无法满足需求；本方案缺口 {hours} 人·小时，"
+        "为可能的最小值，且在此前提下成本最低",
+    ),
+    "roster_limit_max_headcount": ("the headcount cap", "人数上限"),
+    "roster_limit_weekly_budget_yuan": ("the weekly budget", "每周预算"),
+    "roster_limit_max_on_duty": ("the cap on staff on duty", "同时在岗人数上限"),
+    "roster_limit_templates": ("the shift templates", "现有班次模板"),
+    "roster_unit_staff_hours": ("staff-hours", "人·小时"),
+    "roster_fact_status": ("Plan", "方案"),
+    "roster_fact_cost": ("Shift cost per week", "每周班次成本"),
+    "roster_fact_headcount": ("Headcount", "所需人数"),
+    "roster_headcount_value": ("{full} full-time + {part} part-time", "全职 {full} 人 + 兼职 {part} 人"),
+    "roster_fact_required": ("Required on duty", "需求在岗时长"),
+    "roster_fact_on_duty": ("Rostered on duty", "排班在岗时长"),
+    "roster_fact_idle": ("Idle (above requirement)", "闲置（超出需求）"),
+    "roster_fact_shortfall": ("Short (below requirement)", "缺口（低于需求）"),
+    "roster_fact_service_level": ("Service level, contact-weighted", "服务水平（按来电量加权）"),
+    "roster_heading_shifts": ("Staff per shift and day", "各班次每日人数"),
+    "roster_heading_cover": ("On duty / required, per interval", "各时段在岗人数/需求人数"),
+    "roster_note_cover": ("Open intervals only; a dash: closed.", "仅列营业时段；短横线表示未营业。"),
+    "roster_heading_service": ("Service level per interval", "各时段服务水平"),
+    "roster_note_service": (
+        "Erlang model with the staff on duty after shrinkage.",
+        "按排班在岗人数（扣除非服务时间后）以爱尔朗模型计算。",
+    ),
+    "roster_queue": ("Queue: {queue}", "队列：{queue}"),
+    "queue_counter": ("counter", "柜台"),
+    "queue_phone_online": ("phone and online", "电话与在线"),
+    "label_shift": ("Shift", "班次"),
+    "label_break": ("meal break", "用餐"),
+    "label_time": ("Time", "时间"),
+}
+
 LABELS: dict[str, dict[str, str]] = {
     key: {"en": en, "zh": zh}
     for table in (
@@ -558,6 +609,7 @@ LABELS: dict[str, dict[str, str]] = {
         _PERIOD_BASIS,
         _L10N,
         _DRILL,
+        _ROSTER,
     )
     for key, (en, zh) in table.items()
 }

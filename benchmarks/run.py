@@ -1,6 +1,6 @@
 """Run the benchmarks: ``python -m benchmarks.run [--scale bench|small] [NAME ...]``.
 
-NAME: kpis, staffing, incentives, reports, scaling. Each benchmark times the package side by
+NAME: kpis, staffing, incentives, reports, scaling, roster, bank. Each benchmark times the package side by
 side with the reference it names, in the same run, prints a table and writes
 ``benchmarks/results/<name>.json``. With no names, all run.
 
@@ -28,6 +28,7 @@ BENCHMARKS = {
     "incentives": "benchmarks.bench_incentives",  # TWFE / staggered DiD vs pyfixest / diff-diff
     "reports": "benchmarks.bench_reports",  # branch reports vs papermill + nbconvert, same workers
     "scaling": "benchmarks.bench_scaling",  # bankperf scorecard vs the SQL floor at six sizes
+    "roster": "benchmarks.bench_roster",  # shift scheduling vs pyworkforce's two schedulers
     "bank": "benchmarks.bench_bank",  # the real job: bankperf report for 1,000 branches, phase table
 }
 
@@ -45,6 +46,7 @@ def scale_arguments(scale: str, demo: str) -> dict[str, list[str]]:
             "incentives": ["--repeats", "3"],
             "reports": ["--repeats", "3"],
             "scaling": ["--repeats", "3"],
+            "roster": ["--branches", "1000", "--pw-branches", "50"],
             "bank": ["--scheduler"],
         }
     return {
@@ -53,6 +55,7 @@ def scale_arguments(scale: str, demo: str) -> dict[str, list[str]]:
         "incentives": ["--repeats", "1", "--staff", "2000"],
         "reports": ["--repeats", "1", "--data", demo],
         "scaling": ["--repeats", "1", "--data", demo, "--branch-counts", "4"],
+        "roster": ["--branches", "20", "--pw-branches", "3"],
         "bank": ["--data", demo, "--branches", "2"],
     }
 

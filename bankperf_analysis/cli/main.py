@@ -12,6 +12,8 @@ Sub-commands, one module each (its ``register(sub)`` adds the sub-command):
     Every branch report of a quarter as HTML (:mod:`bankperf_analysis.cli.report`).
 ``bankperf staffing``
     One branch's staffing plan (:mod:`bankperf_analysis.cli.staffing`).
+``bankperf roster``
+    One branch's week of shifts (:mod:`bankperf_analysis.cli.roster`).
 
 Every sub-command exits with the same codes (README "Exit codes"): 0 ok; 1 some reports
 failed; 2 usage error (bad arguments or options, an invalid scheme); 3 invalid data (every
@@ -26,7 +28,7 @@ import sys
 from collections.abc import Sequence
 
 from bankperf_analysis import __version__
-from bankperf_analysis.cli import demo, report, scorecard, staffing, validate
+from bankperf_analysis.cli import demo, report, roster, scorecard, staffing, validate
 from bankperf_analysis.cli._style import Parser, help_hint, print_error, unknown_option, what_to_do
 from bankperf_analysis.exceptions import (
     EXIT_INVALID_DATA,
@@ -42,7 +44,7 @@ from bankperf_analysis.exceptions import (
 __all__ = ["main", "build_parser"]
 
 #: The sub-command modules, in the order ``bankperf --help`` lists them.
-_SUBCOMMANDS = (validate, demo, scorecard, report, staffing)
+_SUBCOMMANDS = (validate, demo, scorecard, report, staffing, roster)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bankperf_analysis.scheme._roster import MealBreak, RosterScheme, ShiftTemplate, default_roster
 from bankperf_analysis.scheme.kpis import KNOWN_KPIS, KNOWN_ROLES, Direction, KpiInfo
 from bankperf_analysis.scheme.model import (
     WEIGHT_TOLERANCE,
@@ -48,6 +49,10 @@ __all__ = [
     "BranchCheck",
     "TrainingTopic",
     "Staffing",
+    "MealBreak",
+    "ShiftTemplate",
+    "RosterScheme",
+    "default_roster",
     "Scheme",
     "WEIGHT_TOLERANCE",
     "default_scheme_path",

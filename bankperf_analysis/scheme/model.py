@@ -42,6 +42,7 @@ from bankperf_analysis.scheme._pay import (
     money_dict,
     scoring_extra_dict,
 )
+from bankperf_analysis.scheme._roster import RosterScheme, default_roster, roster_dict
 from bankperf_analysis.scheme._scored_on import ScoredOn
 from bankperf_analysis.scheme.kpis import Direction
 
@@ -372,6 +373,8 @@ class Scheme:
     branch_checks: tuple[BranchCheck, ...]
     training_topics: dict[str, TrainingTopic]
     staffing: Staffing
+    #: shift templates and rostering rules (排班; ``roster:``, optional in the YAML)
+    roster: RosterScheme = field(default_factory=default_roster)
     #: IANA time zone of every time the reports show (generated at, run of): default Asia/Shanghai
     timezone: str = "Asia/Shanghai"
     source: str = field(default="<dict>", compare=False)
@@ -538,6 +541,7 @@ class Scheme:
             "branch_checks": {c.name: _check_dict(c) for c in self.branch_checks},
             "training_topics": {k: {"en": t.en, "zh": t.zh} for k, t in self.training_topics.items()},
             "staffing": _staffing_dict(self.staffing),
+            "roster": roster_dict(self.roster),
             "timezone": self.timezone,
         }
 

@@ -28,6 +28,7 @@ from bankperf_analysis.l10n import DEFAULT_TIMEZONE, check_timezone
 from bankperf_analysis.scheme._channels import parse_channels
 from bankperf_analysis.scheme._pay import parse_adjustments, parse_money, parse_veto
 from bankperf_analysis.scheme._period import PERIOD_KEYS, parse_annual_target_basis, parse_target_periods
+from bankperf_analysis.scheme._roster import parse_roster
 from bankperf_analysis.scheme._scored_on import parse_scored_on
 from bankperf_analysis.scheme.kpis import KNOWN_KPIS, KNOWN_ROLES, Direction, KpiInfo
 from bankperf_analysis.scheme.model import (
@@ -325,7 +326,7 @@ _TOP_REQUIRED = (
     "branch_checks",
     "staffing",
 )
-_TOP_OPTIONAL = ("name", "currency", "training_topics", "timezone")
+_TOP_OPTIONAL = ("name", "currency", "training_topics", "timezone", "roster")
 
 
 def parse_scheme(data: Any, source: str) -> Scheme:
@@ -359,6 +360,7 @@ def parse_scheme(data: Any, source: str) -> Scheme:
     checks = tuple(_parse_check(v, n, raw) for n, raw in cd.items())
     topics = _parse_training_topics(v, top.get("training_topics") or {})
     staffing = _parse_staffing(v, top["staffing"])
+    roster = parse_roster(v, top.get("roster"))
     return Scheme(
         schema_version=version,
         name=name,
@@ -373,6 +375,7 @@ def parse_scheme(data: Any, source: str) -> Scheme:
         branch_checks=checks,
         training_topics=topics,
         staffing=staffing,
+        roster=roster,
         timezone=timezone,
         source=source,
     )

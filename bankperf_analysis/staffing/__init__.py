@@ -12,6 +12,7 @@ Modules, from the queueing core up to a branch's plan:
 ``plan_config``  a branch plan's options and defaults; ``plan_data`` its SQL; ``plan_build``
                  and ``plan_tables`` its steps; ``plan`` the :class:`StaffingPlan` and its API
 ``export``       writing a plan to ``.xlsx`` or ``.csv``
+``roster``       :class:`ShiftScheduler`, shift scheduling (排班) by integer program (HiGHS)
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from bankperf_analysis.staffing.required import (
     required_staff,
     scheduled_staff,
 )
+from bankperf_analysis.staffing.roster import RosterObjective, RosterPlan, ShiftScheduler
 
 __all__ = [
     "Model",
@@ -104,4 +106,7 @@ __all__ = [
     "DEFAULT_TARGETS",
     "PAID_HOURS_PER_WEEK",
     "MIN_HISTORY_DAYS",
+    "ShiftScheduler",
+    "RosterPlan",
+    "RosterObjective",
 ]

@@ -20,7 +20,7 @@ from bankperf_analysis.exceptions import ParamsError
 if TYPE_CHECKING:  # pragma: no cover
     from bankperf_analysis.staffing.plan import StaffingPlan
 
-__all__ = ["write_plan", "check_plan_path"]
+__all__ = ["write_plan", "write_rosters", "check_plan_path"]
 
 # The tables of a plan, in the order written; each name is also a valid Excel sheet name.
 _TABLES = ("intervals", "heatmap", "headcount", "posts", "cost_benefit", "what_if")
@@ -58,6 +58,39 @@ def write_plan(plan: StaffingPlan, path: str | Path) -> list[Path]:
     """
     p = check_plan_path(path)
     frames = _frames(plan)
+    if p.suffix.lower() == ".xlsx":
+
+        def write_xlsx(tmp: Path) -> None:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+                for name, frame in frames.items():
+                    frame.to_excel(xl, sheet_name=name, index=False)
+
+        return atomic_write_many([(p, write_xlsx)])
+    jobs: list[tuple[Path, Any]] = []
+    for name, frame in frames.items():
+        dest = p if name == "intervals" else p.with_name(f"{p.stem}_{name}.csv")
+        jobs.append((dest, lambda tmp, f=frame: f.to_csv(tmp, index=False, encoding="utf-8-sig")))
+    return atomic_write_many(jobs)
+
+
+def write_rosters(plans: dict[str, Any], path: str | Path) -> list[Path]:
+    """Write rosters (queue -> :class:`~bankperf_analysis.staffing.roster.RosterPlan`) to files.
+
+    Three tables, each with a ``queue`` column: ``intervals`` (:meth:`RosterPlan.to_frame`),
+    ``shifts`` and ``staff`` (who works when). ``.xlsx``: one sheet each; ``.csv``: the
+    intervals in the file given, the others in ``<stem>_shifts.csv`` and ``<stem>_staff.csv``.
+    """
+    p = check_plan_path(path, "bankperf roster")
+
+    def stack(attr: str) -> pd.DataFrame:
+        parts = [
+            (plan.to_frame() if attr == "intervals" else getattr(plan, attr)).assign(queue=queue)
+            for queue, plan in plans.items()
+        ]
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        return frame[["queue", *[c for c in frame.columns if c != "queue"]]] if len(parts) else frame
+
+    frames = {"intervals": stack("intervals"), "shifts": stack("shifts"), "staff": stack("assignments")}
     if p.suffix.lower() == ".xlsx":
 
         def write_xlsx(tmp: Path) -> None:
