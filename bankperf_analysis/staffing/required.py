@@ -311,9 +311,7 @@ def required_staff(
     aht_seconds : array_like of float
         Average handling time (s).
     target_service_level : float in (0, 1) or None, default 0.95
-        The ``X`` of "X % answered within Y s" (share of all arrivals). None: no
-        service-level target (e.g. an ASA-only target with ``max_asa_seconds``); 1.0 is
-        refused (never met with positive traffic).
+        "X % answered within Y s" (of all arrivals); None: no such target (ASA only, say).
     target_answer_seconds : float, default 30
         The ``Y`` of "X % answered within Y s".
     max_asa_seconds : float, optional
