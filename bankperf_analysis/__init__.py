@@ -11,9 +11,11 @@ Scheme and scorecards: :func:`load_scheme`, :func:`score_staff`, :func:`score_br
 Statistics: :func:`compare_rates`, :func:`compare_means`, :func:`compare_ordinal`,
 :func:`compare_many`, :func:`kpi_changes`, :func:`league_table`, :func:`funnel_data`,
 :func:`shrink_rates`, :func:`minimum_detectable_change`, :func:`required_sample_size`.
-Incentives: :func:`twfe_did`, :func:`staggered_did`, :func:`estimate_incentive_effect`,
-:func:`rtm_guarded_effect`.
+Incentives: :func:`attach_treatment`, :func:`did_regression`, :func:`twfe_did`,
+:func:`staggered_did`, :func:`event_study`, :func:`pretrend_test`,
+:func:`estimate_incentive_effect`, :func:`rtm_guarded_effect`.
 Staffing: :class:`ErlangStaffing`, :func:`required_staff`, :func:`achieved_service`,
+:func:`scheduled_staff`, :func:`traffic_intensity`,
 :class:`DemandForecaster`, :func:`branch_staffing_plan`, :class:`ShiftScheduler` (排班).
 Reports: :func:`run_reports`, :func:`prepare_batch`.
 """
@@ -61,6 +63,10 @@ _LAZY: dict[str, str] = {
     "required_sample_size": "significance",
     "kpi_changes": "significance",
     "league_table": "significance",
+    "attach_treatment": "incentives",
+    "did_regression": "incentives",
+    "event_study": "incentives",
+    "pretrend_test": "incentives",
     "twfe_did": "incentives",
     "staggered_did": "incentives",
     "estimate_incentive_effect": "incentives",
@@ -68,6 +74,8 @@ _LAZY: dict[str, str] = {
     "ErlangStaffing": "staffing",
     "required_staff": "staffing",
     "achieved_service": "staffing",
+    "scheduled_staff": "staffing",
+    "traffic_intensity": "staffing",
     "DemandForecaster": "staffing",
     "branch_staffing_plan": "staffing",
     "ShiftScheduler": "staffing",

@@ -502,10 +502,13 @@ def test_estimator_not_fitted():
     [
         (
             {"target_service_level": 1.5},
-            "The 'target_service_level' parameter of ErlangStaffing must be a float in (0, 1). "
+            "The 'target_service_level' parameter of ErlangStaffing must be a float in (0, 1) or None. "
             "Got 1.5 instead.",
         ),
-        ({"target_service_level": 1.0}, "must be a float in (0, 1). Got 1.0 instead."),
+        (
+            {"target_service_level": 1.0},
+            "must be a float in (0, 1) or None. Got 1.0 instead: with any traffic",
+        ),
         ({"model": "erlang_x"}, "The 'model' parameter of ErlangStaffing must be one of"),
         ({"model": "erlang_a"}, "The 'patience_seconds' parameter of ErlangStaffing"),
         ({"shrinkage": 1.0}, "The 'shrinkage' parameter of ErlangStaffing must be a float in [0, 1)"),

@@ -32,8 +32,8 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
@@ -69,7 +69,7 @@ from bankperf_analysis.dataset.sources import (
     parquet_files,
     read_source,
 )
-from bankperf_analysis.exceptions import ValidationIssue
+from bankperf_analysis.exceptions import DataValidationError, ParamsError, ValidationIssue
 from bankperf_analysis.periods import Period, quarter_of
 
 __all__ = [
@@ -329,7 +329,7 @@ VALIDATION_MEMORY = "1GB"
 
 
 def load_dataset(
-    path: str | Path,
+    path: str | Path | Mapping[str, pd.DataFrame],
     *,
     periods: tuple[str, str] | None = None,
     validate: bool = True,
@@ -340,10 +340,13 @@ def load_dataset(
 
     Parameters
     ----------
-    path : str or Path
-        A data folder (one Parquet/CSV/Excel file per table), a DuckDB database file, or a
+    path : str, Path or mapping of str to DataFrame
+        A data folder (one Parquet/CSV/Excel file per table), a DuckDB database file, a
         PostgreSQL URL ``postgresql://user@host:port/dbname[?schema=NAME]``
-        (:mod:`~bankperf_analysis.dataset.database`).
+        (:mod:`~bankperf_analysis.dataset.database`), or a mapping of table name to
+        DataFrame (``{"branches": df, "staff": df2, ...}``). A DataFrame is checked exactly
+        as the CSV file ``df.to_csv(index=False)`` would be; its problems name it
+        ``data['<table>']`` and its rows from 1 (``df.iloc[0]`` is row 1).
     periods : (str, str), optional
         First and last reporting period, e.g. ``("2025Q1", "2026Q4")``; dated rows
         outside are errors. Defaults to ``first_period``/``last_period`` in the folder's
@@ -373,6 +376,8 @@ def load_dataset(
         valid YAML or has a wrong structure. Every problem is listed, those of the readable
         tables as well.
     """
+    if isinstance(path, Mapping):
+        return _load_frames(path, periods=periods, validate=validate, threads=threads)
     db = PostgresReader(str(path)) if is_database_url(path) else None
     root: Path | str = db.display if db else Path(path)
     con = duckdb.connect(":memory:")
@@ -399,6 +404,38 @@ def load_dataset(
     finally:
         if db:
             db.close()
+
+
+def _load_frames(
+    frames: Mapping[Any, Any], *, periods: tuple[str, str] | None, validate: bool, threads: int | None
+) -> Dataset:
+    """:func:`load_dataset` of DataFrames: each written as ``<table>.csv`` and read as that file."""
+    for name, frame in frames.items():
+        if not isinstance(name, str) or name not in CONTRACT:
+            raise ParamsError(
+                f"The 'path' parameter of load_dataset must map table names of the data contract "
+                f"({', '.join(CONTRACT)}) to DataFrames. Got the key {name!r} instead."
+            )
+        if not isinstance(frame, pd.DataFrame):
+            raise ParamsError(
+                f"The 'path' parameter of load_dataset must map table names to DataFrames. "
+                f"Got {type(frame).__name__} for {name!r} instead."
+            )
+    folder = Path(tempfile.mkdtemp(prefix="bankperf-frames-"))
+    try:
+        for name, frame in frames.items():
+            frame.to_csv(folder / f"{name}.csv", index=False)
+        try:
+            ds = load_dataset(folder, periods=periods, validate=validate, threads=threads)
+        except DataValidationError as exc:
+            issues = [
+                replace(i, file=f"data[{i.table!r}]") if i.file == f"{i.table}.csv" else i for i in exc.issues
+            ]
+            raise type(exc)(issues, exc.n_total) from None
+        ds.root = "<DataFrames>"
+        return ds
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _check_tables(

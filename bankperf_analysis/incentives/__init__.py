@@ -19,6 +19,9 @@ covariates (optional)     numeric columns (TWFE only)
 
 Estimators
 ----------
+- :func:`did_regression` — regression DiD for panels and repeated cross-sections:
+  treated x post or event-time dummies, covariates, up to two absorbed fixed effects,
+  weights, iid / HC1 / CR1 standard errors named as statsmodels and Stata name them.
 - :func:`twfe_did` — two-way fixed effects (unit + period) by alternating projections,
   CR1 standard errors clustered by branch with fixest's small-sample factor.
 - :func:`staggered_did` — Callaway & Sant'Anna (2021) group-time ATT(g, t) with
@@ -67,7 +70,7 @@ Conventions (stated once)
 Modules
 -------
 ``options`` (the string options), ``panel`` (attach_treatment, the validated arrays),
-``inference``, ``twfe``, ``group_time`` (Callaway–Sant'Anna cells), ``aggregation``,
+``inference``, ``twfe``, ``did_regression``, ``group_time`` (Callaway–Sant'Anna cells), ``aggregation``,
 ``staggered``, ``pretrend``, ``placebo``, ``event_study``, ``event_series`` (the
 event-time series of any result, and its figure), ``effect`` (the top-level call),
 ``rtm`` (regression to the mean), ``prose`` (en/zh sentences), ``demean`` (alternating
@@ -86,6 +89,7 @@ from bankperf_analysis.incentives.adoption import (
 )
 from bankperf_analysis.incentives.aggregation import AggregationResult
 from bankperf_analysis.incentives.dataset_panel import PANEL_LEVELS, PanelLevel, kpi_panel
+from bankperf_analysis.incentives.did_regression import DiDRegressionResult, RegressionVcov, did_regression
 from bankperf_analysis.incentives.effect import IncentiveEffectResult, estimate_incentive_effect
 from bankperf_analysis.incentives.event_series import plot_event_study
 from bankperf_analysis.incentives.event_study import EventStudyResult, event_study
@@ -127,6 +131,9 @@ __all__ = [
     "attach_treatment",
     "twfe_did",
     "TWFEResult",
+    "did_regression",
+    "DiDRegressionResult",
+    "RegressionVcov",
     "staggered_did",
     "StaggeredDiDResult",
     "AggregationResult",

@@ -82,7 +82,8 @@ def _cs_cells(pa: _Panel, spec: _CSSpec, *, func: str, warn: bool = True) -> _CS
     if spec.control_group == "never" and not never.any():
         raise InsufficientSampleError(
             f"{func}: there are no never-treated units; use control_group='notyet' "
-            "(not-yet-treated units as controls)."
+            "(not-yet-treated units as controls), or, if a cohort value such as 0 codes the "
+            "never-treated units, say so with never_treated=0."
         )
     ykeep = units.keep[pa.unit]
     y_wide = np.full((pa.n_units, pa.n_periods), np.nan)

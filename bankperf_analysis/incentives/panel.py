@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bankperf_analysis._validation import check_choice, check_column, check_frame
+from bankperf_analysis._validation import check_choice, check_column, check_frame, is_real, param_error, warn
 from bankperf_analysis.exceptions import (
+    BankPerfWarning,
     DataValidationError,
     InsufficientSampleError,
     ParamsError,
@@ -27,6 +28,7 @@ from bankperf_analysis.incentives import demean as _fixest
 from bankperf_analysis.incentives.options import AdoptionLevel
 
 __all__ = ["COHORT_COL", "TREATED_COL", "EVENT_COL", "attach_treatment"]
+
 
 COHORT_COL = "first_treated"
 TREATED_COL = "treated"
@@ -339,6 +341,7 @@ class _Columns:
     cohort: str
     weights: str | None = None
     covariates: Sequence[str] = ()
+    never_treated: Any = "auto"
 
 
 @dataclass(slots=True)
@@ -395,14 +398,17 @@ def _check_columns(panel: pd.DataFrame, outcome: str, cols: _Columns, func: str)
     check_column(panel, cols.unit, "unit_col", func)
     check_column(panel, cols.period, "period_col", func)
     if cols.cluster is not None:
-        check_column(
-            panel,
-            cols.cluster,
-            "cluster",
-            func,
-            hint="Standard errors are clustered by branch by default; pass vcov='iid' "
-            "(loudly flagged) only if you must.",
-        )
+        if func == "twfe_did":
+            hint = (
+                "Standard errors are clustered by branch by default; pass vcov='iid' or "
+                "vcov='hetero' (loudly flagged) only if you must."
+            )
+        else:
+            hint = (
+                f"Inference is clustered (by branch by default); pass cluster={cols.unit!r} "
+                "to cluster by unit."
+            )
+        check_column(panel, cols.cluster, "cluster", func, hint=hint)
     check_column(
         panel,
         cols.cohort,
@@ -448,6 +454,7 @@ def _usable_rows(
         ok &= np.all(np.isfinite(x), axis=1)
     pvals, kind = _period_values(panel[cols.period], name="period_col", func=func)
     cvals, _ = _period_values(panel[cols.cohort], name="cohort_col", func=func, kind=kind)
+    cvals = _never_treated_zeros(cvals, pvals[ok], kind, cols, func)
     if not ok.all():
         y, pvals, cvals = y[ok], pvals[ok], cvals[ok]
         w = None if w is None else w[ok]
@@ -455,6 +462,42 @@ def _usable_rows(
     if y.size == 0:
         raise InsufficientSampleError(f"{func}: no rows with a finite outcome {outcome!r}.")
     return _Rows(ok=ok, y=y, pvals=pvals, cvals=cvals, kind=kind, w=w, x=x)
+
+
+def _never_treated_code(value: Any, func: str) -> str:
+    """The never-treated convention named by ``never_treated``: "auto", "zero" or "missing"."""
+    if isinstance(value, str) and value == "auto":
+        return "auto"
+    if is_real(value) and not isinstance(value, bool):
+        v = float(value)
+        if v == 0:
+            return "zero"
+        if np.isnan(v) or np.isinf(v):
+            return "missing"
+    raise param_error("never_treated", func, "'auto', 0, numpy.inf or numpy.nan", value)
+
+
+def _never_treated_zeros(
+    cvals: np.ndarray, pvals: np.ndarray, kind: _PeriodKind, cols: _Columns, func: str
+) -> np.ndarray:
+    """Cohorts with 0 read as never treated (NaN) when the convention says so."""
+    code = _never_treated_code(cols.never_treated, func)
+    if code == "missing" or kind.kind != "int":
+        return cvals
+    zero = cvals == 0
+    if not zero.any():
+        return cvals
+    if code == "auto":
+        first = float(np.nanmin(pvals)) if pvals.size else 0.0
+        if first <= 0:
+            return cvals  # 0 is an observed period: an adoption date
+        warn(
+            f"{func}: {int(zero.sum())} rows have {cols.cohort!r} = 0, before the first period "
+            f"({first:.0f}); they are read as never treated (the R did / csdid convention). "
+            "Pass never_treated=0 to say so, or never_treated=numpy.nan to treat 0 as a period.",
+            BankPerfWarning,
+        )
+    return np.where(zero, np.nan, cvals)
 
 
 def _check_one_row_per_unit_period(

@@ -165,6 +165,7 @@ def staggered_did(
     aggregation: Aggregation = "overall",
     weights: str | None = None,
     alpha: float = 0.05,
+    never_treated: float | str = "auto",
 ) -> StaggeredDiDResult:
     """Heterogeneity-robust DiD for staggered adoption (Callaway & Sant'Anna 2021).
 
@@ -189,6 +190,11 @@ def staggered_did(
     weights : str, optional
         Observation weights; each unit gets the mean of its weights.
     alpha : float
+    never_treated : {"auto", 0, numpy.inf, numpy.nan}
+        How ``cohort_col`` codes never-treated units. Missing values and ``inf`` always
+        mean never treated; ``0`` also reads 0 so (R ``did``'s ``mpdta``, csdid, pyfixest's
+        example data); ``numpy.inf`` / ``numpy.nan`` keep 0 an adoption period. ``"auto"``
+        reads 0 as never treated when it lies before the first observed period, and warns.
 
     Returns
     -------
@@ -207,7 +213,8 @@ def staggered_did(
     """
     func = "staggered_did"
     spec, alpha = _cs_options(control_group, base_period, anticipation, aggregation, alpha, cluster, func)
-    pa = _prepare(panel, outcome, _Columns(unit_col, period_col, cluster, cohort_col, weights), func=func)
+    cols = _Columns(unit_col, period_col, cluster, cohort_col, weights, (), never_treated)
+    pa = _prepare(panel, outcome, cols, func=func)
     return _staggered_from_panel(pa, spec, aggregation=aggregation, alpha=alpha, cluster=cluster, func=func)
 
 

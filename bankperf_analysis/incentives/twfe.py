@@ -410,6 +410,7 @@ def twfe_did(
     drop_singletons: bool = True,
     tol: float = 1e-10,
     maxiter: int = 10_000,
+    never_treated: float | str = "auto",
 ) -> TWFEResult:
     """Two-way fixed-effects DiD: ``y_it = a_i + l_t + b * treated_it (+ X g) + e_it``.
 
@@ -445,6 +446,11 @@ def twfe_did(
         Drop units/periods with a single observation (iteratively).
     tol, maxiter : float, int
         Convergence of the alternating projections.
+    never_treated : {"auto", 0, numpy.inf, numpy.nan}
+        How ``cohort_col`` codes never-treated units. Missing values and ``inf`` always
+        mean never treated; ``0`` also reads 0 so (R ``did``'s ``mpdta``, csdid, pyfixest's
+        example data); ``numpy.inf`` / ``numpy.nan`` keep 0 an adoption period. ``"auto"``
+        reads 0 as never treated when it lies before the first observed period, and warns.
 
     Returns
     -------
@@ -464,7 +470,7 @@ def twfe_did(
     func = "twfe_did"
     spec, alpha = _twfe_options(vcov, fixef_dof, drop_singletons, tol, maxiter, alpha, cluster, func)
     clustered = cluster if vcov == "cluster" else None
-    cols = _Columns(unit_col, period_col, clustered, cohort_col, weights, covariates)
+    cols = _Columns(unit_col, period_col, clustered, cohort_col, weights, covariates, never_treated)
     pa = _prepare(panel, outcome, cols, func=func)
     return _twfe_result(pa, spec, alpha=alpha, cluster=cluster, func=func)
 

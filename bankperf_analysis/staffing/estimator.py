@@ -64,7 +64,7 @@ class ErlangStaffing(ParamsMixin):
 
     Parameters
     ----------
-    target_service_level : float in (0, 1), default 0.95
+    target_service_level : float in (0, 1) or None, default 0.95
         Share of contacts to answer within ``target_answer_seconds`` (domain default:
         95 % within 30 s).
     target_answer_seconds : float, default 30
@@ -108,7 +108,7 @@ class ErlangStaffing(ParamsMixin):
 
     def __init__(
         self,
-        target_service_level: float = 0.95,
+        target_service_level: float | None = 0.95,
         target_answer_seconds: float = 30.0,
         max_asa_seconds: float | None = None,
         max_occupancy: float | None = None,

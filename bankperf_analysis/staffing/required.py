@@ -29,6 +29,7 @@ from bankperf_analysis._validation import (
     check_int,
     check_positive,
     check_unit_interval,
+    is_real,
     param_error,
 )
 from bankperf_analysis.exceptions import ParamsError
@@ -55,7 +56,7 @@ _TARGET_TOL = 1e-12
 class _Targets:
     """The staffing targets, checked: every one an interval's staff must meet."""
 
-    service_level: float
+    service_level: float | None
     answer_seconds: float
     max_asa: float | None
     max_occupancy: float | None
@@ -64,7 +65,9 @@ class _Targets:
 
     def met(self, sl, asa, ab, occ):
         """Which intervals meet every target (within an absolute tolerance of 1e-12)."""
-        ok = sl >= self.service_level - _TARGET_TOL
+        ok = np.ones(np.shape(sl), dtype=bool)
+        if self.service_level is not None:
+            ok &= sl >= self.service_level - _TARGET_TOL
         if self.max_asa is not None:
             ok &= asa <= self.max_asa + _TARGET_TOL * max(1.0, self.max_asa)
         if self.max_occupancy is not None:
@@ -85,13 +88,34 @@ def _check_targets(
     patience_seconds: Any,
     min_staff: Any,
 ) -> _Targets:
-    """Validate the targets and model options shared by :func:`required_staff` and the estimator."""
+    """Validate the targets and model options shared by :func:`required_staff` and the estimator.
+
+    ``target_service_level=None`` leaves the service level free (an ASA-only target, say);
+    some target must remain. A 100 % target is accepted where it can be met: occupancy
+    (``max_occupancy=1``) and abandonment (``max_abandon_rate=1``, no limit); a 100 %
+    service level is refused, since Erlang C and A answer some contacts late for any
+    finite staff when traffic is positive.
+    """
+    if is_real(target_service_level) and float(target_service_level) == 1.0:
+        raise ParamsError(
+            f"The 'target_service_level' parameter of {owner} must be a float in (0, 1) or None. "
+            "Got 1.0 instead: with any traffic, Erlang C and A answer some contacts after any "
+            "finite wait whatever the staff, so 100 % is never met. Use e.g. 0.99, or "
+            "target_service_level=None with max_asa_seconds."
+        )
+    if target_service_level is None and max_asa_seconds is None and max_occupancy is None:
+        if max_abandon_rate is None:
+            raise ParamsError(
+                f"The 'target_service_level' parameter of {owner} may be None only when another "
+                "target is given (max_asa_seconds, max_occupancy or max_abandon_rate). Got None "
+                "with no other target instead."
+            )
     return _Targets(
-        check_unit_interval(target_service_level, "target_service_level", owner),
+        check_unit_interval(target_service_level, "target_service_level", owner, allow_none=True),
         check_positive(target_answer_seconds, "target_answer_seconds", owner, allow_zero=True),
         check_positive(max_asa_seconds, "max_asa_seconds", owner, allow_none=True),
         check_unit_interval(max_occupancy, "max_occupancy", owner, high_closed=True, allow_none=True),
-        check_unit_interval(max_abandon_rate, "max_abandon_rate", owner, allow_none=True),
+        check_unit_interval(max_abandon_rate, "max_abandon_rate", owner, high_closed=True, allow_none=True),
         _check_model_and_floor(model, patience_seconds, min_staff, owner),
     )
 
@@ -218,7 +242,7 @@ def _required_erlang_c(a, h, goal: _Targets):
 def _required_erlang_a(a, h, pat, goal: _Targets):
     """Bisection between a proven lower bound and a feasible upper bound (monotone targets)."""
     t, max_occ, max_ab, min_staff = goal.answer_seconds, goal.max_occupancy, goal.max_abandon, goal.min_staff
-    target_sl = goal.service_level
+    target_sl = 0.0 if goal.service_level is None else goal.service_level
     out = np.full(a.shape, min_staff, dtype=np.int64)
     pos = np.flatnonzero(a > 0)
     if pos.size == 0:
@@ -268,7 +292,7 @@ def required_staff(
     traffic: Any,
     aht_seconds: Any,
     *,
-    target_service_level: float = 0.95,
+    target_service_level: float | None = 0.95,
     target_answer_seconds: float = 30.0,
     max_asa_seconds: float | None = None,
     max_occupancy: float | None = None,
@@ -286,15 +310,15 @@ def required_staff(
         :func:`~bankperf_analysis.staffing.erlang.traffic_intensity`).
     aht_seconds : array_like of float
         Average handling time (s).
-    target_service_level : float in (0, 1), default 0.95
-        The ``X`` of "X % answered within Y s" (share of all arrivals).
+    target_service_level : float in (0, 1) or None, default 0.95
+        "X % answered within Y s" (of all arrivals); None: no such target (ASA only, say).
     target_answer_seconds : float, default 30
         The ``Y`` of "X % answered within Y s".
     max_asa_seconds : float, optional
         Maximum average speed of answer (of answered contacts).
     max_occupancy : float in (0, 1], optional
         Maximum agent occupancy.
-    max_abandon_rate : float in (0, 1), optional
+    max_abandon_rate : float in (0, 1], optional
         Maximum share of arrivals abandoning (Erlang A; always met by Erlang C).
     model : {"erlang_c", "erlang_a"}, default "erlang_c"
         Queueing model.
