@@ -13,6 +13,7 @@ import numpy as np
 from bankperf_analysis.numbers import fmt_p, fmt_percent, p_text
 
 if TYPE_CHECKING:
+    from bankperf_analysis.incentives.bootstrap import WildBootstrapResult
     from bankperf_analysis.incentives.effect import IncentiveEffectResult
     from bankperf_analysis.incentives.placebo import PlaceboResult
     from bankperf_analysis.incentives.pretrend import PreTrendTestResult
@@ -194,3 +195,18 @@ def _naive_contrast(naive: float, nd: int, lang: str) -> str:
             "in regression to the mean and should not be reported."
         )
     return f" 受奖励者的简单前后变化（{naive:+.{nd}f}）含有均值回归成分，不应作为结论。"
+
+
+def _wild_sentence(wb: WildBootstrapResult, p_analytic: float, lang: str) -> str:
+    """Why the interval and p-value come from the wild cluster bootstrap, beside the analytic p."""
+    g, p = wb.n_clusters, wb.pvalue
+    if lang == "en":
+        return (
+            f"With only {g} branches (clusters), the p-value ({p_text(p)}) and interval come from a "
+            f"wild cluster bootstrap, because the usual clustered standard errors are too optimistic "
+            f"with fewer than about 30 clusters (the clustered t test gives {p_text(p_analytic)})."
+        )
+    return (
+        f"由于只有 {g} 个网点（聚类），p 值（{p_text(p)}）和区间由野聚类自助法（限制性，约束原假设）计算："
+        f"聚类少于约 30 个时，常规聚类稳健标准误过于乐观（常规聚类检验给出 {p_text(p_analytic)}）。"
+    )
