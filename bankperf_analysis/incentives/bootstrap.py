@@ -276,8 +276,8 @@ class _Engine:
         """``K = F_T' W D_U F_T``: period dummies' cross-product after the unit effects."""
         d = self.d
         w = np.ones(d.xd.shape[0]) if d.w is None else d.w
-        nut = np.zeros((d.n_units, d.n_periods))
-        np.add.at(nut, (d.unit, d.tpos), w)
+        cell = d.unit * d.n_periods + d.tpos
+        nut = np.bincount(cell, weights=w, minlength=d.n_units * d.n_periods).reshape(d.n_units, d.n_periods)
         tot = nut.sum(axis=1)
         ok = tot > 0
         nut = nut[ok]
