@@ -246,3 +246,27 @@ def test_event_study_leads_and_joint_pretest_match_dense_reference():
     assert pre.wild_bootstrap.pvalue == pytest.approx(p_ref, abs=1e-12)
     # the F form: the Wald statistic / q with the package's CR1 factor; compare scale-free
     assert pre.wild_bootstrap.statistic == pytest.approx(pre.statistic, rel=1e-6)
+
+
+def test_incentive_study_reports_wild_bootstrap_and_joint_pretest(default_bank):
+    import html
+    import re
+
+    from bankperf_analysis import load_dataset
+    from bankperf_analysis.report import IncentiveReport
+
+    ds = load_dataset(default_bank)
+    try:
+        en = IncentiveReport(ds, "cross_sales_per_month", "branch-quarter", max_leave_one_out=0)
+        zh = IncentiveReport(ds, "cross_sales_per_month", "branch-quarter", lang="zh", max_leave_one_out=0)
+        d_en, d_zh = html.unescape(en.diagnostics().html), html.unescape(zh.diagnostics().html)
+    finally:
+        ds.close()
+    tw = en.study.result_.twfe.wild_bootstrap
+    pre = en.study.event_.pretrend_twfe.wild_bootstrap
+    assert tw is not None and pre is not None and tw.n_clusters == 12  # default below 30 clusters
+    assert "restricted wild cluster bootstrap" in d_en and "Joint pre-test by wild bootstrap" in d_en
+    assert "野聚类自助法" in d_zh and "联合事前检验" in d_zh
+    assert "as R did reports it" in d_en and "沃尔德卡方" in d_zh  # the ATT(g,t) pre-test beside the F test
+    zh_lines = [t for t in re.split(r"<[^>]+>", d_zh) if "野聚类" in t or "沃尔德" in t]
+    assert zh_lines and not any(re.search(r"[A-Za-z]{2,}", t) for t in zh_lines)  # only 'p' as a symbol

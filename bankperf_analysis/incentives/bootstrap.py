@@ -149,9 +149,13 @@ class _BootOptions:
         return self.choice == "wild" or (self.choice == "auto" and 0 < n_clusters < WILD_BOOTSTRAP_BELOW)
 
 
-def _boot_options(bootstrap: Any, boot_weights: Any, n_boot: Any, seed: Any, func: str) -> _BootOptions:
+def _boot_options(
+    bootstrap: Any, boot_weights: Any, n_boot: Any, seed: Any, func: str, *, clustered: bool = True
+) -> _BootOptions:
     """Validate ``bootstrap``, ``boot_weights``, ``n_boot`` and ``seed`` of ``func``."""
     check_choice(bootstrap, "bootstrap", func, WildBootstrapChoice)
+    if bootstrap == "wild" and not clustered:
+        _ensure_clusters(0, func)
     check_choice(boot_weights, "boot_weights", func, BootWeights)
     n_boot = check_int(n_boot, "n_boot", func, low=99)
     if seed is not None:

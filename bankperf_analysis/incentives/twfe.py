@@ -28,7 +28,6 @@ from bankperf_analysis.incentives.bootstrap import (
     _boot_options,
     _BootOptions,
     _design,
-    _ensure_clusters,
     wild_test_coef,
 )
 from bankperf_analysis.incentives.inference import _few_clusters, _infer, _infer_vec, _vcov_alerts
@@ -451,11 +450,7 @@ def twfe_did(
     n_boot: int = 999,
     seed: int | None = 0,
 ) -> TWFEResult:
-    """Two-way fixed-effects DiD: ``y_it = a_i + l_t + b * treated_it (+ X g) + e_it``.
-
-    The unit and period effects are absorbed by alternating projections (exact on
-    unbalanced panels), the slopes are (weighted) least squares on the demeaned data,
-    and the standard errors are CR1 clustered by ``cluster`` (branch) by default.
+    """Two-way fixed-effects DiD: ``y_it = a_i + l_t + b * treated_it (+ X g) + e_it`` (see module docstring).
 
     Parameters
     ----------
@@ -486,19 +481,10 @@ def twfe_did(
     tol, maxiter : float, int
         Convergence of the alternating projections.
     bootstrap : {"auto", "wild", "none"}
-        Restricted wild cluster bootstrap (WCR, :mod:`bankperf_analysis.incentives.bootstrap`)
-        of the treatment coefficient: ``"auto"`` (default) runs it when fewer than 30
-        clusters carry the inference (Cameron, Gelbach & Miller 2008; MacKinnon & Webb
-        2017), ``"wild"`` always (clustered errors only), ``"none"`` never. Its p-value and
-        interval are in ``wild_bootstrap`` and are the ones ``conclusion()`` reports; the
-        ``pvalue``/``ci_*`` fields stay the analytic CR1 t test.
-    boot_weights : {"webb", "rademacher"}
-        Cluster weights of the draws; Rademacher patterns are enumerated when
-        ``2^G <= n_boot``.
-    n_boot : int
-        Number of draws (at least 99).
-    seed : int or None
-        Seed of the draws (the default 0 makes reports reproducible).
+        Restricted wild cluster bootstrap (:mod:`~bankperf_analysis.incentives.bootstrap`), default below 30
+        clusters; ``conclusion()`` reports its p and interval; ``pvalue``/``ci_*`` stay CR1.
+    boot_weights, n_boot, seed : {"webb", "rademacher"}, int, int or None
+        Cluster weights (Rademacher enumerated when ``2^G <= n_boot``), draws, seed.
 
     Returns
     -------
@@ -519,9 +505,7 @@ def twfe_did(
     spec, alpha = _twfe_options(vcov, fixef_dof, drop_singletons, tol, maxiter, alpha, cluster, func)
     clustered = cluster if vcov == "cluster" else None
     cols = _Columns(unit_col, period_col, clustered, cohort_col, weights, covariates)
-    boot = _boot_options(bootstrap, boot_weights, n_boot, seed, func)
-    if bootstrap == "wild" and vcov != "cluster":
-        _ensure_clusters(0, func)
+    boot = _boot_options(bootstrap, boot_weights, n_boot, seed, func, clustered=vcov == "cluster")
     pa = _prepare(panel, outcome, cols, func=func)
     return _twfe_result(pa, spec, alpha=alpha, cluster=cluster, func=func, boot=boot)
 
