@@ -88,11 +88,19 @@ from bankperf_analysis.incentives.adoption import (
     resolve_adoption,
 )
 from bankperf_analysis.incentives.aggregation import AggregationResult
+from bankperf_analysis.incentives.bootstrap import (
+    WILD_BOOTSTRAP_BELOW,
+    BootWeights,
+    WildBootstrapChoice,
+    WildBootstrapResult,
+    boot_weight_matrix,
+)
 from bankperf_analysis.incentives.dataset_panel import PANEL_LEVELS, PanelLevel, kpi_panel
 from bankperf_analysis.incentives.did_regression import DiDRegressionResult, RegressionVcov, did_regression
 from bankperf_analysis.incentives.effect import IncentiveEffectResult, estimate_incentive_effect
 from bankperf_analysis.incentives.event_series import plot_event_study
 from bankperf_analysis.incentives.event_study import EventStudyResult, event_study
+from bankperf_analysis.incentives.gt_pretest import GroupTimePreTestResult
 from bankperf_analysis.incentives.options import (
     AdoptionLevel,
     Aggregation,
@@ -159,4 +167,11 @@ __all__ = [
     "adoption_from_params",
     "resolve_adoption",
     "IncentiveStudy",
+    # wild cluster bootstrap and the ATT(g,t) pre-test (issue 18, items 2-3)
+    "WildBootstrapResult",
+    "WildBootstrapChoice",
+    "BootWeights",
+    "WILD_BOOTSTRAP_BELOW",
+    "boot_weight_matrix",
+    "GroupTimePreTestResult",
 ]

@@ -8,8 +8,8 @@ with its pre-trend test (:mod:`bankperf_analysis.incentives.pretrend`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,17 @@ import pandas as pd
 from bankperf_analysis._summary import Summary, fmt_float
 from bankperf_analysis._validation import check_choice, check_int, check_unit_interval
 from bankperf_analysis.incentives.aggregation import AggregationResult
+from bankperf_analysis.incentives.bootstrap import (
+    BootWeights,
+    WildBootstrapChoice,
+    WildBootstrapResult,
+    _boot_options,
+    _BootOptions,
+    _design,
+    _Engine,
+    wild_test_coef,
+    wild_test_joint,
+)
 from bankperf_analysis.incentives.event_series import plot_event_study
 from bankperf_analysis.incentives.group_time import _CSSpec
 from bankperf_analysis.incentives.inference import _infer, _infer_vec
@@ -116,6 +127,10 @@ def event_study(
     fixef_dof: FixefDof = "nested",
     alpha: float = 0.05,
     slope: float | None = None,
+    bootstrap: WildBootstrapChoice = "auto",
+    boot_weights: BootWeights = "webb",
+    n_boot: int = 999,
+    seed: int | None = 0,
 ) -> EventStudyResult:
     """Leads and lags of the incentive effect, with a joint pre-trend test and its power.
 
@@ -123,6 +138,11 @@ def event_study(
     ``-leads..lags``); the secondary one is a TWFE regression on event-time dummies
     (reference -1, endpoints binned; -leads is also omitted when no unit is
     never treated). Both are clustered by ``cluster``.
+
+    With fewer than 30 clusters (``bootstrap="auto"``, see :func:`twfe_did`) each TWFE
+    event-time coefficient gets a restricted wild cluster bootstrap p-value (column
+    ``pvalue_wild`` of the TWFE series) and the TWFE pre-trend test a wild bootstrap
+    p-value of the joint null (``pretrend_twfe.wild_bootstrap``).
 
     Returns
     -------
@@ -137,6 +157,7 @@ def event_study(
     check_choice(fixef_dof, "fixef_dof", func, FixefDof)
     anticipation = check_int(anticipation, "anticipation", func, low=0)
     alpha = check_unit_interval(alpha, "alpha", func)
+    boot = _boot_options(bootstrap, boot_weights, n_boot, seed, func)
     pa = _prepare(panel, outcome, _Columns(unit_col, period_col, cluster, cohort_col, weights), func=func)
     robust = twfe = pre_r = pre_t = None
     notes: list[str] = []
@@ -147,9 +168,13 @@ def event_study(
         pre_r = _pretrend(robust, slope=slope, alpha=alpha, power=0.8)
     if estimator in ("twfe", "both"):
         twfe_spec = _TWFESpec(vcov="cluster", fixef_dof=fixef_dof)
-        twfe, tnotes = _twfe_event(pa, twfe_spec, leads=leads, lags=lags, alpha=alpha, func=func)
+        twfe, tnotes, joint = _twfe_event(
+            pa, twfe_spec, leads=leads, lags=lags, alpha=alpha, func=func, boot=boot
+        )
         notes += tnotes
         pre_t = _pretrend(twfe, slope=slope, alpha=alpha, power=0.8)
+        if pre_t is not None and joint is not None:
+            pre_t = replace(pre_t, wild_bootstrap=joint)
     return EventStudyResult(
         robust=robust,
         twfe=twfe,
@@ -164,9 +189,16 @@ def event_study(
 
 
 def _twfe_event(
-    pa: _Panel, spec: _TWFESpec, *, leads: int, lags: int, alpha: float, func: str
-) -> tuple[AggregationResult, list[str]]:
-    """TWFE regression on event-time dummies, as an event-time aggregation, and its notes."""
+    pa: _Panel,
+    spec: _TWFESpec,
+    *,
+    leads: int,
+    lags: int,
+    alpha: float,
+    func: str,
+    boot: _BootOptions | None = None,
+) -> tuple[AggregationResult, list[str], WildBootstrapResult | None]:
+    """TWFE regression on event-time dummies as an event-time aggregation, its notes and the wild pre-test."""
     regs, events, omit, notes = _event_dummies(pa, leads, lags)
     fit = _twfe_fit(pa, regs, [str(e) for e in events], spec, func=func, required=0)
     keep_idx = [i for i, nm in enumerate(fit.names) if nm not in pa.covariates]
@@ -177,6 +209,9 @@ def _twfe_event(
     beta = fit.beta[keep_idx]
     vcov = fit.vcov[np.ix_(keep_idx, keep_idx)]
     frame = _event_frame(beta, np.sqrt(np.diag(vcov)), ev_kept, omit, fit.df_t, alpha)
+    joint = None
+    if boot is not None and fit.cl is not None and boot.active(fit.n_clusters):
+        frame, joint = _wild_event(fit, frame, keep_idx, ev_kept, boot, alpha)
     post = ev_kept >= 0
     a = np.where(post, 1.0 / max(post.sum(), 1), 0.0)
     theta = float(a @ beta)
@@ -202,7 +237,30 @@ def _twfe_event(
         cluster_influence=_influence_of_mean(fit, keep_idx, a),
         cluster_labels=pa.cluster_labels,
     )
-    return agg, notes
+    return agg, notes, joint
+
+
+def _wild_event(
+    fit: _TWFEFit,
+    frame: pd.DataFrame,
+    keep_idx: list[int],
+    ev_kept: np.ndarray,
+    boot: _BootOptions,
+    alpha: float,
+) -> tuple[pd.DataFrame, WildBootstrapResult | None]:
+    """Wild bootstrap p-value of each event-time coefficient and of the joint pre-adoption null."""
+    d = _design(fit, cast(np.ndarray, fit.cl))
+    eng = _Engine(d)
+    pw = {}
+    for i, e in zip(keep_idx, ev_kept):
+        r = wild_test_coef(
+            d, i, boot, alpha=alpha, beta=float(fit.beta[i]), se=float(np.sqrt(fit.vcov[i, i])), engine=eng
+        )
+        pw[int(e)] = r.pvalue
+    frame = frame.assign(pvalue_wild=frame["event_time"].map(pw).astype(float))
+    pre = [i for i, e in zip(keep_idx, ev_kept) if e < 0]
+    joint = wild_test_joint(d, pre, boot, alpha=alpha, engine=eng) if pre else None
+    return frame, joint
 
 
 def _event_dummies(pa: _Panel, leads: int, lags: int) -> tuple[np.ndarray, list[int], set[int], list[str]]:

@@ -17,6 +17,7 @@ from bankperf_analysis._summary import Summary, fmt_float
 from bankperf_analysis._validation import check_choice, check_unit_interval
 from bankperf_analysis.exceptions import InsufficientSampleError
 from bankperf_analysis.incentives.aggregation import AggregationResult
+from bankperf_analysis.incentives.bootstrap import WildBootstrapResult
 from bankperf_analysis.incentives.event_series import _event_aggregation_of
 from bankperf_analysis.incentives.options import Lang
 from bankperf_analysis.incentives.prose import _pretrend_sentence
@@ -53,6 +54,9 @@ class PreTrendTestResult:
     detectable_slope : float
     power_target, alpha : float
     estimator : str
+    wild_bootstrap : WildBootstrapResult or None
+        Restricted wild cluster bootstrap of the same joint null (TWFE event study with
+        fewer than 30 clusters): its p-value is the one to read with few clusters.
     """
 
     _iter_fields: ClassVar[tuple[str, ...]] = ("statistic", "pvalue")
@@ -69,6 +73,7 @@ class PreTrendTestResult:
     alpha: float
     estimator: str
     pre_event_times: tuple[int, ...]
+    wild_bootstrap: WildBootstrapResult | None = None
 
     def __iter__(self):
         return iter(getattr(self, f) for f in self._iter_fields)
@@ -94,6 +99,9 @@ class PreTrendTestResult:
                     "power": self.power,
                     "detectable_slope": self.detectable_slope,
                     "power_target": self.power_target,
+                    "pvalue_wild_bootstrap": (
+                        np.nan if self.wild_bootstrap is None else self.wild_bootstrap.pvalue
+                    ),
                 }
             ]
         )

@@ -13,7 +13,9 @@ import numpy as np
 from bankperf_analysis.numbers import fmt_p, fmt_percent, p_text
 
 if TYPE_CHECKING:
+    from bankperf_analysis.incentives.bootstrap import WildBootstrapResult
     from bankperf_analysis.incentives.effect import IncentiveEffectResult
+    from bankperf_analysis.incentives.gt_pretest import GroupTimePreTestResult
     from bankperf_analysis.incentives.placebo import PlaceboResult
     from bankperf_analysis.incentives.pretrend import PreTrendTestResult
     from bankperf_analysis.incentives.rtm import BeforeAfterResult
@@ -194,3 +196,88 @@ def _naive_contrast(naive: float, nd: int, lang: str) -> str:
             "in regression to the mean and should not be reported."
         )
     return f" 受奖励者的简单前后变化（{naive:+.{nd}f}）含有均值回归成分，不应作为结论。"
+
+
+def _wild_sentence(wb: WildBootstrapResult, p_analytic: float, lang: str) -> str:
+    """Why the interval and p-value come from the wild cluster bootstrap, beside the analytic p."""
+    g, p = wb.n_clusters, wb.pvalue
+    if lang == "en":
+        return (
+            f"With only {g} branches (clusters), the p-value ({p_text(p)}) and interval come from a "
+            f"wild cluster bootstrap, because the usual clustered standard errors are too optimistic "
+            f"with fewer than about 30 clusters (the clustered t test gives {p_text(p_analytic)})."
+        )
+    return (
+        f"由于只有 {g} 个网点（聚类），p 值（{p_text(p)}）和区间由野聚类自助法（限制性，约束原假设）计算："
+        f"聚类少于约 30 个时，常规聚类稳健标准误过于乐观（常规聚类检验给出 {p_text(p_analytic)}）。"
+    )
+
+
+def _study_wild_items(
+    twfe_wild: WildBootstrapResult | None,
+    pre_wild: WildBootstrapResult | None,
+    ci: str,
+    lang: str,
+    gt_pre: GroupTimePreTestResult | None = None,
+) -> list[str]:
+    """The incentive study's few-cluster lines: wild bootstrap of the TWFE effect and of the joint pre-test.
+
+    ``ci`` is the bootstrap interval of the TWFE effect, formatted by the report (KPI units).
+    """
+    out: list[str] = []
+    if twfe_wild is not None:
+        w, g = twfe_wild, twfe_wild.n_clusters
+        draws = f"all {w.n_boot} sign patterns" if w.enumerated else f"{w.n_boot} draws"
+        draws_zh = f"全部 {w.n_boot} 种符号组合" if w.enumerated else f"{w.n_boot} 次抽样"
+        wname_zh = {"webb": "韦伯六点权重", "rademacher": "拉德马赫权重"}[w.weights]
+        if lang == "en":
+            out.append(
+                f"Few-cluster check: with {g} branches, a restricted wild cluster bootstrap "
+                f"({w.weights} weights, {draws}; the default below 30 clusters, after Cameron, Gelbach & "
+                f"Miller 2008 and MacKinnon & Webb 2017) of the two-way fixed-effects estimate gives "
+                f"{p_text(w.pvalue)}, interval {ci}. The robust estimate's interval above is analytic "
+                "(clustered, t with G - 1 degrees of freedom) and may be somewhat too narrow."
+            )
+        else:
+            out.append(
+                f"少聚类检验：只有 {g} 个网点，按学界建议（聚类少于 30 个时默认），对双向固定效应估计做限制性"
+                f"野聚类自助法（{wname_zh}，{draws_zh}），得 {p_text(w.pvalue)}，区间 {ci}。"
+                "上面稳健估计的区间为解析区间（按网点聚类），可能略窄。"
+            )
+    if pre_wild is not None:
+        q = len(pre_wild.terms)
+        if lang == "en":
+            out.append(
+                f"Joint pre-test by wild bootstrap: the {q} pre-adoption coefficients of the two-way "
+                f"fixed-effects event study are jointly zero? {p_text(pre_wild.pvalue)} "
+                f"({'rejected' if pre_wild.pvalue < pre_wild.alpha else 'not rejected'}; "
+                "a non-rejection is not proof of parallel trends)."
+            )
+        else:
+            verdict = "拒绝" if pre_wild.pvalue < pre_wild.alpha else "未拒绝"
+            out.append(
+                f"野聚类自助法联合事前检验：双向固定效应事件研究的 {q} 个实施前系数是否同时为零？"
+                f"{p_text(pre_wild.pvalue)}（{verdict}；未拒绝并不证明平行趋势成立）。"
+            )
+    if gt_pre is not None:
+        out.append(_gt_pretest_sentence(gt_pre, lang))
+    return out
+
+
+def _gt_pretest_sentence(r: GroupTimePreTestResult, lang: str) -> str:
+    """The R did pre-test over all pre-period ATT(g, t), worded with its few-cluster caveat."""
+    if lang == "en":
+        verdict = "rejected" if r.reject else "not rejected"
+        return (
+            f"Joint pre-test over all {r.n_cells} pre-period group-time effects (as R did reports it, "
+            f"Wald chi-square({r.df}) = {r.statistic:.2f}, {p_text(r.pvalue)}): {verdict}. It tests each "
+            "cohort's pre-period cells, not their average by event time as the F test above; its "
+            f"chi-square reference over-rejects with {r.n_clusters} clusters."
+        )
+    verdict = "拒绝" if r.reject else "未拒绝"
+    return (
+        f"对全部 {r.n_cells} 个实施前组别-时期效应的联合事前检验（与该方法原作者软件包报告的检验相同，"
+        f"沃尔德卡方({r.df}) = {r.statistic:.2f}，{p_text(r.pvalue)}）：{verdict}。"
+        "它逐批检验实施前各期，而非上面按事件时间平均后的检验；"
+        f"只有 {r.n_clusters} 个聚类时卡方参照会过度拒绝。"
+    )

@@ -28,6 +28,7 @@ from bankperf_analysis._validation import check_choice, check_int, check_unit_in
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.incentives.aggregation import AggregationResult, _make_aggregation
 from bankperf_analysis.incentives.group_time import _cs_cells, _CSCells, _CSSpec
+from bankperf_analysis.incentives.gt_pretest import GroupTimePreTestResult, _gt_pretest
 from bankperf_analysis.incentives.inference import _few_clusters, _infer_vec
 from bankperf_analysis.incentives.options import Aggregation, BasePeriod, ControlGroup, Lang
 from bankperf_analysis.incentives.panel import COHORT_COL, _Columns, _Panel, _prepare
@@ -149,6 +150,32 @@ class StaggeredDiDResult:
     def _event_series(self) -> tuple[AggregationResult, ...]:
         """The event-time aggregation of the group-time effects."""
         return (self.aggregate("event"),)
+
+    def att_gt_influence(self) -> np.ndarray:
+        """Cluster sums of the ATT(g, t) influence functions, ``(cells, clusters)``, rows as ``att_gt``.
+
+        Columns are the clusters present (in the order of their labels). The clustered
+        covariance of the cells is ``G/(G-1) Psi Psi'`` (:meth:`att_gt_vcov`).
+        """
+        cells = cast(_CSCells, self._cells)
+        present = np.any(cells.psi != 0, axis=0)
+        return cells.psi[:, present].copy()
+
+    def att_gt_vcov(self) -> np.ndarray:
+        """Clustered covariance of the ATT(g, t) (rows and columns as ``att_gt``)."""
+        cells = cast(_CSCells, self._cells)
+        g = cells.n_clusters
+        return g / (g - 1) * (cells.psi @ cells.psi.T)
+
+    def pretrend_gt(self) -> GroupTimePreTestResult | None:
+        """Joint Wald chi-square pre-test over all pre-period ATT(g, t), the R ``did`` pre-test.
+
+        Not the same test as :func:`pretrend_test` (F test of the event-time leads); see
+        :mod:`bankperf_analysis.incentives.gt_pretest`. None without pre-period cells.
+        """
+        cells = cast(_CSCells, self._cells)
+        pre = cells.e < -self.anticipation
+        return _gt_pretest(cells.att, self.att_gt_vcov(), pre, cells.n_clusters, self.alpha)
 
 
 def staggered_did(

@@ -21,10 +21,19 @@ from bankperf_analysis._summary import Summary, fmt_float
 from bankperf_analysis._validation import check_choice, check_int, check_unit_interval, warn
 from bankperf_analysis.exceptions import ConvergenceWarning, InsufficientSampleError, ParamsError
 from bankperf_analysis.incentives import demean as _fixest
+from bankperf_analysis.incentives.bootstrap import (
+    BootWeights,
+    WildBootstrapChoice,
+    WildBootstrapResult,
+    _boot_options,
+    _BootOptions,
+    _design,
+    wild_test_coef,
+)
 from bankperf_analysis.incentives.inference import _few_clusters, _infer, _infer_vec, _vcov_alerts
 from bankperf_analysis.incentives.options import FixefDof, Lang, VcovType
 from bankperf_analysis.incentives.panel import COHORT_COL, TREATED_COL, _Columns, _Panel, _prepare
-from bankperf_analysis.incentives.prose import _effect_sentence, _unclustered_caveat
+from bankperf_analysis.incentives.prose import _effect_sentence, _unclustered_caveat, _wild_sentence
 
 __all__ = ["TWFEResult", "twfe_did"]
 
@@ -53,6 +62,9 @@ class _TWFEFit:
     xd: np.ndarray  # demeaned regressors (n_kept, p)
     treat_raw: np.ndarray  # raw first regressor on the kept rows
     w: np.ndarray | None
+    yd: np.ndarray  # demeaned outcome (the wild bootstrap works on it)
+    fe: _FixedEffects
+    cl: np.ndarray | None  # cluster codes of the kept rows
 
 
 @dataclass(slots=True)
@@ -175,6 +187,9 @@ def _twfe_fit(
         xd=xd,
         treat_raw=regs[:, 0],
         w=w,
+        yd=yd,
+        fe=fe,
+        cl=None if pa.cluster is None else pa.cluster[keep],
     )
 
 
@@ -334,10 +349,19 @@ class TWFEResult:
     alerts: tuple[str, ...] = ()
     cluster_influence: np.ndarray | None = field(default=None, repr=False)
     cluster_labels: np.ndarray | None = field(default=None, repr=False)
+    wild_bootstrap: WildBootstrapResult | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy coefficient table (one row per slope)."""
         return self.coef_table.copy()
+
+    @property
+    def reported(self) -> tuple[float, float, float]:
+        """``(pvalue, ci_low, ci_high)`` the conclusion reports: the wild bootstrap's when it ran."""
+        wb = self.wild_bootstrap
+        if wb is not None:
+            return wb.pvalue, wb.ci_low, wb.ci_high
+        return self.pvalue, self.ci_low, self.ci_high
 
     def summary(self) -> Summary:
         """Notebook-ready summary."""
@@ -346,7 +370,7 @@ class TWFEResult:
             "iid": f"iid (NOT clustered), t({self.df_t:.0f})",
             "hetero": f"HC1 (NOT clustered), t({self.df_t:.0f})",
         }[self.vcov]
-        facts = (
+        facts: tuple[tuple[str, str], ...] = (
             ("Estimator", "Two-way fixed effects (unit + period), alternating projections"),
             ("Outcome", self.outcome),
             ("Inference", inference),
@@ -362,6 +386,14 @@ class TWFEResult:
             ),
             ("Demeaning", f"{self.iterations} sweeps, converged: {self.converged}"),
         )
+        if self.wild_bootstrap is not None:
+            wb = self.wild_bootstrap
+            facts += (
+                (
+                    "Wild bootstrap",
+                    f"{wb.method}: p = {wb.pvalue:.4f}, interval [{wb.ci_low:.4g}, {wb.ci_high:.4g}]",
+                ),
+            )
         notes = []
         if self.negative_weight_share > 0:
             notes.append(
@@ -383,7 +415,10 @@ class TWFEResult:
         """Short plain-language conclusion."""
         check_choice(lang, "lang", "TWFEResult.conclusion", Lang)
         r = self
-        text = _effect_sentence(r.estimate, r.ci_low, r.ci_high, r.pvalue, r.outcome, unit, lang, r.alpha)
+        p, lo, hi = r.reported
+        text = _effect_sentence(r.estimate, lo, hi, p, r.outcome, unit, lang, r.alpha)
+        if r.wild_bootstrap is not None:
+            text += " " + _wild_sentence(r.wild_bootstrap, r.pvalue, lang)
         if self.vcov != "cluster":
             text += _unclustered_caveat(lang)
         return text
@@ -411,12 +446,12 @@ def twfe_did(
     tol: float = 1e-10,
     maxiter: int = 10_000,
     never_treated: float | str = "auto",
+    bootstrap: WildBootstrapChoice = "auto",
+    boot_weights: BootWeights = "webb",
+    n_boot: int = 999,
+    seed: int | None = 0,
 ) -> TWFEResult:
-    """Two-way fixed-effects DiD: ``y_it = a_i + l_t + b * treated_it (+ X g) + e_it``.
-
-    The unit and period effects are absorbed by alternating projections (exact on
-    unbalanced panels), the slopes are (weighted) least squares on the demeaned data,
-    and the standard errors are CR1 clustered by ``cluster`` (branch) by default.
+    """Two-way fixed-effects DiD: ``y_it = a_i + l_t + b * treated_it (+ X g) + e_it`` (see module docstring).
 
     Parameters
     ----------
@@ -442,15 +477,16 @@ def twfe_did(
         Analytic weights column (e.g. number of responses behind each KPI value).
     alpha : float
         1 - confidence level.
-    drop_singletons : bool
-        Drop units/periods with a single observation (iteratively).
-    tol, maxiter : float, int
-        Convergence of the alternating projections.
+    drop_singletons, tol, maxiter : bool, float, int
+        Drop single-observation units/periods (iteratively); convergence of the projections.
     never_treated : {"auto", 0, numpy.inf, numpy.nan}
-        How ``cohort_col`` codes never-treated units. Missing values and ``inf`` always
-        mean never treated; ``0`` also reads 0 so (R ``did``'s ``mpdta``, csdid, pyfixest's
-        example data); ``numpy.inf`` / ``numpy.nan`` keep 0 an adoption period. ``"auto"``
-        reads 0 as never treated when it lies before the first observed period, and warns.
+        How ``cohort_col`` codes never-treated units (NA and ``inf`` always do; ``0`` as in
+        R ``did``'s ``mpdta``; ``"auto"``: 0 before the first period, with a warning).
+    bootstrap : {"auto", "wild", "none"}
+        Restricted wild cluster bootstrap (:mod:`~bankperf_analysis.incentives.bootstrap`), default below 30
+        clusters; ``conclusion()`` reports its p and interval; ``pvalue``/``ci_*`` stay CR1.
+    boot_weights, n_boot, seed : {"webb", "rademacher"}, int, int or None
+        Cluster weights (Rademacher enumerated when ``2^G <= n_boot``), draws, seed.
 
     Returns
     -------
@@ -471,8 +507,9 @@ def twfe_did(
     spec, alpha = _twfe_options(vcov, fixef_dof, drop_singletons, tol, maxiter, alpha, cluster, func)
     clustered = cluster if vcov == "cluster" else None
     cols = _Columns(unit_col, period_col, clustered, cohort_col, weights, covariates, never_treated)
+    boot = _boot_options(bootstrap, boot_weights, n_boot, seed, func, clustered=vcov == "cluster")
     pa = _prepare(panel, outcome, cols, func=func)
-    return _twfe_result(pa, spec, alpha=alpha, cluster=cluster, func=func)
+    return _twfe_result(pa, spec, alpha=alpha, cluster=cluster, func=func, boot=boot)
 
 
 def _twfe_options(
@@ -500,7 +537,15 @@ def _twfe_options(
     return _TWFESpec(vcov, fixef_dof, drop_singletons, tol, maxiter), alpha
 
 
-def _twfe_result(pa: _Panel, spec: _TWFESpec, *, alpha: float, cluster: str | None, func: str) -> TWFEResult:
+def _twfe_result(
+    pa: _Panel,
+    spec: _TWFESpec,
+    *,
+    alpha: float,
+    cluster: str | None,
+    func: str,
+    boot: _BootOptions | None = None,
+) -> TWFEResult:
     """Fit TWFE on the post-adoption indicator of a prepared panel and assemble the result."""
     treat = (pa.tpos >= pa.cohort_pos).astype(np.float64)
     fit = _twfe_fit(pa, treat[:, None], [TREATED_COL], spec, func=func)
@@ -511,6 +556,10 @@ def _twfe_result(pa: _Panel, spec: _TWFESpec, *, alpha: float, cluster: str | No
     est, sd = float(fit.beta[0]), float(se[0])
     stat, p, lo, hi = _infer(est, sd, fit.df_t, alpha)
     alerts = _vcov_alerts(vcov) + _few_clusters(fit.n_clusters, func)
+    boot = _BootOptions() if boot is None else boot
+    wild = None
+    if vcov == "cluster" and fit.cl is not None and boot.active(fit.n_clusters):
+        wild = wild_test_coef(_design(fit, fit.cl), 0, boot, alpha=alpha, beta=est, se=sd)
     return TWFEResult(
         estimate=est,
         std_error=sd,
@@ -540,6 +589,7 @@ def _twfe_result(pa: _Panel, spec: _TWFESpec, *, alpha: float, cluster: str | No
         alerts=alerts,
         cluster_influence=None if fit.cluster_if is None else fit.cluster_if[:, 0],
         cluster_labels=pa.cluster_labels,
+        wild_bootstrap=wild,
     )
 
 

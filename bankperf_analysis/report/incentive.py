@@ -458,6 +458,7 @@ class IncentiveReport:
         if d.placebo is not None:
             items.append((self._placebo_text(d.placebo, per), d.placebo_significant))
         items.append((self._disagreement_text(), d.disagree))
+        items += [(t, False) for t in self._wild_items()]
         note = _lab(self.lang, "note")
         items += [(f"{note}: {m}", False) for m in d.warnings]
         items += [(f"{note}: {m}", False) for m in d.notes]
@@ -503,6 +504,14 @@ class IncentiveReport:
                 )
             )
         return items
+
+    def _wild_items(self) -> list[str]:
+        from bankperf_analysis.incentives.prose import _study_wild_items
+
+        tw, ev = self._estimated().twfe.wild_bootstrap, self.study.event_
+        pre = None if ev is None or ev.pretrend_twfe is None else ev.pretrend_twfe.wild_bootstrap
+        ci = "" if tw is None else f"{self._ci(tw.ci_low, tw.ci_high)} {self._unit()}"
+        return _study_wild_items(tw, pre, ci, self.lang, self._estimated().robust.pretrend_gt())
 
     def _pretrend_text(self, d: StudyDiagnostics, per: str) -> str:
         pt, lang = d.pretrend, self.lang
