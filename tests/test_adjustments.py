@@ -98,10 +98,10 @@ def test_without_the_scheme_key_the_table_is_not_applied(bank):
 def test_workbook_and_branch_report_show_raw_points_and_reasons(bank, tmp_path):
     out = tmp_path / "hr.xlsx"
     assert main(["scorecard", "--data", str(bank), "--quarter", Q, "--out", str(out), "--no-progress"]) == 0
-    sheet = pd.read_excel(out, sheet_name="Deductions and veto").set_index("staff_id")
-    assert sheet.loc["P_DED_ABOVE_CAP", "adjustment_points"] == -10
-    assert sheet.loc["P_DED_ABOVE_CAP", "raw_composite"] == 100
-    assert "deductions capped at -10" in sheet.loc["P_DED_ABOVE_CAP", "adjustment_reasons"]
+    sheet = pd.read_excel(out, sheet_name="Deductions and veto").set_index("Staff ID")  # the HR workbook
+    assert sheet.loc["P_DED_ABOVE_CAP", "Additions and deductions (points)"] == -10
+    assert sheet.loc["P_DED_ABOVE_CAP", "Composite before additions and deductions"] == 100
+    assert "deductions capped at -10" in sheet.loc["P_DED_ABOVE_CAP", "Additions and deductions: why"]
     html = BranchReport(prepare_batch(bank, Q, tmp_path / "shared"), "B1").staff_table().html
     assert "composite 100.0 adjusted by -10 points" in html and "service rule breached again" in html
 

@@ -115,8 +115,8 @@ def test_the_workbook_shows_the_pools_and_how_remainders_are_shared(bank, tmp_pa
     args = ["scorecard", "--data", str(bank), "--quarter", Q, "--out", str(out), "--scheme", str(scheme_file)]
     assert main([*args, "--no-progress"]) == 0
     sheets = pd.read_excel(out, sheet_name=None)
-    assert set(sheets["Bonus pools"]["group"]) == {"B1", "B2"}
-    assert sheets["About"]["value"].astype(str).str.contains("largest remainder").any()
+    assert set(sheets["Bonus pools"]["Group"]) == {"B1", "B2"}  # the HR workbook's labels
+    assert sheets["About"]["Value"].astype(str).str.contains("largest remainder").any()
 
 
 def test_deductions_by_grade_are_apart_from_the_bonus(bank):

@@ -223,8 +223,8 @@ def outputs(default_bank, tmp_path_factory) -> dict[str, dict[str, str]]:
         "overview": _facts(folder / "overview.html", LABELS.values()),
         "index overview": index[next(k for k in index if k.startswith("Bank overview"))],
         "cli": _cli_facts(buf.getvalue(), LABELS.values()),
-        "excel": {r["label_en"]: r["text_en"] for r in sheet},
-        "excel value+unit": {r["label_en"]: _text_of(r["value"], r["unit_en"]) for r in sheet},
+        "excel": {r["Consequence"]: r["Value with unit"] for r in sheet},  # the HR workbook, in en
+        "excel value+unit": {r["Consequence"]: _text_of(r["Value"], r["Unit"]) for r in sheet},
         "annual": _facts(folder / f"annual-{YEAR}.html", LABELS.values()),
         "index annual": index[next(k for k in index if k.startswith("Annual summary"))],
         "index branches": {k: v for k, v in index.items() if not k.startswith(("Bank overview", "Annual"))},

@@ -215,8 +215,8 @@ def test_hr_workbook_lists_short_staff_apart(crafted, tmp_path):
         main(["scorecard", "--data", str(crafted), "--quarter", Q, "--out", str(out), "--no-progress"]) == 0
     )
     sheets = pd.read_excel(out, sheet_name=None)
-    short = sheets["Not in post long enough"].set_index("staff_id")
-    assert short.loc["P_MIN_SHORT", "days_in_post"] == 29
+    short = sheets["Not in post long enough"].set_index("Staff ID")  # the HR workbook's labels
+    assert short.loc["P_MIN_SHORT", "Days in post"] == 29
     text = "".join(df.to_csv() for df in sheets.values())
     assert "P_LEFT_AT_START" not in text and "P_LEFT_BEFORE" not in text
 

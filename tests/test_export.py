@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.scheme import load_scheme
@@ -189,7 +192,7 @@ def test_xlsx_sheets_totals_and_staff(bank, xlsx):
 def test_xlsx_formatting(xlsx):
     wb = load_workbook(xlsx)
     ws = wb["Summary"]
-    assert ws.freeze_panes == "A2"
+    assert ws.freeze_panes == "C2"  # the header row and the branch id and name
     header = [c.value for c in ws[1]]
     assert ws[1][0].font.bold
     col = header.index("pay_cut_share_total") + 1
@@ -309,3 +312,225 @@ def test_staff_card_alone(bank, tmp_path):
     write_scorecard(out, sc)
     names = pd.ExcelFile(out).sheet_names
     assert "Branch results" not in names and names[0] == "Summary"
+
+
+# ------------------------------------------------- the HR workbook (issue 16, item 2)
+
+FINGERPRINT = "0123456789abcdef"
+#: Branch names the data give in Chinese (the data contract's branch_name_zh, region_zh).
+BRANCHES_ZH = pd.DataFrame(
+    {
+        "branch_id": [f"B{j}" for j in range(5)],
+        "branch_name": BRANCH_NAMES,
+        "branch_name_zh": [f"测试支行{j}" for j in range(5)],
+        "region": "North",
+        "region_zh": "北区",
+    }
+)
+
+
+@pytest.fixture(scope="module", params=["en", "zh"])
+def hr(request, bank, tmp_path_factory):
+    """The HR workbook and its payroll file in each language, opened with openpyxl."""
+    sc, bc = bank
+    out = tmp_path_factory.mktemp(f"hr_{request.param}") / "q3.xlsx"
+    files = write_scorecard(
+        out, sc, bc, lang=request.param, scheme=load_scheme(), fingerprint=FINGERPRINT, branches=BRANCHES_ZH
+    )
+    assert files == [out, out.with_name("q3_payroll.csv")]
+    return request.param, load_workbook(out), files[1]
+
+
+def _t(key, lang):
+    from bankperf_analysis.i18n import t
+
+    return t(key, lang)
+
+
+def _header(ws) -> list:
+    return [c.value for c in ws[1]]
+
+
+def _column(ws, lang, key) -> int:
+    """1-based column of the header ``t(key, lang)``."""
+    return _header(ws).index(_t(key, lang)) + 1
+
+
+def _table(ws):
+    (table,) = ws.tables.values()
+    return table
+
+
+def _money_sheets(lang):
+    return {
+        _t("sheet_bonus", lang): ("col_bonus_yuan",),
+        _t("sheet_deductions", lang): ("col_deduction_yuan",),
+    }
+
+
+def test_hr_every_sheet_is_a_filtered_table_with_header_and_name_frozen(hr):
+    lang, wb, _ = hr
+    names = [f"B{j}" for j in range(5)]
+    assert len(wb.sheetnames) == len(FIXED) + 5
+    for ws in wb.worksheets:
+        table = _table(ws)
+        totals = 1 if ws.title in _money_sheets(lang) else 0
+        last = get_column_letter(ws.max_column)
+        n_rows = max(ws.max_row - totals, 2)  # an empty table keeps one blank row
+        assert table.ref == f"A1:{last}{n_rows}", ws.title
+        assert table.autoFilter.ref == table.ref, ws.title
+        assert [c.name for c in table.tableColumns] == _header(ws), ws.title
+        # the header row and the name column stay in view: the pane starts right of the name
+        name_key = {
+            _t("sheet_summary", lang): "col_branch_name",
+            _t("sheet_consequences", lang): "col_label",
+            _t("sheet_branch_results", lang): "col_branch_name",
+            _t("sheet_branch_kpis", lang): "col_branch_name",
+            _t("sheet_about", lang): "col_item",
+        }.get(ws.title, "col_staff_name")
+        assert ws.freeze_panes == f"{get_column_letter(_column(ws, lang, name_key) + 1)}2", ws.title
+    branch_sheets = wb.sheetnames[len(FIXED) - 1 : -1]
+    assert [s.split(" ")[0] for s in branch_sheets] == names
+    if lang == "zh":  # the names the data give in Chinese
+        assert branch_sheets[0] == "B0 测试支行0"
+
+
+def test_hr_number_formats_by_unit_with_full_precision(hr, bank):
+    lang, wb, _ = hr
+    sc, bc = bank
+    ws = wb[wb.sheetnames[len(FIXED) - 1]]  # the first branch sheet
+    people = sc.people.set_index("staff_id")
+    sid_col = _column(ws, lang, "col_staff_id")
+    for row in ws.iter_rows(min_row=2):
+        person = people.loc[row[sid_col - 1].value]
+        bonus = row[_column(ws, lang, "col_bonus_yuan") - 1]
+        share = row[_column(ws, lang, "col_scored_weight_share") - 1]
+        comp = row[_column(ws, lang, "col_composite_score") - 1]
+        assert bonus.number_format == "#,##0.00" and share.number_format == "0.0%"
+        assert comp.number_format == "0.00"
+        if pd.notna(person["composite_score"]):
+            assert comp.value == person["composite_score"]  # rounded on screen only
+    kpis = wb[_t("sheet_branch_kpis", lang)]
+    kpi_col, value_col = _column(kpis, lang, "col_kpi"), _column(kpis, lang, "col_value")
+    from bankperf_analysis.i18n import kpi_label
+
+    formats = {r[kpi_col - 1].value: r[value_col - 1].number_format for r in kpis.iter_rows(min_row=2)}
+    assert formats[kpi_label("satisfaction_rate", lang)] == "0.0%"
+    assert formats[kpi_label("mystery_shopper_score", lang)] == "0.00"
+    # no float anywhere shows its every digit: each one carries a number format
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(min_row=2):
+            for c in row:
+                if isinstance(c.value, float) and c.value != int(c.value):
+                    assert c.number_format != "General", (ws.title, c.coordinate, c.value)
+
+
+def test_hr_print_setup(hr):
+    _, wb, _ = hr
+    for ws in wb.worksheets:
+        ps = ws.page_setup
+        assert str(ps.paperSize) == "9", ws.title  # A4
+        assert ps.fitToWidth == 1 and ps.fitToHeight == 0, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
+        assert ps.orientation == ("landscape" if ws.max_column >= 7 else "portrait"), ws.title
+
+
+def test_hr_totals_rows_on_the_money_sheets(hr, bank):
+    lang, wb, _ = hr
+    sc, _ = bank
+    expected = {
+        "col_bonus_yuan": sc.total_bonus_yuan,
+        "col_deduction_yuan": sc.people["deduction_yuan"].sum(),
+    }
+    for title, keys in _money_sheets(lang).items():
+        ws = wb[title]
+        last = [c.value for c in ws[ws.max_row]]
+        assert last[0] == _t("row_total", lang)
+        for key in keys:
+            col = _column(ws, lang, key)
+            assert last[col - 1] == pytest.approx(expected[key], abs=1e-9), (title, key)
+            body = [r[col - 1].value or 0 for r in ws.iter_rows(min_row=2, max_row=ws.max_row - 1)]
+            assert sum(body) == pytest.approx(last[col - 1], abs=1e-9)
+    assert expected["col_bonus_yuan"] > 0 and expected["col_deduction_yuan"] > 0  # both exercised
+
+
+def test_hr_about_sheet(hr):
+    from bankperf_analysis import __version__
+    from bankperf_analysis._provenance import code_digest
+
+    lang, wb, _ = hr
+    about = dict(wb[_t("sheet_about", lang)].iter_rows(min_row=2, values_only=True))
+    assert about[_t("footer_fingerprint", lang)] == FINGERPRINT
+    assert about[_t("footer_params_hash", lang)] == load_scheme().params_hash()
+    assert about[_t("footer_version", lang)] == __version__
+    assert about[_t("footer_code_digest", lang)] == code_digest()
+    zone = "（北京时间）" if lang == "zh" else " (UTC+08:00)"
+    assert about[_t("footer_generated", lang)].endswith(zone)  # local time, labelled
+    band = "综合得分 80 分（含）至 90 分" if lang == "zh" else "composite score from 80 to under 90"
+    assert about[_t("grade_good", lang).join(["等级：", ""]) if lang == "zh" else "Grade good"] == band
+    bonus = about[_t("about_bonus", lang)]
+    assert "2,000" in bonus and ("绩效系数" if lang == "zh" else "coefficient") in bonus
+    assert about[_t("about_payroll", lang)] == "q3_payroll.csv"
+
+
+#: Latin words a zh workbook may show: ids, units, codes (cf. tests/test_zh_leaks.py).
+ZH_ALLOWED = frozenset({"KPI", "bankperf-analysis", "default", "North"})
+_ID = re.compile(r"^(B\d|S\d{3}|[0-9a-f]{16,}|q3_payroll\.csv|[a-z_]+\.[a-z_.]+$)")  # a params key too
+
+
+def test_zh_workbook_has_no_english_labels(bank, tmp_path):
+    """Headers, sheet names and every labelled value (grades, roles, Yes/No...) in Chinese."""
+    sc, bc = bank
+    out = tmp_path / "q3.xlsx"
+    write_scorecard(
+        out, sc, bc, lang="zh", scheme=load_scheme(), fingerprint=FINGERPRINT, branches=BRANCHES_ZH
+    )
+    wb = load_workbook(out)
+    data_columns = {_t(k, "zh") for k in ("col_staff_name", "col_staff_id", "col_branch_id", "col_count")}
+    leaks = []
+    for ws in wb.worksheets:
+        title = ws.title if ws.title.split(" ")[0] not in BRANCHES_ZH["branch_id"].tolist() else ""
+        head = _header(ws)
+        for r, row in enumerate(ws.iter_rows(values_only=True)):
+            for h, v in zip(head, row, strict=True):
+                if r and h in data_columns:
+                    continue  # names and ids from the data
+                for word in re.findall(r"[A-Za-z][A-Za-z_.-]*", str(v) if isinstance(v, str) else ""):
+                    if word not in ZH_ALLOWED and not _ID.match(word) and not _ID.match(str(v)):
+                        leaks.append((ws.title, h, v))
+        leaks += [(title, "sheet name", title)] if re.search(r"[A-Za-z]", title) else []
+    assert leaks == []
+
+
+def test_payroll_file_totals_and_encoding(hr, bank):
+    lang, wb, payroll = hr
+    sc, _ = bank
+    raw = payroll.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel shows Chinese names
+    pay = pd.read_csv(payroll, encoding="utf-8-sig", dtype={"staff_id": str, "branch_id": str})
+    from bankperf_analysis.scorecard.payroll import PAYROLL_COLUMNS
+
+    assert tuple(pay.columns) == PAYROLL_COLUMNS  # stable ids in every language
+    assert sorted(pay["staff_id"]) == sorted(sc.people["staff_id"])
+    assert set(pay["staff_name"]) == set(sc.people["staff_name"])
+    ws = wb[_t("sheet_bonus", lang)]
+    workbook_total = ws.cell(ws.max_row, _column(ws, lang, "col_bonus_yuan")).value
+    assert pay["bonus_yuan"].sum() == workbook_total == sc.consequences().bonus_total.value
+    assert pay["deduction_yuan"].sum() == sc.consequences().deduction_total.value
+    good = pay.loc[pay["grade"] == "good"]
+    assert len(good) and (good["grade_coefficient"] == 0.5).all()  # the default scheme's 绩效系数
+    assert set(good["grade_label"]) == {_t("grade_good", lang)}
+
+
+def test_hr_workbook_refuses_a_scheme_it_was_not_scored_with(bank, tmp_path):
+    sc, bc = bank
+    other = load_scheme().to_dict()
+    other["name"] = "another"
+    from bankperf_analysis.scheme.model import Scheme
+
+    with pytest.raises(ParamsError, match="'scheme' parameter of write_scorecard"):
+        write_scorecard(tmp_path / "q3.xlsx", sc, bc, lang="zh", scheme=Scheme.from_dict(other))
+    with pytest.raises(ParamsError, match="'lang' parameter"):
+        write_scorecard(tmp_path / "q3.xlsx", sc, bc, lang="fr")
+    assert list(tmp_path.iterdir()) == []

@@ -100,7 +100,7 @@ def test_without_rulings_the_complaint_rule_is_not_evaluated_and_the_workbook_sa
     out = tmp_path / "hr.xlsx"
     assert main(["scorecard", "--data", str(b), "--quarter", Q, "--out", str(out), "--no-progress"]) == 0
     about = pd.read_excel(out, sheet_name="About")
-    assert about["item"].str.contains("veto rule not evaluated: effective_complaint").any()
+    assert about["Item"].str.contains("Veto rule not evaluated: effective_complaint").any()
 
 
 def test_every_output_says_why(bank, tmp_path, capsys):
@@ -108,8 +108,8 @@ def test_every_output_says_why(bank, tmp_path, capsys):
     assert main(["scorecard", "--data", str(bank), "--quarter", Q, "--out", str(out), "--no-progress"]) == 0
     said = capsys.readouterr().out
     assert "Staff vetoed" in said and "2 staff" in said
-    sheet = pd.read_excel(out, sheet_name="Deductions and veto").set_index("staff_id")
-    assert "effective complaint on 2026-10-05" in sheet.loc["P_COMPLAINT", "veto_reason"]
+    sheet = pd.read_excel(out, sheet_name="Deductions and veto").set_index("Staff ID")  # the HR workbook
+    assert "effective complaint on 2026-10-05" in sheet.loc["P_COMPLAINT", "Veto: why"]
     b1 = BranchReport(prepare_batch(bank, Q, tmp_path / "shared"), "B1")
     assert "veto: effective complaint on 2026-10-05" in b1.staff_table().html
     zh = BranchReport(prepare_batch(bank, Q, tmp_path / "shared"), "B1", "zh").staff_table().html

@@ -29,7 +29,19 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     check_request(args.data, args.quarter, command="scorecard")  # a quarter without data: refused now
     with load_dataset(args.data, fingerprint_cache=default_cache_dir()) as ds:
         _, staff_card, branch_card = quarter_scorecards(ds, args.quarter, scheme)
-    files = write_scorecard(Path(args.out), staff_card, branch_card, progress=not args.no_progress)
+        fingerprint = ds.fingerprint
+        branches = ds.table("branches")
+    xlsx = Path(args.out).suffix.lower() == ".xlsx"
+    files = write_scorecard(
+        Path(args.out),
+        staff_card,
+        branch_card,
+        lang=args.lang if xlsx else None,  # CSV files stay tidy data: ids and codes
+        scheme=scheme,
+        fingerprint=fingerprint,
+        branches=branches if xlsx else None,
+        progress=not args.no_progress,
+    )
     print(staff_card.summary().as_text())
     print(branch_card.summary().as_text())
     print(f"wrote {', '.join(str(f) for f in files)} in {time.perf_counter() - t0:.1f} s")
@@ -38,10 +50,23 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     """Add the ``scorecard`` sub-command."""
-    p = sub.add_parser("scorecard", help="score a quarter and write Excel (.xlsx) or CSV")
+    p = sub.add_parser(
+        "scorecard", help="score a quarter and write the HR workbook (.xlsx, with a payroll CSV) or CSV"
+    )
     p.add_argument("--data", required=True, help="data folder or DuckDB file")
     p.add_argument("--quarter", required=True, help="quarter to score, e.g. 2026Q3")
-    p.add_argument("--out", required=True, help="output file: .xlsx workbook or .csv")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="output file: .xlsx (the HR workbook, plus <stem>_payroll.csv next to it) or .csv (tidy "
+        "CSV files <stem>_<frame>.csv with ids and codes)",
+    )
+    p.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the workbook's sheet names, headers and labels (default: en); .xlsx only",
+    )
     p.add_argument("--scheme", help="scheme YAML (default: the packaged params/scheme.yaml)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_scorecard)
