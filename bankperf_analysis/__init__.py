@@ -72,6 +72,9 @@ _LAZY: dict[str, str] = {
     "branch_staffing_plan": "staffing",
     "run_reports": "runner",
     "prepare_batch": "report",
+    "person_sheets": "report",
+    "PersonSheet": "report",
+    "build_sheets": "runner",
 }
 
 __all__ = [
