@@ -82,6 +82,9 @@ _LAZY: dict[str, str] = {
     "RosterPlan": "staffing",
     "run_reports": "runner",
     "prepare_batch": "report",
+    "person_sheets": "report",
+    "PersonSheet": "report",
+    "build_sheets": "runner",
 }
 
 __all__ = [

@@ -52,6 +52,9 @@ __all__ = [
     "kpi",
     "kpis_of_table",
     "ordinal_levels",
+    "INDICATOR_GROUPS",
+    "KPI_GROUPS",
+    "indicator_group",
 ]
 
 Direction = Literal["higher", "lower"]
@@ -407,6 +410,80 @@ KPIS: dict[str, Kpi] = {
     )
 }
 # fmt: on
+
+
+#: The indicator groups of the appraisal sheet (考核指标体系): 一级 (level 1) and 二级 (level 2)
+#: indicators, id -> (English, Chinese), in the order a sheet lists them. From the seeds:
+#: 004 groups a teller's KPIs into 业务能力 (accuracy, efficiency), 服务态度 (satisfaction
+#: surveys, complaints) and 职业素养 (dress and manner, training); 002 adds 业绩 (business
+#: won, new customers, risk control) and the qualitative review (service quality, teamwork,
+#: 360 degrees); 003 the branch's own checks, queue and churn. A bank's own grouping is a
+#: default to change here (the scheme does not override it yet).
+INDICATOR_GROUPS: dict[str, tuple[str, str]] = {
+    # level 1
+    "results": ("Business results", "业绩指标"),
+    "ability": ("Business ability", "业务能力指标"),
+    "attitude": ("Service attitude", "服务态度指标"),
+    "conduct": ("Professional conduct", "职业素养指标"),
+    "qualitative": ("Qualitative review", "定性评价指标"),
+    "branch": ("Branch service", "网点服务指标"),
+    # level 2
+    "sales": ("Sales and new customers", "业务拓展"),
+    "risk": ("Risk control", "业务风险控制"),
+    "accuracy": ("Accuracy", "业务操作准确性"),
+    "efficiency": ("Efficiency", "业务办理效率"),
+    "satisfaction": ("Customer satisfaction surveys", "客户满意度调查"),
+    "complaints": ("Complaint handling", "投诉处理情况"),
+    "appearance": ("Appearance and manner", "仪容仪表规范"),
+    "learning": ("Learning and training", "学习与培训参与度"),
+    "on_duty": ("On duty", "在岗情况"),
+    "ratings": ("Service quality and teamwork", "服务质量与团队协作"),
+    "review_360": ("360-degree review", "360度评估"),
+    "checks": ("Service checks", "服务检查"),
+    "queue_churn": ("Queue and churn", "排队与客户流失"),
+}
+
+# fmt: off
+#: Each KPI's (level-1, level-2) indicator group (keys of :data:`INDICATOR_GROUPS`).
+KPI_GROUPS: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(("cross_sales_per_month", "new_customers"), ("results", "sales")),
+    **dict.fromkeys(("risk_incidents", "risk_loss_yuan"), ("results", "risk")),
+    **dict.fromkeys(("cash_error_rate", "ledger_error_rate"), ("ability", "accuracy")),
+    **dict.fromkeys(
+        ("handling_minutes", "volume_vs_baseline", "response_time_seconds", "service_level",
+         "abandonment_rate", "resolution_rate"),
+        ("ability", "efficiency"),
+    ),
+    **dict.fromkeys(
+        ("satisfaction_rate", "onsite_survey_score", "callback_survey_score"), ("attitude", "satisfaction")
+    ),
+    **dict.fromkeys(
+        ("complaint_count", "complaint_closed_on_time_rate", "complaint_median_hours",
+         "complaint_resolution_score"),
+        ("attitude", "complaints"),
+    ),
+    **dict.fromkeys(("dress_score", "manner_score"), ("conduct", "appearance")),
+    **dict.fromkeys(("training_attendance_rate", "training_exam_score"), ("conduct", "learning")),
+    "on_duty_rate": ("conduct", "on_duty"),
+    **dict.fromkeys(("service_quality_score", "teamwork_score"), ("qualitative", "ratings")),
+    "review_360_score": ("qualitative", "review_360"),
+    **dict.fromkeys(("mystery_shopper_score", "video_check_score"), ("branch", "checks")),
+    **dict.fromkeys(("queue_wait_seconds", "churn_rate"), ("branch", "queue_churn")),
+}
+# fmt: on
+
+
+def indicator_group(name: str) -> tuple[str, str]:
+    """The (level-1, level-2) indicator group of KPI ``name`` (ParamsError if not a KPI).
+
+    Examples
+    --------
+    >>> indicator_group("cash_error_rate")
+    ('ability', 'accuracy')
+    >>> [INDICATOR_GROUPS[g][1] for g in indicator_group("dress_score")]
+    ['职业素养指标', '仪容仪表规范']
+    """
+    return KPI_GROUPS[kpi(name).name]
 
 
 def kpi(name: str) -> Kpi:

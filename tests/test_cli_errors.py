@@ -139,6 +139,7 @@ def no_heavy_work(monkeypatch):
 EMPTY_QUARTER = [
     ("report", ["--data", "{bank}", "--quarter", "2030Q1", "--out", "{work}/out"]),
     ("scorecard", ["--data", "{bank}", "--quarter", "2030Q1", "--out", "{work}/card.xlsx"]),
+    ("sheets", ["--data", "{bank}", "--quarter", "2030Q1", "--out", "{work}/out"]),
     (
         "staffing",
         ["--data", "{bank}", "--quarter", "2030Q1", "--branch", "{branch}", "--out", "{work}/p.xlsx"],
@@ -165,12 +166,12 @@ def test_a_quarter_without_data_is_refused_before_any_work(
     assert file_tree(work, tiny_bank) == before
 
 
-@pytest.mark.parametrize("command", ["report", "staffing"])
+@pytest.mark.parametrize("command", ["report", "sheets", "staffing"])
 def test_an_unknown_branch_is_refused_before_any_work(tiny_bank, work, capsys, no_heavy_work, command):
     known = sorted(pd.read_parquet(tiny_bank / "branches.parquet")["branch_id"].astype(str))
     typo = known[0].lower() if known[0].lower() not in known else known[0] + "x"
     argv = [command, "--data", str(tiny_bank), "--quarter", "2026Q4", "--branch", typo]
-    argv += ["--out", str(work / ("out" if command == "report" else "p.xlsx"))]
+    argv += ["--out", str(work / ("p.xlsx" if command == "staffing" else "out"))]
     before = file_tree(work, tiny_bank)
     assert main(argv) == EXIT_USAGE
     message, todo = _refused(capsys)
@@ -184,6 +185,7 @@ MISSING = [
     ("validate", ["{missing}"]),
     ("scorecard", ["--data", "{missing}", "--quarter", "2026Q4", "--out", "{work}/card.xlsx"]),
     ("report", ["--data", "{missing}", "--quarter", "2026Q4", "--out", "{work}/out"]),
+    ("sheets", ["--data", "{missing}", "--quarter", "2026Q4", "--out", "{work}/out"]),
     ("staffing", ["--data", "{missing}", "--quarter", "2026Q4", "--branch", "B01", "--out", "{work}/p.xlsx"]),
 ]
 

@@ -10,6 +10,8 @@ Sub-commands, one module each (its ``register(sub)`` adds the sub-command):
     A quarter's scorecards to Excel or CSV (:mod:`bankperf_analysis.cli.scorecard`).
 ``bankperf report``
     Every branch report of a quarter as HTML (:mod:`bankperf_analysis.cli.report`).
+``bankperf sheets``
+    The per-person appraisal sheets (个人绩效考核表) of a quarter (:mod:`bankperf_analysis.cli.sheets`).
 ``bankperf staffing``
     One branch's staffing plan (:mod:`bankperf_analysis.cli.staffing`).
 ``bankperf roster``
@@ -28,7 +30,7 @@ import sys
 from collections.abc import Sequence
 
 from bankperf_analysis import __version__
-from bankperf_analysis.cli import demo, report, roster, scorecard, staffing, validate
+from bankperf_analysis.cli import demo, report, roster, scorecard, sheets, staffing, validate
 from bankperf_analysis.cli._style import Parser, help_hint, print_error, unknown_option, what_to_do
 from bankperf_analysis.exceptions import (
     EXIT_INVALID_DATA,
@@ -44,7 +46,7 @@ from bankperf_analysis.exceptions import (
 __all__ = ["main", "build_parser"]
 
 #: The sub-command modules, in the order ``bankperf --help`` lists them.
-_SUBCOMMANDS = (validate, demo, scorecard, report, staffing, roster)
+_SUBCOMMANDS = (validate, demo, scorecard, report, sheets, staffing, roster)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -125,6 +125,7 @@ def make_demo_bank(
     write_meta(
         out,
         name=f"demo bank ({scale})",
+        name_zh=f"演示银行（{_SCALE_ZH.get(scale, scale)}）",
         first_period=qnames[0],
         last_period=qnames[-1],
         seed=int(seed),
@@ -134,6 +135,10 @@ def make_demo_bank(
     )
     atomic_write(demo_truth_path(out), json.dumps(truth, indent=2, ensure_ascii=False))
     return truth
+
+
+#: The demo scales in Chinese (the bank's Chinese name in ``dataset.yaml``).
+_SCALE_ZH = {"tiny": "微型", "default": "标准", "bench": "基准测试"}
 
 
 # ----------------------------------------------------------------------------- writing

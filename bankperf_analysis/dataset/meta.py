@@ -4,7 +4,7 @@ A data folder may carry a ``dataset.yaml`` (a DuckDB file or a workbook ``bank.x
 ``bank.yaml`` beside it). Every key is optional; an unknown key is refused rather than
 ignored (a misspelt ``holiday:`` would otherwise silently drop the holidays):
 
-- ``name``, ``description``, ``currency``: text;
+- ``name``, ``name_zh`` (its Chinese form), ``description``, ``currency``: text;
 - ``first_period``, ``last_period``: the first and last reporting period (``2025Q1``),
   both or neither; dated rows outside them are errors;
 - ``holidays``: a list of dates ``YYYY-MM-DD`` (staffing: not business days);
@@ -67,6 +67,7 @@ _ALIASES = {
 #: Every key dataset.yaml may hold, with what it must be (README "Data").
 KEYS: dict[str, str] = {
     "name": "text: the dataset's name",
+    "name_zh": "text: the dataset's name in Chinese (the appraisal sheets' bank in zh)",
     "description": "text",
     "currency": "text, e.g. CNY",
     "first_period": "the first reporting period, e.g. 2025Q1 (with last_period)",
@@ -234,6 +235,7 @@ def _seed(value: Any) -> int:
 
 _CHECKS = {
     "name": _text,
+    "name_zh": _text,
     "description": _text,
     "currency": _text,
     "first_period": _period,

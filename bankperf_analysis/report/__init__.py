@@ -8,6 +8,8 @@ The report notebooks are thin: every cell calls one function here and shows its 
 * one module per report: ``branch`` (:class:`BranchReport`), ``overview``
   (:class:`BankOverview`), ``annual`` (:class:`AnnualReport`), ``staffing``
   (:class:`StaffingReport`);
+* ``person_sheet``: :func:`person_sheets` and :func:`sheet_html`, the per-person appraisal
+  sheet (个人绩效考核表) read from the staff scorecard;
 * ``headline``: :func:`record_headline`, the numbers a report gives the index page;
 * ``parameters``: :func:`check_text_params`, the notebooks' text parameters (papermill's
   ``-p branch_id 0012`` gives the integer 12: refused, with ``-r`` as the fix).
@@ -23,6 +25,7 @@ from bankperf_analysis.report.incentive import IncentiveReport
 from bankperf_analysis.report.inputs import ReportInputs, prepare_batch, resolve_data_dir, resolve_inputs
 from bankperf_analysis.report.overview import BankOverview
 from bankperf_analysis.report.parameters import check_text_params
+from bankperf_analysis.report.person_sheet import PersonSheet, person_sheets, sheet_html
 from bankperf_analysis.report.staffing import StaffingReport
 
 __all__ = [
@@ -40,4 +43,7 @@ __all__ = [
     "HtmlBlock",
     "format_value",
     "check_text_params",
+    "PersonSheet",
+    "person_sheets",
+    "sheet_html",
 ]

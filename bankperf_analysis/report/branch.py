@@ -40,8 +40,9 @@ from bankperf_analysis.report.html import (
     team_note,
 )
 from bankperf_analysis.report.inputs import ReportInputs, batch_consequences
-from bankperf_analysis.report.links import branch_files, nav_bar, staff_anchor
+from bankperf_analysis.report.links import branch_files, nav_bar, staff_anchor, xref
 from bankperf_analysis.report.missing import Missing
+from bankperf_analysis.report.person_sheet import person_anchor, sheet_file
 from bankperf_analysis.scorecard.consequences import ConsequenceCounts
 
 __all__ = ["BranchReport", "TILE_KPIS", "TREND_KPIS"]
@@ -500,6 +501,8 @@ class BranchReport:
         rows = []
         moved = self._moved_days()
         order = people.sort_values(["composite_score"], ascending=False, na_position="last")
+        ids = sorted(self.inputs.frame("branches").branch_id.astype(str))  # sheets: bankperf sheets
+        sheets = sheet_file(branch_files(ids)[self.branch_id].removesuffix(".html"))
         for _, p in order.iterrows():
             grade = p.get("grade")
             role_scored = int(p.get("n_kpis", 1) or 0) > 0  # no KPIs: the role is not scored
@@ -514,7 +517,8 @@ class BranchReport:
             )
             comp = p.get("composite_score")
             cells = [
-                f"{_e(p.staff_name)} <span style='color:#718096'>({_e(p.staff_id)})</span>",
+                f"{xref(f'{sheets}#{person_anchor(p.staff_id)}', p.staff_name)} "
+                f"<span style='color:#718096'>({_e(p.staff_id)})</span>",
                 _e(role_label(p.role, self.lang)),
                 "" if pd.isna(comp) else fmt_number(comp),
                 _e(grade_txt),

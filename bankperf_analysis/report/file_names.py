@@ -8,8 +8,9 @@ the file name is derived from it:
   most 64 characters; no ``..``) keeps its name: ``B01`` → ``B01.html``, so existing outputs
   keep their names;
 * any other id, or one equal (in any letter case) to a file of the bank-level reports
-  (``index``, ``overview``, ``annual-*``) or to a name some file system refuses (``CON``,
-  ``NUL``...), becomes an ASCII slug plus a short hash of the exact id:
+  (``index``, ``overview``, ``annual-*``, ``sheets-*``: a branch's appraisal sheets) or to
+  a name some file system refuses (``CON``, ``NUL``...), becomes an ASCII slug plus a short
+  hash of the exact id:
   ``北京分行`` → ``branch-<hash>``, ``a b`` → ``a-b-<hash>``;
 * ids of one batch that differ only in letter case would share a file on a
   case-insensitive file system (macOS, Windows): each of them gets its hashed name.
@@ -42,9 +43,10 @@ __all__ = [
 #: An id that matches this (and holds no ``..``) is its own file name, unless reserved.
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 #: File names (without ``.html``) of the bank-level files of a quarter folder; ``annual-*``
-#: is reserved too. Compared case-insensitively.
+#: and ``sheets-*`` (the appraisal sheets of a branch) are reserved too. Compared
+#: case-insensitively.
 RESERVED_STEMS = ("index", "overview")
-_RESERVED_PREFIX = "annual-"
+_RESERVED_PREFIXES = ("annual-", "sheets-")
 #: Names Windows refuses as files, whatever the extension.
 _DEVICE_NAMES = frozenset(
     ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
@@ -58,11 +60,11 @@ def is_reserved(stem: str) -> bool:
 
     Examples
     --------
-    >>> [is_reserved(s) for s in ("overview", "Index", "annual-2026", "B01")]
-    [True, True, True, False]
+    >>> [is_reserved(s) for s in ("overview", "Index", "annual-2026", "Sheets-B01", "B01")]
+    [True, True, True, True, False]
     """
     low = stem.lower()
-    return low in RESERVED_STEMS or low.startswith(_RESERVED_PREFIX) or low.split(".")[0] in _DEVICE_NAMES
+    return low in RESERVED_STEMS or low.startswith(_RESERVED_PREFIXES) or low.split(".")[0] in _DEVICE_NAMES
 
 
 def hashed_stem(item_id: str) -> str:

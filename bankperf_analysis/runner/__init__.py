@@ -6,7 +6,8 @@ for several notebooks under one lock), ``items`` (what a run takes and gives bac
 ``plan`` and ``names`` (validate and key the items, name their files), ``cache`` (input
 keys, manifest, the folder lock), ``worker`` / ``worker_process`` / ``kernels`` / ``pool``
 (execute the notebooks), ``render`` and ``safety`` (HTML, index page, the safety check),
-``publish`` (write the outcomes and the index).
+``publish`` (write the outcomes and the index); ``sheets`` (:func:`build_sheets`, the
+per-person appraisal sheets of ``bankperf sheets``, no notebook).
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ from bankperf_analysis.runner.names import report_stems
 from bankperf_analysis.runner.plan import SAFE_ID
 from bankperf_analysis.runner.run import RunOptions, RunPlan, execute_plans, plan_run, run_reports
 from bankperf_analysis.runner.safety import unsafe_content
+from bankperf_analysis.runner.sheets import SheetsResult, build_sheets
 
 __all__ = [
     "build_reports",
+    "build_sheets",
+    "SheetsResult",
     "MANIFEST_NAME",
     "SAFE_ID",
     "ReportItem",

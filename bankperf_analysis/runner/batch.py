@@ -204,17 +204,20 @@ class _Batch:
     def footer(self) -> list[tuple[str, str]]:
         """The footer rows naming the scheme (name and file) and the data's encodings."""
         lang = self.lang
-        if self.scheme_file:
-            text = f"{self.scheme.name} ({self.scheme_file})"
-        elif self.scheme.name == "default":  # the packaged scheme: its name in the report's language
-            text = f"{t('footer_scheme_default', lang)} ({_default_name()})"
-        else:
-            text = f"{self.scheme.name} ({t('footer_scheme_default', lang)}, {_default_name()})"
-        rows = [(t("footer_scheme", lang), text)]
+        rows = [(t("footer_scheme", lang), scheme_text(self.scheme, self.scheme_file, lang))]
         if self.info.encodings:
             text = encodings_text(dict(sorted(self.info.encodings.items())), lang)
             rows.append((t("footer_encodings", lang), text))
         return rows
+
+
+def scheme_text(scheme, scheme_file: Path | None, lang: str) -> str:
+    """The scheme as a footer names it: its name and file (the packaged one in ``lang``)."""
+    if scheme_file:
+        return f"{scheme.name} ({scheme_file})"
+    if scheme.name == "default":  # the packaged scheme: its name in the report's language
+        return f"{t('footer_scheme_default', lang)} ({_default_name()})"
+    return f"{scheme.name} ({t('footer_scheme_default', lang)}, {_default_name()})"
 
 
 def _default_name() -> str:

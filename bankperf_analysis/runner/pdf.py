@@ -189,10 +189,11 @@ def _staff_widths(m: re.Match[str]) -> str:
     return m.group(1) + sized + m.group(3)
 
 
-def pdf_source(page: str, glyphs: frozenset[int]) -> str:
+def pdf_source(page: str, glyphs: frozenset[int], extra_css: str = "") -> str:
     """The report HTML as xhtml2pdf gets it: its stylesheet replaced, header and footer added.
 
     ``glyphs`` are the code points the font draws; any other character is replaced.
+    ``extra_css`` (CSS 2.1) follows :data:`PDF_CSS`, e.g. the appraisal sheets' page breaks.
 
     Examples
     --------
@@ -211,7 +212,7 @@ def pdf_source(page: str, glyphs: frozenset[int]) -> str:
         PDF_CSS.replace("{font}", _FONT_NAME)
         .replace("{font_url}", pdf_font_path().as_uri())
         .replace("{wrap}", wrap)
-    )
+    ) + extra_css
     body = _STYLE.sub("", page, count=1).replace("</head>", f"<style>{css}</style></head>", 1)
     frames = (
         f'<div id="pdf-header">{_html.escape(header)}</div>'
@@ -224,10 +225,11 @@ def pdf_source(page: str, glyphs: frozenset[int]) -> str:
     return _printable(body, glyphs)
 
 
-def html_to_pdf(html_path: str | Path, pdf_path: str | Path | None = None) -> Path:
+def html_to_pdf(html_path: str | Path, pdf_path: str | Path | None = None, *, extra_css: str = "") -> Path:
     """Write the PDF copy of a rendered report (default: next to it, ``.pdf``); return its path.
 
     Offline: the document may read nothing but the font file (images are ``data:`` URIs).
+    ``extra_css``: CSS 2.1 added to the PDF's stylesheet (:func:`pdf_source`).
 
     Examples
     --------
@@ -245,7 +247,7 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path | None = None) -> Pa
 
     src = Path(html_path)
     dest = Path(pdf_path) if pdf_path is not None else src.with_suffix(".pdf")
-    page = pdf_source(src.read_text(encoding="utf-8"), _font_glyphs())
+    page = pdf_source(src.read_text(encoding="utf-8"), _font_glyphs(), extra_css)
     policy = ResourceAccessPolicy(
         allow_remote=False, base_dir=src.resolve().parent, extra_roots=(pdf_font_path().parent,)
     )
