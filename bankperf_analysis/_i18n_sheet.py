@@ -46,7 +46,7 @@ SHEET_LABELS: dict[str, tuple[str, str]] = {
     "sheet_veto_none": ("none", "无"),
     "sheet_veto_not_evaluated": ("not evaluated: {rules} (data missing)", "未评估：{rules}（缺少数据）"),
     "sheet_heading_result": ("Result", "考核结果"),
-    "sheet_bonus": ("Bonus (yuan)", "绩效奖金（元）"),
+    "sheet_bonus_yuan": ("Bonus (yuan)", "绩效奖金（元）"),
     "sheet_deduction": ("Pay deduction (yuan)", "扣发绩效（元）"),
     "sheet_branch_cut": ("Share of the branch's pay cut (yuan)", "分摊网点绩效扣罚（元）"),
     "sheet_not_graded": ("not graded: {why}", "不评等级：{why}"),

@@ -216,3 +216,16 @@ def test_the_schemes_time_zone_is_checked_and_used_by_the_index(tmp_path):
     )
     assert "2026-12-02 21:35:00（UTC+09:00）" in page and "2026年第四季度" in page
     assert " UTC<" not in page and "12:35:00 UTC" not in page
+
+
+def test_label_modules_do_not_override_each_other():
+    """The workbook's and the appraisal sheet's labels merge into one table: a key defined in both
+    with different words would silently rename one of them (the workbook's "Bonus list" sheet was
+    once renamed "Bonus (yuan)" by the sheet's key)."""
+    from bankperf_analysis._i18n_sheet import SHEET_LABELS
+    from bankperf_analysis._i18n_workbook import WORKBOOK_LABELS
+    from bankperf_analysis.i18n import LABELS
+
+    for source in (WORKBOOK_LABELS, SHEET_LABELS):
+        for key, (en, zh) in source.items():
+            assert LABELS[key] == {"en": en, "zh": zh}, key

@@ -362,7 +362,7 @@ def _kpi_row(r: Mapping[str, Any], lang: str, spans: tuple[int, int]) -> str:
         f'<td class="kpi">{_e(kpi_label(kpi, lang))}</td>',
         f'<td class="num">{_e(format_value(kpi, r.get("value"), lang))}</td>',
         f'<td class="num">{_e(format_value(kpi, r.get("target"), lang))}</td>',
-        f'<td class="num">{_e(_weight_text(r, lang))}</td>',
+        f'<td class="num wt">{_e(_weight_text(r, lang))}</td>',
         f'<td class="num">{_e(fmt_number(score, 1) if is_number(score) else DASH)}</td>',
         f'<td class="num">{_e(fmt_number(contribution, 2) if is_number(contribution) else DASH)}</td>',
         f'<td class="remark">{_remark(r, lang)}</td>',
@@ -411,7 +411,7 @@ def _kpi_table(sheet: PersonSheet, lang: str) -> str:
         return f'<p class="note sheet-no-kpis">{_e(why)}</p>'
     head = ["sheet_level1", "sheet_level2", "sheet_kpi", "sheet_actual", "sheet_target", "label_weight"]
     head += ["label_score", "sheet_contribution", "sheet_remark"]
-    widths = (10, 11, 15, 8, 8, 12, 6, 8, 22)
+    widths = (10, 11, 14, 9, 9, 9, 7, 12, 19)
     rows = [_kpi_row(r, lang, s) for r, s in zip(k.to_dict("records"), _spans(k), strict=True)]
     raw = p.get("raw_composite", p.get("composite_score"))
     total = (
@@ -486,7 +486,7 @@ def _result_block(sheet: PersonSheet, lang: str) -> str:
     """Grade, bonus, pay deduction and the share of a branch pay cut."""
     p = sheet.person
     money = [
-        ("sheet_bonus", "bonus_yuan", "bonus"),
+        ("sheet_bonus_yuan", "bonus_yuan", "bonus"),
         ("sheet_deduction", "deduction_yuan", "deduction"),
         ("sheet_branch_cut", "branch_cut_yuan", "branch-cut"),
     ]
