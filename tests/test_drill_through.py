@@ -107,7 +107,9 @@ def test_every_link_of_a_whole_bank_batch_resolves(whole_bank):
         assert {"index.html", "overview.html", "annual-2026.html"} <= set(hrefs), name
         assert any(h.startswith("overview.html#region-") for h in hrefs), name
         assert (branches[i - 1] in hrefs) == (i > 0) and (branches[(i + 1) % 4] in hrefs) == (i < 3), name
-        assert pages[name].texts == [], name
+        # the appraisal sheets come from their own command (bankperf sheets): in a report-only
+        # batch the staff names stay text (test_person_sheet checks they become links)
+        assert [x for x in pages[name].texts if not x.startswith("sheets-")] == [], name
     overview = pages["overview.html"]
     assert set(branches) <= set(overview.hrefs) and "index.html" in overview.hrefs
     assert overview.texts == []
