@@ -90,9 +90,11 @@ def test_public_api_resolves():
             "traffic_intensity",
             "DemandForecaster",
             "branch_staffing_plan",
+            "ShiftScheduler",
+            "RosterPlan",
         ],
-        "runner": ["run_reports"],
-        "report": ["prepare_batch"],
+        "runner": ["run_reports", "build_sheets"],
+        "report": ["prepare_batch", "person_sheets", "PersonSheet"],
     }
     eager = {
         "BankPerfError": exceptions,

@@ -458,10 +458,8 @@ def twfe_did(
     panel : DataFrame
         Long panel (see :mod:`bankperf_analysis.incentives`) with a ``cohort_col`` from
         :func:`attach_treatment`.
-    outcome : str
-        KPI column.
-    unit_col, period_col : str
-        Unit id and period columns.
+    outcome, unit_col, period_col : str
+        KPI column; unit id and period columns.
     cluster : str or None
         Cluster (branch) column. Required unless ``vcov`` is ``"iid"``/``"hetero"``.
     cohort_col : str
