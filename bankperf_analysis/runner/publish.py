@@ -50,6 +50,8 @@ def utc_now() -> str:
 #: entries, measured). The run's end writes the page exactly (also when it fails or is
 #: interrupted); a killed run leaves a page at most this many seconds behind its manifest.
 INDEX_INTERVAL_S = 5.0
+#: Up to this many reports in a quarter folder, the index page is rewritten after every report.
+INDEX_ALWAYS_UP_TO = 50
 
 
 class RunState:
@@ -92,7 +94,10 @@ class RunState:
         "A few": :data:`INDEX_INTERVAL_S`; :meth:`write_all` at the run's end catches up. The
         manifest (what a re-run and the run's lock holders read) is always current.
         """
-        if time.monotonic() - self._written.get(quarter, -INDEX_INTERVAL_S) >= INDEX_INTERVAL_S:
+        # Small runs write the index every time (cheap, and a kill -9 never leaves it behind the
+        # manifest); large ones at most every INDEX_INTERVAL_S (a rewrite grows with the entries).
+        small = len(self.manifests[quarter].get("reports", ())) <= INDEX_ALWAYS_UP_TO
+        if small or time.monotonic() - self._written.get(quarter, -INDEX_INTERVAL_S) >= INDEX_INTERVAL_S:
             self.write(quarter)
         else:
             atomic_write(self.folders[quarter] / MANIFEST_NAME, self._manifest_text(quarter))
