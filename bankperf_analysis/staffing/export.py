@@ -58,19 +58,7 @@ def write_plan(plan: StaffingPlan, path: str | Path) -> list[Path]:
     """
     p = check_plan_path(path)
     frames = _frames(plan)
-    if p.suffix.lower() == ".xlsx":
-
-        def write_xlsx(tmp: Path) -> None:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-                for name, frame in frames.items():
-                    frame.to_excel(xl, sheet_name=name, index=False)
-
-        return atomic_write_many([(p, write_xlsx)])
-    jobs: list[tuple[Path, Any]] = []
-    for name, frame in frames.items():
-        dest = p if name == "intervals" else p.with_name(f"{p.stem}_{name}.csv")
-        jobs.append((dest, lambda tmp, f=frame: f.to_csv(tmp, index=False, encoding="utf-8-sig")))
-    return atomic_write_many(jobs)
+    return _write_frames(p, frames)
 
 
 def write_rosters(plans: dict[str, Any], path: str | Path) -> list[Path]:
@@ -91,6 +79,11 @@ def write_rosters(plans: dict[str, Any], path: str | Path) -> list[Path]:
         return frame[["queue", *[c for c in frame.columns if c != "queue"]]] if len(parts) else frame
 
     frames = {"intervals": stack("intervals"), "shifts": stack("shifts"), "staff": stack("assignments")}
+    return _write_frames(p, frames)
+
+
+def _write_frames(p: Path, frames: dict[str, pd.DataFrame]) -> list[Path]:
+    """Write ``frames`` atomically: ``.xlsx`` a sheet each; ``.csv`` intervals in ``p``, others beside it."""
     if p.suffix.lower() == ".xlsx":
 
         def write_xlsx(tmp: Path) -> None:
