@@ -216,13 +216,9 @@ def compare_rates(
     warn_inconclusive : bool, default False
         Emit an :class:`~bankperf_analysis.exceptions.InconclusiveWarning` when inconclusive.
     correction : bool, default True
-        Variant of the score test. ``True`` (statsmodels' default): the variance
-        ``p (1 - p) (1/n_before + 1/n_after)`` at the pooled rate ``p`` is multiplied by
-        ``N / (N - 1)``, ``N = n_before + n_after`` (Miettinen & Nurminen 1985), which makes
-        the test slightly more conservative in small samples. ``False``: the uncorrected
-        pooled z test, whose square is Pearson's chi-square without continuity correction.
-        ``method`` of the result and the verdict say which variant gave the p-value ("corrected
-        score test" / "uncorrected score test"); the exact tests ignore it.
+        Score-test variant. ``True`` (statsmodels' default): the pooled variance times ``N /
+        (N - 1)``, ``N = n_before + n_after`` (Miettinen & Nurminen 1985); ``False``: the plain
+        pooled z test (its square is Pearson's chi-square). ``method`` and the verdict say which.
 
     Returns
     -------
