@@ -208,3 +208,14 @@ def test_bad_method_and_too_few_entities_are_refused():
         shrink_rates([5, 6, 7, 0], [10, 10, 10, 0], method="james-stein")
     with pytest.raises(InsufficientSampleError, match="at least 1 entities"):
         shrink_rates([0, 0], [0, 0], method="none")
+
+
+def test_positive_part_stops_at_the_common_rate():
+    """Rates closer together than noise: (k - 3) / S > 1, so B = 1 (never shrunk past the mean)."""
+    x, n = [50, 51, 50, 49, 50], [100] * 5
+    res = shrink_rates(x, n, method="james-stein")
+    y = np.arcsin(np.sqrt(np.array(x) / 100))
+    assert (5 - 3) / np.sum((y - y.mean()) ** 2 * 400) > 1  # the unclipped factor would overshoot
+    assert res.factor == 1.0
+    np.testing.assert_allclose(res.table["shrunk_rate"], res.prior_mean, rtol=1e-12)
+    assert res.prior_mean == pytest.approx(np.sin(y.mean()) ** 2, rel=1e-12)
