@@ -56,16 +56,19 @@ def score_test(x1, n1, x2, n2, alternative: str, correction: bool) -> tuple[floa
     """
     from statsmodels.stats.proportion import test_proportions_2indep
 
-    res = test_proportions_2indep(
-        x1,
-        n1,
-        x2,
-        n2,
-        method="score",
-        compare="diff",
-        alternative=alternative,
-        correction=bool(correction),
-    )
+    # statsmodels also computes the ratio and odds ratio of the counts, which divide by
+    # zero when a cell is empty; the difference test itself is unaffected
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = test_proportions_2indep(
+            x1,
+            n1,
+            x2,
+            n2,
+            method="score",
+            compare="diff",
+            alternative=alternative,
+            correction=bool(correction),
+        )
     return float(res.statistic), float(res.pvalue)
 
 
