@@ -363,6 +363,10 @@ def test_design_and_argument_errors():
     probit = ordinal_regression(d, "score ~ tenure", link="probit")
     with pytest.raises(ParamsError, match="link='logit'"):
         probit.brant()
+    # The proportional-odds fit exists, but the binary logit of the top cut is separated.
+    top = d.assign(score=np.where(d["treated"] == 1, d["score"], d["score"].clip(upper=4)))
+    with pytest.raises(InsufficientSampleError, match=r"'score above level 4'.*treated: scores separated"):
+        ordinal_regression(top, "score ~ treated + tenure").brant()
     two = ordinal_regression(d.assign(score=(d["score"] > 2).astype(int)), "score ~ tenure")
     with pytest.raises(InsufficientSampleError, match="at least 3 levels"):
         two.brant()
@@ -421,6 +425,7 @@ def test_brant_wording_names_the_doubtful_covariate():
     assert en[1].startswith("The proportional-odds assumption holds for x1")
     zh = brant.verdicts("zh")
     assert zh[2].startswith("对于 x2，比例优势假设存疑")
+    assert all(_english(s.replace("x1", "").replace("x2", "")) == [] for s in zh), zh
     frame = brant.to_frame()
     assert list(frame["test"]) == ["omnibus", "x1", "x2"] and list(frame["df"]) == [4, 2, 2]
 

@@ -38,9 +38,10 @@ from scipy import stats
 
 from bankperf_analysis._summary import Summary, fmt_float
 from bankperf_analysis._validation import check_choice, check_unit_interval, param_error
-from bankperf_analysis.exceptions import InsufficientSampleError
+from bankperf_analysis.exceptions import DataValidationError, InsufficientSampleError
 from bankperf_analysis.numbers import fmt_number, p_text
 from bankperf_analysis.significance._i18n_ordinal import ordinal_text
+from bankperf_analysis.significance._ordinal_data import check_design
 
 if TYPE_CHECKING:
     from bankperf_analysis.significance.ordinal import OrdinalRegressionResult
@@ -147,25 +148,33 @@ class BrantResult:
 
 
 def _binary_fits(x1: np.ndarray, codes: np.ndarray, k: int, terms: tuple[str, ...]) -> np.ndarray:
-    """Coefficients ``(k, p + 1)`` of the binary logits ``1{Y > j} ~ 1 + x`` (statsmodels Logit)."""
+    """Coefficients ``(k, p + 1)`` of the binary logits ``1{Y > j} ~ 1 + x`` (statsmodels Logit).
+
+    A cut whose binary logit has no finite estimate (separated scores, found exactly by the
+    linear program of :func:`~bankperf_analysis.significance._ordinal_data.check_design`) is
+    refused: the proportional-odds fit may exist while one of its binary splits does not.
+    """
     import statsmodels.api as sm
 
     out = np.empty((k, x1.shape[1]))
     for j in range(k):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = sm.Logit((codes > j).astype(float), x1).fit(method="newton", disp=False, maxiter=100)
-        params = np.asarray(fit.params, dtype=float)
-        if (
-            not fit.mle_retvals.get("converged", False)
-            or np.max(np.abs(params[1:] * x1[:, 1:].std(axis=0))) > 15
-        ):
+        split = (codes > j).astype(np.int64)
+        try:
+            check_design(x1[:, 1:], list(terms), split, 2, _OWNER)
+        except DataValidationError as exc:
             raise InsufficientSampleError(
                 f"{_OWNER}: the binary logit of 'score above level {j + 1}' has no finite estimate "
-                f"(its scores are separated by {', '.join(terms)}); the Brant test needs every "
+                f"({exc.issues[0].column}: scores separated at that cut); the Brant test needs every "
                 "covariate estimable at every cut. Merge sparse extreme levels and refit."
+            ) from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = sm.Logit(split.astype(float), x1).fit(method="newton", disp=False, maxiter=100)
+        if not fit.mle_retvals.get("converged", False):
+            raise InsufficientSampleError(
+                f"{_OWNER}: the binary logit of 'score above level {j + 1}' did not converge."
             )
-        out[j] = params
+        out[j] = np.asarray(fit.params, dtype=float)
     return out
 
 
