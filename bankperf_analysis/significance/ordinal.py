@@ -82,6 +82,10 @@ class OrdinalRegressionResult:
     cov : numpy.ndarray
         Covariance of ``(coef, thresholds)`` in that order.
     notes : tuple of str
+        The levels found, and caveats (non-convergence).
+    exog, codes : numpy.ndarray
+        The design matrix (no constant) and the 0-based outcome codes the model was fitted
+        on, kept for :func:`brant_test`.
     """
 
     terms: tuple[str, ...]
