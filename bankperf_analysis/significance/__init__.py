@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bankperf_analysis.significance._sources import change_test_kinds
+from bankperf_analysis.significance.brant import BrantResult, brant_test
 from bankperf_analysis.significance.changes import (
     CHANGE_COLUMNS,
     Against,
@@ -33,6 +34,7 @@ from bankperf_analysis.significance.league import (
 )
 from bankperf_analysis.significance.league_table import league_funnel, league_funnel_plot, league_table
 from bankperf_analysis.significance.multiple import Correction, adjust_pvalues, compare_many
+from bankperf_analysis.significance.ordinal import Link, OrdinalRegressionResult, ordinal_regression
 from bankperf_analysis.significance.power import PowerMethod, minimum_detectable_change, required_sample_size
 from bankperf_analysis.significance.result import ChangeTestResult, Lang
 
@@ -71,4 +73,10 @@ __all__ = [
     "league_funnel",
     "league_funnel_plot",
     "change_test_kinds",
+    # issue 18: ordinal models with covariates
+    "Link",
+    "OrdinalRegressionResult",
+    "ordinal_regression",
+    "BrantResult",
+    "brant_test",
 ]

@@ -542,6 +542,11 @@ def compare_ordinal(
     ChangeTestResult
         ``kind="ordinal"``; ``estimate_before``/``estimate_after`` are mean scores;
         ``mdc = (z_crit + z_power) sqrt((n_a + n_b + 1) / (12 n_a n_b))``.
+
+    See Also
+    --------
+    ordinal_regression : the same model with covariates (channel, branch, tenure), from a
+        formula or a list of columns, with the Brant proportional-odds check.
     """
     owner = "compare_ordinal"
     alpha, alternative, power = check_common(owner, alpha, alternative, power)
