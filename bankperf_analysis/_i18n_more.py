@@ -7,17 +7,22 @@ that no two tables share a key (a later table would silently replace an earlier 
 
 from __future__ import annotations
 
+from bankperf_analysis._i18n_ordinal import ORDINAL_LABELS
 from bankperf_analysis._i18n_sheet import SHEET_LABELS
+from bankperf_analysis._i18n_shrink import SHRINK_LABELS
 from bankperf_analysis._i18n_staffing import STAFFING_LABELS
 from bankperf_analysis._i18n_workbook import WORKBOOK_LABELS
 
 __all__ = ["MORE_LABELS", "TABLES"]
 
-#: Every table by topic (issue 16: the HR workbook and the appraisal sheet; issue 17: staffing).
+#: Every table by topic (issue 16: the HR workbook and the appraisal sheet; issue 17: staffing; issue 18:
+#: shrinkage and ordinal models).
 TABLES: dict[str, dict[str, tuple[str, str]]] = {
     "workbook": WORKBOOK_LABELS,
     "sheet": SHEET_LABELS,
     "staffing": STAFFING_LABELS,
+    "shrinkage": SHRINK_LABELS,
+    "ordinal": ORDINAL_LABELS,
 }
 
 #: Their union, ``key -> (en, zh)``.

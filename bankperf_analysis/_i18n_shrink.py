@@ -1,12 +1,11 @@
 """Wording of the shrinkage methods (:func:`bankperf_analysis.significance.league.shrink_rates`).
 
-Kept in its own table (keys prefixed ``shrink_``) because :mod:`bankperf_analysis.i18n` is
-full; read with :func:`shrink_text`.
+Kept in its own table (keys prefixed ``shrink_``), merged into :data:`bankperf_analysis.i18n.LABELS`
+through :mod:`bankperf_analysis._i18n_more`; read with :func:`~bankperf_analysis.i18n.t` or
+:func:`shrink_text`.
 """
 
 from __future__ import annotations
-
-from bankperf_analysis.i18n import check_lang
 
 __all__ = ["SHRINK_LABELS", "shrink_text"]
 
@@ -48,8 +47,7 @@ SHRINK_LABELS: dict[str, tuple[str, str]] = {
 
 
 def shrink_text(key: str, lang: str = "en", **fmt: object) -> str:
-    """The ``lang`` wording of a ``shrink_`` key, formatted with ``fmt``."""
-    check_lang(lang)
-    en, zh = SHRINK_LABELS[key]
-    text = zh if lang == "zh" else en
-    return text.format(**fmt) if fmt else text
+    """The ``lang`` wording of a ``shrink_`` key, formatted with ``fmt`` (through ``i18n.t``)."""
+    from bankperf_analysis.i18n import t
+
+    return t(key, lang, **fmt)

@@ -36,11 +36,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from bankperf_analysis._i18n_ordinal import ordinal_text
 from bankperf_analysis._summary import Summary, fmt_float
 from bankperf_analysis._validation import check_choice, check_unit_interval, param_error
 from bankperf_analysis.exceptions import DataValidationError, InsufficientSampleError
 from bankperf_analysis.numbers import fmt_number, p_text
-from bankperf_analysis.significance._i18n_ordinal import ordinal_text
 from bankperf_analysis.significance._ordinal_data import check_design
 
 if TYPE_CHECKING:

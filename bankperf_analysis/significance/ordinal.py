@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from bankperf_analysis._i18n_ordinal import ordinal_text
 from bankperf_analysis._summary import Summary, Table, fmt_float
 from bankperf_analysis._validation import (
     check_choice,
@@ -33,7 +34,6 @@ from bankperf_analysis._validation import (
 )
 from bankperf_analysis.exceptions import ConvergenceWarning
 from bankperf_analysis.numbers import fmt_number, p_text
-from bankperf_analysis.significance._i18n_ordinal import ordinal_text
 from bankperf_analysis.significance._ordinal_data import (
     check_design,
     check_missing,

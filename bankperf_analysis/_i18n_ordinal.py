@@ -1,15 +1,14 @@
 """Wording of the ordinal regression and of its Brant test, in English and Chinese.
 
 Kept in its own table (keys prefixed ``ordinal_``) like :mod:`bankperf_analysis._i18n_sheet`, so
-that it cannot collide with another table's keys. Read it with :func:`ordinal_text`::
+that it cannot collide with another table's keys; merged into :data:`bankperf_analysis.i18n.LABELS`
+through :mod:`bankperf_analysis._i18n_more`. Read it with :func:`ordinal_text`::
 
     >>> ordinal_text("ordinal_sig", "zh")
     '统计显著'
 """
 
 from __future__ import annotations
-
-from bankperf_analysis.i18n import check_lang
 
 __all__ = ["ORDINAL_LABELS", "ordinal_text"]
 
@@ -59,6 +58,6 @@ ORDINAL_LABELS: dict[str, tuple[str, str]] = {
 
 def ordinal_text(key: str, lang: str = "en", **fmt: object) -> str:
     """The text of ``key`` in ``lang`` (``"en"`` or ``"zh"``), formatted with ``fmt``."""
-    check_lang(lang)
-    text = ORDINAL_LABELS[key][0 if lang == "en" else 1]
-    return text.format(**fmt) if fmt else text
+    from bankperf_analysis.i18n import t
+
+    return t(key, lang, **fmt)
