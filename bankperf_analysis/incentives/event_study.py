@@ -131,6 +131,7 @@ def event_study(
     boot_weights: BootWeights = "webb",
     n_boot: int = 999,
     seed: int | None = 0,
+    never_treated: float | str = "auto",
 ) -> EventStudyResult:
     """Leads and lags of the incentive effect, with a joint pre-trend test and its power.
 
@@ -143,6 +144,13 @@ def event_study(
     event-time coefficient gets a restricted wild cluster bootstrap p-value (column
     ``pvalue_wild`` of the TWFE series) and the TWFE pre-trend test a wild bootstrap
     p-value of the joint null (``pretrend_twfe.wild_bootstrap``).
+
+    Parameters
+    ----------
+    never_treated : {"auto", 0, numpy.inf, numpy.nan}
+        How ``cohort_col`` codes never-treated units; see :func:`staggered_did`.
+    Other parameters :
+        As in :func:`staggered_did` and :func:`twfe_did`.
 
     Returns
     -------
@@ -158,7 +166,8 @@ def event_study(
     anticipation = check_int(anticipation, "anticipation", func, low=0)
     alpha = check_unit_interval(alpha, "alpha", func)
     boot = _boot_options(bootstrap, boot_weights, n_boot, seed, func)
-    pa = _prepare(panel, outcome, _Columns(unit_col, period_col, cluster, cohort_col, weights), func=func)
+    cols = _Columns(unit_col, period_col, cluster, cohort_col, weights, (), never_treated)
+    pa = _prepare(panel, outcome, cols, func=func)
     robust = twfe = pre_r = pre_t = None
     notes: list[str] = []
     if estimator in ("robust", "both"):
