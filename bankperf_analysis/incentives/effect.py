@@ -223,10 +223,8 @@ def estimate_incentive_effect(
         Run :func:`placebo_test` with this shift.
     disagreement_rtol : float
         Relative tolerance of the disagreement rule.
-    never_treated : {"auto", 0, numpy.inf, numpy.nan}
-        How ``cohort_col`` codes never-treated units; see :func:`staggered_did`.
     Other parameters :
-        As in :func:`staggered_did`, :func:`twfe_did` and :func:`event_study`.
+        As in :func:`staggered_did` (also ``never_treated``), :func:`twfe_did`, :func:`event_study`.
 
     Returns
     -------

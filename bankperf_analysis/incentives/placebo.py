@@ -106,9 +106,8 @@ def placebo_test(
     Parameters
     ----------
     never_treated : {"auto", 0, numpy.inf, numpy.nan}
-        How ``cohort_col`` codes never-treated units; see :func:`staggered_did`.
-    Other parameters :
-        As in :func:`staggered_did`.
+        How ``cohort_col`` codes never-treated units (see :func:`staggered_did`); the other
+        parameters are as in :func:`staggered_did`.
 
     Returns
     -------
