@@ -94,3 +94,14 @@ def test_the_event_study_figure_draws_the_band_with_a_legend_entry(lang, label):
     got = sorted((round(b.get_y(), 9), round(b.get_y() + b.get_height(), 9)) for b in bars)
     want = sorted(zip(fr["uniform_low"].round(9), fr["uniform_high"].round(9)))
     assert got == want
+
+
+@pytest.mark.parametrize(("weights", "third"), [("mammen", 1.0), ("rademacher", 0.0)])
+def test_the_multipliers_have_mean_0_variance_1_and_the_named_third_moment(weights, third):
+    from bankperf_analysis.incentives.uniform_band import _draws
+
+    v = _draws(np.eye(6000), 200, weights, seed=4)  # row b, column c: the multiplier V[b, c]
+    assert len(np.unique(v.round(12))) == 2
+    assert v.mean() == pytest.approx(0.0, abs=0.01)
+    assert (v**2).mean() == pytest.approx(1.0, abs=0.01)
+    assert (v**3).mean() == pytest.approx(third, abs=0.02)

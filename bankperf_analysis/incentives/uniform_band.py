@@ -39,12 +39,28 @@ _MAMMEN = np.array([(1.0 - _S5) / 2.0, (1.0 + _S5) / 2.0])
 _MAMMEN_P = np.array([(1.0 + _S5) / (2.0 * _S5), 1.0 - (1.0 + _S5) / (2.0 * _S5)])
 
 
-def _multipliers(n_clusters: int, n_boot: int, weights: str, seed: int | None) -> np.ndarray:
-    """Cluster multipliers of the draws, ``(n_boot, G)``: Mammen's two-point or Rademacher."""
+_CHUNK = 4096  # clusters per block of multipliers (keeps memory at n_boot x 4096 floats)
+
+
+def _draws(infl: np.ndarray, n_boot: int, weights: str, seed: int | None) -> np.ndarray:
+    """``V @ infl.T`` for cluster multipliers ``V`` (``n_boot x G``), drawn block by block.
+
+    Mammen's two-point weights take ``(1 - sqrt 5)/2`` with probability
+    ``(1 + sqrt 5)/(2 sqrt 5)`` and ``(1 + sqrt 5)/2`` otherwise; Rademacher ``-1, 1`` with
+    probability 1/2 each.
+    """
     rng = np.random.default_rng(seed)
-    if weights == "rademacher":
-        return rng.choice(np.array([-1.0, 1.0]), size=(n_boot, n_clusters))
-    return rng.choice(_MAMMEN, size=(n_boot, n_clusters), p=_MAMMEN_P)
+    k, g = infl.shape
+    out = np.zeros((n_boot, k))
+    for start in range(0, g, _CHUNK):
+        block = infl[:, start : start + _CHUNK]
+        u = rng.random((n_boot, block.shape[1]))
+        if weights == "rademacher":
+            v = np.where(u < 0.5, -1.0, 1.0)
+        else:
+            v = np.where(u < _MAMMEN_P[0], _MAMMEN[0], _MAMMEN[1])
+        out += v @ block.T
+    return out
 
 
 def uniform_critical_value(
@@ -96,8 +112,7 @@ def uniform_critical_value(
     n_boot = check_int(n_boot, "n_boot", func, low=99)
     check_choice(weights, "weights", func, MultiplierWeights)
     g = infl.shape[1]
-    v = _multipliers(g, n_boot, weights, seed)
-    draws = np.sqrt(g / (g - 1)) * (v @ infl.T)  # (B, K)
+    draws = np.sqrt(g / (g - 1)) * _draws(infl, n_boot, weights, seed)  # (B, K)
     q75, q25 = np.quantile(draws, [0.75, 0.25], axis=0, method="inverted_cdf")
     se = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
     se = np.where(se > np.sqrt(np.finfo(float).eps) * 10, se, np.nan)
