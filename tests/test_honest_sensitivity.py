@@ -68,16 +68,35 @@ def test_several_periods_the_lp_solves_the_staircase_by_hand():
 
 
 @pytest.fixture(scope="module")
-def event_agg():
+def panel():
     rng = np.random.default_rng(7)
     n, periods = 300, np.arange(1, 9)
     g = rng.choice([4.0, 6.0, np.nan], n, p=[0.3, 0.3, 0.4])
     unit, t = np.repeat(np.arange(n), periods.size), np.tile(periods, n)
     gu = g[unit]
     y = rng.normal(0, 1, n)[unit] + 0.1 * t + np.where(t >= gu, 0.5, 0.0) + rng.normal(0, 1, unit.size)
-    df = pd.DataFrame({"unit": unit, "period": t, "g": gu, "y": y})
-    res = staggered_did(df, "y", cluster="unit", cohort_col="g", never_treated=np.nan)
+    return pd.DataFrame({"unit": unit, "period": t, "g": gu, "y": y})
+
+
+@pytest.fixture(scope="module")
+def event_agg(panel):
+    res = staggered_did(panel, "y", cluster="unit", cohort_col="g", never_treated=np.nan)
     return res.aggregate("event", min_event=-3, max_event=2)
+
+
+def test_an_event_study_result_is_read_through_its_robust_series(panel, event_agg):
+    from bankperf_analysis.incentives import event_study
+
+    es = event_study(
+        panel, "y", leads=3, lags=2, cluster="unit", cohort_col="g", never_treated=np.nan, bootstrap="none"
+    )
+    got, want = honest_sensitivity(es), honest_sensitivity(event_agg)
+    pd.testing.assert_frame_equal(got.to_frame(), want.to_frame())
+    assert got.pre_events == (-3, -2) and got.post_events == (0, 1, 2)
+    text = str(got.summary())
+    assert "Breakdown value" in text and "not the ARP conditional interval" in text
+    with pytest.raises(ParamsError, match="The 'result' parameter of honest_sensitivity"):
+        honest_sensitivity(panel)
 
 
 def test_mbar_zero_is_the_parallel_trends_estimate_with_its_pointwise_interval(event_agg):
