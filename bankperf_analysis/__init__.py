@@ -14,7 +14,8 @@ Statistics: :func:`compare_rates`, :func:`compare_means`, :func:`compare_ordinal
 :func:`ordinal_regression` (proportional odds with covariates), :func:`brant_test`.
 Incentives: :func:`attach_treatment`, :func:`did_regression`, :func:`twfe_did`,
 :func:`staggered_did`, :func:`event_study`, :func:`pretrend_test`,
-:func:`estimate_incentive_effect`, :func:`rtm_guarded_effect`.
+:func:`estimate_incentive_effect`, :func:`rtm_guarded_effect`, :func:`honest_sensitivity`,
+:func:`uniform_critical_value`.
 Staffing: :class:`ErlangStaffing`, :func:`required_staff`, :func:`achieved_service`,
 :func:`scheduled_staff`, :func:`traffic_intensity`,
 :class:`DemandForecaster`, :func:`branch_staffing_plan`, :class:`ShiftScheduler` (排班).
@@ -72,6 +73,8 @@ _LAZY: dict[str, str] = {
     "staggered_did": "incentives",
     "estimate_incentive_effect": "incentives",
     "rtm_guarded_effect": "incentives",
+    "honest_sensitivity": "incentives",
+    "uniform_critical_value": "incentives",
     "ErlangStaffing": "staffing",
     "required_staff": "staffing",
     "achieved_service": "staffing",

@@ -85,6 +85,8 @@ def test_public_api_resolves():
             "staggered_did",
             "estimate_incentive_effect",
             "rtm_guarded_effect",
+            "honest_sensitivity",
+            "uniform_critical_value",
         ],
         "staffing": [
             "ErlangStaffing",
