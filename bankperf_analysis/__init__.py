@@ -85,6 +85,9 @@ _LAZY: dict[str, str] = {
     "person_sheets": "report",
     "PersonSheet": "report",
     "build_sheets": "runner",
+    "monthly_frame": "report",
+    "prepare_month": "report",
+    "build_monthly_reports": "runner",
 }
 
 __all__ = [
