@@ -295,7 +295,7 @@ class MonthlyOverview:
             n_warn, n_caution = int((sel.status == "warning").sum()), int((sel.status == "caution").sum())
             warn_color = STATUS_COLORS["below"] if n_warn else "inherit"
             rows.append(
-                f"<tr><td style='text-align:left'>{first}</td>"
+                f"<tr><td style='text-align:left;white-space:nowrap'>{first}</td>"
                 f"<td style='color:{warn_color};font-weight:600'>{fmt_number(n_warn, 0)}</td>"
                 f"<td>{fmt_number(n_caution, 0)}</td>{cells}</tr>"
             )
@@ -317,7 +317,8 @@ class MonthlyOverview:
             if status in ("warning", "watch", "caution")
             else ""
         )
-        return f"<td style='color:{color}'>{_e(format_value(kpi, float(r['value']), self.lang))}{word}</td>"
+        value = _e(format_value(kpi, float(r["value"]), self.lang))
+        return f"<td style='color:{color}'><span style='white-space:nowrap'>{value}</span>{word}</td>"
 
     def headline(self) -> dict[str, Any]:
         """The bank's satisfaction of the month for the index page."""
