@@ -194,6 +194,16 @@ def test_cli_bad_period_is_refused(tiny_bank, tmp_path, capsys, value, says):
     assert not out.exists()
 
 
+def test_cli_month_without_data_names_the_covered_span(tiny_bank, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(
+        ["report", "--data", str(tiny_bank), "--period", "2031-01", "--out", str(out), "--no-progress"]
+    )
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and "has no data for 2031-01" in err and "with --period" in err
+    assert not out.exists()
+
+
 def test_cli_quarter_and_period_together_are_refused(tiny_bank, capsys):
     assert (
         main(["report", "--data", str(tiny_bank), "--quarter", "2026Q4", "--period", "2026-11"]) == EXIT_USAGE
