@@ -203,10 +203,15 @@ def preparing_line(quarter: str, data: str) -> str:
     """
     from bankperf_analysis.dataset.database import redact
 
+    shared = (
+        "the month's KPIs, 环比, 同比 and warnings"
+        if "-" in str(quarter)
+        else "KPIs, scorecards, significance tests"
+    )
     return (
         f"Preparing the {quarter} reports from {redact(str(data))}: the data fingerprint, then (unless "
         "every report is up to date) a full validation of the data and the inputs all reports share "
-        "(KPIs, scorecards, significance tests); the bars below count the reports of each stage."
+        f"({shared}); the bars below count the reports of each stage."
     )
 
 

@@ -202,6 +202,19 @@ def monthly_frame(ds, period: str | Period, scheme) -> pd.DataFrame:
         target, direction, min_n, annual, status``; ``level`` is ``"branch"`` or ``"bank"``
         (entity ``"BANK"``). Rows exist for every branch × KPI of :data:`MONTHLY_KPIS` that has
         a value in the month, the quarter or the year so far.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from bankperf_analysis.dataset.demo import make_demo_bank
+    >>> from bankperf_analysis.dataset.load import load_dataset
+    >>> from bankperf_analysis.scheme import load_scheme
+    >>> folder = tempfile.mkdtemp(); _ = make_demo_bank(folder, scale="tiny", seed=1)
+    >>> with load_dataset(folder) as ds:
+    ...     f = monthly_frame(ds, "2026-11", load_scheme())
+    >>> r = f.query("level == 'bank' and kpi == 'satisfaction_rate'").iloc[0]
+    >>> bool(abs(r.mom_change - (r.value - r.prev_value)) < 1e-12), int(r.n) >= int(r.min_n)
+    (True, True)
     """
     from bankperf_analysis.significance.stats import wilson_interval
 
