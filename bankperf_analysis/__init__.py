@@ -94,6 +94,10 @@ _LAZY: dict[str, str] = {
     "OrdinalRegressionResult": "significance",
     "brant_test": "significance",
     "BrantResult": "significance",
+    # issue 16: the monthly report
+    "monthly_frame": "report",
+    "prepare_month": "report",
+    "build_monthly_reports": "runner",
 }
 
 __all__ = [

@@ -7,6 +7,7 @@ that no two tables share a key (a later table would silently replace an earlier 
 
 from __future__ import annotations
 
+from bankperf_analysis._i18n_monthly import MONTHLY_LABELS
 from bankperf_analysis._i18n_ordinal import ORDINAL_LABELS
 from bankperf_analysis._i18n_sheet import SHEET_LABELS
 from bankperf_analysis._i18n_shrink import SHRINK_LABELS
@@ -23,6 +24,7 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
     "staffing": STAFFING_LABELS,
     "shrinkage": SHRINK_LABELS,
     "ordinal": ORDINAL_LABELS,
+    "monthly": MONTHLY_LABELS,
 }
 
 #: Their union, ``key -> (en, zh)``.

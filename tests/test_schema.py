@@ -99,8 +99,8 @@ def test_public_api_resolves():
             "ShiftScheduler",
             "RosterPlan",
         ],
-        "runner": ["run_reports", "build_sheets"],
-        "report": ["prepare_batch", "person_sheets", "PersonSheet"],
+        "runner": ["run_reports", "build_sheets", "build_monthly_reports"],
+        "report": ["prepare_batch", "person_sheets", "PersonSheet", "monthly_frame", "prepare_month"],
     }
     eager = {
         "BankPerfError": exceptions,

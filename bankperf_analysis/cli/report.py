@@ -19,12 +19,18 @@ __all__ = ["register", "add_report_arguments", "preparing_line"]
 def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the options of ``bankperf report`` to ``parser``.
 
-    ``--data DIR --quarter 2026Q3 [--branch ID ...] [--lang zh|en] [--jobs N]
+    ``--data DIR (--quarter 2026Q3 | --period 2026-11) [--branch ID ...] [--lang zh|en] [--jobs N]
     [--scheduler ADDRESS] [--out outputs/] [--scheme FILE] [--force] [--timeout-cell S]
     [--timeout-report S] [--no-progress]``. Branch ids stay strings.
     """
     parser.add_argument("--data", required=True, help="folder (or file/URL) of the dataset")
-    parser.add_argument("--quarter", required=True, help="reporting quarter, e.g. 2026Q3")
+    when = parser.add_mutually_exclusive_group(required=True)
+    when.add_argument("--quarter", help="reporting quarter, e.g. 2026Q3 (the quarter reports)")
+    when.add_argument(
+        "--period",
+        metavar="YYYY-MM",
+        help="reporting month, e.g. 2026-11: the monthly reports (月报) with 环比, 同比 and early warnings",
+    )
     parser.add_argument(
         "--branch",
         action="append",
@@ -85,19 +91,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bankperf_analysis.cli._request import check_request
 
     t0 = time.perf_counter()
-    check_request(args.data, args.quarter, args.branch, command="report")
+    when = _checked_period(args)
+    check_request(args.data, when, args.branch, command="report")
     if getattr(args, "pdf", False):
         from bankperf_analysis.runner.pdf import check_pdf_engine
 
         check_pdf_engine()  # a missing engine is said before any report runs
     from bankperf_analysis.runner.batch import build_reports  # only now: the runner takes a second
     from bankperf_analysis.runner.items import format_failures
+    from bankperf_analysis.runner.monthly import build_monthly_reports
 
     if args.progress:
-        print(preparing_line(args.quarter, args.data), file=sys.stderr, flush=True)
-    res = build_reports(
+        print(preparing_line(when, args.data), file=sys.stderr, flush=True)
+    build = build_monthly_reports if args.period else build_reports
+    res = build(
         args.data,
-        args.quarter,
+        when,
         args.out,
         branches=args.branch,
         lang=args.lang,
@@ -124,6 +133,41 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"index: {p}")
     pdf_ok = _write_pdfs(res, args.force, args.jobs) if getattr(args, "pdf", False) else True
     return res.exit_code or (0 if pdf_ok else 1)
+
+
+def _checked_period(args: argparse.Namespace) -> str:
+    """The period asked: ``--quarter`` must be a quarter and ``--period`` a month (else exit 2).
+
+    Examples
+    --------
+    >>> _checked_period(argparse.Namespace(quarter=None, period="2026-11"))
+    '2026-11'
+    >>> _checked_period(argparse.Namespace(quarter="2026-11", period=None))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bankperf_analysis.exceptions.ParamsError: The '--quarter' option of bankperf report must be a quarter ...
+    """
+    from bankperf_analysis.exceptions import ParamsError
+    from bankperf_analysis.periods import Period
+
+    option, text, kind, example = (
+        ("--period", args.period, "month", "2026-11")
+        if args.period
+        else ("--quarter", args.quarter, "quarter", "2026Q3")
+    )
+    try:
+        p = Period.parse(str(text))
+    except ParamsError:
+        p = None
+    if p is None or p.kind != kind:
+        other = (
+            "--quarter 2026Q4 for the quarter reports" if kind == "month" else "--period 2026-11 for a month"
+        )
+        raise ParamsError(
+            f"The '{option}' option of bankperf report must be a {kind} like {example!r}. Got {str(text)!r} "
+            f"instead (use {other})."
+        )
+    return str(p)
 
 
 def _write_pdfs(res, force: bool, jobs: int | None) -> bool:
@@ -159,15 +203,22 @@ def preparing_line(quarter: str, data: str) -> str:
     """
     from bankperf_analysis.dataset.database import redact
 
+    shared = (
+        "the month's KPIs, 环比, 同比 and warnings"
+        if "-" in str(quarter)
+        else "KPIs, scorecards, significance tests"
+    )
     return (
         f"Preparing the {quarter} reports from {redact(str(data))}: the data fingerprint, then (unless "
         "every report is up to date) a full validation of the data and the inputs all reports share "
-        "(KPIs, scorecards, significance tests); the bars below count the reports of each stage."
+        f"({shared}); the bars below count the reports of each stage."
     )
 
 
 def register(sub) -> None:
     """Add the ``report`` sub-command."""
-    p = sub.add_parser("report", help="render every branch report of a quarter as HTML")
+    p = sub.add_parser(
+        "report", help="render every branch report of a quarter (--quarter) or a month (--period) as HTML"
+    )
     add_report_arguments(p)
     p.set_defaults(func=cmd_report)

@@ -208,6 +208,8 @@ REPORT_KINDS = {
     "branch_quarter.ipynb": "branch",
     "bank_overview.ipynb": "bank",
     "annual_summary.ipynb": "bank",
+    "branch_month.ipynb": "branch",
+    "bank_month.ipynb": "bank",
 }
 #: Headline keys shown as columns of the branch reports, in this order, when some branch
 #: report recorded them (a report that did not shows "–"); any other key stays in the report.
