@@ -75,7 +75,7 @@ MONTHLY_LABELS: dict[str, tuple[str, str]] = {
         "本年累计：1月1日至{month}末，按各指标自身口径计算，对照方案设定的全年目标（比率类指标即同一比率）。",
     ),
     "month_counts": (
-        "{warnings} warning(s) and {cautions} small-sample value(s) this month.",
+        "Early warnings this month: {warnings}; values on too small a sample: {cautions}.",
         "本月共 {warnings} 项预警，{cautions} 项样本量不足。",
     ),
     "month_matrix_note": (

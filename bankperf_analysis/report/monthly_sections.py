@@ -179,7 +179,8 @@ class MonthlyBranchReport:
             rows.append(
                 f"<tr><td style='text-align:left'>{_e(kpi_label(r.kpi, lang))}</td><td>{_e(now)}</td>"
                 f"<td>{_e(mom)}</td><td>{_e(yoy)}</td><td>{_e(qtd)}</td>"
-                f"<td>{_e(_target_text(r, lang))}</td><td>{_status_cell(r.status, lang)}</td></tr>"
+                f"<td style='white-space:nowrap'>{_e(_target_text(r, lang))}</td>"
+                f"<td>{_status_cell(r.status, lang)}</td></tr>"
             )
         note = mt(
             "month_comparison_note",
