@@ -340,6 +340,8 @@ class Staffing:
     min_sales_share: float
     service_level_target: float
     max_mean_response_seconds: float
+    #: Erlang A's mean patience: ``"estimate"`` (from the contacts, the default) or seconds.
+    patience_seconds: float | str = "estimate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -623,4 +625,6 @@ def _staffing_dict(st: Staffing) -> dict[str, Any]:
         "min_sales_share": st.min_sales_share,
         "service_level_target": st.service_level_target,
         "max_mean_response_seconds": st.max_mean_response_seconds,
+        # only when set: the default ("estimate") keeps the dict, and the params hash, of older schemes
+        **({"patience_seconds": st.patience_seconds} if st.patience_seconds != "estimate" else {}),
     }

@@ -74,6 +74,7 @@ class _Config:
     yuan_per_point: float
     sales_roles: tuple[str, ...]
     min_sales_share: float
+    patience: float | str = "estimate"
 
 
 def _config(
@@ -109,6 +110,7 @@ def _config(
         yuan_per_point=float(s.yuan_per_satisfaction_point_per_year),
         sales_roles=tuple(s.sales_roles),
         min_sales_share=float(s.min_sales_share),
+        patience=s.patience_seconds,
     )
 
 
