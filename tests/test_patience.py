@@ -261,13 +261,8 @@ def test_plan_with_estimated_patience_shows_abandonment_with_ci(tiny_bank):
     assert (ok["planned_abandon_rate"] <= ok["planned_abandon_ci_high"] + 1e-15).all()
     assert (ok["planned_abandon_ci_low"] < ok["planned_abandon_ci_high"]).all()
     # the estimate the plan shows is the one Erlang A used
-    used = (
-        plan.intervals.groupby("queue")["patience_seconds"].first()
-        if "patience_seconds" in plan.intervals
-        else None
-    )
-    if used is not None:
-        np.testing.assert_allclose(used[ok["queue"]].to_numpy(), ok["patience_seconds"].to_numpy())
+    used = plan.intervals.groupby("queue")["patience_seconds"].first()
+    np.testing.assert_allclose(used[ok["queue"]].to_numpy(), ok["patience_seconds"].to_numpy())
     zh, en = str(plan.abandonment_summary("zh")), str(plan.abandonment_summary("en"))
     assert "呼损率" in zh and "95% 置信区间" in zh and "实际呼损率" in zh
     assert "Abandonment rate 95 % CI" in en and "Observed abandonment rate" in en
@@ -276,6 +271,7 @@ def test_plan_with_estimated_patience_shows_abandonment_with_ci(tiny_bank):
     assert "呼损率" in str(plan.summary())  # the English plan summary carries the table too
     # a patience given in the scheme is used as is, without an interval
     assert (fixed.abandonment["patience_seconds"] == 90.0).all()
+    assert (fixed.intervals["patience_seconds"] == 90.0).all()  # and Erlang A used it
     assert (fixed.abandonment["patience_source"] == "scheme").all()
     assert "–" in str(fixed.abandonment_summary("zh"))
     # Erlang C (the default) has no abandonment table and ignores the patience key: same numbers
