@@ -92,6 +92,8 @@ def test_public_api_resolves():
             "branch_staffing_plan",
             "ShiftScheduler",
             "RosterPlan",
+            "estimate_patience",
+            "PatienceResult",
         ],
         "runner": ["run_reports", "build_sheets"],
         "report": ["prepare_batch", "person_sheets", "PersonSheet"],

@@ -75,6 +75,7 @@ class _Config:
     sales_roles: tuple[str, ...]
     min_sales_share: float
     patience: float | str = "estimate"
+    customers_per_manager: float | None = None
 
 
 def _config(
@@ -111,6 +112,7 @@ def _config(
         sales_roles=tuple(s.sales_roles),
         min_sales_share=float(s.min_sales_share),
         patience=s.patience_seconds,
+        customers_per_manager=s.customers_per_manager,
     )
 
 
