@@ -37,12 +37,15 @@ def _cm_rows(folder, scheme):
 def test_managers_sized_from_managed_customers(bank_copy):
     path = bank_copy / "branches.parquet"
     branches = pd.read_parquet(path)
+    # flagship branches first: their minimum post (one customer manager) must hold even with 0 customers
+    branches = branches.sort_values("branch_type", key=lambda t: t != "flagship", kind="stable")
+    assert (branches["branch_type"] == "flagship").any()
     ids = branches["branch_id"].astype(str).tolist()
-    # values chosen here (not from the demo): 1,000 / 150 -> 7; 301 / 150 -> 3; 0 -> 0 (minimum post may
-    # raise it); the last branch has no value (NULL)
-    values = [1000, 301, 0] + [None] * (len(ids) - 3)
+    # values chosen here (not from the demo): 0 -> 0 but the flagship minimum makes it 1;
+    # 1,000 / 150 -> 7; 301 / 150 -> 3; the last branch has no value (NULL)
+    values = [0, 1000, 301] + [None] * (len(ids) - 3)
     branches["managed_customers"] = pd.array(values, dtype="Int64")
-    branches.to_parquet(path)
+    branches.reset_index(drop=True).to_parquet(path)
     cm = _cm_rows(bank_copy, _scheme(PER_MANAGER))
     for b, v in zip(ids, values, strict=True):
         row = cm.loc[b]
@@ -56,6 +59,7 @@ def test_managers_sized_from_managed_customers(bank_copy):
         else:
             assert row["planned_headcount"] == need, (b, v, row.to_dict())
             assert f"ceil({v:,} / {PER_MANAGER} per manager)" in row["basis"], row["basis"]
+    assert cm.loc[ids[0], "planned_headcount"] == 1 and "minimum post" in cm.loc[ids[0], "basis"]
     # without the scheme key the column is ignored: the plan is the one of before
     base = _cm_rows(bank_copy, None)
     assert not base["basis"].str.contains("managed customers").any()
