@@ -235,7 +235,7 @@ LATIN = re.compile(r"[A-Za-z]+")
 ZH_ALLOWED = {"Erlang", "A", "C", "CI", "min"}  # the model's name and letter
 
 
-def test_plan_with_estimated_patience_shows_abandonment_with_ci(tiny_bank):
+def test_plan_with_estimated_patience_shows_abandonment_with_ci(tiny_bank, tmp_path):
     from bankperf_analysis.dataset import load_dataset
     from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.scheme.model import Scheme
@@ -269,6 +269,11 @@ def test_plan_with_estimated_patience_shows_abandonment_with_ci(tiny_bank):
     leaks = {w for w in LATIN.findall(zh) if w not in ZH_ALLOWED}
     assert not leaks, leaks
     assert "呼损率" in str(plan.summary())  # the English plan summary carries the table too
+    from bankperf_analysis.staffing.export import write_plan
+
+    written = write_plan(plan, tmp_path / "plan.csv")
+    ab_file = [p for p in written if "abandonment" in p.name]
+    assert len(ab_file) == 1 and len(pd.read_csv(ab_file[0])) == len(ab)
     # a patience given in the scheme is used as is, without an interval
     assert (fixed.abandonment["patience_seconds"] == 90.0).all()
     assert (fixed.intervals["patience_seconds"] == 90.0).all()  # and Erlang A used it
