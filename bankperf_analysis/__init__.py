@@ -10,7 +10,8 @@ Scheme and scorecards: :func:`load_scheme`, :func:`score_staff`, :func:`score_br
 :func:`annual_summary`, :func:`consequence_counts`, :func:`write_scorecard`.
 Statistics: :func:`compare_rates`, :func:`compare_means`, :func:`compare_ordinal`,
 :func:`compare_many`, :func:`kpi_changes`, :func:`league_table`, :func:`funnel_data`,
-:func:`shrink_rates`, :func:`minimum_detectable_change`, :func:`required_sample_size`.
+:func:`shrink_rates`, :func:`minimum_detectable_change`, :func:`required_sample_size`,
+:func:`ordinal_regression` (proportional odds with covariates), :func:`brant_test`.
 Incentives: :func:`attach_treatment`, :func:`did_regression`, :func:`twfe_did`,
 :func:`staggered_did`, :func:`event_study`, :func:`pretrend_test`,
 :func:`estimate_incentive_effect`, :func:`rtm_guarded_effect`.
@@ -87,6 +88,11 @@ _LAZY: dict[str, str] = {
     "person_sheets": "report",
     "PersonSheet": "report",
     "build_sheets": "runner",
+    # issue 18: ordinal models with covariates
+    "ordinal_regression": "significance",
+    "OrdinalRegressionResult": "significance",
+    "brant_test": "significance",
+    "BrantResult": "significance",
 }
 
 __all__ = [

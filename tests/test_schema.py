@@ -71,6 +71,10 @@ def test_public_api_resolves():
             "required_sample_size",
             "kpi_changes",
             "league_table",
+            "ordinal_regression",
+            "OrdinalRegressionResult",
+            "brant_test",
+            "BrantResult",
         ],
         "incentives": [
             "attach_treatment",
