@@ -2,7 +2,9 @@
 
 Read with :func:`pt` (``pt("patience_title", "zh") == "客户耐心时长估计"``). Kept in its own table
 rather than in :data:`bankperf_analysis.i18n.LABELS`, because that module is at its size limit;
-keys start with ``patience_`` or ``abandon_`` so a later merge into ``LABELS`` cannot collide.
+keys start with ``patience_``, ``abandon_`` or ``managers_`` so a later merge into ``LABELS`` cannot
+collide. The ``managers_`` keys word the headcount basis of customer managers sized from managed
+customers (:func:`bankperf_analysis.staffing.shown._basis`).
 """
 
 from __future__ import annotations
@@ -61,6 +63,15 @@ PATIENCE_LABELS: dict[str, tuple[str, str]] = {
     "abandon_note_not_identifiable": (
         "No abandonment observed: patience is not identifiable; the plan uses infinite patience (Erlang C).",
         "未观测到放弃：耐心时长无法估计，计划按无限耐心（Erlang C 模型）计算。",
+    ),
+    "managers_basis_sized": (
+        "managed customers: ceil({managed} / {per} per manager) = {n}",
+        "按管户数定编：⌈{managed} ÷ 每人 {per} 户⌉ = {n} 人",
+    ),
+    "managers_basis_minimum": (" (minimum post)", "（最低配置）"),
+    "managers_basis_no_data": (
+        " (no managed_customers for the branch in the data)",
+        "（数据中无该网点管户数）",
     ),
 }
 

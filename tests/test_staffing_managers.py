@@ -80,3 +80,16 @@ def test_scheme_key_checked():
     for bad in (0, -10, "many"):
         with pytest.raises(ParamsError, match=r"staffing\.customers_per_manager"):
             _scheme(bad)
+
+
+def test_basis_worded_in_zh():
+    """The customer-manager basis reads in Chinese in the shown tables (no English left)."""
+    from bankperf_analysis.staffing.shown import _basis
+
+    zh = _basis("managed customers: ceil(1,000 / 150 per manager) = 7", "zh")
+    assert zh == "按管户数定编：⌈1,000 ÷ 每人 150 户⌉ = 7 人"
+    assert _basis("managed customers: ceil(0 / 150 per manager) = 0 (minimum post)", "zh").endswith(
+        "（最低配置）"
+    )
+    kept = _basis("kept at current headcount (no managed_customers for the branch in the data)", "zh")
+    assert kept == "维持现有人数（数据中无该网点管户数）"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from bankperf_analysis._i18n_patience import pt
 from bankperf_analysis.i18n import LABELS, check_lang, role_label, t
 from bankperf_analysis.l10n import period_label
 from bankperf_analysis.numbers import fmt_duration, fmt_number, fmt_percent, fmt_signed
@@ -45,6 +46,9 @@ _DAY = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b")
 _OF = re.compile(r"^(\d+) of (\d+)$")
 _QUEUE_BASIS = re.compile(r"^(erlang_[ca]): (\d+)% in ([\d.]+) s, ASA <= ([\d.]+) s, shrinkage ([\d.]+)$")
 _RAISED = re.compile(r"^raised by (\d+) for sales staff >= (\d+)%$")
+_MANAGERS = re.compile(
+    r"^managed customers: ceil\(([\d,]+) / ([\d.]+) per manager\) = (\d+)( \(minimum post\))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -273,6 +277,12 @@ def _basis(text: Any, lang: str) -> Any:
     """The headcount basis in ``lang`` (the plan words it in English)."""
     if not isinstance(text, str):
         return text
+    no_data = pt("managers_basis_no_data", "en")
+    if text.endswith(no_data):  # customer managers to size from managed customers, without the value
+        return f"{_basis(text[: -len(no_data)], lang)}{pt('managers_basis_no_data', lang)}"
+    if m := _MANAGERS.match(text):
+        sized = pt("managers_basis_sized", lang, managed=m.group(1), per=m.group(2), n=m.group(3))
+        return sized + (pt("managers_basis_minimum", lang) if m.group(4) else "")
     if m := _QUEUE_BASIS.match(text):
         model = t(f"stf_model_{m.group(1)}", lang)
         return t(
