@@ -49,6 +49,7 @@ PATIENCE_LABELS: dict[str, tuple[str, str]] = {
         "平均耐心时长取自考核方案设定值，无置信区间。",
     ),
     "abandon_title": ("Abandonment rate (呼损率) with the planned staff", "按计划人员配置的呼损率"),
+    "abandon_sheet": ("Abandonment", "呼损率"),
     "abandon_col_observed": ("Observed abandonment rate", "实际呼损率"),
     "abandon_col_planned": ("Abandonment rate with the planned staff", "计划配置下的呼损率"),
     "abandon_col_planned_ci": ("Abandonment rate {pct} % CI", "呼损率 {pct}% 置信区间"),

@@ -270,7 +270,16 @@ def test_plan_with_estimated_patience_shows_abandonment_with_ci(tiny_bank, tmp_p
     assert not leaks, leaks
     assert "呼损率" in str(plan.summary())  # the English plan summary carries the table too
     from bankperf_analysis.staffing.export import write_plan
+    from bankperf_analysis.staffing.shown import plan_text
 
+    assert "呼损率 95% 置信区间" in plan_text(plan, "zh") and "Abandonment rate 95 % CI" in plan_text(
+        plan, "en"
+    )
+    import openpyxl
+
+    for lang, sheet in (("zh", "呼损率"), ("en", "Abandonment")):
+        (xlsx,) = write_plan(plan, tmp_path / f"plan_{lang}.xlsx", lang=lang)
+        assert sheet in openpyxl.load_workbook(xlsx).sheetnames
     written = write_plan(plan, tmp_path / "plan.csv")
     ab_file = [p for p in written if "abandonment" in p.name]
     assert len(ab_file) == 1 and len(pd.read_csv(ab_file[0])) == len(ab)

@@ -169,6 +169,7 @@ def plan_tables(plan: StaffingPlan, lang: str = "en") -> list[PlanTable]:
             t("stf_what_if_note", lang, answer=f"{plan.answer_seconds:g}"),
         )
     )
+    out += _abandonment(plan, lang)
     return out
 
 
@@ -195,6 +196,16 @@ def plan_text(plan: StaffingPlan, lang: str = "en") -> str:
 
 
 # ----------------------------------------------------------------------------- pieces
+
+
+def _abandonment(plan: StaffingPlan, lang: str) -> list[PlanTable]:
+    """Erlang A plans: patience and 呼损率 with their intervals, already worded (plan_abandon)."""
+    if plan.abandonment is None:
+        return []
+    ab = plan.abandonment_summary(lang)
+    assert ab.frame is not None
+    headers = list(ab.frame.columns)
+    return [PlanTable("abandonment", ab.title, ab.frame, headers, notes=tuple(ab.notes))]
 
 
 def _table(key: str, heading: str, frame: pd.DataFrame, lang: str, note: str = "") -> PlanTable:
@@ -372,6 +383,8 @@ def write_plan_xlsx(tmp: Any, plan: StaffingPlan, lang: str) -> None:
             headers = [t("stf_col_weekday", lang), *headers]
         if tab.key.startswith("gap_"):
             name = t("stf_sheet_gap", lang, queue=_queue(tab.key[4:], lang))
+        elif tab.key == "abandonment":
+            name = pt("abandon_sheet", lang)
         else:
             name = t(f"stf_sheet_{tab.key}", lang)
         sheet = SheetTable(frame, tab.formats, headers=headers, freeze_after=str(frame.columns[0]))
