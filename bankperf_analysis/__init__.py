@@ -84,6 +84,8 @@ _LAZY: dict[str, str] = {
     "branch_staffing_plan": "staffing",
     "ShiftScheduler": "staffing",
     "RosterPlan": "staffing",
+    "estimate_patience": "staffing",
+    "PatienceResult": "staffing",
     "run_reports": "runner",
     "prepare_batch": "report",
     "person_sheets": "report",

@@ -98,6 +98,8 @@ def test_public_api_resolves():
             "branch_staffing_plan",
             "ShiftScheduler",
             "RosterPlan",
+            "estimate_patience",
+            "PatienceResult",
         ],
         "runner": ["run_reports", "build_sheets", "build_monthly_reports"],
         "report": ["prepare_batch", "person_sheets", "PersonSheet", "monthly_frame", "prepare_month"],

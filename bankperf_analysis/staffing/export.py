@@ -37,7 +37,10 @@ def check_plan_path(path: str | Path, owner: str = "bankperf staffing") -> Path:
 
 
 def _frames(plan: StaffingPlan) -> dict[str, pd.DataFrame]:
-    return {name: (plan.to_frame() if name == "intervals" else getattr(plan, name)) for name in _TABLES}
+    frames = {name: (plan.to_frame() if name == "intervals" else getattr(plan, name)) for name in _TABLES}
+    if plan.abandonment is not None:  # Erlang A plans: patience and 呼损率 with their intervals
+        frames["abandonment"] = plan.abandonment
+    return frames
 
 
 def write_plan(plan: StaffingPlan, path: str | Path, *, lang: str | None = None) -> list[Path]:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from bankperf_analysis._i18n_patience import pt
 from bankperf_analysis.i18n import LABELS, check_lang, role_label, t
 from bankperf_analysis.l10n import period_label
 from bankperf_analysis.numbers import fmt_duration, fmt_number, fmt_percent, fmt_signed
@@ -45,6 +46,9 @@ _DAY = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b")
 _OF = re.compile(r"^(\d+) of (\d+)$")
 _QUEUE_BASIS = re.compile(r"^(erlang_[ca]): (\d+)% in ([\d.]+) s, ASA <= ([\d.]+) s, shrinkage ([\d.]+)$")
 _RAISED = re.compile(r"^raised by (\d+) for sales staff >= (\d+)%$")
+_MANAGERS = re.compile(
+    r"^managed customers: ceil\(([\d,]+) / ([\d.]+) per manager\) = (\d+)( \(minimum post\))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,7 @@ def plan_tables(plan: StaffingPlan, lang: str = "en") -> list[PlanTable]:
             t("stf_what_if_note", lang, answer=f"{plan.answer_seconds:g}"),
         )
     )
+    out += _abandonment(plan, lang)
     return out
 
 
@@ -191,6 +196,16 @@ def plan_text(plan: StaffingPlan, lang: str = "en") -> str:
 
 
 # ----------------------------------------------------------------------------- pieces
+
+
+def _abandonment(plan: StaffingPlan, lang: str) -> list[PlanTable]:
+    """Erlang A plans: patience and 呼损率 with their intervals, already worded (plan_abandon)."""
+    if plan.abandonment is None:
+        return []
+    ab = plan.abandonment_summary(lang)
+    assert ab.frame is not None
+    headers = list(ab.frame.columns)
+    return [PlanTable("abandonment", ab.title, ab.frame, headers, notes=tuple(ab.notes))]
 
 
 def _table(key: str, heading: str, frame: pd.DataFrame, lang: str, note: str = "") -> PlanTable:
@@ -273,6 +288,12 @@ def _basis(text: Any, lang: str) -> Any:
     """The headcount basis in ``lang`` (the plan words it in English)."""
     if not isinstance(text, str):
         return text
+    no_data = pt("managers_basis_no_data", "en")
+    if text.endswith(no_data):  # customer managers to size from managed customers, without the value
+        return f"{_basis(text[: -len(no_data)], lang)}{pt('managers_basis_no_data', lang)}"
+    if m := _MANAGERS.match(text):
+        sized = pt("managers_basis_sized", lang, managed=m.group(1), per=m.group(2), n=m.group(3))
+        return sized + (pt("managers_basis_minimum", lang) if m.group(4) else "")
     if m := _QUEUE_BASIS.match(text):
         model = t(f"stf_model_{m.group(1)}", lang)
         return t(
@@ -362,6 +383,8 @@ def write_plan_xlsx(tmp: Any, plan: StaffingPlan, lang: str) -> None:
             headers = [t("stf_col_weekday", lang), *headers]
         if tab.key.startswith("gap_"):
             name = t("stf_sheet_gap", lang, queue=_queue(tab.key[4:], lang))
+        elif tab.key == "abandonment":
+            name = pt("abandon_sheet", lang)
         else:
             name = t(f"stf_sheet_{tab.key}", lang)
         sheet = SheetTable(frame, tab.formats, headers=headers, freeze_after=str(frame.columns[0]))
