@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bankperf_analysis._i18n_monthly import MONTHLY_LABELS
 from bankperf_analysis._i18n_ordinal import ORDINAL_LABELS
+from bankperf_analysis._i18n_patience import PATIENCE_LABELS
 from bankperf_analysis._i18n_sheet import SHEET_LABELS
 from bankperf_analysis._i18n_shrink import SHRINK_LABELS
 from bankperf_analysis._i18n_staffing import STAFFING_LABELS
@@ -25,6 +26,7 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
     "shrinkage": SHRINK_LABELS,
     "ordinal": ORDINAL_LABELS,
     "monthly": MONTHLY_LABELS,
+    "patience": PATIENCE_LABELS,
 }
 
 #: Their union, ``key -> (en, zh)``.

@@ -1,16 +1,13 @@
 """Wording of patience estimation and the abandonment rate (呼损率) of a staffing plan.
 
-Read with :func:`pt` (``pt("patience_title", "zh") == "客户耐心时长估计"``). Kept in its own table
-rather than in :data:`bankperf_analysis.i18n.LABELS`, because that module is at its size limit;
-keys start with ``patience_``, ``abandon_`` or ``managers_`` so a later merge into ``LABELS`` cannot
-collide. The ``managers_`` keys word the headcount basis of customer managers sized from managed
-customers (:func:`bankperf_analysis.staffing.shown._basis`).
+Read with :func:`pt` (``pt("patience_title", "zh") == "客户耐心时长估计"``), the same as
+:func:`bankperf_analysis.i18n.t`: the table joins ``LABELS`` through :mod:`bankperf_analysis._i18n_more`;
+keys start with ``patience_``, ``abandon_`` or ``managers_`` so they cannot collide. The
+``managers_`` keys word the headcount basis of customer managers sized from managed customers
+(:func:`bankperf_analysis.staffing.shown._basis`).
 """
 
 from __future__ import annotations
-
-from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.i18n import check_lang
 
 __all__ = ["PATIENCE_LABELS", "pt"]
 
@@ -79,12 +76,6 @@ PATIENCE_LABELS: dict[str, tuple[str, str]] = {
 
 def pt(key: str, lang: str = "en", **fmt: object) -> str:
     """Translate a ``patience_`` / ``abandon_`` key into ``lang`` (as :func:`bankperf_analysis.i18n.t`)."""
-    check_lang(lang)
-    try:
-        en, zh = PATIENCE_LABELS[key]
-    except KeyError:
-        raise ParamsError(
-            f"The 'key' parameter of pt must be a known label key. Got {key!r} instead."
-        ) from None
-    text = zh if lang == "zh" else en
-    return text.format(**fmt) if fmt else text
+    from bankperf_analysis.i18n import t
+
+    return t(key, lang, **fmt)
