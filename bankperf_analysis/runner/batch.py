@@ -156,7 +156,9 @@ class _Batch:
             plans.append(self.plan("bank_overview.ipynb", [overview], prepare, "overview"))
             if Period.parse(q).start.month == 10:
                 year = str(Period.parse(q).start.year)
-                annual = {"id": f"annual-{year}", "file": f"annual-{year}", "data_dir": data, "year": year}
+                annual: dict[str, Any] = {"id": f"annual-{year}", "file": f"annual-{year}", "data_dir": data}
+                annual["year"] = year
+                annual["validated"] = True  # _validate_if_needed checks the data before any report runs
                 annual["title"] = t("title_annual", self.lang, year=period_label(year, self.lang))
                 plans.append(self.plan("annual_summary.ipynb", [annual], None, "annual summary"))
         return plans
