@@ -1,5 +1,9 @@
 """``bankperf report``: every branch report of a quarter (+ the bank overview), and the index.
 
+``--kind incentive`` renders the incentive study instead (one per ``--kpi``), as of ``--quarter``
+(the study's window ends there; default: the data's last quarter), through the same exporter,
+in the same quarter folder and index (:mod:`bankperf_analysis.runner.study`).
+
 Exit codes (:mod:`bankperf_analysis.cli.main`): 0 every report good; 1 some reports failed
 (listed, and in red in the index); 2 bad arguments, an unknown branch or an invalid scheme;
 3 invalid data; 4 unreadable data or scheme, or another run holds the output folder. On 2,
@@ -24,7 +28,21 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
     [--timeout-report S] [--no-progress]``. Branch ids stay strings.
     """
     parser.add_argument("--data", required=True, help="folder (or file/URL) of the dataset")
-    parser.add_argument("--quarter", required=True, help="reporting quarter, e.g. 2026Q3")
+    parser.add_argument(
+        "--kind",
+        choices=["branch", "incentive"],
+        default="branch",
+        help="branch (default): the branch reports, the bank overview and, in Q4, the year; "
+        "incentive: the incentive study (effect of the bonus scheme on --kpi, difference in differences; "
+        "it does not use the scheme, which its footer names as every report's does)",
+    )
+    parser.add_argument(
+        "--quarter",
+        default=None,
+        help="reporting quarter, e.g. 2026Q3 (required for --kind branch); with --kind incentive the "
+        "study's window ends at this quarter (later data and later adoptions are left out) and it is "
+        "written to that quarter's folder; default there: the data's last quarter",
+    )
     parser.add_argument(
         "--branch",
         action="append",
@@ -65,6 +83,7 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
         help="seconds one report may run (default 1800)",
     )
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    _add_incentive_arguments(parser)
     parser.add_argument(
         "--pdf",
         action="store_true",
@@ -72,6 +91,29 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
         "pure Python (pip install 'bankperf-analysis[pdf]'), no browser needed",
     )
     return parser
+
+
+def _add_incentive_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``--kind incentive``: ``--kpi NAME ... --level L --adoption FILE``."""
+    parser.add_argument(
+        "--kpi",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="--kind incentive: outcome KPI of a study (repeatable; default satisfaction_rate)",
+    )
+    parser.add_argument(
+        "--level",
+        choices=["branch-quarter", "staff-quarter", "staff-month"],
+        default="branch-quarter",
+        help="--kind incentive: unit x period of the study's panel (default branch-quarter)",
+    )
+    parser.add_argument(
+        "--adoption",
+        default="",
+        metavar="FILE",
+        help="--kind incentive: CSV of branch_id, adoption_period (default: the demo data's truth.json)",
+    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -85,7 +127,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bankperf_analysis.cli._request import check_request
 
     t0 = time.perf_counter()
-    check_request(args.data, args.quarter, args.branch, command="report")
+    _check_kind_options(args)
+    if args.quarter is not None or args.kind == "branch":
+        check_request(args.data, args.quarter, args.branch, command="report")
     if getattr(args, "pdf", False):
         from bankperf_analysis.runner.pdf import check_pdf_engine
 
@@ -93,22 +137,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bankperf_analysis.runner.batch import build_reports  # only now: the runner takes a second
     from bankperf_analysis.runner.items import format_failures
 
-    if args.progress:
-        print(preparing_line(args.quarter, args.data), file=sys.stderr, flush=True)
-    res = build_reports(
-        args.data,
-        args.quarter,
-        args.out,
-        branches=args.branch,
-        lang=args.lang,
-        jobs=args.jobs,
-        scheduler=args.scheduler,
-        force=args.force,
-        progress=args.progress,
-        timeout_cell=args.timeout_cell,
-        timeout_report=args.timeout_report,
-        scheme_path=args.scheme,
-    )
+    if args.kind == "incentive":
+        res = _build_study(args)
+    else:
+        if args.progress:
+            print(preparing_line(args.quarter, args.data), file=sys.stderr, flush=True)
+        res = build_reports(
+            args.data,
+            args.quarter,
+            args.out,
+            branches=args.branch,
+            lang=args.lang,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            force=args.force,
+            progress=args.progress,
+            timeout_cell=args.timeout_cell,
+            timeout_report=args.timeout_report,
+            scheme_path=args.scheme,
+        )
     print(
         f"{len(res.done)} rendered, {len(res.cached)} up to date, {len(res.failed)} failed "
         f"in {time.perf_counter() - t0:.1f} s"
@@ -124,6 +171,61 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"index: {p}")
     pdf_ok = _write_pdfs(res, args.force, args.jobs) if getattr(args, "pdf", False) else True
     return res.exit_code or (0 if pdf_ok else 1)
+
+
+def _check_kind_options(args: argparse.Namespace) -> None:
+    """Refuse options of the other kind (exit 2) before any work: each kind says which it takes."""
+    from bankperf_analysis.exceptions import ParamsError
+
+    if args.kind == "branch":
+        given = [f"--{o}" for o in ("kpi", "adoption") if getattr(args, o)]
+        given += ["--level"] if args.level != "branch-quarter" else []
+        if given:
+            raise ParamsError(
+                f"The options {', '.join(given)} of bankperf report must come with --kind incentive. "
+                "Got them with --kind branch instead."
+            )
+        if args.quarter is None:  # argparse's words: --quarter is optional for --kind incentive only
+            err = ParamsError("the following arguments are required: --quarter")
+            err.hint = (
+                "--kind branch (the default) needs --quarter, e.g. --quarter 2026Q3; `bankperf report "
+                "--help` lists the options. Nothing was written."
+            )
+            raise err
+    elif args.branch or args.scheduler:
+        raise ParamsError(
+            "The options --branch and --scheduler of bankperf report must come with --kind branch "
+            "(the incentive study covers the whole bank, on the local pool). Got them with --kind "
+            "incentive instead."
+        )
+
+
+def _build_study(args: argparse.Namespace):
+    """The incentive study (``--kind incentive``), as of ``--quarter``."""
+    from bankperf_analysis.runner.study import build_incentive_study
+
+    if args.progress:
+        print(
+            "Preparing the incentive study: the data fingerprint, then (unless it is up to date) a full "
+            "validation of the data; the bar below counts the studies.",
+            file=sys.stderr,
+            flush=True,
+        )
+    return build_incentive_study(
+        args.data,
+        args.quarter,
+        args.out,
+        kpis=args.kpi or ["satisfaction_rate"],
+        level=args.level,
+        adoption=args.adoption,
+        lang=args.lang,
+        jobs=args.jobs,
+        force=args.force,
+        progress=args.progress,
+        timeout_cell=args.timeout_cell,
+        timeout_report=args.timeout_report,
+        scheme_path=args.scheme,
+    )
 
 
 def _write_pdfs(res, force: bool, jobs: int | None) -> bool:
@@ -168,6 +270,9 @@ def preparing_line(quarter: str, data: str) -> str:
 
 def register(sub) -> None:
     """Add the ``report`` sub-command."""
-    p = sub.add_parser("report", help="render every branch report of a quarter as HTML")
+    p = sub.add_parser(
+        "report",
+        help="render every branch report of a quarter as HTML (--kind incentive: the incentive study)",
+    )
     add_report_arguments(p)
     p.set_defaults(func=cmd_report)

@@ -22,6 +22,7 @@ from bankperf_analysis.report.branch import BranchReport
 from bankperf_analysis.report.headline import HEADLINE_MIME, record_headline
 from bankperf_analysis.report.html import HtmlBlock, format_value
 from bankperf_analysis.report.incentive import IncentiveReport
+from bankperf_analysis.report.incentive_headline import incentive_headline
 from bankperf_analysis.report.inputs import ReportInputs, prepare_batch, resolve_data_dir, resolve_inputs
 from bankperf_analysis.report.overview import BankOverview
 from bankperf_analysis.report.parameters import check_text_params
@@ -46,4 +47,5 @@ __all__ = [
     "PersonSheet",
     "person_sheets",
     "sheet_html",
+    "incentive_headline",
 ]
