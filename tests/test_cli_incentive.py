@@ -149,6 +149,8 @@ def test_rerun_is_cached(runs, default_bank, capsys):
         ["--kind", "incentives"],  # argparse: invalid choice
         ["--kind", "incentive", "--kpi", "no_such_kpi"],
         ["--kind", "incentive", "--level", "branch-month"],
+        ["--kind", "incentive", "--level", "staff-quarter", "--kpi", "churn_rate"],  # a branch-only KPI
+        ["--kind", "incentive", "--adoption", "no-such-adoption.csv"],
         ["--kind", "incentive", "--quarter", "2031Q1"],  # no data
         ["--kind", "incentive", "--branch", "X"],  # the study covers the whole bank
         ["--kpi", "satisfaction_rate", "--quarter", "2026Q4"],  # an incentive option on the branch kind
