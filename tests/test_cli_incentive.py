@@ -227,3 +227,22 @@ def test_until_must_be_a_quarter(default_bank):
 
     with pytest.raises(ParamsError, match=r"The 'until' parameter of IncentiveStudy must be a quarter"):
         IncentiveStudy(default_bank, until="2026-07")
+
+
+def test_a_study_that_cannot_estimate_says_why_in_words(tiny_bank, tmp_path):
+    """The tiny bank's branches are too few: exit 0, and the page and the index say why, in zh."""
+    from test_zh_leaks import html_leaks
+
+    from bankperf_analysis._i18n_incentive import INCENTIVE_LABELS
+
+    out = tmp_path / "out"
+    argv = ["report", "--kind", "incentive", "--data", str(tiny_bank), "--lang", "zh", "--out", str(out)]
+    assert main([*argv, "--no-progress", "--jobs", "1"]) == EXIT_OK
+    (folder,) = [p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    page = (folder / "incentive-satisfaction-rate.html").read_text(encoding="utf-8")
+    assert INCENTIVE_LABELS["incentive_not_estimated"][1] in index
+    for name, text in (("index.html", index), ("study", page)):
+        assert not re.search(r"\b(NaN|nan|True|False|None|NaT|<NA>)\b", visible_text(text)), name
+        assert html_leaks(name, text) == []
+    assert_offline(page)
