@@ -57,7 +57,8 @@ def incentive_headline(report: IncentiveReport) -> dict[str, str]:
     c = study.counts_
     out.update(
         incentive_effect=report._fmt(r.estimate, unit=True),
-        incentive_interval=f"{report._ci(r.ci_low, r.ci_high)} {report._unit()} ({level})",
+        incentive_interval=f"{report._ci(r.ci_low, r.ci_high)} {report._unit()}"
+        + (f"（{level}）" if lang == "zh" else f" ({level})"),
         incentive_pvalue=_fp(r.pvalue),
         incentive_branches=f"{c['adopters']} / {c['controls']}",
     )
