@@ -10,10 +10,12 @@ Scheme and scorecards: :func:`load_scheme`, :func:`score_staff`, :func:`score_br
 :func:`annual_summary`, :func:`consequence_counts`, :func:`write_scorecard`.
 Statistics: :func:`compare_rates`, :func:`compare_means`, :func:`compare_ordinal`,
 :func:`compare_many`, :func:`kpi_changes`, :func:`league_table`, :func:`funnel_data`,
-:func:`shrink_rates`, :func:`minimum_detectable_change`, :func:`required_sample_size`.
+:func:`shrink_rates`, :func:`minimum_detectable_change`, :func:`required_sample_size`,
+:func:`ordinal_regression` (proportional odds with covariates), :func:`brant_test`.
 Incentives: :func:`attach_treatment`, :func:`did_regression`, :func:`twfe_did`,
 :func:`staggered_did`, :func:`event_study`, :func:`pretrend_test`,
-:func:`estimate_incentive_effect`, :func:`rtm_guarded_effect`.
+:func:`estimate_incentive_effect`, :func:`rtm_guarded_effect`, :func:`honest_sensitivity`,
+:func:`uniform_critical_value`.
 Staffing: :class:`ErlangStaffing`, :func:`required_staff`, :func:`achieved_service`,
 :func:`scheduled_staff`, :func:`traffic_intensity`,
 :class:`DemandForecaster`, :func:`branch_staffing_plan`, :class:`ShiftScheduler` (排班).
@@ -71,6 +73,8 @@ _LAZY: dict[str, str] = {
     "staggered_did": "incentives",
     "estimate_incentive_effect": "incentives",
     "rtm_guarded_effect": "incentives",
+    "honest_sensitivity": "incentives",
+    "uniform_critical_value": "incentives",
     "ErlangStaffing": "staffing",
     "required_staff": "staffing",
     "achieved_service": "staffing",
@@ -80,11 +84,22 @@ _LAZY: dict[str, str] = {
     "branch_staffing_plan": "staffing",
     "ShiftScheduler": "staffing",
     "RosterPlan": "staffing",
+    "estimate_patience": "staffing",
+    "PatienceResult": "staffing",
     "run_reports": "runner",
     "prepare_batch": "report",
     "person_sheets": "report",
     "PersonSheet": "report",
     "build_sheets": "runner",
+    # issue 18: ordinal models with covariates
+    "ordinal_regression": "significance",
+    "OrdinalRegressionResult": "significance",
+    "brant_test": "significance",
+    "BrantResult": "significance",
+    # issue 16: the monthly report
+    "monthly_frame": "report",
+    "prepare_month": "report",
+    "build_monthly_reports": "runner",
 }
 
 __all__ = [

@@ -30,7 +30,6 @@ SHEET_LABELS: dict[str, tuple[str, str]] = {
     "sheet_team_value": ("team (branch) value", "团队（网点）值"),
     "sheet_not_scored": ("not scored: {why}", "未计分：{why}"),
     "sheet_n_below_min": ("n = {n} < {min_n}", "样本量 {n} < {min_n}"),
-    "status_no_data": ("no data", "无数据"),
     "status_not_available": ("not available", "不可用"),
     "sheet_weight_reweighted": ("{weight} → {effective}", "{weight}（调整后 {effective}）"),
     "sheet_reweighted_note": (

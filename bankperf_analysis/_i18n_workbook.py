@@ -164,5 +164,30 @@ _WORDS: dict[str, tuple[str, str]] = {
     "about_totals": ("Totals", "合计"),
 }
 
+#: What ``bankperf scorecard`` prints after writing the workbook (``cli_``).
+_CLI: dict[str, tuple[str, str]] = {
+    "cli_staff_title": ("Staff scorecard {quarter}", "员工考核结果 {quarter}"),
+    "cli_branch_title": ("Branch scorecard {quarter}", "网点考核结果 {quarter}"),
+    "cli_quarter": ("Quarter", "季度"),
+    "cli_scheme": ("Scheme", "考核方案"),
+    "cli_scheme_value": ("{name} (params {params})", "{name}（参数 {params}）"),
+    "cli_staff": ("Staff", "人数"),
+    "cli_graded": ("Graded", "已评级"),
+    "cli_not_gradable": ("Insufficient data to grade", "数据不足，未评级"),
+    "cli_not_scored": ("Not scored (role not scored individually)", "不单独考核的岗位人员"),
+    "cli_reweighted": ("Re-weighted (some KPI not scored)", "权重重新分配（部分指标未考核）"),
+    "cli_not_in_post": ("Not in post long enough (not scored)", "在岗时间不足（不考核）"),
+    "cli_grades": ("Grades", "等级分布"),
+    "cli_training": ("Most common training needs", "最常见的培训需求"),
+    "cli_team": (
+        "KPIs scored on the team's (branch's) value, not the person's own",
+        "按团队（网点）值考核的指标",
+    ),
+    "cli_branches": ("Branches", "网点数"),
+    "cli_flagged": ("Branches with a consequence", "有奖励、扣罚或复查的网点"),
+    "cli_none": ("(none)", "（无）"),
+    "cli_wrote": ("wrote {files} in {seconds} s", "已写出 {files}，用时 {seconds} 秒"),
+}
+
 #: Every label of the workbook, ``key -> (en, zh)``.
-WORKBOOK_LABELS: dict[str, tuple[str, str]] = {**_COLUMNS, **_WORDS}
+WORKBOOK_LABELS: dict[str, tuple[str, str]] = {**_COLUMNS, **_WORDS, **_CLI}

@@ -21,8 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-from bankperf_analysis._i18n_sheet import SHEET_LABELS
-from bankperf_analysis._i18n_workbook import WORKBOOK_LABELS
+from bankperf_analysis._i18n_more import MORE_LABELS
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.kpis import CHANNELS, KPIS, UNITS
 
@@ -697,11 +696,8 @@ _HEADLINE: dict[str, tuple[str, str]] = {
     },
 }
 LABELS.update({key: {"en": en, "zh": zh} for key, (en, zh) in _HEADLINE.items()})
-# -- issue 16: the HR workbook (bankperf_analysis._i18n_workbook) --
-LABELS.update({key: {"en": en, "zh": zh} for key, (en, zh) in WORKBOOK_LABELS.items()})
-
-# -- issue 16: the per-person appraisal sheet (bankperf_analysis._i18n_sheet) --
-LABELS.update({key: {"en": en, "zh": zh} for key, (en, zh) in SHEET_LABELS.items()})
+# -- the tables of bankperf_analysis._i18n_more (HR workbook, appraisal sheet, staffing...) --
+LABELS.update({key: {"en": en, "zh": zh} for key, (en, zh) in MORE_LABELS.items()})
 KPI_KEYS: tuple[str, ...] = tuple(_KPIS)
 ROLE_KEYS: tuple[str, ...] = tuple(_ROLES)
 

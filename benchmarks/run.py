@@ -1,7 +1,7 @@
 """Run the benchmarks: ``python -m benchmarks.run [--scale bench|small] [NAME ...]``.
 
-NAME: kpis, staffing, incentives, reports, scaling, roster, bank. Each benchmark times the package side by
-side with the reference it names, in the same run, prints a table and writes
+NAME: kpis, staffing, incentives, reports, scaling, roster, bootstrap, bank. Each benchmark times the
+package side by side with the reference it names, in the same run, prints a table and writes
 ``benchmarks/results/<name>.json``. With no names, all run.
 
 ``--scale bench`` (default; ``make bench``) reproduces the README's tables: the KPI and
@@ -29,6 +29,7 @@ BENCHMARKS = {
     "reports": "benchmarks.bench_reports",  # branch reports vs papermill + nbconvert, same workers
     "scaling": "benchmarks.bench_scaling",  # bankperf scorecard vs the SQL floor at six sizes
     "roster": "benchmarks.bench_roster",  # shift scheduling vs pyworkforce's two schedulers
+    "bootstrap": "benchmarks.bench_bootstrap",  # what the wild cluster bootstrap adds at 1M rows
     "bank": "benchmarks.bench_bank",  # the real job: bankperf report for 1,000 branches, phase table
 }
 
@@ -47,6 +48,7 @@ def scale_arguments(scale: str, demo: str) -> dict[str, list[str]]:
             "reports": ["--repeats", "3"],
             "scaling": ["--repeats", "3"],
             "roster": ["--branches", "1000", "--pw-branches", "50"],
+            "bootstrap": ["--repeats", "3"],
             "bank": ["--scheduler"],
         }
     return {
@@ -56,6 +58,7 @@ def scale_arguments(scale: str, demo: str) -> dict[str, list[str]]:
         "reports": ["--repeats", "1", "--data", demo],
         "scaling": ["--repeats", "1", "--data", demo, "--branch-counts", "4"],
         "roster": ["--branches", "20", "--pw-branches", "3"],
+        "bootstrap": ["--repeats", "1", "--staff", "2000"],
         "bank": ["--data", demo, "--branches", "2"],
     }
 

@@ -386,3 +386,16 @@ def test_league_funnel_plot_returns_a_figure(sat_kpis):
     fig = league_funnel_plot(sat_kpis, "satisfaction_rate", "2026Q4", lang="zh")
     assert isinstance(fig, Figure)
     assert fig.axes[0].get_title() == "客户满意度 — 2026Q4"
+
+
+def test_league_table_shrinkage_method_is_chosen_and_recorded(sat_kpis, league, truth):
+    """Issue 18: the default is unchanged (beta-binomial); James-Stein and none are recorded."""
+    assert (league["shrinkage"] == "beta-binomial").all()
+    js = league_table(sat_kpis, "satisfaction_rate", "2026Q4", shrinkage="james-stein")
+    raw = league_table(sat_kpis, "satisfaction_rate", "2026Q4", shrinkage="none")
+    assert (js["shrinkage"] == "james-stein").all() and (raw["shrinkage"] == "none").all()
+    # James-Stein pulls every branch towards the common rate; none keeps the raw rates
+    assert js["shrunk_rate"].std() < js["rate"].std()
+    assert (raw["shrunk_rate"] == raw["rate"]).all() and (raw["rank_shrunk"] == raw["rank_raw"]).all()
+    drop = truth["satisfaction_drop"]["branch_id"]
+    assert js.set_index("entity").loc[drop, "rank_shrunk"] == 12

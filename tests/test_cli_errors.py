@@ -104,7 +104,7 @@ def test_an_unknown_option_is_named_with_the_closest_one(
 def test_argparse_usage_errors_print_in_the_same_style(capsys):
     assert main(["report", "--data", "x"]) == EXIT_USAGE
     message, todo = _refused(capsys)
-    assert message == "error: the following arguments are required: --quarter"
+    assert message == "error: one of the arguments --quarter --period is required"
     assert "`bankperf report --help`" in todo
     assert main(["reprt"]) == EXIT_USAGE
     message, _ = _refused(capsys)

@@ -109,7 +109,7 @@ def test_zh_workbook_names_from_the_data(zh_run, tiny_bank):
     about = dict(wb["关于"].iter_rows(min_row=2, values_only=True))
     assert re.fullmatch(r"[0-9a-f]{16}", about["数据指纹"])
     assert about["工资导入文件"] == "考核_2026Q3_payroll.csv"
-    assert f"wrote {out}, {out.with_name('考核_2026Q3_payroll.csv')}" in printed
+    assert f"已写出 {out}, {out.with_name('考核_2026Q3_payroll.csv')}，用时" in printed
 
 
 def test_payroll_total_equals_workbook_cli_and_report(zh_run, tiny_bank, tmp_path):
@@ -124,7 +124,7 @@ def test_payroll_total_equals_workbook_cli_and_report(zh_run, tiny_bank, tmp_pat
     last = [c.value for c in ws[ws.max_row]]
     assert last[0] == "合计"
     workbook_total = last[head.index("奖金（元）")]
-    cli = re.search(r"^Total bonus\s{2,}([\d,]+) yuan\s*$", printed, flags=re.M)
+    cli = re.search(r"^奖金合计\s{2,}([\d,]+) 元\s*$", printed, flags=re.M)
     assert cli is not None, printed
     overview = BankOverview(prepare_batch(tiny_bank, "2026Q3", tmp_path / "shared"), "zh").money_totals().html
     shown = re.search(r"奖金合计</t[dh]>\s*<td[^>]*>([\d,]+) 元", overview)
@@ -136,3 +136,19 @@ def test_payroll_total_equals_workbook_cli_and_report(zh_run, tiny_bank, tmp_pat
         "overview report": int(shown.group(1).replace(",", "")),
     }
     assert len(set(totals.values())) == 1 and totals["payroll"] > 0, totals
+
+
+def test_the_zh_summary_printed_has_no_english(zh_run, tiny_bank):
+    """``--lang zh`` prints labels, Chinese headers and the data's Chinese branch names.
+
+    Only ids (branch, staff), the scheme's name and params hash, and the file paths are Latin.
+    """
+    out, _, printed = zh_run
+    assert "员工考核结果 2026年第三季度" in printed and "网点考核结果 2026年第三季度" in printed
+    assert "等级分布" in printed and "优秀" in printed
+    text = "\n".join(line for line in printed.splitlines() if not line.startswith(("已写出", "考核方案")))
+    branches = pd.read_parquet(tiny_bank / "branches.parquet")
+    for b in branches["branch_id"].astype(str):
+        text = re.sub(rf"\b{re.escape(b)}\b", "", text)
+    words = set(re.findall(r"[A-Za-z][A-Za-z_]{2,}", text))
+    assert not words, words

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bankperf_analysis.exceptions import ParamsError
@@ -81,6 +83,8 @@ def test_chinese_labels_are_chinese():
     for key, texts in LABELS.items():
         if key.startswith("unit_") or key.startswith("footer_version"):
             continue
+        if not any(ch.isalpha() for ch in re.sub(r"\{\w+\}", "", texts["en"])):
+            continue  # punctuation only (a separator, brackets around a placeholder)
         assert any("\u4e00" <= ch <= "\u9fff" for ch in texts["zh"]), key
 
 
@@ -222,10 +226,13 @@ def test_label_modules_do_not_override_each_other():
     """The workbook's and the appraisal sheet's labels merge into one table: a key defined in both
     with different words would silently rename one of them (the workbook's "Bonus list" sheet was
     once renamed "Bonus (yuan)" by the sheet's key)."""
-    from bankperf_analysis._i18n_sheet import SHEET_LABELS
-    from bankperf_analysis._i18n_workbook import WORKBOOK_LABELS
+    from bankperf_analysis._i18n_more import TABLES
     from bankperf_analysis.i18n import LABELS
 
-    for source in (WORKBOOK_LABELS, SHEET_LABELS):
+    seen: dict[str, str] = {}
+    for topic, source in TABLES.items():
         for key, (en, zh) in source.items():
+            assert key not in seen, f"{key!r} is in both the {seen[key]} and the {topic} labels"
+            seen[key] = topic
             assert LABELS[key] == {"en": en, "zh": zh}, key
+            assert en.strip() and zh.strip(), key

@@ -20,6 +20,7 @@ t(11); robust = Callaway-Sant'Anna, TWFE beside it; printed by the tests with ``
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -168,8 +169,42 @@ def test_study_sections_render_and_state_the_caveats(default_ds):
     assert head["incentive_effect"] == pytest.approx(study.result_.estimate)
     assert head["incentive_status"] == "ok" and head["incentive_branches"] == 12
     fig = report.event_study_figure()
-    assert len(fig.axes) == 1 and len(fig.axes[0].get_legend().get_texts()) == 2
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert len(fig.axes) == 1 and len(legend) == 3  # robust, its uniform band, TWFE
+    assert "Uniform band (all event times at once)" in legend
     assert "IncentiveStudy(kpi='cross_sales_per_month'" in repr(study)
+
+
+@pytest.mark.parametrize("kpi", [SAT, XS])
+def test_sensitivity_section_uniform_band_and_planted_effects(default_ds, truth, kpi):
+    from test_zh_leaks import english_words
+
+    from bankperf_analysis.incentives import honest_sensitivity
+
+    true = truth["bonus_scheme"]["effect"][kpi]
+    study = IncentiveStudy(default_ds, kpi, "branch-quarter", max_leave_one_out=0)
+    r, ev = study.result_, study.event_.robust
+    assert r.ci_low <= true <= r.ci_high and r.pvalue < 0.001  # still recovered
+    post = ev.frame[ev.frame["event_time"] >= 0]
+    assert ((post["uniform_low"] <= true) & (true <= post["uniform_high"])).all()
+    assert 2.2 < ev.crit_val_uniform < 3.3  # between t(11) and Bonferroni over 8 event times
+    hs = honest_sensitivity(ev)
+    assert hs.frame["lb"].iloc[0] == pytest.approx(ev.estimate, rel=1e-9)  # mean of the event times >= 0
+    en = IncentiveReport.from_study(study, "en")
+    zh = IncentiveReport.from_study(study, "zh")
+    t_en, t_zh = html.unescape(_text(en.sensitivity())), html.unescape(_text(zh.sensitivity()))
+    print(f"\n{kpi}: crit {ev.crit_val_uniform:.3f}, breakdown {hs.breakdown:.3f}")
+    assert f"up to M̄* = {hs.breakdown:.2f} times the largest pre-period violation" in t_en
+    assert f"不超过实施前最大偏离的 {hs.breakdown:.2f} 倍" in t_zh
+    assert "Rambachan & Roth 2023" in t_en and "union of the usual interval" in t_en
+    assert en.sensitivity().html.count("<tr>") == 1 + 5 and "nan" not in (t_en + t_zh).lower()
+    assert english_words(t_zh) == []
+    assert en.heading("sensitivity").html.startswith('<h2 id="sensitivity">')
+    pre_rejects = study.diagnostics().pretrend.reject
+    assert ("The pre-trend test rejects parallel trends" in t_en) == pre_rejects
+    assert ("事前趋势检验拒绝了平行趋势" in t_zh) == pre_rejects
+    zh_legend = [t.get_text() for t in zh.event_study_figure().axes[0].get_legend().get_texts()]
+    assert "同时置信带（所有事件期同时覆盖）" in zh_legend
 
 
 def test_study_in_chinese(default_ds):

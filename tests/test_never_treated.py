@@ -93,3 +93,53 @@ def test_bad_conventions_and_the_cluster_hint_name_real_arguments(mpdta_like):
     with pytest.raises(ParamsError, match=r"pass cluster='countyreal' to cluster by unit") as err:
         staggered_did(mpdta_like, "lemp", unit_col="countyreal", period_col="year", cohort_col="first_treat")
     assert "vcov" not in str(err.value)  # staggered_did has no vcov argument
+
+
+# ---------------------------------------------------------------------------
+# the other entry points read the same conventions (issue 18, item 3)
+# ---------------------------------------------------------------------------
+
+_COLS = dict(unit_col="countyreal", period_col="year", cluster="countyreal", cohort_col="first_treat")
+
+
+def _event(df, **kw):
+    from bankperf_analysis.incentives import event_study
+
+    return event_study(df, "lemp", leads=2, lags=2, bootstrap="none", **_COLS, **kw).to_frame()
+
+
+def _placebo(df, **kw):
+    from bankperf_analysis.incentives import placebo_test
+
+    return placebo_test(df, "lemp", **_COLS, **kw).to_frame()
+
+
+def _effect(df, **kw):
+    from bankperf_analysis.incentives import estimate_incentive_effect
+
+    res = estimate_incentive_effect(df, "lemp", leads=2, lags=2, **_COLS, **kw)
+    return pd.concat([res.to_frame(), res.event.to_frame(), res.robust.att_gt], ignore_index=True)
+
+
+_ENTRY = {"event_study": _event, "placebo_test": _placebo, "estimate_incentive_effect": _effect}
+
+
+@pytest.mark.parametrize("func", list(_ENTRY))
+def test_zero_inf_and_nan_conventions_give_identical_results(mpdta_like, func):
+    run = _ENTRY[func]
+    inf_coded = mpdta_like.assign(first_treat=mpdta_like.first_treat.astype("float64").replace(0.0, np.inf))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BankPerfWarning)  # an explicit convention: no warning
+        warnings.filterwarnings("ignore", message=".*(disagree|pre-trend|few).*")
+        want = run(_nan_coded(mpdta_like), never_treated=np.nan)
+        got_zero = run(mpdta_like, never_treated=0)
+        got_inf = run(inf_coded, never_treated=np.inf)
+    pd.testing.assert_frame_equal(got_zero, want)
+    pd.testing.assert_frame_equal(got_inf, want)
+    # the argument reaches the estimator: 0 read as a period changes the sample
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        as_period = run(mpdta_like, never_treated=np.nan)
+    assert not as_period.equals(want)
+    with pytest.raises(ParamsError, match=rf"The 'never_treated' parameter of {func} must be 'auto', 0"):
+        run(mpdta_like, never_treated=-1)

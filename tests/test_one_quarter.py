@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from bankperf_analysis._i18n_shrink import shrink_text
 from bankperf_analysis.cli import main
 from bankperf_analysis.dataset.load import validate_dataset
 from bankperf_analysis.dataset.schema import CONTRACT
@@ -125,6 +126,8 @@ def test_sections_needing_a_previous_quarter_say_so(one_quarter, tmp_path, lang)
     assert said in _text(overview.changes_table().html)
     assert overview.headline()["label_change"] is None  # no "0 branches flagged down"
     assert said not in _text(overview.league_table().html)  # this quarter alone: ranked as usual
+    # the league names its shrinkage method (issue 18): the default, beta-binomial
+    assert shrink_text("shrink_method_beta-binomial", lang) in _text(overview.league_table().html)
 
 
 @pytest.mark.notebook

@@ -71,6 +71,10 @@ def test_public_api_resolves():
             "required_sample_size",
             "kpi_changes",
             "league_table",
+            "ordinal_regression",
+            "OrdinalRegressionResult",
+            "brant_test",
+            "BrantResult",
         ],
         "incentives": [
             "attach_treatment",
@@ -81,6 +85,8 @@ def test_public_api_resolves():
             "staggered_did",
             "estimate_incentive_effect",
             "rtm_guarded_effect",
+            "honest_sensitivity",
+            "uniform_critical_value",
         ],
         "staffing": [
             "ErlangStaffing",
@@ -92,9 +98,11 @@ def test_public_api_resolves():
             "branch_staffing_plan",
             "ShiftScheduler",
             "RosterPlan",
+            "estimate_patience",
+            "PatienceResult",
         ],
-        "runner": ["run_reports", "build_sheets"],
-        "report": ["prepare_batch", "person_sheets", "PersonSheet"],
+        "runner": ["run_reports", "build_sheets", "build_monthly_reports"],
+        "report": ["prepare_batch", "person_sheets", "PersonSheet", "monthly_frame", "prepare_month"],
     }
     eager = {
         "BankPerfError": exceptions,

@@ -115,7 +115,8 @@ def test_wilson_interval_vs_published_and_hand_formula(x, n, lo, hi):
 
 @pytest.mark.parametrize("alternative", ["two-sided", "larger", "smaller"])
 def test_score_test_wraps_statsmodels_and_equals_pearson_chi2(alternative):
-    res = compare_rates(800, 1000, 830, 1000, alternative=alternative)
+    # the uncorrected variant is Pearson's chi-square; the default (corrected) one: test_score_variants*
+    res = compare_rates(800, 1000, 830, 1000, alternative=alternative, correction=False)
     sm = sm_test_proportions_2indep(
         830, 1000, 800, 1000, method="score", correction=False, alternative=alternative
     )
@@ -769,9 +770,10 @@ def test_verdict_example_en_zh():
     res = compare_rates(850, 1000, 810, 1000)
     assert res.verdict(kpi_label="Satisfaction") == (
         "Satisfaction fell 4.0 percentage points (95 % CI -7.3 to -0.7), statistically significant"
+        " (corrected score test)"
     )
     assert res.verdict("zh", kpi_label="满意度") == (
-        "满意度下降 4.0 个百分点（95 % 置信区间 -7.3 至 -0.7），统计显著"
+        "满意度下降 4.0 个百分点（95 % 置信区间 -7.3 至 -0.7），统计显著（校正得分检验）"
     )
     mean = compare_means(ref.WELCH_HAND["before"], ref.WELCH_HAND["after"])
     # t_{0.975, 2.876} = 3.2617: CI = -6.667 -+ 3.2617 * 6.667; mdc = (3.2617 + 0.9846) * 6.667
@@ -785,6 +787,7 @@ def test_one_sided_verdicts_name_the_bound():
     up = compare_rates(800, 1000, 830, 1000, alternative="larger")
     assert up.verdict() == (
         "The rate rose 3.0 percentage points (95 % lower bound +0.1), statistically significant"
+        " (corrected score test)"
     )
     down = compare_means([1, 2, 3, 4, 5], [3, 4, 5, 6, 7], alternative="smaller")
     assert "95 % 置信上限" in down.verdict("zh") and down.ci_low == -math.inf
@@ -801,7 +804,7 @@ def test_inconclusive_versus_no_detectable_change():
     assert "结论不确定" in small.verdict("zh")
     big = compare_rates(8500, 10000, 8510, 10000)
     assert not big.significant and not big.inconclusive and big.flag == "ns"
-    assert big.verdict().endswith("not distinguishable from noise at this sample size")
+    assert big.verdict().endswith("not distinguishable from noise at this sample size (corrected score test)")
 
 
 def test_inconclusive_warning_only_when_asked():
@@ -824,9 +827,10 @@ def test_with_adjusted_pvalue_changes_the_verdict():
     adj = res.with_adjusted_pvalue(0.2, "fdr_bh", 12)
     assert res.significant and not adj.significant
     assert adj.pvalue == res.pvalue and adj.pvalue_used == 0.2
-    assert adj.verdict().endswith("not statistically significant after adjusting for 12 comparisons")
+    word = " (corrected score test)"
+    assert adj.verdict().endswith("not statistically significant after adjusting for 12 comparisons" + word)
     still = res.with_adjusted_pvalue(0.03, "holm", 12)
-    assert still.verdict().endswith("statistically significant after adjusting for 12 comparisons")
+    assert still.verdict().endswith("statistically significant after adjusting for 12 comparisons" + word)
 
 
 def test_result_unpacks_to_statistic_and_pvalue_and_is_frozen():
@@ -865,7 +869,7 @@ def test_to_frame_and_summary():
 def test_compare_periods_dispatches():
     # rate: (x, n) pairs, after - before; the score test is Pearson's chi-square without
     # continuity correction on the 2x2 table, the interval Newcombe's hybrid score interval
-    res = compare_periods("rate", (850, 1000), (810, 1000))
+    res = compare_periods("rate", (850, 1000), (810, 1000), correction=False)
     chi2 = stats.chi2_contingency([[850, 150], [810, 190]], correction=False)
     newcombe = confint_proportions_2indep(810, 1000, 850, 1000, method="newcomb", compare="diff")
     assert res.kind == "rate" and (res.n_before, res.n_after) == (1000, 1000)
@@ -902,9 +906,9 @@ def test_compare_periods_dispatches():
     assert res.pvalue == pytest.approx(fit.pvalues["after"], rel=1e-4)
     assert res.odds_ratio == pytest.approx(math.exp(fit.params["after"]), rel=1e-4)
     # keyword arguments reach the chosen test
-    assert compare_periods("rate", (850, 1000), (810, 1000), alternative="smaller").pvalue == (
-        pytest.approx(chi2.pvalue / 2, rel=1e-10)
-    )
+    assert compare_periods(
+        "rate", (850, 1000), (810, 1000), alternative="smaller", correction=False
+    ).pvalue == (pytest.approx(chi2.pvalue / 2, rel=1e-10))
     with pytest.raises(DataValidationError):
         compare_periods("ordinal", [1, 7], [2, 3])  # 7 is not a level of the default 1-5 scale
     assert compare_periods("ordinal", [1, 7], [2, 3], levels=None).kind == "ordinal"

@@ -337,10 +337,19 @@ def test_cli_prints_plan_and_writes_xlsx(tiny_bank, tiny_branches, tmp_path, cap
         "What if",
     ):
         assert heading in text
-    sheets = pd.read_excel(out, sheet_name=None)
+    sheets = pd.read_excel(out, sheet_name=None)  # the workbook people read (issue 17 item 6)
+    assert {"Demand", "Required vs rostered", "Headcount", "Minimum posts", "What if", "Notes"} <= set(sheets)
+    assert (sheets["Minimum posts"]["Met"] == "Yes").all()
+    assert not list(tmp_path.glob("*.tmp"))
+    # the tidy frames, for programs: write_plan without a language
+    from bankperf_analysis.staffing.export import write_plan
+
+    with load_dataset(tiny_bank) as ds:
+        plan = branch_staffing_plan(ds, branch, QUARTER)
+    write_plan(plan, tmp_path / "tidy.xlsx")
+    sheets = pd.read_excel(tmp_path / "tidy.xlsx", sheet_name=None)
     assert set(sheets) == {"intervals", "heatmap", "headcount", "posts", "cost_benefit", "what_if"}
     assert len(sheets["intervals"]) > 0 and sheets["posts"]["passed"].all()
-    assert not list(tmp_path.glob("*.tmp"))
 
 
 def test_cli_csv(tiny_bank, tiny_branches, tmp_path, capsys):

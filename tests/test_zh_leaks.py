@@ -241,3 +241,25 @@ def test_no_english_word_in_the_zh_incentive_study(zh_study, default_bank):
     fig = IncentiveReport(default_bank, lang="zh", max_leave_one_out=0).event_study_figure()
     leaks = figure_leaks("incentive-satisfaction-rate.html event study", fig)
     assert not leaks, f"{len(leaks)} English word(s) in the zh study's figure:\n" + "\n".join(leaks)
+
+
+@pytest.fixture(scope="module")
+def zh_monthly(tiny_bank, tmp_path_factory):
+    """The monthly reports (月报) in zh: a branch report, the monthly overview and the index."""
+    from bankperf_analysis.runner import build_monthly_reports
+
+    out = tmp_path_factory.mktemp("zh_monthly")
+    first = sorted(pd.read_parquet(tiny_bank / "branches.parquet").branch_id.astype(str))[0]
+    res = build_monthly_reports(
+        tiny_bank, "2026-11", out, branches=[first], lang="zh", jobs=2, progress=False
+    )
+    assert res.exit_code == 0, [f.error for f in res.failed]
+    return out / "2026-11", first
+
+
+def test_no_english_word_in_a_zh_monthly_report(zh_monthly):
+    folder, first = zh_monthly
+    pages = _pages(folder)
+    assert {f"{first}.html", "overview.html", "index.html"} <= set(pages)
+    leaks = [w for name, page in pages.items() for w in html_leaks(name, page)]
+    assert not leaks, f"{len(leaks)} English word(s) in zh monthly reports:\n" + "\n".join(leaks)

@@ -94,9 +94,12 @@ def _quarter_refusal(data: str, q: str, first: str | None, last: str | None, com
         )
     span = first if first == last else f"{first}–{last}"
     choose = f"the quarter {first}" if first == last else f"a quarter from {first} to {last}"
+    option = "--quarter"
+    if "-" in q:  # a month (--period 2026-11): a month of those quarters
+        choose, option = f"a month of {span}", "--period"
     return _refusal(
         f"The dataset {shown} has no data for {q}: it covers {span}.",
-        f"give {choose} with --quarter, or add the data of {q} to the folder and run "
+        f"give {choose} with {option}, or add the data of {q} to the folder and run "
         f"`bankperf {command}` again. Nothing was written.",
     )
 

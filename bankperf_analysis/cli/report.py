@@ -23,7 +23,7 @@ __all__ = ["register", "add_report_arguments", "preparing_line"]
 def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the options of ``bankperf report`` to ``parser``.
 
-    ``--data DIR --quarter 2026Q3 [--branch ID ...] [--lang zh|en] [--jobs N]
+    ``--data DIR (--quarter 2026Q3 | --period 2026-11) [--branch ID ...] [--lang zh|en] [--jobs N]
     [--scheduler ADDRESS] [--out outputs/] [--scheme FILE] [--force] [--timeout-cell S]
     [--timeout-report S] [--no-progress]``. Branch ids stay strings.
     """
@@ -32,16 +32,22 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
         "--kind",
         choices=["branch", "incentive"],
         default="branch",
-        help="branch (default): the branch reports, the bank overview and, in Q4, the year; "
-        "incentive: the incentive study (effect of the bonus scheme on --kpi, difference in differences; "
-        "it does not use the scheme, which its footer names as every report's does)",
+        help="branch (default): the branch reports, the bank overview and, in Q4, the year (or, with "
+        "--period, the monthly reports); incentive: the incentive study (effect of the bonus scheme on "
+        "--kpi, difference in differences; it does not use the scheme, which its footer names as every "
+        "report's does)",
     )
-    parser.add_argument(
+    when = parser.add_mutually_exclusive_group()  # one is required for --kind branch (_check_kind_options)
+    when.add_argument(
         "--quarter",
-        default=None,
-        help="reporting quarter, e.g. 2026Q3 (required for --kind branch); with --kind incentive the "
-        "study's window ends at this quarter (later data and later adoptions are left out) and it is "
-        "written to that quarter's folder; default there: the data's last quarter",
+        help="reporting quarter, e.g. 2026Q3 (the quarter reports); with --kind incentive the study's "
+        "window ends at this quarter (later data and later adoptions are left out) and it is written to "
+        "that quarter's folder; default there: the data's last quarter",
+    )
+    when.add_argument(
+        "--period",
+        metavar="YYYY-MM",
+        help="reporting month, e.g. 2026-11: the monthly reports (月报) with 环比, 同比 and early warnings",
     )
     parser.add_argument(
         "--branch",
@@ -128,23 +134,26 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     _check_kind_options(args)
-    if args.quarter is not None or args.kind == "branch":
-        check_request(args.data, args.quarter, args.branch, command="report")
+    when = _checked_period(args) if args.kind == "branch" or args.quarter else None
+    if when is not None:
+        check_request(args.data, when, args.branch, command="report")
     if getattr(args, "pdf", False):
         from bankperf_analysis.runner.pdf import check_pdf_engine
 
         check_pdf_engine()  # a missing engine is said before any report runs
     from bankperf_analysis.runner.batch import build_reports  # only now: the runner takes a second
     from bankperf_analysis.runner.items import format_failures
+    from bankperf_analysis.runner.monthly import build_monthly_reports
 
     if args.kind == "incentive":
         res = _build_study(args)
     else:
         if args.progress:
-            print(preparing_line(args.quarter, args.data), file=sys.stderr, flush=True)
-        res = build_reports(
+            print(preparing_line(str(when), args.data), file=sys.stderr, flush=True)
+        build = build_monthly_reports if args.period else build_reports
+        res = build(
             args.data,
-            args.quarter,
+            str(when),
             args.out,
             branches=args.branch,
             lang=args.lang,
@@ -185,16 +194,16 @@ def _check_kind_options(args: argparse.Namespace) -> None:
                 f"The options {', '.join(given)} of bankperf report must come with --kind incentive. "
                 "Got them with --kind branch instead."
             )
-        if args.quarter is None:  # argparse's words: --quarter is optional for --kind incentive only
-            err = ParamsError("the following arguments are required: --quarter")
+        if args.quarter is None and args.period is None:  # argparse's words (optional for incentive only)
+            err = ParamsError("one of the arguments --quarter --period is required")
             err.hint = (
-                "--kind branch (the default) needs --quarter, e.g. --quarter 2026Q3; `bankperf report "
-                "--help` lists the options. Nothing was written."
+                "--kind branch (the default) needs --quarter (e.g. 2026Q3) or --period (e.g. 2026-11); "
+                "`bankperf report --help` lists the options. Nothing was written."
             )
             raise err
-    elif args.branch or args.scheduler:
+    elif args.branch or args.scheduler or args.period:
         raise ParamsError(
-            "The options --branch and --scheduler of bankperf report must come with --kind branch "
+            "The options --branch, --scheduler and --period of bankperf report must come with --kind branch "
             "(the incentive study covers the whole bank, on the local pool). Got them with --kind "
             "incentive instead."
         )
@@ -226,6 +235,41 @@ def _build_study(args: argparse.Namespace):
         timeout_report=args.timeout_report,
         scheme_path=args.scheme,
     )
+
+
+def _checked_period(args: argparse.Namespace) -> str:
+    """The period asked: ``--quarter`` must be a quarter and ``--period`` a month (else exit 2).
+
+    Examples
+    --------
+    >>> _checked_period(argparse.Namespace(quarter=None, period="2026-11"))
+    '2026-11'
+    >>> _checked_period(argparse.Namespace(quarter="2026-11", period=None))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bankperf_analysis.exceptions.ParamsError: The '--quarter' option of bankperf report must be a quarter ...
+    """
+    from bankperf_analysis.exceptions import ParamsError
+    from bankperf_analysis.periods import Period
+
+    option, text, kind, example = (
+        ("--period", args.period, "month", "2026-11")
+        if args.period
+        else ("--quarter", args.quarter, "quarter", "2026Q3")
+    )
+    try:
+        p = Period.parse(str(text))
+    except ParamsError:
+        p = None
+    if p is None or p.kind != kind:
+        other = (
+            "--quarter 2026Q4 for the quarter reports" if kind == "month" else "--period 2026-11 for a month"
+        )
+        raise ParamsError(
+            f"The '{option}' option of bankperf report must be a {kind} like {example!r}. Got {str(text)!r} "
+            f"instead (use {other})."
+        )
+    return str(p)
 
 
 def _write_pdfs(res, force: bool, jobs: int | None) -> bool:
@@ -261,10 +305,15 @@ def preparing_line(quarter: str, data: str) -> str:
     """
     from bankperf_analysis.dataset.database import redact
 
+    shared = (
+        "the month's KPIs, 环比, 同比 and warnings"
+        if "-" in str(quarter)
+        else "KPIs, scorecards, significance tests"
+    )
     return (
         f"Preparing the {quarter} reports from {redact(str(data))}: the data fingerprint, then (unless "
         "every report is up to date) a full validation of the data and the inputs all reports share "
-        "(KPIs, scorecards, significance tests); the bars below count the reports of each stage."
+        f"({shared}); the bars below count the reports of each stage."
     )
 
 
@@ -272,7 +321,8 @@ def register(sub) -> None:
     """Add the ``report`` sub-command."""
     p = sub.add_parser(
         "report",
-        help="render every branch report of a quarter as HTML (--kind incentive: the incentive study)",
+        help="render every branch report of a quarter (--quarter) or a month (--period) as HTML "
+        "(--kind incentive: the incentive study)",
     )
     add_report_arguments(p)
     p.set_defaults(func=cmd_report)

@@ -14,8 +14,11 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     from bankperf_analysis.cli._request import check_request
     from bankperf_analysis.dataset.load import default_cache_dir, load_dataset
     from bankperf_analysis.exceptions import ParamsError
+    from bankperf_analysis.i18n import t
+    from bankperf_analysis.l10n import branch_names
     from bankperf_analysis.periods import Period
     from bankperf_analysis.scheme import load_scheme
+    from bankperf_analysis.scorecard._cli_summary import scorecard_summary_text
     from bankperf_analysis.scorecard.export import write_scorecard
     from bankperf_analysis.scorecard.quarter import quarter_scorecards
 
@@ -42,9 +45,13 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
         branches=branches if xlsx else None,
         progress=not args.no_progress,
     )
-    print(staff_card.summary().as_text())
-    print(branch_card.summary().as_text())
-    print(f"wrote {', '.join(str(f) for f in files)} in {time.perf_counter() - t0:.1f} s")
+    lang = args.lang if xlsx else "en"
+    names = None
+    if lang == "zh" and "branch_name_zh" in branches.columns:
+        names = branch_names(branches, lang)
+    print(scorecard_summary_text(staff_card, branch_card, lang, names=names))
+    took = f"{time.perf_counter() - t0:.1f}"
+    print(t("cli_wrote", lang, files=", ".join(str(f) for f in files), seconds=took))
     return 0
 
 
@@ -65,7 +72,8 @@ def register(sub) -> None:
         "--lang",
         choices=("en", "zh"),
         default="en",
-        help="language of the workbook's sheet names, headers and labels (default: en); .xlsx only",
+        help="language of the workbook's sheet names, headers and labels, and of the summary printed "
+        "(default: en); .xlsx only",
     )
     p.add_argument("--scheme", help="scheme YAML (default: the packaged params/scheme.yaml)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

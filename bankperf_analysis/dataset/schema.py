@@ -205,6 +205,15 @@ _TABLES: tuple[Table, ...] = (
                 "optional: the region's Chinese name, shown in zh reports",
                 nullable=True,
             ),
+            _c(
+                "managed_customers",
+                "int",
+                "optional: customers the branch's customer managers manage (管户数 / 有效管户); "
+                "sizes customer-manager headcount with the scheme's staffing.customers_per_manager",
+                "customers",
+                nullable=True,
+                min_value=0,
+            ),
         ),
     ),
     Table(

@@ -101,6 +101,7 @@ from bankperf_analysis.incentives.effect import IncentiveEffectResult, estimate_
 from bankperf_analysis.incentives.event_series import plot_event_study
 from bankperf_analysis.incentives.event_study import EventStudyResult, event_study
 from bankperf_analysis.incentives.gt_pretest import GroupTimePreTestResult
+from bankperf_analysis.incentives.honest import HonestSensitivityResult, honest_sensitivity
 from bankperf_analysis.incentives.options import (
     AdoptionLevel,
     Aggregation,
@@ -124,6 +125,7 @@ from bankperf_analysis.incentives.rtm import (
 from bankperf_analysis.incentives.staggered import StaggeredDiDResult, staggered_did
 from bankperf_analysis.incentives.study import MIN_BRANCHES, IncentiveStudy
 from bankperf_analysis.incentives.twfe import TWFEResult, twfe_did
+from bankperf_analysis.incentives.uniform_band import MultiplierWeights, uniform_critical_value
 
 __all__ = [
     "AdoptionLevel",
@@ -174,4 +176,8 @@ __all__ = [
     "WILD_BOOTSTRAP_BELOW",
     "boot_weight_matrix",
     "GroupTimePreTestResult",
+    "honest_sensitivity",
+    "HonestSensitivityResult",
+    "uniform_critical_value",
+    "MultiplierWeights",
 ]

@@ -23,6 +23,7 @@ from bankperf_analysis.incentives.inference import _infer, _infer_vec
 from bankperf_analysis.incentives.options import Lang
 from bankperf_analysis.incentives.panel import _Panel
 from bankperf_analysis.incentives.prose import _effect_sentence, _f, _fp
+from bankperf_analysis.incentives.uniform_band import uniform_critical_value
 
 __all__ = ["AggregationResult"]
 
@@ -46,6 +47,13 @@ class AggregationResult:
     vcov_matrix : ndarray
         Covariance of the non-reference rows of ``frame`` (in order).
     reference_event : int or None
+    crit_val_uniform : float
+        Event aggregation of Callaway–Sant'Anna only (NaN otherwise): critical value of the
+        uniform (simultaneous) ``1 - alpha`` band over the event times, by multiplier
+        bootstrap as R ``did``'s ``aggte(type="dynamic", cband=TRUE)`` (999 Mammen draws,
+        seed 0; :func:`~bankperf_analysis.incentives.uniform_band.uniform_critical_value`).
+        The frame then has ``std_error_boot``, ``uniform_low`` and ``uniform_high``
+        (``estimate -/+ crit_val_uniform * std_error_boot``).
     """
 
     kind: str
@@ -66,6 +74,7 @@ class AggregationResult:
     outcome: str
     cluster_influence: np.ndarray | None = field(default=None, repr=False)
     cluster_labels: np.ndarray | None = field(default=None, repr=False)
+    crit_val_uniform: float = float("nan")
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table of the aggregation (one row per key)."""
@@ -175,6 +184,12 @@ def _make_aggregation(
     df = float(g - 1)
     frame = _infer_vec(est, se, df, alpha)
     frame.insert(0, "n_cells", sizes)
+    crit = float("nan")
+    if kind == "event":
+        crit, se_boot = uniform_critical_value(infl, alpha=alpha)
+        frame = frame.assign(
+            std_error_boot=se_boot, uniform_low=est - crit * se_boot, uniform_high=est + crit * se_boot
+        )
     frame = _label_rows(frame, kind, keys, cells, pa, min_e)
     theta_se = float(np.sqrt(scale * theta_if @ theta_if))
     stat, p, lo_, hi_ = _infer(theta, theta_se, df, alpha)
@@ -197,6 +212,7 @@ def _make_aggregation(
         outcome=pa.outcome,
         cluster_influence=theta_if,
         cluster_labels=pa.cluster_labels,
+        crit_val_uniform=crit,
     )
 
 

@@ -267,14 +267,29 @@ class _Engine:
         self.xw = d.xd if d.w is None else d.xd * d.w[:, None]
         self.a = _fixest.gram(self.xw, d.xd)
         self.ainv = np.linalg.inv(self.a)
-        p = d.xd.shape[1]
+        self.xwy = _fixest.gram(self.xw, d.yd)[:, 0]  # Xd' W yd, for every restricted fit
+        # The rows sorted by cluster once: per-cluster sums are then BLAS products on
+        # contiguous blocks (an (n, p*p) outer-product array and p*p bincounts took 1.6 s
+        # and 650 MB at 1M rows with 9 regressors; the blocks take 0.25 s and no temporary).
+        self.order = np.argsort(d.cl, kind="stable")
+        self.bounds = np.searchsorted(d.cl[self.order], np.arange(g + 1))
+        self.xw_s = self.xw[self.order]
+        xd_s = d.xd[self.order]
         # H_h = Xd_h' W_h Xd_h
-        outer = (self.xw[:, :, None] * d.xd[:, None, :]).reshape(-1, p * p)
-        self.h = _sums_by(d.cl, g, outer).reshape(g, p, p)
+        self.h = np.stack([self.xw_s[a:b].T @ xd_s[a:b] for a, b in self._blocks()])
         if d.nested:
             cell = d.cl * t + d.tpos
-            self.e = _sums_by(cell, g * t, self.xw).reshape(g, t, p)  # E_h' per period
+            self.e = _sums_by(cell, g * t, self.xw).reshape(g, t, -1)  # E_h' per period
             self.kplus = np.linalg.pinv(self._period_cross())
+
+    def _blocks(self) -> list[tuple[int, int]]:
+        """Row ranges of the clusters in ``order``."""
+        return list(zip(self.bounds[:-1].tolist(), self.bounds[1:].tolist()))
+
+    def _cluster_scores(self, u: np.ndarray) -> np.ndarray:
+        """``s_h = Xd_h' W_h u_h`` per cluster: (G, p)."""
+        us = u[self.order]
+        return np.stack([self.xw_s[a:b].T @ us[a:b] for a, b in self._blocks()])
 
     def _period_cross(self) -> np.ndarray:
         """``K = F_T' W D_U F_T``: period dummies' cross-product after the unit effects."""
@@ -294,11 +309,13 @@ class _Engine:
         """
         d = self.d
         other = [j for j in range(d.xd.shape[1]) if j not in cols]
-        targets = np.column_stack([d.yd, d.xd[:, list(cols)]])
+        cols = list(cols)
+        targets = np.column_stack([d.yd, d.xd[:, cols]])
         if other:
-            xo, xwo = d.xd[:, other], self.xw[:, other]
-            coef = np.linalg.solve(_fixest.gram(xwo, xo), _fixest.gram(xwo, targets))
-            targets = targets - xo @ coef
+            # Xo' W [yd, Xc] and Xo' W Xo are blocks of the Gram matrices made once in __init__
+            rhs = np.column_stack([self.xwy[other], self.a[np.ix_(other, cols)]])
+            coef = np.linalg.solve(self.a[np.ix_(other, other)], rhs)
+            targets = targets - d.xd[:, other] @ coef
         return targets[:, 0], targets[:, 1:]
 
     def pieces(self, u: np.ndarray, lmat: np.ndarray) -> _Pieces:
@@ -306,7 +323,7 @@ class _Engine:
         d = self.d
         g, t = d.n_clusters, d.n_periods
         uw = u if d.w is None else u * d.w
-        s = _sums_by(d.cl, g, d.xd * uw[:, None])  # (G, p)
+        s = self._cluster_scores(u)  # (G, p)
         la = lmat @ self.ainv  # (q, p)
         nu = la @ s.T  # (q, G)
         # - L H_h A^-1 s_g

@@ -196,6 +196,7 @@ def estimate_incentive_effect(
     placebo_shift: int | None = None,
     disagreement_rtol: float = 0.10,
     alpha: float = 0.05,
+    never_treated: float | str = "auto",
 ) -> IncentiveEffectResult:
     """Estimate an incentive's effect robustly, with TWFE beside it and the checks.
 
@@ -223,7 +224,7 @@ def estimate_incentive_effect(
     disagreement_rtol : float
         Relative tolerance of the disagreement rule.
     Other parameters :
-        As in :func:`staggered_did`, :func:`twfe_did` and :func:`event_study`.
+        As in :func:`staggered_did` (also ``never_treated``), :func:`twfe_did`, :func:`event_study`.
 
     Returns
     -------
@@ -250,7 +251,7 @@ def estimate_incentive_effect(
             panel, adoption, unit_col=unit_col, period_col=period_col, cluster=cluster, level=level
         )
         cohort_col = COHORT_COL
-    cols = _Columns(unit_col, period_col, cluster, cohort_col, weights, covariates)
+    cols = _Columns(unit_col, period_col, cluster, cohort_col, weights, covariates, never_treated)
     return _effect_from_panel(_prepare(panel, outcome, cols, func=func), spec, func)
 
 

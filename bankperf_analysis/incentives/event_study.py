@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from bankperf_analysis._summary import Summary, fmt_float
-from bankperf_analysis._validation import check_choice, check_int, check_unit_interval
+from bankperf_analysis._validation import check_choice, check_int
 from bankperf_analysis.incentives.aggregation import AggregationResult
 from bankperf_analysis.incentives.bootstrap import (
     BootWeights,
@@ -29,12 +29,11 @@ from bankperf_analysis.incentives.bootstrap import (
     wild_test_joint,
 )
 from bankperf_analysis.incentives.event_series import plot_event_study
-from bankperf_analysis.incentives.group_time import _CSSpec
 from bankperf_analysis.incentives.inference import _infer, _infer_vec
 from bankperf_analysis.incentives.options import BasePeriod, ControlGroup, EventEstimator, FixefDof, Lang
 from bankperf_analysis.incentives.panel import COHORT_COL, _Columns, _Panel, _prepare
 from bankperf_analysis.incentives.pretrend import PreTrendTestResult, _pretrend
-from bankperf_analysis.incentives.staggered import _staggered_from_panel
+from bankperf_analysis.incentives.staggered import _cs_options, _staggered_from_panel
 from bankperf_analysis.incentives.twfe import _twfe_fit, _TWFEFit, _TWFESpec
 
 __all__ = ["EventStudyResult", "event_study"]
@@ -131,6 +130,7 @@ def event_study(
     boot_weights: BootWeights = "webb",
     n_boot: int = 999,
     seed: int | None = 0,
+    never_treated: float | str = "auto",
 ) -> EventStudyResult:
     """Leads and lags of the incentive effect, with a joint pre-trend test and its power.
 
@@ -144,6 +144,11 @@ def event_study(
     ``pvalue_wild`` of the TWFE series) and the TWFE pre-trend test a wild bootstrap
     p-value of the joint null (``pretrend_twfe.wild_bootstrap``).
 
+    Parameters
+    ----------
+    never_treated : {"auto", 0, numpy.inf, numpy.nan}
+        How ``cohort_col`` codes never-treated; the rest as in :func:`staggered_did`, :func:`twfe_did`.
+
     Returns
     -------
     EventStudyResult
@@ -152,17 +157,14 @@ def event_study(
     leads = check_int(leads, "leads", func, low=1)
     lags = check_int(lags, "lags", func, low=0)
     check_choice(estimator, "estimator", func, EventEstimator)
-    check_choice(control_group, "control_group", func, ControlGroup)
-    check_choice(base_period, "base_period", func, BasePeriod)
     check_choice(fixef_dof, "fixef_dof", func, FixefDof)
-    anticipation = check_int(anticipation, "anticipation", func, low=0)
-    alpha = check_unit_interval(alpha, "alpha", func)
+    spec, alpha = _cs_options(control_group, base_period, anticipation, "event", alpha, cluster, func)
     boot = _boot_options(bootstrap, boot_weights, n_boot, seed, func)
-    pa = _prepare(panel, outcome, _Columns(unit_col, period_col, cluster, cohort_col, weights), func=func)
+    cols = _Columns(unit_col, period_col, cluster, cohort_col, weights, (), never_treated)
+    pa = _prepare(panel, outcome, cols, func=func)
     robust = twfe = pre_r = pre_t = None
     notes: list[str] = []
     if estimator in ("robust", "both"):
-        spec = _CSSpec(control_group, base_period, anticipation)
         res = _staggered_from_panel(pa, spec, aggregation="overall", alpha=alpha, cluster=cluster, func=func)
         robust = res.aggregate("event", min_event=-leads, max_event=lags)
         pre_r = _pretrend(robust, slope=slope, alpha=alpha, power=0.8)

@@ -94,6 +94,7 @@ def placebo_test(
     control_group: ControlGroup = "notyet",
     weights: str | None = None,
     alpha: float = 0.05,
+    never_treated: float | str = "auto",
 ) -> PlaceboResult:
     """Placebo test: pretend adoption happened ``shift`` periods earlier.
 
@@ -101,6 +102,12 @@ def placebo_test(
     on are removed), each cohort is moved ``shift`` periods earlier, and the
     Callaway–Sant'Anna overall ATT is estimated. Under parallel trends and no
     anticipation the placebo effect is zero.
+
+    Parameters
+    ----------
+    never_treated : {"auto", 0, numpy.inf, numpy.nan}
+        How ``cohort_col`` codes never-treated units (see :func:`staggered_did`); the other
+        parameters are as in :func:`staggered_did`.
 
     Returns
     -------
@@ -111,7 +118,8 @@ def placebo_test(
     shift = check_int(shift, "shift", func, low=1)
     check_choice(control_group, "control_group", func, ControlGroup)
     alpha = check_unit_interval(alpha, "alpha", func)
-    pa = _prepare(panel, outcome, _Columns(unit_col, period_col, cluster, cohort_col, weights), func=func)
+    cols = _Columns(unit_col, period_col, cluster, cohort_col, weights, (), never_treated)
+    pa = _prepare(panel, outcome, cols, func=func)
     return _placebo_from_panel(
         pa, shift=shift, control_group=control_group, alpha=alpha, cluster=cluster, func=func
     )

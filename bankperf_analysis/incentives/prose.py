@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bankperf_analysis.numbers import fmt_p, fmt_percent, p_text
+from bankperf_analysis.numbers import fmt_number, fmt_p, fmt_percent, p_text
 
 if TYPE_CHECKING:
     from bankperf_analysis.incentives.bootstrap import WildBootstrapResult
@@ -281,3 +281,28 @@ def _gt_pretest_sentence(r: GroupTimePreTestResult, lang: str) -> str:
         "它逐批检验实施前各期，而非上面按事件时间平均后的检验；"
         f"只有 {r.n_clusters} 个聚类时卡方参照会过度拒绝。"
     )
+
+
+def _breakdown_sentence(breakdown: float, lang: str) -> str:
+    """The relative-magnitudes breakdown value ``Mbar*`` in a sentence (Rambachan & Roth 2023)."""
+    if breakdown == 0:
+        if lang == "en":
+            return (
+                "The effect is not told apart from zero even under exact parallel trends "
+                "(breakdown value M̄* = 0)."
+            )
+        return "即使平行趋势完全成立，效应也与零没有显著差异（临界倍数为 0）。"
+    if not np.isfinite(breakdown):
+        if lang == "en":
+            return (
+                "The pre-period trend gap does not change between periods, so the relative-magnitudes "
+                "bounds do not widen: no breakdown value."
+            )
+        return "实施前各期的趋势差异没有变化，相对幅度界不随倍数放宽：不存在临界倍数。"
+    b = fmt_number(breakdown, 2)
+    if lang == "en":
+        return (
+            f"The effect survives post-period violations of parallel trends up to M̄* = {b} times the "
+            "largest pre-period violation (relative magnitudes, Rambachan & Roth 2023)."
+        )
+    return f"实施后对平行趋势的偏离只要不超过实施前最大偏离的 {b} 倍，效应仍然成立（相对幅度界）。"

@@ -23,6 +23,7 @@ _LABELS = {
         "callaway-santanna": "Callaway-Sant'Anna (robust)",
         "twfe": "TWFE event study",
         "adoption": "adoption",
+        "uniform": "Uniform band (all event times at once)",
     },
     "zh": {
         "x": "相对激励实施的期数",
@@ -31,6 +32,7 @@ _LABELS = {
         "callaway-santanna": "Callaway-Sant'Anna（稳健估计）",
         "twfe": "双向固定效应事件研究",
         "adoption": "实施",
+        "uniform": "同时置信带（所有事件期同时覆盖）",
     },
 }
 
@@ -51,7 +53,10 @@ def event_study_figure(
     series : sequence of (estimator, frame)
         ``estimator`` is ``"callaway-santanna"`` or ``"twfe"`` (it names the legend
         entry); ``frame`` has ``event_time, estimate, ci_low, ci_high, reference``
-        columns. Reference rows (fixed at 0 by construction) are drawn hollow.
+        columns. Reference rows (fixed at 0 by construction) are drawn hollow. When the
+        frame has finite ``uniform_low, uniform_high`` (the Callaway–Sant'Anna event
+        aggregation), the uniform (simultaneous) band is drawn behind the points as
+        shaded bars with its own legend entry.
     outcome : str
         Named in the axis label and the default title.
     lang : {"en", "zh"}
@@ -86,6 +91,7 @@ def event_study_figure(
         width = 0.12 * (len(series) - 1)
         for i, (estimator, frame) in enumerate(series):
             off = -width / 2 + i * 0.12 if len(series) > 1 else 0.0
+            _draw_band(ax, frame, off, cycle[i % len(cycle)], labels["uniform"])
             _draw_series(ax, frame, off, cycle[i % len(cycle)], labels[estimator])
         ax.axhline(0.0, color="0.3", lw=0.8)
         ax.axvline(-0.5, color="0.5", ls="--", lw=0.8)
@@ -94,6 +100,20 @@ def event_study_figure(
         ax.set_title(title if title is not None else labels["title"].format(outcome=outcome))
         ax.legend(loc="best", frameon=False)
     return fig
+
+
+def _draw_band(ax: Any, frame: pd.DataFrame, off: float, color: Any, label: str) -> None:
+    """The uniform band as shaded bars behind the points (nothing when the frame has none)."""
+    if "uniform_low" not in frame.columns:
+        return
+    fr = frame.loc[~frame["reference"]]
+    lo = fr["uniform_low"].to_numpy(dtype=float)
+    hi = fr["uniform_high"].to_numpy(dtype=float)
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    if not ok.any():
+        return
+    x = fr["event_time"].to_numpy(dtype=float)[ok] + off
+    ax.bar(x, hi[ok] - lo[ok], bottom=lo[ok], width=0.3, color=color, alpha=0.18, lw=0, label=label)
 
 
 def _draw_series(ax: Any, frame: pd.DataFrame, off: float, color: Any, label: str) -> None:

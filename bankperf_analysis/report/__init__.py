@@ -10,6 +10,8 @@ The report notebooks are thin: every cell calls one function here and shows its 
   (:class:`StaffingReport`);
 * ``person_sheet``: :func:`person_sheets` and :func:`sheet_html`, the per-person appraisal
   sheet (个人绩效考核表) read from the staff scorecard;
+* ``monthly`` / ``monthly_sections``: the monthly report (月报): :func:`monthly_frame` (环比, 同比,
+  early warnings), :func:`prepare_month`, :class:`MonthlyBranchReport`, :class:`MonthlyOverview`;
 * ``headline``: :func:`record_headline`, the numbers a report gives the index page;
 * ``parameters``: :func:`check_text_params`, the notebooks' text parameters (papermill's
   ``-p branch_id 0012`` gives the integer 12: refused, with ``-r`` as the fix).
@@ -24,6 +26,13 @@ from bankperf_analysis.report.html import HtmlBlock, format_value
 from bankperf_analysis.report.incentive import IncentiveReport
 from bankperf_analysis.report.incentive_headline import incentive_headline
 from bankperf_analysis.report.inputs import ReportInputs, prepare_batch, resolve_data_dir, resolve_inputs
+from bankperf_analysis.report.monthly import (
+    monthly_frame,
+    prepare_month,
+    resolve_month_inputs,
+    warning_status,
+)
+from bankperf_analysis.report.monthly_sections import MonthlyBranchReport, MonthlyOverview
 from bankperf_analysis.report.overview import BankOverview
 from bankperf_analysis.report.parameters import check_text_params
 from bankperf_analysis.report.person_sheet import PersonSheet, person_sheets, sheet_html
@@ -48,4 +57,10 @@ __all__ = [
     "person_sheets",
     "sheet_html",
     "incentive_headline",
+    "monthly_frame",
+    "prepare_month",
+    "resolve_month_inputs",
+    "warning_status",
+    "MonthlyBranchReport",
+    "MonthlyOverview",
 ]

@@ -63,8 +63,15 @@ def annual_targets_block(
         t("label_annual_target", lang),
         t("label_basis", lang),
     ]
+    # One pass over the rows (filtering the whole frame per entity was quadratic: 22 s at 1,000 branches)
+    keyed = basis.assign(_entity=basis.entity_id.astype(str), _level=basis.level.astype(str))
+    parts = {
+        (str(lv), str(en), str(k)): g
+        for (lv, en, k), g in keyed.groupby(["_level", "_entity", keyed.kpi.astype(str)], sort=False)
+    }
+    empty = basis.iloc[:0]
     rows = [
-        _row(basis, meta, kpi, level, entity, label, quarters, lang)
+        _row(parts.get((level, str(entity), kpi), empty), meta, kpi, label, quarters, lang)
         for level, entity, label in entities
         for kpi in kpis
     ]
@@ -73,11 +80,10 @@ def annual_targets_block(
     )
 
 
-def _row(basis, meta, kpi, level, entity, label, quarters, lang) -> str:
-    """One table row: the entity's value after each quarter, coloured by the target's verdict."""
+def _row(sel, meta, kpi, label, quarters, lang) -> str:
+    """One table row: the entity's value after each quarter (``sel``: its rows of this KPI), coloured."""
     target = meta.get("branch_targets", {}).get(kpi, {})
     tg = target.get("target")
-    sel = basis[(basis.level == level) & (basis.entity_id.astype(str) == entity) & (basis.kpi == kpi)]
     by_q = sel.set_index(sel.period.astype(str))
     values = by_q["value"].reindex([str(p) for p in quarters]).to_numpy(float)
     n = by_q["n"].reindex([str(p) for p in quarters]).to_numpy(float)

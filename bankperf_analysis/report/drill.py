@@ -194,12 +194,17 @@ def matrix_block(
     kpis = list(dict.fromkeys(matrix.kpi))
     head = [t("label_branch", lang), t("label_region", lang), *(kpi_label(k, lang) for k in kpis)]
     rows = []
-    for b, g in matrix.groupby("branch_id", sort=True):
-        by_kpi = g.set_index("kpi")
-        cells = "".join(
-            _cell(k, float(by_kpi.value[k]), int(by_kpi.n[k]), str(by_kpi.status[k]), lang) for k in kpis
-        )
-        region = str(g.region.iloc[0])
+    # Plain dicts, read once: per-cell pandas lookups took 26 s for 1,000 branches × 11 KPIs.
+    cell = {
+        (str(b), str(k)): (float(v), int(n), str(s))
+        for b, k, v, n, s in zip(matrix.branch_id, matrix.kpi, matrix.value, matrix.n, matrix.status)
+    }
+    region_of: dict[str, str] = {}
+    for b, r in zip(matrix.branch_id, matrix.region):
+        region_of.setdefault(str(b), str(r))
+    for b in sorted(region_of):
+        cells = "".join(_cell(k, *cell[(b, str(k))], lang) for k in kpis)
+        region = region_of[b]
         region = (regions or {}).get(region, region)
         rows.append(
             f"<tr class='drill-row' data-branch='{_e(b)}'>"

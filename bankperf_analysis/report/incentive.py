@@ -45,6 +45,7 @@ _L: dict[str, dict[str, str]] = {
         "h_event": "Effect by period since adoption",
         "h_diagnostics": "Diagnostics",
         "h_robustness": "Robustness: leaving out one branch at a time",
+        "h_sensitivity": "Sensitivity: uniform band and violations of parallel trends",
         "h_conclusion": "Conclusion",
         "outcome": "Outcome",
         "unit_of_analysis": "Unit of analysis",
@@ -100,6 +101,7 @@ _L: dict[str, dict[str, str]] = {
         "h_event": "实施后各期的效果",
         "h_diagnostics": "诊断",
         "h_robustness": "稳健性：逐一剔除网点",
+        "h_sensitivity": "敏感性：同时置信带与平行趋势的偏离",
         "h_conclusion": "结论",
         "outcome": "结果指标",
         "unit_of_analysis": "分析单位",
@@ -171,7 +173,7 @@ _N_WHAT = {
         "complaints": "投诉数",
     },
 }
-_HEADINGS = ("definition", "estimates", "event", "diagnostics", "robustness", "conclusion")
+_HEADINGS = ("definition", "estimates", "event", "diagnostics", "robustness", "sensitivity", "conclusion")
 
 
 def _lab(lang: str, key: str, **fmt: Any) -> str:
@@ -307,7 +309,7 @@ class IncentiveReport:
         """Section heading.
 
         ``key`` is ``"definition"``, ``"estimates"``, ``"event"``, ``"diagnostics"``,
-        ``"robustness"`` or ``"conclusion"``.
+        ``"robustness"``, ``"sensitivity"`` or ``"conclusion"``.
         """
         check_choice(key, "key", "IncentiveReport.heading", _HEADINGS)
         return HtmlBlock(f'<h2 id="{_e(key)}">{_e(_lab(self.lang, "h_" + key))}</h2>')
@@ -670,6 +672,12 @@ class IncentiveReport:
                 f"轻度违反平行趋势；剔除后估计为 {without}。"
             )
         return s
+
+    def sensitivity(self) -> HtmlBlock:
+        """Uniform band and relative-magnitudes bounds of the robust event study (en/zh)."""
+        from bankperf_analysis.report._incentive_sensitivity import sensitivity_block
+
+        return sensitivity_block(self)
 
     def conclusion(self) -> HtmlBlock:
         """Plain-language conclusion (en/zh)."""

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bankperf_analysis._i18n_shrink import shrink_text
 from bankperf_analysis.exceptions import SmallSampleWarning
 from bankperf_analysis.i18n import check_lang, kpi_label, t
 from bankperf_analysis.l10n import branch_names, period_label
@@ -158,7 +159,9 @@ class BankOverview:
                 f"<td>{fmt_number(100 * r.ci_low)}–{fmt_percent(r.ci_high)}</td>"
                 f"<td style='color:{color}'>{_e(t('band_' + band, self.lang) if band else '')}</td></tr>"
             )
-        return HtmlBlock(data_table(head, rows))
+        method = str(lg["shrinkage"].iloc[0]) if "shrinkage" in lg.columns else "beta-binomial"
+        note = f'<p class="note">{_e(shrink_text(f"shrink_method_{method}", self.lang))}</p>'
+        return HtmlBlock(data_table(head, rows) + note)
 
     def funnel_figure(self):
         """Funnel plots of every rate KPI of the tiles (small multiples), every branch named.

@@ -9,8 +9,10 @@ import pandas as pd
 
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, t
+from bankperf_analysis.l10n import localised_name, period_label
+from bankperf_analysis.numbers import fmt_number, fmt_percent
 from bankperf_analysis.periods import Period
-from bankperf_analysis.report.html import HtmlBlock, _e, no_data, section_heading
+from bankperf_analysis.report.html import HtmlBlock, _e, data_table, no_data, section_heading
 
 __all__ = ["StaffingReport"]
 
@@ -36,13 +38,14 @@ class StaffingReport:
         self.branch_id = str(branch_id)
         self.quarter = str(Period.parse(quarter))
         with load_dataset(data_dir) as ds:
-            names = ds.sql("SELECT branch_id, branch_name FROM branches")
+            names = ds.table("branches")
             if self.branch_id not in set(names.branch_id):
                 raise ParamsError(
                     f"The 'branch_id' parameter must be a branch of the dataset. "
                     f"Got {self.branch_id!r} instead."
                 )
-            self.branch_name = str(names.set_index("branch_id").branch_name[self.branch_id])
+            row = names.loc[names["branch_id"] == self.branch_id].iloc[0].to_dict()
+            self.branch_name = localised_name(row, "branch_name", self.lang)
             self.plan = branch_staffing_plan(ds, self.branch_id, self.quarter)
             q = Period.parse(self.quarter)
             contacts = (
@@ -64,16 +67,27 @@ class StaffingReport:
         return HtmlBlock(
             f'<h1 id="title">{_e(t("report_title_staffing", self.lang))}: '
             f"{_e(self.branch_name)} ({_e(self.branch_id)})</h1>"
-            f'<p class="subtitle">{_e(self.quarter)}</p>'
+            f'<p class="subtitle">{_e(period_label(self.quarter, self.lang))}</p>'
         )
 
     def heading(self, key: str, anchor: str) -> HtmlBlock:
         """A section heading with an anchor."""
         return section_heading(key, anchor, self.lang)
 
-    def summary(self):
-        """The plan in words and tables (demand, required vs rostered, headcount, posts, cost)."""
-        return self.plan.summary()
+    def summary(self) -> HtmlBlock:
+        """The plan's tables (demand, required vs rostered, headcount, posts, cost) as shown in the language.
+
+        Labels, not codes; rates in %, durations in m:ss, money with separators, ``—`` where a
+        value does not apply (:func:`~bankperf_analysis.staffing.shown.plan_tables`).
+        """
+        return HtmlBlock(
+            "".join(_table_html(tab, self.lang) for tab in self._tables() if tab.key != "what_if")
+        )
+
+    def _tables(self):
+        from bankperf_analysis.staffing.shown import plan_tables
+
+        return plan_tables(self.plan, self.lang)
 
     def heatmap_figure(self):
         """Weekday x hour gap between rostered and required staff."""
@@ -82,8 +96,8 @@ class StaffingReport:
     def what_if(self) -> HtmlBlock:
         """Service-level target -> staff -> FTE -> cost."""
         return HtmlBlock(
-            self.plan.what_if.to_html(
-                index=False, escape=True, classes="dataframe", float_format=lambda x: f"{x:,.2f}"
+            "".join(
+                _table_html(tab, self.lang, heading=False) for tab in self._tables() if tab.key == "what_if"
             )
         )
 
@@ -91,11 +105,17 @@ class StaffingReport:
         """Rolling-origin backtest: the count model against the seasonal-naive forecast."""
         if self.backtest is None:
             return no_data(self.lang)
-        return HtmlBlock(
-            self.backtest.overall.to_html(
-                index=False, escape=True, classes="dataframe", float_format=lambda x: f"{x:.3f}"
-            )
-        )
+        lang = self.lang
+        rows = [
+            f"<tr><td>{_e(t(f'stf_forecast_{r.model}', lang))}</td><td>{_e(fmt_percent(r.wape))}</td>"
+            f"<td>{_e(fmt_number(r.wape_vs_baseline, 2))}</td>"
+            f"<td>{_e(t('bool_true' if r.beats_baseline else 'bool_false', lang))}</td></tr>"
+            for r in self.backtest.overall.itertuples(index=False)
+        ]
+        head = [
+            t(f"stf_forecast_col_{c}", lang) for c in ("model", "wape", "wape_vs_baseline", "beats_baseline")
+        ]
+        return HtmlBlock(data_table(head, rows) + f'<p class="note">{_e(t("stf_forecast_note", lang))}</p>')
 
     def headline(self) -> dict[str, Any]:
         """Headline numbers of the plan for the index page (scheduled FTE, yearly cost)."""
@@ -106,3 +126,15 @@ class StaffingReport:
             ),
             "total_cost": None if cb.empty else float(cb.cost_yuan_per_year.iloc[0]),
         }
+
+
+def _table_html(tab: Any, lang: str, *, heading: bool = True) -> str:
+    """One shown plan table: heading, escaped cells and its notes."""
+    shown = tab.shown(lang)
+    cells = shown.reset_index() if tab.index else shown
+    head = ([t("stf_col_weekday", lang)] if tab.index else []) + list(shown.columns)
+    rows = [
+        "<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>" for row in cells.itertuples(index=False)
+    ]
+    notes = "".join(f'<p class="note">{_e(n)}</p>' for n in tab.notes)
+    return (f"<h3>{_e(tab.heading)}</h3>" if heading else "") + data_table(head, rows) + notes

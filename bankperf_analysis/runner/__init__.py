@@ -1,8 +1,9 @@
 """Run the report notebooks for many branches: cache, kernels, workers, HTML and the index.
 
 Modules, in the order of a run: ``batch`` (:func:`build_reports`, what ``bankperf
-report`` runs), ``run`` (:func:`run_reports`; :func:`plan_run` and :func:`execute_plans`
-for several notebooks under one lock), ``items`` (what a run takes and gives back),
+report`` runs; ``monthly``: :func:`build_monthly_reports`, ``--period``), ``run``
+(:func:`run_reports`; :func:`plan_run` and :func:`execute_plans` for several notebooks
+under one lock), ``items`` (what a run takes and gives back),
 ``plan`` and ``names`` (validate and key the items, name their files), ``cache`` (input
 keys, manifest, the folder lock), ``worker`` / ``worker_process`` / ``kernels`` / ``pool``
 (execute the notebooks), ``render`` and ``safety`` (HTML, index page, the safety check),
@@ -23,6 +24,7 @@ from bankperf_analysis.runner.items import (
     exit_code,
     format_failures,
 )
+from bankperf_analysis.runner.monthly import build_monthly_reports
 from bankperf_analysis.runner.names import report_stems
 from bankperf_analysis.runner.plan import SAFE_ID
 from bankperf_analysis.runner.run import RunOptions, RunPlan, execute_plans, plan_run, run_reports
@@ -32,6 +34,7 @@ from bankperf_analysis.runner.study import build_incentive_study
 
 __all__ = [
     "build_reports",
+    "build_monthly_reports",
     "build_sheets",
     "SheetsResult",
     "MANIFEST_NAME",

@@ -209,6 +209,8 @@ REPORT_KINDS = {
     "bank_overview.ipynb": "bank",
     "annual_summary.ipynb": "bank",
     "incentive_study.ipynb": "bank",  # a bank-wide study (bankperf report --kind incentive)
+    "branch_month.ipynb": "branch",
+    "bank_month.ipynb": "bank",
 }
 #: Headline keys shown as columns of the branch reports, in this order, when some branch
 #: report recorded them (a report that did not shows "–"); any other key stays in the report.

@@ -479,6 +479,8 @@ _STAGES = {
     "annual_summary": "annual summary",
     "staffing_plan": "staffing plans",
     "incentive_study": "incentive studies",
+    "branch_month": "monthly branch reports",
+    "bank_month": "monthly overview",
 }
 
 

@@ -340,6 +340,10 @@ class Staffing:
     min_sales_share: float
     service_level_target: float
     max_mean_response_seconds: float
+    #: Erlang A's mean patience: ``"estimate"`` (from the contacts, the default) or seconds.
+    patience_seconds: float | str = "estimate"
+    #: Managed customers per customer manager (管户数); None: customer managers kept at headcount.
+    customers_per_manager: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -623,4 +627,11 @@ def _staffing_dict(st: Staffing) -> dict[str, Any]:
         "min_sales_share": st.min_sales_share,
         "service_level_target": st.service_level_target,
         "max_mean_response_seconds": st.max_mean_response_seconds,
+        # only when set: the defaults ("estimate", None) keep the dict, and the params hash, of older schemes
+        **({"patience_seconds": st.patience_seconds} if st.patience_seconds != "estimate" else {}),
+        **(
+            {"customers_per_manager": st.customers_per_manager}
+            if st.customers_per_manager is not None
+            else {}
+        ),
     }

@@ -30,6 +30,7 @@ from bankperf_analysis.scheme._pay import parse_adjustments, parse_money, parse_
 from bankperf_analysis.scheme._period import PERIOD_KEYS, parse_annual_target_basis, parse_target_periods
 from bankperf_analysis.scheme._roster import parse_roster
 from bankperf_analysis.scheme._scored_on import parse_scored_on
+from bankperf_analysis.scheme._staffing import OPTIONAL_STAFFING_KEYS, optional_staffing
 from bankperf_analysis.scheme.kpis import KNOWN_KPIS, KNOWN_ROLES, Direction, KpiInfo
 from bankperf_analysis.scheme.model import (
     DEFAULT_MIN_DAYS_IN_POST,
@@ -775,7 +776,7 @@ def _parse_staffing(v: _V, raw: Any) -> Staffing:
         "service_level_target",
         "max_mean_response_seconds",
     )
-    v.keys(sf, "'staffing'", "staffing", skeys)
+    v.keys(sf, "'staffing'", "staffing", skeys, OPTIONAL_STAFFING_KEYS)
     if not isinstance(sf["sales_roles"], list):
         v.fail("'sales_roles' of the staffing", "staffing.sales_roles", "a list of roles", sf["sales_roles"])
     for i, role in enumerate(sf["sales_roles"]):
@@ -792,4 +793,5 @@ def _parse_staffing(v: _V, raw: Any) -> Staffing:
         min_sales_share=number("min_sales_share", 0, 1),
         service_level_target=number("service_level_target", 0, 1, low_open=True),
         max_mean_response_seconds=number("max_mean_response_seconds", low_open=True),
+        **optional_staffing(v, sf),
     )

@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bankperf_analysis._xlsx import SheetTable, Styles, excel_sheet_name
 from bankperf_analysis.i18n import t
 from bankperf_analysis.kpis import KPIS, channel_label
 from bankperf_analysis.l10n import DEFAULT_TIMEZONE, period_label
 from bankperf_analysis.scorecard._about import provenance_rows, scheme_rules
 from bankperf_analysis.scorecard._hr import column_label, formats_for, kpi_value_formats, localise
-from bankperf_analysis.scorecard._xlsx import SheetTable, Styles, excel_sheet_name
 from bankperf_analysis.scorecard.consequences import quarter_consequences
 from bankperf_analysis.scorecard.period_basis import basis_label
 from bankperf_analysis.scorecard.results import BranchScorecard, StaffScorecard

@@ -77,10 +77,10 @@ import pandas as pd
 
 from bankperf_analysis._atomic import atomic_write, atomic_write_many
 from bankperf_analysis._validation import param_error
+from bankperf_analysis._xlsx import excel_sheet_name
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang
 from bankperf_analysis.scorecard._workbook import fill_workbook
-from bankperf_analysis.scorecard._xlsx import excel_sheet_name
 from bankperf_analysis.scorecard.payroll import payroll_frame, payroll_path, write_payroll
 from bankperf_analysis.scorecard.results import BranchScorecard, StaffScorecard
 

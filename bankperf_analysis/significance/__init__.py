@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bankperf_analysis.significance._sources import change_test_kinds
+from bankperf_analysis.significance.brant import BrantResult, brant_test
 from bankperf_analysis.significance.changes import (
     CHANGE_COLUMNS,
     Against,
@@ -24,6 +25,7 @@ from bankperf_analysis.significance.league import (
     FunnelMethod,
     FunnelResult,
     Overdispersion,
+    ShrinkageMethod,
     ShrinkageResult,
     funnel_data,
     funnel_panel,
@@ -32,6 +34,7 @@ from bankperf_analysis.significance.league import (
 )
 from bankperf_analysis.significance.league_table import league_funnel, league_funnel_plot, league_table
 from bankperf_analysis.significance.multiple import Correction, adjust_pvalues, compare_many
+from bankperf_analysis.significance.ordinal import Link, OrdinalRegressionResult, ordinal_regression
 from bankperf_analysis.significance.power import PowerMethod, minimum_detectable_change, required_sample_size
 from bankperf_analysis.significance.result import ChangeTestResult, Lang
 
@@ -48,6 +51,7 @@ __all__ = [
     "ChangeTestResult",
     "FunnelResult",
     "ShrinkageResult",
+    "ShrinkageMethod",
     "compare_rates",
     "compare_means",
     "compare_ordinal",
@@ -69,4 +73,10 @@ __all__ = [
     "league_funnel",
     "league_funnel_plot",
     "change_test_kinds",
+    # issue 18: ordinal models with covariates
+    "Link",
+    "OrdinalRegressionResult",
+    "ordinal_regression",
+    "BrantResult",
+    "brant_test",
 ]

@@ -347,7 +347,9 @@ def kpi_changes(
     lang : {"en", "zh"}, default "en"
         Language of :meth:`ChangesResult.summary`; both verdict columns are always filled.
     **compare_kwargs :
-        Passed to the comparison (``alternative``, ``power``, ``relevant_change``...).
+        Passed to the comparison (``alternative``, ``power``, ``relevant_change``...);
+        ``score_correction=False`` selects the uncorrected rate score test (see
+        :func:`~bankperf_analysis.significance.multiple.compare_many`).
 
     Returns
     -------

@@ -5,9 +5,10 @@ Compare a KPI between two periods (before vs after) with the method its type nee
 =============================  ===================  =======================================
 KPI type                       function             method
 =============================  ===================  =======================================
-rate (satisfied share,         ``compare_rates``    score test + Newcombe (1998) hybrid
-resolution, service level)                          score interval; Boschloo exact test
-                                                    when a cell is small
+rate (satisfied share,         ``compare_rates``    score test (Miettinen-Nurminen
+resolution, service level)                          corrected by default) + Newcombe
+                                                    (1998) hybrid score interval;
+                                                    Boschloo exact test when a cell is small
 mean (1-10 surveys,            ``compare_means``    Welch t with interval; Mann-Whitney U
 0-100 mystery shopper)                              as a check
 ordinal (1-5 complaint         ``compare_ordinal``  proportional-odds model; effect as
@@ -53,6 +54,7 @@ from bankperf_analysis.exceptions import (
 from bankperf_analysis.significance import stats as _st
 from bankperf_analysis.significance._checks import check_scores
 from bankperf_analysis.significance.result import ChangeTestResult
+from bankperf_analysis.significance.verdict import SCORE_TEST_NAMES
 
 __all__ = [
     "Alternative",
@@ -176,6 +178,7 @@ def compare_rates(
     power: float = 0.8,
     relevant_change: float = RELEVANT_RATE_CHANGE,
     warn_inconclusive: bool = False,
+    correction: bool = True,
 ) -> ChangeTestResult:
     """Compare a rate (satisfied share, resolution rate, service level) between two periods.
 
@@ -194,8 +197,7 @@ def compare_rates(
     alternative : {"two-sided", "larger", "smaller"}
     method : {"auto", "score", "exact"}, default "auto"
         ``"score"``: score test (statsmodels ``test_proportions_2indep(method="score",
-        correction=False)``, the pooled z test, equal to Pearson's chi-square without
-        continuity correction). ``"exact"``: ``exact_test``. ``"auto"``: the exact test
+        correction=correction)``). ``"exact"``: ``exact_test``. ``"auto"``: the exact test
         when the table is *small*, i.e. any expected cell count under H0 is below
         ``min_expected`` or any observed cell is zero, with a
         :class:`~bankperf_analysis.exceptions.SmallSampleWarning`; the score test otherwise.
@@ -213,6 +215,10 @@ def compare_rates(
         non-significant comparison with ``mdc`` above it is reported as inconclusive.
     warn_inconclusive : bool, default False
         Emit an :class:`~bankperf_analysis.exceptions.InconclusiveWarning` when inconclusive.
+    correction : bool, default True
+        Score-test variant. ``True`` (statsmodels' default): the pooled variance times ``N /
+        (N - 1)``, ``N = n_before + n_after`` (Miettinen & Nurminen 1985); ``False``: the plain
+        pooled z test (its square is Pearson's chi-square). ``method`` and the verdict say which.
 
     Returns
     -------
@@ -225,14 +231,15 @@ def compare_rates(
     Examples
     --------
     >>> res = compare_rates(850, 1000, 810, 1000)
-    >>> res.verdict(kpi_label="Satisfaction")
-    'Satisfaction fell 4.0 percentage points (95 % CI -7.3 to -0.7), statistically significant'
+    >>> res.verdict(kpi_label="Satisfaction")  # doctest: +NORMALIZE_WHITESPACE
+    'Satisfaction fell 4.0 percentage points (95 % CI -7.3 to -0.7),
+    statistically significant (corrected score test)'
     >>> res.verdict("zh", kpi_label="满意度")
-    '满意度下降 4.0 个百分点（95 % 置信区间 -7.3 至 -0.7），统计显著'
+    '满意度下降 4.0 个百分点（95 % 置信区间 -7.3 至 -0.7），统计显著（校正得分检验）'
     """
     owner = "compare_rates"
     alpha, alternative, power = check_common(owner, alpha, alternative, power)
-    options = _check_rate_options(owner, method, exact_test, min_expected, relevant_change)
+    options = _check_rate_options(owner, method, exact_test, min_expected, relevant_change, correction)
     counts = _check_rate_counts(owner, x_before, n_before, x_after, n_after)
     res = _rate_result(owner, counts, alpha, alternative, power, *options)
     _maybe_warn_inconclusive(res, owner, warn_inconclusive)
@@ -240,14 +247,17 @@ def compare_rates(
 
 
 def _check_rate_options(
-    owner: str, method: Any, exact_test: Any, min_expected: Any, relevant_change: Any
-) -> tuple[str, str, float, float]:
-    """``method, exact_test, min_expected, relevant_change`` of :func:`compare_rates`, validated."""
+    owner: str, method: Any, exact_test: Any, min_expected: Any, relevant_change: Any, correction: Any
+) -> tuple[str, str, float, float, bool]:
+    """``method, exact_test, min_expected, relevant_change, correction`` of :func:`compare_rates`."""
+    if not isinstance(correction, bool | np.bool_):
+        raise param_error("correction", owner, "True or False", correction)
     return (
         check_choice(method, "method", owner, RateMethod),
         check_choice(exact_test, "exact_test", owner, ExactTest),
         check_positive(min_expected, "min_expected", owner),
         check_positive(relevant_change, "relevant_change", owner),
+        bool(correction),
     )
 
 
@@ -272,6 +282,7 @@ def _rate_result(
     exact_test: str,
     min_expected: float,
     relevant: float,
+    correction: bool,
 ) -> ChangeTestResult:
     """Interval, test and minimum detectable change of validated counts."""
     x_b, n_b, x_a, n_a = counts
@@ -283,7 +294,9 @@ def _rate_result(
     lo, hi = float(lo2), float(hi2)
     if alternative != "two-sided":
         lo, hi = _one_sided(lo, hi, alternative, -1.0, 1.0)
-    stat, p, test_name, notes = _rate_test(owner, counts, alternative, method, exact_test, min_expected)
+    stat, p, test_name, notes = _rate_test(
+        owner, counts, alternative, method, exact_test, min_expected, correction
+    )
     return ChangeTestResult(
         statistic=stat,
         pvalue=p,
@@ -305,7 +318,13 @@ def _rate_result(
 
 
 def _rate_test(
-    owner: str, counts: tuple[int, ...], alternative: str, method: str, exact_test: str, min_expected: float
+    owner: str,
+    counts: tuple[int, ...],
+    alternative: str,
+    method: str,
+    exact_test: str,
+    min_expected: float,
+    correction: bool,
 ) -> tuple[float, float, str, list[str]]:
     """``statistic, pvalue, test name, notes``: the score test, or the exact test for a small table."""
     x_b, n_b, x_a, n_a = counts
@@ -314,10 +333,10 @@ def _rate_test(
     small = bool(expected.min() < min_expected - 1e-9 or zero_cell)
     notes: list[str] = []
     if not (method == "exact" or (method == "auto" and small)):
-        stat, p = _st.score_test(x_a, n_a, x_b, n_b, alternative)
+        stat, p = _st.score_test(x_a, n_a, x_b, n_b, alternative, correction)
         if small:
             notes.append("small expected counts: the score test may be inaccurate")
-        return stat, p, "score test", notes
+        return stat, p, SCORE_TEST_NAMES[correction], notes
     test = exact_test
     if test == "boschloo" and n_a * n_b > BOSCHLOO_MAX_TABLES:
         test = "fisher"
@@ -523,6 +542,11 @@ def compare_ordinal(
     ChangeTestResult
         ``kind="ordinal"``; ``estimate_before``/``estimate_after`` are mean scores;
         ``mdc = (z_crit + z_power) sqrt((n_a + n_b + 1) / (12 n_a n_b))``.
+
+    See Also
+    --------
+    ordinal_regression : the same model with covariates (channel, branch, tenure), from a
+        formula or a list of columns, with the Brant proportional-odds check.
     """
     owner = "compare_ordinal"
     alpha, alternative, power = check_common(owner, alpha, alternative, power)

@@ -3,7 +3,8 @@
 Ranking entities on raw rates rewards the luck of small samples. :func:`funnel_data` (and
 :func:`funnel_plot`) show each rate against control limits that narrow as the sample
 grows (Spiegelhalter 2005); :func:`shrink_rates` pulls each rate towards the common rate,
-the more the fewer its observations (beta-binomial empirical Bayes).
+the more the fewer its observations (beta-binomial empirical Bayes, or the positive-part
+James-Stein estimator; ``method="none"`` keeps the raw rates).
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from bankperf_analysis._i18n_shrink import shrink_text
 from bankperf_analysis._summary import Summary
 from bankperf_analysis._validation import check_choice, check_unit_interval, is_real, param_error, warn
 from bankperf_analysis.exceptions import InsufficientSampleError, SmallSampleWarning
+from bankperf_analysis.numbers import fmt_percent
 from bankperf_analysis.plots.funnel import draw_funnel
+from bankperf_analysis.significance import _shrink
 from bankperf_analysis.significance import stats as _st
 from bankperf_analysis.significance.result import Lang
 from bankperf_analysis.significance.verdict import fmt_num
@@ -33,6 +37,7 @@ __all__ = [
     "Overdispersion",
     "FunnelMethod",
     "FunnelResult",
+    "ShrinkageMethod",
     "ShrinkageResult",
     "funnel_data",
     "funnel_panel",
@@ -42,6 +47,7 @@ __all__ = [
 
 Overdispersion = Literal["multiplicative", "additive", "none"]
 FunnelMethod = Literal["exact", "normal"]
+ShrinkageMethod = Literal["beta-binomial", "james-stein", "none"]
 _LANGS = ("en", "zh")
 
 
@@ -417,27 +423,34 @@ def funnel_panel(funnel: FunnelResult, grid_points: int = 300) -> dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class ShrinkageResult:
-    """Empirical-Bayes (beta-binomial) shrunk rates.
+    """Shrunk rates for a fair ranking, by the method :func:`shrink_rates` was asked for.
 
     Attributes
     ----------
     table : DataFrame
         One row per entity: ``entity, x, n, raw_rate, shrunk_rate, ci_low, ci_high,
-        weight_data, rank, raw_rank``. ``shrunk_rate`` is the posterior mean
-        ``(a + x) / (a + b + n)``; ``ci_low``/``ci_high`` the equal-tailed ``level``
-        interval of ``Beta(a + x, b + n - x)``; ``weight_data = n / (n + a + b)`` the weight
-        of the entity's own data; ``rank`` by shrunk rate (1 = best).
+        weight_data, rank, raw_rank``; ``rank`` by shrunk rate (1 = best). By ``method``:
+        ``"beta-binomial"``: ``shrunk_rate`` is the posterior mean ``(a + x) / (a + b + n)``,
+        ``ci_low``/``ci_high`` the equal-tailed ``level`` interval of ``Beta(a + x, b + n - x)``,
+        ``weight_data = n / (n + a + b)``; ``"james-stein"``: the back-transformed James-Stein
+        estimate and Morris (1983) interval, ``weight_data = 1 - factor`` (on the arcsine
+        scale); ``"none"``: the raw rate, its Wilson interval, ``weight_data = 1``.
     a, b : float
-        Beta prior fitted by marginal maximum likelihood of the beta-binomial.
+        Beta prior fitted by marginal maximum likelihood (NaN unless beta-binomial).
     prior_mean : float
-        ``a / (a + b)``.
+        The common rate shrunk towards: ``a / (a + b)``; the back-transformed weighted
+        arcsine mean (James-Stein); the pooled rate (none).
     prior_strength : float
-        ``a + b`` (in "surveys"): large means the entities hardly differ, so rates are
-        pulled strongly to the mean.
+        ``a + b`` (in "surveys"; NaN unless beta-binomial): large means the entities
+        hardly differ, so rates are pulled strongly to the mean.
     loglik : float
-        Maximised beta-binomial log-likelihood.
+        Maximised beta-binomial log-likelihood (NaN unless beta-binomial).
     converged : bool
     level : float
+    method : {"beta-binomial", "james-stein", "none"}
+    factor : float
+        James-Stein: the share ``B`` of the way each entity is pulled to the common rate on
+        the arcsine scale (NaN for the other methods).
     """
 
     table: pd.DataFrame
@@ -448,19 +461,48 @@ class ShrinkageResult:
     loglik: float
     converged: bool
     level: float
+    method: str = "beta-binomial"
+    factor: float = math.nan
 
     def to_frame(self) -> pd.DataFrame:
         """Return (a copy of) the per-entity table."""
         return self.table.copy()
 
-    def summary(self) -> Summary:
-        """Return a notebook-friendly summary."""
-        note = (
-            f"prior Beta({self.a:.3g}, {self.b:.3g}): mean {self.prior_mean:.4g}, "
-            f"strength a + b = {self.prior_strength:.3g}; {self.level * 100:g}% posterior "
-            "intervals; ranked by shrunk rate"
-        )
-        return Summary("Empirical-Bayes shrunk rates", self.table, [note])
+    def method_text(self, lang: Lang = "en") -> str:
+        """Which method was used, in a few words ("shrinkage: positive-part James-Stein ...")."""
+        return shrink_text(f"shrink_method_{self.method}", lang)
+
+    def summary(self, lang: Lang = "en") -> Summary:
+        """Return a notebook-friendly summary in ``lang``, naming the method."""
+        lang = check_choice(lang, "lang", "ShrinkageResult.summary", _LANGS)
+        lvl = f"{self.level * 100:g}"
+        if self.method == "beta-binomial":
+            note = shrink_text(
+                "shrink_note_beta-binomial",
+                lang,
+                a=f"{self.a:.3g}",
+                b=f"{self.b:.3g}",
+                mean=fmt_percent(self.prior_mean),
+                strength=f"{self.prior_strength:.3g}",
+                level=lvl,
+            )
+        elif self.method == "james-stein":
+            k = int((self.table["n"] > 0).sum())
+            note = shrink_text(
+                "shrink_note_james-stein",
+                lang,
+                k=k,
+                factor=fmt_percent(self.factor),
+                mean=fmt_percent(self.prior_mean),
+                level=lvl,
+            )
+        else:
+            note = shrink_text("shrink_note_none", lang, level=lvl)
+        notes = [self.method_text(lang), note]
+        m = int((self.table["n"] == 0).sum())
+        if m and self.method == "james-stein":
+            notes.append(shrink_text("shrink_no_data", lang, m=m))
+        return Summary(shrink_text(f"shrink_title_{self.method}", lang), self.table, notes)
 
 
 def shrink_rates(
@@ -470,13 +512,40 @@ def shrink_rates(
     labels: Sequence[Any] | None = None,
     level: float = 0.95,
     higher_is_better: bool = True,
+    method: ShrinkageMethod = "beta-binomial",
 ) -> ShrinkageResult:
-    """Empirical-Bayes shrunk rates, so a small branch is not ranked first by luck.
+    """Shrunk rates, so a small branch is not ranked first by luck.
 
-    Fits ``p_i ~ Beta(a, b)``, ``x_i | p_i ~ Binomial(n_i, p_i)`` by maximising the
-    beta-binomial marginal likelihood (``scipy.stats.betabinom`` + ``scipy.optimize``)
-    and reports each entity's posterior ``Beta(a + x_i, b + n_i - x_i)``: its mean (the
-    shrunk rate) and equal-tailed interval. Entities with ``n = 0`` get the prior.
+    ``method`` (each entity ``i`` has ``x_i`` successes in ``n_i`` trials):
+
+    * ``"beta-binomial"`` (default): empirical Bayes. Fits ``p_i ~ Beta(a, b)``,
+      ``x_i | p_i ~ Binomial(n_i, p_i)`` by maximising the beta-binomial marginal
+      likelihood (``scipy.stats.betabinom`` + ``scipy.optimize``) and reports each
+      posterior ``Beta(a + x_i, b + n_i - x_i)``: its mean and equal-tailed interval; the
+      fewer an entity's trials, the harder its pull. Right for binomial counts with many
+      entities (ten or more; below five a SmallSampleWarning), sizes unequal or not, small
+      rates or rates near 0 or 1 included. Entities with ``n = 0`` get the prior.
+    * ``"james-stein"``: the positive-part James-Stein estimator (Efron & Morris 1975,
+      "Data analysis using Stein's estimator and its generalizations", JASA 70:311) on the
+      variance-stabilised scale ``y_i = arcsin(sqrt(x_i / n_i))``, variance ``D_i = 1 /
+      (4 n_i)``. Towards the weighted mean ``mu = sum(y_i / D_i) / sum(1 / D_i)``:
+      ``theta_i = mu + (1 - B) (y_i - mu)``, ``B = min(1, (k - 3) / S)``,
+      ``S = sum((y_i - mu)^2 / D_i)``, ``k`` the entities with data; ``p_i = sin(theta_i)^2``.
+      It is Stein's estimator in the unit-variance coordinates ``y_i / sqrt(D_i)``, shrunk
+      towards the subspace of a common rate: for ``k >= 4`` its risk ``sum((theta_i -
+      theta_true_i)^2 / D_i)`` is below the raw rates' whatever the true rates (normal
+      approximation; no assumption on the prior's shape). Equal ``n``: Efron & Morris's
+      estimator exactly. Every entity is pulled by the same share ``B`` of its
+      standardised distance (the beta-binomial pulls small entities harder). Intervals:
+      ``theta_i +- z s_i``, ``s_i^2 = D_i (1 - (k - 1) / k * B) + 2 / (k - 3) * B^2 (y_i -
+      mu)^2`` (Morris 1983, "Parametric empirical Bayes inference", JASA 78:47, equal
+      variances, in the standardised coordinates; approximate for unequal ``n``). Right for
+      ``k >= 4`` entities with roughly normal rates (``n p``, ``n (1 - p)`` >= 10). ``n = 0``:
+      the common rate, no interval (NaN).
+    * ``"none"``: the raw rates with Wilson score intervals (statsmodels
+      ``proportion_confint(method="wilson")``), ranked by raw rate (entities without data
+      last, rate and interval NaN). Right when every entity has many trials, or to report
+      what was observed.
 
     Parameters
     ----------
@@ -484,28 +553,64 @@ def shrink_rates(
         Successes and trials per entity.
     labels : sequence, optional
     level : float, default 0.95
-        Posterior interval coverage.
+        Interval coverage.
     higher_is_better : bool, default True
         Rank 1 = highest shrunk rate (False: lowest, e.g. complaint rates).
+    method : {"beta-binomial", "james-stein", "none"}, default "beta-binomial"
 
     Returns
     -------
     ShrinkageResult
+        Its ``method`` and ``summary()``/``method_text()`` say which method was used.
 
     Raises
     ------
     InsufficientSampleError
-        Fewer than two entities with data (no prior can be estimated). Fewer than five
-        give a SmallSampleWarning.
+        Fewer entities with data than 2 (beta-binomial; below 5 a SmallSampleWarning), 4
+        (James-Stein) or 1 (none).
+
+    Examples
+    --------
+    >>> shrink_rates([18, 17, 16, 15], [45] * 4, method="james-stein").method_text()
+    'shrinkage: positive-part James-Stein (arcsine scale)'
     """
     owner = "shrink_rates"
     xa, na, names = _counts(x, n, owner, labels)
     level = check_unit_interval(level, "level", owner)
+    method = check_choice(method, "method", owner, ShrinkageMethod)
     has = na > 0
-    if has.sum() < 2:
+    fit = {"beta-binomial": _fit_beta_binomial, "james-stein": _fit_james_stein, "none": _fit_none}[method]
+    cols, extra = fit(owner, xa, na, has, level)
+    table = _shrinkage_table(names, xa, na, cols, method, higher_is_better)
+    return ShrinkageResult(table=table, level=level, method=method, **extra)
+
+
+def _shrinkage_table(
+    names: list, xa: np.ndarray, na: np.ndarray, cols: dict[str, Any], method: str, higher: bool
+) -> pd.DataFrame:
+    """The per-entity table with both ranks (rank by raw rate for ``"none"``; no data last)."""
+    has = na > 0
+    sign = -1.0 if higher else 1.0
+    raw = np.where(has, xa / np.where(has, na, 1), np.nan)
+    table = pd.DataFrame({"entity": names, "x": xa, "n": na, "raw_rate": raw, **cols})
+    rank_by = table["raw_rate"] if method == "none" else table["shrunk_rate"]
+    table["rank"] = (sign * rank_by).rank(method="min", na_option="bottom").astype(int)
+    table["raw_rank"] = (sign * table["raw_rate"]).rank(method="min").astype("Int64")
+    return table
+
+
+def _need(owner: str, has: np.ndarray, k: int, why: str) -> None:
+    if has.sum() < k:
         raise InsufficientSampleError(
-            f"{owner}: needs at least 2 entities with data to estimate the prior; got {int(has.sum())}."
+            f"{owner}: needs at least {k} entities with data {why}; got {int(has.sum())}."
         )
+
+
+def _fit_beta_binomial(
+    owner: str, xa: np.ndarray, na: np.ndarray, has: np.ndarray, level: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Columns and result fields of the beta-binomial empirical-Bayes fit."""
+    _need(owner, has, 2, "to estimate the prior")
     if has.sum() < 5:
         warn(
             f"{owner}: the prior is estimated from only {int(has.sum())} entities; shrinkage is unreliable.",
@@ -513,32 +618,47 @@ def shrink_rates(
         )
     a, b, loglik, converged = _st.fit_beta_binomial(xa[has], na[has])
     post_a, post_b = a + xa, b + na - xa
-    shrunk = post_a / (post_a + post_b)
-    lo = stats.beta.ppf((1 - level) / 2, post_a, post_b)
-    hi = stats.beta.ppf((1 + level) / 2, post_a, post_b)
-    raw = np.where(has, xa / np.where(has, na, 1), np.nan)
-    sign = -1.0 if higher_is_better else 1.0
-    table = pd.DataFrame(
-        {
-            "entity": names,
-            "x": xa,
-            "n": na,
-            "raw_rate": raw,
-            "shrunk_rate": shrunk,
-            "ci_low": lo,
-            "ci_high": hi,
-            "weight_data": na / (na + a + b),
-        }
-    )
-    table["rank"] = (sign * table["shrunk_rate"]).rank(method="min").astype(int)
-    table["raw_rank"] = (sign * table["raw_rate"]).rank(method="min").astype("Int64")
-    return ShrinkageResult(
-        table=table,
+    cols = {
+        "shrunk_rate": post_a / (post_a + post_b),
+        "ci_low": stats.beta.ppf((1 - level) / 2, post_a, post_b),
+        "ci_high": stats.beta.ppf((1 + level) / 2, post_a, post_b),
+        "weight_data": na / (na + a + b),
+    }
+    extra = dict(
         a=float(a),
         b=float(b),
         prior_mean=float(a / (a + b)),
         prior_strength=float(a + b),
         loglik=loglik,
         converged=converged,
-        level=level,
     )
+    return cols, extra
+
+
+_NO_PRIOR = dict(a=math.nan, b=math.nan, prior_strength=math.nan, loglik=math.nan, converged=True)
+
+
+def _fit_james_stein(
+    owner: str, xa: np.ndarray, na: np.ndarray, has: np.ndarray, level: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Columns and result fields of the positive-part James-Stein estimator."""
+    _need(owner, has, 4, "for James-Stein shrinkage (use method='beta-binomial' or 'none')")
+    js = _shrink.james_stein_arcsine(xa[has].astype(float), na[has].astype(float), level)
+    factor, centre = float(js["factor"]), float(js["centre"])  # type: ignore[arg-type]
+    cols: dict[str, Any] = {}
+    for col in ("shrunk", "ci_low", "ci_high"):
+        full = np.full(xa.size, centre if col == "shrunk" else np.nan)
+        full[has] = js[col]
+        cols["shrunk_rate" if col == "shrunk" else col] = full
+    cols["weight_data"] = np.where(has, 1.0 - factor, 0.0)
+    return cols, dict(_NO_PRIOR, prior_mean=centre, factor=factor)
+
+
+def _fit_none(
+    owner: str, xa: np.ndarray, na: np.ndarray, has: np.ndarray, level: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Columns and result fields of the raw rates with Wilson intervals."""
+    _need(owner, has, 1, "to report rates")
+    raw, lo, hi = _shrink.raw_wilson(xa, na, level)
+    cols = {"shrunk_rate": raw, "ci_low": lo, "ci_high": hi, "weight_data": np.where(has, 1.0, 0.0)}
+    return cols, dict(_NO_PRIOR, prior_mean=float(xa.sum() / na.sum()))

@@ -32,6 +32,7 @@ from bankperf_analysis.significance._sources import (
 from bankperf_analysis.significance.league import (
     FunnelResult,
     Overdispersion,
+    ShrinkageMethod,
     ShrinkageResult,
     funnel_data,
     funnel_plot,
@@ -92,13 +93,14 @@ def league_table(
     funnel_levels: Sequence[float] = (0.95, 0.998),
     overdispersion: Overdispersion = "multiplicative",
     target: float | None = None,
+    shrinkage: ShrinkageMethod = "beta-binomial",
 ) -> pd.DataFrame:
     """A fair league table of a rate KPI: raw and shrunk rates, both ranks, funnel position.
 
     A small branch's raw rate is noisy, so ranking on it rewards luck. Each entity's rate
-    is also shown shrunk towards the common rate by empirical Bayes (beta-binomial,
-    :func:`~bankperf_analysis.significance.league.shrink_rates`): the fewer its surveys, the
-    stronger the pull, and the wider its interval. The funnel columns
+    is also shown shrunk towards the common rate, by default by empirical Bayes
+    (beta-binomial, :func:`~bankperf_analysis.significance.league.shrink_rates`): the fewer
+    its surveys, the stronger the pull, and the wider its interval. The funnel columns
     (:func:`~bankperf_analysis.significance.league.funnel_data`, Spiegelhalter 2005) say whether
     the raw rate lies outside the limits expected from sampling noise around the common
     rate (H0: the entity's true rate equals the centre line), widened for over-dispersion
@@ -125,12 +127,16 @@ def league_table(
     overdispersion : {"multiplicative", "additive", "none"}, default "multiplicative"
     target : float, optional
         Funnel centre line (e.g. the 0.85 branch target); default the pooled rate.
+    shrinkage : {"beta-binomial", "james-stein", "none"}, default "beta-binomial"
+        The ``method`` of :func:`~bankperf_analysis.significance.league.shrink_rates` (its
+        docstring says when each is right); the ``shrinkage`` column records it.
 
     Returns
     -------
     DataFrame
         One row per entity, best shrunk rate first: ``entity, kpi, period, x, n, rate``
-        (raw), ``shrunk_rate, ci_low, ci_high`` (posterior mean and interval),
+        (raw), ``shrunk_rate, ci_low, ci_high`` (shrunk rate and interval), ``shrinkage``
+        (the method),
         ``weight_data`` (weight of the entity's own data), ``rank_raw, rank_shrunk``
         (1 = best, honouring the KPI's direction), ``funnel_z, funnel_z_adjusted``,
         ``lower_<L>, upper_<L>`` funnel limits per level (``lower_95``, ``upper_99_8``),
@@ -144,7 +150,7 @@ def league_table(
     labels = counts.index.tolist()
     x, n = counts["x"].to_numpy(), counts["n"].to_numpy()
     higher = KPI_CATALOGUE[kpi].direction == "higher"
-    shrunk = shrink_rates(x, n, labels=labels, level=interval, higher_is_better=higher)
+    shrunk = shrink_rates(x, n, labels=labels, level=interval, higher_is_better=higher, method=shrinkage)
     funnel = funnel_data(
         x, n, labels=labels, levels=funnel_levels, overdispersion=overdispersion, target=target
     )
@@ -168,6 +174,7 @@ def _league_frame(
             "shrunk_rate": s["shrunk_rate"].to_numpy(),
             "ci_low": s["ci_low"].to_numpy(),
             "ci_high": s["ci_high"].to_numpy(),
+            "shrinkage": shrunk.method,
             "weight_data": s["weight_data"].to_numpy(),
             "rank_raw": s["raw_rank"].to_numpy(),
             "rank_shrunk": s["rank"].to_numpy(),

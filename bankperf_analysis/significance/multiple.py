@@ -39,6 +39,7 @@ def compare_many(
     alpha: float = 0.05,
     kpi_label: str | Mapping[str, str] | None = None,
     warn_inconclusive: bool = False,
+    score_correction: bool | None = None,
     **kwargs: Any,
 ) -> pd.DataFrame:
     """Compare many entities (all branches, all staff of a branch) at once.
@@ -65,6 +66,11 @@ def compare_many(
         Label for the verdicts.
     warn_inconclusive : bool, default False
         One InconclusiveWarning naming the inconclusive entities.
+    score_correction : bool, optional
+        ``kind="rate"`` only: the ``correction`` (score-test variant) of
+        :func:`~bankperf_analysis.significance.compare.compare_rates`, named apart from the
+        multiplicity ``correction``. Default: compare_rates' default (Miettinen-Nurminen
+        corrected, as statsmodels).
     **kwargs :
         Passed to the per-entity comparison (``alternative``, ``method``...).
 
@@ -79,6 +85,10 @@ def compare_many(
     kind = check_choice(kind, "kind", owner, KpiKind)
     correction = check_choice(correction, "correction", owner, Correction)
     alpha = check_unit_interval(alpha, "alpha", owner)
+    if score_correction is not None:
+        if kind != "rate":
+            raise param_error("score_correction", owner, "None unless kind='rate'", score_correction)
+        kwargs = {**kwargs, "correction": score_correction}
     data = _comparison_data(frame, kind, owner)
     names = frame[entity].tolist() if entity in frame.columns else frame.index.tolist()
     results, caught = _compare_rows(names, data, kind, alpha, kwargs)

@@ -46,20 +46,29 @@ def newcombe_interval(x1, n1, x2, n2, alpha: float) -> tuple[np.ndarray, np.ndar
     return np.clip(lo, -1.0, 1.0), np.clip(hi, -1.0, 1.0)
 
 
-def score_test(x1, n1, x2, n2, alternative: str) -> tuple[float, float]:
-    """Score test of ``p1 - p2 = 0`` (pooled z; equals Pearson chi-square without correction)."""
+def score_test(x1, n1, x2, n2, alternative: str, correction: bool) -> tuple[float, float]:
+    """Score test of ``p1 - p2 = 0`` (statsmodels ``test_proportions_2indep(method="score")``).
+
+    ``z = (p1 - p2) / sqrt(v)`` with ``v = p (1 - p) (1/n1 + 1/n2)`` at the pooled rate ``p``;
+    ``correction=True`` multiplies ``v`` by ``N / (N - 1)``, ``N = n1 + n2`` (Miettinen &
+    Nurminen 1985, statsmodels' default); ``False`` gives the pooled z test, whose square
+    is Pearson's chi-square without continuity correction.
+    """
     from statsmodels.stats.proportion import test_proportions_2indep
 
-    res = test_proportions_2indep(
-        x1,
-        n1,
-        x2,
-        n2,
-        method="score",
-        compare="diff",
-        alternative=alternative,
-        correction=False,
-    )
+    # statsmodels also computes the ratio and odds ratio of the counts, which divide by
+    # zero when a cell is empty; the difference test itself is unaffected
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = test_proportions_2indep(
+            x1,
+            n1,
+            x2,
+            n2,
+            method="score",
+            compare="diff",
+            alternative=alternative,
+            correction=bool(correction),
+        )
     return float(res.statistic), float(res.pvalue)
 
 

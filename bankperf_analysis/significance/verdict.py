@@ -16,7 +16,20 @@ import numpy as np
 
 from bankperf_analysis.numbers import ci_note, fmt_number, fmt_signed
 
-__all__ = ["TEXT", "DEFAULT_DIGITS", "resolve_label", "render_verdict", "fmt_num"]
+__all__ = [
+    "TEXT",
+    "DEFAULT_DIGITS",
+    "SCORE_TEST_NAMES",
+    "resolve_label",
+    "render_verdict",
+    "fmt_num",
+]
+
+#: ``ChangeTestResult.method`` of the rate score test by ``correction`` (it starts the string).
+SCORE_TEST_NAMES: dict[bool, str] = {
+    True: "score test (Miettinen-Nurminen corrected)",
+    False: "score test (uncorrected)",
+}
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -55,6 +68,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_before": "{label}: no data for the previous period",
         "no_after": "{label}: no data for the current period",
         "no_both": "{label}: no data for either period",
+        "score_corrected": " (corrected score test)",
+        "score_uncorrected": " (uncorrected score test)",
     },
     "zh": {
         "label_rate": "比率",
@@ -87,6 +102,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_before": "{label}：上一期无数据",
         "no_after": "{label}：本期无数据",
         "no_both": "{label}：两期均无数据",
+        "score_corrected": "（校正得分检验）",
+        "score_uncorrected": "（未校正得分检验）",
     },
 }
 
@@ -141,7 +158,17 @@ def render_verdict(r: Any, lang: str, kpi_label: Any, digits: int | None) -> str
         key = "no_both" if r.n_before == r.n_after == 0 else ("no_before" if r.n_before == 0 else "no_after")
         return t[key].format(label=label)
     digits = DEFAULT_DIGITS[r.kind] if digits is None else int(digits)
-    return _what_changed(r, t, label, digits) + t["sep"] + _how_sure(r, t, digits)
+    return _what_changed(r, t, label, digits) + t["sep"] + _how_sure(r, t, digits) + _test_word(r, t)
+
+
+def _test_word(r: Any, t: dict[str, str]) -> str:
+    """Which variant of the rate score test gave the p-value, in a word ('' for other tests)."""
+    if not math.isfinite(r.pvalue):
+        return ""
+    for corrected, name in SCORE_TEST_NAMES.items():
+        if r.method.startswith(name):
+            return t["score_corrected" if corrected else "score_uncorrected"]
+    return ""
 
 
 def _what_changed(r: Any, t: dict[str, str], label: str, digits: int) -> str:

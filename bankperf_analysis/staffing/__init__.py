@@ -13,6 +13,8 @@ Modules, from the queueing core up to a branch's plan:
                  and ``plan_tables`` its steps; ``plan`` the :class:`StaffingPlan` and its API
 ``export``       writing a plan to ``.xlsx`` or ``.csv``
 ``roster``       :class:`ShiftScheduler`, shift scheduling (排班) by integer program (HiGHS)
+``patience``     :func:`estimate_patience`, Erlang A's mean patience from censored waits
+                 (``plan_abandon``: a plan's abandonment rate, 呼损率, with its interval)
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ from bankperf_analysis.staffing.levels import (
     plot_staffing_heatmap,
     staffing_gap,
     what_if_service_levels,
+)
+from bankperf_analysis.staffing.patience import (
+    PatienceBy,
+    PatienceResult,
+    estimate_patience,
+    patience_interval,
 )
 from bankperf_analysis.staffing.plan import (
     StaffingPlan,
@@ -109,4 +117,8 @@ __all__ = [
     "ShiftScheduler",
     "RosterPlan",
     "RosterObjective",
+    "PatienceBy",
+    "PatienceResult",
+    "estimate_patience",
+    "patience_interval",
 ]

@@ -37,10 +37,13 @@ def check_plan_path(path: str | Path, owner: str = "bankperf staffing") -> Path:
 
 
 def _frames(plan: StaffingPlan) -> dict[str, pd.DataFrame]:
-    return {name: (plan.to_frame() if name == "intervals" else getattr(plan, name)) for name in _TABLES}
+    frames = {name: (plan.to_frame() if name == "intervals" else getattr(plan, name)) for name in _TABLES}
+    if plan.abandonment is not None:  # Erlang A plans: patience and 呼损率 with their intervals
+        frames["abandonment"] = plan.abandonment
+    return frames
 
 
-def write_plan(plan: StaffingPlan, path: str | Path) -> list[Path]:
+def write_plan(plan: StaffingPlan, path: str | Path, *, lang: str | None = None) -> list[Path]:
     """Write a staffing plan to ``.xlsx`` (one sheet per table) or ``.csv`` (one file per table).
 
     Parameters
@@ -50,6 +53,11 @@ def write_plan(plan: StaffingPlan, path: str | Path) -> list[Path]:
     path : str or Path
         ``.xlsx`` workbook, or ``.csv`` file of the interval plan (the other tables go
         to ``<stem>_<table>.csv`` beside it).
+    lang : {"en", "zh"}, optional
+        ``.xlsx`` only: the workbook people read (:func:`~bankperf_analysis.staffing.shown.write_plan_xlsx`):
+        the tables as shown, labelled in ``lang``, as Excel tables with filters, number formats
+        and print setup, and a sheet of notes. Without it (and always for CSV) the tidy frames
+        with column ids and codes, for programs.
 
     Returns
     -------
@@ -57,6 +65,12 @@ def write_plan(plan: StaffingPlan, path: str | Path) -> list[Path]:
         The files written.
     """
     p = check_plan_path(path)
+    if lang is not None and p.suffix.lower() == ".xlsx":
+        from bankperf_analysis.i18n import check_lang
+        from bankperf_analysis.staffing.shown import write_plan_xlsx
+
+        shown_lang = check_lang(lang)
+        return atomic_write_many([(p, lambda tmp: write_plan_xlsx(tmp, plan, shown_lang))])
     frames = _frames(plan)
     return _write_frames(p, frames)
 

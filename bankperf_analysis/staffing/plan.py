@@ -79,6 +79,7 @@ from bankperf_analysis._validation import check_choice, check_period, param_erro
 from bankperf_analysis.exceptions import InsufficientSampleError, ParamsError
 from bankperf_analysis.plots.staffing import staffing_heatmap
 from bankperf_analysis.staffing.levels import WEEKDAYS
+from bankperf_analysis.staffing.plan_abandon import _abandonment, abandonment_summary
 from bankperf_analysis.staffing.plan_build import (
     _demand_profiles,
     _heatmap,
@@ -172,6 +173,12 @@ class StaffingPlan:
         ``satisfaction_points_assumed``, ``benefit_yuan_per_year`` (points x yuan per
         point), ``net_yuan_per_year``, ``benefit_cost_ratio``, ``break_even_points``
         (points the cost needs to pay off) and the ``assumption`` in words.
+    abandonment : pandas.DataFrame or None
+        Erlang A only (else None): per queue, the mean patience used
+        (``patience_source`` ``"estimate"``: censored exponential MLE with its
+        likelihood-ratio interval, or ``"scheme"``), the observed abandonment rate and
+        the rate (呼损率) with the required staff, with the interval patience gives it
+        (:mod:`~bankperf_analysis.staffing.plan_abandon`).
     what_if : pandas.DataFrame
         Per service-level target: ``achieved_service_level`` (contact-weighted),
         ``peak_staff`` (on shift, busiest interval), ``staff_hours_per_week`` (on
@@ -196,6 +203,7 @@ class StaffingPlan:
     posts: pd.DataFrame = field(repr=False)
     cost_benefit: pd.DataFrame = field(repr=False)
     what_if: pd.DataFrame = field(repr=False)
+    abandonment: pd.DataFrame | None = field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         """Return the interval plan: one row per queue x weekday x interval of the day.
@@ -277,11 +285,23 @@ class StaffingPlan:
                 [f"Same mean-response limit and shrinkage; answered within {self.answer_seconds:g} s."],
             ),
         ]
+        if self.abandonment is not None:
+            ab = self.abandonment_summary("en")
+            tables.append(Table(ab.title, ab.frame, False, list(ab.notes)))
         title = (
             f"Staffing plan: branch {self.branch_id}, {self.plan_quarter} "
             f"(from {self.quarter} data), {self.interval_minutes}-min intervals"
         )
         return Summary(title, tables=tables, float_format=lambda v: f"{v:,.2f}")
+
+    def abandonment_summary(self, lang: str = "en") -> Summary:
+        """The abandonment rate (呼损率) with the planned staff and its interval, in ``lang`` (Erlang A)."""
+        if self.abandonment is None:
+            raise ParamsError(
+                "StaffingPlan.abandonment_summary needs a plan with model='erlang_a'. "
+                f"Got model={self.model!r} instead."
+            )
+        return abandonment_summary(self.abandonment, lang)
 
     def _gap_table(self, queue: str) -> Table:
         """Weekday x hour gap of one queue, without the hours where it is 0 throughout."""
@@ -363,7 +383,9 @@ def _build(ds: Dataset, cfg: _Config, branch_ids: list[str] | None) -> dict[str,
     # compute: demand -> grid -> required staff -> rostered staff, for every branch at once
     observed, fc, source = _demand_profiles(stats, qstats, open_days, all_ids, cfg, holidays)
     queues = [cfg.channel] if cfg.channel else ["counter", "phone_online"]
-    grid = _with_demand(_slot_grid(observed, fc, roster, queues), observed, fc, source, qstats, cfg.minutes)
+    grid = _with_demand(
+        _slot_grid(observed, fc, roster, queues), observed, fc, source, qstats, cfg.minutes, cfg.patience
+    )
     grid = _with_required(grid, cfg)
     grid, role_hours = (
         _with_roster(grid, roster if roster is not None else _no_roster(), open_days, queues, cfg)
@@ -382,6 +404,7 @@ def _build(ds: Dataset, cfg: _Config, branch_ids: list[str] | None) -> dict[str,
         "what_if": _what_if(grid, staff, all_ids, cfg),
         "source": source,
         "has_roster": has_roster,
+        "abandonment": _abandonment(grid, qstats, cfg) if cfg.model == "erlang_a" else None,
     }
 
 
@@ -438,6 +461,7 @@ def _plan(b: str, cfg: _Config, f: dict[str, Any]) -> StaffingPlan:
         posts=f["posts"],
         cost_benefit=f["cost_benefit"],
         what_if=f["what_if"],
+        abandonment=None if f["abandonment"] is None else f["abandonment"][lambda d: d["branch_id"] == b],
     )
 
 

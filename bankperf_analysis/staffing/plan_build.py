@@ -18,6 +18,7 @@ import pandas as pd
 from bankperf_analysis.staffing.demand import _zero_filled
 from bankperf_analysis.staffing.forecast import DemandForecaster
 from bankperf_analysis.staffing.levels import WEEKDAYS
+from bankperf_analysis.staffing.patience import patience_interval
 from bankperf_analysis.staffing.plan_config import _KEY, MIN_HISTORY_DAYS, QUEUE_ROLES, _Config
 from bankperf_analysis.staffing.required import achieved_service, required_staff, scheduled_staff
 
@@ -173,6 +174,7 @@ def _with_demand(
     source: dict[str, str],
     qstats: pd.DataFrame,
     minutes: int,
+    patience: float | str = "estimate",
 ) -> pd.DataFrame:
     """Add the planning demand, its source, the role, AHT, Erlang A patience and traffic.
 
@@ -194,13 +196,23 @@ def _with_demand(
     aht = grid["handle_seconds"] / grid["answered"].where(grid["answered"] > 0)
     aht = aht.fillna(grid["queue"].map(bank_aht))
     grid["aht_seconds"] = aht.fillna(300.0).astype(float)  # 300 s only if no answered contact at all
-    grid["patience_seconds"] = (
-        (grid["exposure_seconds"] / grid["abandoned"].where(grid["abandoned"] > 0))
-        .fillna(1e7)
-        .clip(lower=1.0)
-    )
+    grid["patience_seconds"] = _patience(grid, patience)
     grid["traffic_erlangs"] = grid["contacts"] * grid["aht_seconds"] / (60.0 * minutes)
     return grid
+
+
+def _patience(grid: pd.DataFrame, patience: float | str) -> pd.Series:
+    """Erlang A's mean patience per row: the scheme's number, or the censored MLE of the branch x queue.
+
+    The MLE is :func:`~bankperf_analysis.staffing.patience.patience_interval` (total wait /
+    abandonments); without an abandonment patience is not identifiable and 1e7 s (in effect
+    Erlang C) is used, which the plan's abandonment table says.
+    """
+    if patience != "estimate":
+        return pd.Series(float(patience), index=grid.index)
+    exposure = grid["exposure_seconds"].fillna(0.0).to_numpy(dtype=float)
+    est, _, _ = patience_interval(exposure, grid["abandoned"].fillna(0).to_numpy(dtype=float))
+    return pd.Series(est, index=grid.index).fillna(1e7).clip(lower=1.0)
 
 
 # --------------------------------------------------------------------------- staff

@@ -74,6 +74,8 @@ class _Config:
     yuan_per_point: float
     sales_roles: tuple[str, ...]
     min_sales_share: float
+    patience: float | str = "estimate"
+    customers_per_manager: float | None = None
 
 
 def _config(
@@ -109,6 +111,8 @@ def _config(
         yuan_per_point=float(s.yuan_per_satisfaction_point_per_year),
         sales_roles=tuple(s.sales_roles),
         min_sales_share=float(s.min_sales_share),
+        patience=s.patience_seconds,
+        customers_per_manager=s.customers_per_manager,
     )
 
 

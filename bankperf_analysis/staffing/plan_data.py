@@ -116,8 +116,8 @@ def _known_branches(ds: Dataset) -> list[str]:
 
 
 def _branches(ds: Dataset, branch_ids: list[str] | None) -> pd.DataFrame:
-    """``branch_id`` (str) and ``branch_type`` of the branches planned (None: all)."""
-    branches = ds.sql("SELECT branch_id, branch_type FROM branches ORDER BY branch_id")
+    """``branch_id`` (str), ``branch_type`` and ``managed_customers`` (optional column: NULL if absent)."""
+    branches = ds.sql("SELECT branch_id, branch_type, managed_customers FROM branches ORDER BY branch_id")
     branches["branch_id"] = branches["branch_id"].astype(str)
     if branch_ids is not None:
         branches = branches[branches["branch_id"].isin(branch_ids)]

@@ -47,9 +47,9 @@ def _headcount(
     A branch's rows: the known roles (``ROLES`` order), then other roles it employs
     (sorted); a role appears when it serves a queue, is employed or is a minimum post.
     """
-    hc = _role_candidates(intervals, staff, branches, cfg)
-    hc = hc[hc["serves"] | hc["present"] | (hc["minimum_headcount"] > 0)]
-    hc = _sized_roles(hc, cfg)
+    hc = _with_managed(_role_candidates(intervals, staff, branches, cfg), branches, cfg)
+    hc = hc[hc["serves"] | hc["present"] | (hc["minimum_headcount"] > 0) | (hc["managed_customers"] > 0)]
+    hc = _sized_managers(_sized_roles(hc, cfg), cfg)
     hc = _top_up_sales(hc, cfg)
     hc["rostered_fte"] = _rostered_fte(hc, role_hours, has_roster, cfg)
     out = hc.sort_values(["_b", "_r"], kind="stable")[list(_HEADCOUNT_COLUMNS)].reset_index(drop=True)
@@ -140,6 +140,48 @@ def _sized_roles(hc: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
         np.where(kept > cur, "minimum post", "kept at current headcount"),
     ).astype(object)
     hc["queue"] = hc["queue"].where(serves, "")
+    return hc
+
+
+_MIN_POST = " (minimum post)"
+_NO_DATA = " (no managed_customers for the branch in the data)"
+
+
+def _with_managed(hc: pd.DataFrame, branches: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
+    """``managed_customers`` of the branch on its customer-manager row when the scheme sizes by it."""
+    mc = branches.set_index("branch_id")["managed_customers"] if "managed_customers" in branches else None
+    on = (hc["role"] == "customer_manager") & (cfg.customers_per_manager is not None)
+    hc = hc.copy()
+    hc["managed_customers"] = hc["branch_id"].map(mc).where(on) if mc is not None else np.nan
+    hc["managed_customers"] = hc["managed_customers"].astype(float)
+    return hc
+
+
+def _sized_managers(hc: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
+    """Customer managers (not serving a queue) = ceil(managed customers / customers per manager).
+
+    With ``staffing.customers_per_manager`` in the scheme: a branch whose data give
+    ``managed_customers`` gets that many managers (at least its minimum post); a branch
+    without the value keeps its current headcount, and the basis says why.
+    """
+    cpm = cfg.customers_per_manager
+    if cpm is None:
+        return hc
+    hc = hc.copy()
+    cm = (hc["role"] == "customer_manager") & ~hc["serves"]
+    mc = hc["managed_customers"]
+    has = cm & mc.notna()
+    on = has.to_numpy()
+    need = np.ceil(mc.fillna(0.0).to_numpy() / cpm - 1e-9).astype(np.int64)
+    minimum = hc["minimum_headcount"].to_numpy()
+    hc.loc[has, "planned_headcount"] = np.maximum(need, minimum)[on]
+    rule = [
+        f"managed customers: ceil({m:,.0f} / {cpm:g} per manager) = {n}" + (_MIN_POST if k > n else "")
+        for m, n, k in zip(mc[has], need[on], minimum[on], strict=True)
+    ]
+    hc.loc[has, "basis"] = pd.Series(rule, index=hc.index[has], dtype=object)
+    missing = cm & mc.isna()
+    hc.loc[missing, "basis"] = hc.loc[missing, "basis"] + _NO_DATA
     return hc
 
 
