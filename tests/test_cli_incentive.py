@@ -153,6 +153,7 @@ def test_rerun_is_cached(runs, default_bank, capsys):
         ["--kind", "incentive", "--adoption", "no-such-adoption.csv"],
         ["--kind", "incentive", "--quarter", "2031Q1"],  # no data
         ["--kind", "incentive", "--branch", "X"],  # the study covers the whole bank
+        ["--kind", "incentive", "--period", "2026-11"],  # a month is the monthly reports' option
         ["--kpi", "satisfaction_rate", "--quarter", "2026Q4"],  # an incentive option on the branch kind
     ],
 )
