@@ -30,6 +30,17 @@ def file_tree(*roots: Path) -> dict[str, tuple[int, int]]:
     return seen
 
 
+def assert_offline(page: str) -> None:
+    """A rendered page loads nothing from the network and runs nothing (what an intranet needs).
+
+    No ``http://`` / ``https://`` anywhere (no script, style, font or image from a CDN, such as
+    nbconvert's require.js and MathJax), no ``<script>`` at all, and the reports' security policy.
+    """
+    assert "http://" not in page and "https://" not in page
+    assert "<script" not in page.lower()
+    assert "Content-Security-Policy" in page
+
+
 @pytest.fixture(scope="session")
 def tiny_bank(tmp_path_factory) -> Path:
     """A tiny demo bank (4 branches, 8 quarters), generated once per session. Do not modify."""

@@ -1,10 +1,12 @@
 """No English in a Chinese report: every report kind rendered in zh, every visible word checked.
 
 ``bankperf report --lang zh`` on the tiny demo bank (2026Q4: the branch reports, the overview,
-the annual summary and the index). A word of Latin letters in the visible text of a page (HTML
-text nodes, the page title, tooltips) or in a figure (every text matplotlib draws: titles,
-axis labels, tick labels, legends, annotations) fails the test, unless it is an id, a unit or
-a code of the allowlist below. The failure names each word, the page and where on it.
+the annual summary and the index), and ``bankperf report --kind incentive --lang zh`` on the
+default demo bank (the study needs its 12 branches: the tiny bank's 4 are too few to
+estimate). A word of Latin letters in the visible text of a page (HTML text nodes, the page
+title, tooltips) or in a figure (every text matplotlib draws: titles, axis labels, tick
+labels, legends, annotations) fails the test, unless it is an id, a unit or a code of the
+allowlist below. The failure names each word, the page and where on it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ ALLOWED_WORDS = frozenset(
         "UTC",  # a time zone offset (UTC+08:00) when the zone has no Chinese name
         "Benjamini",  # the multiple-testing method's name (Benjamini–Hochberg)
         "Hochberg",
+        "Callaway-Sant",  # the staggered DiD estimator's authors (Callaway–Sant'Anna), split at the '
+        "Anna",
+        *("t", "F", "z"),  # test statistics: t(11), F(3, 11), z × standard error
         "bankperf-analysis",  # the package's name in the footer
         *("parquet", "csv", "xlsx", "duckdb", "utf-8", "utf-8-sig", "gbk", "gb18030"),  # file formats
         *CONTRACT,  # the data contract's table names (footer: how each table was read)
@@ -209,6 +214,33 @@ def test_annual_branch_table_is_a_translated_table(tiny_bank, lang):
     assert rows and all(r.count("<td") == n_cols for r in rows)
     if lang == "zh":
         assert not english_words(text), english_words(text)
+
+
+@pytest.fixture(scope="module")
+def zh_study(default_bank, tmp_path_factory):
+    """The incentive study in zh (``bankperf report --kind incentive``), as of the data's last quarter."""
+    from bankperf_analysis.runner.study import build_incentive_study
+
+    out = tmp_path_factory.mktemp("zh_study")
+    res = build_incentive_study(default_bank, None, out, lang="zh", jobs=1, progress=False)
+    assert res.exit_code == 0, [f.error for f in res.failed]
+    (folder,) = [p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return folder
+
+
+def test_no_english_word_in_the_zh_incentive_study(zh_study, default_bank):
+    pages = _pages(zh_study)
+    assert {"incentive-satisfaction-rate.html", "index.html"} <= set(pages)
+    leaks = [w for name, page in pages.items() for w in html_leaks(name, page)]
+    assert not leaks, f"{len(leaks)} English word(s) in the zh study:\n" + "\n".join(leaks)
+    # its figure (a PNG in the page): drawn again from the same study
+    from bankperf_analysis.plots import use_report_style
+    from bankperf_analysis.report import IncentiveReport
+
+    use_report_style("zh")
+    fig = IncentiveReport(default_bank, lang="zh", max_leave_one_out=0).event_study_figure()
+    leaks = figure_leaks("incentive-satisfaction-rate.html event study", fig)
+    assert not leaks, f"{len(leaks)} English word(s) in the zh study's figure:\n" + "\n".join(leaks)
 
 
 @pytest.fixture(scope="module")

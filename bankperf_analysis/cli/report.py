@@ -1,5 +1,9 @@
 """``bankperf report``: every branch report of a quarter (+ the bank overview), and the index.
 
+``--kind incentive`` renders the incentive study instead (one per ``--kpi``), as of ``--quarter``
+(the study's window ends there; default: the data's last quarter), through the same exporter,
+in the same quarter folder and index (:mod:`bankperf_analysis.runner.study`).
+
 Exit codes (:mod:`bankperf_analysis.cli.main`): 0 every report good; 1 some reports failed
 (listed, and in red in the index); 2 bad arguments, an unknown branch or an invalid scheme;
 3 invalid data; 4 unreadable data or scheme, or another run holds the output folder. On 2,
@@ -24,8 +28,22 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
     [--timeout-report S] [--no-progress]``. Branch ids stay strings.
     """
     parser.add_argument("--data", required=True, help="folder (or file/URL) of the dataset")
-    when = parser.add_mutually_exclusive_group(required=True)
-    when.add_argument("--quarter", help="reporting quarter, e.g. 2026Q3 (the quarter reports)")
+    parser.add_argument(
+        "--kind",
+        choices=["branch", "incentive"],
+        default="branch",
+        help="branch (default): the branch reports, the bank overview and, in Q4, the year (or, with "
+        "--period, the monthly reports); incentive: the incentive study (effect of the bonus scheme on "
+        "--kpi, difference in differences; it does not use the scheme, which its footer names as every "
+        "report's does)",
+    )
+    when = parser.add_mutually_exclusive_group()  # one is required for --kind branch (_check_kind_options)
+    when.add_argument(
+        "--quarter",
+        help="reporting quarter, e.g. 2026Q3 (the quarter reports); with --kind incentive the study's "
+        "window ends at this quarter (later data and later adoptions are left out) and it is written to "
+        "that quarter's folder; default there: the data's last quarter",
+    )
     when.add_argument(
         "--period",
         metavar="YYYY-MM",
@@ -71,6 +89,7 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
         help="seconds one report may run (default 1800)",
     )
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    _add_incentive_arguments(parser)
     parser.add_argument(
         "--pdf",
         action="store_true",
@@ -78,6 +97,29 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
         "pure Python (pip install 'bankperf-analysis[pdf]'), no browser needed",
     )
     return parser
+
+
+def _add_incentive_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``--kind incentive``: ``--kpi NAME ... --level L --adoption FILE``."""
+    parser.add_argument(
+        "--kpi",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="--kind incentive: outcome KPI of a study (repeatable; default satisfaction_rate)",
+    )
+    parser.add_argument(
+        "--level",
+        choices=["branch-quarter", "staff-quarter", "staff-month"],
+        default="branch-quarter",
+        help="--kind incentive: unit x period of the study's panel (default branch-quarter)",
+    )
+    parser.add_argument(
+        "--adoption",
+        default="",
+        metavar="FILE",
+        help="--kind incentive: CSV of branch_id, adoption_period (default: the demo data's truth.json)",
+    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -91,8 +133,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bankperf_analysis.cli._request import check_request
 
     t0 = time.perf_counter()
-    when = _checked_period(args)
-    check_request(args.data, when, args.branch, command="report")
+    _check_kind_options(args)
+    when = _checked_period(args) if args.kind == "branch" or args.quarter else None
+    if when is not None:
+        check_request(args.data, when, args.branch, command="report")
     if getattr(args, "pdf", False):
         from bankperf_analysis.runner.pdf import check_pdf_engine
 
@@ -101,23 +145,26 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bankperf_analysis.runner.items import format_failures
     from bankperf_analysis.runner.monthly import build_monthly_reports
 
-    if args.progress:
-        print(preparing_line(when, args.data), file=sys.stderr, flush=True)
-    build = build_monthly_reports if args.period else build_reports
-    res = build(
-        args.data,
-        when,
-        args.out,
-        branches=args.branch,
-        lang=args.lang,
-        jobs=args.jobs,
-        scheduler=args.scheduler,
-        force=args.force,
-        progress=args.progress,
-        timeout_cell=args.timeout_cell,
-        timeout_report=args.timeout_report,
-        scheme_path=args.scheme,
-    )
+    if args.kind == "incentive":
+        res = _build_study(args)
+    else:
+        if args.progress:
+            print(preparing_line(str(when), args.data), file=sys.stderr, flush=True)
+        build = build_monthly_reports if args.period else build_reports
+        res = build(
+            args.data,
+            str(when),
+            args.out,
+            branches=args.branch,
+            lang=args.lang,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            force=args.force,
+            progress=args.progress,
+            timeout_cell=args.timeout_cell,
+            timeout_report=args.timeout_report,
+            scheme_path=args.scheme,
+        )
     print(
         f"{len(res.done)} rendered, {len(res.cached)} up to date, {len(res.failed)} failed "
         f"in {time.perf_counter() - t0:.1f} s"
@@ -133,6 +180,61 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"index: {p}")
     pdf_ok = _write_pdfs(res, args.force, args.jobs) if getattr(args, "pdf", False) else True
     return res.exit_code or (0 if pdf_ok else 1)
+
+
+def _check_kind_options(args: argparse.Namespace) -> None:
+    """Refuse options of the other kind (exit 2) before any work: each kind says which it takes."""
+    from bankperf_analysis.exceptions import ParamsError
+
+    if args.kind == "branch":
+        given = [f"--{o}" for o in ("kpi", "adoption") if getattr(args, o)]
+        given += ["--level"] if args.level != "branch-quarter" else []
+        if given:
+            raise ParamsError(
+                f"The options {', '.join(given)} of bankperf report must come with --kind incentive. "
+                "Got them with --kind branch instead."
+            )
+        if args.quarter is None and args.period is None:  # argparse's words (optional for incentive only)
+            err = ParamsError("one of the arguments --quarter --period is required")
+            err.hint = (
+                "--kind branch (the default) needs --quarter (e.g. 2026Q3) or --period (e.g. 2026-11); "
+                "`bankperf report --help` lists the options. Nothing was written."
+            )
+            raise err
+    elif args.branch or args.scheduler or args.period:
+        raise ParamsError(
+            "The options --branch, --scheduler and --period of bankperf report must come with --kind branch "
+            "(the incentive study covers the whole bank, on the local pool). Got them with --kind "
+            "incentive instead."
+        )
+
+
+def _build_study(args: argparse.Namespace):
+    """The incentive study (``--kind incentive``), as of ``--quarter``."""
+    from bankperf_analysis.runner.study import build_incentive_study
+
+    if args.progress:
+        print(
+            "Preparing the incentive study: the data fingerprint, then (unless it is up to date) a full "
+            "validation of the data; the bar below counts the studies.",
+            file=sys.stderr,
+            flush=True,
+        )
+    return build_incentive_study(
+        args.data,
+        args.quarter,
+        args.out,
+        kpis=args.kpi or ["satisfaction_rate"],
+        level=args.level,
+        adoption=args.adoption,
+        lang=args.lang,
+        jobs=args.jobs,
+        force=args.force,
+        progress=args.progress,
+        timeout_cell=args.timeout_cell,
+        timeout_report=args.timeout_report,
+        scheme_path=args.scheme,
+    )
 
 
 def _checked_period(args: argparse.Namespace) -> str:
@@ -218,7 +320,9 @@ def preparing_line(quarter: str, data: str) -> str:
 def register(sub) -> None:
     """Add the ``report`` sub-command."""
     p = sub.add_parser(
-        "report", help="render every branch report of a quarter (--quarter) or a month (--period) as HTML"
+        "report",
+        help="render every branch report of a quarter (--quarter) or a month (--period) as HTML "
+        "(--kind incentive: the incentive study)",
     )
     add_report_arguments(p)
     p.set_defaults(func=cmd_report)

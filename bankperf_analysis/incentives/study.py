@@ -47,7 +47,7 @@ from bankperf_analysis.exceptions import (
     ParamsError,
     SmallSampleWarning,
 )
-from bankperf_analysis.incentives.adoption import resolve_adoption
+from bankperf_analysis.incentives.adoption import ADOPTION_COL, resolve_adoption
 from bankperf_analysis.incentives.dataset_panel import (
     _LEVEL_SPEC,
     PANEL_LEVELS,
@@ -62,6 +62,7 @@ from bankperf_analysis.incentives.placebo import PlaceboResult, placebo_test
 from bankperf_analysis.incentives.pretrend import PreTrendTestResult
 from bankperf_analysis.incentives.staggered import staggered_did
 from bankperf_analysis.incentives.twfe import twfe_did
+from bankperf_analysis.periods import Period
 
 if TYPE_CHECKING:
     from bankperf_analysis.dataset.load import Dataset
@@ -137,6 +138,10 @@ class IncentiveStudy:
     max_leave_one_out : int, default 12
         Leave-one-branch-out refits for at most this many branches (the most influential
         first, by their share of the robust estimate's influence function).
+    until : str, optional
+        Last period of the study window, a quarter like ``"2026Q3"`` (default: every period
+        of the data). Rows after it are left out, and an adoption after it is not known yet:
+        that branch counts as not (yet) adopting. What a study "as of" a quarter sees.
 
     Attributes
     ----------
@@ -182,8 +187,10 @@ class IncentiveStudy:
         leads: int | None = None,
         lags: int | None = None,
         max_leave_one_out: int = 12,
+        until: str | None = None,
     ) -> None:
         func = "IncentiveStudy"
+        self.until = _check_until(until, func)
         check_choice(level, "level", func, PANEL_LEVELS)
         _check_kpi(kpi, "kpi", func, _LEVEL_SPEC[level][0] == "staff")
         self.kpi, self.level, self.freq = kpi, level, _LEVEL_SPEC[level][2]
@@ -206,7 +213,7 @@ class IncentiveStudy:
                 f"The 'data' parameter of {func} must be a dataset folder or a Dataset. "
                 f"Got {str(data)!r}, which is not a folder."
             )
-        self.adoption_ = resolve_adoption(adoption, self.data_dir)
+        self.adoption_ = _adopted_by(resolve_adoption(adoption, self.data_dir), self.until)
         self.truth_ = self._read_truth(adoption)
         self.panel_ = self._load_panel(data)
         self.counts_ = self._counts()
@@ -240,6 +247,9 @@ class IncentiveStudy:
             return None
         if self.exclude_branches:
             panel = panel[~panel["branch"].isin(self.exclude_branches)].reset_index(drop=True)
+        if self.until is not None:
+            end = self.until.end
+            panel = panel[[p.end_time.date() < end for p in panel["period"]]].reset_index(drop=True)
         return panel
 
     def _counts(self) -> dict[str, int]:
@@ -405,8 +415,35 @@ class IncentiveStudy:
         d = (self.truth_ or {}).get("satisfaction_drop")
         if self.kpi != "satisfaction_rate" or not isinstance(d, Mapping):
             return None
+        if self.until is not None and Period.parse(str(d.get("quarter"))).start >= self.until.end:
+            return None  # after the study window: not in the data studied
         return str(d.get("branch_id")), str(d.get("quarter", ""))
 
     def __repr__(self) -> str:
         est = "" if self.result_ is None else f", estimate={self.result_.estimate:.4g}"
         return f"IncentiveStudy(kpi={self.kpi!r}, level={self.level!r}, status={self.status_!r}{est})"
+
+
+def _check_until(until: str | None, func: str) -> Period | None:
+    """The study window's last quarter (None: every period of the data)."""
+    if until is None or (isinstance(until, str) and not until.strip()):
+        return None
+    try:
+        p = Period.parse(until) if isinstance(until, str) else None
+    except ParamsError:
+        p = None
+    if p is None or p.kind != "quarter":
+        raise ParamsError(
+            f"The 'until' parameter of {func} must be a quarter like '2026Q3' or None. Got {until!r} instead."
+        )
+    return p
+
+
+def _adopted_by(table: pd.DataFrame, until: Period | None) -> pd.DataFrame:
+    """The adoption table as known at the end of ``until``: later adoptions are not known yet."""
+    if until is None:
+        return table
+    out = table.copy()
+    later = [pd.notna(v) and Period.parse(str(v)).start >= until.end for v in out[ADOPTION_COL]]
+    out[ADOPTION_COL] = out[ADOPTION_COL].mask(pd.Series(later, index=out.index))
+    return out

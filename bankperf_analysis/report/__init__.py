@@ -24,6 +24,7 @@ from bankperf_analysis.report.branch import BranchReport
 from bankperf_analysis.report.headline import HEADLINE_MIME, record_headline
 from bankperf_analysis.report.html import HtmlBlock, format_value
 from bankperf_analysis.report.incentive import IncentiveReport
+from bankperf_analysis.report.incentive_headline import incentive_headline
 from bankperf_analysis.report.inputs import ReportInputs, prepare_batch, resolve_data_dir, resolve_inputs
 from bankperf_analysis.report.monthly import (
     monthly_frame,
@@ -55,6 +56,7 @@ __all__ = [
     "PersonSheet",
     "person_sheets",
     "sheet_html",
+    "incentive_headline",
     "monthly_frame",
     "prepare_month",
     "resolve_month_inputs",

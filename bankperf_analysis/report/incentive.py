@@ -19,6 +19,7 @@ import pandas as pd
 from bankperf_analysis._validation import check_choice
 from bankperf_analysis.i18n import check_lang, kpi_label
 from bankperf_analysis.kpis import UNITS
+from bankperf_analysis.l10n import period_label
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE
 from bankperf_analysis.numbers import fmt_p, fmt_percent, p_text
 from bankperf_analysis.plots.event_study import event_study_figure, message_figure
@@ -150,11 +151,11 @@ _PER = {"en": {"Q": "quarter", "M": "month"}, "zh": {"Q": "季度", "M": "月"}}
 
 _LEVEL_NAMES = {
     "en": {
-        "branch-quarter": "branch x quarter",
-        "staff-quarter": "staff member x quarter",
-        "staff-month": "staff member x month",
+        "branch-quarter": "branch × quarter",
+        "staff-quarter": "staff member × quarter",
+        "staff-month": "staff member × month",
     },
-    "zh": {"branch-quarter": "网点 x 季度", "staff-quarter": "员工 x 季度", "staff-month": "员工 x 月"},
+    "zh": {"branch-quarter": "网点 × 季度", "staff-quarter": "员工 × 季度", "staff-month": "员工 × 月"},
 }
 _N_WHAT = {
     "en": {
@@ -271,12 +272,12 @@ class IncentiveReport:
     def _fmt(self, x: float, signed: bool = True, unit: bool = False) -> str:
         if x is None or not np.isfinite(x):
             return "–"
-        v = self._scale(x)
+        v = round(self._scale(x), self._digits()) + 0.0  # no "-0.0"
         s = f"{v:+.{self._digits()}f}" if signed else f"{v:.{self._digits()}f}"
         return f"{s} {self._unit()}" if unit else s
 
     def _ci(self, lo: float, hi: float) -> str:
-        sep = " to " if self.lang == "en" else " 至 "
+        sep = "\u00a0to\u00a0" if self.lang == "en" else "\u00a0至\u00a0"  # an interval never wraps
         return f"{self._fmt(lo, signed=False)}{sep}{self._fmt(hi, signed=False)}"
 
     def _label(self) -> str:
@@ -335,7 +336,7 @@ class IncentiveReport:
         k, p = KPI_CATALOGUE[s.kpi], s.panel_
         what = _N_WHAT[lang].get(k.table, "n")
         info = [
-            (_lab(lang, "outcome"), f"{self._label()} ({s.kpi}): {k.formula}"),
+            (_lab(lang, "outcome"), f"{self._label()}: {k.formula}" if lang == "en" else self._label()),
             (_lab(lang, "unit_of_analysis"), _LEVEL_NAMES[lang][s.level]),
             (
                 _lab(lang, "weights"),
@@ -354,8 +355,8 @@ class IncentiveReport:
                         rows=len(p),
                         units=p["unit"].nunique(),
                         branches=p["branch"].nunique(),
-                        first=str(p["period"].min()),
-                        last=str(p["period"].max()),
+                        first=period_label(str(p["period"].min()), lang),
+                        last=period_label(str(p["period"].max()), lang),
                     ),
                 ),
             )
@@ -379,7 +380,7 @@ class IncentiveReport:
         rows = [
             (
                 b,
-                _lab(lang, "never") if pd.isna(r.cohort) else str(r.cohort),
+                _lab(lang, "never") if pd.isna(r.cohort) else period_label(str(r.cohort), lang),
                 _lab(lang, "control") if pd.isna(r.cohort) else _lab(lang, "adopter"),
                 int(r.units),
                 int(r.pre),
@@ -594,13 +595,13 @@ class IncentiveReport:
             )
             return (
                 f"Robust vs TWFE: difference {d} (se {se}); {verdict} (rule: |difference| > "
-                f"max(z x se, {rtol} of the robust estimate)). {fmt_percent(neg, 0)} of treated "
+                f"max(z × se, {rtol} of the robust estimate)). {fmt_percent(neg, 0)} of treated "
                 "rows get a negative TWFE weight."
             )
         verdict = "二者不一致：应报告稳健估计；双向固定效应把已实施网点当作对照" if r.disagree else "二者一致"
         return (
-            f"稳健估计与双向固定效应：差异 {d}（标准误 {se}）；{verdict}（规则：|差异| > max(z x 标准误，"
-            f"稳健估计的 {rtol}）。{fmt_percent(neg, 0)} 的处理行在双向固定效应中权重为负。"
+            f"稳健估计与双向固定效应：差异 {d}（标准误 {se}）；{verdict}（规则：|差异| 超过 z × 标准误与"
+            f"稳健估计的 {rtol} 中的较大者）。{fmt_percent(neg, 0)} 的处理行在双向固定效应中权重为负。"
         )
 
     def robustness(self) -> HtmlBlock:
@@ -667,7 +668,7 @@ class IncentiveReport:
         )
         if drop is not None and without is not None:
             s += (
-                f"演示数据：{drop[0]} 从未实施该方案，但在 {drop[1]} 预设了局部下滑，"
+                f"演示数据：{drop[0]} 从未实施该方案，但在{period_label(drop[1], lang)}预设了局部下滑，"
                 f"轻度违反平行趋势；剔除后估计为 {without}。"
             )
         return s

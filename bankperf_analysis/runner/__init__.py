@@ -8,7 +8,8 @@ under one lock), ``items`` (what a run takes and gives back),
 keys, manifest, the folder lock), ``worker`` / ``worker_process`` / ``kernels`` / ``pool``
 (execute the notebooks), ``render`` and ``safety`` (HTML, index page, the safety check),
 ``publish`` (write the outcomes and the index); ``sheets`` (:func:`build_sheets`, the
-per-person appraisal sheets of ``bankperf sheets``, no notebook).
+per-person appraisal sheets of ``bankperf sheets``, no notebook); ``study``
+(:func:`build_incentive_study`, ``bankperf report --kind incentive``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bankperf_analysis.runner.plan import SAFE_ID
 from bankperf_analysis.runner.run import RunOptions, RunPlan, execute_plans, plan_run, run_reports
 from bankperf_analysis.runner.safety import unsafe_content
 from bankperf_analysis.runner.sheets import SheetsResult, build_sheets
+from bankperf_analysis.runner.study import build_incentive_study
 
 __all__ = [
     "build_reports",
@@ -50,4 +52,5 @@ __all__ = [
     "unsafe_content",
     "exit_code",
     "format_failures",
+    "build_incentive_study",
 ]

@@ -208,6 +208,7 @@ REPORT_KINDS = {
     "branch_quarter.ipynb": "branch",
     "bank_overview.ipynb": "bank",
     "annual_summary.ipynb": "bank",
+    "incentive_study.ipynb": "bank",  # a bank-wide study (bankperf report --kind incentive)
     "branch_month.ipynb": "branch",
     "bank_month.ipynb": "bank",
 }
@@ -232,10 +233,13 @@ BRANCH_COLUMNS = (
 
 def _header(key: str, lang: str) -> str:
     """A headline key as a column header: its translated label, else the key in words."""
+    from bankperf_analysis._i18n_incentive import INCENTIVE_LABELS
     from bankperf_analysis.i18n import LABELS, t
 
     if key in LABELS:
         return t(key, lang)
+    if key in INCENTIVE_LABELS:  # the incentive study's index keys (i18n.py is at its size limit)
+        return INCENTIVE_LABELS[key][0 if lang == "en" else 1]
     words = key.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 
