@@ -7,6 +7,7 @@ that no two tables share a key (a later table would silently replace an earlier 
 
 from __future__ import annotations
 
+from bankperf_analysis._i18n_incentive import INCENTIVE_LABELS
 from bankperf_analysis._i18n_monthly import MONTHLY_LABELS
 from bankperf_analysis._i18n_ordinal import ORDINAL_LABELS
 from bankperf_analysis._i18n_patience import PATIENCE_LABELS
@@ -27,6 +28,7 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
     "ordinal": ORDINAL_LABELS,
     "monthly": MONTHLY_LABELS,
     "patience": PATIENCE_LABELS,
+    "incentive index": INCENTIVE_LABELS,
 }
 
 #: Their union, ``key -> (en, zh)``.

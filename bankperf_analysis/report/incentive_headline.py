@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bankperf_analysis._i18n_incentive import INCENTIVE_LABELS
 from bankperf_analysis.l10n import period_label
 from bankperf_analysis.numbers import fmt_percent
 
@@ -23,15 +22,16 @@ __all__ = ["incentive_headline", "incentive_label"]
 
 
 def incentive_label(key: str, lang: str, **fmt: Any) -> str:
-    """The ``lang`` words of an index key of the study (:data:`INCENTIVE_LABELS`).
+    """The ``lang`` words of an index key of the study (``_i18n_incentive``, through ``i18n.t``).
 
     Examples
     --------
     >>> incentive_label("incentive_window_text", "zh", first="2025年第一季度", last="2026年第三季度")
     '2025年第一季度至2026年第三季度'
     """
-    text = INCENTIVE_LABELS[key][0 if lang == "en" else 1]
-    return text.format(**fmt) if fmt else text
+    from bankperf_analysis.i18n import t
+
+    return t(key, lang, **fmt)
 
 
 def incentive_headline(report: IncentiveReport) -> dict[str, str]:

@@ -233,13 +233,10 @@ BRANCH_COLUMNS = (
 
 def _header(key: str, lang: str) -> str:
     """A headline key as a column header: its translated label, else the key in words."""
-    from bankperf_analysis._i18n_incentive import INCENTIVE_LABELS
     from bankperf_analysis.i18n import LABELS, t
 
-    if key in LABELS:
+    if key in LABELS:  # the incentive study's index keys too (_i18n_incentive, through _i18n_more)
         return t(key, lang)
-    if key in INCENTIVE_LABELS:  # the incentive study's index keys (i18n.py is at its size limit)
-        return INCENTIVE_LABELS[key][0 if lang == "en" else 1]
     words = key.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 
