@@ -411,7 +411,7 @@ def _kpi_table(sheet: PersonSheet, lang: str) -> str:
         return f'<p class="note sheet-no-kpis">{_e(why)}</p>'
     head = ["sheet_level1", "sheet_level2", "sheet_kpi", "sheet_actual", "sheet_target", "label_weight"]
     head += ["label_score", "sheet_contribution", "sheet_remark"]
-    widths = (10, 11, 14, 9, 9, 9, 7, 12, 19)
+    widths = (10, 13, 14, 9, 9, 9, 7, 11, 18)
     rows = [_kpi_row(r, lang, s) for r, s in zip(k.to_dict("records"), _spans(k), strict=True)]
     raw = p.get("raw_composite", p.get("composite_score"))
     total = (
