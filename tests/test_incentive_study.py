@@ -216,6 +216,16 @@ def test_study_in_chinese(default_ds):
     assert "激励效果评估" in report.title().html
 
 
+def test_figure_of_a_rate_is_in_percentage_points_as_the_tables(default_ds, truth):
+    """The event-study figure of a rate speaks the tables' unit: percentage points, not shares."""
+    report = IncentiveReport(default_ds, SAT, "branch-quarter", max_leave_one_out=0)
+    ax = report.event_study_figure().axes[0]
+    assert "percentage points" in ax.get_ylabel()
+    points = [y for line in ax.lines for y in line.get_ydata() if np.isfinite(y)]
+    effect_pp = 100 * truth["bonus_scheme"]["effect"][SAT]  # e.g. 6.0
+    assert max(points) > effect_pp / 2  # in shares the dots would sit below 0.1
+
+
 def test_names_are_escaped(default_ds):
     report = IncentiveReport(
         default_ds, SAT, "branch-quarter", exclude_branches=("<script>x</script>",), max_leave_one_out=0

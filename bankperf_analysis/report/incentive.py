@@ -91,7 +91,6 @@ _L: dict[str, dict[str, str]] = {
         "no_treated": "no branch in the data adopts the scheme within the observed periods.",
         "no_figure": "No event study: {reason}",
         "pp": "percentage points",
-        "share": "share",
         "note": "Note",
     },
     "zh": {
@@ -143,7 +142,6 @@ _L: dict[str, dict[str, str]] = {
         "no_treated": "数据期间内没有网点实施该方案。",
         "no_figure": "无事件研究图：{reason}",
         "pp": "个百分点",
-        "share": "比例",
         "note": "说明",
     },
 }
@@ -256,6 +254,13 @@ class IncentiveReport:
 
     def _scale(self, x: float) -> float:
         return 100.0 * x if self._is_share else x
+
+    def _scaled(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """An event-time frame in the unit of the tables (a rate's shares as percentage points)."""
+        if not self._is_share:
+            return frame
+        cols = [c for c in ("estimate", "ci_low", "ci_high", "uniform_low", "uniform_high") if c in frame]
+        return frame.assign(**{c: 100.0 * frame[c] for c in cols})
 
     def _unit(self) -> str:
         if self._is_share:
@@ -430,10 +435,10 @@ class IncentiveReport:
             aggs = [a for a in (s.event_.robust, s.event_.twfe) if a is not None]
         else:
             aggs = [self._estimated().event]
-        unit = _lab(self.lang, "share") if self._is_share else self._unit()
+        unit = self._unit()  # a rate in percentage points, as in the tables
         ylab = f"Effect on {label} ({unit})" if self.lang == "en" else f"对{label}的影响（{unit}）"
         return event_study_figure(
-            [(a.estimator, a.frame) for a in aggs],
+            [(a.estimator, self._scaled(a.frame)) for a in aggs],
             aggs[0].outcome,
             lang=self.lang,
             title=_lab(self.lang, "title", kpi=label),
