@@ -40,6 +40,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "stf_col_surplus_fte": ("Surplus FTE", "富余人力（FTE）"),
     "stf_col_salary_per_fte_yuan_per_year": ("Salary per FTE (yuan/year)", "人均年薪（元）"),
     "stf_col_cost_yuan_per_year": ("Cost (yuan/year)", "年成本（元）"),
+    "stf_col_surplus_saving_yuan_per_year": ("Saving from surplus (yuan/year)", "富余人员节约（元/年）"),
     "stf_col_satisfaction_points_assumed": ("Satisfaction points assumed", "假设满意度提升（分）"),
     "stf_col_yuan_per_point_per_year": ("Value per point (yuan/year)", "每分年价值（元）"),
     "stf_col_benefit_yuan_per_year": ("Benefit (yuan/year)", "年收益（元）"),
@@ -92,10 +93,13 @@ _WORDS: dict[str, tuple[str, str]] = {
     "stf_cost": ("Cost vs benefit (yuan per year)", "成本与收益（元/年）"),
     "stf_cost_note": (
         "Benefit assumes +{points} satisfaction points a year (planning assumption: the source's plan, "
-        "65 % → 75 % in year one), valued at {yuan} yuan per point per year; it is not a measured effect "
-        "of staffing. Cost counts only added staff (no savings from surplus roles).",
+        "65 % → 75 % in year one), valued at {yuan} yuan per point per year (the value per point set in "
+        "the scheme's staffing section); it is not a measured effect of staffing. Added "
+        "staff cost the salary per FTE; staff above the plan are credited the same salary as a saving "
+        "once the roster is brought to plan.",
         "收益按每年满意度提升 {points} 分估算（规划假设：来源文件的目标，第一年由 65 % 提升至 75 %），"
-        "每分每年价值 {yuan} 元；这不是实测的人员配置效果。成本只计新增人员（富余岗位不计节约）。",
+        "每分每年价值 {yuan} 元（取自考核方案的人力配置参数“每分年价值”）；这不是实测的"
+        "人员配置效果。新增人员按人均年薪计成本；超出定编的富余人员按同一年薪计为节约（排班调整到定编后实现）。",
     ),
     "stf_what_if": ("What if: service-level target", "假设分析：服务水平目标"),
     "stf_what_if_note": (
@@ -149,6 +153,11 @@ _WORDS: dict[str, tuple[str, str]] = {
         "加权绝对百分比误差 = 绝对误差之和 ÷ 来访量之和，越低越好。",
     ),
     "stf_col_table": ("Table", "表"),
+    "stf_saving_line": (
+        "Staff above the plan in other roles ({fte:.1f} FTE) would save {saving:,.0f} yuan a year once the "
+        "roster is brought to plan.",
+        "其他岗位超出定编的富余人员（FTE {fte:.1f}）调整到定编后，每年可节约 {saving:,.0f} 元。",
+    ),
     "stf_col_note": ("Note", "说明"),
 }
 

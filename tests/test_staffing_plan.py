@@ -145,7 +145,12 @@ def test_cost_benefit_and_what_if(tiny_plan):
     assert cb["extra_fte"] == extra
     assert cb["cost_yuan_per_year"] == pytest.approx(extra * 120_000)
     assert cb["benefit_yuan_per_year"] == pytest.approx(10 * 100_000)  # assumed +10 points
-    assert cb["net_yuan_per_year"] == pytest.approx(cb["benefit_yuan_per_year"] - cb["cost_yuan_per_year"])
+    surplus = (-tiny_plan.headcount["change"]).clip(lower=0).sum()
+    assert cb["surplus_fte"] == surplus
+    assert cb["surplus_saving_yuan_per_year"] == pytest.approx(surplus * 120_000)  # credited, issue 17
+    assert cb["net_yuan_per_year"] == pytest.approx(
+        cb["benefit_yuan_per_year"] - cb["cost_yuan_per_year"] + surplus * 120_000
+    )
     assert "assumption" in cb["assumption"] and "not a measured effect" in cb["assumption"]
     wi = tiny_plan.what_if
     assert wi["target_service_level"].tolist() == [0.80, 0.90, 0.95]
@@ -438,3 +443,21 @@ def test_planned_headcount_keeps_sales_share():
     assert hc.loc["customer_manager", "basis"] == "raised by 6 for sales staff >= 50%"
     sales = hc.loc[["customer_service_rep", "lobby_manager", "customer_manager"], "planned_headcount"]
     assert sales.sum() == 0.5 * hc["planned_headcount"].sum()
+
+
+def test_cost_benefit_credits_surplus_as_well_as_charging_shortage():
+    """Issue 17: staff above the plan are a saving at the same salary; added staff a cost."""
+    from types import SimpleNamespace
+
+    from bankperf_analysis.staffing.plan_tables import _cost_benefit
+
+    plan = pd.DataFrame({"branch_id": ["A", "A", "B", "B"], "change": [2, -1, 0, -3]})
+    cfg = SimpleNamespace(salary=120_000.0, points=10.0, yuan_per_point=100_000.0)
+    cb = _cost_benefit(plan, ["A", "B"], cfg).set_index("branch_id")
+    # by hand: A adds 2 and has 1 above plan; B adds none and has 3 above plan
+    assert cb.loc["A", "cost_yuan_per_year"] == 240_000 and cb.loc["B", "cost_yuan_per_year"] == 0
+    assert cb.loc["A", "surplus_saving_yuan_per_year"] == 120_000
+    assert cb.loc["B", "surplus_saving_yuan_per_year"] == 360_000
+    assert cb.loc["A", "net_yuan_per_year"] == 1_000_000 - 240_000 + 120_000
+    assert cb.loc["B", "net_yuan_per_year"] == 1_000_000 + 360_000
+    assert "saving" in cb.loc["A", "assumption"]

@@ -736,6 +736,9 @@ class BranchReport:
                 benefit=float(c.benefit_yuan_per_year),
                 be=float(c.break_even_points) if pd.notna(c.break_even_points) else float("nan"),
             )
+            saving = float(c.get("surplus_saving_yuan_per_year", 0.0) or 0.0)
+            if saving > 0:
+                cb_txt += " " + t("stf_saving_line", self.lang, fte=float(c.surplus_fte), saving=saving)
         return HtmlBlock(
             data_table(head, rows)
             + f"<p>{_e(post_txt)}</p>"

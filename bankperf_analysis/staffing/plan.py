@@ -169,10 +169,11 @@ class StaffingPlan:
         Minimum-post rules on the current staff (``rule``, ``passed``, ``message``).
     cost_benefit : pandas.DataFrame
         ``extra_fte`` (headcount the plan adds), ``surplus_fte`` (headcount above the
-        plan, not counted as a saving), ``cost_yuan_per_year`` (extra FTE x salary),
-        ``satisfaction_points_assumed``, ``benefit_yuan_per_year`` (points x yuan per
-        point), ``net_yuan_per_year``, ``benefit_cost_ratio``, ``break_even_points``
-        (points the cost needs to pay off) and the ``assumption`` in words.
+        plan), ``cost_yuan_per_year`` (extra FTE x salary), ``surplus_saving_yuan_per_year``
+        (surplus FTE x salary), ``satisfaction_points_assumed``, ``benefit_yuan_per_year``
+        (points x yuan per point), ``net_yuan_per_year`` (benefit - cost + saving),
+        ``benefit_cost_ratio`` (benefit / cost), ``break_even_points`` (points the added
+        staff's cost needs to pay off) and the ``assumption`` in words.
     abandonment : pandas.DataFrame or None
         Erlang A only (else None): per queue, the mean patience used
         (``patience_source`` ``"estimate"``: censored exponential MLE with its

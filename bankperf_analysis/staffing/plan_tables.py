@@ -314,8 +314,10 @@ def _assumption(cfg: _Config) -> str:
     return (
         f"Benefit assumes +{cfg.points:g} satisfaction points a year (planning assumption: the "
         "source's plan, 65 % -> 75 % in year one), valued at "
-        f"{cfg.yuan_per_point:,.0f} yuan per point per year; it is not a measured effect of "
-        "staffing. Cost counts only added staff (no savings from surplus roles)."
+        f"{cfg.yuan_per_point:,.0f} yuan per point per year (the scheme's "
+        "staffing.yuan_per_satisfaction_point_per_year); it is not a measured effect of staffing. Added "
+        "staff cost the salary per FTE; staff above the plan in other roles are credited the same salary "
+        "as a saving once the roster is brought to plan."
     )
 
 
@@ -339,7 +341,10 @@ def _cost_benefit(plan: pd.DataFrame, branch_ids: Sequence[str], cfg: _Config) -
             "satisfaction_points_assumed": cb["satisfaction_points"].to_numpy(dtype=float),
             "yuan_per_point_per_year": cfg.yuan_per_point,
             "benefit_yuan_per_year": cb["benefit_yuan"].to_numpy(dtype=float),
-            "net_yuan_per_year": cb["net_yuan"].to_numpy(dtype=float),
+            "surplus_saving_yuan_per_year": per["surplus"].to_numpy(dtype=float) * cfg.salary,
+            # the benefit, less the added staff, plus the staff the plan no longer needs
+            "net_yuan_per_year": cb["net_yuan"].to_numpy(dtype=float)
+            + per["surplus"].to_numpy(dtype=float) * cfg.salary,
             "benefit_cost_ratio": cb["benefit_cost_ratio"].to_numpy(dtype=float),
             "break_even_points": (cb["cost_yuan"] / cfg.yuan_per_point).to_numpy(dtype=float)
             if cfg.yuan_per_point > 0

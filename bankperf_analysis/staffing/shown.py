@@ -36,6 +36,7 @@ _INTEGER = {"current_headcount", "minimum_headcount", "planned_headcount", "peak
 _MONEY = {
     "salary_per_fte_yuan_per_year",
     "cost_yuan_per_year",
+    "surplus_saving_yuan_per_year",
     "yuan_per_point_per_year",
     "benefit_yuan_per_year",
     "net_yuan_per_year",
