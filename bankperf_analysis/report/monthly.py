@@ -56,6 +56,7 @@ from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.metrics.compute import KPI_CATALOGUE, compute_kpis, compute_window
 from bankperf_analysis.metrics.options import MetricOptions
 from bankperf_analysis.periods import Period, quarter_of
+from bankperf_analysis.report.branch import TILE_KPIS
 
 __all__ = [
     "MONTHLY_KPIS",
@@ -67,19 +68,8 @@ __all__ = [
     "resolve_month_inputs",
 ]
 
-#: KPIs of the monthly report, in order (the branch report's tiles).
-MONTHLY_KPIS: tuple[str, ...] = (
-    "satisfaction_rate",
-    "response_time_seconds",
-    "service_level",
-    "resolution_rate",
-    "cross_sales_per_month",
-    "complaint_closed_on_time_rate",
-    "mystery_shopper_score",
-    "video_check_score",
-    "queue_wait_seconds",
-    "churn_rate",
-)
+#: KPIs of the monthly report, in order: the branch report's tiles (one list, not a copy of it).
+MONTHLY_KPIS: tuple[str, ...] = TILE_KPIS
 
 WarningStatus = Literal["warning", "watch", "on_track", "caution", "no_target", "annual", "no_data"]
 _LEVELS = ("branch", "bank")
