@@ -17,7 +17,7 @@ run) therefore writes nothing at all: no folder, no index, no lock file.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,11 +102,7 @@ def build_reports(
     """
     q, clock = str(Period.parse(quarter)), PhaseClock()
     check_lang(lang)
-    # Kernels run in their own working directory: every path they receive is absolute.
-    data = data if is_database_url(data) else Path(data).resolve()
-    out = Path(out).resolve()
-    scheme_file = Path(scheme_path).resolve() if scheme_path else None
-    scheme = load_scheme(scheme_file)  # a missing or unreadable file: UnreadableInputError (exit 4)
+    data, out, scheme_file, scheme = resolve_batch(data, out, scheme_path)
     cache = default_cache_dir()  # the user's cache, outside ``out``: a refusal writes nothing there
     info = _dataset_info(data, cache)
     clock.lap("fingerprint")
@@ -130,6 +126,19 @@ def build_reports(
     result = execute_plans(plans)
     clock.write_if_asked(quarter=q, branches=len(chosen), jobs=jobs, scheduler=scheduler)
     return result
+
+
+def resolve_batch(
+    data: str | Path, out: str | Path, scheme_path: str | Path | None
+) -> tuple[str | Path, Path, Path | None, Any]:
+    """``(data, out, scheme_file, scheme)`` of a batch, paths absolute and the scheme loaded.
+
+    Kernels run in their own working directory, so every path they receive is absolute; a
+    missing or unreadable scheme file raises UnreadableInputError (exit 4).
+    """
+    data = data if is_database_url(data) else Path(data).resolve()
+    scheme_file = Path(scheme_path).resolve() if scheme_path else None
+    return data, Path(out).resolve(), scheme_file, load_scheme(scheme_file)
 
 
 @dataclass(frozen=True)
@@ -285,6 +294,28 @@ def _validate_if_needed(plans: Sequence[RunPlan], data: Path | str, cache: Path 
         load_dataset(data, fingerprint_cache=cache).close()
 
 
+def prepare_hook(compute: Callable[[Path], Path]) -> Callable[[Path, Sequence[ReportItem]], Path]:
+    """A runner ``prepare`` hook that calls ``compute(workdir)`` once per batch (or fails once).
+
+    Every plan of the batch gets the same folder; a failure is raised again for each plan
+    rather than computed again.
+    """
+    prepared: dict[str, Any] = {}
+
+    def prepare(workdir: Path, items: Sequence[ReportItem]) -> Path:
+        if "error" in prepared:
+            raise prepared["error"]
+        if "path" not in prepared:
+            try:
+                prepared["path"] = compute(Path(workdir).resolve())
+            except Exception as exc:
+                prepared["error"] = exc
+                raise
+        return prepared["path"]
+
+    return prepare
+
+
 def _prepare_once(data: Path | str, q: str, scheme_file: Path | None, cache: Path | None, clock: PhaseClock):
     """The runner's ``prepare`` hook: the shared inputs, computed once per batch (or failed once).
 
@@ -293,22 +324,11 @@ def _prepare_once(data: Path | str, q: str, scheme_file: Path | None, cache: Pat
     """
     from bankperf_analysis.runner.prepare_process import prepare_in_child
 
-    prepared: dict[str, Any] = {}
+    def compute(workdir: Path) -> Path:
+        t0 = time.perf_counter()
+        try:
+            return prepare_in_child(data, q, workdir / q, scheme_file, cache)
+        finally:
+            clock.add("shared inputs", time.perf_counter() - t0)
 
-    def prepare(workdir: Path, items: list[ReportItem]) -> Path:
-        # Once per batch, shared by the branch reports and the overview.
-        if "error" in prepared:
-            raise prepared["error"]
-        if "path" not in prepared:
-            t0 = time.perf_counter()
-            try:
-                target = Path(workdir).resolve() / q
-                prepared["path"] = prepare_in_child(data, q, target, scheme_file, cache)
-            except Exception as exc:
-                prepared["error"] = exc
-                raise
-            finally:
-                clock.add("shared inputs", time.perf_counter() - t0)
-        return prepared["path"]
-
-    return prepare
+    return prepare_hook(compute)

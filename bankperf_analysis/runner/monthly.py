@@ -11,24 +11,24 @@ when some report must run. As for the quarter, a refused run writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bankperf_analysis._i18n_monthly import mt
-from bankperf_analysis.dataset.database import is_database_url, password_via_environment
+from bankperf_analysis.dataset.database import password_via_environment
 from bankperf_analysis.dataset.load import default_cache_dir
 from bankperf_analysis.i18n import check_lang
 from bankperf_analysis.runner.batch import (
     _chosen_branches,
     _dataset_info,
     _validate_if_needed,
+    prepare_hook,
+    resolve_batch,
     scheme_text,
 )
-from bankperf_analysis.runner.items import ReportItem, RunResult
+from bankperf_analysis.runner.items import RunResult
 from bankperf_analysis.runner.names import report_stems
 from bankperf_analysis.runner.run import RunPlan, execute_plans, plan_run
-from bankperf_analysis.scheme import load_scheme
 
 __all__ = ["build_monthly_reports"]
 
@@ -70,10 +70,7 @@ def build_monthly_reports(
 
     m = str(check_month(period, "build_monthly_reports"))
     check_lang(lang)
-    data = data if is_database_url(data) else Path(data).resolve()
-    out = Path(out).resolve()
-    scheme_file = Path(scheme_path).resolve() if scheme_path else None
-    scheme = load_scheme(scheme_file)
+    data, out, scheme_file, scheme = resolve_batch(data, out, scheme_path)
     cache = default_cache_dir()
     info = _dataset_info(data, cache)
     chosen = _chosen_branches(branches, info.names)
@@ -125,18 +122,6 @@ def _prepare_once(data: Path | str, period: str, scheme_file: Path | None):
     """The runner's ``prepare`` hook: the monthly inputs, computed once per batch (or failed once)."""
     from bankperf_analysis.report.monthly import prepare_month
 
-    prepared: dict[str, Any] = {}
-
-    def prepare(workdir: Path, items: Sequence[ReportItem]) -> Path:
-        if "error" in prepared:
-            raise prepared["error"]
-        if "path" not in prepared:
-            try:
-                target = Path(workdir).resolve() / f"month-{period}"
-                prepared["path"] = prepare_month(data, period, target, scheme_path=scheme_file)
-            except Exception as exc:
-                prepared["error"] = exc
-                raise
-        return prepared["path"]
-
-    return prepare
+    return prepare_hook(
+        lambda workdir: prepare_month(data, period, workdir / f"month-{period}", scheme_path=scheme_file)
+    )

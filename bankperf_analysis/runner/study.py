@@ -28,11 +28,10 @@ from bankperf_analysis.dataset.load import default_cache_dir
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, kpi_label
 from bankperf_analysis.periods import Period
-from bankperf_analysis.runner.batch import _Batch, _dataset_info, _validate_if_needed
+from bankperf_analysis.runner.batch import _Batch, _dataset_info, _validate_if_needed, resolve_batch
 from bankperf_analysis.runner.items import RunResult
 from bankperf_analysis.runner.run import execute_plans, plan_run
 from bankperf_analysis.runner.timings import PhaseClock
-from bankperf_analysis.scheme import load_scheme
 
 __all__ = ["build_incentive_study", "study_file", "last_quarter"]
 
@@ -117,10 +116,10 @@ def build_incentive_study(
             "The 'data' parameter of build_incentive_study must be a data folder (the study reads the "
             "folder and its adoption table). Got a database URL instead."
         )
-    data, out, clock = Path(data).resolve(), Path(out).resolve(), PhaseClock()
+    clock = PhaseClock()
+    resolved, out, scheme_file, scheme = resolve_batch(data, out, scheme_path)
+    data = Path(resolved)  # a folder: database URLs are refused above
     adoption_file = _check_study(data, kpis, level, adoption)
-    scheme_file = Path(scheme_path).resolve() if scheme_path else None
-    scheme = load_scheme(scheme_file)
     cache = default_cache_dir()
     info = _dataset_info(data, cache)
     q = str(Period.parse(quarter)) if quarter else last_quarter(data)
