@@ -26,6 +26,8 @@ Every refusal prints the message, then a line saying what to do (:mod:`~bankperf
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -83,6 +85,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # a usage error (printed by Parser.error), or 0 for --help
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    quiet = getattr(args, "no_progress", False) is True or getattr(args, "progress", True) is False
+    with _no_progress(quiet):
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _no_progress(on: bool):
+    """Under ``--no-progress``: no bar at all, DuckDB's included, here and in the batch's children."""
+    from bankperf_analysis._progress import NO_PROGRESS_ENV
+
+    before = os.environ.get(NO_PROGRESS_ENV)
+    if on:
+        os.environ[NO_PROGRESS_ENV] = "1"
+    try:
+        yield
+    finally:  # main() may run in a caller's process (tests, notebooks): leave its environment as it was
+        if before is None:
+            os.environ.pop(NO_PROGRESS_ENV, None)
+        else:
+            os.environ[NO_PROGRESS_ENV] = before
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; a refusal prints its message and gives the exit code."""
     try:
         return int(args.func(args) or 0)
     except DataValidationError as err:
