@@ -45,6 +45,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from bankperf_analysis._validation import param_error
 from bankperf_analysis.scheme._roster import RosterScheme
+from bankperf_analysis.staffing._roster_fast import solve_days
 
 __all__ = [
     "Variants",
@@ -212,10 +213,22 @@ def solve_roster(
     roster: RosterScheme,
     objective: str,
     time_limit: float,
+    fast: bool = True,
 ) -> Solution:
-    """Solve the program (module docstring) for the targets of a ``(days, intervals)`` grid."""
+    """Solve the program (module docstring) for the targets of a ``(days, intervals)`` grid.
+
+    ``fast``: when the days are independent, solve them by
+    :func:`~bankperf_analysis.staffing._roster_fast.solve_days` (same optimum; False: the
+    general program, for tests).
+    """
     D = target.shape[0]
     coupled = not _separable(var, roster)
+    if fast and not coupled:
+        days = solve_days(
+            target, open_, weights, var.cover, var.cost, roster.max_on_duty, objective, time_limit
+        )
+        if days is not None:
+            return Solution(*days)
     A, lb, ub, n, n_y, n_u, n_s, r, w = _program(target, open_, weights, var, roster, objective, coupled)
     has_part = bool(var.part_time.any())
     has_full = bool((~var.part_time).any())
