@@ -25,7 +25,7 @@ non-whole costs or weights) falls back to the general program.
 from __future__ import annotations
 
 import math
-from functools import reduce
+from functools import lru_cache, reduce
 
 import numpy as np
 import scipy.sparse as sp
@@ -117,6 +117,33 @@ def _rounded(cover, x, cost, r, w, open_, cap, objective) -> tuple[np.ndarray | 
     return best, val
 
 
+@lru_cache(maxsize=16)
+def _week_matrix_cached(cover_bytes: bytes, cover_shape, open_bytes: bytes, open_shape, shortfall: bool):
+    cover = np.frombuffer(cover_bytes, dtype=bool).reshape(cover_shape)
+    open_ = np.frombuffer(open_bytes, dtype=bool).reshape(open_shape)
+    D, T = open_shape
+    V = cover_shape[0]
+    dense = np.zeros((D, T, D, V))
+    for d in range(D):
+        dense[d, :, d, :] = cover.T
+    rows = np.flatnonzero(open_.ravel())
+    mat = dense.reshape(D * T, D * V)[rows]
+    if shortfall:
+        mat = np.hstack([mat, np.eye(rows.size)])
+    out = sp.csc_array(mat)
+    out.data.flags.writeable = False
+    return out
+
+
+def _week_matrix(cover: np.ndarray, open_: np.ndarray, shortfall: bool) -> sp.csc_array:
+    """Coverage rows of the open intervals of the week (days' blocks), ``[A | I]`` with shortfall.
+
+    Cached by the variants and the open intervals: a bank's branches share them.
+    """
+    c, o = np.ascontiguousarray(cover, bool), np.ascontiguousarray(open_, bool)
+    return _week_matrix_cached(c.tobytes(), c.shape, o.tobytes(), o.shape, shortfall)
+
+
 def _week_lp(target, open_, weights, cover, cost, objective):
     """The week's relaxation without the cap on staff on duty: (x, bound per day, day costs) or None.
 
@@ -124,22 +151,18 @@ def _week_lp(target, open_, weights, cover, cost, objective):
     """
     D, T = target.shape
     V = cover.shape[0]
-    cov_day = sp.csr_matrix(cover.T.astype(float))  # (T, V)
-    cov = sp.block_diag([cov_day] * D, format="csr")  # (D*T, D*V)
     rows = np.flatnonzero(open_.ravel())
     r = target.ravel()[rows]
     if objective == "cost":
         c_y = np.tile(cost, (D, 1))
         n_u = 0
     else:
-        c_y = (weights * open_) @ cover.T.astype(float)  # (D, V): w' A_v per day
+        c_y = weights @ cover.T.astype(float)  # (D, V): w' A_v per day (w = 0 when closed)
         n_u = rows.size
     n = D * V + n_u
-    blocks = [sp.hstack([cov[rows], sp.identity(n_u, format="csr")]) if n_u else cov[rows]]
-    lb, ub = [r], [np.full(rows.size, np.inf)]
     c = np.r_[c_y.ravel(), 2.0 * weights.ravel()[rows]] if n_u else c_y.ravel()
     hi = np.r_[np.full(D * V, np.inf), r] if n_u else np.full(n, np.inf)
-    cons = LinearConstraint(sp.vstack(blocks, format="csr"), np.concatenate(lb), np.concatenate(ub))
+    cons = LinearConstraint(_week_matrix(cover, open_, bool(n_u)), r, np.inf)
     lp = milp(  # presolve off: a third faster on these small programs, the same optimum
         c,
         integrality=np.zeros(n),

@@ -38,6 +38,7 @@ independent blocks whose relaxation HiGHS solves far faster.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -91,7 +92,16 @@ def _aligned(x: float, dt: int, what: str, name: str, got: object) -> int:
 
 
 def expand_variants(roster: RosterScheme, t0: int, dt: int, n_slots: int) -> Variants:
-    """Every template x start x break position that overlaps the grid ``t0 + k dt``, ``k < n_slots``."""
+    """Every template x start x break position that overlaps the grid ``t0 + k dt``, ``k < n_slots``.
+
+    Cached by its arguments (a bank's branches share a roster and a grid); the arrays are
+    read-only.
+    """
+    return _expand_cached(roster, int(t0), int(dt), int(n_slots))
+
+
+@lru_cache(maxsize=32)
+def _expand_cached(roster: RosterScheme, t0: int, dt: int, n_slots: int) -> Variants:
     cover, cost, part, names, start, end, b0, b1 = [], [], [], [], [], [], [], []
     grid = t0 + dt * np.arange(n_slots)
     for tpl in roster.shifts:
@@ -133,9 +143,12 @@ def expand_variants(roster: RosterScheme, t0: int, dt: int, n_slots: int) -> Var
             f"{len(roster.shifts)} template(s) outside them",
         )
     a = np.asarray
-    return Variants(
+    var = Variants(
         np.vstack(cover), a(cost, float), a(part, bool), tuple(names), a(start), a(end), a(b0), a(b1)
     )
+    for x in (var.cover, var.cost, var.part_time, var.start, var.end, var.break_start, var.break_end):
+        x.flags.writeable = False
+    return var
 
 
 @dataclass(frozen=True)

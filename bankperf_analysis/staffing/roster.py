@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as _dt
 import time
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -566,19 +567,26 @@ def _plan(grid, dt, roster, var, sol, on_duty, target, w, metrics, est, seconds)
 
 
 def _variant_labels(var) -> dict[str, np.ndarray]:
-    """Clock-time labels of every variant (object arrays, indexed by variant)."""
-    brk = var.break_start >= 0
+    """Clock-time labels of every variant (object arrays, indexed by variant; cached)."""
+    return _labels_cached(var.template, *(tuple(map(int, a)) for a in (var.start, var.end)),
+                          *(tuple(map(int, a)) for a in (var.break_start, var.break_end)))  # fmt: skip
 
-    def clock(minutes: np.ndarray, show: np.ndarray) -> np.ndarray:
-        return np.array([_hhmm(int(m)) if b else "" for m, b in zip(minutes, show)], dtype=object)
 
-    every = np.ones(len(var.start), bool)
+@lru_cache(maxsize=32)
+def _labels_cached(template, start, end, break_start, break_end) -> dict[str, np.ndarray]:
+    def clock(minutes: tuple[int, ...], brk: bool = False) -> np.ndarray:
+        out = np.array([_hhmm(m) if not brk or m >= 0 else "" for m in minutes], dtype=object)
+        out.flags.writeable = False
+        return out
+
+    shift = np.array(template, dtype=object)
+    shift.flags.writeable = False
     return {
-        "shift": np.array(var.template, dtype=object),
-        "start": clock(var.start, every),
-        "end": clock(var.end, every),
-        "break_start": clock(var.break_start, brk),
-        "break_end": clock(var.break_end, brk),
+        "shift": shift,
+        "start": clock(start),
+        "end": clock(end),
+        "break_start": clock(break_start, brk=True),
+        "break_end": clock(break_end, brk=True),
     }
 
 
