@@ -47,7 +47,7 @@ def scale_arguments(scale: str, demo: str) -> dict[str, list[str]]:
             "incentives": ["--repeats", "3"],
             "reports": ["--repeats", "3"],
             "scaling": ["--repeats", "3"],
-            "roster": ["--branches", "1000", "--pw-every", "5"],
+            "roster": ["--branches", "1000", "--pw-every", "1"],
             "bootstrap": ["--repeats", "3"],
             "bank": ["--scheduler"],
         }
