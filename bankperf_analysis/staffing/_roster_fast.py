@@ -70,8 +70,8 @@ def _improve(cover, y, cost, r, w, open_, cap, objective) -> np.ndarray:
     for _ in range(int(y.sum() + r[open_].sum()) + 8):
         on = y @ cover
         if objective == "cost":
-            slack = np.where(open_, on - r, np.inf)
-            can = (y > 0) & ((cover > 0) & (slack[None, :] < 1 - _TOL)).sum(axis=1).__eq__(0)
+            tight = open_ & (on - r < 1 - _TOL)  # one staff fewer would leave these short
+            can = (y > 0) & ~(cover[:, tight] > 0).any(axis=1)
             if not can.any():
                 return y
             y[int(np.argmax(np.where(can, cost, -np.inf)))] -= 1
@@ -121,15 +121,11 @@ def _rounded(cover, x, cost, r, w, open_, cap, objective) -> tuple[np.ndarray | 
 def _week_matrix_cached(cover_bytes: bytes, cover_shape, open_bytes: bytes, open_shape, shortfall: bool):
     cover = np.frombuffer(cover_bytes, dtype=bool).reshape(cover_shape)
     open_ = np.frombuffer(open_bytes, dtype=bool).reshape(open_shape)
-    D, T = open_shape
-    V = cover_shape[0]
-    dense = np.zeros((D, T, D, V))
-    for d in range(D):
-        dense[d, :, d, :] = cover.T
-    rows = np.flatnonzero(open_.ravel())
-    mat = dense.reshape(D * T, D * V)[rows]
+    D = open_shape[0]
+    week = sp.block_diag([sp.csr_array(cover.T.astype(float))] * D, format="csr")  # (D*T, D*V)
+    mat = week[np.flatnonzero(open_.ravel())]
     if shortfall:
-        mat = np.hstack([mat, np.eye(rows.size)])
+        mat = sp.hstack([mat, sp.identity(mat.shape[0], format="csr")], format="csr")
     out = sp.csc_array(mat)
     out.data.flags.writeable = False
     return out
