@@ -172,3 +172,17 @@ def test_a_cap_that_leaves_no_cover_falls_back_to_the_least_shortfall(monkeypatc
     assert plan.message().startswith("SHORTFALL PLAN")
     assert plan.to_frame()["on_duty"].max() <= 1
     assert plan.weighted_shortfall == pytest.approx(2.0)  # 1 short at 09:00 and 09:30
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_whole_week_program_matches_exhaustive_search_on_the_absolute_difference(seed, monkeypatch):
+    """Full-time shifts couple the days: the general program (covering form) against brute force."""
+    calls = []
+    monkeypatch.setattr(_roster_model, "solve_days", _counting(_roster_fast.solve_days, calls))
+    full = replace(PART_ONLY, shifts=tuple(replace(s, part_time=False) for s in PART_ONLY.shifts))
+    req = np.random.default_rng(50 + seed).integers(0, 3, size=8).astype(float)
+    grid = pd.DataFrame([req], index=["Mon"], columns=TIMES)
+    plan = ShiftScheduler(full, objective="abs_difference").fit(grid).plan_
+    assert not calls and plan.optimal  # the general program ran
+    on = plan.to_frame()["on_duty"].to_numpy()
+    assert np.abs(on - req).sum() == pytest.approx(_brute(req)[1])
