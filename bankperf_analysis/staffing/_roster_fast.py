@@ -1,7 +1,7 @@
 """The fast exact path of the roster program when the days do not interact.
 
-When nothing couples the days (:func:`~bankperf_analysis.staffing._roster_model.separable`:
-no headcount or budget cap, no full-time week to fill), the program of
+When nothing couples the days (``_roster_model._separable``: no headcount or budget cap, no
+full-time week to fill, no limit on the part-time share), the program of
 :mod:`~bankperf_analysis.staffing._roster_model` is one small integer program per day. Most
 of the time of :func:`scipy.optimize.milp` on such a program is HiGHS's fixed set-up of
 branch and bound (about 6 ms for 24 intervals x 52 shift variants), not the search. So:
@@ -87,7 +87,7 @@ def _improve(cover, y, cost, r, w, open_, cap, objective) -> np.ndarray:
     return y
 
 
-def _repair(cover, y, cost, r, open_, cap) -> np.ndarray:
+def _repair(cover, y, cost, r, open_) -> np.ndarray:
     """Cost objective: add the shift covering most missing staff per yuan until covered."""
     y = y.copy()
     for _ in range(int(r[open_].sum()) + 1):
@@ -107,7 +107,7 @@ def _rounded(cover, x, cost, r, w, open_, cap, objective) -> tuple[np.ndarray | 
     for y0 in starts:
         y = y0.astype(np.int64)
         if objective == "cost":
-            y = _repair(cover, y, cost, r, open_, cap)
+            y = _repair(cover, y, cost, r, open_)
         if not _admissible(cover, y, r, open_, cap, objective):
             continue
         y = _improve(cover, y, cost, r, w, open_, cap, objective)
