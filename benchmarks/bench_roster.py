@@ -3,8 +3,12 @@
 Data: seeded requirement matrices of one branch week, 7 days x 24 thirty-minute intervals
 (08:00-20:00), staff required per interval 0-9 from a daily profile (late-morning and
 afternoon peaks), Monday/Friday peaks, a quiet Sunday and Poisson noise. Case "branch week":
-one matrix. Case "1,000-branch bank": 1,000 matrices (one per branch, own seed and size);
-pyworkforce runs on the first ``--pw-branches`` of them (it is too slow for all).
+one matrix (seed 7), solved ``--rounds`` times by each side. Case "1,000-branch bank": 1,000
+matrices (seeds 1000-1999, one per branch, own size); ours solves every one;
+pyworkforce solves every one too (default ``--pw-every 1``: about 0.3 s a branch, 5 minutes
+for both objectives), or the deterministic sample of every ``--pw-every``-th branch (1000,
+1000 + k, ...) when that is too long; ``compared`` says how many. The bank runs in rounds of
+100 branches.
 
 The same problem on both sides
 ------------------------------
@@ -24,17 +28,23 @@ The same problem on both sides
   - vs MinAbsDifference (min sum |coverage - required|): our ``objective="abs_difference"``
     (weights 1; like the peer, no tie-break);
     objective = sum |coverage - required| over the 168 intervals.
-* Time: wall clock of building and solving one matrix (ours: ``ShiftScheduler.fit``;
-  pyworkforce: constructor + ``solve()`` with its defaults, 2 CP-SAT workers, its own time
-  limit 240 s / 120 s). Nothing else runs in the timed section.
+* Time: wall clock of building and solving one matrix (ours: the user's path,
+  ``ShiftScheduler(roster, objective).fit(frame)``, which also builds the plan's tables
+  (intervals, shifts, who works when); pyworkforce: constructor + ``solve()`` with its
+  defaults, 2 CP-SAT workers, its own time limit 240 s / 120 s). Nothing else runs in the
+  timed section.
+* Interleaved: in every round each matrix is solved by ours and by pyworkforce back to back
+  (the order alternates from matrix to matrix), so the machine's load hits both alike; the
+  ratio is reported per round (pyworkforce's seconds / ours on the same matrices).
 
-Run: ``python -m benchmarks.bench_roster [--branches 1000] [--pw-branches 50]``.
+Run: ``python -m benchmarks.bench_roster [--branches 1000] [--pw-every 5] [--rounds 7]``.
 Goals: an equal or better objective on every case; >= 5x faster.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from dataclasses import replace
@@ -118,74 +128,109 @@ def objective_of(staff: np.ndarray, req: np.ndarray, kind: str) -> tuple[float, 
     return float(np.abs(cover - req).sum()), feasible
 
 
-def run_case(seeds: list[int], pw_seeds: int, kind: str) -> dict:
-    warm = requirement(0)  # imports and first calls outside the timings, both sides
-    ours(warm, kind)
-    if pw_seeds:
-        pyworkforce(warm, kind)
-    ours_t, pw_t, worse, better, equal, infeasible = [], [], 0, 0, 0, 0
-    statuses: dict[str, int] = {}
-    for i, seed in enumerate(seeds):
-        req = requirement(seed)
-        s_ours, t_ours = ours(req, kind)
-        ours_t.append(t_ours)
+def _compare(o_ours: float, o_pw: float) -> str:
+    return "worse" if o_ours > o_pw + 1e-6 else "better" if o_ours < o_pw - 1e-6 else "equal"
+
+
+def _round(reqs: list[np.ndarray], with_pw: list[bool], kind: str, flip: int) -> dict:
+    """One round: every matrix by ours, the flagged ones also by pyworkforce, back to back."""
+    out: dict = {"ours_s": 0.0, "ours_s_compared": 0.0, "pw_s": 0.0, "objectives": [], "statuses": []}
+    out["ours_infeasible"] = 0
+    for i, (req, pw) in enumerate(zip(reqs, with_pw)):
+        order = ("ours", "pw") if (i + flip) % 2 == 0 else ("pw", "ours")
+        for side in order:
+            if side == "ours":
+                s_ours, t_ours = ours(req, kind)
+            elif pw:
+                s_pw, t_pw, status = pyworkforce(req, kind)
         o_ours, f_ours = objective_of(s_ours, req, kind)
-        infeasible += kind == "cost" and not f_ours
-        if i < pw_seeds:
-            s_pw, t_pw, status = pyworkforce(req, kind)
-            pw_t.append(t_pw)
-            statuses[status] = statuses.get(status, 0) + 1
-            o_pw, _ = objective_of(s_pw, req, kind)
-            worse += o_ours > o_pw + 1e-6
-            better += o_ours < o_pw - 1e-6
-            equal += abs(o_ours - o_pw) <= 1e-6
-            if i == 0:
-                first = {"ours": o_ours, "pyworkforce": o_pw}
+        out["ours_s"] += t_ours
+        out["ours_infeasible"] += int(kind == "cost" and not f_ours)
+        if pw:
+            o_pw, f_pw = objective_of(s_pw, req, kind)
+            out["ours_s_compared"] += t_ours
+            out["pw_s"] += t_pw
+            out["objectives"].append((o_ours, o_pw, f_ours, f_pw))
+            out["statuses"].append(status)
+    return out
+
+
+def run_case(case: str, reqs: list[np.ndarray], with_pw: list[bool], kind: str, rounds: int) -> dict:
+    """Rounds of ``reqs`` (branch week: the same matrix each round; bank: 100 matrices a round)."""
+    ours(requirement(0), kind)  # imports and first calls outside the timings, both sides
+    pyworkforce(requirement(0), kind)
+    per_round = []
+    for k in range(rounds):
+        chunk = slice(None) if case == "branch week" else slice(k * 100, (k + 1) * 100)
+        per_round.append(_round(reqs[chunk], with_pw[chunk], kind, k))
+    objs = [o for r in per_round for o in r["objectives"]]
+    verdicts = [_compare(a, b) for a, b, _, _ in objs]
+    statuses: dict[str, int] = {}
+    for r in per_round:
+        for st in r["statuses"]:
+            statuses[st] = statuses.get(st, 0) + 1
+    ratios = [r["pw_s"] / max(r["ours_s_compared"], 1e-9) for r in per_round]
+    n_ours = sum(len(reqs[slice(None) if case == "branch week" else slice(k * 100, (k + 1) * 100)])
+                 for k in range(rounds))  # fmt: skip
     return {
         "kind": kind,
-        "matrices": len(seeds),
-        "compared": min(pw_seeds, len(seeds)),
-        "first_objective": first,
-        "ours_better": better,
-        "equal": equal,
-        "ours_worse": worse,
-        "ours_infeasible": int(infeasible),
+        "matrices": len(reqs),
+        "solved_by_ours": n_ours,
+        "compared": len(objs),
+        "objective_first": {"ours": objs[0][0], "pyworkforce": objs[0][1]},
+        "objective_sum_compared": {"ours": sum(o[0] for o in objs), "pyworkforce": sum(o[1] for o in objs)},
+        "ours_better": verdicts.count("better"),
+        "equal": verdicts.count("equal"),
+        "ours_worse": verdicts.count("worse"),
+        "ours_covers_every_interval": sum(o[2] for o in objs),
+        "pyworkforce_covers_every_interval": sum(o[3] for o in objs),
+        "ours_infeasible_cost_plans": sum(r["ours_infeasible"] for r in per_round),
         "pyworkforce_status": statuses,
-        "ours_seconds_total": sum(ours_t),
-        "ours_seconds_compared": sum(ours_t[:pw_seeds]),
-        "pyworkforce_seconds_compared": sum(pw_t),
-        "ours_median_s": statistics.median(ours_t),
-        "pyworkforce_median_s": statistics.median(pw_t),
+        "ours_seconds_all": sum(r["ours_s"] for r in per_round),
+        "ours_seconds_compared": sum(r["ours_s_compared"] for r in per_round),
+        "pyworkforce_seconds_compared": sum(r["pw_s"] for r in per_round),
+        "ours_ms_per_matrix": 1e3 * sum(r["ours_s"] for r in per_round) / n_ours,
+        "pyworkforce_ms_per_matrix": 1e3 * sum(r["pw_s"] for r in per_round) / len(objs),
+        "ratio_per_round": ratios,
+        "ratio_median": statistics.median(ratios),
+        "ratio_min": min(ratios),
     }
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--branches", type=int, default=1000, help="matrices of the bank case")
-    ap.add_argument("--pw-branches", type=int, default=50, help="of which pyworkforce solves the first N")
+    ap.add_argument("--branches", type=int, default=1000, help="matrices of the bank case (multiple of 100)")
+    ap.add_argument("--pw-every", type=int, default=1, help="pyworkforce solves every k-th branch")
+    ap.add_argument("--rounds", type=int, default=7, help="rounds of the branch-week case")
     args = ap.parse_args(argv)
+    load0 = os.getloadavg()
     rows = []
+    bank = [requirement(s) for s in range(1000, 1000 + args.branches)]
+    sample = [i % args.pw_every == 0 for i in range(args.branches)]
     for kind, peer in (("cost", "MinRequiredResources"), ("abs_difference", "MinAbsDifference")):
-        for case, seeds, n_pw in (
-            ("branch week", [7], 1),
-            (f"{args.branches}-branch bank", list(range(1000, 1000 + args.branches)), args.pw_branches),
+        for case, reqs, with_pw, rounds in (
+            ("branch week", [requirement(7)], [True], args.rounds),
+            (f"{args.branches:,}-branch bank", bank, sample, max(1, args.branches // 100)),
         ):
-            r = run_case(seeds, n_pw, kind)
-            speed = r["pyworkforce_seconds_compared"] / max(r["ours_seconds_compared"], 1e-9)
-            rows.append({"case": case, "vs": peer, **r, "speedup": speed})
+            r = run_case(case, reqs, with_pw, kind, rounds)
+            rows.append({"case": case, "vs": peer, **r})
             print(
-                f"{case:>22} vs {peer:<20} objective (first) ours {r['first_objective']['ours']:,.0f} | "
-                f"pyworkforce {r['first_objective']['pyworkforce']:,.0f}; on {r['compared']} compared: "
-                f"better {r['ours_better']}, equal {r['equal']}, worse {r['ours_worse']}; pyworkforce "
-                f"{r['pyworkforce_status']}; ours {r['ours_seconds_total']:.2f} s for {r['matrices']}, "
-                f"median {r['ours_median_s'] * 1e3:.0f} ms vs {r['pyworkforce_median_s'] * 1e3:.0f} ms; "
-                f"{speed:.1f}x",
+                f"{case:>20} vs {peer:<20} objective sum over {r['compared']} compared: ours "
+                f"{r['objective_sum_compared']['ours']:,.0f} | pyworkforce "
+                f"{r['objective_sum_compared']['pyworkforce']:,.0f}; better {r['ours_better']}, equal "
+                f"{r['equal']}, worse {r['ours_worse']}; {r['ours_ms_per_matrix']:.1f} ms vs "
+                f"{r['pyworkforce_ms_per_matrix']:.0f} ms per matrix; ratio per round "
+                f"{', '.join(f'{x:.1f}' for x in r['ratio_per_round'])} (median {r['ratio_median']:.1f}x); "
+                f"load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
-    cols = ["case", "vs", "compared", "ours_better", "equal", "ours_worse", "ours_median_s",
-            "pyworkforce_median_s", "speedup"]  # fmt: skip
+    cols = ["case", "vs", "compared", "ours_better", "equal", "ours_worse", "ours_ms_per_matrix",
+            "pyworkforce_ms_per_matrix", "ratio_median", "ratio_min"]  # fmt: skip
     print(table(rows, cols))
-    write_results("roster", {"rows": rows})
+    load1 = os.getloadavg()
+    print(f"load average (1, 5, 15 min) at start {load0}, at end {load1}")
+    write_results("roster", {"rows": rows, "load_average_start": load0, "load_average_end": load1,
+                             "pw_every": args.pw_every, "branch_week_rounds": args.rounds})  # fmt: skip
 
 
 if __name__ == "__main__":

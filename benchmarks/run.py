@@ -47,7 +47,7 @@ def scale_arguments(scale: str, demo: str) -> dict[str, list[str]]:
             "incentives": ["--repeats", "3"],
             "reports": ["--repeats", "3"],
             "scaling": ["--repeats", "3"],
-            "roster": ["--branches", "1000", "--pw-branches", "50"],
+            "roster": ["--branches", "1000", "--pw-every", "1"],
             "bootstrap": ["--repeats", "3"],
             "bank": ["--scheduler"],
         }
@@ -57,7 +57,7 @@ def scale_arguments(scale: str, demo: str) -> dict[str, list[str]]:
         "incentives": ["--repeats", "1", "--staff", "2000"],
         "reports": ["--repeats", "1", "--data", demo],
         "scaling": ["--repeats", "1", "--data", demo, "--branch-counts", "4"],
-        "roster": ["--branches", "20", "--pw-branches", "3"],
+        "roster": ["--branches", "100", "--pw-every", "20", "--rounds", "2"],
         "bootstrap": ["--repeats", "1", "--staff", "2000"],
         "bank": ["--data", demo, "--branches", "2"],
     }

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as _dt
 import time
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -565,39 +566,63 @@ def _plan(grid, dt, roster, var, sol, on_duty, target, w, metrics, est, seconds)
     )
 
 
+def _variant_labels(var) -> dict[str, np.ndarray]:
+    """Clock-time labels of every variant (object arrays, indexed by variant; cached)."""
+    return _labels_cached(var.template, *(tuple(map(int, a)) for a in (var.start, var.end)),
+                          *(tuple(map(int, a)) for a in (var.break_start, var.break_end)))  # fmt: skip
+
+
+@lru_cache(maxsize=32)
+def _labels_cached(template, start, end, break_start, break_end) -> dict[str, np.ndarray]:
+    def clock(minutes: tuple[int, ...], brk: bool = False) -> np.ndarray:
+        out = np.array([_hhmm(m) if not brk or m >= 0 else "" for m in minutes], dtype=object)
+        out.flags.writeable = False
+        return out
+
+    shift = np.array(template, dtype=object)
+    shift.flags.writeable = False
+    return {
+        "shift": shift,
+        "start": clock(start),
+        "end": clock(end),
+        "break_start": clock(break_start, brk=True),
+        "break_end": clock(break_end, brk=True),
+    }
+
+
 def _shift_tables(days, var, staff, roster) -> tuple[pd.DataFrame, pd.DataFrame]:
     d_idx, v_idx = np.nonzero(staff)
-    has_break = var.break_start[v_idx] >= 0
-    brk0 = [_hhmm(int(m)) if b else "" for m, b in zip(var.break_start[v_idx], has_break)]
-    brk1 = [_hhmm(int(m)) if b else "" for m, b in zip(var.break_end[v_idx], has_break)]
     n = staff[d_idx, v_idx]
-    shifts = pd.DataFrame(
-        {
-            "day": pd.Series([days[d] for d in d_idx], dtype=object),
-            "shift": [var.template[v] for v in v_idx],
-            "part_time": var.part_time[v_idx].astype(bool),
-            "start": [_hhmm(int(m)) for m in var.start[v_idx]],
-            "end": [_hhmm(int(m)) for m in var.end[v_idx]],
-            "break_start": brk0,
-            "break_end": brk1,
-            "staff": n.astype(np.int64),
-            "cost_yuan": (n * var.cost[v_idx]).astype(float),
-        }
-    )
-    rows = np.repeat(np.arange(len(shifts)), n)  # one entry per person-shift
+    lab = {k: a[v_idx] for k, a in _variant_labels(var).items()}
+    day = np.empty(len(d_idx), dtype=object)
+    day[:] = [days[d] for d in d_idx]
+    part = var.part_time[v_idx].astype(bool)
+    cols = {"day": day, "shift": lab["shift"], "part_time": part}
+    cols.update((k, lab[k]) for k in ("start", "end", "break_start", "break_end"))
+    shifts = _frame({**cols, "staff": n.astype(np.int64), "cost_yuan": (n * var.cost[v_idx]).astype(float)})
+    rows = np.repeat(np.arange(len(n)), n)  # one entry per person-shift
     people_rows, staff_no = [], []
-    for part, prefix in ((False, "F"), (True, "P")):
-        mine = rows[shifts["part_time"].to_numpy()[rows] == part]
+    for is_part, prefix in ((False, "F"), (True, "P")):
+        mine = rows[part[rows] == is_part]
         day_of = d_idx[mine]
         per_day = np.bincount(day_of, minlength=len(days))
-        k = work_days(roster, part, len(days))
+        k = work_days(roster, is_part, len(days))
         worked = assign_staff(per_day, headcount(per_day, k), k)
         queue = {d: list(mine[day_of == d]) for d in range(len(days))}
         for i, dlist in enumerate(worked):
             for d in dlist:
                 people_rows.append(queue[d].pop())
                 staff_no.append(f"{prefix}{i + 1:02d}")
-    cols = ["day", "shift", "part_time", "start", "end", "break_start", "break_end"]
-    people = shifts.iloc[people_rows][cols].reset_index(drop=True)
-    people.insert(0, "staff_no", staff_no)
+    take = np.asarray(people_rows, dtype=np.int64)
+    people = _frame({"staff_no": np.array(staff_no, dtype=object), **{k: c[take] for k, c in cols.items()}})
     return shifts, people
+
+
+def _frame(cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A frame of the columns: text from lists (pandas' string dtype), ``day`` kept as objects."""
+    return pd.DataFrame(
+        {
+            k: pd.Series(v, dtype=object) if k == "day" else v.tolist() if v.dtype == object else v
+            for k, v in cols.items()
+        }
+    )
