@@ -98,7 +98,7 @@ class StaffingReport:
     def title(self) -> HtmlBlock:
         """The report title with the branch name and the basis quarter."""
         return HtmlBlock(
-            f'<h1 id="title">{_e(t("report_title_staffing", self.lang))}: '
+            f'<h1 id="title">{_e(t("report_title_staffing", self.lang))}{"：" if self.lang == "zh" else ": "}'
             f"{_e(self.branch_name)} ({_e(self.branch_id)})</h1>"
             f'<p class="subtitle">{_e(period_label(self.quarter, self.lang))}</p>'
         )
@@ -189,11 +189,11 @@ class StaffingReport:
     def headline(self) -> dict[str, Any]:
         """Headline numbers for the index page: scheduled FTE, the roster's weekly cost and service level.
 
-        Keys are labels (``srep_index_*``); the service level's key ends in ``_rate`` so the
-        index shows it in %.
+        Keys are labels (``label_required_fte``, ``srep_index_*``); the service level's key ends
+        in ``_rate`` so the index shows it in %.
         """
         fte = float(self.plan.headcount.get("scheduled_fte", pd.Series(dtype=float)).sum())
-        out: dict[str, Any] = {"srep_index_fte": round(fte, 1)}
+        out: dict[str, Any] = {"label_required_fte": round(fte, 1)}
         if self.rosters:
             out["srep_index_roster_cost"] = int(round(sum(p.cost_yuan for p in self.rosters.values())))
             sl = _weighted_service(self.rosters, self.plan.to_frame())

@@ -131,6 +131,7 @@ def build_staffing_reports(
     )
     batch = _Batch(Path(resolved), q, out, lang, scheme, scheme_file, info, options, clock)
     stems = report_stems(info.names)
+    colon = "：" if lang == "zh" else ": "  # as the report's own title (StaffingReport.title)
     items = [
         {
             "id": staffing_file(stems[b]),
@@ -138,7 +139,7 @@ def build_staffing_reports(
             "branch_id": b,
             "data_dir": str(resolved),
             "quarter": q,
-            "title": f"{t('report_title_staffing', lang)}: {info.display_name(b, lang)} ({b})",
+            "title": f"{t('report_title_staffing', lang)}{colon}{info.display_name(b, lang)} ({b})",
         }
         for b in chosen
     ]
