@@ -130,19 +130,24 @@ def build_staffing_reports(
         timezone=scheme.timezone,
     )
     batch = _Batch(Path(resolved), q, out, lang, scheme, scheme_file, info, options, clock)
+    items = _items(info, chosen, str(resolved), q, lang)
+    plan = batch.plan(NOTEBOOK, items, None, "staffing plans")
+    _validate_if_needed([plan], resolved, cache)
+    return execute_plans([plan])
+
+
+def _items(info: Any, chosen: Sequence[str], data: str, quarter: str, lang: str) -> list[dict[str, Any]]:
+    """One runner item per branch: its notebook parameters, file name and title (the report's own)."""
     stems = report_stems(info.names)
     colon = "：" if lang == "zh" else ": "  # as the report's own title (StaffingReport.title)
-    items = [
+    return [
         {
             "id": staffing_file(stems[b]),
             "file": staffing_file(stems[b]),
             "branch_id": b,
-            "data_dir": str(resolved),
-            "quarter": q,
+            "data_dir": data,
+            "quarter": quarter,
             "title": f"{t('report_title_staffing', lang)}{colon}{info.display_name(b, lang)} ({b})",
         }
         for b in chosen
     ]
-    plan = batch.plan(NOTEBOOK, items, None, "staffing plans")
-    _validate_if_needed([plan], resolved, cache)
-    return execute_plans([plan])
