@@ -213,8 +213,9 @@ def test_what_if_properties(plan_and_what_if):
 
 
 def test_what_if_proposed_matches_the_schedulers_own_service_level(plan_and_what_if):
-    """Second computation: the scheduler weights by contacts per interval (traffic x interval / AHT),
-    the what-if by contacts per second (traffic / AHT); the weighted levels are the same."""
+    """Second computation: the scheduler computes each roster's service level itself (roster.py: productive
+    staff after shrinkage, weighted by contacts per interval); the what-if recomputes it from the staff on
+    duty (its own shrinkage, Erlang call and weights: contacts per second). Both must agree."""
     _, rosters, w = plan_and_what_if
     proposed = w[w["scenario"] == "proposed"].set_index("queue")["service_level"]
     for queue, p in rosters.items():
