@@ -54,6 +54,8 @@ STAFFREPORT_LABELS: dict[str, tuple[str, str]] = {
         "每个情景均用同一整数规划重新排班，并用同一爱尔朗模型评估"
         "（服务水平：{answer} 秒内接通的比例，按来电量加权）。减少一人时为该人数上限下缺口最小的方案。",
     ),
+    "srep_index_planned": ("Planned headcount (定编)", "定编人数"),
+    "srep_index_change": ("Change vs staff in post", "较现有人数增减"),
     "srep_index_roster_cost": ("Roster cost per week (yuan)", "每周排班成本（元）"),
     "srep_index_service_rate": ("Roster service level", "排班服务水平"),
     "srep_shift_full_day": ("Full day", "全天班"),

@@ -70,8 +70,9 @@ def test_report_is_offline_and_listed_in_its_group(runs, quarter, branch, lang):
     assert f'href="staffing-{branch}.html"' in index and h1 in index
     assert t("srep_index_group", lang) in index  # its own group, not "other reports"
     assert t("index_group_other", lang) not in index
-    # the index's key figures: FTE, the roster's cost and its service level in %
-    for key in ("label_required_fte", "srep_index_roster_cost", "srep_index_service_rate"):
+    # the index's key figures: FTE, 定编 and its change, the roster's cost and its service level in %
+    keys = ("label_required_fte", "srep_index_planned", "srep_index_change", "srep_index_roster_cost")
+    for key in (*keys, "srep_index_service_rate"):
         assert t(key, lang) in index, key
     assert re.search(r"\d+\.\d %", visible_text(index))
 

@@ -18,7 +18,7 @@ import pandas as pd
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, t
 from bankperf_analysis.l10n import localised_name, period_label
-from bankperf_analysis.numbers import fmt_number, fmt_percent
+from bankperf_analysis.numbers import fmt_number, fmt_percent, fmt_signed
 from bankperf_analysis.periods import Period
 from bankperf_analysis.report.html import HtmlBlock, _e, data_table, no_data, section_heading
 
@@ -187,13 +187,22 @@ class StaffingReport:
         return HtmlBlock(data_table(head, rows) + f'<p class="note">{_e(t("stf_forecast_note", lang))}</p>')
 
     def headline(self) -> dict[str, Any]:
-        """Headline numbers for the index page: scheduled FTE, the roster's weekly cost and service level.
+        """Index headline: FTE, 定编 and its change, the roster's weekly cost and service level.
+
+        Listed together on the quarter's index, they are head office's one-table view of every
+        branch's plan.
 
         Keys are labels (``label_required_fte``, ``srep_index_*``); the service level's key ends
         in ``_rate`` so the index shows it in %.
         """
-        fte = float(self.plan.headcount.get("scheduled_fte", pd.Series(dtype=float)).sum())
+        hc = self.plan.headcount
+        fte = float(hc.get("scheduled_fte", pd.Series(dtype=float)).sum())
         out: dict[str, Any] = {"label_required_fte": round(fte, 1)}
+        if "planned_headcount" in hc and "current_headcount" in hc:  # 定编 against the staff in post
+            out["srep_index_planned"] = int(hc["planned_headcount"].sum())
+            out["srep_index_change"] = fmt_signed(
+                hc["planned_headcount"].sum() - hc["current_headcount"].sum(), 0
+            )
         if self.rosters:
             out["srep_index_roster_cost"] = int(round(sum(p.cost_yuan for p in self.rosters.values())))
             sl = _weighted_service(self.rosters, self.plan.to_frame())

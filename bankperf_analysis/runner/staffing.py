@@ -9,10 +9,12 @@ and lists them on the quarter's index page in their own group (定编与排班).
 **One report per branch, not one bank study.** A roster (排班) is made, read and acted on
 by one branch: its manager staffs its own counter and phone queues, week by week. The plan
 under it (定编: required staff, headcount, posts, cost) is also per branch, and each branch's
-planned vs current headcount and cost is already in its branch report. A bank-wide page would
-repeat those tables for 1,000 branches without a roster anyone can use (head office's one-table
-view of every branch's 定编 is not built yet); per-branch pages are cached and re-run one by
-one when one branch's data change, and ``--branch`` renders just the branches asked.
+planned vs current headcount and cost is already in its branch report. Head office's bank-wide
+view is the index's staffing table: one row per branch with its scheduled FTE, planned headcount
+(定编) and change, and the roster's weekly cost and service level. A bank page repeating every
+branch's tables would give 1,000 branches' rosters that no one uses together; per-branch pages
+are cached and re-run one by one when one branch's data change, and ``--branch`` renders just
+the branches asked.
 
 The scheme enters the plan (targets, shrinkage, salary) and the roster (shift templates,
 meal breaks, days off, caps); the footer names it as every report's does.
