@@ -14,6 +14,7 @@ from bankperf_analysis._i18n_patience import PATIENCE_LABELS
 from bankperf_analysis._i18n_sheet import SHEET_LABELS
 from bankperf_analysis._i18n_shrink import SHRINK_LABELS
 from bankperf_analysis._i18n_staffing import STAFFING_LABELS
+from bankperf_analysis._i18n_staffreport import STAFFREPORT_LABELS
 from bankperf_analysis._i18n_workbook import WORKBOOK_LABELS
 
 __all__ = ["MORE_LABELS", "TABLES"]
@@ -29,6 +30,7 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
     "monthly": MONTHLY_LABELS,
     "patience": PATIENCE_LABELS,
     "incentive index": INCENTIVE_LABELS,
+    "staffing report": STAFFREPORT_LABELS,
 }
 
 #: Their union, ``key -> (en, zh)``.

@@ -2,7 +2,9 @@
 
 ``--kind incentive`` renders the incentive study instead (one per ``--kpi``), as of ``--quarter``
 (the study's window ends there; default: the data's last quarter), through the same exporter,
-in the same quarter folder and index (:mod:`bankperf_analysis.runner.study`).
+in the same quarter folder and index (:mod:`bankperf_analysis.runner.study`). ``--kind staffing``
+renders each branch's staffing report (plan, proposed roster, what-if) from ``--quarter``
+(:mod:`bankperf_analysis.runner.staffing`), listed on the same index.
 
 Exit codes (:mod:`bankperf_analysis.cli.main`): 0 every report good; 1 some reports failed
 (listed, and in red in the index); 2 bad arguments, an unknown branch or an invalid scheme;
@@ -30,12 +32,13 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
     parser.add_argument("--data", required=True, help="folder (or file/URL) of the dataset")
     parser.add_argument(
         "--kind",
-        choices=["branch", "incentive"],
+        choices=["branch", "incentive", "staffing"],
         default="branch",
         help="branch (default): the branch reports, the bank overview and, in Q4, the year (or, with "
         "--period, the monthly reports); incentive: the incentive study (effect of the bonus scheme on "
         "--kpi, difference in differences; it does not use the scheme, which its footer names as every "
-        "report's does)",
+        "report's does); staffing: each branch's staffing plan (定编), proposed roster (排班) and what-if, "
+        "for the quarter after --quarter",
     )
     when = parser.add_mutually_exclusive_group()  # one is required for --kind branch (_check_kind_options)
     when.add_argument(
@@ -147,6 +150,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.kind == "incentive":
         res = _build_study(args)
+    elif args.kind == "staffing":
+        res = _build_staffing(args)
     else:
         if args.progress:
             print(preparing_line(str(when), args.data), file=sys.stderr, flush=True)
@@ -201,12 +206,61 @@ def _check_kind_options(args: argparse.Namespace) -> None:
                 "`bankperf report --help` lists the options. Nothing was written."
             )
             raise err
-    elif args.branch or args.scheduler or args.period:
+    elif args.kind == "incentive" and (args.branch or args.scheduler or args.period):
         raise ParamsError(
             "The options --branch, --scheduler and --period of bankperf report must come with --kind branch "
             "(the incentive study covers the whole bank, on the local pool). Got them with --kind "
             "incentive instead."
         )
+    elif args.kind == "staffing":
+        _check_staffing_options(args)
+
+
+def _check_staffing_options(args: argparse.Namespace) -> None:
+    """``--kind staffing`` takes ``--quarter`` (required) and ``--branch``; refuse other kinds' options."""
+    from bankperf_analysis.exceptions import ParamsError
+
+    given = [f"--{o}" for o in ("kpi", "adoption", "period", "scheduler") if getattr(args, o)]
+    given += ["--level"] if args.level != "branch-quarter" else []
+    if given:
+        raise ParamsError(
+            f"The options {', '.join(given)} of bankperf report must not come with --kind staffing (it takes "
+            "--quarter and --branch; the staffing reports run on the local pool). Got them with --kind "
+            "staffing instead."
+        )
+    if args.quarter is None:
+        err = ParamsError("the argument --quarter is required with --kind staffing")
+        err.hint = (
+            "--kind staffing needs --quarter (e.g. 2026Q4): its contacts and roster are the basis of the "
+            "plan for the next quarter. Nothing was written."
+        )
+        raise err
+
+
+def _build_staffing(args: argparse.Namespace):
+    """The staffing reports (``--kind staffing``) of the branches asked, from ``--quarter``."""
+    from bankperf_analysis.runner.staffing import build_staffing_reports
+
+    if args.progress:
+        print(
+            "Preparing the staffing reports: the data fingerprint, then (unless they are up to date) a full "
+            "validation of the data; the bar below counts the reports (a branch's plan, roster, what-if).",
+            file=sys.stderr,
+            flush=True,
+        )
+    return build_staffing_reports(
+        args.data,
+        args.quarter,
+        args.out,
+        branches=args.branch,
+        lang=args.lang,
+        jobs=args.jobs,
+        force=args.force,
+        progress=args.progress,
+        timeout_cell=args.timeout_cell,
+        timeout_report=args.timeout_report,
+        scheme_path=args.scheme,
+    )
 
 
 def _build_study(args: argparse.Namespace):
@@ -322,7 +376,7 @@ def register(sub) -> None:
     p = sub.add_parser(
         "report",
         help="render every branch report of a quarter (--quarter) or a month (--period) as HTML "
-        "(--kind incentive: the incentive study)",
+        "(--kind incentive: the incentive study; --kind staffing: staffing plans and rosters)",
     )
     add_report_arguments(p)
     p.set_defaults(func=cmd_report)

@@ -6,7 +6,8 @@ The requirement is the branch's staffing plan for the next quarter
 (:func:`~bankperf_analysis.staffing.plan.branch_staffing_plan`): staff required on shift per
 weekday x 30-minute interval of each queue (counter; phone and online), closed where the
 queue has no demand. Each queue gets its own roster from
-:class:`~bankperf_analysis.staffing.roster.ShiftScheduler` with the scheme's ``roster:``
+:class:`~bankperf_analysis.staffing.roster.ShiftScheduler`
+(:func:`~bankperf_analysis.staffing.queue_rosters.roster_queues`) with the scheme's ``roster:``
 section, and its service level per interval from the plan's Erlang model.
 ``--out`` writes the intervals, shifts and who-works-when tables
 (:func:`~bankperf_analysis.staffing.export.write_rosters`).
@@ -28,6 +29,7 @@ def cmd_roster(args: argparse.Namespace) -> int:
     from bankperf_analysis.scheme import load_scheme
     from bankperf_analysis.staffing.export import check_plan_path, write_rosters
     from bankperf_analysis.staffing.plan import branch_staffing_plan
+    from bankperf_analysis.staffing.queue_rosters import roster_queues
 
     t0 = time.perf_counter()
     scheme = load_scheme(args.scheme)
@@ -52,30 +54,6 @@ def _labels():
     from bankperf_analysis.i18n import LABELS
 
     return LABELS
-
-
-def roster_queues(plan, roster) -> dict:
-    """One :class:`RosterPlan` per queue of a staffing plan (weekday x interval requirement)."""
-    from bankperf_analysis.staffing.roster import ShiftScheduler
-
-    iv = plan.to_frame()
-    out = {}
-    for queue, g in iv.groupby("queue", sort=True):
-
-        def wide(col: str, g=g):
-            return g.pivot(index="weekday", columns="time", values=col)
-
-        open_ = wide("contacts") > 0
-        if not open_.to_numpy().any():
-            continue
-        required = wide("scheduled_staff").astype(float).where(open_)
-        required = required[open_.any(axis=1)]
-        est = ShiftScheduler(roster, shrinkage=plan.shrinkage, answer_seconds=plan.answer_seconds)
-        rows = required.index
-        out[str(queue)] = est.fit(
-            required, traffic=wide("traffic_erlangs").loc[rows], aht_seconds=wide("aht_seconds").loc[rows]
-        ).plan_
-    return out
 
 
 def register(sub) -> None:

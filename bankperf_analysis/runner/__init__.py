@@ -9,7 +9,8 @@ keys, manifest, the folder lock), ``worker`` / ``worker_process`` / ``kernels`` 
 (execute the notebooks), ``render`` and ``safety`` (HTML, index page, the safety check),
 ``publish`` (write the outcomes and the index); ``sheets`` (:func:`build_sheets`, the
 per-person appraisal sheets of ``bankperf sheets``, no notebook); ``study``
-(:func:`build_incentive_study`, ``bankperf report --kind incentive``).
+(:func:`build_incentive_study`, ``bankperf report --kind incentive``) and the staffing reports
+(:func:`build_staffing_reports`, ``bankperf report --kind staffing``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bankperf_analysis.runner.plan import SAFE_ID
 from bankperf_analysis.runner.run import RunOptions, RunPlan, execute_plans, plan_run, run_reports
 from bankperf_analysis.runner.safety import unsafe_content
 from bankperf_analysis.runner.sheets import SheetsResult, build_sheets
+from bankperf_analysis.runner.staffing import build_staffing_reports
 from bankperf_analysis.runner.study import build_incentive_study
 
 __all__ = [
@@ -53,4 +55,5 @@ __all__ = [
     "exit_code",
     "format_failures",
     "build_incentive_study",
+    "build_staffing_reports",
 ]

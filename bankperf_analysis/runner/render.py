@@ -211,6 +211,7 @@ REPORT_KINDS = {
     "incentive_study.ipynb": "bank",  # a bank-wide study (bankperf report --kind incentive)
     "branch_month.ipynb": "branch",
     "bank_month.ipynb": "bank",
+    "staffing_plan.ipynb": "staffing",  # a branch's plan and roster (bankperf report --kind staffing)
 }
 #: Headline keys shown as columns of the branch reports, in this order, when some branch
 #: report recorded them (a report that did not shows "–"); any other key stays in the report.
@@ -295,7 +296,13 @@ def _groups(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     from bankperf_analysis.i18n import t
 
     out = []
-    for kind, title_key in (("bank", "index_group_bank"), ("branch", "index_group_branch"), ("other", "")):
+    groups = (
+        ("bank", "index_group_bank"),
+        ("branch", "index_group_branch"),
+        ("staffing", "srep_index_group"),
+        ("other", ""),
+    )
+    for kind, title_key in groups:
         mine = [r for r in rows if r["kind"] == kind]
         if not mine:
             continue
