@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["NO_PROGRESS_ENV", "duckdb_bar_wanted"]
+__all__ = ["NO_PROGRESS_ENV", "duckdb_bar_wanted", "quiet_duckdb"]
 
 #: Environment variable that turns every progress bar off (set by ``bankperf ... --no-progress``,
 #: so that the batch's child processes draw none either).
@@ -34,3 +34,16 @@ def duckdb_bar_wanted() -> bool:
         return bool(sys.stdout.isatty())
     except (AttributeError, ValueError):  # no stdout, or a closed one
         return False
+
+
+def quiet_duckdb(con) -> None:
+    """Turn DuckDB's progress bar off on ``con`` unless :func:`duckdb_bar_wanted`.
+
+    Only a bar that is on is turned off: inside Jupyter DuckDB starts with it off and refuses
+    any change of the setting without ``ipywidgets`` (which a report kernel does not need).
+    """
+    if duckdb_bar_wanted():
+        return
+    (on,) = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    if on:
+        con.execute("SET enable_progress_bar = false")

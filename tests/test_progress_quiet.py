@@ -12,9 +12,10 @@ import importlib
 import io
 import os
 
+import duckdb
 import pytest
 
-from bankperf_analysis._progress import NO_PROGRESS_ENV
+from bankperf_analysis._progress import NO_PROGRESS_ENV, quiet_duckdb
 from bankperf_analysis.dataset.load import load_dataset
 
 cli_main = importlib.import_module("bankperf_analysis.cli.main")  # the module (the package exports main)
@@ -25,23 +26,56 @@ class _Terminal(io.StringIO):
         return True
 
 
-def _bar_setting(data) -> bool:
-    with load_dataset(data, validate=False) as ds:
-        return bool(ds.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0])
+def _bar(con) -> bool:
+    return bool(con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0])
 
 
-def test_no_bar_when_stdout_is_not_a_terminal(tiny_bank, monkeypatch):
+def _con_with_bar():
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = true")  # as DuckDB starts in a terminal
+    return con
+
+
+def test_bar_off_when_stdout_is_not_a_terminal(monkeypatch):
     monkeypatch.delenv(NO_PROGRESS_ENV, raising=False)
     monkeypatch.setattr("sys.stdout", io.StringIO())
-    assert _bar_setting(tiny_bank) is False
+    con = _con_with_bar()
+    quiet_duckdb(con)
+    assert _bar(con) is False
 
 
-def test_bar_on_a_terminal_unless_no_progress(tiny_bank, monkeypatch):
+def test_bar_kept_on_a_terminal_unless_no_progress(monkeypatch):
     monkeypatch.delenv(NO_PROGRESS_ENV, raising=False)
     monkeypatch.setattr("sys.stdout", _Terminal())
-    assert _bar_setting(tiny_bank) is True  # DuckDB's default kept for an interactive user
+    con = _con_with_bar()
+    quiet_duckdb(con)
+    assert _bar(con) is True
     monkeypatch.setenv(NO_PROGRESS_ENV, "1")
-    assert _bar_setting(tiny_bank) is False
+    quiet_duckdb(con)
+    assert _bar(con) is False
+
+
+def test_an_off_bar_is_left_alone(monkeypatch):
+    """Inside Jupyter the bar starts off and any SET of it raises without ipywidgets."""
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    calls = []
+
+    class Con:
+        def execute(self, sql):
+            calls.append(sql)
+            if sql.startswith("SET"):
+                raise AssertionError("the setting must not be touched")
+            return duckdb.connect().execute("SELECT false")
+
+    quiet_duckdb(Con())
+    assert len(calls) == 1
+
+
+def test_load_dataset_quiets_its_connection(tiny_bank, monkeypatch):
+    seen = []
+    monkeypatch.setattr("bankperf_analysis.dataset.load.quiet_duckdb", seen.append)
+    with load_dataset(tiny_bank, validate=False) as ds:
+        assert seen == [ds.con]
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ from typing import Any, cast
 import duckdb
 import pandas as pd
 
-from bankperf_analysis._progress import duckdb_bar_wanted
+from bankperf_analysis._progress import quiet_duckdb
 from bankperf_analysis.dataset._fingerprint import (
     Digest,
     cache_dir,
@@ -384,7 +384,7 @@ def load_dataset(
     con = duckdb.connect(":memory:")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    con.execute(f"SET enable_progress_bar = {str(duckdb_bar_wanted()).lower()}")  # said, not DuckDB's guess
+    quiet_duckdb(con)
     spill = _spill_to_temp(con, validate)
     try:
         sources, meta, issues = _discover(root, db)
