@@ -1,7 +1,7 @@
 """Run the benchmarks: ``python -m benchmarks.run [--scale bench|small] [NAME ...]``.
 
-NAME: kpis, staffing, incentives, reports, scaling, roster, bootstrap, bank. Each benchmark times the
-package side by side with the reference it names, in the same run, prints a table and writes
+NAME: kpis, staffing, incentives, reports, scaling, roster, bootstrap, bank, forecast. Each benchmark
+times the package side by side with the reference it names, in the same run, prints a table and writes
 ``benchmarks/results/<name>.json``. With no names, all run.
 
 ``--scale bench`` (default; ``make bench``) reproduces the README's tables: the KPI and
@@ -31,6 +31,7 @@ BENCHMARKS = {
     "roster": "benchmarks.bench_roster",  # shift scheduling vs pyworkforce's two schedulers
     "bootstrap": "benchmarks.bench_bootstrap",  # what the wild cluster bootstrap adds at 1M rows
     "bank": "benchmarks.bench_bank",  # the real job: bankperf report for 1,000 branches, phase table
+    "forecast": "benchmarks.bench_forecast",  # demand forecast, 100 and 1,000 branches; pooled WAPE
 }
 
 
@@ -50,6 +51,7 @@ def scale_arguments(scale: str, demo: str) -> dict[str, list[str]]:
             "roster": ["--branches", "1000", "--pw-every", "1"],
             "bootstrap": ["--repeats", "3"],
             "bank": ["--scheduler"],
+            "forecast": ["--branches", "100", "1000", "--repeats", "3", "--data", "benchmarks/data/bench"],
         }
     return {
         "kpis": ["--repeats", "1", "--data", demo],
@@ -60,6 +62,7 @@ def scale_arguments(scale: str, demo: str) -> dict[str, list[str]]:
         "roster": ["--branches", "100", "--pw-every", "20", "--rounds", "2"],
         "bootstrap": ["--repeats", "1", "--staff", "2000"],
         "bank": ["--data", demo, "--branches", "2"],
+        "forecast": ["--branches", "20", "100", "--repeats", "1", "--demo", demo],
     }
 
 

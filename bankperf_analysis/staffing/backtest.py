@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from bankperf_analysis._summary import Summary
-from bankperf_analysis._validation import check_int, param_error
+from bankperf_analysis._validation import check_choice, check_int, param_error
 from bankperf_analysis.exceptions import InsufficientSampleError
 from bankperf_analysis.staffing.demand import _aggregate, _check_interval, _validate_contacts
-from bankperf_analysis.staffing.forecast import DemandForecaster, ForecastModel
+from bankperf_analysis.staffing.forecast import DemandForecaster, ForecastModel, Pooling
 
 __all__ = ["BacktestResult", "backtest", "wape"]
 
@@ -90,6 +90,7 @@ def backtest(
     holidays: Iterable[Any] | None = None,
     month_end_days: int = 2,
     min_train_days: int = 14,
+    pooling: Pooling = "series",
 ) -> BacktestResult:
     """Rolling-origin backtest: train before each cutoff, forecast the next horizon.
 
@@ -120,6 +121,11 @@ def backtest(
         Month-end business days flagged.
     min_train_days : int, default 14
         Minimum days of history before the first cutoff.
+    pooling : {"series", "pooled", "auto"}, default "series"
+        Structure of the GLMs (``pooling`` of
+        :class:`~bankperf_analysis.staffing.forecast.DemandForecaster`): one model per
+        series, or the pooled model across branches. Backtest both on the same folds
+        to compare them.
 
     Returns
     -------
@@ -131,6 +137,7 @@ def backtest(
         If the data do not cover ``min_train_days + n_folds * horizon_days`` days.
     """
     minutes, compared = _check_options(models, n_folds, horizon_days, interval_minutes, min_train_days)
+    check_choice(pooling, "pooling", "backtest", Pooling)
     df = _validate_contacts(contacts)
     full = _aggregate(df, minutes, by_channel)
     options = {
@@ -138,6 +145,7 @@ def backtest(
         "by_channel": by_channel,
         "holidays": holidays,
         "month_end_days": month_end_days,
+        "pooling": pooling,
     }
     rows = []
     for k, cut in enumerate(_cutoffs(full, n_folds, horizon_days, min_train_days), start=1):

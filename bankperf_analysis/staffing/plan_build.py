@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bankperf_analysis.staffing.demand import _zero_filled
-from bankperf_analysis.staffing.forecast import DemandForecaster
+from bankperf_analysis.staffing._profile_forecast import forecast_profile
 from bankperf_analysis.staffing.levels import WEEKDAYS
 from bankperf_analysis.staffing.patience import patience_interval
 from bankperf_analysis.staffing.plan_config import _KEY, MIN_HISTORY_DAYS, QUEUE_ROLES, _Config
@@ -69,35 +68,17 @@ def _open_days(qstats: pd.DataFrame) -> pd.DataFrame:
 def _forecast_profile(
     stats: pd.DataFrame, branches: Sequence[str], q: Period, minutes: int, holidays: Sequence[Any]
 ) -> pd.DataFrame:
-    """Next quarter's mean contacts per ordinary day, branch x queue x weekday x slot."""
+    """Next quarter's mean contacts per ordinary day, branch x queue x weekday x slot.
+
+    The forecaster's negative-binomial model of every branch and queue, fitted on the
+    sufficient statistics of the counts (:mod:`._profile_forecast`: no zero-filled row
+    per interval, no prediction row per day).
+    """
     hist = stats[stats["branch_id"].isin(branches)]
     if hist.empty:
         return pd.DataFrame(columns=[*_KEY, "contacts"])
-    # The forecaster's zero-filled grid (as demand.aggregate_contacts builds it),
-    # built from the SQL counts rather than one row per contact.
-    counts = hist[["branch_id", "queue", "date", "weekday", "slot", "contacts"]].rename(
-        columns={"queue": "channel"}
-    )
-    grid = _zero_filled(counts, minutes)
-    est = DemandForecaster(model="negbin", interval_minutes=minutes, by_channel=True, holidays=list(holidays))
-    est._fit_grid(grid)  # noqa: SLF001 - same package; fit() would need one row per contact
-    nq = q.shift(1)
-    pred = est.predict(pd.Timestamp(nq.start), pd.Timestamp(nq.end))
-    day = pred["interval_start"].dt.normalize()
-    hol = pd.DatetimeIndex(pd.to_datetime(list(holidays))).normalize() if holidays else None
-    if hol is not None:
-        pred = pred[~day.isin(hol)]
-        day = day[pred.index]
-    pred = pred.assign(
-        weekday=day.dt.day_of_week.astype(np.int64),
-        slot=((pred["interval_start"] - day).dt.total_seconds() // (60 * minutes)).astype(np.int64),
-    )
-    return (
-        pred.rename(columns={"channel": "queue"})
-        .groupby(_KEY, as_index=False)["expected_contacts"]
-        .mean()
-        .rename(columns={"expected_contacts": "contacts"})
-    )
+    counts = hist[["branch_id", "queue", "date", "weekday", "slot", "contacts"]]
+    return forecast_profile(counts, q, minutes, holidays)
 
 
 def _observed_profile(qstats: pd.DataFrame, open_days: pd.DataFrame) -> pd.DataFrame:
