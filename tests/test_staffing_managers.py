@@ -54,7 +54,7 @@ def test_managers_sized_from_managed_customers(bank_copy):
             assert "no managed_customers" in row["basis"], row["basis"]
             continue
         need = max(math.ceil(v / PER_MANAGER), int(row["minimum_headcount"]))
-        if row["basis"].startswith("raised by"):  # the sales-share rule may add managers on top
+        if "raised by" in row["basis"]:  # the sales-share rule may add managers on top
             assert row["planned_headcount"] > need
         else:
             assert row["planned_headcount"] == need, (b, v, row.to_dict())
