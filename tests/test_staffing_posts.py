@@ -153,14 +153,14 @@ def test_the_scheme_changes_the_minimum_posts():
     d = load_scheme().to_dict()
     d["staffing"]["minimum_posts"] = {
         "every_branch": {"lobby_manager": 1, "non_cash_teller": 1},
-        "community": {"financial_advisor": 1},
+        "community": {"financial_advisor": 1, "teller": 2},  # 2 tellers, 1 of them non-cash
         "flagship": {"non_cash_teller": 2},  # 1 + 2 = 3 non-cash tellers at a 精品网点
     }
     scheme = Scheme.from_dict(d)
     staff = pd.concat([_staff("C", LOBBY, NON_CASH), _staff("F", LOBBY, NON_CASH, NON_CASH, CASH)])
     branches = pd.DataFrame({"branch_id": ["C", "F"], "branch_type": ["community", "flagship"]})
     posts = _posts(staff, branches, _cfg(scheme))
-    assert _failed(posts, "C") == {"financial_advisor"}
+    assert _failed(posts, "C") == {"financial_advisor", "teller"}
     f = posts[posts["branch_id"] == "F"].set_index("rule")
     assert "customer_manager" not in f.index  # this bank's 精品网点 need no customer manager
     assert (f.loc["non_cash_teller", "required"], f.loc["non_cash_teller", "actual"]) == (3.0, 2.0)
@@ -169,12 +169,11 @@ def test_the_scheme_changes_the_minimum_posts():
         columns=["branch_id", "queue", "role", "contacts", "required_staff", "scheduled_staff"]
     )
     hc = _headcount(intervals, staff, branches, pd.Series(dtype=float), False, _cfg(scheme))
+    cols = ["current_headcount", "minimum_headcount", "planned_headcount"]
     f = hc[hc["branch_id"] == "F"].set_index("role")
-    assert f.loc["teller", ["current_headcount", "minimum_headcount", "planned_headcount"]].tolist() == [
-        3,
-        3,
-        3,
-    ]
+    assert f.loc["teller", cols].tolist() == [3, 3, 3]
+    c = hc[hc["branch_id"] == "C"].set_index("role")  # 2 tellers cover the non-cash one: 2, not 3
+    assert c.loc["teller", cols].tolist() == [1, 2, 2]
     # the same through the public check, with a mapping
     posts = check_minimum_posts(staff, branches=branches, minimum_posts=d["staffing"]["minimum_posts"])
     assert _failed(posts, "F") == {"non_cash_teller"}
