@@ -14,7 +14,7 @@ from bankperf_analysis.dataset.load import load_dataset
 from bankperf_analysis.exceptions import DataValidationError, ParamsError
 from bankperf_analysis.periods import Period
 from bankperf_analysis.scheme import Scheme, load_scheme
-from bankperf_analysis.staffing import check_minimum_posts
+from bankperf_analysis.staffing import DEFAULT_SALES_ROLES, check_minimum_posts
 from bankperf_analysis.staffing.plan_config import _config
 from bankperf_analysis.staffing.plan_tables import _headcount, _posts
 from bankperf_analysis.staffing.posts import post_counts, sales_staff
@@ -109,6 +109,7 @@ def test_sales_share_counted_by_hand():
     # 12 staff: 1 lobby manager, 2 customer managers, 1 wealth manager, 2 non-cash tellers (sales,
     # 6) and 3 cash tellers, 1 teller without a counter type, 2 reps (not sales): 6 / 12 = 50 %
     staff = _staff("A", LOBBY, CM, CM, WM, NON_CASH, NON_CASH, CASH, CASH, CASH, ("teller", None), REP, REP)
+    assert DEFAULT_SALES_ROLES == load_scheme().staffing.sales_roles  # the function's default is the scheme's
     posts = check_minimum_posts(staff, sales_roles=load_scheme().staffing.sales_roles).set_index("rule")
     assert posts.loc["sales_share", "actual"] == pytest.approx(6 / 12)
     assert posts.loc["sales_share", "passed"]
