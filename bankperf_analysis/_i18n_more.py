@@ -11,6 +11,7 @@ from bankperf_analysis._i18n_incentive import INCENTIVE_LABELS
 from bankperf_analysis._i18n_monthly import MONTHLY_LABELS
 from bankperf_analysis._i18n_ordinal import ORDINAL_LABELS
 from bankperf_analysis._i18n_patience import PATIENCE_LABELS
+from bankperf_analysis._i18n_posts import POST_LABELS
 from bankperf_analysis._i18n_sheet import SHEET_LABELS
 from bankperf_analysis._i18n_shrink import SHRINK_LABELS
 from bankperf_analysis._i18n_staffing import STAFFING_LABELS
@@ -31,6 +32,7 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
     "patience": PATIENCE_LABELS,
     "incentive index": INCENTIVE_LABELS,
     "staffing report": STAFFREPORT_LABELS,
+    "posts": POST_LABELS,
 }
 
 #: Their union, ``key -> (en, zh)``.

@@ -121,10 +121,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "stf_rule_lobby_manager": ("Lobby manager", "大堂经理"),
     "stf_rule_non_cash_teller": ("Non-cash teller", "非现金柜员"),
     "stf_rule_sales_share": ("Sales-staff share", "营销人员占比"),
-    "stf_rule_flagship_customer_manager": (
-        "Personal customer manager (flagship branch)",
-        "个人客户经理（精品网点）",
-    ),
     "stf_post_found": ("{actual}; at least {required} required", "实有 {actual}，至少需要 {required}"),
     "stf_none": ("(none)", "（无）"),
     "stf_wrote": ("wrote {files}", "已写出 {files}"),

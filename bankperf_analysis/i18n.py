@@ -57,6 +57,9 @@ _ROLES: dict[str, tuple[str, str]] = {
     "lobby_manager": ("Lobby manager", "大堂经理"),
     "service_manager": ("Customer-service manager", "客服经理"),
     "data_analyst": ("Data analyst", "数据分析师"),
+    "wealth_manager": ("Wealth manager", "理财经理"),
+    "financial_advisor": ("Financial advisor", "理财顾问"),
+    "deputy_lobby_manager": ("Deputy lobby manager", "大堂副理"),
 }
 
 #: Units: ``unit_<id>`` of every KPI unit (:data:`bankperf_analysis.kpis.UNITS`; its symbol, or its
@@ -222,8 +225,8 @@ _REPORT: dict[str, tuple[str, str]] = {
     "heading_plan": ("Plan", "编制方案"),
     "total_cost": ("Cost per year", "年成本"),
     "posts_ok": (
-        "Minimum posts met: a lobby manager, a non-cash teller, sales staff at least 50 %.",
-        "最低岗位要求已满足：至少一名大堂经理、一名非现金柜员，营销人员不低于 50%。",
+        "Minimum posts met: the posts of the branch type and the sales-staff share.",
+        "最低岗位要求已满足：网点类型的各岗位配置及营销人员占比均达标。",
     ),
     "posts_failed": ("Minimum posts NOT met:", "未满足最低岗位要求："),
     "cost_benefit_line": (
@@ -480,9 +483,6 @@ _PERIOD_BASIS: dict[str, tuple[str, str]] = {
 _L10N: dict[str, tuple[str, str]] = {
     "grade_basic_pass": ("basic pass", "基本合格"),
     "grade_fail": ("fail", "不合格"),
-    "branch_type_flagship": ("flagship branch", "精品网点"),
-    "branch_type_standard": ("standard branch", "标准网点"),
-    "branch_type_community": ("community branch", "社区网点"),
     "label_region": ("Region", "区域"),
     "label_branch_type": ("Branch type", "网点类型"),
     "label_excellent_branch": ("Excellent branch", "优秀网点"),

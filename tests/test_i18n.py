@@ -56,7 +56,13 @@ ROLES_ZH = {
     "lobby_manager": "大堂经理",
     "service_manager": "客服经理",
     "data_analyst": "数据分析师",
+    # the posts of 003 措施(二): 理财经理, 理财顾问 (003 writes 理财参谋), 大堂副理
+    "wealth_manager": "理财经理",
+    "financial_advisor": "理财顾问",
+    "deputy_lobby_manager": "大堂副理",
 }
+# 003 措施(二)(2)'s branch types (精品网点, 理财中心, 营业部)
+BRANCH_TYPES_ZH = {"flagship": "精品网点", "wealth_center": "理财中心", "business_department": "营业部"}
 STATUS_WORDS = [
     "status_met",
     "status_below",
@@ -116,8 +122,13 @@ def test_kpi_names_use_the_domain_terms(kpi, terms):
 
 
 def test_kpi_and_role_tables_are_complete():
-    assert set(ROLE_KEYS) == set(ROLES_ZH)
+    from bankperf_analysis.dataset.schema import BRANCH_TYPES, ROLES
+
+    assert set(ROLE_KEYS) == set(ROLES_ZH) == set(ROLES)  # every role of the data has a label
     assert {r: role_label(r, "zh") for r in ROLE_KEYS} == ROLES_ZH
+    for bt in BRANCH_TYPES:  # and every branch type, in Chinese
+        assert sum(map(_is_cjk, t(f"branch_type_{bt}", "zh"))) >= 2, bt
+    assert {bt: t(f"branch_type_{bt}", "zh") for bt in BRANCH_TYPES_ZH} == BRANCH_TYPES_ZH
 
 
 def test_status_words():

@@ -118,8 +118,73 @@ def test_staffing_defaults(scheme):
     st = scheme.staffing
     assert st.shrinkage == 0.30 and st.salary_per_fte_yuan_per_year == 120000
     assert st.yuan_per_satisfaction_point_per_year == 100000
-    assert st.sales_roles == ("customer_manager", "customer_service_rep", "lobby_manager")
+    # 003 措施(二)1: "包括大堂经理、客户经理、理财经理、非现金柜员在内的专业化团队"
+    assert st.sales_roles == ("lobby_manager", "customer_manager", "wealth_manager", "non_cash_teller")
     assert st.service_level_target == 0.95 and st.max_mean_response_seconds == 180
+
+
+# 003 措施(二)(2), written out by hand: "所有网点至少配备专职大堂经理和非现金柜员各1名,精品网点至少增配1名
+# 个人客户经理,理财中心和营业部至少增配1名理财参谋[理财顾问]和1名大堂副理" (the 理财中心/营业部 customer
+# manager: "精品以上" read as a ladder).
+MINIMUM_POSTS_003 = {
+    "standard": {"lobby_manager": 1, "non_cash_teller": 1},
+    "community": {"lobby_manager": 1, "non_cash_teller": 1},
+    "flagship": {"lobby_manager": 1, "non_cash_teller": 1, "customer_manager": 1},
+    "wealth_center": {
+        "lobby_manager": 1,
+        "non_cash_teller": 1,
+        "customer_manager": 1,
+        "financial_advisor": 1,
+        "deputy_lobby_manager": 1,
+    },
+    "business_department": {
+        "lobby_manager": 1,
+        "non_cash_teller": 1,
+        "customer_manager": 1,
+        "financial_advisor": 1,
+        "deputy_lobby_manager": 1,
+    },
+}
+
+
+def test_minimum_posts_default_is_003(scheme, d):
+    mp = scheme.staffing.minimum_posts
+    assert {bt: mp.for_type(bt) for bt in MINIMUM_POSTS_003} == MINIMUM_POSTS_003
+    # a scheme written before the key existed gets 003's rules (and keeps its dict and hash)
+    assert "minimum_posts" not in d["staffing"]
+    old = Scheme.from_dict(d).staffing.minimum_posts
+    assert {bt: old.for_type(bt) for bt in MINIMUM_POSTS_003} == MINIMUM_POSTS_003
+
+
+def test_the_scheme_changes_the_minimum_posts(d):
+    d["staffing"]["minimum_posts"] = {
+        "every_branch": {"lobby_manager": 2},
+        "community": {"teller": 1, "non_cash_teller": 1},
+    }
+    mp = Scheme.from_dict(d).staffing.minimum_posts
+    assert mp.for_type("community") == {"lobby_manager": 2, "teller": 1, "non_cash_teller": 1}
+    assert mp.for_type("flagship") == {"lobby_manager": 2}  # types not listed add nothing
+    assert Scheme.from_dict(d).params_hash != load_scheme().params_hash
+
+
+def test_minimum_posts_errors(d):
+    d["staffing"]["minimum_posts"] = {"every_branch": {"lobby_manager": 1}, "boutique": {"teller": 1}}
+    raises(d, "staffing.minimum_posts", "unknown key 'boutique'", "wealth_center")
+    d["staffing"]["minimum_posts"] = {"every_branch": {"wealth_advisor": 1}}
+    raises(d, "staffing.minimum_posts.every_branch", "'wealth_advisor'", "'financial_advisor'")
+    d["staffing"]["minimum_posts"] = {"every_branch": {"lobby_manager": 1.5}}
+    raises(d, "staffing.minimum_posts.every_branch.lobby_manager", "an integer >= 0", "1.5")
+    d["staffing"]["minimum_posts"] = {"flagship": {"customer_manager": 1}}
+    raises(d, "staffing.minimum_posts", "must have the key 'every_branch'")
+
+
+def test_sales_roles_are_posts_that_do_not_overlap(d):
+    d["staffing"]["sales_roles"] = ["teller", "non_cash_teller"]
+    raises(d, "staffing.sales_roles[1]", "'non_cash_teller' is a 'teller'")
+    d["staffing"]["sales_roles"] = ["cashier"]
+    raises(d, "staffing.sales_roles[0]", "'non_cash_teller'")
+    d["staffing"]["sales_roles"] = ["teller", "customer_service_rep"]  # a bank's own choice loads
+    assert Scheme.from_dict(d).staffing.sales_roles == ("teller", "customer_service_rep")
 
 
 def test_structure(scheme):

@@ -379,6 +379,51 @@ def test_staff_table_adds_names_and_people_without_data(scheme):
     assert card.n_staff == 3 and card.n_graded == 1
 
 
+def test_posts_without_scorecard_weights_are_listed_not_scored(scheme):
+    """理财经理, 理财顾问, 大堂副理 (003's posts) have no KPIs in the sources: the default scheme lists
+    them as not scored individually; a scheme without their entry warns and lists them; a bank that
+    gives weights scores them by its rule."""
+    from bankperf_analysis.exceptions import BankPerfWarning
+
+    staff = pd.DataFrame(
+        {
+            "staff_id": ["S1", "W1", "F1", "D1"],
+            "staff_name": ["王芳", "李雷", "张伟", "赵敏"],
+            "branch_id": "B1",
+            "role": [CSR, "wealth_manager", "financial_advisor", "deputy_lobby_manager"],
+            "counter_type": None,
+        }
+    )
+    branches = pd.DataFrame({"branch_id": ["B1"], "branch_name": ["东城支行"], "region": ["North"]})
+    branches["branch_type"] = "wealth_center"
+    kpis = cat(
+        staff_rows("S1", CSR, CSR_AT_TARGET),
+        staff_rows("W1", "wealth_manager", {"cross_sales_per_month": 4.0}, n=3),
+    )
+    card = score_staff(kpis, scheme, Q, staff, branches=branches)
+    p = card.people.set_index("staff_id")
+    for sid in ("W1", "F1", "D1"):
+        assert not p.loc[sid, "gradable"] and p.loc[sid, "n_kpis"] == 0
+        assert "not scored individually" in p.loc[sid, "note"]
+    assert card.n_staff == 4 and card.n_graded == 1
+    # a scheme without an entry for the role: a warning, and the person listed as not scored
+    d = scheme.to_dict()
+    del d["roles"]["financial_advisor"]
+    with pytest.warns(BankPerfWarning, match="financial_advisor"):
+        card = score_staff(kpis, Scheme.from_dict(d), Q, staff, branches=branches)
+    p = card.people.set_index("staff_id")
+    assert "has no entry in the scheme" in p.loc["F1", "note"] and not p.loc["F1", "gradable"]
+    # a bank scoring wealth managers on cross-sales (target 5, floor 0): 4 -> 80 points
+    d["roles"]["wealth_manager"] = {
+        "scored": True,
+        "kpis": {"cross_sales_per_month": {"target": 5, "floor": 0, "weight": 1.0, "min_n": 0}},
+    }
+    with pytest.warns(BankPerfWarning):
+        card = score_staff(kpis, Scheme.from_dict(d), Q, staff, branches=branches)
+    p = card.people.set_index("staff_id")
+    assert p.loc["W1", "gradable"] and p.loc["W1", "composite_score"] == pytest.approx(80.0)
+
+
 def test_row_order_does_not_change_results(scheme):
     kpis = cat(
         staff_rows("S1", CSR, CSR_AT_TARGET),

@@ -27,6 +27,9 @@ __all__ = [
     "RowCheck",
     "CONTRACT",
     "ROLES",
+    "BRANCH_TYPES",
+    "COUNTER_TYPES",
+    "POSTS",
     "contract_markdown",
     "table_names",
 ]
@@ -43,7 +46,9 @@ DUCKDB_TYPES: dict[str, str] = {
     "timestamp": "TIMESTAMP",
 }
 
-#: Staff roles (domain.md, "Who is measured").
+#: Staff roles (domain.md, "Who is measured"), then the branch posts of source 003 措施(二):
+#: 理财经理 (``wealth_manager``, one of the sales roles), 理财顾问 (``financial_advisor``; 003
+#: writes 理财参谋) and 大堂副理 (``deputy_lobby_manager``), posts of 理财中心 and 营业部.
 ROLES: tuple[str, ...] = (
     "customer_service_rep",
     "teller",
@@ -51,7 +56,25 @@ ROLES: tuple[str, ...] = (
     "lobby_manager",
     "service_manager",
     "data_analyst",
+    "wealth_manager",
+    "financial_advisor",
+    "deputy_lobby_manager",
 )
+
+#: Branch types (``branches.branch_type``), source 003 措施(二)(2): ``standard`` and
+#: ``community`` outlets, ``flagship`` = 精品网点 (the id predates the source's word; labels
+#: say 精品网点), ``wealth_center`` = 理财中心, ``business_department`` = 营业部.
+BRANCH_TYPES: tuple[str, ...] = ("flagship", "standard", "community", "wealth_center", "business_department")
+
+#: Counter types of tellers (``staff.counter_type``): 现金 and 非现金 counters.
+COUNTER_TYPES: tuple[str, ...] = ("cash", "non_cash")
+
+#: The posts (岗位) the staffing rules count, ``post -> (role, counter_type or None)``: every
+#: role, and the non-cash teller (非现金柜员, source 003), a ``teller`` at a ``non_cash`` counter.
+POSTS: dict[str, tuple[str, str | None]] = {
+    **{r: (r, None) for r in ROLES},
+    "non_cash_teller": ("teller", "non_cash"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +214,9 @@ _TABLES: tuple[Table, ...] = (
             _c(
                 "branch_type",
                 "string",
-                "flagship branches add a personal customer manager",
-                allowed=("flagship", "standard", "community"),
+                "branch type: its minimum posts are the scheme's staffing.minimum_posts (003: 精品网点 "
+                "= flagship, 理财中心 = wealth_center, 营业部 = business_department)",
+                allowed=BRANCH_TYPES,
             ),
         ),
         primary_key=("branch_id",),
@@ -227,9 +251,9 @@ _TABLES: tuple[Table, ...] = (
             _c(
                 "counter_type",
                 "string",
-                "for tellers: cash or non-cash counter",
+                "for tellers: cash or non-cash counter (a non-cash teller, 非现金柜员, is a sales post)",
                 nullable=True,
-                allowed=("cash", "non_cash"),
+                allowed=COUNTER_TYPES,
             ),
             _c("hire_date", "date", "date of hire"),
             _c(

@@ -44,6 +44,7 @@ from bankperf_analysis.report.links import branch_files, nav_bar, staff_anchor, 
 from bankperf_analysis.report.missing import Missing
 from bankperf_analysis.report.person_sheet import person_anchor, sheet_file
 from bankperf_analysis.scorecard.consequences import ConsequenceCounts
+from bankperf_analysis.staffing.shown import post_findings
 
 __all__ = ["BranchReport", "TILE_KPIS", "TREND_KPIS"]
 
@@ -722,7 +723,8 @@ class BranchReport:
         posts = self.inputs.rows("staffing_posts", "branch_id", self.branch_id)
         ok = all(bool(x) for x in posts.passed) if len(posts) else True
         post_txt = t("posts_ok" if ok else "posts_failed", self.lang)
-        failed = [] if ok else [p.message for _, p in posts.iterrows() if not bool(p.passed)]
+        found = post_findings(posts, self.lang)  # each finding in the report's language
+        failed = [] if ok else [m for m, met in zip(found, posts.passed) if not bool(met)]
         cb = self.inputs.rows("staffing_cost_benefit", "branch_id", self.branch_id)
         cb_txt = ""
         if len(cb):

@@ -7,18 +7,22 @@
     Managed customers (管户数 / 有效管户) one customer manager carries; with the data's
     ``branches.managed_customers`` it sizes customer-manager headcount (定编) as
     ``ceil(managed customers / customers_per_manager)``. Default null: headcount kept.
+``minimum_posts``
+    Minimum posts per branch type (003), see :mod:`bankperf_analysis.scheme._posts`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bankperf_analysis.scheme._posts import parse_minimum_posts
+
 if TYPE_CHECKING:  # pragma: no cover
     from bankperf_analysis.scheme.parse import _V
 
 __all__ = ["OPTIONAL_STAFFING_KEYS", "optional_staffing"]
 
-OPTIONAL_STAFFING_KEYS = ("patience_seconds", "customers_per_manager")
+OPTIONAL_STAFFING_KEYS = ("patience_seconds", "customers_per_manager", "minimum_posts")
 
 
 def optional_staffing(v: _V, sf: dict[str, Any]) -> dict[str, Any]:
@@ -32,4 +36,8 @@ def optional_staffing(v: _V, sf: dict[str, Any]) -> dict[str, Any]:
         "staffing.customers_per_manager",
         1,
     )
-    return {"patience_seconds": pat, "customers_per_manager": cpm}
+    return {
+        "patience_seconds": pat,
+        "customers_per_manager": cpm,
+        "minimum_posts": parse_minimum_posts(v, sf.get("minimum_posts")),
+    }

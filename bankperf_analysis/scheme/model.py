@@ -42,6 +42,7 @@ from bankperf_analysis.scheme._pay import (
     money_dict,
     scoring_extra_dict,
 )
+from bankperf_analysis.scheme._posts import SOURCE_MINIMUM_POSTS, MinimumPosts, minimum_posts_dict
 from bankperf_analysis.scheme._roster import RosterScheme, default_roster, roster_dict
 from bankperf_analysis.scheme._scored_on import ScoredOn
 from bankperf_analysis.scheme.kpis import Direction
@@ -344,6 +345,8 @@ class Staffing:
     patience_seconds: float | str = "estimate"
     #: Managed customers per customer manager (管户数); None: customer managers kept at headcount.
     customers_per_manager: float | None = None
+    #: Minimum posts per branch type (定编, 003); left out of a scheme: source 003's rules.
+    minimum_posts: MinimumPosts = SOURCE_MINIMUM_POSTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -632,6 +635,11 @@ def _staffing_dict(st: Staffing) -> dict[str, Any]:
         **(
             {"customers_per_manager": st.customers_per_manager}
             if st.customers_per_manager is not None
+            else {}
+        ),
+        **(
+            {"minimum_posts": minimum_posts_dict(st.minimum_posts)}
+            if st.minimum_posts != SOURCE_MINIMUM_POSTS
             else {}
         ),
     }

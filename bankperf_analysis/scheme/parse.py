@@ -28,6 +28,7 @@ from bankperf_analysis.l10n import DEFAULT_TIMEZONE, check_timezone
 from bankperf_analysis.scheme._channels import parse_channels
 from bankperf_analysis.scheme._pay import parse_adjustments, parse_money, parse_veto
 from bankperf_analysis.scheme._period import PERIOD_KEYS, parse_annual_target_basis, parse_target_periods
+from bankperf_analysis.scheme._posts import parse_sales_roles
 from bankperf_analysis.scheme._roster import parse_roster
 from bankperf_analysis.scheme._scored_on import parse_scored_on
 from bankperf_analysis.scheme._staffing import OPTIONAL_STAFFING_KEYS, optional_staffing
@@ -777,10 +778,6 @@ def _parse_staffing(v: _V, raw: Any) -> Staffing:
         "max_mean_response_seconds",
     )
     v.keys(sf, "'staffing'", "staffing", skeys, OPTIONAL_STAFFING_KEYS)
-    if not isinstance(sf["sales_roles"], list):
-        v.fail("'sales_roles' of the staffing", "staffing.sales_roles", "a list of roles", sf["sales_roles"])
-    for i, role in enumerate(sf["sales_roles"]):
-        v.choice(role, "sales role", f"staffing.sales_roles[{i}]", KNOWN_ROLES)
 
     def number(key: str, low: float = 0, high: float = _INF, **kw: bool) -> float:
         return v.number(sf[key], f"'{key}' of the staffing", f"staffing.{key}", low, high, **kw)
@@ -789,7 +786,7 @@ def _parse_staffing(v: _V, raw: Any) -> Staffing:
         shrinkage=number("shrinkage", 0, 1, high_open=True),
         salary_per_fte_yuan_per_year=number("salary_per_fte_yuan_per_year"),
         yuan_per_satisfaction_point_per_year=number("yuan_per_satisfaction_point_per_year"),
-        sales_roles=tuple(sf["sales_roles"]),
+        sales_roles=parse_sales_roles(v, sf["sales_roles"]),
         min_sales_share=number("min_sales_share", 0, 1),
         service_level_target=number("service_level_target", 0, 1, low_open=True),
         max_mean_response_seconds=number("max_mean_response_seconds", low_open=True),

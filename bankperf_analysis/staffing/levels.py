@@ -2,8 +2,8 @@
 
 :func:`staffing_gap` and :func:`gap_pivot` compare required with rostered staff per
 interval and per weekday x hour (drawn by :func:`plot_staffing_heatmap`);
-:func:`check_minimum_posts` checks a branch's post rules; :func:`cost_benefit` and
-:func:`what_if_service_levels` put money on a staffing level.
+:func:`check_minimum_posts` (:mod:`~bankperf_analysis.staffing.posts`) checks a branch's
+post rules; :func:`cost_benefit` and :func:`what_if_service_levels` put money on a staffing level.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bankperf_analysis._validation import check_positive, check_unit_interval
+from bankperf_analysis._validation import check_positive
 from bankperf_analysis.plots.staffing import gap_heatmap
 from bankperf_analysis.staffing._checks import as_float, require_columns
 from bankperf_analysis.staffing.estimator import ErlangStaffing
+from bankperf_analysis.staffing.posts import DEFAULT_SALES_ROLES, check_minimum_posts
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -36,8 +37,6 @@ __all__ = [
 
 #: Short English weekday names, Monday first (weekday 0 = Monday).
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-#: Roles counted as sales staff by :func:`check_minimum_posts` (domain.md, source 003).
-DEFAULT_SALES_ROLES: tuple[str, ...] = ("customer_manager", "customer_service_rep", "lobby_manager")
 
 
 def staffing_gap(
@@ -159,107 +158,6 @@ def plot_staffing_heatmap(
     'Figure'
     """
     return gap_heatmap(pivot, ax=ax, title=title, cmap=cmap)
-
-
-def check_minimum_posts(
-    staff: pd.DataFrame,
-    *,
-    sales_roles: Iterable[str] = DEFAULT_SALES_ROLES,
-    min_sales_share: float = 0.5,
-) -> pd.DataFrame:
-    """Check a branch's minimum-post rules (domain.md, source 003).
-
-    Rules: at least one ``lobby_manager``; at least one ``teller`` with
-    ``counter_type == "non_cash"``; sales staff (``sales_roles``) at least
-    ``min_sales_share`` of the branch's staff.
-
-    Parameters
-    ----------
-    staff : pandas.DataFrame
-        Columns ``staff_id``, ``role``, ``counter_type``; with a ``branch_id`` column
-        every branch is checked separately.
-    sales_roles : iterable of str
-        Roles counted as sales staff.
-    min_sales_share : float in (0, 1), default 0.5
-        Minimum share of sales staff.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (branch and) rule: ``rule``, ``required``, ``actual``, ``passed``,
-        ``message``.
-
-    Examples
-    --------
-    >>> s = pd.DataFrame({"staff_id": [1, 2, 3], "role": ["lobby_manager", "teller",
-    ...                   "customer_manager"], "counter_type": [None, "non_cash", None]})
-    >>> check_minimum_posts(s)["passed"].tolist()
-    [True, True, True]
-    """
-    require_columns(staff, ["staff_id", "role", "counter_type"], "staff")
-    check_unit_interval(min_sales_share, "min_sales_share", "check_minimum_posts")
-    counts = _post_counts(staff, set(sales_roles))
-    if counts.empty:
-        return pd.DataFrame([])
-    return _post_rules(counts, min_sales_share, by_branch="branch_id" in staff.columns)
-
-
-def _post_counts(staff: pd.DataFrame, roles: set[str]) -> pd.DataFrame:
-    """Distinct staff per branch: all, lobby managers, non-cash tellers and sales staff.
-
-    Every branch at once (one grouped pass), sorted; one row ``None`` without ``branch_id``.
-    """
-    key = staff["branch_id"] if "branch_id" in staff.columns else pd.Series(0, index=staff.index)
-    sid = staff["staff_id"]
-    role = staff["role"]
-    masks = {
-        "n_staff": pd.Series(True, index=staff.index),
-        "n_lobby": role == "lobby_manager",
-        "n_noncash": (role == "teller") & (staff["counter_type"] == "non_cash"),
-        "n_sales": role.isin(roles),
-    }
-    counts = pd.DataFrame({k: sid.where(m).groupby(key, sort=True).nunique() for k, m in masks.items()})
-    if "branch_id" not in staff.columns:  # one group, even without staff
-        counts = counts.reindex([0], fill_value=0).set_axis([None])
-    return counts.fillna(0).astype(np.int64)
-
-
-def _post_rules(counts: pd.DataFrame, min_sales_share: float, *, by_branch: bool) -> pd.DataFrame:
-    """The three minimum-post rules of every branch's counts, three rows per branch in order."""
-    branch = counts.index.tolist()
-    n_staff, n_lobby, n_noncash, n_sales = (counts[c].tolist() for c in counts.columns)
-    share = [s / n if n else 0.0 for s, n in zip(n_sales, n_staff)]
-    who = [f"Branch {b}: " if b is not None else "" for b in branch]
-    lobby = [x >= 1 for x in n_lobby]
-    noncash = [x >= 1 for x in n_noncash]
-    sales_ok = [n > 0 and sh >= min_sales_share - 1e-12 for n, sh in zip(n_staff, share)]
-    rules = [
-        ("lobby_manager", 1.0, [float(x) for x in n_lobby], lobby,
-         [f"{w}{x} lobby manager(s); at least 1 required." for w, x in zip(who, n_lobby)]),
-        ("non_cash_teller", 1.0, [float(x) for x in n_noncash], noncash,
-         [f"{w}{x} non-cash teller(s); at least 1 required." for w, x in zip(who, n_noncash)]),
-        ("sales_share", float(min_sales_share), share, sales_ok,
-         [f"{w}sales staff {s} of {n} ({sh:.0%}); at least {min_sales_share:.0%} required."
-          for w, s, n, sh in zip(who, n_sales, n_staff, share)]),
-    ]  # fmt: skip
-    parts = [
-        pd.DataFrame(
-            {
-                "_b": np.arange(len(branch)),
-                "_k": k,
-                "branch_id": branch,
-                "rule": rule,
-                "required": req,
-                "actual": act,
-                "passed": ok,
-                "message": [("OK - " if o else "FAIL - ") + m for o, m in zip(ok, msg)],
-            }
-        )
-        for k, (rule, req, act, ok, msg) in enumerate(rules)
-    ]
-    out = pd.concat(parts, ignore_index=True).sort_values(["_b", "_k"], kind="stable")
-    out = out.drop(columns=["_b", "_k"] + ([] if by_branch else ["branch_id"]))
-    return out.reset_index(drop=True)
 
 
 def cost_benefit(

@@ -166,7 +166,10 @@ class StaffingPlan:
         One row per role: FTE required, scheduled, rostered; current, minimum and
         planned headcount (定编) and the basis of the plan.
     posts : pandas.DataFrame
-        Minimum-post rules on the current staff (``rule``, ``passed``, ``message``).
+        Minimum-post rules on the current staff: ``branch_type``, ``rule`` (a post of the
+        branch type's minimum, ``sales_share``, or ``staff`` when there is none), ``required``,
+        ``actual``, ``passed``, ``message`` (English; :func:`~bankperf_analysis.staffing.shown.post_findings`
+        words it in zh or en).
     cost_benefit : pandas.DataFrame
         ``extra_fte`` (headcount the plan adds), ``surplus_fte`` (headcount above the
         plan), ``cost_yuan_per_year`` (extra FTE x salary), ``surplus_saving_yuan_per_year``

@@ -3,7 +3,8 @@
 :func:`_config` gathers into one :class:`_Config` what every step of the plan
 (:mod:`bankperf_analysis.staffing.plan_data`, :mod:`~bankperf_analysis.staffing.plan_build`,
 :mod:`~bankperf_analysis.staffing.plan_tables`) reads: the caller's options and the
-scheme's service targets, shrinkage, salary, value of a satisfaction point and post rules.
+scheme's service targets, shrinkage, salary, value of a satisfaction point and post rules
+(sales posts, their minimum share, and the minimum posts per branch type).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from bankperf_analysis._validation import check_choice, check_positive, check_real, param_error
+from bankperf_analysis.scheme._posts import SOURCE_MINIMUM_POSTS, MinimumPosts
 from bankperf_analysis.staffing.demand import _check_interval
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,6 +78,7 @@ class _Config:
     min_sales_share: float
     patience: float | str = "estimate"
     customers_per_manager: float | None = None
+    minimum_posts: MinimumPosts = SOURCE_MINIMUM_POSTS
 
 
 def _config(
@@ -113,6 +116,7 @@ def _config(
         min_sales_share=float(s.min_sales_share),
         patience=s.patience_seconds,
         customers_per_manager=s.customers_per_manager,
+        minimum_posts=s.minimum_posts,
     )
 
 

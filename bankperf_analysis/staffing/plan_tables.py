@@ -11,10 +11,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from bankperf_analysis.dataset.schema import ROLES
-from bankperf_analysis.staffing.levels import check_minimum_posts, cost_benefit
+from bankperf_analysis.dataset.schema import POSTS, ROLES
+from bankperf_analysis.staffing.levels import cost_benefit
 from bankperf_analysis.staffing.plan_build import _required, _service
 from bankperf_analysis.staffing.plan_config import QUEUE_ROLES, _Config
+from bankperf_analysis.staffing.posts import check_minimum_posts, post_counts, sales_staff
 from bankperf_analysis.staffing.required import scheduled_staff
 
 #: Columns of the headcount table (定编), in order.
@@ -50,7 +51,7 @@ def _headcount(
     hc = _with_managed(_role_candidates(intervals, staff, branches, cfg), branches, cfg)
     hc = hc[hc["serves"] | hc["present"] | (hc["minimum_headcount"] > 0) | (hc["managed_customers"] > 0)]
     hc = _sized_managers(_sized_roles(hc, cfg), cfg)
-    hc = _top_up_sales(hc, cfg)
+    hc = _top_up_sales(hc, staff, branches, cfg)
     hc["rostered_fte"] = _rostered_fte(hc, role_hours, has_roster, cfg)
     out = hc.sort_values(["_b", "_r"], kind="stable")[list(_HEADCOUNT_COLUMNS)].reset_index(drop=True)
     if out.empty:  # the frame of an empty row list, as before
@@ -114,13 +115,34 @@ def _role_candidates(
     cand["serves"] = cand["_serves"] == "both"
     cand["present"] = cand["current_headcount"].notna()
     cand["current_headcount"] = cand["current_headcount"].fillna(0).astype(np.int64)
-    flagship = branches.loc[branches["branch_type"] == "flagship", "branch_id"]
-    # posts every branch has, and the flagship's customer manager
-    minimum = cand["role"].isin(["lobby_manager", "teller"]) | (
-        (cand["role"] == "customer_manager") & cand["branch_id"].isin(flagship)
-    )
-    cand["minimum_headcount"] = minimum.astype(np.int64)
+    minimum = _role_minimum(branches, cfg).rename("minimum_headcount").reset_index()
+    cand = cand.merge(minimum, on=["branch_id", "role"], how="left")
+    cand["minimum_headcount"] = cand["minimum_headcount"].fillna(0).astype(np.int64)
     return cand.drop(columns="_serves")
+
+
+def _role_minimum(branches: pd.DataFrame, cfg: _Config) -> pd.Series:
+    """Minimum headcount per (branch, role) from the scheme's minimum posts of the branch's type.
+
+    A post refining a role (``non_cash_teller``) needs that many of the role: a role's minimum is
+    the larger of its own post's and the sum of its refining posts'.
+    """
+    per_type = {}
+    for bt in branches["branch_type"].astype(str).unique():
+        need: dict[str, int] = {}
+        refined: dict[str, int] = {}
+        for post, n in cfg.minimum_posts.for_type(bt).items():
+            role, counter = POSTS[post]
+            into = need if counter is None else refined
+            into[role] = into.get(role, 0) + n
+        per_type[bt] = {r: max(need.get(r, 0), refined.get(r, 0)) for r in {*need, *refined}}
+    rows = [
+        (str(b), r, n)
+        for b, bt in zip(branches["branch_id"], branches["branch_type"].astype(str))
+        for r, n in per_type[bt].items()
+    ]
+    frame = pd.DataFrame(rows, columns=["branch_id", "role", "n"]).astype({"branch_id": str, "role": str})
+    return frame.set_index(["branch_id", "role"])["n"].astype(np.int64)
 
 
 def _sized_roles(hc: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
@@ -185,27 +207,47 @@ def _sized_managers(hc: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
     return hc
 
 
-def _top_up_sales(hc: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
+def _planned_posts(
+    hc: pd.DataFrame, staff: pd.DataFrame, branches: pd.DataFrame, cfg: _Config
+) -> pd.DataFrame:
+    """Planned headcount per branch x post: each role's, and the non-cash tellers kept.
+
+    The plan keeps a branch's current non-cash tellers (raised to its minimum post) within its
+    planned tellers; the counts feed :func:`~bankperf_analysis.staffing.posts.sales_staff`.
+    """
+    counts = hc.pivot_table(
+        index="branch_id", columns="role", values="planned_headcount", aggfunc="sum", fill_value=0
+    )
+    now = post_counts(staff[staff["branch_id"].isin(counts.index)], ["non_cash_teller"])["non_cash_teller"]
+    types = branches.drop_duplicates("branch_id").set_index("branch_id")["branch_type"].astype(str)
+    floor = types.map(lambda bt: cfg.minimum_posts.for_type(bt).get("non_cash_teller", 0))
+    kept = np.maximum(now.reindex(counts.index, fill_value=0), floor.reindex(counts.index, fill_value=0))
+    tellers = counts["teller"] if "teller" in counts.columns else 0
+    counts["non_cash_teller"] = np.minimum(tellers, kept).astype(np.int64)
+    return counts
+
+
+def _top_up_sales(
+    hc: pd.DataFrame, staff: pd.DataFrame, branches: pd.DataFrame, cfg: _Config
+) -> pd.DataFrame:
     """Sales share >= min_sales_share: add customer managers (or the first sales role) per branch.
 
-    A branch without a row of that role gets one, after its other rows.
+    Sales staff are :func:`~bankperf_analysis.staffing.posts.sales_staff` of the planned posts,
+    the definition the post check uses. A branch without a row of the added role gets one, after
+    its other rows. With no role among the sales posts (only ``non_cash_teller``) nothing is added.
     """
-    add_role = "customer_manager" if "customer_manager" in cfg.sales_roles else cfg.sales_roles[0]
+    roles = [p for p in cfg.sales_roles if POSTS[p][1] is None]
+    if not roles or hc.empty:
+        return hc
+    add_role = "customer_manager" if "customer_manager" in roles else roles[0]
     share = cfg.min_sales_share
-    planned = hc["planned_headcount"]
-    per = pd.DataFrame(
-        {
-            "tot": planned.groupby(hc["branch_id"], sort=False).sum(),
-            "sales": planned.where(hc["role"].isin(cfg.sales_roles), 0)
-            .groupby(hc["branch_id"], sort=False)
-            .sum(),
-        }
-    )
-    tot, sales = per["tot"].to_numpy(), per["sales"].to_numpy()
+    counts = _planned_posts(hc, staff, branches, cfg)
+    sales = sales_staff(counts, cfg.sales_roles).to_numpy()
+    tot = hc.groupby("branch_id")["planned_headcount"].sum().reindex(counts.index).to_numpy()
     short = (tot > 0) & (sales < share * tot - 1e-9)
     k = pd.Series(
         np.ceil(np.where(short, (share * tot - sales) / (1.0 - share), 0.0) - 1e-9).astype(np.int64),
-        index=per.index,
+        index=counts.index,
     )[short]
     if k.empty:
         return hc
@@ -228,7 +270,14 @@ def _top_up_sales(hc: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
     raise_ = (hc["role"] == add_role) & hc["branch_id"].isin(k.index)
     add = hc.loc[raise_, "branch_id"].map(k)
     hc.loc[raise_, "planned_headcount"] = hc.loc[raise_, "planned_headcount"] + add
-    hc.loc[raise_, "basis"] = [f"raised by {int(x)} for sales staff >= {share:.0%}" for x in add]
+    # the sizing the row had, then the top-up ("kept at current headcount; raised by 2 ...")
+    hc.loc[raise_, "basis"] = [
+        f"{b}; {r}" if b else r
+        for b, r in zip(
+            hc.loc[raise_, "basis"].fillna(""),
+            [f"raised by {int(x)} for sales staff >= {share:.0%}" for x in add],
+        )
+    ]
     return hc
 
 
@@ -247,66 +296,55 @@ def _rostered_fte(hc: pd.DataFrame, role_hours: pd.Series, has_roster: bool, cfg
     return np.where(known, h.to_numpy(dtype=float) / cfg.paid_hours, np.nan)
 
 
+_POST_COLUMNS = ["branch_id", "branch_type", "rule", "required", "actual", "passed", "message"]
+
+
 def _posts(staff: pd.DataFrame, branches: pd.DataFrame, cfg: _Config) -> pd.DataFrame:
-    cols = ["branch_id", "rule", "required", "actual", "passed", "message"]
+    """Every branch's post findings: the minimum posts of its type and the sales share (or no staff)."""
+    cols = _POST_COLUMNS
     posts = (
-        check_minimum_posts(staff, sales_roles=cfg.sales_roles, min_sales_share=cfg.min_sales_share)
+        check_minimum_posts(
+            staff,
+            branches=branches[["branch_id", "branch_type"]],
+            minimum_posts=cfg.minimum_posts,
+            sales_roles=cfg.sales_roles,
+            min_sales_share=cfg.min_sales_share,
+        )
         if len(staff)
         else pd.DataFrame(columns=cols)
     )
-    parts = [posts, _no_staff_rows(posts, branches)[cols], _flagship_rows(staff, branches)[cols]]
-    parts = [p for p in parts if len(p)]
+    parts = [p for p in (posts, _no_staff_rows(posts, branches)[cols]) if len(p)]
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else posts
     out = out[cols].astype(
-        {"branch_id": str, "rule": str, "required": float, "actual": float, "passed": bool, "message": str}
+        {
+            "branch_id": str,
+            "branch_type": str,
+            "rule": str,
+            "required": float,
+            "actual": float,
+            "passed": bool,
+            "message": str,
+        }
     )
-    order = {
-        r: i
-        for i, r in enumerate(
-            ["staff", "lobby_manager", "non_cash_teller", "sales_share", "flagship_customer_manager"]
-        )
-    }
-    return (
-        out.assign(_o=out["rule"].map(order))
-        .sort_values(["branch_id", "_o"], kind="stable")
-        .drop(columns="_o")
-        .reset_index(drop=True)
-    )
+    # each branch's rows in the check's order; the no-staff row alone
+    return out.sort_values("branch_id", kind="stable").reset_index(drop=True)
 
 
 def _no_staff_rows(posts: pd.DataFrame, branches: pd.DataFrame) -> pd.DataFrame:
     """The failed ``staff`` rule of every branch without current staff (no post rows)."""
-    b = branches.loc[~branches["branch_id"].isin(posts["branch_id"]), "branch_id"].tolist()
+    gone = branches.loc[~branches["branch_id"].isin(posts["branch_id"])]
+    b = gone["branch_id"].tolist()
     return pd.DataFrame(
         {
             "branch_id": b,
+            "branch_type": gone["branch_type"].astype(str).tolist(),
             "rule": "staff",
             "required": 1.0,
             "actual": 0.0,
             "passed": False,
             "message": [f"FAIL - Branch {x}: no current staff." for x in b],
-        }
-    )
-
-
-def _flagship_rows(staff: pd.DataFrame, branches: pd.DataFrame) -> pd.DataFrame:
-    """The flagship rule (at least one personal customer manager) of every flagship branch."""
-    b = branches.loc[branches["branch_type"] == "flagship", "branch_id"]
-    cm = staff.loc[staff["role"] == "customer_manager", "branch_id"].value_counts()
-    n = cm.reindex(b.to_numpy(), fill_value=0).astype(int).tolist()
-    return pd.DataFrame(
-        {
-            "branch_id": b.tolist(),
-            "rule": "flagship_customer_manager",
-            "required": 1.0,
-            "actual": [float(x) for x in n],
-            "passed": [x >= 1 for x in n],
-            "message": [
-                ("OK - " if x >= 1 else "FAIL - ")
-                + f"Branch {bid} (flagship): {x} personal customer manager(s); at least 1 required."
-                for bid, x in zip(b, n)
-            ],
-        }
+        },
+        columns=_POST_COLUMNS,
     )
 
 

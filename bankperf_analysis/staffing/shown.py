@@ -22,14 +22,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from bankperf_analysis._i18n_patience import pt
+from bankperf_analysis.dataset.schema import POSTS
 from bankperf_analysis.i18n import LABELS, check_lang, role_label, t
-from bankperf_analysis.l10n import period_label
+from bankperf_analysis.l10n import period_label, value_label
 from bankperf_analysis.numbers import fmt_duration, fmt_number, fmt_percent, fmt_signed
+from bankperf_analysis.staffing.posts import post_noun
 
 if TYPE_CHECKING:
     from bankperf_analysis.staffing.plan import StaffingPlan
 
-__all__ = ["PlanTable", "plan_tables", "plan_text", "write_plan_xlsx"]
+__all__ = ["PlanTable", "plan_tables", "plan_text", "post_findings", "write_plan_xlsx"]
 
 _PERCENT = {"service_level_with_roster", "target_service_level", "achieved_service_level"}
 _INTEGER = {"current_headcount", "minimum_headcount", "planned_headcount", "peak_staff"}
@@ -239,21 +241,95 @@ def _gap(plan: StaffingPlan, queue: str, lang: str) -> PlanTable:
 
 
 def _posts(posts: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Rule, required, actual, met and the finding in ``lang`` (the share rule in %)."""
-    rows = []
-    for r in posts.itertuples(index=False):
-        share = r.rule == "sales_share"
-        req = fmt_percent(r.required, 0) if share else fmt_number(r.required, 0)
-        act = fmt_percent(r.actual, 0) if share else fmt_number(r.actual, 0)
-        key = f"stf_rule_{r.rule}"
-        rows.append(
-            {
-                "rule": t(key, lang) if key in LABELS else r.rule,
-                "passed": t("bool_true" if r.passed else "bool_false", lang),
-                "message": t("stf_post_found", lang, actual=act, required=req),
-            }
-        )
+    """Rule, met and the finding in ``lang`` (:func:`post_findings`)."""
+    rows = [
+        {
+            "rule": _rule(r.rule, lang),
+            "passed": t("bool_true" if r.passed else "bool_false", lang),
+            "message": text,
+        }
+        for r, text in zip(posts.itertuples(index=False), post_findings(posts, lang))
+    ]
     return pd.DataFrame(rows, columns=["rule", "passed", "message"])
+
+
+def _rule(rule: str, lang: str) -> str:
+    if rule in POSTS:
+        return post_noun(rule, lang)
+    return t(f"stf_rule_{rule}", lang) if f"stf_rule_{rule}" in LABELS else rule
+
+
+def post_findings(posts: pd.DataFrame, lang: str = "en") -> list[str]:
+    """Each row of a plan's ``posts`` as a sentence in ``lang``: the post, its count, what the type needs.
+
+    Parameters
+    ----------
+    posts : pandas.DataFrame
+        :attr:`StaffingPlan.posts <bankperf_analysis.staffing.plan.StaffingPlan>` (or the rows of
+        :func:`~bankperf_analysis.staffing.posts.check_minimum_posts` with ``branch_type``).
+    lang : {"en", "zh"}
+        Language.
+
+    Returns
+    -------
+    list of str
+        One finding per row; the sales share names the posts counted (from the row's message).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"branch_type": ["wealth_center"], "rule": ["financial_advisor"],
+    ...                   "required": [1.0], "actual": [0.0], "passed": [False]})
+    >>> post_findings(p, "zh")
+    ['理财顾问：实有 0 人，理财中心至少需要 1 人']
+    """
+    lang = check_lang(lang)
+    sep = "、" if lang == "zh" else ", "
+    out = []
+    for r in posts.itertuples(index=False):
+        kind = getattr(r, "branch_type", None)
+        kind = value_label("branch_type", kind, lang) if isinstance(kind, str) and kind else ""
+        if r.rule == "staff":
+            out.append(t("post_finding_no_staff", lang))
+        elif r.rule == "sales_share":
+            n_staff, n_sales, sales_posts = _sales_counts(r)
+            out.append(
+                t(
+                    "post_finding_sales",
+                    lang,
+                    sales=n_sales,
+                    staff=n_staff,
+                    share=fmt_percent(r.actual, 0),
+                    minimum=fmt_percent(r.required, 0),
+                    posts=sep.join(_lower(post_noun(p, lang), lang) for p in sales_posts),
+                )
+            )
+        else:
+            out.append(
+                t(
+                    "post_finding",
+                    lang,
+                    post=_rule(r.rule, lang),
+                    actual=fmt_number(r.actual, 0),
+                    required=fmt_number(r.required, 0),
+                    branch_type=kind or t("post_any_branch", lang),
+                )
+            )
+    return out
+
+
+_SALES = re.compile(r"sales staff (\d+) of (\d+) .*\(sales posts: ([a-z_, ]*)\)")
+
+
+def _lower(text: str, lang: str) -> str:
+    return text.lower() if lang == "en" else text
+
+
+def _sales_counts(row: Any) -> tuple[str, str, list[str]]:
+    """Staff, sales staff and the sales posts behind a sales-share row (its English message)."""
+    m = _SALES.search(str(getattr(row, "message", "")))
+    if not m:
+        return _NA, _NA, []
+    return m.group(2), m.group(1), [p for p in m.group(3).split(", ") if p in POSTS]
 
 
 def _words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -289,6 +365,8 @@ def _basis(text: Any, lang: str) -> Any:
     """The headcount basis in ``lang`` (the plan words it in English)."""
     if not isinstance(text, str):
         return text
+    if "; " in text:  # a sizing, then the sales-share top-up
+        return ("；" if lang == "zh" else "; ").join(_basis(part, lang) for part in text.split("; "))
     no_data = pt("managers_basis_no_data", "en")
     if text.endswith(no_data):  # customer managers to size from managed customers, without the value
         return f"{_basis(text[: -len(no_data)], lang)}{pt('managers_basis_no_data', lang)}"
