@@ -220,7 +220,8 @@ def _planned_posts(
     )
     now = post_counts(staff[staff["branch_id"].isin(counts.index)], ["non_cash_teller"])["non_cash_teller"]
     types = branches.drop_duplicates("branch_id").set_index("branch_id")["branch_type"].astype(str)
-    floor = types.map(lambda bt: cfg.minimum_posts.for_type(bt).get("non_cash_teller", 0))
+    per_type = {bt: cfg.minimum_posts.for_type(bt).get("non_cash_teller", 0) for bt in types.unique()}
+    floor = types.map(per_type)  # once per branch type, not per branch
     kept = np.maximum(now.reindex(counts.index, fill_value=0), floor.reindex(counts.index, fill_value=0))
     tellers = counts["teller"] if "teller" in counts.columns else 0
     counts["non_cash_teller"] = np.minimum(tellers, kept).astype(np.int64)

@@ -201,7 +201,7 @@ def _branch_types(
         raise param_error("branches", owner, "given only with a 'branch_id' column in staff", "a frame")
     require_columns(branches, ["branch_id", "branch_type"], "branches")
     bt = branches.drop_duplicates("branch_id").set_index("branch_id")["branch_type"]
-    missing = [b for b in index if b not in bt.index]
+    missing = list(index[~index.isin(bt.index)])
     if missing:
         raise param_error("branches", owner, "a row for every branch of staff", f"none for {missing[:5]}")
     bad = sorted({str(x) for x in bt if x not in BRANCH_TYPES})
@@ -224,32 +224,34 @@ def _post_rules(
     rules = {bt: mp.for_type(bt) if bt is not None else dict(mp.every_branch) for bt in dict.fromkeys(types)}
     rows: list[dict[str, Any]] = []
     named = ", ".join(sales)
-    for b, bt, n_staff, n_sales in zip(counts.index, types, counts["n_staff"], counts["n_sales"]):
+    # Columns and nouns read once: the loop below calls no Python function per branch
+    # (tests/test_staffing_scale.py counts them), only builds each branch's rows.
+    posts = {post for r in rules.values() for post in r}
+    have = {post: counts[post].to_numpy() for post in posts}
+    nouns = {post: post_noun(post).lower() for post in posts}
+    for i, (b, bt, n_staff, n_sales) in enumerate(
+        zip(counts.index, types, counts["n_staff"], counts["n_sales"], strict=True)
+    ):
         who = ("" if b is None else f"Branch {b}") + (f" ({bt})" if bt is not None else "")
         who = f"{who}: " if who else ""
         for post, req in rules[bt].items():
-            x = int(counts.at[b, post])
-            msg = f"{who}{x} {post_noun(post).lower()}(s); at least {req} required."
-            rows.append(_row(b, bt, post, float(req), float(x), x >= req, msg))
+            x = int(have[post][i])
+            ok = x >= req
+            msg = f"{who}{x} {nouns[post]}(s); at least {req} required."
+            rows.append(
+                {"branch_id": b, "branch_type": bt, "rule": post, "required": float(req), "actual": float(x),
+                 "passed": bool(ok), "message": ("OK - " if ok else "FAIL - ") + msg}
+            )  # fmt: skip
         share = n_sales / n_staff if n_staff else 0.0
         ok = bool(n_staff > 0 and share >= share_min - 1e-12)
         msg = (
             f"{who}sales staff {n_sales} of {n_staff} ({share:.0%}); at least {share_min:.0%} required "
             f"(sales posts: {named})."
         )
-        rows.append(_row(b, bt, "sales_share", float(share_min), float(share), ok, msg))
+        rows.append(
+            {"branch_id": b, "branch_type": bt, "rule": "sales_share", "required": float(share_min),
+             "actual": float(share), "passed": ok, "message": ("OK - " if ok else "FAIL - ") + msg}
+        )  # fmt: skip
     out = pd.DataFrame(rows)
     drop = ([] if by_branch else ["branch_id"]) + ([] if typed else ["branch_type"])
     return out.drop(columns=drop)
-
-
-def _row(b: Any, bt: str | None, rule: str, req: float, act: float, ok: bool, msg: str) -> dict[str, Any]:
-    return {
-        "branch_id": b,
-        "branch_type": bt,
-        "rule": rule,
-        "required": req,
-        "actual": act,
-        "passed": bool(ok),
-        "message": ("OK - " if ok else "FAIL - ") + msg,
-    }
