@@ -170,7 +170,7 @@ def _arrivals(
     lam = (
         w.scale.contacts_per_branch_day
         * share
-        * w.volume[branches][:, None, None]
+        * (w.volume * (1.0 if ch == "counter" else w.remote_f))[branches][:, None, None]
         * day_f[None, :, None]
         * hp[None, None, :]
     )

@@ -130,7 +130,7 @@ SCALES: dict[str, DemoScale] = {
         drop_branch=8,
         small_branch=11,
         plant_branches=(6, 7, 9, 10, 6),
-        understaffed_branch=9,
+        understaffed_branch=8,
         overstaffed_branch=4,
     ),
     "bench": DemoScale(
@@ -164,6 +164,8 @@ DROP_EFFECT = -0.12
 STAFF_SAT_SD = 0.04
 CROSS_SALES_BASE = 3.0
 RESOLUTION_BASE = 0.92
+#: The worst-run branch's remote (phone and online) demand is 1 + this times the best-run one's.
+REMOTE_LOAD_SPREAD = 0.6
 #: The best-run branch's median complaint handling hours (the worst: 10).
 COMPLAINT_HOURS_BEST = 2.5
 #: Lobby managers' chance to be present for a shift: base + slope x performance, clipped.
@@ -227,14 +229,13 @@ class World:
         """
         run_well = self.sat_base + BONUS_EFFECT_SATISFACTION * (self.adopt_q >= 0)
         r = np.argsort(np.argsort(-run_well, kind="stable"), kind="stable") / max(nb - 1, 1)
-        self.csr_pattern = np.where(r < 1 / 3, "aligned", np.where(r < 2 / 3, "even", "misaligned")).astype(
-            object
-        )
+        self.csr_pattern = np.where(r < 1 / 3, "aligned", "even").astype(object)
+        self.remote_f = 1.0 + REMOTE_LOAD_SPREAD * r**2
         if 0 <= self.scale.understaffed_branch < nb:
             self.csr_pattern[self.scale.understaffed_branch] = "understaffed"
         if 0 <= self.scale.overstaffed_branch < nb:
             self.csr_pattern[self.scale.overstaffed_branch] = "overstaffed"
-        self.complaint_hours = COMPLAINT_HOURS_BEST + (10.0 - COMPLAINT_HOURS_BEST) * r**2
+        self.complaint_hours = COMPLAINT_HOURS_BEST + (10.0 - COMPLAINT_HOURS_BEST) * r
 
     def rng(self, *key: str | int) -> np.random.Generator:
         words = [sum((i + 1) * ord(ch) for i, ch in enumerate(str(k))) for k in key]
