@@ -218,14 +218,16 @@ class World:
         """How well each branch runs its inquiry queues and complaints (no random draws).
 
         Ranked by baseline satisfaction, the adopters of the bonus scheme counted with its effect
-        (the best-run branch first): the best third roster their representatives along the
-        demand curve, the middle third evenly, the worst third mostly in the quiet afternoon
-        (:data:`~bankperf_analysis.dataset._demo_queue.CSR_PATTERNS`; the simulated remote
-        queue then answers fewer contacts within 30 s), except the planted understaffed and
-        overstaffed branches; complaints are closed in a median of 2.5 (best) to 10 hours
-        (worst, spread as the rank's square). So the team KPIs of managers, analysts and
-        representatives differ between branches and every grade band occurs for every
-        scored role (issue 13, item 8).
+        (the best-run branch first, rank ``r`` from 0 to 1): the best third roster their
+        representatives along the demand curve, the others evenly
+        (:data:`~bankperf_analysis.dataset._demo_queue.CSR_PATTERNS`), except the planted
+        understaffed and overstaffed branches; worse-run branches get more remote demand for
+        their roster (x ``1 + REMOTE_LOAD_SPREAD r^2``), so the simulated queue answers fewer
+        contacts within 30 s; complaints are closed in a median of 2.5 (best) to 10 hours
+        (worst, linear in the rank: with the queue's narrower spread of service levels than
+        the former load heuristic's, a squared spread left no branch in the middle bands). So
+        the team KPIs of managers, analysts and representatives differ between branches and
+        every grade band occurs for every scored role (issue 13, item 8).
         """
         run_well = self.sat_base + BONUS_EFFECT_SATISFACTION * (self.adopt_q >= 0)
         r = np.argsort(np.argsort(-run_well, kind="stable"), kind="stable") / max(nb - 1, 1)

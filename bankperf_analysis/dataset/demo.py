@@ -1,10 +1,14 @@
 """A deterministic synthetic bank with documented planted truths.
 
 The demo bank follows the data contract (:mod:`bankperf_analysis.dataset.schema`) and the
-baselines quoted in the source documents (domain.md): satisfaction ≈ 85 %, mean
-response ≈ 4 min, resolution ≈ 92 %, cross-sales ≈ 3 per person per month. Contact
-arrivals follow a weekday × hour profile with Monday and Friday peaks, month-end bumps
-and holiday troughs. Planted truths, returned and written to ``truth.json``, give the
+baselines quoted in the source documents (domain.md): satisfaction ≈ 85 %, resolution ≈ 92 %,
+cross-sales ≈ 3 per person per month. Contact arrivals follow a weekday × hour profile with
+Monday and Friday peaks, month-end bumps and holiday troughs. Phone and online contacts then
+go through a simulated queue served by the rostered representatives
+(:mod:`~bankperf_analysis.dataset._demo_queue`), so their waits follow from the roster: the
+source's mean response of 4 min (000) is not reproduced (a queue answering about 90 % within
+30 s, with patience of 4 min, has mean waits of seconds); counter waits still come from a load
+heuristic. Planted truths, returned and written to ``truth.json``, give the
 later analyses something real to find:
 
 * **bonus scheme** — a 2,000-yuan bonus scheme adopted by some branches at staggered
