@@ -16,7 +16,7 @@ day-level over-dispersion of demand) would take most of the +-2-point band; a ye
 1,000-5,000 and a standard error below 0.7 points.
 
 Where the model is off (seed 20261, year 2026): the observed service level is better than
-Erlang A's by up to 1.9 points on a branch x weekday and abandonment lower by up to 1.2
+Erlang A's by up to 1.9 points on a branch x weekday and abandonment lower by up to 1.3
 points, most in the loaded morning and 16:00-18:00 hours. Each day starts with an empty
 queue and staff change on the hour, whereas Erlang takes every hour in its steady state.
 Two traps met on the way: (1) plugging each hour's *own* contact count in as its rate, and
