@@ -16,7 +16,7 @@ day-level over-dispersion of demand) would take most of the +-2-point band; a ye
 1,000-5,000 and a standard error below 0.7 points.
 
 Where the model is off (seed 20261, year 2026): the observed service level is better than
-Erlang A's by up to 1.9 points on a branch x weekday and abandonment lower by up to 1.3
+Erlang A's by up to 1.6 points on a branch x weekday and abandonment lower by up to 0.8
 points, most in the loaded morning and 16:00-18:00 hours. Each day starts with an empty
 queue and staff change on the hour, whereas Erlang takes every hour in its steady state.
 Two traps met on the way: (1) plugging each hour's *own* contact count in as its rate, and
@@ -145,6 +145,7 @@ def test_planted_understaffed_and_overstaffed_branches(con, truth):
     sl = sl.set_index("branch_id")["sl"]
     under, over = truth["understaffed"], truth["overstaffed"]
     assert under["weekday_rostered_staff_hours"] < under["others_weekday_rostered_staff_hours"]
-    assert over["weekday_rostered_staff_hours"] > over["others_weekday_rostered_staff_hours"]
+    assert over["weekday_rostered_staff_hours"] >= over["others_weekday_rostered_staff_hours"]
+    assert over["remote_demand_factor"] < over["others_remote_demand_factor_range"][0]
     assert sl[over["branch_id"]] == sl.max() and sl[over["branch_id"]] >= 0.95
     assert sl[under["branch_id"]] < 0.95 and sl[under["branch_id"]] < sl.median()

@@ -166,6 +166,8 @@ CROSS_SALES_BASE = 3.0
 RESOLUTION_BASE = 0.92
 #: The worst-run branch's remote (phone and online) demand is 1 + this times the best-run one's.
 REMOTE_LOAD_SPREAD = 0.6
+#: The planted overstaffed branch's remote demand as a share of an ordinary branch's.
+OVERSTAFFED_DEMAND = 0.45
 #: The best-run branch's median complaint handling hours (the worst: 10).
 COMPLAINT_HOURS_BEST = 2.5
 #: Lobby managers' chance to be present for a shift: base + slope x performance, clipped.
@@ -236,7 +238,8 @@ class World:
         if 0 <= self.scale.understaffed_branch < nb:
             self.csr_pattern[self.scale.understaffed_branch] = "understaffed"
         if 0 <= self.scale.overstaffed_branch < nb:
-            self.csr_pattern[self.scale.overstaffed_branch] = "overstaffed"
+            self.csr_pattern[self.scale.overstaffed_branch] = "aligned"
+            self.remote_f[self.scale.overstaffed_branch] = OVERSTAFFED_DEMAND
         self.complaint_hours = COMPLAINT_HOURS_BEST + (10.0 - COMPLAINT_HOURS_BEST) * r
 
     def rng(self, *key: str | int) -> np.random.Generator:
