@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bankperf_analysis.dataset._demo_pay import adjustments, complaint_rulings
+from bankperf_analysis.dataset._demo_queue import csr_roster, simulate_remote
 from bankperf_analysis.dataset._demo_world import (
     BONUS_EFFECT_CROSS_SALES,
     CHANNEL_SHARE,
@@ -106,16 +107,25 @@ def contacts_chunk(w: World, branches: np.ndarray, start_id: int) -> pd.DataFram
     rng = w.rng("contacts", int(branches[0]))
     day_f = _day_factors(w)
     frames = []
+    remote = []
     for ch, share in CHANNEL_SHARE.items():
         hp = HOUR_PROFILE[ch]
         hp = hp / hp.sum()
         bi, di, hi = _arrivals(w, rng, branches, ch, share, hp, day_f)
+        if ch != "counter":  # the remote queue: simulated below, after all its arrivals
+            remote.append((ch, bi, di, hi))
+            continue
         if len(bi) == 0:
             continue
-        qf = np.ones(len(bi)) if ch == "counter" else w.queue_f[branches[bi]]  # the inquiry queues
-        t = _timings(w, rng, ch, di, hi, load=hp[hi] * len(hp) * day_f[di], qf=qf)
+        t = _timings(w, rng, ch, di, hi, load=hp[hi] * len(hp) * day_f[di])
         sidx = _answered_by(w, rng, ch, branches[bi], t.day)
         frames.append(_outcomes(w, rng, ch, branches[bi], sidx, t))
+    if sum(len(p[1]) for p in remote):
+        for ch, r in simulate_remote(w, rng, branches, remote).items():
+            day = w.days.to_numpy()[r["di"]].astype("datetime64[D]")
+            arrival = day.astype("datetime64[s]") + r["arrival"].astype(np.int64).astype("timedelta64[s]")
+            t = _Timings(day, arrival, r["wait"], r["patience"], r["abandoned"], r["handle"])
+            frames.append(_outcomes(w, rng, ch, branches[r["bi"]], r["sidx"], t))
     df = pd.concat(frames, ignore_index=True).sort_values(
         ["arrival_ts", "branch_id"], kind="stable", ignore_index=True
     )
@@ -160,7 +170,7 @@ def _arrivals(
     lam = (
         w.scale.contacts_per_branch_day
         * share
-        * w.volume[branches][:, None, None]
+        * (w.volume * (1.0 if ch == "counter" else w.remote_f))[branches][:, None, None]
         * day_f[None, :, None]
         * hp[None, None, :]
     )
@@ -193,20 +203,17 @@ def _timings(
     di: np.ndarray,
     hi: np.ndarray,
     load: np.ndarray,
-    qf: np.ndarray,
 ) -> _Timings:
     """Arrival time in the hour, wait (growing with the hour's relative ``load``), patience, handling.
 
-    ``qf`` is the branch's queue factor (:meth:`World._management`): it scales the share of
-    contacts that wait and (as its square root) their mean wait; 1 for the counter.
+    Only the counter's waits come from this load heuristic; the remote queue is simulated
+    (:mod:`bankperf_analysis.dataset._demo_queue`).
     """
     n = len(di)
     base = w.days.to_numpy()[di].astype("datetime64[s]") + (HOURS[hi] * 3600).astype("timedelta64[s]")
     arrival = base + rng.integers(0, 3600, n).astype("timedelta64[s]")
-    p_wait = np.clip((0.50 + 0.20 * (load - 1.0)) * qf, 0.05 * qf, 0.95)
-    mean_wait = (
-        {"phone": 400.0, "counter": 380.0, "online": 300.0}[ch] * np.clip(load, 0.5, 2.5) * np.sqrt(qf)
-    )
+    p_wait = np.clip(0.50 + 0.20 * (load - 1.0), 0.05, 0.95)
+    mean_wait = {"phone": 400.0, "counter": 380.0, "online": 300.0}[ch] * np.clip(load, 0.5, 2.5)
     waits = np.where(rng.random(n) < p_wait, rng.exponential(mean_wait), rng.uniform(0, 12, n))
     patience = rng.exponential({"phone": 3600.0, "counter": 7200.0, "online": 2400.0}[ch], n)
     handle = rng.lognormal(np.log({"phone": 270.0, "counter": 330.0, "online": 360.0}[ch]), 0.5, n)
@@ -585,23 +592,35 @@ def _churn(w: World) -> pd.DataFrame:
 
 
 def _roster(w: World) -> pd.DataFrame:
+    """Shifts: tellers and lobby managers 09-17 on business days, representatives :func:`csr_roster`."""
     rng = w.rng("roster")
-    st = w.staff_of(("customer_service_rep", "teller", "lobby_manager"))
+    st = w.staff_of(("teller", "lobby_manager"))
     sidx, day = _active_days(w, st, w.business_days())
     role = w.staff.role.to_numpy()[sidx]
-    start_h = np.where(role == "customer_service_rep", np.where(rng.random(len(sidx)) < 0.5, 8, 12), 9)
-    start = day.astype("datetime64[s]") + (start_h * 3600).astype("timedelta64[s]")
-    end = start + np.timedelta64(8 * 3600, "s")
+    start = day.astype("datetime64[s]") + np.timedelta64(9 * 3600, "s")
     base, slope, lo, hi = LOBBY_PRESENT  # lobby managers differ in attendance by performance
     lobby = np.clip(base + slope * w.staff.perf.to_numpy()[sidx], lo, hi)
     present = rng.random(len(sidx)) < np.where(role == "lobby_manager", lobby, 0.98)
+    csr = csr_roster(w)
+    c_start = csr["day"].to_numpy().astype("datetime64[s]") + (csr["start_h"].to_numpy() * 3600).astype(
+        "timedelta64[s]"
+    )
     df = pd.DataFrame(
         {
-            "staff_id": w.staff.staff_id.to_numpy()[sidx],
-            "branch_id": w.staff.branch_id.to_numpy()[sidx],
-            "shift_start": start.astype("datetime64[s]"),
-            "shift_end": end.astype("datetime64[s]"),
-            "present": present,
+            "staff_id": np.concatenate(
+                [w.staff.staff_id.to_numpy()[sidx], w.staff.staff_id.to_numpy()[csr["sidx"]]]
+            ),
+            "branch_id": np.concatenate(
+                [w.staff.branch_id.to_numpy()[sidx], w.staff.branch_id.to_numpy()[csr["sidx"]]]
+            ),
+            "shift_start": np.concatenate([start, c_start]).astype("datetime64[s]"),
+            "shift_end": np.concatenate(
+                [
+                    start + np.timedelta64(8 * 3600, "s"),
+                    c_start + (csr["hours"].to_numpy() * 3600).astype("timedelta64[s]"),
+                ]
+            ).astype("datetime64[s]"),
+            "present": np.concatenate([present, csr["present"].to_numpy()]),
         }
     )
     df = df.sort_values(["shift_start", "staff_id"], ignore_index=True)

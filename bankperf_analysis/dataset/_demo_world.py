@@ -77,6 +77,9 @@ class DemoScale:
     cohorts: dict[str, tuple[int, ...]]
     drop_branch: int
     small_branch: int
+    #: the planted understaffed and overstaffed branches (remote queue; -1: none)
+    understaffed_branch: int = -1
+    overstaffed_branch: int = -1
     #: branches of the planted employment changes in the last quarter (:meth:`World._plant_employment`):
     #: a leaver before it, a short leaver, a short joiner, and a transfer from the 4th to the 5th
     plant_branches: tuple[int, ...] = ()
@@ -127,6 +130,8 @@ SCALES: dict[str, DemoScale] = {
         drop_branch=8,
         small_branch=11,
         plant_branches=(6, 7, 9, 10, 6),
+        understaffed_branch=8,
+        overstaffed_branch=4,
     ),
     "bench": DemoScale(
         "bench",
@@ -159,8 +164,10 @@ DROP_EFFECT = -0.12
 STAFF_SAT_SD = 0.04
 CROSS_SALES_BASE = 3.0
 RESOLUTION_BASE = 0.92
-#: The best-run branch's queue factor (waiting share and mean wait x this; the worst: 1).
-QUEUE_FACTOR_BEST = 0.03
+#: The worst-run branch's remote (phone and online) demand is 1 + this times the best-run one's.
+REMOTE_LOAD_SPREAD = 0.6
+#: The planted overstaffed branch's remote demand as a share of an ordinary branch's.
+OVERSTAFFED_DEMAND = 0.45
 #: The best-run branch's median complaint handling hours (the worst: 10).
 COMPLAINT_HOURS_BEST = 2.5
 #: Lobby managers' chance to be present for a shift: base + slope x performance, clipped.
@@ -213,17 +220,27 @@ class World:
         """How well each branch runs its inquiry queues and complaints (no random draws).
 
         Ranked by baseline satisfaction, the adopters of the bonus scheme counted with its effect
-        (the best-run branch first; spread as the rank's square): the queue factor scales
-        the share of phone and online contacts that wait and their mean wait (1 = the sources'
-        baseline, mean response about 3-4 min, 000/001; the best-run branch answers about 97 %
-        within 30 s), and complaints are closed in a median of 2.5 (best) to 10 hours (worst).
-        So the team KPIs of managers, analysts and representatives differ between branches
-        and every grade band occurs for every scored role (issue 13, item 8).
+        (the best-run branch first, rank ``r`` from 0 to 1): the best third roster their
+        representatives along the demand curve, the others evenly
+        (:data:`~bankperf_analysis.dataset._demo_queue.CSR_PATTERNS`), except the planted
+        understaffed and overstaffed branches; worse-run branches get more remote demand for
+        their roster (x ``1 + REMOTE_LOAD_SPREAD r^2``), so the simulated queue answers fewer
+        contacts within 30 s; complaints are closed in a median of 2.5 (best) to 10 hours
+        (worst, linear in the rank: with the queue's narrower spread of service levels than
+        the former load heuristic's, a squared spread left no branch in the middle bands). So
+        the team KPIs of managers, analysts and representatives differ between branches and
+        every grade band occurs for every scored role (issue 13, item 8).
         """
         run_well = self.sat_base + BONUS_EFFECT_SATISFACTION * (self.adopt_q >= 0)
         r = np.argsort(np.argsort(-run_well, kind="stable"), kind="stable") / max(nb - 1, 1)
-        self.queue_f = QUEUE_FACTOR_BEST + (1.0 - QUEUE_FACTOR_BEST) * r**2
-        self.complaint_hours = COMPLAINT_HOURS_BEST + (10.0 - COMPLAINT_HOURS_BEST) * r**2
+        self.csr_pattern = np.where(r < 1 / 3, "aligned", "even").astype(object)
+        self.remote_f = 1.0 + REMOTE_LOAD_SPREAD * r**2
+        if 0 <= self.scale.understaffed_branch < nb:
+            self.csr_pattern[self.scale.understaffed_branch] = "understaffed"
+        if 0 <= self.scale.overstaffed_branch < nb:
+            self.csr_pattern[self.scale.overstaffed_branch] = "aligned"
+            self.remote_f[self.scale.overstaffed_branch] = OVERSTAFFED_DEMAND
+        self.complaint_hours = COMPLAINT_HOURS_BEST + (10.0 - COMPLAINT_HOURS_BEST) * r
 
     def rng(self, *key: str | int) -> np.random.Generator:
         words = [sum((i + 1) * ord(ch) for i, ch in enumerate(str(k))) for k in key]

@@ -1,10 +1,14 @@
 """A deterministic synthetic bank with documented planted truths.
 
 The demo bank follows the data contract (:mod:`bankperf_analysis.dataset.schema`) and the
-baselines quoted in the source documents (domain.md): satisfaction ≈ 85 %, mean
-response ≈ 4 min, resolution ≈ 92 %, cross-sales ≈ 3 per person per month. Contact
-arrivals follow a weekday × hour profile with Monday and Friday peaks, month-end bumps
-and holiday troughs. Planted truths, returned and written to ``truth.json``, give the
+baselines quoted in the source documents (domain.md): satisfaction ≈ 85 %, resolution ≈ 92 %,
+cross-sales ≈ 3 per person per month. Contact arrivals follow a weekday × hour profile with
+Monday and Friday peaks, month-end bumps and holiday troughs. Phone and online contacts then
+go through a simulated queue served by the rostered representatives
+(:mod:`~bankperf_analysis.dataset._demo_queue`), so their waits follow from the roster: the
+source's mean response of 4 min (000) is not reproduced (a queue answering about 90 % within
+30 s, with patience of 4 min, has mean waits of seconds); counter waits still come from a load
+heuristic. Planted truths, returned and written to ``truth.json``, give the
 later analyses something real to find:
 
 * **bonus scheme** — a 2,000-yuan bonus scheme adopted by some branches at staggered
@@ -18,7 +22,11 @@ later analyses something real to find:
 * **employment in the last quarter** — a leaver the day before it starts, a leaver ten days
   in, a joiner twelve days before its end, and a customer-service rep transferred between
   two branches on the 15th of its middle month (``assignments.parquet`` holds the history;
-  ``truth.json`` ``employment`` lists them with their days, and everyone who left before).
+  ``truth.json`` ``employment`` lists them with their days, and everyone who left before);
+* **remote queue** — phone and online contacts are simulated through a queue served by the
+  rostered representatives, with a known mean patience; one branch is rostered below the
+  need and one above it (``truth.json`` ``remote_queue``;
+  :mod:`bankperf_analysis.dataset._demo_queue`).
 
 Every random draw comes from a stream spawned from one seed per table (and per chunk
 of branches), so the same seed gives byte-identical data and the chunked benchmark
@@ -50,6 +58,7 @@ import pyarrow.parquet as pq
 from bankperf_analysis._atomic import atomic_write
 from bankperf_analysis._validation import check_choice
 from bankperf_analysis.dataset._demo_pay import pay_truth
+from bankperf_analysis.dataset._demo_queue import remote_queue_truth
 from bankperf_analysis.dataset._demo_tables import TABLES, contacts_chunk
 from bankperf_analysis.dataset._demo_world import (
     BONUS_EFFECT_CROSS_SALES,
@@ -276,6 +285,7 @@ def _truth(w: World, qnames: list[str], counts: dict[str, int]) -> dict:
     truth["expected_satisfaction_by_branch_quarter"] = _expected_satisfaction(w, qnames)
     truth["employment"] = _employment_truth(w)
     truth["pay"] = pay_truth(w)  # adjustments at the caps, effective complaints (veto)
+    truth["remote_queue"] = remote_queue_truth(w)
     return truth
 
 
