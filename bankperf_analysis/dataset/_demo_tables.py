@@ -54,7 +54,9 @@ def _branches(w: World) -> pd.DataFrame:
 def _staff(w: World) -> pd.DataFrame:
     """One row per person: first hire, last leave (empty while in post), branch and role of the last post."""
     st = w.holdings
-    names = _names(w.rng("names"), w.n_base_staff)
+    names = _names(w.rng("names"), w.n_core_staff)
+    if w.n_base_staff > w.n_core_staff:  # the extra posts (_demo_posts): names from their own stream
+        names = np.concatenate([names, _names(w.rng("names-posts"), w.n_base_staff - w.n_core_staff)])
     if len(st) > w.n_base_staff:  # planted joiners: names from their own stream
         names = np.concatenate([names, _names(w.rng("names-plants"), len(st) - w.n_base_staff)])
     df = pd.DataFrame(
@@ -108,7 +110,7 @@ def contacts_chunk(w: World, branches: np.ndarray, start_id: int) -> pd.DataFram
     day_f = _day_factors(w)
     frames = []
     remote = []
-    for ch, share in CHANNEL_SHARE.items():
+    for ch, share in (w.scale.channel_share or CHANNEL_SHARE).items():
         hp = HOUR_PROFILE[ch]
         hp = hp / hp.sum()
         bi, di, hi = _arrivals(w, rng, branches, ch, share, hp, day_f)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bankperf_analysis.dataset._demo_posts import branch_types, extra_posts, non_cash_tellers
 from bankperf_analysis.dataset.schema import CONTRACT
 from bankperf_analysis.periods import quarters_between
 
@@ -56,6 +57,12 @@ HOUR_PROFILE = {
     "online": np.array([0.6, 0.8, 1.0, 1.0, 0.9, 1.0, 1.0, 1.0, 1.0, 0.9, 0.8, 0.7]),
 }
 CHANNEL_SHARE = {"phone": 0.45, "counter": 0.40, "online": 0.15}
+#: The benchmark bank's branches take 640 contacts a day with 7 representatives: its remote
+#: (phone + online) demand per representative is the default bank's (110 x 0.60 / 8 = 8.25 a
+#: day; 640 x 0.0902 / 7), phone and online 3 : 1 as in :data:`CHANNEL_SHARE`, and the rest
+#: comes to the counters. With the default shares its simulated queue would be overloaded
+#: (service level about 31 %, abandonment 42 %), which no bank runs.
+BENCH_CHANNEL_SHARE = {"phone": 0.0677, "counter": 0.9098, "online": 0.0225}
 MONTH_END_FACTOR = 1.25
 HOLIDAY_FACTOR = 0.25
 
@@ -80,6 +87,12 @@ class DemoScale:
     #: the planted understaffed and overstaffed branches (remote queue; -1: none)
     understaffed_branch: int = -1
     overstaffed_branch: int = -1
+    #: plant branch types, non-cash tellers and wealth managers (:mod:`._demo_posts`)
+    posts_demo: bool = False
+    #: the branch planted short of the 50 % sales-staff share (-1: none)
+    sales_short_branch: int = -1
+    #: share of each channel in the contacts (None: :data:`CHANNEL_SHARE`)
+    channel_share: dict[str, float] | None = None
     #: branches of the planted employment changes in the last quarter (:meth:`World._plant_employment`):
     #: a leaver before it, a short leaver, a short joiner, and a transfer from the 4th to the 5th
     plant_branches: tuple[int, ...] = ()
@@ -107,6 +120,7 @@ SCALES: dict[str, DemoScale] = {
         drop_branch=2,
         small_branch=3,
         plant_branches=(2, 1, 3, 1, 0),
+        posts_demo=True,
     ),
     "default": DemoScale(
         "default",
@@ -132,6 +146,8 @@ SCALES: dict[str, DemoScale] = {
         plant_branches=(6, 7, 9, 10, 6),
         understaffed_branch=8,
         overstaffed_branch=4,
+        posts_demo=True,
+        sales_short_branch=10,
     ),
     "bench": DemoScale(
         "bench",
@@ -154,6 +170,9 @@ SCALES: dict[str, DemoScale] = {
         cohorts={},
         drop_branch=8,
         small_branch=11,
+        understaffed_branch=8,
+        overstaffed_branch=4,
+        channel_share=BENCH_CHANNEL_SHARE,
     ),
 }
 
@@ -197,7 +216,7 @@ class World:
         self.branch_region = np.array(
             [regions[i % len(regions)] if nb > 4 else regions[i % 2] for i in range(nb)]
         )
-        self.branch_type = np.where(np.arange(nb) % 6 == 0, "flagship", "standard")
+        self.branch_type = branch_types(nb, scale.posts_demo)
         # Branch baselines.
         self.sat_base = np.clip(rng.normal(SATISFACTION_BASE, 0.02, nb), 0.7, 0.95)
         self.ms_mean = rng.permutation(np.linspace(81.0, 95.5, nb))
@@ -256,7 +275,7 @@ class World:
                 for j in range(k):
                     counter = None
                     if role == "teller":
-                        counter = "non_cash" if j < max(1, k // 3) else "cash"
+                        counter = "non_cash" if j < non_cash_tellers(k, self.scale.posts_demo) else "cash"
                     hire = self.start - dt.timedelta(days=int(rng.integers(60, 3000)))
                     split = rng.random() < self.scale.turnover_share
                     cut = (
@@ -281,6 +300,15 @@ class World:
         df["err_mult"] = rng.lognormal(0.0, 0.5, n)
         df["res_eff"] = rng.normal(0.0, 0.02, n)
         df["perf"] = rng.normal(0.0, 1.0, n)
+        self.n_core_staff = n  # staff drawn from the world's stream (names too); the extra posts follow
+        if self.scale.posts_demo:
+            extra = extra_posts(self, post)
+            post += len(extra)
+            df = pd.concat([df, extra], ignore_index=True)
+            n = len(df)
+            df.loc[self.n_core_staff :, "staff_id"] = [
+                f"S{i + 1:0{width}d}" for i in range(self.n_core_staff, n)
+            ]
         self.staff = df
         self.n_posts = post
         self.n_base_staff = n

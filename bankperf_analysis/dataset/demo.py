@@ -58,6 +58,7 @@ import pyarrow.parquet as pq
 from bankperf_analysis._atomic import atomic_write
 from bankperf_analysis._validation import check_choice
 from bankperf_analysis.dataset._demo_pay import pay_truth
+from bankperf_analysis.dataset._demo_posts import posts_truth
 from bankperf_analysis.dataset._demo_queue import remote_queue_truth
 from bankperf_analysis.dataset._demo_tables import TABLES, contacts_chunk
 from bankperf_analysis.dataset._demo_world import (
@@ -286,6 +287,7 @@ def _truth(w: World, qnames: list[str], counts: dict[str, int]) -> dict:
     truth["employment"] = _employment_truth(w)
     truth["pay"] = pay_truth(w)  # adjustments at the caps, effective complaints (veto)
     truth["remote_queue"] = remote_queue_truth(w)
+    truth["posts"] = posts_truth(w)  # branch types, wealth managers, the branch short of the sales share
     return truth
 
 
