@@ -37,7 +37,13 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "stf_col_passed": ("Met", "是否达标"),
     "stf_col_message": ("Finding", "结论"),
     "stf_col_extra_fte": ("Extra FTE", "增加人力（FTE）"),
+    "stf_col_extra_fte_service_level": ("Extra FTE for the service level", "服务水平所需增加（FTE）"),
+    "stf_col_extra_fte_posts": ("Extra FTE for posts and sales share", "岗位与营销占比所需增加（FTE）"),
     "stf_col_surplus_fte": ("Surplus FTE", "富余人力（FTE）"),
+    "stf_no_extra_line": (
+        "The plan adds no staff: the current headcount meets the service level and the post rules.",
+        "编制方案无需增加人员：现有人数已满足服务水平及岗位要求。",
+    ),
     "stf_col_salary_per_fte_yuan_per_year": ("Salary per FTE (yuan/year)", "人均年薪（元）"),
     "stf_col_cost_yuan_per_year": ("Cost (yuan/year)", "年成本（元）"),
     "stf_col_surplus_saving_yuan_per_year": ("Saving from surplus (yuan/year)", "富余人员节约（元/年）"),
@@ -150,9 +156,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
     "stf_col_table": ("Table", "表"),
     "stf_saving_line": (
-        "Staff above the plan in other roles ({fte:.1f} FTE) would save {saving:,.0f} yuan a year once the "
-        "roster is brought to plan.",
-        "其他岗位超出定编的富余人员（FTE {fte:.1f}）调整到定编后，每年可节约 {saving:,.0f} 元。",
+        "Staff above the plan ({fte:.1f} FTE, in the roles whose planned headcount is below today's) would "
+        "save {saving:,.0f} yuan a year once the roster is brought to plan.",
+        "定编人数低于现有人数的岗位共富余人员（FTE {fte:.1f}），调整到定编后每年可节约 {saving:,.0f} 元。",
     ),
     "stf_col_note": ("Note", "说明"),
 }

@@ -230,11 +230,12 @@ _REPORT: dict[str, tuple[str, str]] = {
     ),
     "posts_failed": ("Minimum posts NOT met:", "未满足最低岗位要求："),
     "cost_benefit_line": (
-        "Staffing to the service level needs {fte:.1f} more FTE, costing {cost:,.0f} yuan a year; an "
-        "assumed +{pts:.0f} satisfaction points would be worth {benefit:,.0f} yuan a year "
-        "(break-even: {be:.1f} points). The gain is an assumption, not a measured effect.",
-        "按服务水平配置需增加折合全职人数(FTE) {fte:.1f}，年成本 {cost:,.0f} 元；"
-        "若满意度提升 {pts:.0f} 个百分点（假设值，并非实测效果），"
+        "The plan adds {fte:.1f} FTE ({svc:.1f} for the service level, {oth:.1f} for minimum posts, the "
+        "sales share or managed customers), costing {cost:,.0f} yuan a year; an assumed +{pts:.0f} "
+        "satisfaction points would be worth {benefit:,.0f} yuan a year (break-even: {be:.1f} points). "
+        "The gain is an assumption, not a measured effect.",
+        "编制方案增加折合全职人数(FTE) {fte:.1f}（服务水平所需 {svc:.1f}，最低岗位、营销人员占比或管户所需 "
+        "{oth:.1f}），年成本 {cost:,.0f} 元；若满意度提升 {pts:.0f} 个百分点（假设值，并非实测效果），"
         "年收益约 {benefit:,.0f} 元（盈亏平衡点：{be:.1f} 个百分点）。",
     ),
     "flag_down": ("significant fall", "显著下降"),

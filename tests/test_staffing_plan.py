@@ -272,6 +272,8 @@ def test_demo_branches_minimum_posts(tiny_bank, default_bank, tiny_inputs, defau
         for bid, rules in posts.groupby("branch_id")["rule"]:
             expected = {"lobby_manager", "non_cash_teller", "sales_share"}
             expected |= {"customer_manager"} if branches[bid] == "flagship" else set()
+            if branches[bid] in ("wealth_center", "business_department"):  # 003: + 理财顾问, 大堂副理
+                expected |= {"customer_manager", "financial_advisor", "deputy_lobby_manager"}
             assert set(rules) == expected, bid
         # the sales share is 003's (reps are not sales staff), whether or not the demo meets it
         share = posts[posts["rule"] == "sales_share"].set_index("branch_id")["actual"]
@@ -488,7 +490,9 @@ def test_cost_benefit_credits_surplus_as_well_as_charging_shortage():
 
     from bankperf_analysis.staffing.plan_tables import _cost_benefit
 
-    plan = pd.DataFrame({"branch_id": ["A", "A", "B", "B"], "change": [2, -1, 0, -3]})
+    plan = pd.DataFrame(
+        {"branch_id": ["A", "A", "B", "B"], "change": [2, -1, 0, -3], "required_fte": [3.2, np.nan, 1.0, 2.0]}
+    )
     cfg = SimpleNamespace(salary=120_000.0, points=10.0, yuan_per_point=100_000.0)
     cb = _cost_benefit(plan, ["A", "B"], cfg).set_index("branch_id")
     # by hand: A adds 2 and has 1 above plan; B adds none and has 3 above plan
@@ -498,3 +502,38 @@ def test_cost_benefit_credits_surplus_as_well_as_charging_shortage():
     assert cb.loc["A", "net_yuan_per_year"] == 1_000_000 - 240_000 + 120_000
     assert cb.loc["B", "net_yuan_per_year"] == 1_000_000 + 360_000
     assert "saving" in cb.loc["A", "assumption"]
+
+
+def test_extra_fte_split_by_cause():
+    """Added staff split by cause: roles sized by a queue (service level) vs the post rules (the rest).
+
+    Issue 17: on the demo bank the branch report said "staffing to the service level needs 5 more
+    FTE" for a branch that met its service level, because the sales-share top-up added customer
+    managers. By hand: A adds 1 representative (queue) and 3 customer managers (no queue), has
+    1 teller above plan; B adds 2 lobby managers (no queue) only.
+    """
+    from types import SimpleNamespace
+
+    from bankperf_analysis.staffing.plan_tables import _cost_benefit
+
+    plan = pd.DataFrame(
+        {
+            "branch_id": ["A", "A", "A", "B", "B"],
+            "change": [1, 3, -1, 2, 0],
+            "required_fte": [6.4, np.nan, 5.0, np.nan, 2.0],
+        }
+    )
+    cfg = SimpleNamespace(salary=120_000.0, points=10.0, yuan_per_point=100_000.0)
+    cb = _cost_benefit(plan, ["A", "B"], cfg).set_index("branch_id")
+    assert cb.loc["A", ["extra_fte", "extra_fte_service_level", "extra_fte_posts"]].tolist() == [4, 1, 3]
+    assert cb.loc["B", ["extra_fte", "extra_fte_service_level", "extra_fte_posts"]].tolist() == [2, 0, 2]
+
+
+def test_branch_report_words_the_split():
+    """The branch report's cost-benefit sentence names both causes, in en and zh."""
+    from bankperf_analysis.i18n import t
+
+    en = t("cost_benefit_line", "en", fte=5.0, svc=0.0, oth=5.0, cost=600_000, pts=10, benefit=1e6, be=6.0)
+    assert "0.0 for the service level, 5.0 for minimum posts" in en
+    zh = t("cost_benefit_line", "zh", fte=5.0, svc=0.0, oth=5.0, cost=600_000, pts=10, benefit=1e6, be=6.0)
+    assert "服务水平所需 0.0" in zh and "管户所需 5.0" in zh

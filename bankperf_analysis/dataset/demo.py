@@ -286,8 +286,7 @@ def _truth(w: World, qnames: list[str], counts: dict[str, int]) -> dict:
     truth["expected_satisfaction_by_branch_quarter"] = _expected_satisfaction(w, qnames)
     truth["employment"] = _employment_truth(w)
     truth["pay"] = pay_truth(w)  # adjustments at the caps, effective complaints (veto)
-    truth["remote_queue"] = remote_queue_truth(w)
-    truth["posts"] = posts_truth(w)  # branch types, wealth managers, the branch short of the sales share
+    truth["remote_queue"], truth["posts"] = remote_queue_truth(w), posts_truth(w)
     return truth
 
 

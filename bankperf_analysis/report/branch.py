@@ -44,7 +44,7 @@ from bankperf_analysis.report.links import branch_files, nav_bar, staff_anchor, 
 from bankperf_analysis.report.missing import Missing
 from bankperf_analysis.report.person_sheet import person_anchor, sheet_file
 from bankperf_analysis.scorecard.consequences import ConsequenceCounts
-from bankperf_analysis.staffing.shown import post_findings
+from bankperf_analysis.staffing.shown import cost_benefit_text, post_findings
 
 __all__ = ["BranchReport", "TILE_KPIS", "TREND_KPIS"]
 
@@ -726,21 +726,7 @@ class BranchReport:
         found = post_findings(posts, self.lang)  # each finding in the report's language
         failed = [] if ok else [m for m, met in zip(found, posts.passed) if not bool(met)]
         cb = self.inputs.rows("staffing_cost_benefit", "branch_id", self.branch_id)
-        cb_txt = ""
-        if len(cb):
-            c = cb.iloc[0]
-            cb_txt = t(
-                "cost_benefit_line",
-                self.lang,
-                fte=float(c.extra_fte),
-                cost=float(c.cost_yuan_per_year),
-                pts=float(c.satisfaction_points_assumed),
-                benefit=float(c.benefit_yuan_per_year),
-                be=float(c.break_even_points) if pd.notna(c.break_even_points) else float("nan"),
-            )
-            saving = float(c.get("surplus_saving_yuan_per_year", 0.0) or 0.0)
-            if saving > 0:
-                cb_txt += " " + t("stf_saving_line", self.lang, fte=float(c.surplus_fte), saving=saving)
+        cb_txt = cost_benefit_text(cb.iloc[0], self.lang) if len(cb) else ""
         return HtmlBlock(
             data_table(head, rows)
             + f"<p>{_e(post_txt)}</p>"

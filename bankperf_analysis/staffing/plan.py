@@ -171,9 +171,11 @@ class StaffingPlan:
         ``actual``, ``passed``, ``message`` (English; :func:`~bankperf_analysis.staffing.shown.post_findings`
         words it in zh or en).
     cost_benefit : pandas.DataFrame
-        ``extra_fte`` (headcount the plan adds), ``surplus_fte`` (headcount above the
-        plan), ``cost_yuan_per_year`` (extra FTE x salary), ``surplus_saving_yuan_per_year``
-        (surplus FTE x salary), ``satisfaction_points_assumed``, ``benefit_yuan_per_year``
+        ``extra_fte`` (headcount the plan adds), split into ``extra_fte_service_level`` (roles
+        sized by a queue's required FTE) and ``extra_fte_posts`` (other roles: minimum posts,
+        the sales share, managed customers), ``surplus_fte`` (headcount above the plan),
+        ``cost_yuan_per_year`` (extra FTE x salary), ``surplus_saving_yuan_per_year`` (surplus
+        FTE x salary), ``satisfaction_points_assumed``, ``benefit_yuan_per_year``
         (points x yuan per point), ``net_yuan_per_year`` (benefit - cost + saving),
         ``benefit_cost_ratio`` (benefit / cost), ``break_even_points`` (points the added
         staff's cost needs to pay off) and the ``assumption`` in words.

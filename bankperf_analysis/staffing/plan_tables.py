@@ -361,8 +361,19 @@ def _assumption(cfg: _Config) -> str:
 
 
 def _cost_benefit(plan: pd.DataFrame, branch_ids: Sequence[str], cfg: _Config) -> pd.DataFrame:
-    add = plan.assign(extra=plan["change"].clip(lower=0), surplus=(-plan["change"]).clip(lower=0))
-    per = add.groupby("branch_id")[["extra", "surplus"]].sum().reindex(list(branch_ids), fill_value=0)
+    # a role sized by a queue's required FTE adds staff for the service level; any other role
+    # (minimum posts, the sales share, managed customers) for the post rules
+    queue_role = plan["required_fte"].notna()
+    add = plan.assign(
+        extra=plan["change"].clip(lower=0),
+        surplus=(-plan["change"]).clip(lower=0),
+        extra_sl=plan["change"].clip(lower=0).where(queue_role, 0),
+    )
+    per = (
+        add.groupby("branch_id")[["extra", "surplus", "extra_sl"]]
+        .sum()
+        .reindex(list(branch_ids), fill_value=0)
+    )
     cb = cost_benefit(
         per["extra"].to_numpy(dtype=float),
         cfg.salary,
@@ -374,6 +385,8 @@ def _cost_benefit(plan: pd.DataFrame, branch_ids: Sequence[str], cfg: _Config) -
         {
             "branch_id": [str(b) for b in per.index],
             "extra_fte": cb["fte"].to_numpy(dtype=float),
+            "extra_fte_service_level": per["extra_sl"].to_numpy(dtype=float),
+            "extra_fte_posts": (per["extra"] - per["extra_sl"]).to_numpy(dtype=float),
             "surplus_fte": per["surplus"].to_numpy(dtype=float),
             "salary_per_fte_yuan_per_year": cfg.salary,
             "cost_yuan_per_year": cb["cost_yuan"].to_numpy(dtype=float),

@@ -31,7 +31,7 @@ from bankperf_analysis.staffing.posts import post_noun
 if TYPE_CHECKING:
     from bankperf_analysis.staffing.plan import StaffingPlan
 
-__all__ = ["PlanTable", "plan_tables", "plan_text", "post_findings", "write_plan_xlsx"]
+__all__ = ["PlanTable", "cost_benefit_text", "plan_tables", "plan_text", "post_findings", "write_plan_xlsx"]
 
 _PERCENT = {"service_level_with_roster", "target_service_level", "achieved_service_level"}
 _INTEGER = {"current_headcount", "minimum_headcount", "planned_headcount", "peak_staff"}
@@ -475,3 +475,40 @@ def write_plan_xlsx(tmp: Any, plan: StaffingPlan, lang: str) -> None:
         wb.create_sheet(excel_sheet_name(t("stf_sheet_notes", lang), used)), styles
     )
     wb.save(tmp)
+
+
+def cost_benefit_text(c: pd.Series, lang: str = "en") -> str:
+    """One branch's cost-benefit row (``StaffingPlan.cost_benefit``) in words: what the plan adds and why.
+
+    The added staff are split by cause (the service level; minimum posts, the sales share or
+    managed customers), so a branch that meets its service level is not told that the service
+    level needs staff; staff above the plan are credited as a saving.
+
+    Examples
+    --------
+    >>> row = pd.Series({"extra_fte": 0.0, "surplus_fte": 2.0, "surplus_saving_yuan_per_year": 240000.0})
+    >>> print(cost_benefit_text(row))  # doctest: +NORMALIZE_WHITESPACE
+    The plan adds no staff: the current headcount meets the service level and the post rules.
+    Staff above the plan (2.0 FTE, in the roles whose planned headcount is below today's) would save
+    240,000 yuan a year once the roster is brought to plan.
+    """
+    lang = check_lang(lang)
+    if float(c["extra_fte"]) <= 0:
+        text = t("stf_no_extra_line", lang)
+    else:
+        be = c.get("break_even_points", float("nan"))
+        text = t(
+            "cost_benefit_line",
+            lang,
+            fte=float(c["extra_fte"]),
+            svc=float(c.get("extra_fte_service_level", c["extra_fte"])),
+            oth=float(c.get("extra_fte_posts", 0.0)),
+            cost=float(c["cost_yuan_per_year"]),
+            pts=float(c["satisfaction_points_assumed"]),
+            benefit=float(c["benefit_yuan_per_year"]),
+            be=float(be) if pd.notna(be) else float("nan"),
+        )
+    saving = float(c.get("surplus_saving_yuan_per_year", 0.0) or 0.0)
+    if saving > 0:
+        text += " " + t("stf_saving_line", lang, fte=float(c["surplus_fte"]), saving=saving)
+    return text
