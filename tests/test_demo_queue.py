@@ -149,3 +149,42 @@ def test_planted_understaffed_and_overstaffed_branches(con, truth):
     assert over["remote_demand_factor"] < over["others_remote_demand_factor_range"][0]
     assert sl[over["branch_id"]] == sl.max() and sl[over["branch_id"]] >= 0.95
     assert sl[under["branch_id"]] < 0.95 and sl[under["branch_id"]] < sl.median()
+
+
+def test_staffing_story_agrees_with_the_service_level(default_bank, con, truth):
+    """The plan the branch report shows tells the service-level tile's story (issue 17).
+
+    The tile's service level (phone + online answered within 30 s, 2026Q4) against the plan's
+    added staff *for the service level* (``extra_fte_service_level``) and its heatmap of
+    rostered minus required staff: every branch below the 95 % target is given staff for the
+    service level; the planted overstaffed branch (the bank's best service level) is given none
+    and is told of its surplus; the heatmap's shortfalls rank the branches as the tile does.
+    """
+    from bankperf_analysis.dataset.load import load_dataset
+    from bankperf_analysis.periods import Period
+    from bankperf_analysis.staffing.plan import branch_staffing_inputs
+
+    sl = (
+        con.execute(
+            f"""SELECT branch_id, avg(CASE WHEN NOT abandoned AND
+                   date_diff('millisecond', arrival_ts, answer_ts) <= 30000 THEN 1 ELSE 0 END) AS sl
+            FROM contacts WHERE {REMOTE} AND arrival_ts >= '2026-10-01' GROUP BY ALL"""
+        )
+        .df()
+        .set_index("branch_id")["sl"]
+    )
+    with load_dataset(default_bank) as ds:
+        inputs = branch_staffing_inputs(ds, Period.parse("2026Q4"))
+    cb = inputs["cost_benefit"].set_index("branch_id")
+    below = sl.index[sl < 0.95]
+    assert len(below) >= 2 and (cb.loc[below, "extra_fte_service_level"] >= 1).all()
+    over, under = truth["overstaffed"]["branch_id"], truth["understaffed"]["branch_id"]
+    assert cb.loc[over, "extra_fte_service_level"] == 0 and cb.loc[over, "surplus_fte"] >= 1
+    plan = inputs["plan"].set_index(["branch_id", "role"])
+    assert plan.loc[(over, "customer_service_rep"), "change"] < 0  # fewer representatives planned
+    # the heatmap's weekday shortfall (staff short of the need, summed over hours) ranks the
+    # branches as their service level does: the understaffed branch most short, the overstaffed least
+    hm = inputs["heatmap"]
+    short = hm[hm["weekday"] < 5].groupby("branch_id")["shortfall"].sum()
+    assert short.idxmin() == under and short.idxmax() == over
+    assert short.corr(sl.reindex(short.index), method="spearman") > 0.8
