@@ -507,9 +507,10 @@ def _trailing_empty_rows(d: Path) -> None:
 
     workbook(("branches", "staff"))(d)
     wb = openpyxl.load_workbook(d / "bank.xlsx")
+    last = wb["staff"].max_row  # the header and the staff rows
     for _ in range(3):
         wb["staff"].append([None] * 7)
-    wb["staff"].cell(row=60, column=1).value = "   "
+    wb["staff"].cell(row=last + 2, column=1).value = "   "  # whitespace in a trailing empty row
     wb.save(d / "bank.xlsx")
 
 

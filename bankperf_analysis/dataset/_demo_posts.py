@@ -36,6 +36,9 @@ if TYPE_CHECKING:  # pragma: no cover
 PLANTED_TYPES = {1: "wealth_center", 2: "business_department"}
 #: The posts each planted type adds (003: 理财中心和营业部至少增配1名理财参谋和1名大堂副理).
 TYPE_POSTS = ("financial_advisor", "deputy_lobby_manager")
+#: Roles only the extra posts hold: unscored by the scheme, so the demo draws no training or
+#: qualitative ratings for them (and the other staff's draws stay as they were).
+EXTRA_ROLES = ("wealth_manager", *TYPE_POSTS)
 #: The sales-staff share the demo's posts are built around (the scheme's staffing.min_sales_share).
 SALES_SHARE = 0.5
 #: The sales posts among ``roles_per_branch`` (non-cash tellers are counted from the tellers).

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bankperf_analysis.dataset._demo_pay import adjustments, complaint_rulings
+from bankperf_analysis.dataset._demo_posts import EXTRA_ROLES
 from bankperf_analysis.dataset._demo_queue import csr_roster, simulate_remote
 from bankperf_analysis.dataset._demo_world import (
     BONUS_EFFECT_CROSS_SALES,
@@ -431,7 +432,7 @@ def _training(w: World) -> pd.DataFrame:
         "Cash handling accuracy",
         "Cross-selling skills",
     ]
-    st = w.staff[w.staff.role != "data_analyst"]
+    st = w.staff[~w.staff.role.isin(("data_analyst", *EXTRA_ROLES))]  # the extra posts: unscored
     # Each branch holds a session on the 2nd and 4th Wednesday of every month.
     wed = w.days[(w.days.day_of_week == 2) & (((w.days.day - 1) // 7) % 2 == 1)]
     sidx, day = _active_days(w, st, wed)
@@ -517,7 +518,7 @@ def _reviews_360(w: World) -> pd.DataFrame:
 
 def _qualitative(w: World) -> pd.DataFrame:
     rng = w.rng("qualitative")
-    st = w.staff[~w.staff.role.isin(("data_analyst",))]
+    st = w.staff[~w.staff.role.isin(("data_analyst", *EXTRA_ROLES))]  # the extra posts: unscored
     sidx, day = _active_days(w, st, _quarter_days(w))
     frames = []
     for dim in ("service_quality", "teamwork"):
