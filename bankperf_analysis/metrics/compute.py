@@ -43,7 +43,7 @@ import pandas as pd
 from bankperf_analysis.dataset.load import Dataset
 from bankperf_analysis.dataset.schema import CONTRACT
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.metrics._base_sql import EXACT, base_queries, staff_months_sql
+from bankperf_analysis.metrics._base_sql import EXACT, base_queries, needs_staff_months, staff_months_sql
 from bankperf_analysis.metrics._grouping import (
     entity_expr,
     grouping_sets,
@@ -136,9 +136,10 @@ def compute_window(
     tables of the ``wanted`` KPIs (the default scans every table, as before).
     """
     con = ds.con
-    con.execute(staff_months_sql(lo, hi))
     grain = next(pt for pt in PERIOD_TYPES if pt in period_types) if period_types else "month"
     tables = {KPI_CATALOGUE[k].table for k in wanted} if only_wanted_tables and wanted is not None else None
+    if needs_staff_months(ds, tables):
+        con.execute(staff_months_sql(lo, hi))
     parts = base_queries(ds, o, lo, hi, grain, const_m, tables=tables)
     if not parts and tables is None:
         return _empty()
