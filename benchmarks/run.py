@@ -1,6 +1,6 @@
 """Run the benchmarks: ``python -m benchmarks.run [--scale bench|small] [NAME ...]``.
 
-NAME: kpis, staffing, incentives, reports, scaling, roster, bootstrap, bank, forecast. Each benchmark
+NAME: kpis, staffing, incentives, reports, scaling, roster, bootstrap, bank, forecast, style. Each benchmark
 times the package side by side with the reference it names, in the same run, prints a table and writes
 ``benchmarks/results/<name>.json``. With no names, all run.
 
@@ -32,6 +32,7 @@ BENCHMARKS = {
     "bootstrap": "benchmarks.bench_bootstrap",  # what the wild cluster bootstrap adds at 1M rows
     "bank": "benchmarks.bench_bank",  # the real job: bankperf report for 1,000 branches, phase table
     "forecast": "benchmarks.bench_forecast",  # demand forecast, 100 and 1,000 branches; pooled WAPE
+    "style": "benchmarks.bench_style",  # use_report_style in a fresh process, as a notebook runs it
 }
 
 
@@ -52,6 +53,7 @@ def scale_arguments(scale: str, demo: str) -> dict[str, list[str]]:
             "bootstrap": ["--repeats", "3"],
             "bank": ["--scheduler"],
             "forecast": ["--branches", "100", "1000", "--repeats", "3", "--data", "benchmarks/data/bench"],
+            "style": ["--repeats", "5"],
         }
     return {
         "kpis": ["--repeats", "1", "--data", demo],
@@ -63,6 +65,7 @@ def scale_arguments(scale: str, demo: str) -> dict[str, list[str]]:
         "bootstrap": ["--repeats", "1", "--staff", "2000"],
         "bank": ["--data", demo, "--branches", "2"],
         "forecast": ["--branches", "20", "100", "--repeats", "1", "--demo", demo],
+        "style": ["--repeats", "1"],
     }
 
 
