@@ -1,8 +1,8 @@
 """Run the benchmarks: ``python -m benchmarks.run [--scale bench|small] [NAME ...]``.
 
-NAME: kpis, staffing, incentives, reports, scaling, roster, bootstrap, bank, forecast, validation.
-Each benchmark times the package side by side with the reference it names, in the same run, prints a
-table and writes ``benchmarks/results/<name>.json``. With no names, all run.
+NAME: kpis, staffing, incentives, reports, scaling, roster, bootstrap, bank, forecast, validation,
+style. Each benchmark times the package side by side with the reference it names, in the same run, prints
+a table and writes ``benchmarks/results/<name>.json``. With no names, all run.
 
 ``--scale bench`` (default; ``make bench``) reproduces the README's tables: the KPI and
 scaling benchmarks generate the 50M-contact benchmark bank into ``benchmarks/data/bench``
@@ -33,6 +33,7 @@ BENCHMARKS = {
     "bank": "benchmarks.bench_bank",  # the real job: bankperf report for 1,000 branches, phase table
     "forecast": "benchmarks.bench_forecast",  # demand forecast, 100 and 1,000 branches; pooled WAPE
     "validation": "benchmarks.bench_validation",  # data validation vs the SQL floor, per round
+    "style": "benchmarks.bench_style",  # use_report_style in a fresh process, as a notebook runs it
 }
 
 
@@ -54,6 +55,7 @@ def scale_arguments(scale: str, demo: str) -> dict[str, list[str]]:
             "bank": ["--scheduler"],
             "forecast": ["--branches", "100", "1000", "--repeats", "3", "--data", "benchmarks/data/bench"],
             "validation": ["--repeats", "3"],
+            "style": ["--repeats", "5"],
         }
     return {
         "kpis": ["--repeats", "1", "--data", demo],
@@ -66,6 +68,7 @@ def scale_arguments(scale: str, demo: str) -> dict[str, list[str]]:
         "bank": ["--data", demo, "--branches", "2"],
         "forecast": ["--branches", "20", "100", "--repeats", "1", "--demo", demo],
         "validation": ["--repeats", "1", "--data", demo],
+        "style": ["--repeats", "1"],
     }
 
 

@@ -38,12 +38,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from bankperf_analysis.dataset.load import Dataset
 from bankperf_analysis.dataset.schema import CONTRACT
 from bankperf_analysis.exceptions import ParamsError
-from bankperf_analysis.metrics._base_sql import EXACT, base_queries, staff_months_sql
+from bankperf_analysis.metrics._base_sql import EXACT, base_queries, needs_staff_months, staff_months_sql
 from bankperf_analysis.metrics._grouping import (
     entity_expr,
     grouping_sets,
@@ -136,9 +137,10 @@ def compute_window(
     tables of the ``wanted`` KPIs (the default scans every table, as before).
     """
     con = ds.con
-    con.execute(staff_months_sql(lo, hi))
     grain = next(pt for pt in PERIOD_TYPES if pt in period_types) if period_types else "month"
     tables = {KPI_CATALOGUE[k].table for k in wanted} if only_wanted_tables and wanted is not None else None
+    if needs_staff_months(ds, tables):
+        con.execute(staff_months_sql(lo, hi))
     parts = base_queries(ds, o, lo, hi, grain, const_m, tables=tables)
     if not parts and tables is None:
         return _empty()
@@ -277,17 +279,43 @@ def _finish(con) -> pd.DataFrame:
            WHEN o.denominator > 0 THEN CAST(o.numerator AS DOUBLE) / CAST(o.denominator AS DOUBLE)
       END AS value,
       CAST(o.numerator AS DOUBLE) AS numerator, CAST(o.denominator AS DOUBLE) AS denominator,
-      CAST(coalesce(o.n, 0) AS BIGINT) AS n
+      CAST(coalesce(o.n, 0) AS BIGINT) AS n, lv.lord AS _lord, pt.pord AS _pord, cat.kord AS _kord
     FROM _kpi_out o JOIN cat USING (kpi) JOIN lv USING (level) JOIN pt USING (period_type)
     LEFT JOIN staff s ON o.level = 'staff' AND s.staff_id = o.entity_id
     LEFT JOIN branches bs ON bs.branch_id = s.branch_id
     LEFT JOIN branches bb ON o.level = 'branch' AND bb.branch_id = o.entity_id
-    ORDER BY lv.lord, o.entity_id, pt.pord, o.period, cat.kord
     """).to_arrow_table()
     if table.num_rows == 0:
         return _empty()
+    # The order of ORDER BY lord, entity_id, pord, period, kord (a total order: one row per
+    # level, entity, period and KPI), sorted on integer codes: a DuckDB sort of the wide
+    # rows cost a fifth of a second at 330,000 rows, a third of this function.
+    order = np.lexsort(
+        (
+            table["_kord"].to_numpy(),
+            _text_rank(table["period"]),
+            table["_pord"].to_numpy(),
+            _text_rank(table["entity_id"]),
+            table["_lord"].to_numpy(),
+        )
+    )
+    table = table.drop_columns(["_lord", "_pord", "_kord"]).take(order)
     # Arrow straight to Arrow-backed pandas strings: 3-5x faster than .df() at 300k rows.
     return table.to_pandas(types_mapper=_arrow_string_dtype)
+
+
+def _text_rank(column) -> np.ndarray:
+    """Each value's rank among the column's distinct values (missing last), as SQL sorts text.
+
+    Python orders ``str`` by code point, which is the byte order of UTF-8: DuckDB's default
+    (binary) collation. Ties share a rank.
+    """
+    enc = column.combine_chunks().dictionary_encode()
+    values = enc.dictionary.to_numpy(zero_copy_only=False)
+    rank = np.empty(len(values) + 1, dtype=np.int64)
+    rank[np.argsort(values, kind="stable")] = np.arange(len(values))
+    rank[len(values)] = len(values)  # missing: after every value (NULLS LAST)
+    return rank[enc.indices.fill_null(len(values)).to_numpy()]
 
 
 def _arrow_string_dtype(arrow_type):

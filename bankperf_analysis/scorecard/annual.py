@@ -111,10 +111,9 @@ def annual_summary(
     staff_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "staff"), "period"]))
     branch_qs = sorted(set(kpis.loc[qmask & (kpis["level"] == "branch"), "period"]))
 
-    people, _, _ = staff_quarters(kpis, scheme, staff_qs, staff, branches, unavailable, employment, events)
-    short = not_in_post_frame(
-        tenure_of(staff, employment, staff_qs), scheme.scoring.min_days_in_post, staff, branches
-    )
+    tenure = tenure_of(staff, employment, staff_qs)  # once: who is scored, and who is listed short
+    people, _, _ = staff_quarters(kpis, scheme, staff_qs, staff, branches, unavailable, tenure, events)
+    short = not_in_post_frame(tenure, scheme.scoring.min_days_in_post, staff, branches)
     bq, _, checks = branch_quarters(kpis, scheme, branch_qs, branches, unavailable)
     people["branch_cut_yuan"] = branch_cut_shares(people, checks, scheme)
     bro = _branch_counts(_annual_branch_roster(bq, kpis, y, branches), checks)

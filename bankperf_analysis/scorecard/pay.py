@@ -161,10 +161,21 @@ def apply_pay_rules(people: pd.DataFrame, scheme: Scheme, events: StaffEvents | 
     _adjust(people, key, ev.loc[ev["kind"].eq("adjustment").to_numpy(bool)], ev_key, scheme)
     people["grade"] = text(assign_grades(people["composite_score"], scheme))
     _veto(people, key, ev, ev_key, scheme, {} if events is None else events.not_evaluated)
-    people["deduction_yuan"] = people["grade"].map(lambda g: scheme.money.deduction(g)).astype(float)
+    people["deduction_yuan"] = _per_grade(people["grade"], scheme.money.deduction)
     _bonus(people, scheme)
     people["branch_cut_yuan"] = 0.0  # shared out once the branch checks are known (with_branch_cuts)
     return people
+
+
+def _per_grade(grades: pd.Series, amount) -> pd.Series:
+    """``amount(grade)`` of each person as floats, computed once per distinct grade (missing included).
+
+    The same values as ``grades.map(amount)``: at bank scale a Python call per person cost
+    a fifth of a second per column.
+    """
+    codes, uniques = pd.factorize(grades, use_na_sentinel=False)
+    per_grade = np.array([amount(g) for g in uniques], dtype=float)
+    return pd.Series(per_grade[codes], index=grades.index, dtype=float)
 
 
 def _adjust(
@@ -378,7 +389,7 @@ def _groups(people: pd.DataFrame, per: str) -> pd.Series:
 def _bonus(people: pd.DataFrame, scheme: Scheme) -> None:
     """Step 3: the bonus of each person (fixed, coefficient, or a share of a pool)."""
     rule = scheme.money.rule
-    people["bonus_yuan"] = people["grade"].map(lambda g: scheme.money.bonus(g)).astype(float)
+    people["bonus_yuan"] = _per_grade(people["grade"], scheme.money.bonus)
     people["bonus_remainder_yuan"] = 0.0
     if rule is None or rule.pool is None:
         return

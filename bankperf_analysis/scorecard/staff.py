@@ -167,13 +167,11 @@ def score_staff(
     """
     q = str(check_period(quarter, "quarter", "score_staff"))
     check_kpi_frame(kpis, "score_staff")
-    more = (unavailable, employment, events)
-    people, kpi, training = staff_quarters(kpis, scheme, [q], staff, branches, *more)
+    tenure = tenure_of(staff, employment, [q])  # once: who is scored, and who is listed short
+    people, kpi, training = staff_quarters(kpis, scheme, [q], staff, branches, unavailable, tenure, events)
     if not len(people):
         warn(f"The KPI frame has no staff rows for quarter {q}.", BankPerfWarning)
-    short = not_in_post_frame(
-        tenure_of(staff, employment, [q]), scheme.scoring.min_days_in_post, staff, branches
-    )
+    short = not_in_post_frame(tenure, scheme.scoring.min_days_in_post, staff, branches)
     return _card(q, (people, kpi, training), scheme, short, events)
 
 
@@ -195,15 +193,16 @@ def staff_quarters(
     staff,
     branches,
     unavailable: Iterable[str] = (),
-    employment: pd.DataFrame | None = None,
+    tenure: pd.DataFrame | None = None,
     events: StaffEvents | None = None,
 ):
     """Score staff over one or more quarters; return (people, kpi rows, training).
 
-    With a history (``employment``, else the staff table's dates), only the people in post
-    at least ``scoring.min_days_in_post`` days of a quarter are scored in it.
+    ``tenure``: the quarters' days in post (:func:`~bankperf_analysis.scorecard.tenure.tenure_of`
+    of the assignment history, else of the staff table's dates; the caller computes it once
+    and lists the people in post too briefly from it). With it, only the people in post at
+    least ``scoring.min_days_in_post`` days of a quarter are scored in it; None: everyone.
     """
-    tenure = tenure_of(staff, employment, periods)
     scored = None
     rules = scheme.rules_frame()
     rules = rules.loc[rules["scored"] & (rules["role"] != "__branch__")].reset_index(drop=True)
