@@ -18,6 +18,7 @@ import argparse
 import os
 import sys
 import time
+from typing import Any
 
 __all__ = ["register", "add_report_arguments", "preparing_line"]
 
@@ -161,14 +162,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             str(when),
             args.out,
             branches=args.branch,
-            lang=args.lang,
-            jobs=args.jobs,
             scheduler=args.scheduler,
-            force=args.force,
-            progress=args.progress,
-            timeout_cell=args.timeout_cell,
-            timeout_report=args.timeout_report,
-            scheme_path=args.scheme,
+            **_run_options(args),
         )
     print(
         f"{len(res.done)} rendered, {len(res.cached)} up to date, {len(res.failed)} failed "
@@ -187,54 +182,77 @@ def cmd_report(args: argparse.Namespace) -> int:
     return res.exit_code or (0 if pdf_ok else 1)
 
 
+# The options that belong to one kind or another, in the order a refusal lists them; each kind
+# takes the ones in its row of _KIND_OPTIONS and refuses the rest with its own sentence
+# ({given}: the refused options the command gave).
+_KIND_SPECIFIC = ("kpi", "adoption", "period", "scheduler", "branch", "level")
+_KIND_OPTIONS: dict[str, tuple[frozenset[str], str]] = {
+    "branch": (
+        frozenset({"period", "scheduler", "branch"}),
+        "The options {given} of bankperf report must come with --kind incentive. Got them with --kind branch "
+        "instead.",
+    ),
+    "incentive": (
+        frozenset({"kpi", "adoption", "level"}),
+        "The options --branch, --scheduler and --period of bankperf report must come with --kind branch "
+        "(the incentive study covers the whole bank, on the local pool). Got them with --kind incentive "
+        "instead.",
+    ),
+    "staffing": (
+        frozenset({"branch"}),
+        "The options {given} of bankperf report must not come with --kind staffing (it takes --quarter and "
+        "--branch; the staffing reports run on the local pool). Got them with --kind staffing instead.",
+    ),
+}
+
+
 def _check_kind_options(args: argparse.Namespace) -> None:
     """Refuse options of the other kind (exit 2) before any work: each kind says which it takes."""
     from bankperf_analysis.exceptions import ParamsError
 
-    if args.kind == "branch":
-        given = [f"--{o}" for o in ("kpi", "adoption") if getattr(args, o)]
-        given += ["--level"] if args.level != "branch-quarter" else []
-        if given:
-            raise ParamsError(
-                f"The options {', '.join(given)} of bankperf report must come with --kind incentive. "
-                "Got them with --kind branch instead."
-            )
-        if args.quarter is None and args.period is None:  # argparse's words (optional for incentive only)
-            err = ParamsError("one of the arguments --quarter --period is required")
-            err.hint = (
-                "--kind branch (the default) needs --quarter (e.g. 2026Q3) or --period (e.g. 2026-11); "
-                "`bankperf report --help` lists the options. Nothing was written."
-            )
-            raise err
-    elif args.kind == "incentive" and (args.branch or args.scheduler or args.period):
-        raise ParamsError(
-            "The options --branch, --scheduler and --period of bankperf report must come with --kind branch "
-            "(the incentive study covers the whole bank, on the local pool). Got them with --kind "
-            "incentive instead."
-        )
-    elif args.kind == "staffing":
-        _check_staffing_options(args)
-
-
-def _check_staffing_options(args: argparse.Namespace) -> None:
-    """``--kind staffing`` takes ``--quarter`` (required) and ``--branch``; refuse other kinds' options."""
-    from bankperf_analysis.exceptions import ParamsError
-
-    given = [f"--{o}" for o in ("kpi", "adoption", "period", "scheduler") if getattr(args, o)]
-    given += ["--level"] if args.level != "branch-quarter" else []
+    accepted, message = _KIND_OPTIONS[args.kind]
+    given = [
+        f"--{o}"
+        for o in _KIND_SPECIFIC
+        if o not in accepted and (args.level != "branch-quarter" if o == "level" else getattr(args, o))
+    ]
     if given:
-        raise ParamsError(
-            f"The options {', '.join(given)} of bankperf report must not come with --kind staffing (it takes "
-            "--quarter and --branch; the staffing reports run on the local pool). Got them with --kind "
-            "staffing instead."
+        raise ParamsError(message.format(given=", ".join(given)))
+    if args.kind == "branch" and args.quarter is None and args.period is None:
+        err = ParamsError("one of the arguments --quarter --period is required")  # argparse's words
+        err.hint = (
+            "--kind branch (the default) needs --quarter (e.g. 2026Q3) or --period (e.g. 2026-11); "
+            "`bankperf report --help` lists the options. Nothing was written."
         )
-    if args.quarter is None:
+        raise err
+    if args.kind == "staffing" and args.quarter is None:
         err = ParamsError("the argument --quarter is required with --kind staffing")
         err.hint = (
             "--kind staffing needs --quarter (e.g. 2026Q4): its contacts and roster are the basis of the "
             "plan for the next quarter. Nothing was written."
         )
         raise err
+
+
+def _run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options every kind's build takes alike: language, workers, cache, progress, timeouts, scheme.
+
+    Examples
+    --------
+    >>> ns = argparse.Namespace(lang="zh", jobs=2, force=False, progress=False, timeout_cell=60.0,
+    ...                         timeout_report=600.0, scheme=None)
+    >>> sorted(_run_options(ns).items())[:3]
+    [('force', False), ('jobs', 2), ('lang', 'zh')]
+    """
+    return dict(
+        lang=args.lang,
+        jobs=args.jobs,
+        force=args.force,
+        progress=args.progress,
+        timeout_cell=args.timeout_cell,
+        timeout_report=args.timeout_report,
+        scheme_path=args.scheme,
+    )
 
 
 def _build_staffing(args: argparse.Namespace):
@@ -253,13 +271,7 @@ def _build_staffing(args: argparse.Namespace):
         args.quarter,
         args.out,
         branches=args.branch,
-        lang=args.lang,
-        jobs=args.jobs,
-        force=args.force,
-        progress=args.progress,
-        timeout_cell=args.timeout_cell,
-        timeout_report=args.timeout_report,
-        scheme_path=args.scheme,
+        **_run_options(args),
     )
 
 
@@ -281,13 +293,7 @@ def _build_study(args: argparse.Namespace):
         kpis=args.kpi or ["satisfaction_rate"],
         level=args.level,
         adoption=args.adoption,
-        lang=args.lang,
-        jobs=args.jobs,
-        force=args.force,
-        progress=args.progress,
-        timeout_cell=args.timeout_cell,
-        timeout_report=args.timeout_report,
-        scheme_path=args.scheme,
+        **_run_options(args),
     )
 
 
