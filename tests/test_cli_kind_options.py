@@ -151,3 +151,28 @@ def test_every_kind_passes_the_shared_options_to_its_build(tiny_bank, tmp_path, 
         "staffing": dict(branches=[branch]),
     }[kind]
     assert kwargs == {**shared, **own}
+
+
+@pytest.mark.parametrize("kind", list(_BUILDERS))
+def test_with_progress_every_kind_says_what_it_prepares_first(tiny_bank, tmp_path, monkeypatch, capsys, kind):
+    """One line on standard error before the build starts; none with --no-progress."""
+    import importlib
+
+    from bankperf_analysis.runner.items import RunResult
+
+    said: list[str] = []
+    module, name = _BUILDERS[kind]
+    fake = lambda *a, **kw: said.append(capsys.readouterr().err) or RunResult((), (), 0.0)  # noqa: E731
+    monkeypatch.setattr(importlib.import_module(module), name, fake)
+    when = ["--period", "2026-11"] if kind == "month" else ["--quarter", "2026Q4"]
+    kinds = {"incentive": ["--kind", "incentive"], "staffing": ["--kind", "staffing"]}.get(kind, [])
+    argv = ["report", "--data", str(tiny_bank), "--out", str(tmp_path / "o"), *when, *kinds]
+    assert main(argv) == 0 and main([*argv, "--no-progress"]) == 0
+    first = {
+        "branch": "Preparing the 2026Q4 reports",
+        "month": "Preparing the 2026-11 reports",
+        "incentive": "Preparing the incentive study: ",
+        "staffing": "Preparing the staffing reports: ",
+    }[kind]
+    assert said[0].startswith(first) and said[0].count("\n") == 1
+    assert said[1] == ""

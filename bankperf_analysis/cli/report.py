@@ -154,8 +154,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     elif args.kind == "staffing":
         res = _build_staffing(args)
     else:
-        if args.progress:
-            print(preparing_line(str(when), args.data), file=sys.stderr, flush=True)
+        _announce(args, preparing_line(str(when), args.data))
         build = build_monthly_reports if args.period else build_reports
         res = build(
             args.data,
@@ -255,17 +254,21 @@ def _run_options(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
+def _announce(args: argparse.Namespace, text: str) -> None:
+    """With progress on, say on standard error what is being prepared (before the first bar)."""
+    if args.progress:
+        print(text, file=sys.stderr, flush=True)
+
+
 def _build_staffing(args: argparse.Namespace):
     """The staffing reports (``--kind staffing``) of the branches asked, from ``--quarter``."""
     from bankperf_analysis.runner.staffing import build_staffing_reports
 
-    if args.progress:
-        print(
-            "Preparing the staffing reports: the data fingerprint, then (unless they are up to date) a full "
-            "validation of the data; the bar below counts the reports (a branch's plan, roster, what-if).",
-            file=sys.stderr,
-            flush=True,
-        )
+    _announce(
+        args,
+        "Preparing the staffing reports: the data fingerprint, then (unless they are up to date) a full "
+        "validation of the data; the bar below counts the reports (a branch's plan, roster, what-if).",
+    )
     return build_staffing_reports(
         args.data,
         args.quarter,
@@ -279,13 +282,11 @@ def _build_study(args: argparse.Namespace):
     """The incentive study (``--kind incentive``), as of ``--quarter``."""
     from bankperf_analysis.runner.study import build_incentive_study
 
-    if args.progress:
-        print(
-            "Preparing the incentive study: the data fingerprint, then (unless it is up to date) a full "
-            "validation of the data; the bar below counts the studies.",
-            file=sys.stderr,
-            flush=True,
-        )
+    _announce(
+        args,
+        "Preparing the incentive study: the data fingerprint, then (unless it is up to date) a full "
+        "validation of the data; the bar below counts the studies.",
+    )
     return build_incentive_study(
         args.data,
         args.quarter,
