@@ -69,6 +69,16 @@ def default_bank(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def tiny_ds(tiny_bank):
+    """The tiny bank loaded (validated) once per test module, closed after it."""
+    from bankperf_analysis.dataset.load import load_dataset
+
+    ds = load_dataset(tiny_bank)
+    yield ds
+    ds.close()
+
+
 @pytest.fixture(autouse=True)
 def _rng_guard():
     """Tests must seed their own generators: fail if one changes the global RNG state."""

@@ -25,13 +25,6 @@ QUARTER = "2026Q4"
 
 
 @pytest.fixture(scope="module")
-def tiny_ds(tiny_bank):
-    ds = load_dataset(tiny_bank)
-    yield ds
-    ds.close()
-
-
-@pytest.fixture(scope="module")
 def tiny_branches(tiny_bank) -> list[str]:
     """The tiny bank's branch ids, sorted, read from its data (tests name no demo branch)."""
     return sorted(pd.read_parquet(tiny_bank / "branches.parquet")["branch_id"])
