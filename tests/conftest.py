@@ -69,6 +69,16 @@ def default_bank(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def tiny_ds(tiny_bank):
+    """The tiny bank loaded (validated) once per test module, closed after it."""
+    from bankperf_analysis.dataset.load import load_dataset
+
+    ds = load_dataset(tiny_bank)
+    yield ds
+    ds.close()
+
+
 @pytest.fixture(autouse=True)
 def _rng_guard():
     """Tests must seed their own generators: fail if one changes the global RNG state."""
@@ -86,3 +96,37 @@ def _close_figures():
 
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+@pytest.fixture
+def crafted_headcount():
+    """The plan's headcount rule on a crafted standard branch ``X`` (private helpers, no dataset).
+
+    Its counter (tellers) has 600 scheduled half-hours (300 h = 7.5 FTE, so 8 tellers) and its
+    phone queue (customer service reps) 20. Call it with the branch's staff (``staff_id,
+    branch_id, role, counter_type``) and, optionally, a scheme; it returns the headcount table
+    by role (2026Q4, Erlang C, the default targets).
+    """
+    import pandas as pd
+
+    from bankperf_analysis.periods import Period
+    from bankperf_analysis.staffing.plan_config import _config
+    from bankperf_analysis.staffing.plan_tables import _headcount
+
+    intervals = pd.DataFrame(
+        {
+            "branch_id": "X",
+            "queue": ["counter", "phone_online"],
+            "role": ["teller", "customer_service_rep"],
+            "contacts": [100.0, 10.0],
+            "required_staff": [400, 10],
+            "scheduled_staff": [600, 20],
+        }
+    )
+    branches = pd.DataFrame({"branch_id": ["X"], "branch_type": ["standard"]})
+
+    def headcount(staff: pd.DataFrame, scheme=None) -> pd.DataFrame:
+        cfg = _config(scheme, Period.parse("2026Q4"), 30, None, "erlang_c", True, 10.0, (0.95,), 40.0)
+        return _headcount(intervals, staff, branches, pd.Series(dtype=float), False, cfg).set_index("role")
+
+    return headcount

@@ -55,13 +55,6 @@ def default_ds(default_bank):
 
 
 @pytest.fixture(scope="module")
-def tiny_ds(tiny_bank):
-    ds = load_dataset(tiny_bank)
-    yield ds
-    ds.close()
-
-
-@pytest.fixture(scope="module")
 def truth(default_bank) -> dict:
     return json.loads((default_bank / "truth.json").read_text(encoding="utf-8"))
 

@@ -25,13 +25,6 @@ QUARTER = "2026Q4"
 
 
 @pytest.fixture(scope="module")
-def tiny_ds(tiny_bank):
-    ds = load_dataset(tiny_bank)
-    yield ds
-    ds.close()
-
-
-@pytest.fixture(scope="module")
 def tiny_branches(tiny_bank) -> list[str]:
     """The tiny bank's branch ids, sorted, read from its data (tests name no demo branch)."""
     return sorted(pd.read_parquet(tiny_bank / "branches.parquet")["branch_id"])
@@ -450,22 +443,8 @@ def test_cli_errors(tiny_bank, tiny_branches, tmp_path, capsys):
     assert not (tmp_path / "plan.txt").exists()
 
 
-def test_planned_headcount_keeps_sales_share():
-    # unit check of the top-up rule on a crafted branch (private helpers, no dataset)
-    from bankperf_analysis.staffing.plan_config import _config
-    from bankperf_analysis.staffing.plan_tables import _headcount
-
-    cfg = _config(None, Period.parse(QUARTER), 30, None, "erlang_c", True, 10.0, (0.95,), 40.0)
-    intervals = pd.DataFrame(
-        {
-            "branch_id": "X",
-            "queue": ["counter", "phone_online"],
-            "role": ["teller", "customer_service_rep"],
-            "contacts": [100.0, 10.0],
-            "required_staff": [400, 10],
-            "scheduled_staff": [600, 20],
-        }
-    )
+def test_planned_headcount_keeps_sales_share(crafted_headcount):
+    # unit check of the top-up rule on a crafted branch (conftest: private helpers, no dataset)
     staff = pd.DataFrame(
         {
             "staff_id": list("abcd"),
@@ -474,8 +453,7 @@ def test_planned_headcount_keeps_sales_share():
             "counter_type": ["non_cash", "cash", None, None],
         }
     )
-    branches = pd.DataFrame({"branch_id": ["X"], "branch_type": ["standard"]})
-    hc = _headcount(intervals, staff, branches, pd.Series(dtype=float), False, cfg).set_index("role")
+    hc = crafted_headcount(staff)
     assert hc.loc["teller", "planned_headcount"] == 8  # 600 half-hours = 300 h = 7.5 FTE
     assert hc.loc["customer_manager", "planned_headcount"] == 6
     assert hc.loc["customer_manager", "basis"] == "raised by 6 for sales staff >= 50%"

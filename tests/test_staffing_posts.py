@@ -127,23 +127,11 @@ def test_sales_share_counted_by_hand():
         sales_staff(counts, ["teller", "non_cash_teller"])
 
 
-def test_plan_tops_up_sales_staff_with_the_same_definition():
+def test_plan_tops_up_sales_staff_with_the_same_definition(crafted_headcount):
     # planned: 8 tellers (600 half-hours on the counter = 7.5 FTE), 1 rep, 1 lobby manager,
     # 1 wealth manager = 11; sales = lobby 1 + wealth manager 1 + the 2 non-cash tellers kept = 4.
     # 50 % needs (0.5 x 11 - 4) / (1 - 0.5) = 3 customer managers more: 7 of 14.
-    intervals = pd.DataFrame(
-        {
-            "branch_id": "X",
-            "queue": ["counter", "phone_online"],
-            "role": ["teller", "customer_service_rep"],
-            "contacts": [100.0, 10.0],
-            "required_staff": [400, 10],
-            "scheduled_staff": [600, 20],
-        }
-    )
-    staff = _staff("X", NON_CASH, NON_CASH, CASH, LOBBY, REP, WM)
-    branches = pd.DataFrame({"branch_id": ["X"], "branch_type": ["standard"]})
-    hc = _headcount(intervals, staff, branches, pd.Series(dtype=float), False, _cfg()).set_index("role")
+    hc = crafted_headcount(_staff("X", NON_CASH, NON_CASH, CASH, LOBBY, REP, WM))
     assert hc.loc["teller", "planned_headcount"] == 8 and hc.loc["wealth_manager", "planned_headcount"] == 1
     assert hc.loc["customer_manager", "planned_headcount"] == 3
     assert hc.loc["customer_manager", "basis"] == "raised by 3 for sales staff >= 50%"

@@ -18,6 +18,7 @@ import argparse
 import os
 import sys
 import time
+from typing import Any
 
 __all__ = ["register", "add_report_arguments", "preparing_line"]
 
@@ -153,22 +154,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     elif args.kind == "staffing":
         res = _build_staffing(args)
     else:
-        if args.progress:
-            print(preparing_line(str(when), args.data), file=sys.stderr, flush=True)
+        _announce(args, preparing_line(str(when), args.data))
         build = build_monthly_reports if args.period else build_reports
         res = build(
             args.data,
             str(when),
             args.out,
             branches=args.branch,
-            lang=args.lang,
-            jobs=args.jobs,
             scheduler=args.scheduler,
-            force=args.force,
-            progress=args.progress,
-            timeout_cell=args.timeout_cell,
-            timeout_report=args.timeout_report,
-            scheme_path=args.scheme,
+            **_run_options(args),
         )
     print(
         f"{len(res.done)} rendered, {len(res.cached)} up to date, {len(res.failed)} failed "
@@ -187,48 +181,50 @@ def cmd_report(args: argparse.Namespace) -> int:
     return res.exit_code or (0 if pdf_ok else 1)
 
 
+# The options that belong to one kind or another, in the order a refusal lists them; each kind
+# takes the ones in its row of _KIND_OPTIONS and refuses the rest with its own sentence
+# ({given}: the refused options the command gave).
+_KIND_SPECIFIC = ("kpi", "adoption", "period", "scheduler", "branch", "level")
+_KIND_OPTIONS: dict[str, tuple[frozenset[str], str]] = {
+    "branch": (
+        frozenset({"period", "scheduler", "branch"}),
+        "The options {given} of bankperf report must come with --kind incentive. Got them with --kind branch "
+        "instead.",
+    ),
+    "incentive": (
+        frozenset({"kpi", "adoption", "level"}),
+        "The options --branch, --scheduler and --period of bankperf report must come with --kind branch "
+        "(the incentive study covers the whole bank, on the local pool). Got them with --kind incentive "
+        "instead.",
+    ),
+    "staffing": (
+        frozenset({"branch"}),
+        "The options {given} of bankperf report must not come with --kind staffing (it takes --quarter and "
+        "--branch; the staffing reports run on the local pool). Got them with --kind staffing instead.",
+    ),
+}
+
+
 def _check_kind_options(args: argparse.Namespace) -> None:
     """Refuse options of the other kind (exit 2) before any work: each kind says which it takes."""
     from bankperf_analysis.exceptions import ParamsError
 
-    if args.kind == "branch":
-        given = [f"--{o}" for o in ("kpi", "adoption") if getattr(args, o)]
-        given += ["--level"] if args.level != "branch-quarter" else []
-        if given:
-            raise ParamsError(
-                f"The options {', '.join(given)} of bankperf report must come with --kind incentive. "
-                "Got them with --kind branch instead."
-            )
-        if args.quarter is None and args.period is None:  # argparse's words (optional for incentive only)
-            err = ParamsError("one of the arguments --quarter --period is required")
-            err.hint = (
-                "--kind branch (the default) needs --quarter (e.g. 2026Q3) or --period (e.g. 2026-11); "
-                "`bankperf report --help` lists the options. Nothing was written."
-            )
-            raise err
-    elif args.kind == "incentive" and (args.branch or args.scheduler or args.period):
-        raise ParamsError(
-            "The options --branch, --scheduler and --period of bankperf report must come with --kind branch "
-            "(the incentive study covers the whole bank, on the local pool). Got them with --kind "
-            "incentive instead."
-        )
-    elif args.kind == "staffing":
-        _check_staffing_options(args)
-
-
-def _check_staffing_options(args: argparse.Namespace) -> None:
-    """``--kind staffing`` takes ``--quarter`` (required) and ``--branch``; refuse other kinds' options."""
-    from bankperf_analysis.exceptions import ParamsError
-
-    given = [f"--{o}" for o in ("kpi", "adoption", "period", "scheduler") if getattr(args, o)]
-    given += ["--level"] if args.level != "branch-quarter" else []
+    accepted, message = _KIND_OPTIONS[args.kind]
+    given = [
+        f"--{o}"
+        for o in _KIND_SPECIFIC
+        if o not in accepted and (args.level != "branch-quarter" if o == "level" else getattr(args, o))
+    ]
     if given:
-        raise ParamsError(
-            f"The options {', '.join(given)} of bankperf report must not come with --kind staffing (it takes "
-            "--quarter and --branch; the staffing reports run on the local pool). Got them with --kind "
-            "staffing instead."
+        raise ParamsError(message.format(given=", ".join(given)))
+    if args.kind == "branch" and args.quarter is None and args.period is None:
+        err = ParamsError("one of the arguments --quarter --period is required")  # argparse's words
+        err.hint = (
+            "--kind branch (the default) needs --quarter (e.g. 2026Q3) or --period (e.g. 2026-11); "
+            "`bankperf report --help` lists the options. Nothing was written."
         )
-    if args.quarter is None:
+        raise err
+    if args.kind == "staffing" and args.quarter is None:
         err = ParamsError("the argument --quarter is required with --kind staffing")
         err.hint = (
             "--kind staffing needs --quarter (e.g. 2026Q4): its contacts and roster are the basis of the "
@@ -237,22 +233,17 @@ def _check_staffing_options(args: argparse.Namespace) -> None:
         raise err
 
 
-def _build_staffing(args: argparse.Namespace):
-    """The staffing reports (``--kind staffing``) of the branches asked, from ``--quarter``."""
-    from bankperf_analysis.runner.staffing import build_staffing_reports
+def _run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options every kind's build takes alike: language, workers, cache, progress, timeouts, scheme.
 
-    if args.progress:
-        print(
-            "Preparing the staffing reports: the data fingerprint, then (unless they are up to date) a full "
-            "validation of the data; the bar below counts the reports (a branch's plan, roster, what-if).",
-            file=sys.stderr,
-            flush=True,
-        )
-    return build_staffing_reports(
-        args.data,
-        args.quarter,
-        args.out,
-        branches=args.branch,
+    Examples
+    --------
+    >>> ns = argparse.Namespace(lang="zh", jobs=2, force=False, progress=False, timeout_cell=60.0,
+    ...                         timeout_report=600.0, scheme=None)
+    >>> sorted(_run_options(ns).items())[:3]
+    [('force', False), ('jobs', 2), ('lang', 'zh')]
+    """
+    return dict(
         lang=args.lang,
         jobs=args.jobs,
         force=args.force,
@@ -263,17 +254,39 @@ def _build_staffing(args: argparse.Namespace):
     )
 
 
+def _announce(args: argparse.Namespace, text: str) -> None:
+    """With progress on, say on standard error what is being prepared (before the first bar)."""
+    if args.progress:
+        print(text, file=sys.stderr, flush=True)
+
+
+def _build_staffing(args: argparse.Namespace):
+    """The staffing reports (``--kind staffing``) of the branches asked, from ``--quarter``."""
+    from bankperf_analysis.runner.staffing import build_staffing_reports
+
+    _announce(
+        args,
+        "Preparing the staffing reports: the data fingerprint, then (unless they are up to date) a full "
+        "validation of the data; the bar below counts the reports (a branch's plan, roster, what-if).",
+    )
+    return build_staffing_reports(
+        args.data,
+        args.quarter,
+        args.out,
+        branches=args.branch,
+        **_run_options(args),
+    )
+
+
 def _build_study(args: argparse.Namespace):
     """The incentive study (``--kind incentive``), as of ``--quarter``."""
     from bankperf_analysis.runner.study import build_incentive_study
 
-    if args.progress:
-        print(
-            "Preparing the incentive study: the data fingerprint, then (unless it is up to date) a full "
-            "validation of the data; the bar below counts the studies.",
-            file=sys.stderr,
-            flush=True,
-        )
+    _announce(
+        args,
+        "Preparing the incentive study: the data fingerprint, then (unless it is up to date) a full "
+        "validation of the data; the bar below counts the studies.",
+    )
     return build_incentive_study(
         args.data,
         args.quarter,
@@ -281,13 +294,7 @@ def _build_study(args: argparse.Namespace):
         kpis=args.kpi or ["satisfaction_rate"],
         level=args.level,
         adoption=args.adoption,
-        lang=args.lang,
-        jobs=args.jobs,
-        force=args.force,
-        progress=args.progress,
-        timeout_cell=args.timeout_cell,
-        timeout_report=args.timeout_report,
-        scheme_path=args.scheme,
+        **_run_options(args),
     )
 
 

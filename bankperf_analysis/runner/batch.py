@@ -43,7 +43,7 @@ from bankperf_analysis.runner.run import RunPlan, execute_plans, plan_run
 from bankperf_analysis.runner.timings import PhaseClock
 from bankperf_analysis.scheme import load_scheme
 
-__all__ = ["build_reports"]
+__all__ = ["build_reports", "BatchSetup", "setup_batch"]
 
 
 @dataclass(frozen=True)
@@ -102,26 +102,24 @@ def build_reports(
     """
     q, clock = str(Period.parse(quarter)), PhaseClock()
     check_lang(lang)
-    data, out, scheme_file, scheme = resolve_batch(data, out, scheme_path)
-    cache = default_cache_dir()  # the user's cache, outside ``out``: a refusal writes nothing there
-    info = _dataset_info(data, cache)
+    setup = setup_batch(data, out, scheme_path)
     clock.lap("fingerprint")
-    chosen = _chosen_branches(branches, info.names)
-    options: dict[str, Any] = dict(
-        lang=lang,
-        quarter=q,
-        fingerprint=info.fingerprint,
+    chosen = _chosen_branches(branches, setup.info.names)
+    options = setup.options(
+        q,
+        lang,
         jobs=jobs,
         scheduler=scheduler,
         force=force,
+        progress=progress,
         timeout_cell=timeout_cell,
         timeout_report=timeout_report,
-        progress=progress,
-        timezone=scheme.timezone,
     )
-    batch = _Batch(data, q, out, lang, scheme, scheme_file, info, options, clock)
-    plans = batch.plans(chosen, not branches, _prepare_once(data, q, scheme_file, cache, clock))
-    _validate_if_needed(plans, data, cache)
+    batch = setup.batch(q, lang, options, clock)
+    plans = batch.plans(
+        chosen, not branches, _prepare_once(setup.data, q, setup.scheme_file, setup.cache, clock)
+    )
+    _validate_if_needed(plans, setup.data, setup.cache)
     clock.lap("validation")
     result = execute_plans(plans)
     clock.write_if_asked(quarter=q, branches=len(chosen), jobs=jobs, scheduler=scheduler)
@@ -139,6 +137,88 @@ def resolve_batch(
     data = data if is_database_url(data) else Path(data).resolve()
     scheme_file = Path(scheme_path).resolve() if scheme_path else None
     return data, Path(out).resolve(), scheme_file, load_scheme(scheme_file)
+
+
+@dataclass(frozen=True)
+class BatchSetup:
+    """What every batch reads before it plans (:func:`setup_batch`): paths, scheme, cache, dataset facts.
+
+    The quarter reports, the monthly reports, the incentive study and the staffing reports all
+    start from it, so they read the scheme, the data's fingerprint and branches, and give the
+    runner its options, the same way.
+    """
+
+    data: Path | str  # absolute (or a database URL)
+    out: Path  # absolute
+    scheme_file: Path | None  # absolute; None: the packaged scheme
+    scheme: Any
+    cache: Path | None  # the user's fingerprint cache, outside ``out``
+    info: _DataInfo
+
+    def options(
+        self,
+        period: str,
+        lang: str,
+        *,
+        jobs: int | None,
+        force: bool,
+        progress: bool,
+        timeout_cell: float | None,
+        timeout_report: float | None,
+        scheduler: str | None = None,
+    ) -> dict[str, Any]:
+        """The runner's options of every report of the batch (``period``: the folder, a quarter or a month).
+
+        Examples
+        --------
+        >>> setup = setup_batch("data/demo", "outputs", None)  # doctest: +SKIP
+        >>> sorted(setup.options("2026Q4", "zh", jobs=2, force=False, progress=True, timeout_cell=600.0,
+        ...                      timeout_report=1800.0))  # doctest: +SKIP
+        ['fingerprint', 'force', 'jobs', 'lang', 'progress', 'quarter', 'scheduler', 'timeout_cell', ...]
+        """
+        return dict(
+            lang=lang,
+            quarter=period,
+            fingerprint=self.info.fingerprint,
+            jobs=jobs,
+            scheduler=scheduler,
+            force=force,
+            timeout_cell=timeout_cell,
+            timeout_report=timeout_report,
+            progress=progress,
+            timezone=self.scheme.timezone,
+        )
+
+    def batch(self, period: str, lang: str, options: Mapping[str, Any], clock: PhaseClock) -> _Batch:
+        """The batch that plans the notebooks' reports with these settings."""
+        return _Batch(
+            self.data, period, self.out, lang, self.scheme, self.scheme_file, self.info, options, clock
+        )
+
+
+def setup_batch(
+    data: str | Path,
+    out: str | Path,
+    scheme_path: str | Path | None,
+    *,
+    check: Callable[[Path | str], object] | None = None,
+) -> BatchSetup:
+    """Resolve the paths, load the scheme, then read the dataset's fingerprint and branches.
+
+    ``check(data)`` (the resolved data), when given, runs after the scheme is loaded and before
+    the dataset is read, so an argument it refuses costs no read. Nothing is written.
+
+    Examples
+    --------
+    >>> setup = setup_batch("data/demo", "outputs", None)  # doctest: +SKIP
+    >>> setup.out.is_absolute(), setup.info.fingerprint != ""  # doctest: +SKIP
+    (True, True)
+    """
+    resolved, out_dir, scheme_file, scheme = resolve_batch(data, out, scheme_path)
+    if check is not None:
+        check(resolved)
+    cache = default_cache_dir()  # the user's cache, outside ``out``: a refusal writes nothing there
+    return BatchSetup(resolved, out_dir, scheme_file, scheme, cache, _dataset_info(resolved, cache))
 
 
 @dataclass(frozen=True)

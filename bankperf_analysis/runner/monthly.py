@@ -12,19 +12,16 @@ when some report must run. As for the quarter, a refused run writes nothing.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from bankperf_analysis._i18n_monthly import mt
 from bankperf_analysis.dataset.database import password_via_environment
-from bankperf_analysis.dataset.load import default_cache_dir
 from bankperf_analysis.i18n import check_lang
 from bankperf_analysis.runner.batch import (
     _chosen_branches,
-    _dataset_info,
     _validate_if_needed,
     prepare_hook,
-    resolve_batch,
     scheme_text,
+    setup_batch,
 )
 from bankperf_analysis.runner.items import RunResult
 from bankperf_analysis.runner.names import report_stems
@@ -70,9 +67,8 @@ def build_monthly_reports(
 
     m = str(check_month(period, "build_monthly_reports"))
     check_lang(lang)
-    data, out, scheme_file, scheme = resolve_batch(data, out, scheme_path)
-    cache = default_cache_dir()
-    info = _dataset_info(data, cache)
+    setup = setup_batch(data, out, scheme_path)
+    data, out, scheme_file, scheme, info = setup.data, setup.out, setup.scheme_file, setup.scheme, setup.info
     chosen = _chosen_branches(branches, info.names)
     stems = report_stems(info.names)
     extra = {"scheme_path": str(scheme_file or "")}
@@ -88,27 +84,25 @@ def build_monthly_reports(
         }
         for b in chosen
     ]
-    options: dict[str, Any] = dict(
-        lang=lang,
-        quarter=m,  # the runner's folder: out/<period>/
-        fingerprint=info.fingerprint,
-        params_hash=scheme.params_hash(),
-        force=force,
-        footer=[(mt("footer_scheme", lang), scheme_text(scheme, scheme_file, lang))],
+    options = setup.options(  # the runner's folder: out/<period>/
+        m,
+        lang,
         jobs=jobs,
         scheduler=scheduler,
+        force=force,
+        progress=progress,
         timeout_cell=timeout_cell,
         timeout_report=timeout_report,
-        progress=progress,
-        timezone=scheme.timezone,
     )
+    options["params_hash"] = scheme.params_hash()
+    options["footer"] = [(mt("footer_scheme", lang), scheme_text(scheme, scheme_file, lang))]
     prepare = _prepare_once(data, m, scheme_file)
     plans: list[RunPlan] = [plan_run(_nb("branch_month.ipynb"), items, out, prepare=prepare, **options)]
     # The overview always (one page): with --branch, the branches not rendered show as grey text.
     overview = {"id": "overview", "file": "overview", "data_dir": str(data), "period": m, **extra}
     overview["title"] = mt("month_title_bank", lang)
     plans.append(plan_run(_nb("bank_month.ipynb"), [overview], out, prepare=prepare, **options))
-    _validate_if_needed(plans, data, cache)
+    _validate_if_needed(plans, data, setup.cache)
     return execute_plans(plans)
 
 

@@ -27,17 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from bankperf_analysis.dataset.database import is_database_url
-from bankperf_analysis.dataset.load import default_cache_dir
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, t
 from bankperf_analysis.periods import Period
-from bankperf_analysis.runner.batch import (
-    _Batch,
-    _chosen_branches,
-    _dataset_info,
-    _validate_if_needed,
-    resolve_batch,
-)
+from bankperf_analysis.runner.batch import _chosen_branches, _validate_if_needed, setup_batch
 from bankperf_analysis.runner.items import RunResult
 from bankperf_analysis.runner.names import report_stems
 from bankperf_analysis.runner.run import execute_plans
@@ -115,26 +108,21 @@ def build_staffing_reports(
             "The 'data' parameter of build_staffing_reports must be a data folder or DuckDB file. "
             "Got a database URL instead."
         )
-    clock = PhaseClock()
-    resolved, out, scheme_file, scheme = resolve_batch(data, out, scheme_path)
-    cache = default_cache_dir()
-    info = _dataset_info(resolved, cache)
-    chosen = _chosen_branches(list(branches) if branches else None, info.names)
-    options: dict[str, Any] = dict(
-        lang=lang,
-        quarter=q,
-        fingerprint=info.fingerprint,
+    setup = setup_batch(data, out, scheme_path)
+    chosen = _chosen_branches(list(branches) if branches else None, setup.info.names)
+    options = setup.options(
+        q,
+        lang,
         jobs=jobs,
         force=force,
+        progress=progress,
         timeout_cell=timeout_cell,
         timeout_report=timeout_report,
-        progress=progress,
-        timezone=scheme.timezone,
     )
-    batch = _Batch(Path(resolved), q, out, lang, scheme, scheme_file, info, options, clock)
-    items = _items(info, chosen, str(resolved), q, lang)
+    batch = setup.batch(q, lang, options, PhaseClock())
+    items = _items(setup.info, chosen, str(setup.data), q, lang)
     plan = batch.plan(NOTEBOOK, items, None, "staffing plans")
-    _validate_if_needed([plan], resolved, cache)
+    _validate_if_needed([plan], setup.data, setup.cache)
     return execute_plans([plan])
 
 

@@ -24,11 +24,10 @@ from typing import Any
 
 from bankperf_analysis._resources import notebook_path as _notebook
 from bankperf_analysis.dataset.database import is_database_url
-from bankperf_analysis.dataset.load import default_cache_dir
 from bankperf_analysis.exceptions import ParamsError
 from bankperf_analysis.i18n import check_lang, kpi_label
 from bankperf_analysis.periods import Period
-from bankperf_analysis.runner.batch import _Batch, _dataset_info, _validate_if_needed, resolve_batch
+from bankperf_analysis.runner.batch import _validate_if_needed, setup_batch
 from bankperf_analysis.runner.items import RunResult
 from bankperf_analysis.runner.run import execute_plans, plan_run
 from bankperf_analysis.runner.timings import PhaseClock
@@ -116,30 +115,30 @@ def build_incentive_study(
             "The 'data' parameter of build_incentive_study must be a data folder (the study reads the "
             "folder and its adoption table). Got a database URL instead."
         )
-    clock = PhaseClock()
-    resolved, out, scheme_file, scheme = resolve_batch(data, out, scheme_path)
-    data = Path(resolved)  # a folder: database URLs are refused above
-    adoption_file = _check_study(data, kpis, level, adoption)
-    cache = default_cache_dir()
-    info = _dataset_info(data, cache)
+    setup = setup_batch(data, out, scheme_path, check=lambda d: _check_study(Path(d), kpis, level, adoption))
+    data = Path(setup.data)  # a folder: database URLs are refused above
     q = str(Period.parse(quarter)) if quarter else last_quarter(data)
-    options: dict[str, Any] = dict(
-        lang=lang,
-        quarter=q,
-        fingerprint=info.fingerprint,
+    options = setup.options(
+        q,
+        lang,
         jobs=jobs,
         force=force,
+        progress=progress,
         timeout_cell=timeout_cell,
         timeout_report=timeout_report,
-        progress=progress,
-        timezone=scheme.timezone,
     )
-    batch = _Batch(data, q, out, lang, scheme, scheme_file, info, options, clock)
+    batch = setup.batch(q, lang, options, PhaseClock())
+    adoption_file = _adoption_file(adoption)  # as _check_study read it
     items = [_item(k, level, data, adoption_file, q, lang) for k in dict.fromkeys(kpis)]
     plan = plan_run(
-        _notebook(NOTEBOOK), items, out, params_hash=scheme.params_hash(), footer=batch.footer(), **options
+        _notebook(NOTEBOOK),
+        items,
+        setup.out,
+        params_hash=setup.scheme.params_hash(),
+        footer=batch.footer(),
+        **options,
     )
-    _validate_if_needed([plan], data, cache)
+    _validate_if_needed([plan], data, setup.cache)
     return execute_plans([plan])
 
 
@@ -164,8 +163,13 @@ def _title(kpi: str, lang: str) -> str:
     return _lab(lang, "title", kpi=kpi_label(kpi, lang))
 
 
-def _check_study(data: Path, kpis: Sequence[str], level: str, adoption: str | Path) -> str:
-    """Refuse a KPI, level or adoption table the study cannot take; return the adoption file (absolute)."""
+def _adoption_file(adoption: str | Path) -> str:
+    """The adoption table's path, absolute (the kernel runs elsewhere); ``""``: the demo's truth.json."""
+    return str(Path(adoption).resolve()) if str(adoption).strip() else ""
+
+
+def _check_study(data: Path, kpis: Sequence[str], level: str, adoption: str | Path) -> None:
+    """Refuse a KPI, level or adoption table the study cannot take."""
     from bankperf_analysis._validation import check_choice
     from bankperf_analysis.incentives.adoption import resolve_adoption
     from bankperf_analysis.incentives.dataset_panel import _LEVEL_SPEC, PANEL_LEVELS, _check_kpi
@@ -178,6 +182,4 @@ def _check_study(data: Path, kpis: Sequence[str], level: str, adoption: str | Pa
         )
     for k in kpis:
         _check_kpi(k, "kpis", func, _LEVEL_SPEC[level][0] == "staff")
-    path = str(Path(adoption).resolve()) if str(adoption).strip() else ""
-    resolve_adoption(path, data)  # a missing or malformed table is refused here, not in the kernel
-    return path
+    resolve_adoption(_adoption_file(adoption), data)  # a missing or malformed table is refused here

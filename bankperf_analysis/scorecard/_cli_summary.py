@@ -3,8 +3,10 @@
 The staff and branch summaries of :class:`~bankperf_analysis.scorecard.results.StaffScorecard`
 and :class:`~bankperf_analysis.scorecard.results.BranchScorecard` are for a notebook reader
 and use column ids; an HR officer who asked for ``--lang zh`` reads this one: labels, not
-codes, Chinese headers and the branch names the data give in Chinese. The consequence counts
-(rewards, pay cuts, total bonus...) are the same objects the reports and the workbook show.
+codes, Chinese headers and the branch names the data give in Chinese. The staff counts and
+tables are the notebook summary's own (``StaffScorecard._summary_counts`` and
+``_summary_tables``), shown here in the workbook's language; the consequence counts (rewards,
+pay cuts, total bonus...) are the same objects the reports and the workbook show.
 """
 
 from __future__ import annotations
@@ -56,48 +58,20 @@ def scorecard_summary_text(
 
 
 def _staff_text(staff: StaffScorecard, lang: str) -> str:
-    p = staff.people
     q = staff.quarter
-    facts = _head(q, staff.scheme_name, staff.params_hash, lang) + [
-        (t("cli_staff", lang), f"{staff.n_staff:,}"),
-        (t("cli_graded", lang), f"{staff.n_graded:,}"),
-        (t("cli_not_gradable", lang), f"{int((~p['gradable'] & p['n_kpis'].gt(0)).sum()):,}"),
-        (t("cli_not_scored", lang), f"{int(p['n_kpis'].eq(0).sum()):,}"),
-        (t("cli_reweighted", lang), f"{staff.n_reweighted:,}"),
-        (t("cli_not_in_post", lang), f"{len(staff.not_in_post):,}"),
-    ]
+    facts = _head(q, staff.scheme_name, staff.params_hash, lang)
+    facts += [(t(key, lang), f"{n:,}") for key, n in staff._summary_counts()]
     c = staff.consequences()
     facts += [(x.name(lang), x.text(lang)) for x in (c.bonus_total, c.staff_with_bonus, c.excellent_staff)]
     facts += [(x.name(lang), x.text(lang)) for x in (c.deduction_total, c.vetoed_staff)]
-    grades = (
-        p.loc[p["gradable"]]
-        .groupby("grade", sort=False)
-        .agg(n_staff=("staff_id", "size"), bonus_yuan=("bonus_yuan", "sum"))
-    )
-    grades = grades.reindex([g for g in staff.grade_names if g in grades.index]).reset_index()
-    grades["bonus_yuan"] = grades["bonus_yuan"].map(lambda x: fmt_number(x, 0))
     topic = "topic_zh" if lang == "zh" else "topic_en"
-    topics = (
-        staff.training.groupby(topic, sort=False)["staff_id"]
-        .nunique()
-        .rename("n_staff")
-        .sort_values(ascending=False, kind="stable")
-        .head(10)
-        .reset_index()
-        .rename(columns={topic: "topic"})
-    )
-    tables = [("cli_grades", _shown(grades, lang, q)), ("cli_training", _shown(topics, lang, q))]
-    if "team_kpis" in p.columns and p["team_kpis"].fillna("").ne("").any():
-        team = (
-            p.loc[p["team_kpis"].fillna("").ne("")]
-            .groupby(["role", "team_kpis"], sort=False)["staff_id"]
-            .size()
-            .rename("n_staff")
-            .reset_index()
-        )
-        tables.append(("cli_team", _shown(team, lang, q)))
+    tables = []
+    for key, frame in staff._summary_tables((topic,)):  # the summary's tables, shown in ``lang``
+        if key == "cli_grades":
+            frame = frame.assign(bonus_yuan=frame["bonus_yuan"].map(lambda x: fmt_number(x, 0)))
+        tables.append((t(key, lang), _shown(frame.rename(columns={topic: "topic"}), lang, q)))
     title = t("cli_staff_title", lang, quarter=period_label(q, lang))
-    return _block(title, facts, [(t(k, lang), f) for k, f in tables], lang)
+    return _block(title, facts, tables, lang)
 
 
 def _branch_text(branch: BranchScorecard, lang: str, names: dict[str, str] | None) -> str:

@@ -6,12 +6,14 @@ Each is a frozen dataclass of tidy frames with ``to_frame()`` and ``summary()`` 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from bankperf_analysis._summary import Summary
+from bankperf_analysis.i18n import t
 from bankperf_analysis.kpis import default_channels
 from bankperf_analysis.scorecard.tenure import empty_not_in_post
 
@@ -123,36 +125,53 @@ class StaffScorecard:
 
     def summary(self) -> Summary:
         """Key figures, grade counts and the most common training topics."""
-        p = self.people
-        not_gradable = int((~p["gradable"] & p["n_kpis"].gt(0)).sum())
         facts = [
             ("Quarter", self.quarter),
             ("Scheme", f"{self.scheme_name} (params {self.params_hash[:12]})"),
-            ("Staff", f"{self.n_staff}"),
-            ("Graded", f"{self.n_graded}"),
-            ("Insufficient data to grade", f"{not_gradable}"),
-            ("Not scored (role not scored individually)", f"{int(p['n_kpis'].eq(0).sum())}"),
-            ("Re-weighted (some KPI not scored)", f"{self.n_reweighted}"),
-            ("Not in post long enough (not scored)", f"{len(self.not_in_post)}"),
         ]
+        facts += [(t(key, "en"), f"{n}") for key, n in self._summary_counts()]
         c = self.consequences()
         counts = (c.bonus_total, c.staff_with_bonus, c.excellent_staff, c.deduction_total, c.vetoed_staff)
         facts += [(x.name(), x.text()) for x in counts]
-        gc = (
+        tables = [(t(key, "en"), frame) for key, frame in self._summary_tables()]
+        return Summary(f"Staff scorecard {self.quarter}", facts=facts, tables=tables)
+
+    def _summary_counts(self) -> list[tuple[str, int]]:
+        """The summary's head counts, by label key: :meth:`summary` and ``bankperf scorecard`` print them."""
+        p = self.people
+        return [
+            ("cli_staff", self.n_staff),
+            ("cli_graded", self.n_graded),
+            ("cli_not_gradable", int((~p["gradable"] & p["n_kpis"].gt(0)).sum())),
+            ("cli_not_scored", int(p["n_kpis"].eq(0).sum())),
+            ("cli_reweighted", self.n_reweighted),
+            ("cli_not_in_post", len(self.not_in_post)),
+        ]
+
+    def _summary_tables(
+        self, topic: Sequence[str] = ("topic_en", "topic_zh")
+    ) -> list[tuple[str, pd.DataFrame]]:
+        """The summary's tables, by heading key: grades, the 10 most common training topics, team KPIs.
+
+        ``topic``: the training columns the topics are told apart by (``bankperf scorecard``
+        counts them by the one of its language). :meth:`summary` and the command print these.
+        """
+        p = self.people
+        grades = (
             p.loc[p["gradable"]]
             .groupby("grade", sort=False)
             .agg(n_staff=("staff_id", "size"), bonus_yuan=("bonus_yuan", "sum"))
         )
-        gc = gc.reindex([g for g in self.grade_names if g in gc.index]).reset_index()
+        grades = grades.reindex([g for g in self.grade_names if g in grades.index]).reset_index()
         topics = (
-            self.training.groupby(["topic_en", "topic_zh"], sort=False)["staff_id"]
+            self.training.groupby(list(topic), sort=False)["staff_id"]
             .nunique()
             .rename("n_staff")
             .sort_values(ascending=False, kind="stable")
             .head(10)
             .reset_index()
         )
-        tables = [("Grades", gc), ("Most common training needs", topics)]
+        tables = [("cli_grades", grades), ("cli_training", topics)]
         if "team_kpis" in p.columns and p["team_kpis"].fillna("").ne("").any():
             team = (
                 p.loc[p["team_kpis"].fillna("").ne("")]
@@ -161,8 +180,8 @@ class StaffScorecard:
                 .rename("n_staff")
                 .reset_index()
             )
-            tables.append(("KPIs scored on the team's (branch's) value, not the person's own", team))
-        return Summary(f"Staff scorecard {self.quarter}", facts=facts, tables=tables)
+            tables.append(("cli_team", team))
+        return tables
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,10 +76,6 @@ def queue_grids(plan: StaffingPlan) -> list[QueueGrid]:
     return out
 
 
-def _scheduler(plan: StaffingPlan, roster: RosterScheme | None, **caps: Any) -> ShiftScheduler:
-    return ShiftScheduler(roster, shrinkage=plan.shrinkage, answer_seconds=plan.answer_seconds, **caps)
-
-
 def roster_queues(plan: StaffingPlan, roster: RosterScheme | None = None) -> dict[str, RosterPlan]:
     """One :class:`RosterPlan` per queue of a staffing plan (weekday x interval requirement).
 
@@ -106,11 +102,7 @@ def roster_queues(plan: StaffingPlan, roster: RosterScheme | None = None) -> dic
     >>> sorted(plans), all(p.feasible for p in plans.values())
     (['counter', 'phone_online'], True)
     """
-    out = {}
-    for g in queue_grids(plan):
-        est = _scheduler(plan, roster).fit(g.required, traffic=g.traffic, aht_seconds=g.aht)
-        out[g.queue] = est.plan_
-    return out
+    return {g.queue: _fit(plan, roster, g, g.required) for g in queue_grids(plan)}
 
 
 def _required_on_shift(plan: StaffingPlan, g: QueueGrid, traffic: pd.DataFrame) -> pd.DataFrame:
@@ -228,5 +220,9 @@ def roster_what_if(
 def _fit(
     plan: StaffingPlan, roster: RosterScheme | None, g: QueueGrid, required: pd.DataFrame, **caps: Any
 ) -> RosterPlan:
-    est = _scheduler(plan, roster, **caps)
+    """The roster of queue ``g`` for ``required`` staff on shift, under the plan's shrinkage and target.
+
+    ``caps`` go to :class:`ShiftScheduler` (``max_headcount``, ...).
+    """
+    est = ShiftScheduler(roster, shrinkage=plan.shrinkage, answer_seconds=plan.answer_seconds, **caps)
     return est.fit(required, traffic=g.traffic, aht_seconds=g.aht).plan_
