@@ -109,6 +109,10 @@ def _check_person(body: str, sid: str, card) -> None:
         ):
             assert _same(a[attr], r[col]), (sid, kpi, attr, a[attr], r[col])
     facts = _attrs(body)
+    if not len(rows):  # a role the scheme does not score individually: no KPI table, no total
+        assert "sheet-no-kpis" in body and "raw-composite" not in facts, sid
+        assert int(p["n_kpis"]) == 0 and not bool(p["gradable"]), sid
+        return
     for attr, col in (
         ("raw-composite", "raw_composite"),
         ("composite", "composite_score"),

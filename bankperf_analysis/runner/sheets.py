@@ -50,7 +50,7 @@ tfoot td { font-weight: bold; border-top: 1px solid #264653; }
 .st-below { color: #c53030; }
 .st-none { color: #616e7c; }
 .sheet-veto { color: #c0392b; font-weight: bold; }
-table.sheet-sign th { background-color: #ffffff; border-bottom: 0; padding-top: 14pt; }
+table.sheet-sign th { background-color: #ffffff; border-bottom: 0; padding-top: 9pt; }
 table.sheet-sign td { border-bottom: 0.8px solid #1f2933; }
 .sheet-foot { font-size: 6.5pt; color: #616e7c; margin-top: 6pt; }
 table.sheet-cols td.sheet-col { border-bottom: 0; padding: 0 5pt 0 0; vertical-align: top; text-align: left; }
