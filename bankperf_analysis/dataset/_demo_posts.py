@@ -98,7 +98,7 @@ def extra_posts(w: World, first_post: int) -> pd.DataFrame:
     Columns as :meth:`World._make_staff`'s rows, with the staff attributes drawn from the
     ``posts`` stream.
     """
-    from bankperf_analysis.dataset._demo_world import STAFF_SAT_SD
+    from bankperf_analysis.dataset._demo_world import with_attributes
 
     rng = w.rng("posts")
     rows = []
@@ -114,13 +114,7 @@ def extra_posts(w: World, first_post: int) -> pd.DataFrame:
     df = pd.DataFrame(
         rows, columns=["post", "b", "branch_id", "role", "counter_type", "hire_date", "leave_date"]
     )
-    n = len(df)
-    df["sat_eff"] = rng.normal(0.0, STAFF_SAT_SD, n)
-    df["sales_mult"] = rng.lognormal(-0.045, 0.3, n)
-    df["err_mult"] = rng.lognormal(0.0, 0.5, n)
-    df["res_eff"] = rng.normal(0.0, 0.02, n)
-    df["perf"] = rng.normal(0.0, 1.0, n)
-    return df
+    return with_attributes(df, rng)
 
 
 def posts_truth(w: World) -> dict | None:

@@ -193,6 +193,17 @@ COMPLAINT_HOURS_BEST = 2.5
 LOBBY_PRESENT = (0.955, 0.06, 0.70, 0.998)
 
 
+def with_attributes(df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Each post holder's hidden traits, drawn from ``rng`` in this order (the demo's planted effects)."""
+    n = len(df)
+    df["sat_eff"] = rng.normal(0.0, STAFF_SAT_SD, n)
+    df["sales_mult"] = rng.lognormal(-0.045, 0.3, n)
+    df["err_mult"] = rng.lognormal(0.0, 0.5, n)
+    df["res_eff"] = rng.normal(0.0, 0.02, n)
+    df["perf"] = rng.normal(0.0, 1.0, n)
+    return df
+
+
 # ----------------------------------------------------------------------------- world
 
 
@@ -294,12 +305,8 @@ class World:
         df = df.drop(columns="next_hire").reset_index(drop=True)
         width = max(5, len(str(len(df))))
         df["staff_id"] = [f"S{i + 1:0{width}d}" for i in range(len(df))]
+        df = with_attributes(df, rng)
         n = len(df)
-        df["sat_eff"] = rng.normal(0.0, STAFF_SAT_SD, n)
-        df["sales_mult"] = rng.lognormal(-0.045, 0.3, n)
-        df["err_mult"] = rng.lognormal(0.0, 0.5, n)
-        df["res_eff"] = rng.normal(0.0, 0.02, n)
-        df["perf"] = rng.normal(0.0, 1.0, n)
         self.n_core_staff = n  # staff drawn from the world's stream (names too); the extra posts follow
         if self.scale.posts_demo:
             extra = extra_posts(self, post)
