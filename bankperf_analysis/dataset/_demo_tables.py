@@ -608,14 +608,11 @@ def _roster(w: World) -> pd.DataFrame:
     c_start = csr["day"].to_numpy().astype("datetime64[s]") + (csr["start_h"].to_numpy() * 3600).astype(
         "timedelta64[s]"
     )
+    rows = np.concatenate([sidx, csr["sidx"].to_numpy()])  # tellers and lobby managers, then representatives
     df = pd.DataFrame(
         {
-            "staff_id": np.concatenate(
-                [w.staff.staff_id.to_numpy()[sidx], w.staff.staff_id.to_numpy()[csr["sidx"]]]
-            ),
-            "branch_id": np.concatenate(
-                [w.staff.branch_id.to_numpy()[sidx], w.staff.branch_id.to_numpy()[csr["sidx"]]]
-            ),
+            "staff_id": w.staff.staff_id.to_numpy()[rows],
+            "branch_id": w.staff.branch_id.to_numpy()[rows],
             "shift_start": np.concatenate([start, c_start]).astype("datetime64[s]"),
             "shift_end": np.concatenate(
                 [
