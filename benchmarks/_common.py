@@ -147,6 +147,7 @@ def machine_info() -> dict[str, Any]:
         # The machine is shared: the load when the results were written says how busy it was.
         "load_average_1_5_15min": list(os.getloadavg()),
     }
+    info.update(_code_version())
     names = ("numpy", "pandas", "duckdb", "scipy", "statsmodels", "papermill", "nbconvert", "psutil")
     for name in (*names, "pyfixest", "diff_diff"):
         try:
@@ -154,6 +155,28 @@ def machine_info() -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - optional
             pass
     return info
+
+
+def _code_version() -> dict[str, Any]:
+    """The commit the benchmarked code is at, and whether the checkout had uncommitted changes.
+
+    A figure without the code that made it cannot be reproduced; outside a git checkout (an
+    installed copy) the keys say ``"unknown"``.
+    """
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.CalledProcessError):
+        return {"code_commit": "unknown", "code_dirty": "unknown"}
+    return {"code_commit": commit, "code_dirty": dirty}
 
 
 def write_results(name: str, payload: dict[str, Any]) -> Path:

@@ -135,3 +135,23 @@ def test_a_re_run_size_replaces_only_its_own_row(tmp_path, monkeypatch):
     assert bench_scaling._merged([{"key": "1/8", "x": 2}], tmp_path / "other", order) == [
         {"key": "1/8", "x": 2}
     ]
+
+
+def test_results_name_the_commit_that_made_them(tmp_path, monkeypatch):
+    """Every results file says which code it measured: a figure without its commit cannot be reproduced."""
+    import json
+    import re
+    import subprocess
+    from pathlib import Path
+
+    import benchmarks._common as common
+
+    root = Path(common.__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    monkeypatch.setattr(common, "RESULTS_DIR", tmp_path)
+    written = json.loads(common.write_results("probe", {"rows": []}).read_text(encoding="utf-8"))
+    head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True)
+    assert re.fullmatch(r"[0-9a-f]{40}", written["machine"]["code_commit"])
+    assert written["machine"]["code_commit"] == head.stdout.strip()
+    assert isinstance(written["machine"]["code_dirty"], bool)
