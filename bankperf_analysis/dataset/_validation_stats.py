@@ -45,7 +45,7 @@ def proved_text(con, src: TableSource, columns: list[str]) -> set[str]:
     >>> from pathlib import Path
     >>> d = Path(tempfile.mkdtemp()); con = duckdb.connect()
     >>> for i, ids in enumerate([["A1", "A2"], ["B1", " "]]):
-    ...     con.execute(f"COPY (SELECT unnest({ids}) AS id, 'x' AS k) TO '{d}/p{i}.parquet'")
+    ...     _ = con.execute(f"COPY (SELECT unnest({ids}) AS id, 'x' AS k) TO '{d}/p{i}.parquet'")
     >>> src = TableSource("staff", "parquet", (d / "p0.parquet", d / "p1.parquet"))
     >>> sorted(proved_text(con, src, ["id", "k"]))
     ['k']
