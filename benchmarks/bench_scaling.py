@@ -285,7 +285,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--merge",
         action="store_true",
-        help="keep the other sizes of an earlier results/scaling.json of the same source (re-run one size)",
+        help="keep the other sizes of an earlier results/scaling.json of the same bank (same content, "
+        "see source_identity; re-run one size)",
     )
     args = ap.parse_args(argv)
     src = bench_kpis.ensure_data(Path(args.data)).resolve()
@@ -300,21 +301,68 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         timed = _time_size(data, args.quarter, args.repeats)
         load = [round(x, 1) for x in os.getloadavg()]
         rows.append({"size": size["name"], "key": size["key"], **counts, **timed, "load_average": load})
+    identity = source_identity(src)
     if args.merge:
-        rows = _merged(rows, src, sizes(src, None, tuple(args.branch_counts)))
-    return _write(args, src, rows)
+        rows = _merged(rows, src, sizes(src, None, tuple(args.branch_counts)), identity)
+    return _write(args, src, rows, identity)
 
 
-def _merged(rows: list[dict[str, Any]], src: Path, order: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The new rows plus the earlier results' rows of the other sizes, in size order."""
+def source_identity(src: Path) -> str:
+    """The content identity of a source bank: a digest of its files' names and sizes and its contacts.
+
+    The same path may hold another bank once it is regenerated (another scale or seed), so
+    results are matched on what the folder holds, not where it is: every file's relative
+    path and size in bytes (symbolic links followed; hidden files left out) and the number
+    of contacts (from the Parquet metadata). Modification times are left out: a bank
+    written again with the same content is the same bank.
+    """
+    import hashlib
+
+    files = sorted(
+        p
+        for p in src.rglob("*")
+        if p.is_file() and not any(x.startswith(".") for x in p.relative_to(src).parts)
+    )
+    pattern = _parquet(src, "contacts")
+    contacts = _scalar(f"SELECT count(*) FROM read_parquet('{_sql(pattern)}')") if pattern else None
+    stamp = {
+        "files": [[p.relative_to(src).as_posix(), p.stat().st_size] for p in files],
+        "contacts": contacts,
+    }
+    return hashlib.sha256(json.dumps(stamp, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _merged(
+    rows: list[dict[str, Any]], src: Path, order: list[dict[str, Any]], identity: str | None = None
+) -> list[dict[str, Any]]:
+    """The new rows plus the earlier results' rows of the other sizes of the same bank, in size order.
+
+    Earlier rows are kept only when their bank has the same content identity
+    (:func:`source_identity`) as ``src`` now; rows of another bank, even at the same path
+    (regenerated since), are left out, and the screen says so.
+    """
+    identity = identity or source_identity(src)
     path = RESULTS_DIR / "scaling.json"
     old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    by_key = {r["key"]: r for r in old.get("rows", []) if old.get("source") == str(src)}
+    same = old.get("source_identity") == identity
+    if old.get("rows") and not same:
+        where = old.get("source", "?")
+        print(
+            f"not merging the earlier results of {where}: "
+            + (
+                "that bank has no recorded content identity"
+                if "source_identity" not in old
+                else "that bank's content differs from " + str(src) + " now (regenerated or another bank)"
+            )
+            + "; only the sizes run now are written",
+            flush=True,
+        )
+    by_key = {r["key"]: r for r in old.get("rows", [])} if same else {}
     by_key.update({r["key"]: r for r in rows})
     return [by_key[s["key"]] for s in order if s["key"] in by_key]
 
 
-def _write(args: argparse.Namespace, src: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _write(args: argparse.Namespace, src: Path, rows: list[dict[str, Any]], identity: str) -> dict[str, Any]:
     cols = ["size", "contacts", "branches", "floor_median_s", "package_median_s", "package_x_floor"]
     print()
     print(table(rows, [*cols, "cli_median_s", "cli_x_floor"]))
@@ -334,7 +382,14 @@ def _write(args: argparse.Namespace, src: Path, rows: list[dict[str, Any]]) -> d
     )
     path = write_results(
         "scaling",
-        {"source": str(src), "quarter": args.quarter, "repeats": args.repeats, "rows": rows, "goals": goals},
+        {
+            "source": str(src),
+            "source_identity": identity,
+            "quarter": args.quarter,
+            "repeats": args.repeats,
+            "rows": rows,
+            "goals": goals,
+        },
     )
     md = RESULTS_DIR / "scaling.md"
     md.write_text(markdown(rows, note), encoding="utf-8")

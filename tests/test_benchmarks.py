@@ -120,19 +120,34 @@ def test_every_benchmark_has_arguments_at_every_scale():
         assert set(scale_arguments(scale, "demo")) == set(BENCHMARKS)
 
 
+def _bank(folder, n_contacts: int):
+    """A stand-in bank folder: a contacts Parquet file of ``n_contacts`` rows and a staff file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect() as con:
+        con.execute(
+            f"COPY (SELECT 'C' || i AS contact_id FROM range({n_contacts}) t(i)) "
+            f"TO '{folder / 'contacts.parquet'}' (FORMAT parquet)"
+        )
+    (folder / "staff.csv").write_text("staff_id\nS1\n", encoding="utf-8")
+    return folder
+
+
 def test_a_re_run_size_replaces_only_its_own_row(tmp_path, monkeypatch):
     import json
 
     from benchmarks import bench_scaling
 
     monkeypatch.setattr(bench_scaling, "RESULTS_DIR", tmp_path)
-    src = tmp_path / "bench"
+    src = _bank(tmp_path / "bench", 10)
     order = [{"key": k} for k in ("1/8", "1/4", "all", "12b")]
     old = [{"key": "1/8", "x": 1}, {"key": "all", "x": 1}, {"key": "12b", "x": 1}]
-    (tmp_path / "scaling.json").write_text(json.dumps({"source": str(src), "rows": old}), encoding="utf-8")
+    stored = {"source": str(src), "source_identity": bench_scaling.source_identity(src), "rows": old}
+    (tmp_path / "scaling.json").write_text(json.dumps(stored), encoding="utf-8")
     got = bench_scaling._merged([{"key": "1/8", "x": 2}], src, order)
     assert got == [{"key": "1/8", "x": 2}, {"key": "all", "x": 1}, {"key": "12b", "x": 1}]
-    assert bench_scaling._merged([{"key": "1/8", "x": 2}], tmp_path / "other", order) == [
+    other = _bank(tmp_path / "other", 10)  # a copy elsewhere: the same bank, its rows kept
+    assert bench_scaling._merged([{"key": "1/8", "x": 2}], other, order) == got
+    assert bench_scaling._merged([{"key": "1/8", "x": 2}], _bank(tmp_path / "b2", 11), order) == [
         {"key": "1/8", "x": 2}
     ]
 
@@ -155,3 +170,25 @@ def test_results_name_the_commit_that_made_them(tmp_path, monkeypatch):
     assert re.fullmatch(r"[0-9a-f]{40}", written["machine"]["code_commit"])
     assert written["machine"]["code_commit"] == head.stdout.strip()
     assert isinstance(written["machine"]["code_dirty"], bool)
+
+
+def test_merge_refuses_the_rows_of_a_bank_regenerated_at_the_same_path(tmp_path, monkeypatch, capsys):
+    import json
+
+    from benchmarks import bench_scaling
+
+    monkeypatch.setattr(bench_scaling, "RESULTS_DIR", tmp_path)
+    src = _bank(tmp_path / "bench", 10)
+    order = [{"key": k} for k in ("1/8", "all")]
+    stored = {
+        "source": str(src),
+        "source_identity": bench_scaling.source_identity(src),
+        "rows": [{"key": "all", "x": 1}],
+    }
+    (tmp_path / "scaling.json").write_text(json.dumps(stored), encoding="utf-8")
+    _bank(src, 500)  # regenerated in place: same path, other content
+    assert bench_scaling._merged([{"key": "1/8", "x": 2}], src, order) == [{"key": "1/8", "x": 2}]
+    assert "not merging" in capsys.readouterr().out
+    # Results written before the identity was recorded are not merged either.
+    (tmp_path / "scaling.json").write_text(json.dumps({"source": str(src), "rows": [{"key": "all"}]}))
+    assert bench_scaling._merged([{"key": "1/8", "x": 2}], src, order) == [{"key": "1/8", "x": 2}]

@@ -197,7 +197,8 @@ def _adjust(
     words = signed + " (" + adj["ref"].astype(str) + ", " + day + ")"
     zh_ref = adj["ref_zh"].where(adj["ref_zh"].notna(), adj["ref"]) if "ref_zh" in adj else adj["ref"]
     words_zh = signed + "（" + zh_ref.astype(str) + "，" + day + "）"
-    reasons, reasons_zh = _joined_by_key(words, k, "; "), _joined_by_key(words_zh, k, "；")
+    groups = _key_groups(words, k)  # once for both languages
+    reasons, reasons_zh = _joined_by_key(words, k, "; ", groups), _joined_by_key(words_zh, k, "；", groups)
     raw_add, raw_ded = pts.clip(lower=0).groupby(k).sum(), (-pts.clip(upper=0)).groupby(k).sum()
     capped = pd.Series("", index=reasons.index, dtype=object)
     capped_zh = capped.copy()
@@ -214,14 +215,18 @@ def _adjust(
     )
     people["composite_score"] = np.where(has, adjusted, np.nan)
     people["adjustment_points"] = np.where(has, n, 0.0)
-    r = key.map(reasons + capped).fillna("").astype(object).to_numpy()
-    r = np.where(
-        has | (r == ""), r, np.char.add("not applied (no composite): ", r.astype(str)).astype(object)
-    )
+    r = key.map(reasons + capped).fillna("").astype(object).to_numpy(copy=True)
+    _prefix(r, ~has & (r != ""), "not applied (no composite): ")
     people["adjustment_reasons"] = text(r)
-    r = key.map(reasons_zh + capped_zh).fillna("").astype(object).to_numpy()
-    r = np.where(has | (r == ""), r, np.char.add("未计入（无综合得分）：", r.astype(str)).astype(object))
+    r = key.map(reasons_zh + capped_zh).fillna("").astype(object).to_numpy(copy=True)
+    _prefix(r, ~has & (r != ""), "未计入（无综合得分）：")
     people["adjustment_reasons_zh"] = text(r)
+
+
+def _prefix(texts: np.ndarray, where: np.ndarray, prefix: str) -> None:
+    """Put ``prefix`` before the texts at ``where`` (in place; the few people without a composite)."""
+    pos = np.flatnonzero(where)
+    texts[pos] = [prefix + str(x) for x in texts[pos]]
 
 
 def _key_groups(sel: pd.DataFrame, keys: pd.Series):
@@ -241,7 +246,7 @@ def _key_groups(sel: pd.DataFrame, keys: pd.Series):
     return [(ks[i], order[i:j]) for i, j in zip(starts, ends, strict=True)]
 
 
-def _joined_by_key(words: pd.Series, keys: pd.Series, sep: str) -> pd.Series:
+def _joined_by_key(words: pd.Series, keys: pd.Series, sep: str, groups=None) -> pd.Series:
     """``words.groupby(keys).agg(sep.join)``, keys sorted, words in their order.
 
     One ``str.join`` per key instead of a pandas Series per group: at bank scale thousands of
@@ -249,7 +254,7 @@ def _joined_by_key(words: pd.Series, keys: pd.Series, sep: str) -> pd.Series:
     never missing (``period`` + separator + ``staff_id`` as text).
     """
     vals = words.to_numpy(dtype=object)
-    groups = _key_groups(words, keys)
+    groups = _key_groups(words, keys) if groups is None else groups  # given: those of these keys
     return pd.Series(
         [sep.join(vals[pos]) for _, pos in groups],
         index=pd.Index([k for k, _ in groups], dtype=object),
@@ -314,11 +319,13 @@ def _veto(
         if rule.name in skipped:
             continue
         hits = _veto_hits(rule, ev, ev_key)
-        m = key.isin(list(hits)).to_numpy()
-        for i in np.flatnonzero(m):
-            r_en, r_zh = hits[key.iat[i]]
-            en[i] = (en[i] + "; " if en[i] else "veto: ") + r_en
-            zh[i] = (zh[i] + "；" if zh[i] else "一票否决：") + r_zh
+        if not hits:
+            continue
+        at = pd.Index(list(hits), dtype=object).get_indexer(key.to_numpy(dtype=object))
+        i = np.flatnonzero(at >= 0)
+        reasons = np.array(list(hits.values()) + [("", "")], dtype=object)[at[i]]  # (en, zh) rows
+        en[i] = np.where(en[i] != "", en[i] + "; ", "veto: ") + reasons[:, 0]
+        zh[i] = np.where(zh[i] != "", zh[i] + "；", "一票否决：") + reasons[:, 1]
     veto = en != ""
     top = scheme.grade_names[0]
     below = scheme.grade_names[1] if len(scheme.grade_names) > 1 else top

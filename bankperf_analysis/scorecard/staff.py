@@ -67,7 +67,7 @@ from bankperf_analysis.scorecard.pay import PAY_COLUMNS, StaffEvents, apply_pay_
 from bankperf_analysis.scorecard.period_basis import check_basis_rows, scored_period_types
 from bankperf_analysis.scorecard.results import StaffScorecard
 from bankperf_analysis.scorecard.rules import STATUS_BELOW
-from bankperf_analysis.scorecard.tenure import not_in_post_frame, pair_index, tenure_of
+from bankperf_analysis.scorecard.tenure import not_in_post_frame, pair_isin, pair_lookup, tenure_of
 
 __all__ = ["score_staff"]
 
@@ -240,7 +240,7 @@ def _rows_in_post(
     n_ent = max(len(rows.entity_names), 1)
     ent = rows.entity_names.to_numpy(dtype=object)[rows.pair_keys % n_ent]
     per = rows.period_names.to_numpy(dtype=object)[rows.pair_keys // n_ent]
-    ok = pair_index(per, ent).isin(pair_index(scored["period"], scored["staff_id"]))
+    ok = pair_isin(per, ent, scored["period"], scored["staff_id"])
     if ok.all():
         return rows
     drop = np.zeros(len(kpis), dtype=bool)
@@ -254,16 +254,14 @@ def _add_days(people: pd.DataFrame, scored: pd.DataFrame | None) -> None:
         people["days_in_post"] = pd.array([pd.NA] * len(people), dtype="Int64")
         people["days_by_branch"] = text([""] * len(people))
         return
-    key = pair_index(scored["period"], scored["staff_id"])
-    at = key.get_indexer(pair_index(people["period"], people["staff_id"]))
+    at = pair_lookup(people["period"], people["staff_id"], scored["period"], scored["staff_id"])
     people["days_in_post"] = pd.array(scored["days_in_post"].to_numpy()[at], dtype="Int64")
     people["days_by_branch"] = text(scored["days_by_branch"].to_numpy(dtype=object)[at])
 
 
 def _in_post_attributes(roster: pd.DataFrame, scored: pd.DataFrame, kpis, branches) -> None:
     """Each person's branch and role in a quarter: those of their last assignment in it."""
-    key = pair_index(scored["period"], scored["staff_id"])
-    at = key.get_indexer(pair_index(roster["period"], roster["staff_id"]))
+    at = pair_lookup(roster["period"], roster["staff_id"], scored["period"], scored["staff_id"])
     roster["branch_id"] = text(scored["branch_id"].to_numpy(dtype=object)[at])
     roster["role"] = text(scored["role"].to_numpy(dtype=object)[at])
     roster["region"] = regions(roster["branch_id"], roster, kpis, branches)
@@ -318,7 +316,7 @@ def _add_people_without_rows(
     """
     pairs, known = known_pairs(rows, periods, pd.Index(st["staff_id"]))
     if scored is not None:
-        known |= ~pair_index(pairs[:, 0], pairs[:, 1]).isin(pair_index(scored["period"], scored["staff_id"]))
+        known |= ~pair_isin(pairs[:, 0], pairs[:, 1], scored["period"], scored["staff_id"])
     if not (~known).any():
         return pre
     idx = np.tile(np.arange(len(st)), len(periods))[~known]

@@ -160,11 +160,43 @@ def tenure_of(staff: pd.DataFrame | None, employment: pd.DataFrame | None, perio
     return None if hist is None else quarter_tenure(hist, periods)
 
 
-def pair_index(periods, ids) -> pd.MultiIndex:
-    """(period, staff_id) pairs as an index, both as text."""
-    return pd.MultiIndex.from_arrays(
-        [np.asarray(periods, dtype=object).astype(str), np.asarray(ids, dtype=object).astype(str)]
-    )
+def _as_text(values) -> np.ndarray:
+    """``values`` as an object array of ``str``, each as ``str(value)`` (missing: ``"nan"``, ``"None"``)."""
+    a = np.asarray(values, dtype=object)
+    if pd.api.types.infer_dtype(a, skipna=False) in ("string", "empty"):
+        return a  # already text: no copy (the usual case)
+    return a.astype(str).astype(object)
+
+
+def _pair_keys(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Integer keys of two lists of ``(periods, ids)`` pairs: equal keys for equal pairs (as text).
+
+    Each part is factorised once over both lists, so a pair is matched on two integer codes
+    instead of a pandas ``MultiIndex`` of strings (four of those per quarter cost about half
+    a second at 21,000 staff).
+    """
+    parts = []
+    for k in (0, 1):
+        left, right = _as_text(a[k]), _as_text(b[k])
+        codes = pd.factorize(np.concatenate([left, right]))[0].astype(np.int64)
+        parts.append((codes[: len(left)], codes[len(left) :], max(int(codes.max(initial=-1)) + 1, 1)))
+    (pa, pb, _), (ia, ib, n_ids) = parts
+    return pa * n_ids + ia, pb * n_ids + ib
+
+
+def pair_isin(periods, ids, in_periods, in_ids) -> np.ndarray:
+    """Whether each (period, id) pair is among the pairs ``(in_periods, in_ids)`` (both as text)."""
+    ka, kb = _pair_keys((periods, ids), (in_periods, in_ids))
+    return pd.Index(ka).isin(kb)
+
+
+def pair_lookup(periods, ids, in_periods, in_ids) -> np.ndarray:
+    """Each (period, id) pair's position among the pairs ``(in_periods, in_ids)``; -1 if absent.
+
+    The pairs looked in must be unique (pandas' ``InvalidIndexError`` otherwise).
+    """
+    ka, kb = _pair_keys((periods, ids), (in_periods, in_ids))
+    return pd.Index(kb).get_indexer(ka)
 
 
 #: Columns of the "not in post long enough" list.
