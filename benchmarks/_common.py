@@ -46,14 +46,20 @@ def _child(target: str, kwargs: dict[str, Any], queue: mp.Queue) -> None:
     try:
         mod_name, func_name = target.split(":")
         func = getattr(importlib.import_module(mod_name), func_name)
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), _cpu_seconds()
         out = func(**kwargs)
-        elapsed = time.perf_counter() - t0
-        queue.put(("ok", elapsed, own_peak_mb(), out))
+        elapsed, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
+        queue.put(("ok", elapsed, own_peak_mb(), out, cpu))
     except BaseException as exc:  # report, never hang the parent
         import traceback
 
-        queue.put(("error", 0.0, 0.0, traceback.format_exc(limit=5) + repr(exc)))
+        queue.put(("error", 0.0, 0.0, traceback.format_exc(limit=5) + repr(exc), 0.0))
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process (all its threads) and of its waited-for children."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def run_isolated(target: str, kwargs: dict[str, Any] | None = None, timeout: float = 3600):
@@ -63,6 +69,16 @@ def run_isolated(target: str, kwargs: dict[str, Any] | None = None, timeout: flo
     process start-up and imports done at module import time. ``result`` must be
     picklable (keep it small: a summary, not the data).
     """
+    elapsed, peak, out, _cpu = run_isolated_cpu(target, kwargs, timeout)
+    return elapsed, peak, out
+
+
+def run_isolated_cpu(target: str, kwargs: dict[str, Any] | None = None, timeout: float = 3600):
+    """:func:`run_isolated`, plus the CPU seconds of the timed span: ``(elapsed, peak_mb, result, cpu_s)``.
+
+    CPU counts every thread of the fresh process (DuckDB's included) and the children it
+    waited for (a CLI run as a subprocess); on a shared machine it is the steadier measure.
+    """
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(target, kwargs or {}, queue))
@@ -71,7 +87,7 @@ def run_isolated(target: str, kwargs: dict[str, Any] | None = None, timeout: flo
     try:
         while True:  # a child that dies without reporting must not hang the benchmark
             try:
-                status, elapsed, peak, out = queue.get(timeout=1.0)
+                status, elapsed, peak, out, cpu = queue.get(timeout=1.0)
                 break
             except Exception as exc:  # queue.Empty
                 if not proc.is_alive():
@@ -86,7 +102,7 @@ def run_isolated(target: str, kwargs: dict[str, Any] | None = None, timeout: flo
             proc.kill()
     if status != "ok":
         raise RuntimeError(f"{target} failed in its subprocess:\n{out}")
-    return elapsed, peak, out
+    return elapsed, peak, out, cpu
 
 
 @dataclass
@@ -97,6 +113,7 @@ class Contender:
     target: str
     kwargs: dict[str, Any] = field(default_factory=dict)
     times: list[float] = field(default_factory=list)
+    cpu_s: list[float] = field(default_factory=list)
     peaks_mb: list[float] = field(default_factory=list)
     results: list[Any] = field(default_factory=list)
 
@@ -109,11 +126,15 @@ def compare(contenders: Sequence[Contender], repeats: int = 3, log: Callable[[st
     """Time every contender ``repeats`` times, interleaved, each run in a fresh process."""
     for r in range(repeats):
         for c in contenders:
-            elapsed, peak, out = run_isolated(c.target, c.kwargs)
+            elapsed, peak, out, cpu = run_isolated_cpu(c.target, c.kwargs)
             c.times.append(elapsed)
+            c.cpu_s.append(cpu)
             c.peaks_mb.append(peak)
             c.results.append(out)
-            log(f"  round {r + 1}/{repeats}  {c.label:<40s} {elapsed:9.3f} s  peak {peak:8.1f} MB")
+            log(
+                f"  round {r + 1}/{repeats}  {c.label:<40s} {elapsed:9.3f} s  "
+                f"{cpu:9.3f} CPU-s  peak {peak:8.1f} MB"
+            )
     return contenders
 
 
@@ -255,6 +276,10 @@ def children_cpu_seconds() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def by_round(numerator: Contender, denominator: Contender) -> list[float]:
-    """Ratio of two contenders' times round by round (they ran interleaved, so pairwise)."""
-    return [a / b if b else float("nan") for a, b in zip(numerator.times, denominator.times)]
+def by_round(numerator: Contender, denominator: Contender, cpu: bool = False) -> list[float]:
+    """Ratio of two contenders' times round by round (they ran interleaved, so pairwise).
+
+    ``cpu=True``: of their CPU seconds instead of their wall times.
+    """
+    a_s, b_s = (numerator.cpu_s, denominator.cpu_s) if cpu else (numerator.times, denominator.times)
+    return [a / b if b else float("nan") for a, b in zip(a_s, b_s)]

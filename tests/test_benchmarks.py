@@ -192,3 +192,42 @@ def test_merge_refuses_the_rows_of_a_bank_regenerated_at_the_same_path(tmp_path,
     # Results written before the identity was recorded are not merged either.
     (tmp_path / "scaling.json").write_text(json.dumps({"source": str(src), "rows": [{"key": "all"}]}))
     assert bench_scaling._merged([{"key": "1/8", "x": 2}], src, order) == [{"key": "1/8", "x": 2}]
+
+
+def _spin(seconds: float) -> float:
+    """Busy CPU for ``seconds`` of wall time, then sleep as long: CPU about half the wall."""
+    import time
+
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+    time.sleep(seconds)
+    return seconds
+
+
+def test_isolated_runs_measure_cpu_apart_from_wall():
+    """A run that spins 0.3 s and sleeps 0.3 s: wall about 0.6 s, CPU about 0.3 s (not the wall)."""
+    from benchmarks._common import run_isolated_cpu
+
+    elapsed, _peak, out, cpu = run_isolated_cpu("tests.test_benchmarks:_spin", {"seconds": 0.3})
+    assert out == 0.3
+    assert elapsed >= 0.6
+    assert 0.1 < cpu < 0.5
+
+
+def test_scaling_table_shows_cpu_ratios_and_says_when_none_were_recorded():
+    from benchmarks.bench_scaling import markdown
+
+    base = {
+        "size": "1/8", "contacts": 8, "branches": 1, "staff": 2, "floor_median_s": 2.0,
+        "package_median_s": 3.0, "package_x_floor": 1.5, "package_x_floor_by_round": [1.5],
+        "cli_median_s": 9.0, "cli_x_floor": 4.5, "cli_x_floor_by_round": [4.5],
+        "peak_mb": {"package": 1.0, "cli": 2.0},
+    }  # fmt: skip
+    cpu = {"floor_cpu_s": [4.0, 5.0], "package_cpu_s": [7.0, 8.0], "package_x_floor_cpu": 1.7,
+           "package_x_floor_cpu_by_round": [1.75, 1.6]}  # fmt: skip
+    md = markdown([{**base, **cpu}, {**base, "size": "old"}], "note")
+    assert "7.50 vs 4.50 CPU-s (1.70×; 1.75, 1.60)" in md
+    old_row = next(line for line in md.splitlines() if line.startswith("| old"))
+    assert "not recorded" in old_row
+    assert all(line.count("|") == 10 for line in md.splitlines() if line.startswith("|"))
