@@ -81,6 +81,26 @@ def test_a_second_branch_report_reads_no_shared_frame(shared, branches, parquet_
     assert parquet_reads[n_first:] == [], f"the second report read {parquet_reads[n_first:]} again"
 
 
+def test_a_branch_report_counts_its_consequences_and_names_the_files_once(shared, branches, monkeypatch):
+    """The staff table and the index headline share one count; every report shares the file names."""
+    from bankperf_analysis.report import branch as branch_module
+
+    counted, named = [], []
+    count, name = branch_module.batch_consequences, branch_module.branch_files
+    monkeypatch.setattr(
+        branch_module, "batch_consequences", lambda *a, **k: counted.append(1) or count(*a, **k)
+    )
+    monkeypatch.setattr(branch_module, "branch_files", lambda ids: named.append(1) or name(ids))
+    _frames.clear()
+    for branch in branches[:2]:
+        report = BranchReport(shared, branch)
+        report.nav(), report.staff_table()
+        headline = report.headline()
+        assert headline == {**headline, **report.consequences().headline("en")}
+    assert len(counted) == 2  # one count per report (was two: staff table and headline)
+    assert len(named) == 1  # one naming of every branch's file per process (was two per report)
+
+
 def test_a_changed_shared_file_is_read_again(tmp_path, parquet_reads):
     path = tmp_path / "staff_scores.parquet"
     pd.DataFrame({"branch_id": ["B1", "B2"], "bonus_yuan": [100, 200]}).to_parquet(path)

@@ -76,13 +76,17 @@ def kpi_trends(
     >>> [ax.get_title() for ax in fig.axes][:1]
     ['Customer satisfaction (%)']
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     from bankperf_analysis.plots.style import fixed_layout
 
     ticks = [period_label(q, lang, short=True) for q in quarters]  # 2025年 / 三季度 in zh: two lines
-    fig, axes = plt.subplots(2, 2, figsize=_FIGSIZE, sharex=True)
+    fig = Figure(figsize=_FIGSIZE)  # no pyplot: no manager; the inline backend won't show it again
+    FigureCanvasAgg(fig)  # a canvas that draws (fig.canvas.draw(), get_renderer()) as pyplot's would
+    axes = fig.subplots(2, 2, sharex=True)
     fig.subplots_adjust(**_margins(max((x.count("\n") + 1 for x in ticks), default=1)))
+    values = values[["kpi", "level", "period", "value"]]  # split only what is drawn (not every column)
     by_line = {key: rows for key, rows in values.groupby(["kpi", "level"], observed=True, sort=False)}
     empty = values.iloc[:0]
     for ax, kpi in zip(axes.ravel(), kpis):
@@ -102,7 +106,8 @@ def kpi_trends(
             ax.axhline(target * scale, color=_TARGET_COLOR, lw=1, ls=":", label=t("label_target", lang))
         unit_id = units.get(kpi, "")
         unit = UNITS[unit_id].symbol(lang) if unit_id in UNITS else ""
-        ax.set_title(label_with_unit(kpi_label(kpi, lang), unit), fontsize=10)
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)  # no text above the y axis:
+        ax.set_title(label_with_unit(kpi_label(kpi, lang), unit), fontsize=10, y=1.0)  # title place known
     axes[1, 0].set_xticks(range(len(quarters)))  # shared by every panel (sharex)
     for ax in axes[1]:  # the top row's labels are hidden: the bottom row's are the ones drawn
         ax.set_xticklabels(ticks, fontsize=8)

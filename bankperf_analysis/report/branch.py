@@ -37,12 +37,11 @@ from bankperf_analysis.report.html import (
     format_value,
     no_data,
     section_heading,
-    team_note,
 )
 from bankperf_analysis.report.inputs import ReportInputs, batch_consequences
-from bankperf_analysis.report.links import branch_files, nav_bar, staff_anchor, xref
+from bankperf_analysis.report.links import branch_files, nav_bar
 from bankperf_analysis.report.missing import Missing
-from bankperf_analysis.report.person_sheet import person_anchor, sheet_file
+from bankperf_analysis.report.person_sheet import sheet_file
 from bankperf_analysis.scorecard.consequences import ConsequenceCounts
 from bankperf_analysis.staffing.shown import cost_benefit_text, post_findings
 
@@ -166,6 +165,14 @@ class BranchReport:
         tg = self.inputs.meta.get("branch_targets", {}).get(kpi)
         return (tg or {}).get("target"), int((tg or {}).get("min_n") or 0)
 
+    @property
+    def _files(self) -> Mapping[str, str]:
+        """Branch id → report file of every branch of the data, in id order (as the runner names them).
+
+        The same for every report of the batch: named once per process.
+        """
+        return self.inputs.derived("branches", "branch_files", _branch_files_of)
+
     def heading(self, key: str, anchor: str) -> HtmlBlock:
         """A section heading (h2) in the report language; it appears in the contents."""
         return section_heading(key, anchor, self.lang)
@@ -176,8 +183,8 @@ class BranchReport:
 
         Neighbours are by branch id; a report not in the folder shows as text.
         """
-        ids = sorted(self.inputs.frame("branches").branch_id.astype(str))
-        files = branch_files(ids)
+        files = self._files
+        ids = list(files)
         at = ids.index(self.branch_id)
         neighbours = [(files[ids[i]], ids[i]) if 0 <= i < len(ids) else None for i in (at - 1, at + 1)]
         region = self.branch.get("region")
@@ -453,167 +460,13 @@ class BranchReport:
             f"{_e(t('note_multiple_testing', self.lang))}</p></div>"
         )
 
-    def _person_note(self, p: pd.Series, moved: Mapping[str, str]) -> str:
-        """A person's note: re-weighted, moved in, additions and deductions, veto (why)."""
-        notes = []
-        if bool(p.get("reweighted", False)) and int(p.get("n_kpis_scored", 0) or 0) > 0:
-            n, m = int(p.get("n_kpis_scored", 0)), int(p.get("n_kpis", 0))
-            notes.append(t("note_reweighted", self.lang, n=n, m=m))
-        if p.staff_id in moved:
-            notes.append(t("note_moved_in", self.lang, days=moved[p.staff_id]))
-        reasons = p.get("adjustment_reasons_zh" if self.lang == "zh" else "adjustment_reasons")
-        if isinstance(reasons, str) and reasons:
-            raw, pts = p.get("raw_composite"), float(p.get("adjustment_points", 0) or 0)
-            raw_txt = "—" if pd.isna(raw) else fmt_number(raw)
-            notes.append(t("note_adjusted", self.lang, raw=raw_txt, points=f"{pts:+g}", reasons=reasons))
-        cut = float(p.get("branch_cut_yuan", 0) or 0)
-        if cut > 0:
-            notes.append(t("note_branch_cut", self.lang, yuan=fmt_number(cut, 0)))
-        veto = p.get("veto_reason_zh" if self.lang == "zh" else "veto_reason")
-        if isinstance(veto, str) and veto:
-            notes.append(veto)
-        return ("；" if self.lang == "zh" else "; ").join(notes)
-
     def staff_table(self) -> HtmlBlock:
-        """Staff of the branch: composite score, grade, bonus and training needs."""
-        people = self.inputs.rows("staff_scores", "branch_id", self.branch_id)
-        training = self.inputs.rows("training", "branch_id", self.branch_id)
-        topic_col = "topic_zh" if self.lang == "zh" else "topic_en"
-        needs = (
-            training.sort_values(["staff_id", "priority"])
-            .groupby("staff_id")[topic_col]
-            .apply(lambda s: "; ".join(dict.fromkeys(s)))
-            if len(training)
-            else pd.Series(dtype=str)
-        )
-        head = [
-            t(k, self.lang)
-            for k in (
-                "label_staff",
-                "label_role",
-                "label_composite",
-                "label_grade",
-                "label_bonus_yuan",
-                "label_deduction_yuan",
-                "label_training_needs",
-                "label_note",
-            )
-        ]
-        rows = []
-        moved = self._moved_days()
-        order = people.sort_values(["composite_score"], ascending=False, na_position="last")
-        ids = sorted(self.inputs.frame("branches").branch_id.astype(str))  # sheets: bankperf sheets
-        sheets = sheet_file(branch_files(ids)[self.branch_id].removesuffix(".html"))
-        for _, p in order.iterrows():
-            grade = p.get("grade")
-            role_scored = int(p.get("n_kpis", 1) or 0) > 0  # no KPIs: the role is not scored
-            grade_txt = (
-                t(f"grade_{grade}", self.lang)
-                if isinstance(grade, str) and grade
-                else t("status_role_not_scored", self.lang)
-                if not role_scored
-                else t("status_insufficient", self.lang)
-                if bool(p.get("gradable", True)) is False or pd.isna(p.get("composite_score"))
-                else ""
-            )
-            comp = p.get("composite_score")
-            cells = [
-                f"{xref(f'{sheets}#{person_anchor(p.staff_id)}', p.staff_name)} "
-                f"<span style='color:#718096'>({_e(p.staff_id)})</span>",
-                _e(role_label(p.role, self.lang)),
-                "" if pd.isna(comp) else fmt_number(comp),
-                _e(grade_txt),
-                fmt_number(float(p.get("bonus_yuan", 0) or 0), 0),
-                fmt_number(float(p.get("deduction_yuan", 0) or 0), 0),
-                _e(needs.get(p.staff_id, "")),
-                _e(self._person_note(p, moved)),
-            ]
-            left = (0, 1, 3, 6, 7)  # text columns
-            rows.append(
-                f'<tr id="{staff_anchor(p.staff_id)}">'  # the overview's and annual's links land here
-                + "".join(
-                    f"<td style='text-align:left'>{c}</td>" if i in left else f"<td>{c}</td>"
-                    for i, c in enumerate(cells)
-                )
-                + "</tr>"
-            )
+        """Staff of the branch: composite score, grade, bonus and training needs (with its notes)."""
+        from bankperf_analysis.report.branch_staff import staff_appendix
+
+        sheets = sheet_file(self._files[self.branch_id].removesuffix(".html"))  # sheets: bankperf sheets
         total = self.consequences().bonus_total.label(self.lang)
-        return HtmlBlock(
-            '<div class="staff-table">'  # report.css gives its text columns room (print, phone)
-            + data_table(head, rows)
-            + "</div>"
-            + f"<p>{_e(total)}</p>"
-            + (f"<p>{_e(note)}</p>" if (note := team_note(people, self.lang)) else "")
-            + self._not_scored_note()
-            + self._moved_out_note()
-            + self._not_in_post_table()
-        )
-
-    def _moved_days(self) -> Mapping[str, str]:
-        """Days per branch ("B07: 45, B08: 47") of the people who worked in more than one branch.
-
-        The same for every branch report of the batch: computed once per process.
-        """
-        return self.inputs.derived("staff_days", "moved_days", _moved_days_of)
-
-    def _moved_out_note(self) -> str:
-        """People who worked here this quarter but are reported (scored or listed) under another branch."""
-        if self.inputs.frame("staff_days").empty:
-            return ""
-        here = list(dict.fromkeys(self.inputs.rows("staff_days", "branch_id", self.branch_id)["staff_id"]))
-        listed = pd.concat(
-            [
-                self.inputs.rows(f, "staff_id", here)[["staff_id", "staff_name", "branch_id"]]
-                for f in ("staff_scores", "staff_not_in_post")
-            ]
-        )
-        out = listed[listed.staff_id.isin(here) & (listed.branch_id != self.branch_id)]
-        if out.empty:
-            return ""
-        moved = self._moved_days()
-        people = ", ".join(
-            f"{p.staff_name} ({p.staff_id}) → {p.branch_id} [{moved.get(p.staff_id, '')}]"
-            for p in out.sort_values("staff_id").itertuples()
-        )
-        return f"<p style='font-size:0.8em'>{_e(t('note_moved_out', self.lang, people=people))}</p>"
-
-    def _not_in_post_table(self) -> str:
-        """The people of this branch in post fewer than the minimum days: not scored, with their days."""
-        short = self.inputs.rows("staff_not_in_post", "branch_id", self.branch_id)
-        if short.empty:
-            return ""
-        head = [
-            t(k, self.lang)
-            for k in ("label_staff", "label_role", "label_days_in_post", "label_days_by_branch")
-        ]
-        rows = [
-            f"<tr><td style='text-align:left'>{_e(p.staff_name)} "
-            f"<span style='color:#718096'>({_e(p.staff_id)})</span></td>"
-            f"<td style='text-align:left'>{_e(role_label(p.role, self.lang))}</td>"
-            f"<td>{int(p.days_in_post)}</td><td style='text-align:left'>{_e(p.days_by_branch)}</td></tr>"
-            for p in short.sort_values(["days_in_post", "staff_id"]).itertuples()
-        ]
-        n = int(short["min_days_in_post"].iloc[0])
-        return (
-            f"<h3>{_e(t('heading_not_in_post', self.lang))}</h3>"
-            f"<p style='font-size:0.8em'>{_e(t('note_not_in_post', self.lang, n=n))}</p>"
-            + data_table(head, rows)
-        )
-
-    def _not_scored_note(self) -> str:
-        """The staff KPIs of this branch that nobody is scored on because they are not available."""
-        sk = self.inputs.rows("staff_kpis", "branch_id", self.branch_id)
-        if "status" not in sk:
-            return ""
-        from bankperf_analysis.scorecard.rules import STATUS_NOT_AVAILABLE
-
-        sel = sk[sk.status == STATUS_NOT_AVAILABLE]
-        labels = self.missing.unavailable_labels(dict.fromkeys(sel.kpi.astype(str)))
-        if not labels:
-            return ""
-        return (
-            f"<p style='font-size:0.8em'>{_e(t('note_not_scored_unavailable', self.lang, kpis=labels))}</p>"
-        )
+        return staff_appendix(self.inputs, self.branch_id, self.lang, self.missing, sheets, total)
 
     def checks_table(self) -> HtmlBlock:
         """Mystery-shopper and video checks: score, rank, reward / pay cut / re-check."""
@@ -770,17 +623,17 @@ class BranchReport:
             **self.consequences().headline(self.lang),
         }
 
-    def consequences(self) -> ConsequenceCounts:
-        """Consequence counts of the quarter for the branch, each with its unit."""
+    @cached_property
+    def _consequences(self) -> ConsequenceCounts:
         checks = self.inputs.frame("branch_checks")
         no_checks = self.missing.all_missing(checks.kpi.astype(str)) if len(checks) else False
         return batch_consequences(self.inputs, not no_checks, self.branch_id)
 
+    def consequences(self) -> ConsequenceCounts:
+        """Consequence counts of the quarter for the branch, each with its unit (counted once per report)."""
+        return self._consequences
 
-def _moved_days_of(days: pd.DataFrame) -> Mapping[str, str]:
-    """Days per branch ("B07: 45, B08: 47") of each person in more than one branch of ``days``."""
-    if days.empty:
-        return MappingProxyType({})
-    many = days[days.groupby("staff_id")["branch_id"].transform("size") > 1]
-    text = many["branch_id"].astype(str) + ": " + many["days"].astype(str)
-    return MappingProxyType(text.groupby(many["staff_id"].to_numpy()).agg(", ".join).to_dict())
+
+def _branch_files_of(branches: pd.DataFrame) -> Mapping[str, str]:
+    """Branch id → report file of every branch in ``branches``, in id order (read-only)."""
+    return MappingProxyType(branch_files(sorted(branches.branch_id.astype(str))))

@@ -99,6 +99,11 @@ def _bankperf_boot(preload):
         if cwd and os.path.isdir(cwd):
             os.chdir(cwd)
         ip.execution_count = 1
+        # What survived the reset's collections lives as long as the kernel (the modules a
+        # report imported, the shared frames it cached): frozen, so that the next reset's
+        # collections scan only what one report made (25 -> 5 ms per report). A cycle among
+        # them that dies later is kept until the kernel is replaced (max_reports).
+        gc.freeze()
 
     st.reset = reset
 
