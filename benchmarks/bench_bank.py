@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -64,12 +65,32 @@ def _tree_rss(proc: psutil.Process) -> int:
     return total
 
 
+def _tree_cpu(proc: psutil.Process) -> float:
+    """CPU seconds used so far by every descendant of ``proc``, ended ones included.
+
+    A live descendant counts its own user and system time and that of the children it has
+    reaped (a kernel that a worker replaced); the commands ``proc`` itself has reaped count
+    through its ``RUSAGE_CHILDREN``.
+    """
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = reaped.ru_utime + reaped.ru_stime
+    for p in proc.children(recursive=True):
+        try:
+            c = p.cpu_times()
+            total += c.user + c.system + c.children_user + c.children_system
+        except psutil.Error:  # a process that ended between listing and reading
+            pass
+    return total
+
+
 def run_command(args: list[str], env: dict[str, str]) -> dict:
     """Run ``args``; wall seconds, exit code and the peak summed RSS of this process's descendants."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ps, peak, done = psutil.Process(), [0], threading.Event()
     samples: list[tuple[float, int]] = []
+    cpu_samples: list[tuple[float, float]] = []
+    cpu0 = _tree_cpu(ps)
 
     def sample() -> None:
         while not done.is_set():
@@ -77,6 +98,7 @@ def run_command(args: list[str], env: dict[str, str]) -> dict:
                 rss = _tree_rss(ps)
                 peak[0] = max(peak[0], rss)
                 samples.append((time.perf_counter() - t0, rss))
+                cpu_samples.append((time.perf_counter() - t0, _tree_cpu(ps) - cpu0))
             except psutil.Error:
                 pass
             done.wait(0.2)
@@ -91,6 +113,8 @@ def run_command(args: list[str], env: dict[str, str]) -> dict:
         "exit_code": proc.returncode,
         "peak_gb": peak[0] / 1e9,
         "samples": samples,
+        "cpu_samples": cpu_samples,
+        "cpu_s": _tree_cpu(ps) - cpu0,
         "tail": output[-2000:],
     }
 
@@ -113,6 +137,30 @@ def phase_peaks(
         end = start + float(sec)
         inside = [rss for t, rss in samples if start <= t < end]
         out[name] = round(max(inside, default=0) / 1e9, 2)
+        start = end
+    return out
+
+
+def phase_cpu(
+    phases: list[list], samples: list[tuple[float, float]], total_s: float, command_s: float
+) -> dict:
+    """CPU seconds of the whole process tree within each phase's window (as :func:`phase_peaks`).
+
+    ``samples`` are ``(seconds into the command, CPU used so far)``; a phase's CPU is the
+    increase from the last sample before its window to the last sample inside it.
+
+    >>> phase_cpu([["a", 1.0], ["b", 2.0]], [(0.5, 0.4), (0.9, 1.0), (1.6, 1.5), (2.9, 3.0)], 3.0, 3.0)
+    {'a': 1.0, 'b': 2.0}
+    """
+
+    def used_by(moment: float) -> float:
+        return max((c for t, c in samples if t < moment), default=0.0)
+
+    start = max(command_s - total_s, 0.0) if command_s >= total_s else 0.0
+    out: dict[str, float] = {}
+    for name, sec in phases:
+        end = start + float(sec)
+        out[name] = round(used_by(end) - used_by(start), 1)
         start = end
     return out
 
@@ -160,7 +208,11 @@ def _job(data: Path, jobs: int, branches: list[str], scheduler: str | None, tmp:
         raise SystemExit(f"{name}: bankperf report failed (exit {cold['exit_code']}):\n{cold['tail']}")
     phases = json.loads(timings.read_text(encoding="utf-8"))
     rerun = run_command(cmd, {**env, "BANKPERF_TIMINGS": str(tmp / f"{name}-rerun.json")})
-    return {"cold": cold, "phases": phases, "rerun": rerun, "out": out / QUARTER}
+    skip = {"index.html", "overview.html"}
+    n_reports = sum(
+        1 for p in (out / QUARTER).glob("*.html") if p.name not in skip and not p.name.startswith("annual-")
+    )
+    return {"cold": cold, "phases": phases, "rerun": rerun, "out": out / QUARTER, "n_reports": n_reports}
 
 
 def _local_cluster(workers: int):
@@ -210,6 +262,7 @@ def _summarise(runs: dict[str, dict], branches: list[str], args) -> dict:
         phases = run["phases"]
         total = phases["total_s"]
         peaks = phase_peaks(phases["phases"], run["cold"]["samples"], total, run["cold"]["seconds"])
+        cpu = phase_cpu(phases["phases"], run["cold"]["cpu_samples"], total, run["cold"]["seconds"])
         for phase, sec in phases["phases"]:
             rows.append(
                 {
@@ -218,13 +271,25 @@ def _summarise(runs: dict[str, dict], branches: list[str], args) -> dict:
                     "s": f"{sec:,.1f}",
                     "share": f"{sec / total:.0%}",
                     "peak GB": f"{peaks[phase]:.2f}",
+                    "CPU-s": f"{cpu[phase]:,.1f}",
                 }
             )
-        rows.append({"run": name, "phase": "whole command", "s": f"{run['cold']['seconds']:,.1f}"})
+        rows.append(
+            {
+                "run": name,
+                "phase": "whole command",
+                "s": f"{run['cold']['seconds']:,.1f}",
+                "CPU-s": f"{run['cold']['cpu_s']:,.1f}",
+            }
+        )
         rows.append({"run": name, "phase": "re-run, nothing changed", "s": f"{run['rerun']['seconds']:,.1f}"})
         payload["runs"][name] = {
             "phases": phases["phases"],
             "phase_peak_gb": peaks,
+            "phase_cpu_s": cpu,
+            "command_cpu_s": round(run["cold"]["cpu_s"], 1),
+            "branch_reports": run["n_reports"],
+            "cpu_s_per_branch_report": round(cpu.get("branch reports", 0.0) / max(run["n_reports"], 1), 3),
             "command_s": round(run["cold"]["seconds"], 1),
             "peak_gb_all_processes": round(run["cold"]["peak_gb"], 2),
             "rerun_s": round(run["rerun"]["seconds"], 1),
@@ -237,7 +302,13 @@ def _summarise(runs: dict[str, dict], branches: list[str], args) -> dict:
             },
         }
         print(f"{name}: peak memory, all processes: {run['cold']['peak_gb']:.2f} GB", flush=True)
-    print(table(rows, ["run", "phase", "s", "share", "peak GB"]))
+        print(
+            f"{name}: {run['n_reports']:,} branch reports, "
+            f"{payload['runs'][name]['cpu_s_per_branch_report']:.3f} CPU-s each "
+            "(whole tree: the phase's CPU / its reports)",
+            flush=True,
+        )
+    print(table(rows, ["run", "phase", "s", "share", "peak GB", "CPU-s"]))
     if len(branches) == 0:
         write_results("bank", payload)
     return payload
