@@ -846,3 +846,26 @@ def test_index_is_rewritten_at_most_every_few_seconds_and_exactly_at_the_end(tmp
     assert sorted(e["status"] for e in manifest["reports"].values()) == ["ok"] * 4
     index = (tmp_path / QUARTER / "index.html").read_text(encoding="utf-8")
     assert all(f"B{i:02d}.html" in index for i in range(4))
+
+
+@pytest.mark.parametrize("users_choice", [None, "mimalloc"])
+def test_kernels_use_the_system_allocator_for_arrow_unless_the_user_chose(monkeypatch, users_choice):
+    """Arrow's default pool keeps ~120 MB per kernel after the shared reads; two kernels run side by side."""
+    import jupyter_client
+
+    from bankperf_analysis.runner.kernels import KernelOptions, KernelStartError, PooledKernel
+
+    if users_choice is None:
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    else:
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", users_choice)
+    seen = []
+
+    async def no_start(self, **kw):
+        seen.append(kw["env"].get("ARROW_DEFAULT_MEMORY_POOL"))
+        raise RuntimeError("not started: the test reads the environment only")
+
+    monkeypatch.setattr(jupyter_client.AsyncKernelManager, "start_kernel", no_start)
+    with pytest.raises(KernelStartError):
+        PooledKernel(KernelOptions(preload=(), start_retries=1), None)
+    assert seen == [users_choice or "system"]

@@ -276,6 +276,11 @@ class PooledKernel:
         opts = self.options
         env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JPY_PARENT_PID": str(os.getpid())}
         env.pop("MPLBACKEND", None)  # the kernel picks the inline backend itself
+        # Arrow's own pool (mimalloc) keeps what a report's reads freed: about 120 MB more per
+        # kernel than the system allocator once the shared frames are read (measured on the
+        # 1,000-branch bank: 527 against 406 MB), and two kernels run side by side. A user's
+        # own choice of pool stands.
+        env.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
         last: BaseException | None = None
         for attempt in range(max(1, opts.start_retries)):
             self._stderr = tempfile.TemporaryFile(prefix="bankperf-kernel-", suffix=".log")
