@@ -50,55 +50,44 @@ QUARTER = "2026Q4"
 GOALS = {"total_s": 15 * 60, "peak_gb": 2.0, "rerun_s": 10.0}
 
 
-def _tree_rss(proc: psutil.Process) -> int:
-    """Resident bytes of every descendant of ``proc`` now (not ``proc`` itself).
+def _tree_usage(proc: psutil.Process) -> tuple[int, float]:
+    """Resident bytes now, and CPU seconds so far, of every descendant of ``proc`` (one listing).
 
     The benchmark's descendants are the command with its workers and kernels, and the
-    local Dask cluster's workers when there is one.
-    """
-    total = 0
-    for p in proc.children(recursive=True):
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:  # a process that ended between listing and reading
-            pass
-    return total
-
-
-def _tree_cpu(proc: psutil.Process) -> float:
-    """CPU seconds used so far by every descendant of ``proc``, ended ones included.
-
-    A live descendant counts its own user and system time and that of the children it has
-    reaped (a kernel that a worker replaced); the commands ``proc`` itself has reaped count
-    through its ``RUSAGE_CHILDREN``.
+    local Dask cluster's workers when there is one (``proc`` itself is not counted). A live
+    descendant counts its own user and system time and that of the children it has reaped
+    (a kernel that a worker replaced); the commands ``proc`` itself has reaped count through
+    its ``RUSAGE_CHILDREN``.
     """
     reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
-    total = reaped.ru_utime + reaped.ru_stime
+    rss, cpu = 0, reaped.ru_utime + reaped.ru_stime
     for p in proc.children(recursive=True):
         try:
             c = p.cpu_times()
-            total += c.user + c.system + c.children_user + c.children_system
+            rss += p.memory_info().rss
+            cpu += c.user + c.system + c.children_user + c.children_system
         except psutil.Error:  # a process that ended between listing and reading
             pass
-    return total
+    return rss, cpu
 
 
 def run_command(args: list[str], env: dict[str, str]) -> dict:
-    """Run ``args``; wall seconds, exit code and the peak summed RSS of this process's descendants."""
+    """Run ``args``; wall seconds, exit code, peak summed RSS and CPU of this process's descendants."""
+    ps, peak, done = psutil.Process(), [0], threading.Event()
+    cpu0 = _tree_usage(ps)[1]  # before the command starts: all of its CPU is counted
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    ps, peak, done = psutil.Process(), [0], threading.Event()
     samples: list[tuple[float, int]] = []
     cpu_samples: list[tuple[float, float]] = []
-    cpu0 = _tree_cpu(ps)
 
     def sample() -> None:
         while not done.is_set():
             try:
-                rss = _tree_rss(ps)
+                rss, cpu = _tree_usage(ps)
+                at = time.perf_counter() - t0
                 peak[0] = max(peak[0], rss)
-                samples.append((time.perf_counter() - t0, rss))
-                cpu_samples.append((time.perf_counter() - t0, _tree_cpu(ps) - cpu0))
+                samples.append((at, rss))
+                cpu_samples.append((at, cpu - cpu0))
             except psutil.Error:
                 pass
             done.wait(0.2)
@@ -114,7 +103,7 @@ def run_command(args: list[str], env: dict[str, str]) -> dict:
         "peak_gb": peak[0] / 1e9,
         "samples": samples,
         "cpu_samples": cpu_samples,
-        "cpu_s": _tree_cpu(ps) - cpu0,
+        "cpu_s": _tree_usage(ps)[1] - cpu0,
         "tail": output[-2000:],
     }
 

@@ -336,17 +336,14 @@ def source_identity(src: Path) -> str:
     """
     import hashlib
 
-    files = sorted(
-        p
-        for p in src.rglob("*")
-        if p.is_file() and not any(x.startswith(".") for x in p.relative_to(src).parts)
-    )
+    files = [
+        [name, size]
+        for name, size, _mtime in _source_stamp(src)
+        if not any(x.startswith(".") for x in Path(name).parts)
+    ]
     pattern = _parquet(src, "contacts")
     contacts = _scalar(f"SELECT count(*) FROM read_parquet('{_sql(pattern)}')") if pattern else None
-    stamp = {
-        "files": [[p.relative_to(src).as_posix(), p.stat().st_size] for p in files],
-        "contacts": contacts,
-    }
+    stamp = {"files": files, "contacts": contacts}
     return hashlib.sha256(json.dumps(stamp, sort_keys=True).encode("utf-8")).hexdigest()
 
 
