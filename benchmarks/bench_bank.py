@@ -50,21 +50,33 @@ QUARTER = "2026Q4"
 GOALS = {"total_s": 15 * 60, "peak_gb": 2.0, "rerun_s": 10.0}
 
 
-def _tree_usage(proc: psutil.Process) -> tuple[int, float]:
+def _role(p: psutil.Process) -> str:
+    """What a descendant of the benchmark is: ``kernel``, ``worker`` or ``command`` (the rest)."""
+    line = " ".join(p.cmdline())
+    if "ipykernel" in line:
+        return "kernel"
+    return "worker" if "runner.worker_process" in line or "distributed" in line else "command"
+
+
+def _tree_usage(proc: psutil.Process, roles: dict[str, int] | None = None) -> tuple[int, float]:
     """Resident bytes now, and CPU seconds so far, of every descendant of ``proc`` (one listing).
 
     The benchmark's descendants are the command with its workers and kernels, and the
     local Dask cluster's workers when there is one (``proc`` itself is not counted). A live
     descendant counts its own user and system time and that of the children it has reaped
     (a kernel that a worker replaced); the commands ``proc`` itself has reaped count through
-    its ``RUSAGE_CHILDREN``.
+    its ``RUSAGE_CHILDREN``. ``roles``, when given, receives the resident bytes by role
+    (:func:`_role`), to say what a peak is made of.
     """
     reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
     rss, cpu = 0, reaped.ru_utime + reaped.ru_stime
     for p in proc.children(recursive=True):
         try:
             c = p.cpu_times()
-            rss += p.memory_info().rss
+            r = p.memory_info().rss
+            if roles is not None:
+                roles[_role(p)] = roles.get(_role(p), 0) + r
+            rss += r
             cpu += c.user + c.system + c.children_user + c.children_system
         except psutil.Error:  # a process that ended between listing and reading
             pass
@@ -74,6 +86,7 @@ def _tree_usage(proc: psutil.Process) -> tuple[int, float]:
 def run_command(args: list[str], env: dict[str, str]) -> dict:
     """Run ``args``; wall seconds, exit code, peak summed RSS and CPU of this process's descendants."""
     ps, peak, done = psutil.Process(), [0], threading.Event()
+    peak_roles: dict[str, int] = {}
     cpu0 = _tree_usage(ps)[1]  # before the command starts: all of its CPU is counted
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -83,9 +96,13 @@ def run_command(args: list[str], env: dict[str, str]) -> dict:
     def sample() -> None:
         while not done.is_set():
             try:
-                rss, cpu = _tree_usage(ps)
+                roles: dict[str, int] = {}
+                rss, cpu = _tree_usage(ps, roles)
                 at = time.perf_counter() - t0
-                peak[0] = max(peak[0], rss)
+                if rss > peak[0]:
+                    peak[0] = rss
+                    peak_roles.clear()
+                    peak_roles.update(roles)
                 samples.append((at, rss))
                 cpu_samples.append((at, cpu - cpu0))
             except psutil.Error:
@@ -101,6 +118,7 @@ def run_command(args: list[str], env: dict[str, str]) -> dict:
         "seconds": time.perf_counter() - t0,
         "exit_code": proc.returncode,
         "peak_gb": peak[0] / 1e9,
+        "peak_gb_by_role": {k: round(v / 1e9, 2) for k, v in sorted(peak_roles.items())},
         "samples": samples,
         "cpu_samples": cpu_samples,
         "cpu_s": _tree_usage(ps)[1] - cpu0,
@@ -281,6 +299,7 @@ def _summarise(runs: dict[str, dict], branches: list[str], args) -> dict:
             "cpu_s_per_branch_report": round(cpu.get("branch reports", 0.0) / max(run["n_reports"], 1), 3),
             "command_s": round(run["cold"]["seconds"], 1),
             "peak_gb_all_processes": round(run["cold"]["peak_gb"], 2),
+            "peak_gb_by_role": run["cold"]["peak_gb_by_role"],
             "rerun_s": round(run["rerun"]["seconds"], 1),
             "rerun_peak_gb": round(run["rerun"]["peak_gb"], 2),
             "goals": GOALS,
@@ -290,7 +309,8 @@ def _summarise(runs: dict[str, dict], branches: list[str], args) -> dict:
                 "rerun_s": run["rerun"]["seconds"] <= GOALS["rerun_s"],
             },
         }
-        print(f"{name}: peak memory, all processes: {run['cold']['peak_gb']:.2f} GB", flush=True)
+        by_role = ", ".join(f"{k} {v:.2f}" for k, v in run["cold"]["peak_gb_by_role"].items())
+        print(f"{name}: peak memory, all processes: {run['cold']['peak_gb']:.2f} GB ({by_role})", flush=True)
         print(
             f"{name}: {run['n_reports']:,} branch reports, "
             f"{payload['runs'][name]['cpu_s_per_branch_report']:.3f} CPU-s each "

@@ -231,3 +231,36 @@ def test_scaling_table_shows_cpu_ratios_and_says_when_none_were_recorded():
     old_row = next(line for line in md.splitlines() if line.startswith("| old"))
     assert "not recorded" in old_row
     assert all(line.count("|") == 10 for line in md.splitlines() if line.startswith("|"))
+
+
+def test_the_real_job_says_what_its_memory_peak_is_made_of():
+    """Each process of the job is counted under its role, and the roles add up to the tree's total."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from benchmarks.bench_bank import _role, _tree_usage
+
+    class P:
+        def __init__(self, line: str) -> None:
+            self.line = line
+
+        def cmdline(self) -> list[str]:
+            return self.line.split()
+
+    assert _role(P("python -Xfrozen_modules=off -m ipykernel_launcher -f k.json")) == "kernel"
+    assert _role(P("python -m bankperf_analysis.runner.worker_process 7")) == "worker"
+    assert _role(P("python -m bankperf_analysis.cli.main report --data d")) == "command"
+    child = subprocess.Popen([sys.executable, "-c", "import time; x = bytearray(50_000_000); time.sleep(5)"])
+    try:
+        time.sleep(1.0)
+        roles: dict[str, int] = {}
+        total, _ = _tree_usage(psutil.Process(os.getpid()), roles)
+        assert sum(roles.values()) == total
+        assert roles.get("command", 0) >= 50_000_000
+    finally:
+        child.kill()
+        child.wait()

@@ -105,3 +105,35 @@ def test_staff_months_built_only_for_the_queries_that_read_them(tiny_bank):
         assert len(churn) and not _has_staff_months(ds)  # churn reads no staff-month
         sales = target_basis_kpis(ds, "2026Q4", kpis=["cross_sales_per_month"])
         assert len(sales) and _has_staff_months(ds)
+
+
+def test_report_worker_imports_no_data_stack():
+    """A report worker runs kernels and exports HTML: no pandas, DuckDB, Arrow or SciPy (~170 MB each)."""
+    got = _fresh(
+        "import json, sys\n"
+        "import bankperf_analysis.runner.worker_process\n"
+        "from bankperf_analysis.runner.worker import ReportWorker\n"
+        "ReportWorker().exporter\n"
+        "heavy = ['pandas', 'duckdb', 'pyarrow', 'scipy', 'numpy', 'matplotlib']\n"
+        "print(json.dumps({'loaded': [m for m in heavy if m in sys.modules]}))"
+    )
+    assert got["loaded"] == []
+
+
+def test_lazy_packages_export_every_name_from_its_module():
+    import importlib
+
+    for pkg_name in ("bankperf_analysis.report", "bankperf_analysis.runner"):
+        pkg = importlib.import_module(pkg_name)
+        for name in pkg.__all__:
+            obj = getattr(pkg, name)
+            home = importlib.import_module(f"{pkg_name}.{pkg._WHERE[name]}")
+            assert obj is getattr(home, name), (pkg_name, name)
+            assert name in dir(pkg)
+        assert set(pkg.__all__) == set(pkg._WHERE), pkg_name
+        try:
+            pkg.no_such_name  # noqa: B018
+        except AttributeError as e:
+            assert "no_such_name" in str(e)
+        else:
+            raise AssertionError(f"{pkg_name}.no_such_name did not raise")

@@ -19,24 +19,69 @@ The report notebooks are thin: every cell calls one function here and shows its 
 
 from __future__ import annotations
 
-from bankperf_analysis.report.annual import AnnualReport
-from bankperf_analysis.report.branch import BranchReport
-from bankperf_analysis.report.headline import HEADLINE_MIME, record_headline
-from bankperf_analysis.report.html import HtmlBlock, format_value
-from bankperf_analysis.report.incentive import IncentiveReport
-from bankperf_analysis.report.incentive_headline import incentive_headline
-from bankperf_analysis.report.inputs import ReportInputs, prepare_batch, resolve_data_dir, resolve_inputs
-from bankperf_analysis.report.monthly import (
-    monthly_frame,
-    prepare_month,
-    resolve_month_inputs,
-    warning_status,
-)
-from bankperf_analysis.report.monthly_sections import MonthlyBranchReport, MonthlyOverview
-from bankperf_analysis.report.overview import BankOverview
-from bankperf_analysis.report.parameters import check_text_params
-from bankperf_analysis.report.person_sheet import PersonSheet, person_sheets, sheet_html
-from bankperf_analysis.report.staffing import StaffingReport
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names as the type checker sees them; imported lazily at run time
+    from bankperf_analysis.report.annual import AnnualReport
+    from bankperf_analysis.report.branch import BranchReport
+    from bankperf_analysis.report.headline import HEADLINE_MIME, record_headline
+    from bankperf_analysis.report.html import HtmlBlock, format_value
+    from bankperf_analysis.report.incentive import IncentiveReport
+    from bankperf_analysis.report.incentive_headline import incentive_headline
+    from bankperf_analysis.report.inputs import ReportInputs, prepare_batch, resolve_data_dir, resolve_inputs
+    from bankperf_analysis.report.monthly import (
+        monthly_frame,
+        prepare_month,
+        resolve_month_inputs,
+        warning_status,
+    )
+    from bankperf_analysis.report.monthly_sections import MonthlyBranchReport, MonthlyOverview
+    from bankperf_analysis.report.overview import BankOverview
+    from bankperf_analysis.report.parameters import check_text_params
+    from bankperf_analysis.report.person_sheet import PersonSheet, person_sheets, sheet_html
+    from bankperf_analysis.report.staffing import StaffingReport
+
+#: Where each public name lives, imported on first use (module ``__getattr__``, PEP 562): a
+#: branch report's kernel imports the branch report's modules only, and the report worker,
+#: which needs :data:`HEADLINE_MIME` alone, imports no pandas.
+_WHERE: dict[str, str] = {
+    "AnnualReport": "annual",
+    "BranchReport": "branch",
+    "HEADLINE_MIME": "headline",
+    "record_headline": "headline",
+    "HtmlBlock": "html",
+    "format_value": "html",
+    "IncentiveReport": "incentive",
+    "incentive_headline": "incentive_headline",
+    "ReportInputs": "inputs",
+    "prepare_batch": "inputs",
+    "resolve_data_dir": "inputs",
+    "resolve_inputs": "inputs",
+    "monthly_frame": "monthly",
+    "prepare_month": "monthly",
+    "resolve_month_inputs": "monthly",
+    "warning_status": "monthly",
+    "MonthlyBranchReport": "monthly_sections",
+    "MonthlyOverview": "monthly_sections",
+    "BankOverview": "overview",
+    "check_text_params": "parameters",
+    "PersonSheet": "person_sheet",
+    "person_sheets": "person_sheet",
+    "sheet_html": "person_sheet",
+    "StaffingReport": "staffing",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "AnnualReport",
