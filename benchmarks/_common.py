@@ -167,6 +167,8 @@ def machine_info() -> dict[str, Any]:
         "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         # The machine is shared: the load when the results were written says how busy it was.
         "load_average_1_5_15min": list(os.getloadavg()),
+        "cpu_model": _cpu_model(),
+        "yardstick_cpu_s": yardstick(),
     }
     info.update(_code_version())
     names = ("numpy", "pandas", "duckdb", "scipy", "statsmodels", "papermill", "nbconvert", "psutil")
@@ -176,6 +178,43 @@ def machine_info() -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - optional
             pass
     return info
+
+
+def _cpu_model() -> str:
+    """The processor's model name (Linux ``/proc/cpuinfo``; else what :mod:`platform` says)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def yardstick(rounds: int = 3) -> float:
+    """CPU seconds of one fixed single-threaded workload (the fastest of ``rounds``): the machine's speed.
+
+    Hosts differ: the same code and data measured 0.92 and 0.40 CPU-s per branch report on
+    two days' machines. A figure in CPU seconds is read against the yardstick of its run
+    (hashing 256 MB and a pure-Python loop, about 0.3 s on the 2026-12-03 machine): half the
+    yardstick, half the work's seconds.
+
+    >>> 0 < yardstick(1) < 60
+    True
+    """
+    import hashlib
+
+    block = bytes(64 << 20)
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.process_time()
+        for _ in range(4):
+            hashlib.sha256(block).digest()
+        total = 0
+        for i in range(3_000_000):
+            total += i * i % 7
+        best = min(best, time.process_time() - t0)
+    return round(best, 3)
 
 
 def _code_version() -> dict[str, Any]:
