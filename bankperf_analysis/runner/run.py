@@ -106,7 +106,7 @@ class RunOptions:
     max_reports_per_kernel : int
         Replace a worker's kernel after this many reports.
     preload : sequence of str, optional
-        Modules imported once when a kernel starts (default pandas, pyplot, seaborn).
+        Modules imported once when a kernel starts (default pandas and pyplot).
     timezone : str
         IANA time zone of the times the reports and the index show (the scheme's
         ``timezone``; default Asia/Shanghai). The manifest keeps UTC.
