@@ -137,3 +137,13 @@ def test_lazy_packages_export_every_name_from_its_module():
             assert "no_such_name" in str(e)
         else:
             raise AssertionError(f"{pkg_name}.no_such_name did not raise")
+
+
+def test_a_name_shared_with_a_submodule_is_the_function_after_the_submodule_is_imported():
+    got = _fresh(
+        "import json\n"
+        "import bankperf_analysis.report.incentive  # imports the submodule incentive_headline\n"
+        "from bankperf_analysis.report import incentive_headline\n"
+        "print(json.dumps({'callable': callable(incentive_headline)}))"
+    )
+    assert got["callable"] is True

@@ -73,6 +73,11 @@ _WHERE: dict[str, str] = {
 }
 
 
+# A name that is also a submodule's (``incentive_headline``) is bound now: importing the
+# submodule sets the package attribute to the module, and ``__getattr__`` would never be asked.
+from bankperf_analysis.report.incentive_headline import incentive_headline  # noqa: E402
+
+
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
         return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
