@@ -314,6 +314,8 @@ def test_kept_trend_panels_carry_nothing_from_one_entity_to_the_next():
 
 
 def test_kept_trend_panels_follow_the_matplotlib_settings():
+    from PIL import Image
+
     with mpl.rc_context():
         use_report_style("en")
         trends._TEMPLATES.clear()
@@ -322,8 +324,13 @@ def test_kept_trend_panels_follow_the_matplotlib_settings():
             png = kpi_trends_png(**A)
             assert np.array_equal(_pixels(png), _pixels(figure_png(kpi_trends(**A))))
         assert kpi_trends_png(**A) != png
-        with mpl.rc_context({"savefig.dpi": 50}):  # saved at another dpi than drawn: as figure_png saves it
-            assert kpi_trends_png(**A) == figure_png(kpi_trends(**A))
+        with mpl.rc_context({"figure.facecolor": "none"}):  # not opaque: saved with its alpha channel
+            want = Image.open(io.BytesIO(figure_png(kpi_trends(**A))))
+            got = Image.open(io.BytesIO(kpi_trends_png(**A)))
+            assert got.mode == want.mode == "RGBA" and np.array_equal(np.asarray(got), np.asarray(want))
+        for saved in ({"savefig.dpi": 50}, {"savefig.transparent": True}, {"savefig.facecolor": "0.9"}):
+            with mpl.rc_context(saved):  # saved otherwise than drawn: as figure_png saves it
+                assert kpi_trends_png(**A) == figure_png(kpi_trends(**A)), saved
 
 
 def test_branch_trend_images_are_their_figures_whatever_branch_came_before(shared, branches):

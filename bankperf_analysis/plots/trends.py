@@ -326,17 +326,21 @@ class _Panels:
 
 
 def _png(canvas: Any, dpi: float) -> bytes:
-    """PNG bytes of what the Agg ``canvas`` holds: RGB if it is opaque, zlib level 1.
+    """PNG bytes of what the Agg ``canvas`` holds: RGB if it is opaque, zlib level 3.
 
-    Level 1 encodes in two thirds of the time of the default (6), for about 5 % more
-    bytes; RGB (no alpha channel: every pixel is opaque) takes those bytes back.
+    Level 3 encodes in three quarters of the time of the default (6), for about 4 % more
+    bytes; RGB (no alpha channel: every pixel is opaque) takes more than those back.
     """
     from PIL import Image
 
     rgba = np.asarray(canvas.buffer_rgba())
-    image = Image.fromarray(rgba[..., :3] if rgba[..., 3].min() == 255 else rgba)
+    height, width = rgba.shape[:2]
+    if rgba[..., 3].min() == 255:  # read as RGB straight from the RGBA buffer (no copy of a slice)
+        image = Image.frombytes("RGB", (width, height), rgba, "raw", "RGBX")
+    else:
+        image = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
     buf = io.BytesIO()
-    image.save(buf, format="png", dpi=(dpi, dpi), compress_level=1)
+    image.save(buf, format="png", dpi=(dpi, dpi), compress_level=3)
     return buf.getvalue()
 
 
