@@ -5,7 +5,11 @@
   with the figure's text colour; it carries no script and no URL, stays small, and its
   headers and legend are translated.
 * The trends figure is laid out once when built and drawn once when saved, at its own size,
-  with room for wide tick labels.
+  with room for wide tick labels; its one legend is a row above the panels, at the same
+  place in every report, clear of every panel and title.
+* The report's trends PNG is drawn on panels kept by the kernel: the pixels of a new
+  figure for every branch, whatever branch came before (A, B, then A again: the same bytes),
+  under the matplotlib settings of the moment.
 * A tile's value is looked up in an index of the KPI frame: the same number as the filter.
 """
 
@@ -22,7 +26,9 @@ import pytest
 from matplotlib.colors import to_hex
 
 from bankperf_analysis.i18n import LABELS, t
-from bankperf_analysis.plots import use_report_style
+from bankperf_analysis.plots import trends, use_report_style
+from bankperf_analysis.plots.style import figure_png
+from bankperf_analysis.plots.trends import kpi_trends, kpi_trends_png
 from bankperf_analysis.report import BranchReport, prepare_batch
 from bankperf_analysis.runner.safety import unsafe_content
 from bankperf_analysis.staffing.plan import plot_branch_staffing
@@ -237,3 +243,129 @@ def test_tile_values_are_the_kpi_frames_rows(shared, branches):
                 want = (None, 0) if sel.empty else (float(sel.value.iloc[0]), int(sel.n.iloc[0]))
                 assert _same(report._value(kpi, level=level), want), (branch, level, kpi)
         assert report._value("satisfaction_rate", "1999Q1") == (None, 0)
+
+
+QUARTERS = ["2025Q4", "2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+TREND_KPIS = ["satisfaction_rate", "response_time_seconds", "resolution_rate", "cross_sales_per_month"]
+UNITS = {"satisfaction_rate": "share", "response_time_seconds": "seconds", "resolution_rate": "share"}
+
+
+def _entity(label: str, values: dict, targets: dict, unavailable: dict) -> dict:
+    """``kpi_trends`` arguments of one entity; ``values[kpi]``: (entity's, bank's) by quarter (None: none)."""
+    rows = [
+        {"kpi": kpi, "level": level, "period": q, "value": v}
+        for kpi, (own, bank) in values.items()
+        for level, series in (("branch", own), ("bank", bank))
+        for q, v in zip(QUARTERS, series)
+        if v is not None
+    ]
+    frame = pd.DataFrame(rows, columns=["kpi", "level", "period", "value"])
+    return {
+        "values": frame,
+        "quarters": QUARTERS,
+        "kpis": TREND_KPIS,
+        "units": UNITS,
+        "targets": targets,
+        "entity_label": label,
+        "unavailable": unavailable,
+    }
+
+
+#: Every per-entity part of the figure set: targets, a panel not available, a panel with no
+#: value at all (it keeps the view of a new panel), a first quarter without any value.
+A = _entity(
+    "B01",
+    {
+        "satisfaction_rate": ([None, 0.81, 0.84, 0.86, 0.9], [None, 0.8, 0.82, 0.83, 0.84]),
+        "response_time_seconds": ([None, 130.0, 120.0, 150.0, 110.0], [None, 140.0, 141.0, 139.0, 138.0]),
+    },
+    {"satisfaction_rate": 0.85, "response_time_seconds": 180.0},
+    {"resolution_rate": "Not available: no survey data."},
+)
+#: None of them: every panel drawn from values in other ranges, no target, a longer label.
+B = _entity(
+    "BRANCH-0002",
+    {
+        "satisfaction_rate": ([0.5, 0.55, 0.6, 0.52, 0.58], [0.7, 0.71, 0.72, 0.7, 0.69]),
+        "response_time_seconds": ([1200.0, 1300.0, 1250.0, 1100.0, 1400.0], [900.0] * 5),
+        "resolution_rate": ([0.99, 0.98, 0.97, 0.99, 0.96], [0.9] * 5),
+        "cross_sales_per_month": ([12.0, 13.5, 11.0, 14.0, 12.5], [10.0] * 5),
+    },
+    {},
+    {},
+)
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def test_kept_trend_panels_carry_nothing_from_one_entity_to_the_next():
+    with mpl.rc_context():
+        use_report_style("en")
+        trends._TEMPLATES.clear()
+        first_a, b, again_a = kpi_trends_png(**A), kpi_trends_png(**B), kpi_trends_png(**A)
+        assert len(trends._TEMPLATES) == 1  # one kept figure drew the three
+        assert again_a == first_a
+        for args, png in ((A, first_a), (B, b)):  # the pixels of a new figure
+            assert np.array_equal(_pixels(png), _pixels(figure_png(kpi_trends(**args))))
+
+
+def test_kept_trend_panels_follow_the_matplotlib_settings():
+    from PIL import Image
+
+    with mpl.rc_context():
+        use_report_style("en")
+        trends._TEMPLATES.clear()
+        kpi_trends_png(**A)
+        with mpl.rc_context({"lines.linewidth": 3.0, "ytick.labelsize": 14}):
+            png = kpi_trends_png(**A)
+            assert np.array_equal(_pixels(png), _pixels(figure_png(kpi_trends(**A))))
+        assert kpi_trends_png(**A) != png
+        with mpl.rc_context({"figure.facecolor": "none"}):  # not opaque: saved with its alpha channel
+            want = Image.open(io.BytesIO(figure_png(kpi_trends(**A))))
+            got = Image.open(io.BytesIO(kpi_trends_png(**A)))
+            assert got.mode == want.mode == "RGBA" and np.array_equal(np.asarray(got), np.asarray(want))
+        for saved in ({"savefig.dpi": 50}, {"savefig.transparent": True}, {"savefig.facecolor": "0.9"}):
+            with mpl.rc_context(saved):  # saved otherwise than drawn: as figure_png saves it
+                assert kpi_trends_png(**A) == figure_png(kpi_trends(**A)), saved
+
+
+def test_branch_trend_images_are_their_figures_whatever_branch_came_before(shared, branches):
+    assert len(branches) >= 3
+    for lang in ("en", "zh"):
+        with mpl.rc_context():
+            use_report_style(lang)
+            trends._TEMPLATES.clear()
+            order = [*branches, branches[0]]  # A, B, ..., then A again
+            images = [BranchReport(shared, b, lang).trends_image().data for b in order]
+            assert len(trends._TEMPLATES) == 1
+            assert images[-1] == images[0], lang
+            for b, png in zip(branches, images):
+                want = figure_png(BranchReport(shared, b, lang).trends_figure())
+                assert np.array_equal(_pixels(png), _pixels(want)), (lang, b)
+
+
+def test_the_trend_legend_is_one_row_above_the_panels_at_one_place():
+    places = set()
+    for lang in ("en", "zh"):
+        for args, entries in ((A, ["B01", "label_bank", "label_target"]), (B, ["BRANCH-0002", "label_bank"])):
+            with mpl.rc_context():
+                use_report_style(lang)
+                fig = kpi_trends(**args | {"lang": lang})
+                fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+            (legend,) = fig.legends
+            shown = [x.get_text() for x in legend.get_texts() if x.get_visible()]
+            assert shown == [entries[0], *(t(key, lang) for key in entries[1:])]  # a target only if drawn
+            box = legend.get_window_extent(renderer)
+            assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(
+                box.x1, box.y1
+            )  # inside the figure
+            for ax in fig.axes:  # clear of every panel and its title
+                for other in (ax.bbox, ax.title.get_window_extent(renderer)):
+                    assert not box.overlaps(other), (lang, ax.get_title())
+            places.add((round(box.x0, 6), round(box.y1, 6)))
+    assert len(places) == 1, places  # its top left corner: the same in every report

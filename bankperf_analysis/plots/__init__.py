@@ -7,7 +7,8 @@ public plot functions and ``.plot()`` methods call down into it:
 * ``funnel``: the funnel plot of rates against sample size (significance);
 * ``event_study``: effects by period relative to adoption (incentives);
 * ``staffing``: weekday x hour heatmaps of required, rostered and missing staff;
-* ``trends``: a branch's KPIs against the bank over the last quarters (branch report).
+* ``trends``: a branch's KPIs against the bank over the last quarters (branch report), as a
+  new figure or as the PNG of panels kept for the batch.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bankperf_analysis.plots.style import (
     show_figure,
     use_report_style,
 )
-from bankperf_analysis.plots.trends import kpi_trends
+from bankperf_analysis.plots.trends import kpi_trends, kpi_trends_png
 
 __all__ = [
     "REPORT_DPI",
@@ -45,4 +46,5 @@ __all__ = [
     "gap_heatmap",
     "staffing_heatmap",
     "kpi_trends",
+    "kpi_trends_png",
 ]
