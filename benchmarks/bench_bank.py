@@ -50,16 +50,27 @@ QUARTER = "2026Q4"
 GOALS = {"total_s": 15 * 60, "peak_gb": 2.0, "rerun_s": 10.0}
 
 
-def _role(p: psutil.Process) -> str:
-    """What a descendant of the benchmark is: ``kernel``, ``worker`` or ``command`` (the rest)."""
+def _role(p: psutil.Process, in_command: bool = True) -> str:
+    """What a descendant of the benchmark is: ``kernel``, ``worker``, ``command`` or ``dask``.
+
+    ``in_command``: whether ``p`` is the ``bankperf`` command or runs under it (its
+    shared-inputs process counts as the command); what runs beside it is the local Dask
+    cluster's (its worker processes; their kernels are still kernels).
+    """
     line = " ".join(p.cmdline())
     if "ipykernel" in line:
         return "kernel"
-    return "worker" if "runner.worker_process" in line or "distributed" in line else "command"
+    if not in_command:
+        return "dask"
+    return "worker" if "runner.worker_process" in line else "command"
+
+
+def _is_command(p: psutil.Process) -> bool:
+    return "bankperf_analysis.cli.main" in " ".join(p.cmdline())
 
 
 def _tree_usage(proc: psutil.Process, roles: dict[str, int] | None = None) -> tuple[int, float]:
-    """Resident bytes now, and CPU seconds so far, of every descendant of ``proc`` (one listing).
+    """Resident bytes now, and CPU seconds so far, of every descendant of ``proc``.
 
     The benchmark's descendants are the command with its workers and kernels, and the
     local Dask cluster's workers when there is one (``proc`` itself is not counted). A live
@@ -70,16 +81,23 @@ def _tree_usage(proc: psutil.Process, roles: dict[str, int] | None = None) -> tu
     """
     reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
     rss, cpu = 0, reaped.ru_utime + reaped.ru_stime
-    for p in proc.children(recursive=True):
+    for top in proc.children(recursive=False):
         try:
-            c = p.cpu_times()
-            r = p.memory_info().rss
-            if roles is not None:
-                roles[_role(p)] = roles.get(_role(p), 0) + r
-            rss += r
-            cpu += c.user + c.system + c.children_user + c.children_system
+            tree = [top, *top.children(recursive=True)]
+            in_command = _is_command(top)
         except psutil.Error:  # a process that ended between listing and reading
-            pass
+            continue
+        for p in tree:
+            try:
+                c = p.cpu_times()
+                r = p.memory_info().rss
+                if roles is not None:
+                    role = _role(p, in_command)
+                    roles[role] = roles.get(role, 0) + r
+                rss += r
+                cpu += c.user + c.system + c.children_user + c.children_system
+            except psutil.Error:  # a process that ended between listing and reading
+                pass
     return rss, cpu
 
 

@@ -254,13 +254,23 @@ def test_the_real_job_says_what_its_memory_peak_is_made_of():
     assert _role(P("python -Xfrozen_modules=off -m ipykernel_launcher -f k.json")) == "kernel"
     assert _role(P("python -m bankperf_analysis.runner.worker_process 7")) == "worker"
     assert _role(P("python -m bankperf_analysis.cli.main report --data d")) == "command"
-    child = subprocess.Popen([sys.executable, "-c", "import time; x = bytearray(50_000_000); time.sleep(5)"])
+    assert _role(P("python -c from multiprocessing.spawn import spawn_main"), in_command=True) == "command"
+    # beside the command: the local Dask cluster's processes, whose kernels are still kernels
+    assert _role(P("python -c from multiprocessing.spawn import spawn_main"), in_command=False) == "dask"
+    assert _role(P("python -m ipykernel_launcher -f k.json"), in_command=False) == "kernel"
+    hold = "import time; x = bytearray(50_000_000); time.sleep(6)"
+    # a "command" (its command line names the CLI) whose child holds 50 MB, and 50 MB beside it
+    marker = "  # bankperf_analysis.cli.main"
+    under = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {hold!r}]){marker}"
+    children = [subprocess.Popen([sys.executable, "-c", code]) for code in (under, hold)]
     try:
-        time.sleep(1.0)
+        time.sleep(1.5)
         roles: dict[str, int] = {}
         total, _ = _tree_usage(psutil.Process(os.getpid()), roles)
         assert sum(roles.values()) == total
-        assert roles.get("command", 0) >= 50_000_000
+        assert roles.get("command", 0) >= 50_000_000  # the command's child is the command's
+        assert 50_000_000 <= roles.get("dask", 0) < 100_000_000  # what runs beside it is not
     finally:
-        child.kill()
-        child.wait()
+        for child in children:
+            child.kill()
+            child.wait()
