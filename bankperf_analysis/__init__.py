@@ -24,8 +24,7 @@ Reports: :func:`run_reports`, :func:`prepare_batch`.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from bankperf_analysis._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -115,13 +114,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"bankperf_analysis.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'bankperf_analysis' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(globals(), {n: f"bankperf_analysis.{m}" for n, m in _LAZY.items()})

@@ -168,7 +168,6 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 
 def machine_info() -> dict[str, Any]:
     """Describe the machine and software versions the benchmark ran on."""
-
     info: dict[str, Any] = {
         "python": sys.version.split()[0],
         "platform": platform.platform(),

@@ -19,8 +19,9 @@ The report notebooks are thin: every cell calls one function here and shows its 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bankperf_analysis._lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names as the type checker sees them; imported lazily at run time
     from bankperf_analysis.report.annual import AnnualReport
@@ -77,15 +78,7 @@ _WHERE: dict[str, str] = {
 # submodule sets the package attribute to the module, and ``__getattr__`` would never be asked.
 from bankperf_analysis.report.incentive_headline import incentive_headline  # noqa: E402
 
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+__getattr__, __dir__ = lazy_exports(globals(), {n: f"{__name__}.{m}" for n, m in _WHERE.items()})
 
 
 __all__ = [

@@ -15,8 +15,9 @@ per-person appraisal sheets of ``bankperf sheets``, no notebook); ``study``
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bankperf_analysis._lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names as the type checker sees them; imported lazily at run time
     from bankperf_analysis.runner.batch import build_reports
@@ -67,14 +68,7 @@ _WHERE: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+__getattr__, __dir__ = lazy_exports(globals(), {n: f"{__name__}.{m}" for n, m in _WHERE.items()})
 
 
 __all__ = [
