@@ -12,8 +12,12 @@ folder and an empty fingerprint cache (``XDG_CACHE_HOME`` points at a fresh fold
 batch writes its phase table (``BANKPERF_TIMINGS``: fingerprint, validation, shared inputs,
 branch reports, overview, annual summary), and the memory of the whole process tree (the
 command, its workers and their kernels) is sampled every 0.2 s: the peak is the largest
-*sum* of resident memory over all of them. Then the same command again, nothing changed:
-the re-run (fingerprint from the cache, every report cached).
+*sum* over all of them, of their proportional memory (PSS: a page that several processes
+map, such as the libraries of pandas and DuckDB, is shared out among them; what the tree
+holds in RAM, and the measure of the goal) and of their resident memory (RSS: shared pages
+counted in each process, so an upper bound that moves with the page cache;
+``_common.resident_and_proportional``). Then the same command again, nothing changed: the
+re-run (fingerprint from the cache, every report cached).
 
 With ``--scheduler`` the job also runs on a local Dask cluster of two single-threaded
 workers (``--scheduler tcp://...``), and the two runs' reports must be identical (their text
@@ -43,7 +47,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks._common import table, write_results
+from benchmarks._common import resident_and_proportional, table, write_results
 
 DATA = Path(__file__).resolve().parent / "data" / "bench"
 QUARTER = "2026Q4"
@@ -69,18 +73,18 @@ def _is_command(p: psutil.Process) -> bool:
     return "bankperf_analysis.cli.main" in " ".join(p.cmdline())
 
 
-def _tree_usage(proc: psutil.Process, roles: dict[str, int] | None = None) -> tuple[int, float]:
-    """Resident bytes now, and CPU seconds so far, of every descendant of ``proc``.
+def _tree_usage(proc: psutil.Process, roles: dict[str, int] | None = None) -> tuple[int, int, float]:
+    """Resident and proportional bytes now, and CPU seconds so far, of every descendant of ``proc``.
 
     The benchmark's descendants are the command with its workers and kernels, and the
     local Dask cluster's workers when there is one (``proc`` itself is not counted). A live
     descendant counts its own user and system time and that of the children it has reaped
     (a kernel that a worker replaced); the commands ``proc`` itself has reaped count through
-    its ``RUSAGE_CHILDREN``. ``roles``, when given, receives the resident bytes by role
-    (:func:`_role`), to say what a peak is made of.
+    its ``RUSAGE_CHILDREN``. ``roles``, when given, receives the proportional bytes by
+    role (:func:`_role`), to say what a peak is made of.
     """
     reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
-    rss, cpu = 0, reaped.ru_utime + reaped.ru_stime
+    rss, pss, cpu = 0, 0, reaped.ru_utime + reaped.ru_stime
     for top in proc.children(recursive=False):
         try:
             tree = [top, *top.children(recursive=True)]
@@ -90,22 +94,23 @@ def _tree_usage(proc: psutil.Process, roles: dict[str, int] | None = None) -> tu
         for p in tree:
             try:
                 c = p.cpu_times()
-                r = p.memory_info().rss
+                r, q = resident_and_proportional(p)
                 if roles is not None:
                     role = _role(p, in_command)
-                    roles[role] = roles.get(role, 0) + r
+                    roles[role] = roles.get(role, 0) + q
                 rss += r
+                pss += q
                 cpu += c.user + c.system + c.children_user + c.children_system
             except psutil.Error:  # a process that ended between listing and reading
                 pass
-    return rss, cpu
+    return rss, pss, cpu
 
 
 def run_command(args: list[str], env: dict[str, str]) -> dict:
-    """Run ``args``; wall seconds, exit code, peak summed RSS and CPU of this process's descendants."""
-    ps, peak, done = psutil.Process(), [0], threading.Event()
+    """Run ``args``; wall seconds, exit code, peak summed PSS and RSS, CPU of this process's descendants."""
+    ps, peak, peak_rss, done = psutil.Process(), [0], [0], threading.Event()
     peak_roles: dict[str, int] = {}
-    cpu0 = _tree_usage(ps)[1]  # before the command starts: all of its CPU is counted
+    cpu0 = _tree_usage(ps)[2]  # before the command starts: all of its CPU is counted
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     samples: list[tuple[float, int]] = []
@@ -115,13 +120,14 @@ def run_command(args: list[str], env: dict[str, str]) -> dict:
         while not done.is_set():
             try:
                 roles: dict[str, int] = {}
-                rss, cpu = _tree_usage(ps, roles)
+                rss, pss, cpu = _tree_usage(ps, roles)
                 at = time.perf_counter() - t0
-                if rss > peak[0]:
-                    peak[0] = rss
+                peak_rss[0] = max(peak_rss[0], rss)
+                if pss > peak[0]:
+                    peak[0] = pss
                     peak_roles.clear()
                     peak_roles.update(roles)
-                samples.append((at, rss))
+                samples.append((at, pss))
                 cpu_samples.append((at, cpu - cpu0))
             except psutil.Error:
                 pass
@@ -136,10 +142,11 @@ def run_command(args: list[str], env: dict[str, str]) -> dict:
         "seconds": time.perf_counter() - t0,
         "exit_code": proc.returncode,
         "peak_gb": peak[0] / 1e9,
+        "peak_rss_sum_gb": peak_rss[0] / 1e9,
         "peak_gb_by_role": {k: round(v / 1e9, 2) for k, v in sorted(peak_roles.items())},
         "samples": samples,
         "cpu_samples": cpu_samples,
-        "cpu_s": _tree_usage(ps)[1] - cpu0,
+        "cpu_s": _tree_usage(ps)[2] - cpu0,
         "tail": output[-2000:],
     }
 
@@ -147,7 +154,7 @@ def run_command(args: list[str], env: dict[str, str]) -> dict:
 def phase_peaks(
     phases: list[list], samples: list[tuple[float, int]], total_s: float, command_s: float
 ) -> dict:
-    """Peak summed memory (GB) within each phase's window of the command.
+    """Peak summed memory (GB; the samples' PSS) within each phase's window of the command.
 
     The phases follow one another from the batch clock's start. The clock starts after
     the command's imports: the windows begin ``command_s - total_s`` into the command
@@ -295,7 +302,7 @@ def _summarise(runs: dict[str, dict], branches: list[str], args) -> dict:
                     "phase": phase,
                     "s": f"{sec:,.1f}",
                     "share": f"{sec / total:.0%}",
-                    "peak GB": f"{peaks[phase]:.2f}",
+                    "peak GB (PSS)": f"{peaks[phase]:.2f}",
                     "CPU-s": f"{cpu[phase]:,.1f}",
                 }
             )
@@ -317,6 +324,8 @@ def _summarise(runs: dict[str, dict], branches: list[str], args) -> dict:
             "cpu_s_per_branch_report": round(cpu.get("branch reports", 0.0) / max(run["n_reports"], 1), 3),
             "command_s": round(run["cold"]["seconds"], 1),
             "peak_gb_all_processes": round(run["cold"]["peak_gb"], 2),
+            "peak_gb_measure": "sum of PSS over the process tree (RSS sum below)",
+            "peak_rss_sum_gb_all_processes": round(run["cold"]["peak_rss_sum_gb"], 2),
             "peak_gb_by_role": run["cold"]["peak_gb_by_role"],
             "rerun_s": round(run["rerun"]["seconds"], 1),
             "rerun_peak_gb": round(run["rerun"]["peak_gb"], 2),
@@ -328,14 +337,18 @@ def _summarise(runs: dict[str, dict], branches: list[str], args) -> dict:
             },
         }
         by_role = ", ".join(f"{k} {v:.2f}" for k, v in run["cold"]["peak_gb_by_role"].items())
-        print(f"{name}: peak memory, all processes: {run['cold']['peak_gb']:.2f} GB ({by_role})", flush=True)
+        print(
+            f"{name}: peak memory, all processes: {run['cold']['peak_gb']:.2f} GB PSS ({by_role}); "
+            f"summed RSS {run['cold']['peak_rss_sum_gb']:.2f} GB",
+            flush=True,
+        )
         print(
             f"{name}: {run['n_reports']:,} branch reports, "
             f"{payload['runs'][name]['cpu_s_per_branch_report']:.3f} CPU-s each "
             "(whole tree: the phase's CPU / its reports)",
             flush=True,
         )
-    print(table(rows, ["run", "phase", "s", "share", "peak GB", "CPU-s"]))
+    print(table(rows, ["run", "phase", "s", "share", "peak GB (PSS)", "CPU-s"]))
     if len(branches) == 0:
         write_results("bank", payload)
     return payload

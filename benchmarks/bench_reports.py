@@ -23,8 +23,9 @@ and every table cell, read back from the HTML with ``html.parser``. A report wit
 or any disagreement stops the benchmark (exit code 1, naming the branch and the number).
 
 Measured per run: wall seconds, CPU seconds of every process it started, and the peak of
-the summed RSS over the whole process tree (workers, kernels, CLI processes; sampled every
-0.1 s with psutil). Medians and per-round ratios.
+the summed RSS and of the summed PSS over the whole process tree (workers, kernels, CLI
+processes; sampled every 0.1 s with psutil; PSS shares the pages processes share, RSS counts
+them in each: ``_common.resident_and_proportional``). Medians and per-round ratios.
 
 Run: ``python -m benchmarks.bench_reports [--repeats 3] [--jobs N]``; writes
 ``benchmarks/results/reports.json``.
@@ -204,6 +205,7 @@ def product(data: str, out: str, jobs: int, fresh: bool = True) -> dict[str, Any
         "summary": run.stdout.strip().splitlines()[0] if run.stdout.strip() else "",
         "cpu_s": children_cpu_seconds() - cpu0,
         "tree_peak_mb": mem.peak_mb,
+        "tree_peak_pss_mb": mem.peak_pss_mb,
         "max_processes": mem.max_processes,
         "numbers": _read_numbers(files),
     }
@@ -238,6 +240,7 @@ def naive(data: str, out: str, jobs: int) -> dict[str, Any]:
         "summary": f"{len(names)} reports",
         "cpu_s": children_cpu_seconds() - cpu0,
         "tree_peak_mb": mem.peak_mb,
+        "tree_peak_pss_mb": mem.peak_pss_mb,
         "max_processes": mem.max_processes,
         "numbers": _read_numbers({b: folder / f"{b}.html" for b in names}),
     }
@@ -255,6 +258,7 @@ def _rows(contenders: list[Contender], n: int) -> list[dict[str, Any]]:
                 "cpu_s": sorted(r["cpu_s"] for r in c.results)[len(c.results) // 2],
                 "x_naive": c.median / base.median,
                 "tree_peak_mb": max(r["tree_peak_mb"] for r in c.results),
+                "tree_peak_pss_mb": max(r["tree_peak_pss_mb"] for r in c.results),
                 "processes": max(r["max_processes"] for r in c.results),
             }
         )
@@ -299,7 +303,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 def _report(args: argparse.Namespace, contenders: list[Contender], n: int, compared: int) -> dict[str, Any]:
     rows = _rows(contenders, n)
     print()
-    cols = ["contender", "median_s", "s_per_report", "cpu_s", "x_naive", "tree_peak_mb", "processes"]
+    cols = ["contender", "median_s", "s_per_report", "cpu_s", "x_naive", "tree_peak_mb", "tree_peak_pss_mb"]
+    cols += ["processes"]
     print(table(rows, cols))
     naive_c, prod, rerun = contenders
     speedup = naive_c.median / prod.median
@@ -325,6 +330,7 @@ def _report(args: argparse.Namespace, contenders: list[Contender], n: int, compa
                 "times_s": c.times,
                 "cpu_s": [r["cpu_s"] for r in c.results],
                 "tree_peak_mb": [r["tree_peak_mb"] for r in c.results],
+                "tree_peak_pss_mb": [r["tree_peak_pss_mb"] for r in c.results],
                 "summary": [r["summary"] for r in c.results],
             }
             for c in contenders

@@ -266,11 +266,52 @@ def test_the_real_job_says_what_its_memory_peak_is_made_of():
     try:
         time.sleep(1.5)
         roles: dict[str, int] = {}
-        total, _ = _tree_usage(psutil.Process(os.getpid()), roles)
-        assert sum(roles.values()) == total
+        _, total, _ = _tree_usage(psutil.Process(os.getpid()), roles)
+        assert sum(roles.values()) == total  # the roles share out the PSS peak
         assert roles.get("command", 0) >= 50_000_000  # the command's child is the command's
         assert 50_000_000 <= roles.get("dask", 0) < 100_000_000  # what runs beside it is not
     finally:
         for child in children:
             child.kill()
             child.wait()
+
+
+def test_the_memory_of_a_process_tree_counts_shared_pages_once():
+    """Two processes sharing 60 MB: summed RSS counts it twice, summed PSS once (bench_bank's goal).
+
+    A child fills 60 MB, then forks: parent and child map the same pages (copy on write,
+    never written again). The benchmark's PSS sum must hold them once, the RSS sum twice.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from benchmarks._common import TreeMemory, resident_and_proportional
+    from benchmarks.bench_bank import _tree_usage
+
+    if not hasattr(psutil.Process(), "memory_full_info") or not hasattr(os, "fork"):
+        pytest.skip("PSS needs Linux")
+    fill = "x = bytearray(60_000_000); x[::4096] = b'1' * len(x[::4096])"  # every page touched
+    code = f"import os, time; {fill}; os.fork(); time.sleep(6)"
+    child = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        time.sleep(2.0)
+        procs = [psutil.Process(child.pid), *psutil.Process(child.pid).children()]
+        assert len(procs) == 2
+        rss = sum(resident_and_proportional(p)[0] for p in procs)
+        pss = sum(resident_and_proportional(p)[1] for p in procs)
+        assert rss >= 120_000_000  # the 60 MB in each
+        assert pss <= rss - 50_000_000  # ... and once in the PSS sum
+        rss_tree, pss_tree, _ = _tree_usage(psutil.Process(os.getpid()))
+        assert pss_tree <= rss_tree - 50_000_000
+        with TreeMemory(interval=0.05) as mem:
+            time.sleep(0.2)
+        assert mem.peak_pss_mb <= mem.peak_mb - 45
+    finally:
+        for p in psutil.Process(child.pid).children():
+            p.kill()
+        child.kill()
+        child.wait()
