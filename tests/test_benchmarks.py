@@ -172,6 +172,28 @@ def test_results_name_the_commit_that_made_them(tmp_path, monkeypatch):
     assert isinstance(written["machine"]["code_dirty"], bool)
 
 
+def test_the_results_written_by_a_run_do_not_make_the_code_dirty(tmp_path):
+    """``make bench`` rewrites benchmarks/results/ as it goes: only a change to the code is "dirty"."""
+    import subprocess
+
+    from benchmarks._common import _code_version
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    (tmp_path / "benchmarks" / "results" / "kpis.json").write_text("{}")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c")
+    assert _code_version(tmp_path)["code_dirty"] is False
+    (tmp_path / "benchmarks" / "results" / "kpis.json").write_text('{"new": 1}')
+    assert _code_version(tmp_path)["code_dirty"] is False  # a results file the run wrote
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert _code_version(tmp_path)["code_dirty"] is True  # the code itself
+
+
 def test_merge_refuses_the_rows_of_a_bank_regenerated_at_the_same_path(tmp_path, monkeypatch, capsys):
     import json
 
