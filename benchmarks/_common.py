@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+_REPO = RESULTS_DIR.parent.parent
+_OWN_RESULTS = RESULTS_DIR.relative_to(_REPO).as_posix()  # written by the runs: not "uncommitted code"
 
 #: Whether this environment asked Python not to cache bytecode (``PYTHONDONTWRITEBYTECODE``),
 #: before the line below. Every process the benchmarks start -- contenders, the ``bankperf``
@@ -236,7 +238,7 @@ def _code_version(root: Path | None = None) -> dict[str, Any]:
     """
     import subprocess
 
-    root = root or Path(__file__).resolve().parent.parent
+    root = root or _REPO
 
     def git(*args: str) -> str:
         out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True)
@@ -245,7 +247,7 @@ def _code_version(root: Path | None = None) -> dict[str, Any]:
     try:
         commit = git("rev-parse", "HEAD")
         dirty = bool(
-            git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)benchmarks/results")
+            git("status", "--porcelain", "--untracked-files=no", "--", ".", f":(exclude){_OWN_RESULTS}")
         )
     except (OSError, subprocess.CalledProcessError):
         return {"code_commit": "unknown", "code_dirty": "unknown"}
@@ -280,12 +282,8 @@ def resident_and_proportional(p) -> tuple[int, int]:
     >>> 0 < pss <= rss
     True
     """
-    try:
-        full = p.memory_full_info()
-        return int(full.rss), int(getattr(full, "pss", full.rss))
-    except AttributeError:  # a platform without memory_full_info
-        rss = int(p.memory_info().rss)
-        return rss, rss
+    full = p.memory_full_info()
+    return int(full.rss), int(getattr(full, "pss", full.rss))
 
 
 class TreeMemory:

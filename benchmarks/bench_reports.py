@@ -303,8 +303,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 def _report(args: argparse.Namespace, contenders: list[Contender], n: int, compared: int) -> dict[str, Any]:
     rows = _rows(contenders, n)
     print()
-    cols = ["contender", "median_s", "s_per_report", "cpu_s", "x_naive", "tree_peak_mb", "tree_peak_pss_mb"]
-    cols += ["processes"]
+    cols = [
+        *("contender", "median_s", "s_per_report", "cpu_s", "x_naive"),
+        *("tree_peak_mb", "tree_peak_pss_mb", "processes"),
+    ]
     print(table(rows, cols))
     naive_c, prod, rerun = contenders
     speedup = naive_c.median / prod.median

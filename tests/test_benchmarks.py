@@ -314,7 +314,7 @@ def test_the_memory_of_a_process_tree_counts_shared_pages_once():
     from benchmarks._common import TreeMemory, resident_and_proportional
     from benchmarks.bench_bank import _tree_usage
 
-    if not hasattr(psutil.Process(), "memory_full_info") or not hasattr(os, "fork"):
+    if not hasattr(psutil.Process().memory_full_info(), "pss") or not hasattr(os, "fork"):
         pytest.skip("PSS needs Linux")
     fill = "x = bytearray(60_000_000); x[::4096] = b'1' * len(x[::4096])"  # every page touched
     code = f"import os, time; {fill}; os.fork(); time.sleep(6)"
